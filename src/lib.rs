@@ -1,0 +1,1 @@
+//! kdeck: a terminal operations console for model serving on Kubernetes with KServe.
