@@ -1,1 +1,4 @@
 //! kdeck: a terminal operations console for model serving on Kubernetes with KServe.
+
+pub mod domain;
+pub mod sources;

@@ -1,0 +1,3 @@
+//! Pure types and parsing: no I/O, no terminal. Everything here is unit-tested with fixtures.
+
+pub mod prom;

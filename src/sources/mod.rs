@@ -1,0 +1,6 @@
+//! Sources do all I/O: kube watchers, log streams, metric scrapers, probes, the GPU sampler.
+//! They never touch the terminal or `State`; they send owned messages and report errors as
+//! messages, never panics.
+
+pub mod pod_proxy;
+pub mod tls;
