@@ -1,0 +1,36 @@
+//! Messages: everything that can happen to the console arrives in the one inbox as an owned
+//! `Msg` — terminal input, the tick, signals, and what sources and effects report.
+
+use crate::state::ui::NoticeLevel;
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+/// A signal that ends the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermSignal {
+    /// The terminal went away (an SSH session dropped).
+    Hangup,
+    /// Asked to stop (kill, systemd, container runtime).
+    Terminate,
+    /// Asked to suspend (SIGTSTP from outside; Ctrl-Z itself arrives as a key in raw mode).
+    Stop,
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The 1 Hz tick, with the wall-clock time.
+    Tick(DateTime<Utc>),
+    Signal(TermSignal),
+    /// The process was continued after a Ctrl-Z suspend.
+    Resumed,
+    /// A message for the status bar from an effect or a source.
+    Notice(NoticeLevel, String),
+}

@@ -1,0 +1,213 @@
+//! The `:` command line: the command table (names, aliases, arguments, descriptions),
+//! completion, and turning a typed line into a change of view or an effect.
+
+use crate::app::effect::Effect;
+use crate::state::State;
+use crate::state::session::NamespaceScope;
+use crate::state::ui::{Mode, NoticeLevel, Route};
+
+/// What a command's argument completes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    None,
+    Namespace,
+    Context,
+}
+
+/// One `:` command.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub arg: ArgKind,
+    pub desc: &'static str,
+}
+
+/// Every command, in the order help lists them.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "services",
+        aliases: &["svc", "isvc", "inferenceservices"],
+        arg: ArgKind::None,
+        desc: "InferenceServices",
+    },
+    CommandSpec {
+        name: "pods",
+        aliases: &["po"],
+        arg: ArgKind::None,
+        desc: "Pods of the services",
+    },
+    CommandSpec {
+        name: "events",
+        aliases: &["ev"],
+        arg: ArgKind::None,
+        desc: "Recent events",
+    },
+    CommandSpec {
+        name: "nodes",
+        aliases: &["no"],
+        arg: ArgKind::None,
+        desc: "Nodes with GPUs and instance types",
+    },
+    CommandSpec {
+        name: "runtimes",
+        aliases: &["sr", "servingruntimes"],
+        arg: ArgKind::None,
+        desc: "ServingRuntimes and ClusterServingRuntimes",
+    },
+    CommandSpec {
+        name: "graphs",
+        aliases: &["ig", "inferencegraphs"],
+        arg: ArgKind::None,
+        desc: "InferenceGraphs",
+    },
+    CommandSpec {
+        name: "warnings",
+        aliases: &[],
+        arg: ArgKind::None,
+        desc: "Problems found in config, keymap and theme files",
+    },
+    CommandSpec {
+        name: "help",
+        aliases: &["h"],
+        arg: ArgKind::None,
+        desc: "Help for the current view",
+    },
+    CommandSpec {
+        name: "ns",
+        aliases: &["namespace"],
+        arg: ArgKind::Namespace,
+        desc: "Switch namespace (ns NAME, ns all)",
+    },
+    CommandSpec {
+        name: "ctx",
+        aliases: &["context"],
+        arg: ArgKind::Context,
+        desc: "Switch kubeconfig context (ctx NAME)",
+    },
+    CommandSpec {
+        name: "quit",
+        aliases: &["q", "q!", "exit"],
+        arg: ArgKind::None,
+        desc: "Quit kdeck",
+    },
+];
+
+fn find(word: &str) -> Option<&'static CommandSpec> {
+    COMMANDS
+        .iter()
+        .find(|c| c.name == word || c.aliases.contains(&word))
+}
+
+/// Namespaces offered for `ns` completion: `all` plus the namespaces the cluster has.
+fn namespace_choices(state: &State) -> Vec<String> {
+    let mut names = vec!["all".to_string()];
+    names.extend(state.known_namespaces());
+    names
+}
+
+/// Completion candidates for the line typed so far (whole lines, ready to put back).
+pub fn candidates(state: &State, line: &str) -> Vec<String> {
+    let line = line.trim_start();
+    match line.split_once(' ') {
+        None => COMMANDS
+            .iter()
+            .filter(|c| c.name.starts_with(line))
+            .map(|c| c.name.to_string())
+            .collect(),
+        Some((word, arg)) => {
+            let Some(spec) = find(word) else {
+                return Vec::new();
+            };
+            let choices = match spec.arg {
+                ArgKind::None => return Vec::new(),
+                ArgKind::Namespace => namespace_choices(state),
+                ArgKind::Context => state.session.contexts.clone(),
+            };
+            let arg = arg.trim_start();
+            choices
+                .into_iter()
+                .filter(|c| c.starts_with(arg))
+                .map(|c| format!("{word} {c}"))
+                .collect()
+        }
+    }
+}
+
+/// Runs a typed command line. Unknown commands and bad arguments become a notice.
+pub fn execute(state: &mut State, line: &str) -> Vec<Effect> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Vec::new();
+    }
+    if state.ui.command_history.last().map(String::as_str) != Some(line) {
+        state.ui.command_history.push(line.to_string());
+    }
+    let (word, arg) = match line.split_once(char::is_whitespace) {
+        Some((word, arg)) => (word, arg.trim()),
+        None => (line, ""),
+    };
+    let Some(spec) = find(word) else {
+        state.notify(
+            NoticeLevel::Error,
+            format!("unknown command ':{word}' — press Tab after ':' to list commands"),
+        );
+        return Vec::new();
+    };
+    match spec.name {
+        "services" => state.ui.jump(Route::Services),
+        "pods" => state.ui.jump(Route::Pods),
+        "events" => state.ui.jump(Route::Events),
+        "nodes" => state.ui.jump(Route::Nodes),
+        "runtimes" => state.ui.jump(Route::Runtimes),
+        "graphs" => state.ui.jump(Route::Graphs),
+        "warnings" => state.ui.jump(Route::Warnings),
+        "help" => state.ui.mode = Mode::Help { scroll: 0 },
+        "quit" => return vec![Effect::Quit],
+        "ns" => return switch_namespace(state, arg),
+        "ctx" => return switch_context(state, arg),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn switch_namespace(state: &mut State, arg: &str) -> Vec<Effect> {
+    let scope = match arg {
+        "" => {
+            state.notify(
+                NoticeLevel::Error,
+                "usage: :ns NAME (or :ns all)".to_string(),
+            );
+            return Vec::new();
+        }
+        "all" | "-A" | "*" => NamespaceScope::All,
+        name => NamespaceScope::One(name.to_string()),
+    };
+    if scope == state.session.namespace {
+        return Vec::new();
+    }
+    state.session.namespace = scope.clone();
+    state.notify(NoticeLevel::Info, format!("namespace: {}", scope.label()));
+    vec![Effect::SwitchNamespace(scope)]
+}
+
+fn switch_context(state: &mut State, arg: &str) -> Vec<Effect> {
+    if arg.is_empty() {
+        state.notify(
+            NoticeLevel::Error,
+            "usage: :ctx NAME (Tab completes from your kubeconfig)".to_string(),
+        );
+        return Vec::new();
+    }
+    if !state.session.contexts.iter().any(|c| c == arg) {
+        state.notify(
+            NoticeLevel::Error,
+            format!("no context '{arg}' in your kubeconfig — Tab after ':ctx ' lists them"),
+        );
+        return Vec::new();
+    }
+    if state.session.context.as_deref() == Some(arg) {
+        return Vec::new();
+    }
+    vec![Effect::SwitchContext(arg.to_string())]
+}

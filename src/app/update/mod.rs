@@ -1,0 +1,61 @@
+//! `update(&mut State, Msg) -> Vec<Effect>`: the only place state changes. Pure: no I/O, no
+//! clock (time arrives with the tick), so every rule here is tested by feeding messages.
+
+pub mod command;
+mod input;
+mod lists;
+mod nav;
+
+use super::effect::Effect;
+use super::msg::{Msg, TermSignal};
+use crate::state::State;
+use chrono::Duration;
+
+/// How long a notice stays in the status bar.
+const NOTICE_TTL: Duration = Duration::seconds(8);
+
+/// Applies one message to the state and returns the effects it asks for.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => {
+            state.dirty = true;
+            input::handle_key(state, key)
+        }
+        Msg::Resize { width, height } => {
+            state.ui.width = width;
+            state.ui.height = height;
+            lists::keep_cursors_visible(state);
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            state.now = now;
+            if state
+                .ui
+                .notice
+                .as_ref()
+                .is_some_and(|n| now - n.at > NOTICE_TTL)
+            {
+                state.ui.notice = None;
+            }
+            // Ages and sparklines move with time; the terminal layer writes only cells that
+            // actually changed, so an idle screen still costs no output.
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::Paste(text) => {
+            input::paste(state, &text);
+            Vec::new()
+        }
+        Msg::Signal(TermSignal::Stop) => vec![Effect::Suspend],
+        Msg::Signal(_) => vec![Effect::Quit],
+        Msg::Resumed => {
+            state.dirty = true;
+            vec![Effect::ClearScreen]
+        }
+        Msg::Notice(level, text) => {
+            state.notify(level, text);
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Actions that work the same in every view: moving, paging, going back, help, filter,
+//! command line, quitting.
+
+use super::lists;
+use crate::app::action::Action;
+use crate::app::effect::Effect;
+use crate::state::State;
+use crate::state::line::LineInput;
+use crate::state::ui::{CommandLine, Mode, Route};
+
+/// Applies an action in normal mode.
+pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
+    let scope = state.ui.route().scope();
+    let rows = state.ui.list_rows();
+    let page = rows.saturating_sub(1).max(1) as isize;
+    let is_text_view = matches!(state.ui.route(), Route::Yaml(_) | Route::Detail(_));
+    match action {
+        Action::Quit => return vec![Effect::Quit],
+        Action::Suspend => return vec![Effect::Suspend],
+        Action::Redraw => return vec![Effect::ClearScreen],
+        Action::Help => state.ui.mode = Mode::Help { scroll: 0 },
+        Action::Command => {
+            state.ui.mode = Mode::Command(CommandLine {
+                candidates: super::command::candidates(state, ""),
+                ..CommandLine::default()
+            })
+        }
+        Action::Filter => {
+            let current = state.ui.list_view(scope).filter;
+            state.ui.mode = Mode::Filter(LineInput::with_text(&current));
+        }
+        Action::Back => {
+            if !state.ui.list_view(scope).filter.is_empty() {
+                state.ui.list(scope).filter.clear();
+                lists::keep_cursors_visible(state);
+            } else {
+                state.ui.pop();
+            }
+        }
+        Action::ShowWarnings => state.ui.push(Route::Warnings),
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+            if is_text_view =>
+        {
+            scroll_text(state, action, page);
+        }
+        Action::Up => move_cursor(state, -1),
+        Action::Down => move_cursor(state, 1),
+        Action::PageUp => move_cursor(state, -page),
+        Action::PageDown => move_cursor(state, page),
+        Action::Top => move_cursor(state, isize::MIN / 2),
+        Action::Bottom => move_cursor(state, isize::MAX / 2),
+        Action::Left
+        | Action::Right
+        | Action::Open
+        | Action::NextTab
+        | Action::PrevTab
+        | Action::SortNext
+        | Action::SortReverse
+        | Action::JumpNotReady
+        | Action::ToggleAllNamespaces
+        | Action::ShowYaml => return view_action(state, action),
+    }
+    Vec::new()
+}
+
+fn move_cursor(state: &mut State, delta: isize) {
+    let scope = state.ui.route().scope();
+    let n = lists::len(state, scope);
+    let rows = state.ui.list_rows();
+    state.ui.list(scope).cursor.move_by(delta, n, rows);
+}
+
+fn scroll_text(state: &mut State, action: Action, page: isize) {
+    let page = u16::try_from(page).unwrap_or(u16::MAX);
+    let scroll = &mut state.ui.text_scroll;
+    *scroll = match action {
+        Action::Up => scroll.saturating_sub(1),
+        Action::Down => scroll.saturating_add(1),
+        Action::PageUp => scroll.saturating_sub(page),
+        Action::PageDown => scroll.saturating_add(page),
+        Action::Top => 0,
+        _ => u16::MAX,
+    };
+}
+
+/// Actions whose meaning depends on the view; views without one ignore them quietly.
+fn view_action(_state: &mut State, _action: Action) -> Vec<Effect> {
+    Vec::new()
+}

@@ -1,0 +1,31 @@
+//! Problems found in user files. They never stop kdeck: each becomes a warning shown in the UI
+//! (and in the log), and the default is used instead.
+
+use std::fmt;
+
+/// One problem in a user file: which file, which key, what is wrong and what was done instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWarning {
+    pub file: String,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl ConfigWarning {
+    pub fn new(file: impl Into<String>, key: Option<&str>, message: impl Into<String>) -> Self {
+        ConfigWarning {
+            file: file.into(),
+            key: key.map(str::to_string),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "{}: {}: {}", self.file, key, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}

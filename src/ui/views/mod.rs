@@ -1,0 +1,4 @@
+//! One module per screen. Each draws from `&State` only and builds only the visible rows.
+
+pub mod empty;
+pub mod warnings;

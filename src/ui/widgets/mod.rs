@@ -1,0 +1,6 @@
+//! Pieces of the screen shared by every view.
+
+pub mod completion;
+pub mod header;
+pub mod help;
+pub mod status_bar;
