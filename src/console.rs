@@ -4,10 +4,12 @@
 use crate::app::inbox;
 use crate::app::run::{Launch, run};
 use crate::app::runner::EffectRunner;
+use crate::app::update::reconnect;
 use crate::cli::Cli;
 use crate::config::keymap::Keymap;
 use crate::config::warning::ConfigWarning;
 use crate::config::{self, paths, theme};
+use crate::sources::kube::connect::KubeconfigSource;
 use crate::state::State;
 use crate::state::session::{NamespaceScope, Session};
 use crate::ui::color::ColorDepth;
@@ -96,14 +98,20 @@ pub async fn run_console(
     state.warnings = warnings;
     state.debug_panic_key = env("KDECK_DEBUG_PANIC_KEY").and_then(|k| k.chars().next());
     let (tx, rx) = inbox::channel();
-    let runner = EffectRunner::new(tx.clone());
+    let source = match &cli.kubeconfig {
+        Some(path) => KubeconfigSource::File(path.clone()),
+        None => KubeconfigSource::Default,
+    };
+    let runner = EffectRunner::new(tx.clone(), source);
+    let namespace = state.session.namespace.clone();
+    let initial = reconnect(&mut state, cli.context.clone(), namespace);
     run(Launch {
         state,
         theme: settings.theme,
         runner,
         tx,
         rx,
-        initial: Vec::new(),
+        initial,
     })
     .await
 }

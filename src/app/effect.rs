@@ -13,8 +13,11 @@ pub enum Effect {
     Suspend,
     /// Clear and fully redraw the terminal.
     ClearScreen,
-    /// Reconnect to another kubeconfig context.
-    SwitchContext(String),
-    /// Watch another namespace (or all).
-    SwitchNamespace(NamespaceScope),
+    /// (Re)connect to the cluster and start the watchers for `namespace`. `context: None`
+    /// is the kubeconfig's current context. A new `epoch` replaces the previous connection.
+    Connect {
+        epoch: u64,
+        context: Option<String>,
+        namespace: NamespaceScope,
+    },
 }

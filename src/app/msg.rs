@@ -1,6 +1,8 @@
 //! Messages: everything that can happen to the console arrives in the one inbox as an owned
 //! `Msg` — terminal input, the tick, signals, and what sources and effects report.
 
+use crate::domain::kind::Kind;
+use crate::state::cluster::{Kserve, WatchEvent};
 use crate::state::ui::NoticeLevel;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
@@ -33,4 +35,40 @@ pub enum Msg {
     Resumed,
     /// A message for the status bar from an effect or a source.
     Notice(NoticeLevel, String),
+    Cluster(ClusterMsg),
+}
+
+/// What the cluster connection and its watchers report. `epoch` identifies the connection
+/// (it changes with every context or namespace switch) so late messages from an old one are
+/// ignored.
+#[derive(Debug, Clone)]
+pub enum ClusterMsg {
+    Connected {
+        epoch: u64,
+        context: Option<String>,
+        contexts: Vec<String>,
+        server: String,
+        default_namespace: String,
+    },
+    /// No usable kubeconfig or context (`configured: false`), or the cluster is unreachable.
+    ConnectFailed {
+        epoch: u64,
+        error: String,
+        configured: bool,
+    },
+    Discovered {
+        epoch: u64,
+        kserve: Kserve,
+    },
+    Watch {
+        epoch: u64,
+        kind: Kind,
+        events: Vec<WatchEvent>,
+    },
+    WatchError {
+        epoch: u64,
+        kind: Kind,
+        error: String,
+        forbidden: bool,
+    },
 }

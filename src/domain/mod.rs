@@ -1,3 +1,16 @@
 //! Pure types and parsing: no I/O, no terminal. Everything here is unit-tested with fixtures.
 
+pub mod diagnose;
+pub mod event;
+#[cfg(test)]
+pub mod fixtures;
+pub mod isvc;
+pub mod json;
+pub mod k8s;
+pub mod kind;
+pub mod mode;
+pub mod node;
+pub mod pod;
 pub mod prom;
+pub mod runtime;
+pub mod selector;

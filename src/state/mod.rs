@@ -1,7 +1,12 @@
 //! The console's state: one owner (the app loop), changed only by `update`, read by views.
 
+pub mod cluster;
+pub mod figures;
 pub mod line;
+pub mod lists;
+pub mod services;
 pub mod session;
+pub mod store;
 pub mod ui;
 
 use crate::config::Config;
@@ -12,6 +17,17 @@ use session::Session;
 use std::sync::Arc;
 use ui::{Route, UiState};
 
+/// Views of the data that are expensive enough to keep between frames; recomputed by
+/// `update` when `dirty` is set.
+#[derive(Debug, Clone, Default)]
+pub struct Derived {
+    /// The services list order after filter and sort.
+    pub services: Vec<ui::ObjectKey>,
+    /// Why the services filter could not be applied (a bad selector).
+    pub services_filter_error: Option<String>,
+    pub dirty: bool,
+}
+
 /// Everything the console knows. Views read it; only `update` changes it.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -19,6 +35,12 @@ pub struct State {
     pub now: DateTime<Utc>,
     pub ui: UiState,
     pub session: Session,
+    pub cluster: cluster::ClusterState,
+    pub figures: figures::Figures,
+    pub derived: Derived,
+    /// The last log lines of failing containers, fetched for "why isn't it ready?":
+    /// (pod, container, line) by service.
+    pub diagnostics: std::collections::HashMap<ui::ObjectKey, Vec<(String, String, String)>>,
     pub keymap: Arc<Keymap>,
     pub config: Arc<Config>,
     /// Problems in user files, shown in the warnings view.
@@ -41,6 +63,10 @@ impl State {
                 ..UiState::default()
             },
             session,
+            cluster: cluster::ClusterState::default(),
+            figures: figures::Figures::default(),
+            derived: Derived::default(),
+            diagnostics: Default::default(),
             keymap: Arc::new(keymap),
             config: Arc::new(config),
             warnings: Vec::new(),
@@ -63,6 +89,37 @@ impl State {
 
     /// Namespaces known from the cluster, sorted, for completion.
     pub fn known_namespaces(&self) -> Vec<String> {
-        Vec::new()
+        self.cluster.known_namespaces()
+    }
+
+    /// Recomputes derived views if something they depend on changed. The selection follows
+    /// the selected service when rows move. Returns whether anything was recomputed.
+    pub fn refresh_derived(&mut self) -> bool {
+        if !self.derived.dirty {
+            return false;
+        }
+        let selected = self.selected_service().cloned();
+        let (services, error) = services::derive(self);
+        self.derived.services = services;
+        self.derived.services_filter_error = error;
+        self.derived.dirty = false;
+        if let Some(key) = selected
+            && let Some(index) = self.derived.services.iter().position(|k| *k == key)
+        {
+            self.ui
+                .list(crate::config::keymap::Scope::Services)
+                .cursor
+                .selected = index;
+        }
+        true
+    }
+
+    /// The service under the cursor in the services list.
+    pub fn selected_service(&self) -> Option<&ui::ObjectKey> {
+        let cursor = self
+            .ui
+            .list_view(crate::config::keymap::Scope::Services)
+            .cursor;
+        self.derived.services.get(cursor.selected)
     }
 }

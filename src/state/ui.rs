@@ -170,6 +170,40 @@ pub struct UiState {
     pub lists: BTreeMap<Scope, ListView>,
     /// Scroll position of text views (YAML, help-like panels).
     pub text_scroll: u16,
+    /// The tab shown in the service detail.
+    pub detail_tab: DetailTab,
+}
+
+/// The tabs of the service detail view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DetailTab {
+    #[default]
+    Overview,
+    Pods,
+    Events,
+}
+
+impl DetailTab {
+    pub const ALL: [DetailTab; 3] = [DetailTab::Overview, DetailTab::Pods, DetailTab::Events];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            DetailTab::Overview => "Overview",
+            DetailTab::Pods => "Pods",
+            DetailTab::Events => "Events",
+        }
+    }
+
+    /// The next (or previous) tab, wrapping around.
+    pub fn step(self, forward: bool) -> DetailTab {
+        let i = DetailTab::ALL.iter().position(|t| *t == self).unwrap_or(0);
+        let n = DetailTab::ALL.len();
+        DetailTab::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
 }
 
 /// The per-list view settings: selection, filter text and sort order.

@@ -2,8 +2,10 @@
 //! so a 2,000-row list costs the same to draw as a 20-row one.
 
 pub mod color;
+pub mod format;
 pub mod slot;
 pub mod symbols;
+pub mod table;
 pub mod text;
 pub mod theme;
 pub mod views;
@@ -57,22 +59,55 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
 
 fn draw_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let route = state.ui.route();
-    let block = Block::default()
+    let title = match route {
+        Route::Services => views::services::title(state, theme),
+        other => other.title(),
+    };
+    let stale = state.cluster.stale_since();
+    let border = if stale.is_some() {
+        Slot::Stale
+    } else {
+        Slot::Border
+    };
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_set(theme.symbols.border)
-        .border_style(theme.style(Slot::Border))
+        .border_style(theme.style(border))
         .title(Span::styled(
             text::fit(
-                &format!(" {} ", route.title()),
+                &format!(" {title} "),
                 usize::from(area.width.saturating_sub(2)),
                 theme.symbols.ellipsis,
             ),
             theme.style(Slot::Title),
         ));
+    if let Some((since, error)) = stale {
+        let marker = format!(
+            " {} stale since {} {} {error} ",
+            theme.symbols.warn,
+            since.format("%H:%M:%S"),
+            theme.symbols.sep
+        );
+        block = block.title_bottom(Span::styled(
+            text::fit(
+                &marker,
+                usize::from(area.width.saturating_sub(2)),
+                theme.symbols.ellipsis,
+            ),
+            theme.style(Slot::Stale),
+        ));
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     match route {
+        Route::Services => views::services::draw(frame, inner, state, theme),
+        Route::Detail(key) => views::detail::draw(frame, inner, state, theme, key),
+        Route::Yaml(key) => views::yaml::draw(frame, inner, state, theme, key),
+        Route::Pods => views::pods::draw(frame, inner, state, theme),
+        Route::Events => views::events::draw(frame, inner, state, theme),
+        Route::Nodes => views::nodes::draw(frame, inner, state, theme),
+        Route::Runtimes => views::runtimes::draw_runtimes(frame, inner, state, theme),
+        Route::Graphs => views::runtimes::draw_graphs(frame, inner, state, theme),
         Route::Warnings => views::warnings::draw(frame, inner, state, theme),
-        _ => views::empty::draw(frame, inner, state, theme),
     }
 }

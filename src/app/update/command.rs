@@ -186,9 +186,9 @@ fn switch_namespace(state: &mut State, arg: &str) -> Vec<Effect> {
     if scope == state.session.namespace {
         return Vec::new();
     }
-    state.session.namespace = scope.clone();
     state.notify(NoticeLevel::Info, format!("namespace: {}", scope.label()));
-    vec![Effect::SwitchNamespace(scope)]
+    let context = state.session.context.clone();
+    super::reconnect(state, context, scope)
 }
 
 fn switch_context(state: &mut State, arg: &str) -> Vec<Effect> {
@@ -209,5 +209,7 @@ fn switch_context(state: &mut State, arg: &str) -> Vec<Effect> {
     if state.session.context.as_deref() == Some(arg) {
         return Vec::new();
     }
-    vec![Effect::SwitchContext(arg.to_string())]
+    state.notify(NoticeLevel::Info, format!("context: {arg}"));
+    let namespace = state.session.namespace.clone();
+    super::reconnect(state, Some(arg.to_string()), namespace)
 }

@@ -45,6 +45,7 @@ pub fn handle_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     state.ui.mode = Mode::Filter(line);
                 }
             }
+            state.derived.dirty = true;
             lists::keep_cursors_visible(state);
             Vec::new()
         }
@@ -79,6 +80,7 @@ pub fn paste(state: &mut State, text: &str) {
             }
             let text = line.text.clone();
             state.ui.list(scope).filter = text;
+            state.derived.dirty = true;
             lists::keep_cursors_visible(state);
         }
         Mode::Command(cmd) => {

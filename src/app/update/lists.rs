@@ -7,7 +7,11 @@ use crate::state::State;
 pub fn len(state: &State, scope: Scope) -> usize {
     match scope {
         Scope::Warnings => state.warnings.len(),
-        _ => 0,
+        Scope::Services => state.derived.services.len(),
+        Scope::Pods | Scope::Events | Scope::Nodes | Scope::Runtimes | Scope::Graphs => {
+            crate::state::lists::keys(state, scope).len()
+        }
+        Scope::Global | Scope::Detail | Scope::Yaml => 0,
     }
 }
 

@@ -1,10 +1,13 @@
 //! `update(&mut State, Msg) -> Vec<Effect>`: the only place state changes. Pure: no I/O, no
 //! clock (time arrives with the tick), so every rule here is tested by feeding messages.
 
+mod cluster;
 pub mod command;
+mod detail;
 mod input;
 mod lists;
 mod nav;
+mod services;
 
 use super::effect::Effect;
 use super::msg::{Msg, TermSignal};
@@ -14,9 +17,20 @@ use chrono::Duration;
 /// How long a notice stays in the status bar.
 const NOTICE_TTL: Duration = Duration::seconds(8);
 
+pub use cluster::reconnect;
+
 /// Applies one message to the state and returns the effects it asks for.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let effects = apply(state, msg);
+    if state.refresh_derived() {
+        lists::keep_cursors_visible(state);
+    }
+    effects
+}
+
+fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
+        Msg::Cluster(msg) => cluster::handle(state, msg),
         Msg::Key(key) => {
             state.dirty = true;
             input::handle_key(state, key)

@@ -32,6 +32,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Back => {
             if !state.ui.list_view(scope).filter.is_empty() {
                 state.ui.list(scope).filter.clear();
+                state.derived.dirty = true;
                 lists::keep_cursors_visible(state);
             } else {
                 state.ui.pop();
@@ -89,6 +90,11 @@ fn scroll_text(state: &mut State, action: Action, page: isize) {
 }
 
 /// Actions whose meaning depends on the view; views without one ignore them quietly.
-fn view_action(_state: &mut State, _action: Action) -> Vec<Effect> {
-    Vec::new()
+fn view_action(state: &mut State, action: Action) -> Vec<Effect> {
+    match state.ui.route().clone() {
+        Route::Services => super::services::action(state, action),
+        Route::Detail(key) => super::detail::action(state, &key, action),
+        Route::Pods => super::services::pods_action(state, action),
+        _ => Vec::new(),
+    }
 }

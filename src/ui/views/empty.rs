@@ -67,3 +67,50 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
+
+/// Draws why a list is empty: not connected yet, still loading, no KServe, nothing matches
+/// the filter, or truly nothing there.
+pub fn draw_list_empty(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, what: &str) {
+    if !matches!(state.session.connection, Connection::Connected { .. }) {
+        draw(frame, area, state, theme);
+        return;
+    }
+    let scope = state.ui.route().scope();
+    let filter = state.ui.list_view(scope).filter;
+    let (slot, text) = if !filter.is_empty() {
+        (
+            Slot::TextDim,
+            format!("No {what} match /{filter} (esc clears the filter)"),
+        )
+    } else if state.cluster.kserve == crate::state::cluster::Kserve::Missing
+        && what == "InferenceServices"
+    {
+        (
+            Slot::TextWarning,
+            "This cluster has no KServe: the API group serving.kserve.io is not served. :pods, :nodes and :events still work.".to_string(),
+        )
+    } else if let Some((since, error)) = state.cluster.stale_since() {
+        (
+            Slot::Stale,
+            format!(
+                "Cannot list {what} (since {}): {error}",
+                since.format("%H:%M:%S")
+            ),
+        )
+    } else if !state.cluster.isvcs.synced && what == "InferenceServices" {
+        (
+            Slot::StatusProgressing,
+            format!("Loading {what}{}", theme.symbols.ellipsis),
+        )
+    } else {
+        (
+            Slot::TextDim,
+            format!("No {what} in namespace {}", state.session.namespace.label()),
+        )
+    };
+    let lines = vec![
+        Line::default(),
+        Line::from(Span::styled(format!("  {text}"), theme.style(slot))),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

@@ -1,4 +1,11 @@
 //! One module per screen. Each draws from `&State` only and builds only the visible rows.
 
+pub mod detail;
 pub mod empty;
+pub mod events;
+pub mod nodes;
+pub mod pods;
+pub mod runtimes;
+pub mod services;
 pub mod warnings;
+pub mod yaml;

@@ -1,0 +1,127 @@
+//! Cluster messages: connection results, discovery, watch batches and watch errors, and the
+//! switches of context and namespace that start a new connection epoch.
+
+use crate::app::effect::Effect;
+use crate::app::msg::ClusterMsg;
+use crate::domain::kind::Kind;
+use crate::state::State;
+use crate::state::cluster::{ClusterState, Kserve};
+use crate::state::session::{Connection, NamespaceScope};
+use crate::state::ui::NoticeLevel;
+
+/// Starts a new connection epoch for `context` and `namespace`, forgetting old data.
+pub fn reconnect(
+    state: &mut State,
+    context: Option<String>,
+    namespace: NamespaceScope,
+) -> Vec<Effect> {
+    let epoch = state.cluster.epoch + 1;
+    state.cluster = ClusterState {
+        epoch,
+        ..ClusterState::default()
+    };
+    state.figures = Default::default();
+    state.session.namespace = namespace.clone();
+    state.session.connection = Connection::Connecting { since: state.now };
+    state.derived.dirty = true;
+    state.dirty = true;
+    vec![Effect::Connect {
+        epoch,
+        context,
+        namespace,
+    }]
+}
+
+/// Applies one cluster message.
+pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
+    let epoch = match &msg {
+        ClusterMsg::Connected { epoch, .. }
+        | ClusterMsg::ConnectFailed { epoch, .. }
+        | ClusterMsg::Discovered { epoch, .. }
+        | ClusterMsg::Watch { epoch, .. }
+        | ClusterMsg::WatchError { epoch, .. } => *epoch,
+    };
+    if epoch != state.cluster.epoch {
+        return Vec::new();
+    }
+    state.dirty = true;
+    match msg {
+        ClusterMsg::Connected {
+            context,
+            contexts,
+            server,
+            default_namespace,
+            ..
+        } => {
+            state.session.context = context;
+            state.session.contexts = contexts;
+            state.session.default_namespace = default_namespace;
+            state.session.protected = state
+                .session
+                .context
+                .as_ref()
+                .and_then(|c| state.config.contexts.get(c))
+                .is_some_and(|c| c.protected);
+            if let Some(ctx) = state
+                .session
+                .context
+                .as_ref()
+                .and_then(|c| state.config.contexts.get(c))
+                && ctx.readonly
+            {
+                state.session.readonly = true;
+            }
+            state.session.connection = Connection::Connected { server };
+        }
+        ClusterMsg::ConnectFailed {
+            error, configured, ..
+        } => {
+            state.session.connection = if configured {
+                Connection::Failed {
+                    error,
+                    since: state.now,
+                }
+            } else {
+                Connection::NotConfigured { reason: error }
+            };
+        }
+        ClusterMsg::Discovered { kserve, .. } => {
+            if kserve == Kserve::Missing {
+                state.notify(
+                    NoticeLevel::Error,
+                    "this cluster has no KServe (API group serving.kserve.io not found): pods, nodes and events still work".to_string(),
+                );
+            }
+            state.cluster.kserve = kserve;
+        }
+        ClusterMsg::Watch { kind, events, .. } => {
+            state.cluster.apply(kind, events);
+            if matches!(kind, Kind::InferenceService | Kind::Pod) {
+                state.derived.dirty = true;
+            }
+        }
+        ClusterMsg::WatchError {
+            kind,
+            error,
+            forbidden,
+            ..
+        } => {
+            state
+                .cluster
+                .mark_stale(kind, state.now, error.clone(), forbidden);
+            if forbidden
+                && kind == Kind::InferenceService
+                && state.session.namespace == NamespaceScope::All
+            {
+                let ns = state.session.default_namespace.clone();
+                state.notify(
+                    NoticeLevel::Error,
+                    format!("you may not list InferenceServices in all namespaces; showing namespace {ns} (:ns NAME to pick another)"),
+                );
+                let context = state.session.context.clone();
+                return reconnect(state, context, NamespaceScope::One(ns));
+            }
+        }
+    }
+    Vec::new()
+}

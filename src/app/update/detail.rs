@@ -1,0 +1,23 @@
+//! Actions of the service detail view: switch tabs, open the YAML.
+
+use crate::app::action::Action;
+use crate::app::effect::Effect;
+use crate::state::State;
+use crate::state::ui::{ObjectKey, Route};
+
+/// Applies a detail-view action.
+pub fn action(state: &mut State, key: &ObjectKey, action: Action) -> Vec<Effect> {
+    match action {
+        Action::NextTab | Action::Right => {
+            state.ui.detail_tab = state.ui.detail_tab.step(true);
+            state.ui.text_scroll = 0;
+        }
+        Action::PrevTab | Action::Left => {
+            state.ui.detail_tab = state.ui.detail_tab.step(false);
+            state.ui.text_scroll = 0;
+        }
+        Action::ShowYaml => state.ui.push(Route::Yaml(key.clone())),
+        _ => {}
+    }
+    Vec::new()
+}

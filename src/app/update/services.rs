@@ -1,0 +1,127 @@
+//! Actions of the services list (and the pods list): open, YAML, sort, jump to the next
+//! service that is not ready, switch between all namespaces and one.
+
+use super::lists;
+use crate::app::action::Action;
+use crate::app::effect::Effect;
+use crate::config::keymap::Scope;
+use crate::domain::isvc::Readiness;
+use crate::state::State;
+use crate::state::services::ServiceColumn;
+use crate::state::session::NamespaceScope;
+use crate::state::ui::{DetailTab, NoticeLevel, ObjectKey, Route};
+
+/// Applies a services-list action.
+pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
+    let selected = state.selected_service().cloned();
+    match action {
+        Action::Open => {
+            if let Some(key) = selected {
+                state.ui.detail_tab = DetailTab::Overview;
+                state.ui.push(Route::Detail(key));
+            }
+        }
+        Action::ShowYaml => {
+            if let Some(key) = selected {
+                state.ui.push(Route::Yaml(key));
+            }
+        }
+        Action::SortNext => {
+            let view = state.ui.list(Scope::Services);
+            view.sort_column = (view.sort_column + 1) % ServiceColumn::ALL.len();
+            if ServiceColumn::ALL[view.sort_column] == ServiceColumn::Namespace
+                && state.session.namespace != NamespaceScope::All
+            {
+                let view = state.ui.list(Scope::Services);
+                view.sort_column = (view.sort_column + 1) % ServiceColumn::ALL.len();
+            }
+            let title = ServiceColumn::ALL[state.ui.list_view(Scope::Services).sort_column].title();
+            state.notify(NoticeLevel::Info, format!("sorted by {title}"));
+            state.derived.dirty = true;
+        }
+        Action::SortReverse => {
+            let view = state.ui.list(Scope::Services);
+            view.sort_reverse = !view.sort_reverse;
+            state.derived.dirty = true;
+        }
+        Action::JumpNotReady => jump_not_ready(state),
+        Action::ToggleAllNamespaces => {
+            let scope = match &state.session.namespace {
+                NamespaceScope::All => NamespaceScope::One(
+                    selected
+                        .map(|k| k.namespace)
+                        .unwrap_or_else(|| state.session.default_namespace.clone()),
+                ),
+                NamespaceScope::One(_) => NamespaceScope::All,
+            };
+            state.notify(NoticeLevel::Info, format!("namespace: {}", scope.label()));
+            let context = state.session.context.clone();
+            return super::reconnect(state, context, scope);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Selects the next service (after the cursor, wrapping) that is not Ready.
+fn jump_not_ready(state: &mut State) {
+    let rows = &state.derived.services;
+    let n = rows.len();
+    if n == 0 {
+        return;
+    }
+    let start = state.ui.list_view(Scope::Services).cursor.selected;
+    let found = (1..=n).map(|i| (start + i) % n).find(|&i| {
+        state
+            .cluster
+            .isvcs
+            .items
+            .get(&rows[i])
+            .is_some_and(|isvc| isvc.readiness() != Readiness::Ready)
+    });
+    match found {
+        Some(index) => {
+            let height = state.ui.list_rows();
+            state
+                .ui
+                .list(Scope::Services)
+                .cursor
+                .select(index, n, height);
+        }
+        None => state.notify(
+            NoticeLevel::Info,
+            "every service in view is Ready".to_string(),
+        ),
+    }
+}
+
+/// Applies a pods-list action: enter opens the service the pod belongs to.
+pub fn pods_action(state: &mut State, action: Action) -> Vec<Effect> {
+    if action != Action::Open {
+        return Vec::new();
+    }
+    let Some(key) = crate::state::lists::selected(state, Scope::Pods) else {
+        return Vec::new();
+    };
+    let owner = state
+        .cluster
+        .pods
+        .items
+        .get(&key)
+        .and_then(|p| p.isvc())
+        .map(str::to_string);
+    match owner {
+        Some(isvc) => {
+            state.ui.detail_tab = DetailTab::Pods;
+            state
+                .ui
+                .push(Route::Detail(ObjectKey::new(&key.namespace, &isvc)));
+        }
+        None => state.notify(
+            NoticeLevel::Info,
+            format!("pod {key} does not belong to an InferenceService"),
+        ),
+    }
+    lists::keep_cursors_visible(state);
+    Vec::new()
+}

@@ -1,0 +1,257 @@
+//! Small Kubernetes value types shared by every kind: conditions, timestamps and ages,
+//! resource quantities.
+
+use super::json::{str_at, string_map_at};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+/// A status condition (`type`, `status`, `reason`, `message`, `lastTransitionTime`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub kind: String,
+    pub status: CondStatus,
+    pub reason: String,
+    pub message: String,
+    pub severity: String,
+    pub last_transition: Option<DateTime<Utc>>,
+}
+
+/// A condition's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CondStatus {
+    True,
+    False,
+    Unknown,
+}
+
+impl CondStatus {
+    pub fn parse(text: Option<&str>) -> CondStatus {
+        match text {
+            Some("True") => CondStatus::True,
+            Some("False") => CondStatus::False,
+            _ => CondStatus::Unknown,
+        }
+    }
+}
+
+/// Parses the conditions array of an object's status.
+pub fn conditions(value: &Value, path: &[&str]) -> Vec<Condition> {
+    super::json::array_at(value, path)
+        .iter()
+        .filter_map(|c| {
+            Some(Condition {
+                kind: c.get("type")?.as_str()?.to_string(),
+                status: CondStatus::parse(c.get("status").and_then(Value::as_str)),
+                reason: c
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                message: c
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                severity: c
+                    .get("severity")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                last_transition: c
+                    .get("lastTransitionTime")
+                    .and_then(Value::as_str)
+                    .and_then(parse_time),
+            })
+        })
+        .collect()
+}
+
+/// The condition of type `kind`.
+pub fn find<'a>(conditions: &'a [Condition], kind: &str) -> Option<&'a Condition> {
+    conditions.iter().find(|c| c.kind == kind)
+}
+
+/// Parses an RFC 3339 timestamp.
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The common metadata every row needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Meta {
+    pub name: String,
+    pub namespace: String,
+    pub uid: String,
+    pub resource_version: String,
+    pub generation: i64,
+    pub created: Option<DateTime<Utc>>,
+    pub deleting: bool,
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
+}
+
+impl Meta {
+    pub fn parse(value: &Value) -> Meta {
+        Meta {
+            name: str_at(value, &["metadata", "name"])
+                .unwrap_or("")
+                .to_string(),
+            namespace: str_at(value, &["metadata", "namespace"])
+                .unwrap_or("")
+                .to_string(),
+            uid: str_at(value, &["metadata", "uid"])
+                .unwrap_or("")
+                .to_string(),
+            resource_version: str_at(value, &["metadata", "resourceVersion"])
+                .unwrap_or("")
+                .to_string(),
+            generation: super::json::int_at(value, &["metadata", "generation"]).unwrap_or(0),
+            created: str_at(value, &["metadata", "creationTimestamp"]).and_then(parse_time),
+            deleting: super::json::at(value, &["metadata", "deletionTimestamp"])
+                .is_some_and(|v| !v.is_null()),
+            labels: string_map_at(value, &["metadata", "labels"]),
+            annotations: string_map_at(value, &["metadata", "annotations"]),
+        }
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A compact age like kubectl prints: `45s`, `12m`, `3h`, `5d`, `2y`.
+pub fn age(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    let Some(since) = since else {
+        return "–".to_string();
+    };
+    let secs = (now - since).num_seconds().max(0);
+    match secs {
+        0..=119 => format!("{secs}s"),
+        120..=7199 => format!("{}m", secs / 60),
+        7200..=172_799 => format!("{}h", secs / 3600),
+        172_800..=63_071_999 => format!("{}d", secs / 86_400),
+        _ => format!("{}y", secs / 31_536_000),
+    }
+}
+
+/// Parses a resource quantity (`500m`, `2`, `1Gi`, `10M`, `1e3`) to a float in base units.
+pub fn quantity(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let suffixes: [(&str, f64); 13] = [
+        ("Ki", 1024.0),
+        ("Mi", 1024f64.powi(2)),
+        ("Gi", 1024f64.powi(3)),
+        ("Ti", 1024f64.powi(4)),
+        ("Pi", 1024f64.powi(5)),
+        ("Ei", 1024f64.powi(6)),
+        ("n", 1e-9),
+        ("u", 1e-6),
+        ("m", 1e-3),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+    ];
+    for (suffix, factor) in suffixes {
+        if let Some(number) = text.strip_suffix(suffix) {
+            return number.parse::<f64>().ok().map(|n| n * factor);
+        }
+    }
+    text.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// Reads a quantity that may be written as a JSON string or number.
+pub fn quantity_value(value: &Value) -> Option<f64> {
+    match value {
+        Value::String(s) => quantity(s),
+        Value::Number(n) => n.as_f64(),
+        _ => None,
+    }
+}
+
+/// Sum of every GPU-like resource (`nvidia.com/gpu`, `amd.com/gpu`, `*/gpu…`) in a
+/// resources map (`limits` preferred over `requests`, as the scheduler uses limits for
+/// extended resources).
+pub fn gpus_in_resources(resources: &Value) -> f64 {
+    let read = |section: &str| -> Option<f64> {
+        let map = resources.get(section)?.as_object()?;
+        let total: f64 = map
+            .iter()
+            .filter(|(k, _)| is_gpu_resource(k))
+            .filter_map(|(_, v)| quantity_value(v))
+            .sum();
+        Some(total)
+    };
+    read("limits")
+        .filter(|n| *n > 0.0)
+        .or_else(|| read("requests"))
+        .unwrap_or(0.0)
+}
+
+/// Whether a resource name is a GPU: `nvidia.com/gpu`, `amd.com/gpu`,
+/// `nvidia.com/mig-1g.5gb`, `gpu.intel.com/i915`.
+pub fn is_gpu_resource(name: &str) -> bool {
+    let Some((vendor, kind)) = name.split_once('/') else {
+        return false;
+    };
+    kind.contains("gpu") || kind.starts_with("mig-") || vendor.starts_with("gpu.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ages_read_like_kubectl() {
+        let now = parse_time("2026-01-10T00:00:00Z").unwrap();
+        let ago = |s: i64| Some(now - chrono::Duration::seconds(s));
+        assert_eq!(age(ago(5), now), "5s");
+        assert_eq!(age(ago(600), now), "10m");
+        assert_eq!(age(ago(3 * 3600), now), "3h");
+        assert_eq!(age(ago(5 * 86400), now), "5d");
+        assert_eq!(age(ago(-50), now), "0s");
+        assert_eq!(age(None, now), "–");
+    }
+
+    #[test]
+    fn quantities() {
+        assert_eq!(quantity("500m"), Some(0.5));
+        assert_eq!(quantity("2"), Some(2.0));
+        assert_eq!(quantity("1Gi"), Some(1073741824.0));
+        assert_eq!(quantity("x"), None);
+        let r = json!({"limits": {"nvidia.com/gpu": "2", "cpu": "1"}, "requests": {"nvidia.com/gpu": 1}});
+        assert_eq!(gpus_in_resources(&r), 2.0);
+        let r = json!({"requests": {"nvidia.com/gpu": 1}});
+        assert_eq!(gpus_in_resources(&r), 1.0);
+        assert_eq!(gpus_in_resources(&json!({"limits": {"cpu": "1"}})), 0.0);
+        assert!(is_gpu_resource("nvidia.com/mig-1g.5gb"));
+        assert!(!is_gpu_resource("cpu"));
+    }
+
+    #[test]
+    fn conditions_parse_with_missing_fields() {
+        let v = json!({"status": {"conditions": [
+            {"type": "Ready", "status": "False", "reason": "RevisionMissing", "lastTransitionTime": "2026-01-01T00:00:00Z"},
+            {"status": "True"},
+            {"type": "IngressReady"}
+        ]}});
+        let c = conditions(&v, &["status", "conditions"]);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].status, CondStatus::False);
+        assert_eq!(c[1].status, CondStatus::Unknown);
+        assert!(find(&c, "Ready").is_some());
+    }
+}

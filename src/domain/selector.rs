@@ -1,0 +1,136 @@
+//! Label selectors as kubectl writes them (`app=x,tier!=db,env in (a,b),!canary,team`),
+//! used by the list filters.
+
+/// One requirement of a selector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Requirement {
+    Equals(String, String),
+    NotEquals(String, String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+    Exists(String),
+    NotExists(String),
+}
+
+/// A parsed label selector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selector(Vec<Requirement>);
+
+/// Whether `text` looks like a label selector rather than a name filter.
+pub fn looks_like_selector(text: &str) -> bool {
+    text.contains('=') || text.contains(" in ") || text.contains(" notin ")
+}
+
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+fn parse_set(text: &str) -> Result<Vec<String>, String> {
+    let inner = text
+        .trim()
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .ok_or_else(|| format!("expected (a,b) after in/notin, found '{text}'"))?;
+    Ok(inner
+        .split(',')
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect())
+}
+
+impl Selector {
+    /// Parses a selector; the error says what is wrong in the user's words.
+    pub fn parse(text: &str) -> Result<Selector, String> {
+        let mut reqs = Vec::new();
+        for part in split_top_level(text) {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            let req = if let Some((k, v)) = part.split_once("!=") {
+                Requirement::NotEquals(k.trim().to_string(), v.trim().to_string())
+            } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
+                Requirement::Equals(k.trim().to_string(), v.trim().to_string())
+            } else if let Some((k, set)) = part.split_once(" notin ") {
+                Requirement::NotIn(k.trim().to_string(), parse_set(set)?)
+            } else if let Some((k, set)) = part.split_once(" in ") {
+                Requirement::In(k.trim().to_string(), parse_set(set)?)
+            } else if let Some(k) = part.strip_prefix('!') {
+                Requirement::NotExists(k.trim().to_string())
+            } else if part.contains(char::is_whitespace) {
+                return Err(format!("cannot read '{part}' as a label requirement"));
+            } else {
+                Requirement::Exists(part.to_string())
+            };
+            reqs.push(req);
+        }
+        Ok(Selector(reqs))
+    }
+
+    /// Whether labels satisfy every requirement.
+    pub fn matches(&self, labels: &[(String, String)]) -> bool {
+        let get = |k: &str| {
+            labels
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        self.0.iter().all(|r| match r {
+            Requirement::Equals(k, v) => get(k) == Some(v),
+            Requirement::NotEquals(k, v) => get(k) != Some(v),
+            Requirement::In(k, set) => get(k).is_some_and(|v| set.iter().any(|s| s == v)),
+            Requirement::NotIn(k, set) => get(k).is_none_or(|v| !set.iter().any(|s| s == v)),
+            Requirement::Exists(k) => get(k).is_some(),
+            Requirement::NotExists(k) => get(k).is_none(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn kubectl_selector_forms() {
+        let l = labels(&[("team", "fraud"), ("env", "prod")]);
+        for (sel, expected) in [
+            ("team=fraud", true),
+            ("team==fraud,env=prod", true),
+            ("team!=fraud", false),
+            ("env in (prod, staging)", true),
+            ("env notin (prod)", false),
+            ("team", true),
+            ("!canary", true),
+            ("!team", false),
+            ("team=fraud,env in (dev)", false),
+        ] {
+            assert_eq!(Selector::parse(sel).unwrap().matches(&l), expected, "{sel}");
+        }
+        assert!(Selector::parse("env in prod").is_err());
+        assert!(Selector::parse("a b").is_err());
+        assert!(looks_like_selector("a=b"));
+        assert!(!looks_like_selector("fraud"));
+    }
+}

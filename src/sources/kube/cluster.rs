@@ -1,0 +1,117 @@
+//! The cluster connection of one epoch: connect (retrying while the API server is
+//! unreachable), discover whether KServe is installed, then run one watcher per kind until
+//! cancelled by a context or namespace switch.
+
+use super::connect::{Connection, KubeconfigSource, connect};
+use super::watch;
+use crate::app::inbox::Outbox;
+use crate::app::msg::{ClusterMsg, Msg};
+use crate::domain::kind::{KINDS, Kind};
+use crate::state::cluster::Kserve;
+use crate::state::session::NamespaceScope;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How long to wait before trying to connect again.
+const RECONNECT_DELAY: Duration = Duration::from_secs(3);
+
+/// Finds out which KServe kinds the cluster serves.
+pub async fn discover(client: &kube::Client) -> Kserve {
+    match client
+        .list_api_group_resources("serving.kserve.io/v1beta1")
+        .await
+    {
+        Ok(list) if list.resources.iter().any(|r| r.name == "inferenceservices") => {
+            let llm = client
+                .list_api_group_resources("serving.kserve.io/v1alpha1")
+                .await
+                .map(|l| l.resources.iter().any(|r| r.name == "llminferenceservices"))
+                .unwrap_or(false);
+            Kserve::Present { llm }
+        }
+        Ok(_) => Kserve::Missing,
+        Err(kube::Error::Api(status)) if status.code == 404 => Kserve::Missing,
+        // Unknown (e.g. discovery forbidden): try the watchers anyway.
+        Err(_) => Kserve::Present { llm: false },
+    }
+}
+
+/// Runs one connection epoch until `cancel`. The client, once made, is stored in `shared`
+/// so other effects (logs, scrapes, actions) can use it.
+pub async fn run(
+    source: KubeconfigSource,
+    context: Option<String>,
+    namespace: NamespaceScope,
+    epoch: u64,
+    tx: Outbox,
+    cancel: CancellationToken,
+    shared: Arc<Mutex<Option<Connection>>>,
+) {
+    let connection = loop {
+        let attempt = tokio::select! {
+            _ = cancel.cancelled() => return,
+            result = connect(&source, context.as_deref()) => result,
+        };
+        match attempt {
+            Ok(connection) => break connection,
+            Err(err) => {
+                let msg = ClusterMsg::ConnectFailed {
+                    epoch,
+                    error: err.message,
+                    configured: err.configured,
+                };
+                if tx.send(Msg::Cluster(msg)).await.is_err() || !err.configured {
+                    return;
+                }
+                tokio::select! {
+                    _ = cancel.cancelled() => return,
+                    _ = tokio::time::sleep(RECONNECT_DELAY) => {}
+                }
+            }
+        }
+    };
+    if let Ok(mut slot) = shared.lock() {
+        *slot = Some(connection.clone());
+    }
+    let connected = ClusterMsg::Connected {
+        epoch,
+        context: connection.context.clone(),
+        contexts: connection.contexts.clone(),
+        server: connection.server.clone(),
+        default_namespace: connection.default_namespace.clone(),
+    };
+    if tx.send(Msg::Cluster(connected)).await.is_err() {
+        return;
+    }
+    let kserve = discover(&connection.client).await;
+    let _ = tx
+        .send(Msg::Cluster(ClusterMsg::Discovered {
+            epoch,
+            kserve: kserve.clone(),
+        }))
+        .await;
+    let mut tasks = Vec::new();
+    for spec in KINDS {
+        let wanted = match (&kserve, spec.kind) {
+            (Kserve::Missing, _) if spec.kserve => false,
+            (Kserve::Present { llm }, Kind::LlmInferenceService) => *llm,
+            _ => true,
+        };
+        if !wanted {
+            continue;
+        }
+        tasks.push(tokio::spawn(watch::run(
+            connection.client.clone(),
+            spec,
+            namespace.clone(),
+            epoch,
+            tx.clone(),
+            cancel.clone(),
+        )));
+    }
+    cancel.cancelled().await;
+    for task in tasks {
+        task.abort();
+    }
+}

@@ -1,0 +1,123 @@
+//! Building a kube client exactly as kubectl resolves kubeconfig: `KUBECONFIG` with several
+//! files, the current or a named context, exec credential plugins, client certificates,
+//! tokens, proxy-url, and insecure-skip-tls-verify only when the kubeconfig says so (all
+//! handled by kube's config loader).
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the kubeconfig comes from.
+#[derive(Debug, Clone)]
+pub enum KubeconfigSource {
+    /// `$KUBECONFIG` (several files merged), else `~/.kube/config`.
+    Default,
+    File(PathBuf),
+    /// Held in memory (the embedded demo cluster).
+    Inline(Box<Kubeconfig>),
+}
+
+/// A working client and what the header shows about it.
+#[derive(Clone)]
+pub struct Connection {
+    pub client: kube::Client,
+    pub context: Option<String>,
+    pub contexts: Vec<String>,
+    pub server: String,
+    pub default_namespace: String,
+}
+
+/// Why connecting failed, worded for the user.
+#[derive(Debug, Clone)]
+pub struct ConnectError {
+    /// False when there is no usable kubeconfig at all (kdeck then runs without a cluster).
+    pub configured: bool,
+    pub message: String,
+}
+
+fn not_configured(message: String) -> ConnectError {
+    ConnectError {
+        configured: false,
+        message,
+    }
+}
+
+/// Reads the kubeconfig from `source`.
+pub fn read_kubeconfig(source: &KubeconfigSource) -> Result<Kubeconfig, ConnectError> {
+    match source {
+        KubeconfigSource::Inline(k) => Ok((**k).clone()),
+        KubeconfigSource::File(path) => Kubeconfig::read_from(path).map_err(|e| {
+            not_configured(format!("cannot read kubeconfig {}: {e}", path.display()))
+        }),
+        KubeconfigSource::Default => Kubeconfig::read().map_err(|e| {
+            not_configured(format!(
+                "no usable kubeconfig ($KUBECONFIG or ~/.kube/config): {e}. Use --kubeconfig PATH, or try kdeck --demo"
+            ))
+        }),
+    }
+}
+
+/// Connects to the cluster of `context` (or the current context) and checks that the API
+/// server answers.
+pub async fn connect(
+    source: &KubeconfigSource,
+    context: Option<&str>,
+) -> Result<Connection, ConnectError> {
+    crate::sources::tls::ensure_crypto_provider();
+    let kubeconfig = read_kubeconfig(source)?;
+    let contexts: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+    let chosen = context
+        .map(str::to_string)
+        .or_else(|| kubeconfig.current_context.clone());
+    let Some(chosen) = chosen else {
+        return Err(not_configured(format!(
+            "the kubeconfig has no current context; pick one with --context or :ctx ({} available)",
+            contexts.len()
+        )));
+    };
+    if !contexts.contains(&chosen) {
+        return Err(not_configured(format!(
+            "context '{chosen}' is not in the kubeconfig (available: {})",
+            contexts.join(", ")
+        )));
+    }
+    let options = KubeConfigOptions {
+        context: Some(chosen.clone()),
+        cluster: None,
+        user: None,
+    };
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| ConnectError {
+            configured: true,
+            message: format!("cannot use context '{chosen}': {e}"),
+        })?;
+    config.connect_timeout = Some(Duration::from_secs(10));
+    config.read_timeout = Some(Duration::from_secs(300));
+    let server = config.cluster_url.to_string();
+    let default_namespace = config.default_namespace.clone();
+    let client = kube::Client::try_from(config).map_err(|e| ConnectError {
+        configured: true,
+        message: format!(
+            "cannot build a client for '{chosen}': {}",
+            super::errors::describe(&e)
+        ),
+    })?;
+    let version = tokio::time::timeout(Duration::from_secs(15), client.apiserver_version())
+        .await
+        .map_err(|_| ConnectError {
+            configured: true,
+            message: format!("the API server at {server} did not answer within 15 s; retrying"),
+        })?
+        .map_err(|e| ConnectError {
+            configured: true,
+            message: format!("{server}: {}; retrying", super::errors::describe(&e)),
+        })?;
+    Ok(Connection {
+        client,
+        context: Some(chosen),
+        contexts,
+        server: format!("{server} (Kubernetes {}.{})", version.major, version.minor),
+        default_namespace,
+    })
+}

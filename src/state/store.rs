@@ -1,0 +1,124 @@
+//! A store of one kind's objects, fed by watch events: upserts, deletes, and relists that
+//! drop objects which vanished while the watch was down. It also tracks whether the kind is
+//! synced and, when its watch is broken, since when it is stale.
+
+use super::ui::ObjectKey;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashSet};
+
+/// A watch that is currently broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    pub since: DateTime<Utc>,
+    pub error: String,
+}
+
+/// Objects of one kind by namespace/name.
+#[derive(Debug, Clone)]
+pub struct Store<T> {
+    pub items: BTreeMap<ObjectKey, T>,
+    relist_seen: Option<HashSet<ObjectKey>>,
+    /// The first full list has arrived.
+    pub synced: bool,
+    pub stale: Option<Stale>,
+    /// The last error, kept after recovery for the detail of "why was it stale".
+    pub forbidden: bool,
+}
+
+impl<T> Default for Store<T> {
+    fn default() -> Self {
+        Store {
+            items: BTreeMap::new(),
+            relist_seen: None,
+            synced: false,
+            stale: None,
+            forbidden: false,
+        }
+    }
+}
+
+impl<T> Store<T> {
+    /// A relist begins: objects not seen again before it ends will be removed.
+    pub fn relist_start(&mut self) {
+        self.relist_seen = Some(HashSet::new());
+    }
+
+    /// Inserts or replaces an object; returns the previous one.
+    pub fn upsert(&mut self, key: ObjectKey, item: T) -> Option<T> {
+        if let Some(seen) = &mut self.relist_seen {
+            seen.insert(key.clone());
+        }
+        self.recovered();
+        self.items.insert(key, item)
+    }
+
+    pub fn remove(&mut self, key: &ObjectKey) -> Option<T> {
+        self.recovered();
+        self.items.remove(key)
+    }
+
+    /// The relist is complete: drops what it did not contain; returns the dropped objects.
+    pub fn relist_done(&mut self) -> Vec<(ObjectKey, T)> {
+        self.synced = true;
+        self.recovered();
+        let Some(seen) = self.relist_seen.take() else {
+            return Vec::new();
+        };
+        let gone: Vec<ObjectKey> = self
+            .items
+            .keys()
+            .filter(|k| !seen.contains(*k))
+            .cloned()
+            .collect();
+        gone.into_iter()
+            .filter_map(|k| self.items.remove(&k).map(|v| (k, v)))
+            .collect()
+    }
+
+    /// The watch broke; keeps the first time it did.
+    pub fn mark_stale(&mut self, now: DateTime<Utc>, error: String, forbidden: bool) {
+        self.forbidden = forbidden;
+        match &mut self.stale {
+            Some(stale) => stale.error = error,
+            None => self.stale = Some(Stale { since: now, error }),
+        }
+    }
+
+    fn recovered(&mut self) {
+        self.stale = None;
+        self.forbidden = false;
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relist_drops_vanished_objects_and_clears_stale() {
+        let mut s: Store<u32> = Store::default();
+        let k = |n: &str| ObjectKey::new("ns", n);
+        s.upsert(k("a"), 1);
+        s.upsert(k("b"), 2);
+        let now = Utc::now();
+        s.mark_stale(now, "connection reset".into(), false);
+        s.mark_stale(now + chrono::Duration::seconds(5), "refused".into(), false);
+        assert_eq!(s.stale.as_ref().unwrap().since, now);
+        assert_eq!(s.stale.as_ref().unwrap().error, "refused");
+        s.relist_start();
+        s.upsert(k("b"), 3);
+        let gone = s.relist_done();
+        assert_eq!(gone, vec![(k("a"), 1)]);
+        assert!(s.stale.is_none());
+        assert!(s.synced);
+        assert_eq!(s.items.get(&k("b")), Some(&3));
+    }
+}

@@ -1,0 +1,90 @@
+//! How numbers and states read on screen: latencies, rates, percentages, readiness.
+
+use super::slot::Slot;
+use super::symbols::Symbols;
+use crate::domain::isvc::Readiness;
+
+/// `0.8ms`, `123ms`, `1.24s`.
+pub fn millis(ms: f64) -> String {
+    if !ms.is_finite() {
+        "–".to_string()
+    } else if ms < 10.0 {
+        format!("{ms:.1}ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0}ms")
+    } else {
+        format!("{:.2}s", ms / 1000.0)
+    }
+}
+
+/// Requests per second: `0.25`, `12.3`, `1234`.
+pub fn rate(rps: f64) -> String {
+    if rps < 10.0 {
+        format!("{rps:.2}")
+    } else if rps < 100.0 {
+        format!("{rps:.1}")
+    } else {
+        format!("{rps:.0}")
+    }
+}
+
+/// A percentage without decimals, or with one below 10.
+pub fn percent(pct: f64) -> String {
+    if pct < 10.0 && pct.fract() != 0.0 {
+        format!("{pct:.1}%")
+    } else {
+        format!("{pct:.0}%")
+    }
+}
+
+/// GPUs: `1`, `0.5`, or the dash when none.
+pub fn gpus(n: f64, sym: &Symbols) -> String {
+    if n <= 0.0 {
+        sym.dash.to_string()
+    } else if n.fract() == 0.0 {
+        format!("{n:.0}")
+    } else {
+        format!("{n:.1}")
+    }
+}
+
+/// The READY cell: a mark, the reason when not ready, and its style.
+pub fn readiness(r: &Readiness, sym: &Symbols) -> (String, Slot) {
+    match r {
+        Readiness::Ready => (format!("{} Ready", sym.ok), Slot::StatusReady),
+        Readiness::NotReady(reason) => (format!("{} {reason}", sym.fail), Slot::StatusFailed),
+        Readiness::Progressing(reason) => {
+            (format!("{} {reason}", sym.pending), Slot::StatusProgressing)
+        }
+        Readiness::Unknown => (format!("{} no status", sym.pending), Slot::StatusUnknown),
+    }
+}
+
+/// Colour for a p99 latency: fine under 250 ms, a warning under 1 s, bad above.
+pub fn latency_slot(ms: f64) -> Slot {
+    if ms < 250.0 {
+        Slot::LatencyOk
+    } else if ms < 1000.0 {
+        Slot::LatencyWarn
+    } else {
+        Slot::LatencyBad
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(millis(0.84), "0.8ms");
+        assert_eq!(millis(123.4), "123ms");
+        assert_eq!(millis(1240.0), "1.24s");
+        assert_eq!(rate(0.25), "0.25");
+        assert_eq!(rate(123.4), "123");
+        assert_eq!(percent(45.0), "45%");
+        assert_eq!(percent(2.5), "2.5%");
+        assert_eq!(gpus(0.0, &Symbols::ASCII), "-");
+        assert_eq!(gpus(2.0, &Symbols::ASCII), "2");
+    }
+}

@@ -1,0 +1,315 @@
+//! The overview tab: status line, "why isn't it ready?", conditions, components, revisions
+//! and traffic, model status, live figures.
+
+use crate::domain::diagnose::diagnose;
+use crate::domain::isvc::{Isvc, Readiness, short_revision};
+use crate::domain::k8s::{CondStatus, age};
+use crate::state::State;
+use crate::state::ui::ObjectKey;
+use crate::ui::format;
+use crate::ui::slot::Slot;
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use std::collections::BTreeSet;
+
+fn heading<'a>(text: &str, theme: &Theme) -> Line<'a> {
+    Line::from(Span::styled(text.to_string(), theme.style(Slot::Title)))
+}
+
+fn field<'a>(label: &str, value: String, theme: &Theme) -> Vec<Span<'a>> {
+    vec![
+        Span::styled(format!("{label} "), theme.style(Slot::TextDim)),
+        Span::styled(value, theme.style(Slot::Base)),
+        Span::raw("   "),
+    ]
+}
+
+/// All overview lines for one service.
+pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<Line<'static>> {
+    let sym = &theme.symbols;
+    let dash = || sym.dash.to_string();
+    let mut out = Vec::new();
+    let readiness = isvc.readiness();
+    let (ready_text, ready_slot) = format::readiness(&readiness, sym);
+    let mut status = vec![Span::styled(
+        format!("{ready_text}   "),
+        theme.style(ready_slot),
+    )];
+    status.extend(field(
+        "mode",
+        isvc.mode
+            .map(|m| m.label().to_string())
+            .unwrap_or_else(dash),
+        theme,
+    ));
+    status.extend(field("age", age(isvc.meta.created, state.now), theme));
+    status.extend(field(
+        "generation",
+        format!(
+            "{} (observed {})",
+            isvc.meta.generation,
+            isvc.observed_generation
+                .map(|g| g.to_string())
+                .unwrap_or_else(dash)
+        ),
+        theme,
+    ));
+    out.push(Line::from(status));
+    out.push(Line::from(field(
+        "url",
+        isvc.url.clone().unwrap_or_else(dash),
+        theme,
+    )));
+    if !isvc.problems.is_empty() {
+        out.push(Line::from(Span::styled(
+            format!(
+                "{} This object could not be fully read: {}",
+                sym.warn,
+                isvc.problems.0.join("; ")
+            ),
+            theme.style(Slot::TextWarning),
+        )));
+    }
+
+    if let Some(f) = state.figures.service(key) {
+        let mut live = vec![Span::styled("live ", theme.style(Slot::TextDim))];
+        let show = |v: Option<f64>, fmt: fn(f64) -> String| v.map(fmt).unwrap_or_else(dash);
+        live.extend(field("p50", show(f.p50_ms, format::millis), theme));
+        live.extend(field("p99", show(f.p99_ms, format::millis), theme));
+        live.extend(field("rps", show(f.rps, format::rate), theme));
+        live.extend(field(
+            "errors",
+            show(f.error_ratio.map(|r| r * 100.0), format::percent),
+            theme,
+        ));
+        live.extend(field("GPU", show(f.gpu_util_pct, format::percent), theme));
+        if f.stale {
+            live.push(Span::styled("(stale)", theme.style(Slot::Stale)));
+        }
+        out.push(Line::from(live));
+    }
+
+    if readiness != Readiness::Ready || isvc.stopped() {
+        let pods: Vec<_> = state.cluster.pods_of(key).collect();
+        let mut names: BTreeSet<String> = pods.iter().map(|p| p.meta.name.clone()).collect();
+        names.insert(key.name.clone());
+        let events = state.cluster.events_for(&key.namespace, &names);
+        let logs = state.diagnostics.get(key).map(Vec::as_slice).unwrap_or(&[]);
+        out.push(Line::default());
+        out.push(heading("Why isn't it ready?", theme));
+        for (i, c) in diagnose(isvc, &pods, &events, logs)
+            .iter()
+            .take(5)
+            .enumerate()
+        {
+            out.push(Line::from(vec![
+                Span::styled(format!(" {}. ", i + 1), theme.style(Slot::TextDim)),
+                Span::styled(c.title.clone(), theme.style(Slot::StatusFailed)),
+            ]));
+            out.push(Line::from(Span::styled(
+                format!("    {}", c.evidence),
+                theme.style(Slot::Base),
+            )));
+            out.push(Line::from(Span::styled(
+                format!("    {} {}", sym.arrow, c.next),
+                theme.style(Slot::TextDim),
+            )));
+        }
+    }
+
+    out.push(Line::default());
+    out.push(heading("Conditions", theme));
+    if isvc.conditions.is_empty() {
+        out.push(Line::from(Span::styled(
+            "  none reported yet",
+            theme.style(Slot::TextDim),
+        )));
+    }
+    for c in &isvc.conditions {
+        let (mark, slot) = match c.status {
+            CondStatus::True => (sym.ok, Slot::StatusReady),
+            CondStatus::False => (sym.fail, Slot::StatusFailed),
+            CondStatus::Unknown => (sym.pending, Slot::StatusProgressing),
+        };
+        let mut spans = vec![
+            Span::styled(format!("  {mark} "), theme.style(slot)),
+            Span::styled(format!("{:<28}", c.kind), theme.style(Slot::Base)),
+            Span::styled(
+                format!("{:>5} ", age(c.last_transition, state.now)),
+                theme.style(Slot::TextDim),
+            ),
+        ];
+        if !c.reason.is_empty() {
+            spans.push(Span::styled(format!("{} ", c.reason), theme.style(slot)));
+        }
+        if !c.message.is_empty() {
+            spans.push(Span::styled(c.message.clone(), theme.style(Slot::TextDim)));
+        }
+        out.push(Line::from(spans));
+    }
+
+    out.push(Line::default());
+    out.push(heading("Components", theme));
+    for (kind, c) in &isvc.components {
+        let mut spans = vec![Span::styled(
+            format!("  {:<12}", kind.key()),
+            theme.style(Slot::TextStrong),
+        )];
+        let format = c
+            .model_format
+            .clone()
+            .unwrap_or_else(|| c.implementation.clone());
+        spans.extend(field("format", format, theme));
+        if let Some(runtime) = &c.runtime {
+            spans.extend(field("runtime", runtime.clone(), theme));
+        }
+        if let Some(protocol) = &c.protocol {
+            spans.extend(field("protocol", protocol.clone(), theme));
+        }
+        out.push(Line::from(spans));
+        let mut second = vec![Span::raw("              ")];
+        second.extend(field(
+            "storageUri",
+            c.storage_uri
+                .clone()
+                .or_else(|| c.image.clone())
+                .unwrap_or_else(dash),
+            theme,
+        ));
+        out.push(Line::from(second));
+        let mut third = vec![Span::raw("              ")];
+        third.extend(field(
+            "replicas",
+            format!(
+                "{}..{}",
+                c.min_replicas
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "1".to_string()),
+                c.max_replicas.map(|n| n.to_string()).unwrap_or_else(dash)
+            ),
+            theme,
+        ));
+        third.extend(field(
+            "GPUs/replica",
+            format::gpus(c.gpus_per_replica, sym),
+            theme,
+        ));
+        third.extend(field("cpu", c.cpu.clone().unwrap_or_else(dash), theme));
+        third.extend(field(
+            "memory",
+            c.memory.clone().unwrap_or_else(dash),
+            theme,
+        ));
+        if let Some(p) = c.canary_traffic_percent {
+            third.extend(field("canaryTrafficPercent", p.to_string(), theme));
+        }
+        out.push(Line::from(third));
+    }
+    for canary in &isvc.canaries {
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("  canary {:<5}", canary.name),
+                theme.style(Slot::RevisionCanary),
+            ),
+            Span::styled(
+                format!(
+                    "{}%  ready {}  {}",
+                    canary.traffic_percent,
+                    canary
+                        .ready
+                        .map(|r| if r { sym.ok } else { sym.fail })
+                        .unwrap_or(sym.pending),
+                    canary.storage_uri.clone().unwrap_or_default()
+                ),
+                theme.style(Slot::Base),
+            ),
+        ]));
+    }
+
+    if let Some(status) = isvc.predictor_status() {
+        out.push(Line::default());
+        out.push(heading("Revisions and traffic (predictor)", theme));
+        for t in &status.traffic {
+            let stable = status.latest_rolledout.as_deref() == Some(t.revision.as_str());
+            let slot = if stable {
+                Slot::RevisionStable
+            } else {
+                Slot::RevisionCanary
+            };
+            let mut spans = vec![
+                Span::styled(
+                    format!("  {:<4}", short_revision(&t.revision)),
+                    theme.style(slot),
+                ),
+                Span::styled(
+                    format!("{:>4}%  ", t.percent),
+                    theme.style(Slot::TextStrong),
+                ),
+                Span::styled(format!("{:<40}", t.revision), theme.style(Slot::Base)),
+            ];
+            let mut tags = Vec::new();
+            if t.latest {
+                tags.push("latest".to_string());
+            }
+            if let Some(tag) = &t.tag {
+                tags.push(format!("tag {tag}"));
+            }
+            if stable {
+                tags.push("stable".to_string());
+            }
+            spans.push(Span::styled(tags.join(", "), theme.style(Slot::TextDim)));
+            if let Some(url) = &t.url {
+                spans.push(Span::styled(format!("  {url}"), theme.style(Slot::TextDim)));
+            }
+            out.push(Line::from(spans));
+        }
+        let rev = |r: &Option<String>| r.clone().unwrap_or_else(dash);
+        let mut spans = vec![Span::raw("  ")];
+        spans.extend(field("latest ready", rev(&status.latest_ready), theme));
+        spans.extend(field("rolled out", rev(&status.latest_rolledout), theme));
+        spans.extend(field("previous", rev(&status.previous_rolledout), theme));
+        out.push(Line::from(spans));
+    }
+
+    if let Some(m) = &isvc.model_status {
+        out.push(Line::default());
+        let mut spans = vec![Span::styled("Model ", theme.style(Slot::Title))];
+        spans.extend(field(
+            "transition",
+            m.transition.clone().unwrap_or_else(dash),
+            theme,
+        ));
+        spans.extend(field(
+            "active",
+            m.active.clone().unwrap_or_else(dash),
+            theme,
+        ));
+        spans.extend(field(
+            "target",
+            m.target.clone().unwrap_or_else(dash),
+            theme,
+        ));
+        out.push(Line::from(spans));
+    }
+    out
+}
+
+/// Draws the overview, scrolled.
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    theme: &Theme,
+    key: &ObjectKey,
+    isvc: &Isvc,
+) {
+    frame.render_widget(
+        Paragraph::new(lines(state, theme, key, isvc))
+            .wrap(Wrap { trim: false })
+            .scroll((state.ui.text_scroll, 0)),
+        area,
+    );
+}

@@ -1,0 +1,214 @@
+//! The services list: one row per InferenceService with health, traffic split, replicas,
+//! GPUs, age and live figures. Only the rows on screen are built.
+
+use crate::config::keymap::Scope;
+use crate::domain::isvc::Readiness;
+use crate::domain::k8s::age;
+use crate::state::State;
+use crate::state::services::{ServiceColumn, replica_counts};
+use crate::state::session::NamespaceScope;
+use crate::state::ui::ObjectKey;
+use crate::ui::format;
+use crate::ui::slot::Slot;
+use crate::ui::table::{self, Cell, Column};
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+fn columns(state: &State, theme: &Theme, visible: &[&ObjectKey]) -> Vec<(ServiceColumn, Column)> {
+    let name_want = visible
+        .iter()
+        .map(|k| k.name.chars().count())
+        .max()
+        .unwrap_or(10)
+        + 2;
+    let ns_want = visible
+        .iter()
+        .map(|k| k.namespace.chars().count())
+        .max()
+        .unwrap_or(9);
+    let mut cols = vec![
+        (
+            ServiceColumn::Name,
+            Column::new("NAME", name_want.clamp(12, 42), 10, 0),
+        ),
+        (
+            ServiceColumn::Namespace,
+            Column::new("NAMESPACE", ns_want.clamp(9, 20), 9, 6),
+        ),
+        (ServiceColumn::Ready, Column::new("READY", 20, 8, 1)),
+        (ServiceColumn::Mode, Column::new("MODE", 9, 8, 9)),
+        (ServiceColumn::Runtime, Column::new("RUNTIME", 22, 8, 10)),
+        (ServiceColumn::Traffic, Column::new("TRAFFIC", 21, 10, 2)),
+        (ServiceColumn::Replicas, Column::new("REPLICAS", 8, 8, 3)),
+        (ServiceColumn::Gpus, Column::new("GPUS", 4, 4, 11)),
+        (ServiceColumn::Age, Column::new("AGE", 4, 4, 12)),
+        (ServiceColumn::P50, Column::new("P50", 7, 7, 8)),
+        (ServiceColumn::P99, Column::new("P99", 7, 7, 4)),
+        (ServiceColumn::Rps, Column::new("RPS", 6, 6, 5)),
+        (ServiceColumn::GpuPct, Column::new("GPU%", 5, 5, 7)),
+    ];
+    if state.session.namespace != NamespaceScope::All {
+        cols.retain(|(c, _)| *c != ServiceColumn::Namespace);
+    }
+    let view = state.ui.list_view(Scope::Services);
+    if let Some(sorted) = ServiceColumn::ALL.get(view.sort_column)
+        && let Some((_, col)) = cols.iter_mut().find(|(c, _)| c == sorted)
+    {
+        col.title.push_str(if view.sort_reverse {
+            theme.symbols.down
+        } else {
+            theme.symbols.up
+        });
+    }
+    cols
+}
+
+fn cell(state: &State, theme: &Theme, key: &ObjectKey, column: ServiceColumn) -> Cell {
+    let sym = &theme.symbols;
+    let Some(isvc) = state.cluster.isvcs.items.get(key) else {
+        return Cell::plain("");
+    };
+    let figures = state.figures.service(key);
+    let figure =
+        |value: Option<f64>, fmt: &dyn Fn(f64) -> String, slot: &dyn Fn(f64) -> Slot| match (
+            value, figures,
+        ) {
+            (Some(v), Some(f)) if f.stale => Cell::styled(format!("~{}", fmt(v)), Slot::TextDim),
+            (Some(v), _) => Cell::styled(fmt(v), slot(v)),
+            (None, _) => Cell::styled(sym.dash, Slot::TextDim),
+        };
+    match column {
+        ServiceColumn::Name => {
+            if isvc.problems.is_empty() {
+                Cell::plain(&key.name)
+            } else {
+                Cell::styled(format!("{} {}", sym.warn, key.name), Slot::TextWarning)
+            }
+        }
+        ServiceColumn::Namespace => Cell::styled(&key.namespace, Slot::TextDim),
+        ServiceColumn::Ready => {
+            let readiness = if isvc.stopped() {
+                Readiness::NotReady("Stopped".to_string())
+            } else {
+                isvc.readiness()
+            };
+            let (text, slot) = format::readiness(&readiness, sym);
+            Cell::styled(text, slot)
+        }
+        ServiceColumn::Mode => Cell::plain(isvc.mode.map(|m| m.label()).unwrap_or(sym.dash)),
+        ServiceColumn::Runtime => Cell::plain(isvc.runtime_label()),
+        ServiceColumn::Traffic => {
+            let label = isvc.traffic_label(sym.sep);
+            if label.is_empty() {
+                Cell::styled(sym.dash, Slot::TextDim)
+            } else if isvc.canary_in_progress() {
+                Cell::styled(label, Slot::RevisionCanary)
+            } else {
+                Cell::plain(label)
+            }
+        }
+        ServiceColumn::Replicas => {
+            let (ready, total, _) = replica_counts(state, key);
+            let slot = if total == 0 {
+                Slot::TextDim
+            } else if ready == total {
+                Slot::StatusReady
+            } else if ready == 0 {
+                Slot::StatusFailed
+            } else {
+                Slot::StatusProgressing
+            };
+            Cell::styled(format!("{ready}/{total}"), slot)
+        }
+        ServiceColumn::Gpus => {
+            let (_, total, gpus) = replica_counts(state, key);
+            let shown = if total == 0 {
+                isvc.gpus_per_replica()
+            } else {
+                gpus
+            };
+            Cell::plain(format::gpus(shown, sym))
+        }
+        ServiceColumn::Age => Cell::styled(age(isvc.meta.created, state.now), Slot::TextDim),
+        ServiceColumn::P50 => figure(figures.and_then(|f| f.p50_ms), &format::millis, &|_| {
+            Slot::Base
+        }),
+        ServiceColumn::P99 => figure(
+            figures.and_then(|f| f.p99_ms),
+            &format::millis,
+            &format::latency_slot,
+        ),
+        ServiceColumn::Rps => figure(figures.and_then(|f| f.rps), &format::rate, &|_| Slot::Base),
+        ServiceColumn::GpuPct => figure(
+            figures.and_then(|f| f.gpu_util_pct),
+            &format::percent,
+            &|_| Slot::GaugeGpu,
+        ),
+    }
+}
+
+/// The frame title: counts, filter, stale marker.
+pub fn title(state: &State, theme: &Theme) -> String {
+    let total = state.derived.services.len();
+    let ready = state
+        .derived
+        .services
+        .iter()
+        .filter(|k| {
+            state
+                .cluster
+                .isvcs
+                .items
+                .get(*k)
+                .is_some_and(|i| i.readiness() == Readiness::Ready)
+        })
+        .count();
+    let mut title = format!("InferenceServices {ready}/{total} ready");
+    let filter = state.ui.list_view(Scope::Services).filter;
+    if !filter.is_empty() {
+        title.push_str(&format!(" {} filter /{filter}", theme.symbols.sep));
+        if let Some(err) = &state.derived.services_filter_error {
+            title.push_str(&format!(" ({err})"));
+        }
+    }
+    if !state.cluster.isvcs.synced
+        && state.cluster.isvcs.stale.is_none()
+        && !state.cluster.isvcs.is_empty()
+    {
+        title.push_str(&format!(
+            " {} loading{}",
+            theme.symbols.sep, theme.symbols.ellipsis
+        ));
+    }
+    title
+}
+
+/// Draws the table body.
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let rows_fit = usize::from(area.height.saturating_sub(1));
+    let cursor = state.ui.list_view(Scope::Services).cursor;
+    let visible: Vec<&ObjectKey> = state
+        .derived
+        .services
+        .iter()
+        .skip(cursor.offset)
+        .take(rows_fit)
+        .collect();
+    if visible.is_empty() {
+        super::empty::draw_list_empty(frame, area, state, theme, "InferenceServices");
+        return;
+    }
+    let cols = columns(state, theme, &visible);
+    let header: Vec<Column> = cols.iter().map(|(_, c)| c.clone()).collect();
+    let rows: Vec<Vec<Cell>> = visible
+        .iter()
+        .map(|key| {
+            cols.iter()
+                .map(|(c, _)| cell(state, theme, key, *c))
+                .collect()
+        })
+        .collect();
+    let selected = cursor.selected.checked_sub(cursor.offset);
+    table::draw(frame, area, theme, &header, &rows, selected);
+}

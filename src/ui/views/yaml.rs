@@ -1,0 +1,102 @@
+//! The YAML of an InferenceService: scrollable, keys highlighted, bulk fields hidden. Only
+//! the lines on screen are styled.
+
+use crate::state::State;
+use crate::state::ui::ObjectKey;
+use crate::ui::slot::Slot;
+use crate::ui::text;
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// The object as YAML text, with a note on what is hidden.
+pub fn yaml_text(raw: &str) -> String {
+    let value: serde_json::Value = match serde_json::from_str(raw) {
+        Ok(v) => v,
+        Err(e) => return format!("# cannot show this object as YAML: {e}\n{raw}"),
+    };
+    let body =
+        serde_yaml::to_string(&value).unwrap_or_else(|e| format!("# cannot render YAML: {e}\n"));
+    format!("# managedFields and last-applied-configuration are hidden\n{body}")
+}
+
+/// Styles one YAML line: comments dim, keys highlighted, values plain.
+pub fn highlight<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with('#') {
+        return Line::from(Span::styled(line, theme.style(Slot::YamlComment)));
+    }
+    let indent = &line[..line.len() - trimmed.len()];
+    let (dash, rest) = match trimmed.strip_prefix("- ") {
+        Some(rest) => ("- ", rest),
+        None => ("", trimmed),
+    };
+    match rest
+        .find(": ")
+        .or_else(|| rest.strip_suffix(':').map(|k| k.len()))
+    {
+        Some(colon) if !rest.starts_with('\'') && !rest.starts_with('"') => Line::from(vec![
+            Span::raw(indent),
+            Span::styled(dash, theme.style(Slot::TextDim)),
+            Span::styled(&rest[..colon], theme.style(Slot::YamlKey)),
+            Span::styled(&rest[colon..], theme.style(Slot::YamlValue)),
+        ]),
+        _ => Line::from(vec![
+            Span::raw(indent),
+            Span::styled(dash, theme.style(Slot::TextDim)),
+            Span::styled(rest, theme.style(Slot::YamlValue)),
+        ]),
+    }
+}
+
+/// Draws the YAML of `key`, scrolled by the view's text scroll.
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, key: &ObjectKey) {
+    let Some(isvc) = state.cluster.isvcs.items.get(key) else {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!("  {key} is gone from the cluster"),
+                theme.style(Slot::TextWarning),
+            )),
+            area,
+        );
+        return;
+    };
+    let yaml = yaml_text(&isvc.raw);
+    let total = yaml.lines().count();
+    let height = usize::from(area.height);
+    let scroll = usize::from(state.ui.text_scroll).min(total.saturating_sub(height));
+    let width = usize::from(area.width);
+    let lines: Vec<Line> = yaml
+        .lines()
+        .skip(scroll)
+        .take(height)
+        .map(|l| {
+            if text::width(l) > width {
+                Line::from(Span::styled(
+                    text::fit(l, width, theme.symbols.ellipsis),
+                    theme.style(Slot::YamlValue),
+                ))
+            } else {
+                highlight(l, theme)
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_hides_bulk_and_renders() {
+        let text = yaml_text(
+            r#"{"metadata":{"name":"a"},"spec":{"predictor":{"model":{"storageUri":"s3://x"}}}}"#,
+        );
+        assert!(text.starts_with("# managedFields"));
+        assert!(text.contains("storageUri: s3://x"));
+        assert!(yaml_text("not json").contains("cannot show"));
+    }
+}
