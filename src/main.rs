@@ -30,6 +30,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            kdeck::tui::restore();
             eprintln!("kdeck: {err:?}");
             ExitCode::FAILURE
         }

@@ -180,12 +180,10 @@ impl<W: Write> Backend for QuietBackend<W> {
         Ok(())
     }
 
+    /// The full-screen console never needs the terminal's real cursor position, and asking
+    /// for it (a DSR query) hangs on terminals that do not answer; report what we know.
     fn get_cursor_position(&mut self) -> io::Result<Position> {
-        match self.cursor_at {
-            Some(p) => Ok(p),
-            None if self.fixed_size.is_some() => Ok(Position::ORIGIN),
-            None => crossterm::cursor::position().map(|(x, y)| Position { x, y }),
-        }
+        Ok(self.cursor_at.unwrap_or(Position::ORIGIN))
     }
 
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {

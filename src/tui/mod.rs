@@ -29,11 +29,16 @@ pub struct Tui {
 impl Tui {
     /// Takes over the terminal: raw mode, alternate screen, hidden cursor.
     pub fn enter() -> io::Result<Tui> {
-        take_over()?;
-        let backend = QuietBackend::new(BufWriter::with_capacity(64 * 1024, io::stdout()));
-        let mut terminal = Terminal::new(backend)?;
-        terminal.clear()?;
-        Ok(Tui { terminal })
+        let result = take_over().and_then(|()| {
+            let backend = QuietBackend::new(BufWriter::with_capacity(64 * 1024, io::stdout()));
+            let mut terminal = Terminal::new(backend)?;
+            terminal.clear()?;
+            Ok(Tui { terminal })
+        });
+        if result.is_err() {
+            restore();
+        }
+        result
     }
 
     /// Hands the terminal back to the shell, stops the process (as Ctrl-Z does), and takes

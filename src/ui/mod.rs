@@ -4,6 +4,8 @@
 pub mod color;
 pub mod format;
 pub mod slot;
+#[cfg(test)]
+pub mod snapshot_tests;
 pub mod symbols;
 pub mod table;
 pub mod text;

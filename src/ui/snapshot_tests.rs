@@ -1,0 +1,115 @@
+//! Screen tests: the whole UI drawn on ratatui's `TestBackend` at fixed sizes and compared
+//! with insta snapshots, plus checks of the styles that carry meaning.
+
+use super::color::ColorDepth;
+use super::symbols::Symbols;
+use super::theme::Theme;
+use crate::app::msg::Msg;
+use crate::app::update::update;
+use crate::config::keymap::Keymap;
+use crate::config::{Config, theme as theme_file};
+use crate::state::State;
+use crate::state::session::Session;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// A fixed clock so ages in snapshots never change.
+pub fn fixed_now() -> chrono::DateTime<chrono::Utc> {
+    crate::domain::k8s::parse_time("2026-11-20T12:00:00Z").unwrap_or_default()
+}
+
+pub fn state() -> State {
+    let (keymap, _) = Keymap::load(None);
+    State::new(keymap, Config::default(), Session::default(), fixed_now())
+}
+
+pub fn theme(name: &str) -> Theme {
+    let (spec, _) = theme_file::load(name, None);
+    Theme::resolve(&spec, ColorDepth::TrueColor, Symbols::UNICODE).0
+}
+
+/// Draws `state` at `width`×`height` and returns the terminal.
+pub fn render(state: &mut State, theme: &Theme, width: u16, height: u16) -> Terminal<TestBackend> {
+    update(state, Msg::Resize { width, height });
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| super::draw(f, state, theme)).unwrap();
+    terminal
+}
+
+/// The screen as text, one line per row.
+pub fn screen(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let mut line = String::new();
+        for x in 0..buffer.area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+pub fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+const THEMES: [&str; 3] = ["dark", "light", "high-contrast"];
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+#[test]
+fn empty_state_snapshots() {
+    for theme_name in THEMES {
+        for (w, h) in SIZES {
+            let mut s = state();
+            let t = render(&mut s, &theme(theme_name), w, h);
+            insta::assert_snapshot!(format!("empty_{theme_name}_{w}x{h}"), screen(&t));
+        }
+    }
+}
+
+#[test]
+fn help_snapshots() {
+    for theme_name in THEMES {
+        for (w, h) in SIZES {
+            let mut s = state();
+            update(&mut s, key('?'));
+            let t = render(&mut s, &theme(theme_name), w, h);
+            insta::assert_snapshot!(format!("help_{theme_name}_{w}x{h}"), screen(&t));
+        }
+    }
+}
+
+#[test]
+fn themes_paint_the_same_screen_differently() {
+    let mut a = state();
+    let mut b = state();
+    let dark = render(&mut a, &theme("dark"), 80, 24);
+    let light = render(&mut b, &theme("light"), 80, 24);
+    assert_eq!(screen(&dark), screen(&light));
+    assert_ne!(dark.backend().buffer(), light.backend().buffer());
+}
+
+#[test]
+fn tiny_terminals_never_panic() {
+    for (w, h) in [
+        (1, 1),
+        (2, 1),
+        (10, 3),
+        (20, 5),
+        (19, 4),
+        (0, 0),
+        (300, 2),
+        (3, 100),
+    ] {
+        for theme_name in THEMES {
+            let mut s = state();
+            for msg in [key('?'), key(':'), key('x')] {
+                update(&mut s, msg);
+                let _ = render(&mut s, &theme(theme_name), w.max(1), h.max(1));
+            }
+        }
+    }
+}

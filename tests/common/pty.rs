@@ -1,0 +1,174 @@
+//! Drives the real `kdeck` binary in a pseudo-terminal: sends keys, keeps a terminal
+//! emulator's view of the screen (vt100), and records every byte the program wrote.
+
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct PtySession {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    bytes: Arc<Mutex<Vec<u8>>>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl PtySession {
+    /// Runs `program args…` with `env` in a `cols`×`rows` terminal.
+    pub fn spawn(
+        program: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> PtySession {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut cmd = CommandBuilder::new(program);
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env_remove("NO_COLOR");
+        cmd.env_remove("COLORTERM");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pty.slave.spawn_command(cmd).expect("spawn in the pty");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("pty reader");
+        let writer = pty.master.take_writer().expect("pty writer");
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(rows.max(1)).unwrap(),
+            std::num::NonZeroU16::new(cols.max(1)).unwrap(),
+            0,
+        )));
+        {
+            let bytes = bytes.clone();
+            let parser = parser.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = reader.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    bytes.lock().unwrap().extend_from_slice(&buf[..n]);
+                    parser.lock().unwrap().process(&buf[..n]);
+                }
+            });
+        }
+        PtySession {
+            child,
+            writer,
+            bytes,
+            parser,
+            _master: pty.master,
+        }
+    }
+
+    /// Types text (keys) into the terminal.
+    pub fn send(&mut self, text: &str) {
+        self.writer
+            .write_all(text.as_bytes())
+            .expect("write to pty");
+        self.writer.flush().expect("flush pty");
+    }
+
+    /// Presses Esc alone (a following key within a few ms would read as Alt+key).
+    pub fn send_esc(&mut self) {
+        self.send("\u{1b}");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// The screen as the terminal shows it now.
+    pub fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Every byte written so far.
+    pub fn output(&self) -> Vec<u8> {
+        self.bytes.lock().unwrap().clone()
+    }
+
+    pub fn output_len(&self) -> usize {
+        self.bytes.lock().unwrap().len()
+    }
+
+    /// Waits until the screen satisfies `pred`; returns whether it did within `timeout`.
+    pub fn wait_for(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if pred(&self.screen()) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        pred(&self.screen())
+    }
+
+    /// Waits until the raw output contains `needle`.
+    pub fn wait_for_output(&self, timeout: Duration, needle: &str) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if String::from_utf8_lossy(&self.output()).contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        false
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("child pid")
+    }
+
+    /// Waits for the program to exit; returns its exit code (None on timeout).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<u32> {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Let the reader thread drain what was written last.
+                std::thread::sleep(Duration::from_millis(100));
+                return Some(status.exit_code());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for PtySession {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// Whether the output contains an SGR sequence that sets a colour (30–49, 90–107, 38;…, 48;…).
+pub fn has_colour_codes(output: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(output);
+    let mut rest = text.as_ref();
+    while let Some(start) = rest.find("\u{1b}[") {
+        let after = &rest[start + 2..];
+        let end = after
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        if after[end..].starts_with('m') {
+            for param in after[..end].split(';') {
+                if let Ok(n) = param.parse::<u32>()
+                    && ((30..=49).contains(&n) || (90..=107).contains(&n))
+                {
+                    return true;
+                }
+            }
+        }
+        rest = &after[end.min(after.len())..];
+    }
+    false
+}
