@@ -63,7 +63,10 @@ pub struct Cli {
 
 /// Headless subcommands for scripts and runbooks.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Print the InferenceServices once and exit 0 if all are Ready, 1 if not, 2 on errors.
+    Status(crate::commands::status::StatusArgs),
+}
 
 #[cfg(test)]
 mod tests {

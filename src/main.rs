@@ -2,7 +2,7 @@
 //! logging and the runtime, then run the console or a headless subcommand.
 
 use clap::Parser;
-use kdeck::cli::Cli;
+use kdeck::cli::{Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -23,9 +23,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = match cli.command {
+    let result = match &cli.command {
         None => runtime.block_on(kdeck::console::run_console(cli, log)),
-        Some(command) => match command {},
+        Some(Command::Status(args)) => {
+            return runtime.block_on(kdeck::commands::status::run(&cli, args));
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,4 +4,5 @@
 pub mod cluster;
 pub mod connect;
 pub mod errors;
+pub mod snapshot;
 pub mod watch;

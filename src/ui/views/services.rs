@@ -10,6 +10,7 @@ use crate::state::session::NamespaceScope;
 use crate::state::ui::ObjectKey;
 use crate::ui::format;
 use crate::ui::slot::Slot;
+use crate::ui::symbols::Symbols;
 use crate::ui::table::{self, Cell, Column};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
@@ -64,8 +65,8 @@ fn columns(state: &State, theme: &Theme, visible: &[&ObjectKey]) -> Vec<(Service
     cols
 }
 
-fn cell(state: &State, theme: &Theme, key: &ObjectKey, column: ServiceColumn) -> Cell {
-    let sym = &theme.symbols;
+/// The text and style of one cell; shared with `kdeck status`, which prints the same rows.
+pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn) -> Cell {
     let Some(isvc) = state.cluster.isvcs.items.get(key) else {
         return Cell::plain("");
     };
@@ -205,7 +206,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .iter()
         .map(|key| {
             cols.iter()
-                .map(|(c, _)| cell(state, theme, key, *c))
+                .map(|(c, _)| cell(state, &theme.symbols, key, *c))
                 .collect()
         })
         .collect();
