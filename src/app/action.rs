@@ -32,6 +32,17 @@ pub enum Action {
     ToggleAllNamespaces,
     ShowYaml,
     ShowWarnings,
+    Logs,
+    Search,
+    SearchNext,
+    SearchPrev,
+    ToggleFollow,
+    ToggleWrap,
+    ToggleTimestamps,
+    NextContainer,
+    TogglePrevious,
+    NextSince,
+    SaveLogs,
 }
 
 impl Action {

@@ -3,6 +3,7 @@
 //! back as messages.
 
 use crate::state::session::NamespaceScope;
+use crate::state::ui::ObjectKey;
 
 /// A side effect requested by `update`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,4 +21,26 @@ pub enum Effect {
         context: Option<String>,
         namespace: NamespaceScope,
     },
+    /// Follow the logs of one container of one pod as part of log session `session`.
+    StartLogStream(LogStreamSpec),
+    /// Stop every stream of log session `session`.
+    StopLogs { session: u64 },
+    /// Write text to a file in the state directory (`name` is the file name).
+    SaveLogs {
+        name: String,
+        content: String,
+        lines: usize,
+    },
+}
+
+/// One log stream to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogStreamSpec {
+    pub session: u64,
+    pub pod: ObjectKey,
+    pub container: String,
+    pub previous: bool,
+    pub since_seconds: Option<i64>,
+    pub tail_lines: Option<i64>,
+    pub follow: bool,
 }

@@ -2,8 +2,9 @@
 //! `Msg` — terminal input, the tick, signals, and what sources and effects report.
 
 use crate::domain::kind::Kind;
+use crate::domain::logline::{Level, SafeText};
 use crate::state::cluster::{Kserve, WatchEvent};
-use crate::state::ui::NoticeLevel;
+use crate::state::ui::{NoticeLevel, ObjectKey};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
@@ -36,6 +37,44 @@ pub enum Msg {
     /// A message for the status bar from an effect or a source.
     Notice(NoticeLevel, String),
     Cluster(ClusterMsg),
+    Logs(LogMsg),
+}
+
+/// A batch of lines from one log stream, already sanitised at the source.
+#[derive(Debug, Clone)]
+pub struct LogBatch {
+    pub session: u64,
+    pub pod: ObjectKey,
+    pub container: String,
+    pub lines: Vec<(Option<chrono::DateTime<chrono::Utc>>, SafeText, Level)>,
+}
+
+/// What log streams report.
+#[derive(Debug, Clone)]
+pub enum LogMsg {
+    Lines(LogBatch),
+    /// A stream stopped for good (pod gone, container not found, previous missing).
+    Ended {
+        session: u64,
+        pod: ObjectKey,
+        container: String,
+        reason: String,
+    },
+    /// A stream broke and is reconnecting (lines resume without duplicates).
+    Reconnecting {
+        session: u64,
+        pod: ObjectKey,
+        container: String,
+        error: String,
+    },
+    /// The buffer was written to a file.
+    Saved {
+        path: String,
+        lines: usize,
+    },
+    SaveFailed {
+        error: String,
+    },
 }
 
 /// What the cluster connection and its watchers report. `epoch` identifies the connection

@@ -4,7 +4,10 @@
 
 use super::effect::Effect;
 use super::inbox::Outbox;
+use super::msg::{LogMsg, Msg};
 use crate::sources::kube::connect::{Connection, KubeconfigSource};
+use crate::state::ui::NoticeLevel;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 
@@ -16,6 +19,8 @@ pub struct EffectRunner {
     epoch_cancel: CancellationToken,
     /// The client of the current epoch, once connected.
     connection: Arc<Mutex<Option<Connection>>>,
+    /// Cancels the streams of each open log session.
+    log_sessions: HashMap<u64, CancellationToken>,
 }
 
 impl EffectRunner {
@@ -25,6 +30,7 @@ impl EffectRunner {
             kubeconfig,
             epoch_cancel: CancellationToken::new(),
             connection: Arc::new(Mutex::new(None)),
+            log_sessions: HashMap::new(),
         }
     }
 
@@ -50,7 +56,51 @@ impl EffectRunner {
                     self.connection.clone(),
                 ));
             }
+            Effect::StartLogStream(spec) => {
+                let Some(client) = self.client() else {
+                    self.notice(
+                        NoticeLevel::Error,
+                        "cannot follow logs: not connected to the cluster yet",
+                    );
+                    return;
+                };
+                let cancel = self
+                    .log_sessions
+                    .entry(spec.session)
+                    .or_insert_with(|| self.epoch_cancel.child_token())
+                    .clone();
+                tokio::spawn(crate::sources::kube::logs::follow(
+                    client,
+                    spec,
+                    self.tx.clone(),
+                    cancel,
+                ));
+            }
+            Effect::StopLogs { session } => {
+                if let Some(cancel) = self.log_sessions.remove(&session) {
+                    cancel.cancel();
+                }
+            }
+            Effect::SaveLogs {
+                name,
+                content,
+                lines,
+            } => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let msg = match crate::sources::files::save_in_state_dir(&name, &content).await
+                    {
+                        Ok(path) => LogMsg::Saved { path, lines },
+                        Err(error) => LogMsg::SaveFailed { error },
+                    };
+                    let _ = tx.send(Msg::Logs(msg)).await;
+                });
+            }
         }
+    }
+
+    fn notice(&self, level: NoticeLevel, text: &str) {
+        let _ = self.tx.try_send(Msg::Notice(level, text.to_string()));
     }
 
     /// The client of the current epoch, if connected.

@@ -39,6 +39,7 @@ pub enum Scope {
     Services,
     Detail,
     Yaml,
+    Logs,
     Pods,
     Events,
     Nodes,

@@ -8,6 +8,7 @@ pub mod isvc;
 pub mod json;
 pub mod k8s;
 pub mod kind;
+pub mod logline;
 pub mod mode;
 pub mod node;
 pub mod pod;

@@ -2,6 +2,7 @@
 //! They never touch the terminal or `State`; they send owned messages and report errors as
 //! messages, never panics.
 
+pub mod files;
 pub mod kube;
 pub mod pod_proxy;
 pub mod tls;

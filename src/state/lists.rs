@@ -102,7 +102,7 @@ pub fn keys(state: &State, scope: Scope) -> Vec<ObjectKey> {
             })
             .map(|(k, _)| k.clone())
             .collect(),
-        Scope::Global | Scope::Detail | Scope::Yaml | Scope::Warnings => Vec::new(),
+        Scope::Global | Scope::Detail | Scope::Yaml | Scope::Logs | Scope::Warnings => Vec::new(),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod cluster;
 pub mod figures;
 pub mod line;
 pub mod lists;
+pub mod logs;
 pub mod services;
 pub mod session;
 pub mod store;
@@ -38,6 +39,10 @@ pub struct State {
     pub cluster: cluster::ClusterState,
     pub figures: figures::Figures,
     pub derived: Derived,
+    /// The open logs view, if any.
+    pub logs: Option<logs::LogView>,
+    /// Counter for log sessions (each set of streams gets a new one).
+    pub log_sessions: u64,
     /// The last log lines of failing containers, fetched for "why isn't it ready?":
     /// (pod, container, line) by service.
     pub diagnostics: std::collections::HashMap<ui::ObjectKey, Vec<(String, String, String)>>,
@@ -66,6 +71,8 @@ impl State {
             cluster: cluster::ClusterState::default(),
             figures: figures::Figures::default(),
             derived: Derived::default(),
+            logs: None,
+            log_sessions: 0,
             diagnostics: Default::default(),
             keymap: Arc::new(keymap),
             config: Arc::new(config),

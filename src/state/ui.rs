@@ -37,6 +37,7 @@ pub enum Route {
     Services,
     Detail(ObjectKey),
     Yaml(ObjectKey),
+    Logs,
     Pods,
     Events,
     Nodes,
@@ -52,6 +53,7 @@ impl Route {
             Route::Services => Scope::Services,
             Route::Detail(_) => Scope::Detail,
             Route::Yaml(_) => Scope::Yaml,
+            Route::Logs => Scope::Logs,
             Route::Pods => Scope::Pods,
             Route::Events => Scope::Events,
             Route::Nodes => Scope::Nodes,
@@ -67,6 +69,7 @@ impl Route {
             Route::Services => "InferenceServices".to_string(),
             Route::Detail(key) => format!("InferenceService {key}"),
             Route::Yaml(key) => format!("YAML {key}"),
+            Route::Logs => "Logs".to_string(),
             Route::Pods => "Pods".to_string(),
             Route::Events => "Events".to_string(),
             Route::Nodes => "Nodes".to_string(),
@@ -85,6 +88,8 @@ pub enum Mode {
     Normal,
     /// Typing a filter for the current list.
     Filter(LineInput),
+    /// Typing a search pattern in the logs view.
+    Search(LineInput),
     /// Typing a `:` command, with completion candidates.
     Command(CommandLine),
     /// The help overlay for the current view.

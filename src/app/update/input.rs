@@ -29,6 +29,33 @@ pub fn handle_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 None => Vec::new(),
             }
         }
+        Mode::Filter(mut line) if state.ui.route() == &crate::state::ui::Route::Logs => {
+            match key.code {
+                KeyCode::Esc => super::logs::set_pattern(state, "", false),
+                KeyCode::Enter => super::logs::set_pattern(state, &line.text, false),
+                _ => {
+                    if line.edit(&key) == LineEdit::Changed {
+                        super::logs::set_pattern(state, &line.text, false);
+                    }
+                    state.ui.mode = Mode::Filter(line);
+                }
+            }
+            Vec::new()
+        }
+        Mode::Search(mut line) => {
+            match key.code {
+                KeyCode::Esc => super::logs::set_pattern(state, "", true),
+                KeyCode::Enter => {
+                    super::logs::set_pattern(state, &line.text, true);
+                    return super::logs::action(state, Action::SearchNext);
+                }
+                _ => {
+                    line.edit(&key);
+                    state.ui.mode = Mode::Search(line);
+                }
+            }
+            Vec::new()
+        }
         Mode::Filter(mut line) => {
             let scope = state.ui.route().scope();
             match key.code {

@@ -11,7 +11,7 @@ pub fn len(state: &State, scope: Scope) -> usize {
         Scope::Pods | Scope::Events | Scope::Nodes | Scope::Runtimes | Scope::Graphs => {
             crate::state::lists::keys(state, scope).len()
         }
-        Scope::Global | Scope::Detail | Scope::Yaml => 0,
+        Scope::Global | Scope::Detail | Scope::Yaml | Scope::Logs => 0,
     }
 }
 

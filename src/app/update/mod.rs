@@ -6,6 +6,7 @@ pub mod command;
 mod detail;
 mod input;
 mod lists;
+mod logs;
 mod nav;
 mod services;
 
@@ -30,7 +31,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 
 fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Cluster(msg) => cluster::handle(state, msg),
+        Msg::Cluster(msg) => {
+            let pods_changed = matches!(
+                &msg,
+                crate::app::msg::ClusterMsg::Watch {
+                    kind: crate::domain::kind::Kind::Pod
+                        | crate::domain::kind::Kind::InferenceService,
+                    ..
+                }
+            );
+            let mut effects = cluster::handle(state, msg);
+            if pods_changed {
+                effects.extend(logs::sync(state));
+            }
+            effects
+        }
+        Msg::Logs(msg) => logs::handle(state, msg),
         Msg::Key(key) => {
             state.dirty = true;
             input::handle_key(state, key)

@@ -14,6 +14,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     let rows = state.ui.list_rows();
     let page = rows.saturating_sub(1).max(1) as isize;
     let is_text_view = matches!(state.ui.route(), Route::Yaml(_) | Route::Detail(_));
+    let in_logs = state.ui.route() == &Route::Logs;
     match action {
         Action::Quit => return vec![Effect::Quit],
         Action::Suspend => return vec![Effect::Suspend],
@@ -25,9 +26,31 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 ..CommandLine::default()
             })
         }
+        Action::Filter if in_logs => {
+            let current = state
+                .logs
+                .as_ref()
+                .and_then(|v| v.filter.as_ref())
+                .map(|p| p.text.clone())
+                .unwrap_or_default();
+            state.ui.mode = Mode::Filter(LineInput::with_text(&current));
+        }
+        Action::Search if in_logs => {
+            let current = state
+                .logs
+                .as_ref()
+                .and_then(|v| v.search.as_ref())
+                .map(|p| p.text.clone())
+                .unwrap_or_default();
+            state.ui.mode = Mode::Search(LineInput::with_text(&current));
+        }
         Action::Filter => {
             let current = state.ui.list_view(scope).filter;
             state.ui.mode = Mode::Filter(LineInput::with_text(&current));
+        }
+        Action::Back if in_logs => {
+            state.ui.pop();
+            return super::logs::close(state);
         }
         Action::Back => {
             if !state.ui.list_view(scope).filter.is_empty() {
@@ -64,7 +87,18 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::SortReverse
         | Action::JumpNotReady
         | Action::ToggleAllNamespaces
-        | Action::ShowYaml => return view_action(state, action),
+        | Action::ShowYaml
+        | Action::Logs
+        | Action::Search
+        | Action::SearchNext
+        | Action::SearchPrev
+        | Action::ToggleFollow
+        | Action::ToggleWrap
+        | Action::ToggleTimestamps
+        | Action::NextContainer
+        | Action::TogglePrevious
+        | Action::NextSince
+        | Action::SaveLogs => return view_action(state, action),
     }
     Vec::new()
 }
@@ -91,10 +125,30 @@ fn scroll_text(state: &mut State, action: Action, page: isize) {
 
 /// Actions whose meaning depends on the view; views without one ignore them quietly.
 fn view_action(state: &mut State, action: Action) -> Vec<Effect> {
+    if action == Action::Logs {
+        return open_logs(state);
+    }
     match state.ui.route().clone() {
+        Route::Logs => super::logs::action(state, action),
         Route::Services => super::services::action(state, action),
         Route::Detail(key) => super::detail::action(state, &key, action),
         Route::Pods => super::services::pods_action(state, action),
         _ => Vec::new(),
+    }
+}
+
+/// Opens the logs of what is selected: a service (list or detail) or a pod.
+fn open_logs(state: &mut State) -> Vec<Effect> {
+    use crate::config::keymap::Scope;
+    use crate::state::logs::LogTarget;
+    let target = match state.ui.route().clone() {
+        Route::Services => state.selected_service().cloned().map(LogTarget::Service),
+        Route::Detail(key) => Some(LogTarget::Service(key)),
+        Route::Pods => crate::state::lists::selected(state, Scope::Pods).map(LogTarget::Pod),
+        _ => None,
+    };
+    match target {
+        Some(target) => super::logs::open(state, target),
+        None => Vec::new(),
     }
 }

@@ -3,6 +3,7 @@
 pub mod detail;
 pub mod empty;
 pub mod events;
+pub mod logs;
 pub mod nodes;
 pub mod pods;
 pub mod runtimes;

@@ -23,11 +23,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ..area
     };
     match &state.ui.mode {
-        Mode::Filter(line) | Mode::Command(crate::state::ui::CommandLine { input: line, .. }) => {
-            let prompt = if matches!(state.ui.mode, Mode::Filter(_)) {
-                "/"
-            } else {
-                ":"
+        Mode::Filter(line)
+        | Mode::Search(line)
+        | Mode::Command(crate::state::ui::CommandLine { input: line, .. }) => {
+            let prompt = match (&state.ui.mode, state.ui.route()) {
+                (Mode::Filter(_), crate::state::ui::Route::Logs) => "&",
+                (Mode::Filter(_) | Mode::Search(_), _) => "/",
+                _ => ":",
             };
             let visible = text::fit(
                 &line.text,

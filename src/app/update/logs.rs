@@ -1,0 +1,629 @@
+//! The logs view's rules: which (pod, container) streams a target wants, opening and
+//! closing the view, new pods joining and gone pods marked, lines arriving in batches,
+//! and the view's keys (follow, wrap, timestamps, container, previous, since, search, save).
+
+use crate::app::action::Action;
+use crate::app::effect::{Effect, LogStreamSpec};
+use crate::app::msg::LogMsg;
+use crate::domain::isvc::short_revision;
+use crate::domain::logline::{Level, SafeText};
+use crate::domain::pod::{Pod, RunState};
+use crate::state::State;
+use crate::state::cluster::ClusterState;
+use crate::state::logs::{ContainerChoice, LogLine, LogTarget, LogView, StreamInfo};
+use crate::state::ui::{NoticeLevel, ObjectKey, Route};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A stream the target wants: pod, container, its tag and whether it is a canary pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WantedStream {
+    pub pod: ObjectKey,
+    pub container: String,
+    pub tag: String,
+    pub canary: bool,
+}
+
+fn pod_suffix(name: &str) -> &str {
+    name.rsplit('-').next().unwrap_or(name)
+}
+
+/// Whether `pod` serves a revision that is not the rolled-out (stable) one.
+fn is_canary(cluster: &ClusterState, pod: &Pod) -> bool {
+    let Some(isvc) = pod.isvc().and_then(|n| {
+        cluster
+            .isvcs
+            .items
+            .get(&ObjectKey::new(&pod.meta.namespace, n))
+    }) else {
+        return false;
+    };
+    if let (Some(rev), Some(status)) = (pod.revision(), isvc.predictor_status())
+        && let Some(stable) = &status.latest_rolledout
+    {
+        return rev != stable;
+    }
+    let app = pod.meta.label("app").unwrap_or("");
+    isvc.canaries
+        .iter()
+        .any(|c| app == format!("isvc.{}-{}-predictor", isvc.meta.name, c.name))
+}
+
+/// Whether a container (or init container) has started, so its logs can be read.
+fn can_stream(pod: &Pod, container: &str, previous: bool) -> bool {
+    pod.containers
+        .iter()
+        .chain(&pod.init_containers)
+        .find(|c| c.name == container)
+        .is_some_and(|c| {
+            if previous {
+                c.restarts > 0
+            } else {
+                matches!(c.state, RunState::Running | RunState::Terminated { .. }) || c.restarts > 0
+            }
+        })
+}
+
+/// Containers of `pod` that `choice` selects.
+fn containers_for(pod: &Pod, choice: ContainerChoice) -> Vec<String> {
+    let component = pod.component().unwrap_or("predictor");
+    let has = |n: &str| pod.has_container(n) || pod.init_containers.iter().any(|c| c.name == n);
+    let pick = |n: &str| {
+        if has(n) {
+            vec![n.to_string()]
+        } else {
+            Vec::new()
+        }
+    };
+    match choice {
+        ContainerChoice::Model if component != "transformer" => pick("kserve-container"),
+        ContainerChoice::Transformer if component == "transformer" => pick("kserve-container"),
+        ContainerChoice::Model | ContainerChoice::Transformer => Vec::new(),
+        ContainerChoice::QueueProxy => pick("queue-proxy"),
+        ContainerChoice::StorageInitializer => pick("storage-initializer"),
+        ContainerChoice::Agent => pick("agent"),
+        ContainerChoice::All => pod
+            .init_containers
+            .iter()
+            .chain(&pod.containers)
+            .map(|c| c.name.clone())
+            .collect(),
+    }
+}
+
+/// The streams a view wants right now, from the pods the cluster has.
+pub fn wanted(cluster: &ClusterState, view: &LogView) -> Vec<WantedStream> {
+    let pods: Vec<&Pod> = match &view.target {
+        LogTarget::Service(key) => cluster.pods_of(key).collect(),
+        LogTarget::Pod(key) => cluster.pods.items.get(key).into_iter().collect(),
+    };
+    let mut out = Vec::new();
+    for pod in pods {
+        let revision = pod
+            .revision()
+            .map(short_revision)
+            .unwrap_or_else(|| pod.component().unwrap_or("pod").chars().take(4).collect());
+        let multi = view.container == ContainerChoice::All;
+        for container in containers_for(pod, view.container) {
+            if !can_stream(pod, &container, view.previous) {
+                continue;
+            }
+            let mut tag = format!("{revision}·{}", pod_suffix(&pod.meta.name));
+            if multi {
+                tag.push_str(&format!("/{container}"));
+            }
+            out.push(WantedStream {
+                pod: ObjectKey::new(&pod.meta.namespace, &pod.meta.name),
+                container,
+                tag,
+                canary: is_canary(cluster, pod),
+            });
+        }
+    }
+    out
+}
+
+fn spec(view: &LogView, w: &WantedStream) -> LogStreamSpec {
+    LogStreamSpec {
+        session: view.session,
+        pod: w.pod.clone(),
+        container: w.container.clone(),
+        previous: view.previous,
+        since_seconds: view.since.seconds(),
+        tail_lines: Some(view.tail),
+        follow: !view.previous,
+    }
+}
+
+fn marker(text: String, tag: &str, canary: bool) -> LogLine {
+    LogLine {
+        seq: 0,
+        pod: Arc::from(""),
+        container: Arc::from(""),
+        tag: Arc::from(tag),
+        canary,
+        ts: None,
+        text: SafeText {
+            text,
+            spans: Vec::new(),
+        },
+        level: Level::Info,
+        marker: true,
+    }
+}
+
+/// Starts the streams the view wants and does not have yet; marks the ones whose pod left.
+pub fn sync(state: &mut State) -> Vec<Effect> {
+    let Some(view) = state.logs.as_ref() else {
+        return Vec::new();
+    };
+    let wanted = wanted(&state.cluster, view);
+    let mut effects = Vec::new();
+    let mut joined = Vec::new();
+    let mut gone = Vec::new();
+    for w in &wanted {
+        if !view
+            .streams
+            .contains_key(&(w.pod.clone(), w.container.clone()))
+        {
+            effects.push(Effect::StartLogStream(spec(view, w)));
+            joined.push(w.clone());
+        }
+    }
+    for ((pod, container), info) in &view.streams {
+        if info.ended.is_none() && !state.cluster.pods.items.contains_key(pod) {
+            gone.push((pod.clone(), container.clone()));
+        }
+    }
+    let first_sync = view.streams.is_empty();
+    let Some(view) = state.logs.as_mut() else {
+        return effects;
+    };
+    for w in joined {
+        if !first_sync {
+            view.push([marker(
+                format!("── {} joined ({}) ──", w.pod.name, w.container),
+                &w.tag,
+                w.canary,
+            )]);
+        }
+        view.streams.insert(
+            (w.pod, w.container),
+            StreamInfo {
+                tag: Arc::from(w.tag.as_str()),
+                canary: w.canary,
+                ended: None,
+            },
+        );
+    }
+    for key in gone {
+        if let Some(info) = view.streams.get_mut(&key) {
+            info.ended = Some("pod went away".to_string());
+            let line = marker(
+                format!("── {} went away ──", key.0.name),
+                &info.tag,
+                info.canary,
+            );
+            view.push([line]);
+        }
+    }
+    if !effects.is_empty() || state.ui.route() == &Route::Logs {
+        state.dirty = true;
+    }
+    effects
+}
+
+/// Opens the logs view for `target`.
+pub fn open(state: &mut State, target: LogTarget) -> Vec<Effect> {
+    let mut effects = close(state);
+    state.log_sessions += 1;
+    let capacity = state.config.log_buffer_lines;
+    state.logs = Some(LogView::new(target, capacity, state.log_sessions));
+    state.ui.push(Route::Logs);
+    effects.extend(sync(state));
+    if effects
+        .iter()
+        .all(|e| !matches!(e, Effect::StartLogStream(_)))
+    {
+        state.notify(
+            NoticeLevel::Info,
+            "no running containers to follow yet; they join as they start".to_string(),
+        );
+    }
+    effects
+}
+
+/// Closes the logs view and stops its streams.
+pub fn close(state: &mut State) -> Vec<Effect> {
+    match state.logs.take() {
+        Some(view) => vec![Effect::StopLogs {
+            session: view.session,
+        }],
+        None => Vec::new(),
+    }
+}
+
+/// Restarts the streams after the container, previous or since setting changed.
+fn restart(state: &mut State) -> Vec<Effect> {
+    let Some(view) = state.logs.as_mut() else {
+        return Vec::new();
+    };
+    let mut effects = vec![Effect::StopLogs {
+        session: view.session,
+    }];
+    state.log_sessions += 1;
+    view.session = state.log_sessions;
+    view.streams = BTreeMap::new();
+    view.lines.clear();
+    view.visible.clear();
+    view.follow = true;
+    view.new_while_paused = 0;
+    effects.extend(sync(state));
+    effects
+}
+
+/// Applies a message from the log streams.
+pub fn handle(state: &mut State, msg: LogMsg) -> Vec<Effect> {
+    match msg {
+        LogMsg::Saved { path, lines } => {
+            state.notify(NoticeLevel::Info, format!("saved {lines} lines to {path}"))
+        }
+        LogMsg::SaveFailed { error } => state.notify(NoticeLevel::Error, error),
+        LogMsg::Lines(batch) => {
+            let Some(view) = state.logs.as_mut().filter(|v| v.session == batch.session) else {
+                return Vec::new();
+            };
+            let Some(info) = view
+                .streams
+                .get(&(batch.pod.clone(), batch.container.clone()))
+                .cloned()
+            else {
+                return Vec::new();
+            };
+            let pod: Arc<str> = Arc::from(batch.pod.name.as_str());
+            let container: Arc<str> = Arc::from(batch.container.as_str());
+            view.push(batch.lines.into_iter().map(|(ts, text, level)| LogLine {
+                seq: 0,
+                pod: pod.clone(),
+                container: container.clone(),
+                tag: info.tag.clone(),
+                canary: info.canary,
+                ts,
+                text,
+                level,
+                marker: false,
+            }));
+            state.dirty = true;
+        }
+        LogMsg::Ended {
+            session,
+            pod,
+            container,
+            reason,
+        }
+        | LogMsg::Reconnecting {
+            session,
+            pod,
+            container,
+            error: reason,
+        } => {
+            let Some(view) = state.logs.as_mut().filter(|v| v.session == session) else {
+                return Vec::new();
+            };
+            if let Some(info) = view.streams.get_mut(&(pod.clone(), container.clone())) {
+                let line = marker(
+                    format!("── {} {container}: {reason} ──", pod.name),
+                    &info.tag,
+                    info.canary,
+                );
+                if reason.starts_with("reconnecting") {
+                    info.ended = None;
+                } else {
+                    info.ended = Some(reason);
+                }
+                view.push([line]);
+                state.dirty = true;
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Applies a logs-view action.
+pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
+    let height = state.ui.list_rows().saturating_sub(1).max(1);
+    let Some(view) = state.logs.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Action::ToggleFollow => {
+            if view.follow {
+                view.pause(height);
+            } else {
+                view.resume();
+            }
+        }
+        Action::ToggleWrap => view.wrap = !view.wrap,
+        Action::ToggleTimestamps => view.timestamps = !view.timestamps,
+        Action::NextContainer => {
+            view.container = view.container.next();
+            let label = view.container.label();
+            state.notify(NoticeLevel::Info, format!("container: {label}"));
+            return restart(state);
+        }
+        Action::TogglePrevious => {
+            view.previous = !view.previous;
+            let text = if view.previous {
+                "previous containers (after a crash)"
+            } else {
+                "current containers"
+            };
+            state.notify(NoticeLevel::Info, text.to_string());
+            return restart(state);
+        }
+        Action::NextSince => {
+            view.since = view.since.next();
+            let label = view.since.label();
+            state.notify(NoticeLevel::Info, format!("since: {label}"));
+            return restart(state);
+        }
+        Action::SearchNext | Action::SearchPrev => {
+            let forward = action == Action::SearchNext;
+            if view.search.is_none() {
+                state.notify(
+                    NoticeLevel::Info,
+                    "no search yet: press / and type a pattern".to_string(),
+                );
+            } else if !view.jump_to_match(forward, height) {
+                state.notify(NoticeLevel::Info, "no more matches".to_string());
+            }
+        }
+        Action::SaveLogs => {
+            let content = view.to_text();
+            let lines = view.lines.len();
+            let target = match &view.target {
+                LogTarget::Service(k) | LogTarget::Pod(k) => format!("{}-{}", k.namespace, k.name),
+            };
+            let name = format!("logs-{target}-{}.log", state.now.format("%Y%m%d-%H%M%S"));
+            return vec![Effect::SaveLogs {
+                name,
+                content,
+                lines,
+            }];
+        }
+        Action::Up => view.scroll(-1, height),
+        Action::Down => view.scroll(1, height),
+        Action::PageUp => view.scroll(-(height as isize), height),
+        Action::PageDown => view.scroll(height as isize, height),
+        Action::Top => view.scroll(isize::MIN / 2, height),
+        Action::Bottom => view.resume(),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Applies a search or filter pattern typed by the user; a bad pattern is a notice.
+pub fn set_pattern(state: &mut State, text: &str, search: bool) {
+    let Some(view) = state.logs.as_mut() else {
+        return;
+    };
+    let pattern = if text.is_empty() {
+        None
+    } else {
+        match crate::state::logs::compile(text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                state.notify(NoticeLevel::Error, e);
+                return;
+            }
+        }
+    };
+    if search {
+        view.search = pattern;
+    } else {
+        view.filter = pattern;
+        view.refilter();
+    }
+    state.ui.notice = None;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::msg::{ClusterMsg, LogBatch, Msg};
+    use crate::app::update::update;
+    use crate::domain::kind::{Kind, parse};
+    use crate::domain::logline::sanitize;
+    use crate::state::cluster::WatchEvent;
+    use serde_json::json;
+
+    fn pod(name: &str, revision: &str) -> WatchEvent {
+        WatchEvent::Upsert(parse(
+            Kind::Pod,
+            &json!({"metadata": {"name": name, "namespace": "ml", "labels": {
+                    "serving.kserve.io/inferenceservice": "fraud", "component": "predictor",
+                    "serving.knative.dev/revision": revision}},
+                "spec": {"containers": [{"name": "kserve-container"}, {"name": "queue-proxy"}],
+                         "initContainers": [{"name": "storage-initializer"}]},
+                "status": {"phase": "Running",
+                    "initContainerStatuses": [{"name": "storage-initializer", "state": {"terminated": {"exitCode": 0}}}],
+                    "containerStatuses": [
+                        {"name": "kserve-container", "ready": true, "state": {"running": {}}},
+                        {"name": "queue-proxy", "ready": true, "state": {"running": {}}}]}}),
+        ))
+    }
+
+    fn isvc() -> WatchEvent {
+        WatchEvent::Upsert(parse(
+            Kind::InferenceService,
+            &json!({"metadata": {"name": "fraud", "namespace": "ml"},
+                "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}}}},
+                "status": {"components": {"predictor": {"latestRolledoutRevision": "fraud-predictor-00001"}}}}),
+        ))
+    }
+
+    fn watch(state: &State, kind: Kind, events: Vec<WatchEvent>) -> Msg {
+        Msg::Cluster(ClusterMsg::Watch {
+            epoch: state.cluster.epoch,
+            kind,
+            events,
+        })
+    }
+
+    fn starts(effects: &[Effect]) -> Vec<(String, String)> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::StartLogStream(s) => Some((s.pod.name.clone(), s.container.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn lines(session: u64, pod: &str, texts: &[&str]) -> Msg {
+        Msg::Logs(LogMsg::Lines(LogBatch {
+            session,
+            pod: ObjectKey::new("ml", pod),
+            container: "kserve-container".to_string(),
+            lines: texts
+                .iter()
+                .map(|t| {
+                    (
+                        None,
+                        sanitize(t.as_bytes()),
+                        crate::domain::logline::level(t),
+                    )
+                })
+                .collect(),
+        }))
+    }
+
+    fn setup() -> State {
+        let mut s = crate::ui::snapshot_tests::state();
+        let m = watch(&s, Kind::InferenceService, vec![isvc()]);
+        update(&mut s, m);
+        let m = watch(
+            &s,
+            Kind::Pod,
+            vec![
+                pod(
+                    "fraud-predictor-00001-deployment-a-x1",
+                    "fraud-predictor-00001",
+                ),
+                pod(
+                    "fraud-predictor-00002-deployment-b-y2",
+                    "fraud-predictor-00002",
+                ),
+            ],
+        );
+        update(&mut s, m);
+        s
+    }
+
+    #[test]
+    fn opening_follows_every_pod_and_new_pods_join() {
+        let mut s = setup();
+        let effects = open(&mut s, LogTarget::Service(ObjectKey::new("ml", "fraud")));
+        assert_eq!(starts(&effects).len(), 2);
+        assert!(
+            starts(&effects)
+                .iter()
+                .all(|(_, c)| c == "kserve-container")
+        );
+        let view = s.logs.as_ref().unwrap();
+        let tags: Vec<(String, bool)> = view
+            .streams
+            .values()
+            .map(|i| (i.tag.to_string(), i.canary))
+            .collect();
+        assert!(tags.contains(&("r1·x1".to_string(), false)), "{tags:?}");
+        assert!(tags.contains(&("r2·y2".to_string(), true)), "{tags:?}");
+        let m = watch(
+            &s,
+            Kind::Pod,
+            vec![pod(
+                "fraud-predictor-00002-deployment-b-z3",
+                "fraud-predictor-00002",
+            )],
+        );
+        let effects = update(&mut s, m);
+        assert_eq!(
+            starts(&effects),
+            vec![(
+                "fraud-predictor-00002-deployment-b-z3".to_string(),
+                "kserve-container".to_string()
+            )]
+        );
+        let view = s.logs.as_ref().unwrap();
+        assert!(view.lines.back().unwrap().text.text.contains("joined"));
+    }
+
+    #[test]
+    fn gone_pods_are_marked_and_old_sessions_ignored() {
+        let mut s = setup();
+        open(&mut s, LogTarget::Service(ObjectKey::new("ml", "fraud")));
+        let session = s.logs.as_ref().unwrap().session;
+        update(
+            &mut s,
+            lines(
+                session,
+                "fraud-predictor-00002-deployment-b-y2",
+                &["ERROR boom", "ok"],
+            ),
+        );
+        update(
+            &mut s,
+            lines(
+                session + 7,
+                "fraud-predictor-00002-deployment-b-y2",
+                &["stale session"],
+            ),
+        );
+        assert_eq!(s.logs.as_ref().unwrap().lines.len(), 2);
+        assert_eq!(s.logs.as_ref().unwrap().lines[0].level, Level::Error);
+        let m = watch(
+            &s,
+            Kind::Pod,
+            vec![WatchEvent::Delete(ObjectKey::new(
+                "ml",
+                "fraud-predictor-00001-deployment-a-x1",
+            ))],
+        );
+        update(&mut s, m);
+        let view = s.logs.as_ref().unwrap();
+        assert!(view.lines.back().unwrap().text.text.contains("went away"));
+        assert!(view.streams.values().any(|i| i.ended.is_some()));
+    }
+
+    #[test]
+    fn switching_container_restarts_streams_in_a_new_session() {
+        let mut s = setup();
+        open(&mut s, LogTarget::Service(ObjectKey::new("ml", "fraud")));
+        let old = s.logs.as_ref().unwrap().session;
+        let effects = action(&mut s, Action::NextContainer);
+        assert!(effects.contains(&Effect::StopLogs { session: old }));
+        assert!(starts(&effects).iter().all(|(_, c)| c == "queue-proxy"));
+        assert_eq!(starts(&effects).len(), 2);
+        assert!(s.logs.as_ref().unwrap().session > old);
+        let effects = action(&mut s, Action::TogglePrevious);
+        assert!(
+            starts(&effects).is_empty(),
+            "no container restarted, so there is no previous log"
+        );
+    }
+
+    #[test]
+    fn a_bad_search_pattern_is_a_notice_not_a_crash() {
+        let mut s = setup();
+        open(&mut s, LogTarget::Service(ObjectKey::new("ml", "fraud")));
+        set_pattern(&mut s, "err(", true);
+        assert!(
+            s.ui.notice
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("not a valid regular expression")
+        );
+        assert!(s.logs.as_ref().unwrap().search.is_none());
+    }
+}

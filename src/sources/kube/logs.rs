@@ -1,0 +1,278 @@
+//! Following one container's logs (`pods/log` with follow and timestamps), batched at the
+//! source every 50 ms, sanitised off the UI task. A broken stream reconnects from the last
+//! timestamp seen (`sinceTime`) and drops the lines it already delivered, so reconnects
+//! neither lose nor duplicate lines.
+
+use crate::app::effect::LogStreamSpec;
+use crate::app::inbox::Outbox;
+use crate::app::msg::{LogBatch, LogMsg, Msg};
+use crate::domain::k8s::parse_time;
+use crate::domain::logline::{Level, SafeText, level, sanitize};
+use chrono::{DateTime, Utc};
+use futures::AsyncBufReadExt;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, LogParams};
+use std::collections::HashSet;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+const BATCH_WINDOW: Duration = Duration::from_millis(50);
+const BATCH_MAX: usize = 2000;
+
+/// Splits the RFC 3339 timestamp kubelet puts before each line (`timestamps=true`).
+pub fn split_timestamp(line: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
+    if let Some(space) = line.iter().position(|b| *b == b' ')
+        && space >= 20
+        && let Ok(text) = std::str::from_utf8(&line[..space])
+        && let Some(ts) = parse_time(text)
+    {
+        return (Some(ts), &line[space + 1..]);
+    }
+    (None, line)
+}
+
+/// Remembers what was delivered at the newest timestamp so a reconnect from that second
+/// does not repeat lines.
+#[derive(Default)]
+pub struct Dedupe {
+    pub last: Option<DateTime<Utc>>,
+    seen_at_last: HashSet<(DateTime<Utc>, Vec<u8>)>,
+}
+
+impl Dedupe {
+    /// Whether a line is new; records it if so.
+    pub fn admit(&mut self, ts: Option<DateTime<Utc>>, text: &[u8]) -> bool {
+        let Some(ts) = ts else {
+            return true;
+        };
+        let floor = self.last.map(|l| l - chrono::Duration::seconds(1));
+        if let Some(floor) = floor
+            && ts <= floor
+        {
+            return false;
+        }
+        if !self.seen_at_last.insert((ts, text.to_vec())) {
+            return false;
+        }
+        if self.last.is_none_or(|l| ts > l) {
+            self.last = Some(ts);
+            let keep_from = ts - chrono::Duration::seconds(1);
+            self.seen_at_last.retain(|(t, _)| *t > keep_from);
+        }
+        true
+    }
+}
+
+fn params(spec: &LogStreamSpec, resume_from: Option<DateTime<Utc>>) -> LogParams {
+    let since_time = resume_from.and_then(|t| {
+        // The API takes whole seconds; step back one so nothing at the boundary is lost.
+        (t - chrono::Duration::seconds(1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            .parse()
+            .ok()
+    });
+    LogParams {
+        container: Some(spec.container.clone()),
+        follow: spec.follow,
+        previous: spec.previous,
+        since_seconds: if since_time.is_some() {
+            None
+        } else {
+            spec.since_seconds
+        },
+        since_time,
+        tail_lines: if resume_from.is_some() {
+            None
+        } else {
+            spec.tail_lines
+        },
+        timestamps: true,
+        limit_bytes: None,
+        pretty: false,
+    }
+}
+
+/// Follows one stream until cancelled, the pod goes away, or (without follow) the end.
+pub async fn follow(
+    client: kube::Client,
+    spec: LogStreamSpec,
+    tx: Outbox,
+    cancel: CancellationToken,
+) {
+    let api: Api<Pod> = Api::namespaced(client, &spec.pod.namespace);
+    let mut dedupe = Dedupe::default();
+    let mut failures = 0u32;
+    loop {
+        let log_params = params(&spec, dedupe.last);
+        let opened = tokio::select! {
+            _ = cancel.cancelled() => return,
+            r = api.log_stream(&spec.pod.name, &log_params) => r,
+        };
+        let reason = match opened {
+            Ok(stream) => {
+                failures = 0;
+                match pump(stream, &spec, &mut dedupe, &tx, &cancel).await {
+                    Pump::Cancelled => return,
+                    Pump::Eof => None,
+                    Pump::Broke(e) => Some(e),
+                }
+            }
+            Err(e) => {
+                let text = super::errors::describe(&e);
+                if matches!(&e, kube::Error::Api(s) if s.code == 400 || s.code == 404) {
+                    end(&tx, &spec, text).await;
+                    return;
+                }
+                failures += 1;
+                Some(text)
+            }
+        };
+        if !spec.follow {
+            if let Some(reason) = reason {
+                end(&tx, &spec, reason).await;
+            }
+            return;
+        }
+        // Did the pod go away, or did the stream just break?
+        match api.get_opt(&spec.pod.name).await {
+            Ok(None) => {
+                end(&tx, &spec, "pod went away".to_string()).await;
+                return;
+            }
+            _ if failures > 0 || reason.is_some() => {
+                let msg = LogMsg::Reconnecting {
+                    session: spec.session,
+                    pod: spec.pod.clone(),
+                    container: spec.container.clone(),
+                    error: format!("reconnecting: {}", reason.unwrap_or_default()),
+                };
+                if tx.send(Msg::Logs(msg)).await.is_err() {
+                    return;
+                }
+            }
+            _ => {}
+        }
+        let delay = Duration::from_millis(250 * u64::from(failures.clamp(1, 8)));
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
+enum Pump {
+    Cancelled,
+    Eof,
+    Broke(String),
+}
+
+async fn pump(
+    mut stream: impl futures::AsyncBufRead + Unpin,
+    spec: &LogStreamSpec,
+    dedupe: &mut Dedupe,
+    tx: &Outbox,
+    cancel: &CancellationToken,
+) -> Pump {
+    let mut batch: Vec<(Option<DateTime<Utc>>, SafeText, Level)> = Vec::new();
+    let mut deadline: Option<Instant> = None;
+    // Bytes of the line being read; kept across wake-ups, so an interrupted read loses nothing.
+    let mut buf = Vec::new();
+    loop {
+        let read = tokio::select! {
+            _ = cancel.cancelled() => return Pump::Cancelled,
+            _ = async { match deadline { Some(d) => tokio::time::sleep_until(d).await, None => std::future::pending().await } } => None,
+            r = stream.read_until(b'\n', &mut buf) => Some(r),
+        };
+        match read {
+            None => {}
+            Some(Ok(n)) => {
+                let complete = buf.last() == Some(&b'\n');
+                if n > 0 && complete || n == 0 && !buf.is_empty() {
+                    let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+                    let (ts, text) = split_timestamp(line);
+                    if dedupe.admit(ts, text) {
+                        let safe = sanitize(text);
+                        let lvl = level(&safe.text);
+                        batch.push((ts, safe, lvl));
+                        deadline.get_or_insert_with(|| Instant::now() + BATCH_WINDOW);
+                    }
+                    buf.clear();
+                }
+                if n == 0 {
+                    send(tx, spec, &mut batch).await;
+                    return Pump::Eof;
+                }
+                if batch.len() < BATCH_MAX {
+                    continue;
+                }
+            }
+            Some(Err(e)) => {
+                send(tx, spec, &mut batch).await;
+                return Pump::Broke(e.to_string());
+            }
+        }
+        deadline = None;
+        if !send(tx, spec, &mut batch).await {
+            return Pump::Cancelled;
+        }
+    }
+}
+
+async fn send(
+    tx: &Outbox,
+    spec: &LogStreamSpec,
+    batch: &mut Vec<(Option<DateTime<Utc>>, SafeText, Level)>,
+) -> bool {
+    if batch.is_empty() {
+        return true;
+    }
+    let lines = std::mem::take(batch);
+    let msg = LogBatch {
+        session: spec.session,
+        pod: spec.pod.clone(),
+        container: spec.container.clone(),
+        lines,
+    };
+    tx.send(Msg::Logs(LogMsg::Lines(msg))).await.is_ok()
+}
+
+async fn end(tx: &Outbox, spec: &LogStreamSpec, reason: String) {
+    let msg = LogMsg::Ended {
+        session: spec.session,
+        pod: spec.pod.clone(),
+        container: spec.container.clone(),
+        reason,
+    };
+    let _ = tx.send(Msg::Logs(msg)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_split_off() {
+        let (ts, rest) = split_timestamp(b"2026-11-25T04:00:00.123456789Z hello world");
+        assert!(ts.is_some());
+        assert_eq!(rest, b"hello world");
+        let (ts, rest) = split_timestamp(b"no timestamp here");
+        assert!(ts.is_none());
+        assert_eq!(rest, b"no timestamp here");
+    }
+
+    #[test]
+    fn a_replay_from_the_last_second_is_dropped() {
+        let t = |s: &str| parse_time(s);
+        let mut d = Dedupe::default();
+        assert!(d.admit(t("2026-01-01T00:00:01Z"), b"a"));
+        assert!(d.admit(t("2026-01-01T00:00:02.5Z"), b"b"));
+        assert!(d.admit(t("2026-01-01T00:00:02.5Z"), b"c"));
+        // Reconnect from 00:00:01: the API replays a, b, c, then new lines.
+        assert!(!d.admit(t("2026-01-01T00:00:01Z"), b"a"));
+        assert!(!d.admit(t("2026-01-01T00:00:02.5Z"), b"b"));
+        assert!(!d.admit(t("2026-01-01T00:00:02.5Z"), b"c"));
+        assert!(d.admit(t("2026-01-01T00:00:03Z"), b"d"));
+        assert!(d.admit(None, b"untimed"));
+    }
+}
