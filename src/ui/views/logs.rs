@@ -180,10 +180,10 @@ fn wrap_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>
         for c in span.content.chars() {
             let w = c.width().unwrap_or(0);
             if used + w > width && used > 0 {
-                if !current.is_empty() {
-                    if let Some(row) = rows.last_mut() {
-                        row.push(Span::styled(std::mem::take(&mut current), span.style));
-                    }
+                if !current.is_empty()
+                    && let Some(row) = rows.last_mut()
+                {
+                    row.push(Span::styled(std::mem::take(&mut current), span.style));
                 }
                 rows.push(Vec::new());
                 used = 0;
