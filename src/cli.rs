@@ -66,6 +66,10 @@ pub struct Cli {
 pub enum Command {
     /// Print the InferenceServices once and exit 0 if all are Ready, 1 if not, 2 on errors.
     Status(crate::commands::status::StatusArgs),
+    /// Print the merged logs of a service's pods (stern-style prefixes), optionally following.
+    Logs(crate::commands::logs::LogsArgs),
+    /// Write an incident snapshot (Markdown) of a service and print its path.
+    Snapshot(crate::commands::snapshot::SnapshotArgs),
 }
 
 #[cfg(test)]

@@ -69,10 +69,10 @@ pub fn namespace_scope(cli: &Cli) -> NamespaceScope {
 
 /// Runs the interactive console.
 pub async fn run_console(
-    cli: Cli,
+    cli: &Cli,
     log: Result<std::path::PathBuf, String>,
 ) -> color_eyre::Result<()> {
-    let settings = load_settings(&cli);
+    let settings = load_settings(cli);
     let mut warnings = settings.warnings;
     if let Err(problem) = log {
         warnings.push(ConfigWarning::new(
@@ -85,7 +85,7 @@ pub async fn run_console(
         tracing::warn!("{warning}");
     }
     let session = Session {
-        namespace: namespace_scope(&cli),
+        namespace: namespace_scope(cli),
         readonly: cli.readonly || settings.config.readonly,
         ..Session::default()
     };

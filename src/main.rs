@@ -3,6 +3,7 @@
 
 use clap::Parser;
 use kdeck::cli::{Cli, Command};
+use kdeck::commands;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -23,18 +24,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = match &cli.command {
-        None => runtime.block_on(kdeck::console::run_console(cli, log)),
-        Some(Command::Status(args)) => {
-            return runtime.block_on(kdeck::commands::status::run(&cli, args));
-        }
+    let Some(command) = &cli.command else {
+        return match runtime.block_on(kdeck::console::run_console(&cli, log)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                kdeck::tui::restore();
+                eprintln!("kdeck: {err:?}");
+                ExitCode::FAILURE
+            }
+        };
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            kdeck::tui::restore();
-            eprintln!("kdeck: {err:?}");
-            ExitCode::FAILURE
+    runtime.block_on(async {
+        match command {
+            Command::Status(args) => commands::status::run(&cli, args).await,
+            Command::Logs(args) => commands::logs::run(&cli, args).await,
+            Command::Snapshot(args) => commands::snapshot::run(&cli, args).await,
         }
-    }
+    })
 }

@@ -43,6 +43,7 @@ pub enum Action {
     TogglePrevious,
     NextSince,
     SaveLogs,
+    Snapshot,
 }
 
 impl Action {

@@ -31,6 +31,8 @@ pub enum Effect {
         content: String,
         lines: usize,
     },
+    /// Fetch log tails and write an incident snapshot.
+    WriteIncident(Box<crate::sources::incident::IncidentRequest>),
 }
 
 /// One log stream to start.

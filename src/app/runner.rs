@@ -81,6 +81,26 @@ impl EffectRunner {
                     cancel.cancel();
                 }
             }
+            Effect::WriteIncident(request) => {
+                let Some(client) = self.client() else {
+                    self.notice(
+                        NoticeLevel::Error,
+                        "cannot write the snapshot: not connected to the cluster",
+                    );
+                    return;
+                };
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let msg = match crate::sources::incident::write(&client, *request).await {
+                        Ok(path) => Msg::Notice(
+                            NoticeLevel::Info,
+                            format!("incident snapshot written to {path}"),
+                        ),
+                        Err(error) => Msg::Notice(NoticeLevel::Error, error),
+                    };
+                    let _ = tx.send(msg).await;
+                });
+            }
             Effect::SaveLogs {
                 name,
                 content,

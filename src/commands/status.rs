@@ -5,7 +5,6 @@
 use super::Output;
 use crate::cli::Cli;
 use crate::domain::isvc::Readiness;
-use crate::sources::kube::connect::{KubeconfigSource, connect};
 use crate::state::State;
 use crate::state::services::ServiceColumn;
 use crate::state::session::{NamespaceScope, Session};
@@ -26,29 +25,18 @@ pub struct StatusArgs {
     pub output: Output,
 }
 
-/// The kubeconfig the global flags name.
-pub fn kubeconfig_source(cli: &Cli) -> KubeconfigSource {
-    match &cli.kubeconfig {
-        Some(path) => KubeconfigSource::File(path.clone()),
-        None => KubeconfigSource::Default,
-    }
-}
-
 /// Runs `kdeck status`.
 pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
-    let connection = match connect(&kubeconfig_source(cli), cli.context.as_deref()).await {
+    let connection = match super::connect_or_exit(cli, "status").await {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("kdeck status: {}", e.message);
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let namespace = match &cli.namespace {
         Some(ns) => NamespaceScope::One(ns.clone()),
         None => NamespaceScope::All,
     };
     let cluster =
-        match crate::sources::kube::snapshot::load_services(&connection.client, &namespace).await {
+        match crate::sources::kube::listing::load_services(&connection.client, &namespace).await {
             Ok(c) => c,
             Err(e) => {
                 eprintln!(

@@ -15,3 +15,4 @@ pub mod pod;
 pub mod prom;
 pub mod runtime;
 pub mod selector;
+pub mod snapshot;

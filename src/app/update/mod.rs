@@ -4,9 +4,10 @@
 mod cluster;
 pub mod command;
 mod detail;
+pub mod incident;
 mod input;
 mod lists;
-mod logs;
+pub mod logs;
 mod nav;
 mod services;
 

@@ -99,6 +99,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::TogglePrevious
         | Action::NextSince
         | Action::SaveLogs => return view_action(state, action),
+        Action::Snapshot => return super::incident::action(state),
     }
     Vec::new()
 }

@@ -4,6 +4,6 @@
 pub mod cluster;
 pub mod connect;
 pub mod errors;
+pub mod listing;
 pub mod logs;
-pub mod snapshot;
 pub mod watch;

@@ -1,0 +1,88 @@
+//! `kdeck snapshot NAME`: writes the incident snapshot of a service (the same Markdown the
+//! console's snapshot key writes) and prints its path.
+
+use crate::app::update::incident::request;
+use crate::cli::Cli;
+use crate::domain::kind::Kind;
+use crate::sources::kube::listing::{list_all, load_services};
+use crate::state::State;
+use crate::state::cluster::WatchEvent;
+use crate::state::session::{NamespaceScope, Session};
+use crate::state::ui::ObjectKey;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Flags of `kdeck snapshot`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 written; 1 no such service or the file could not be written; \
+    2 connection or permission error."
+)]
+pub struct SnapshotArgs {
+    /// The InferenceService.
+    pub name: String,
+    /// Where to write the Markdown (default: the state directory).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs `kdeck snapshot`.
+pub async fn run(cli: &Cli, args: &SnapshotArgs) -> ExitCode {
+    let connection = match super::connect_or_exit(cli, "snapshot").await {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let namespace = super::target_namespace(cli, &connection);
+    let scope = NamespaceScope::One(namespace.clone());
+    let mut cluster = match load_services(&connection.client, &scope).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "kdeck snapshot: {}",
+                crate::sources::kube::errors::describe(&e)
+            );
+            return ExitCode::from(2);
+        }
+    };
+    if let Ok(events) = list_all(&connection.client, Kind::Event, &scope, None).await {
+        let events = events
+            .iter()
+            .map(|o| {
+                WatchEvent::Upsert(crate::domain::kind::parse(
+                    Kind::Event,
+                    &serde_json::to_value(o).unwrap_or_default(),
+                ))
+            })
+            .collect();
+        cluster.apply(Kind::Event, events);
+    }
+    let (keymap, _) = crate::config::keymap::Keymap::load(None);
+    let session = Session {
+        namespace: scope,
+        context: connection.context.clone(),
+        ..Session::default()
+    };
+    let mut state = State::new(
+        keymap,
+        crate::config::Config::default(),
+        session,
+        chrono::Utc::now(),
+    );
+    state.cluster = cluster;
+    let key = ObjectKey::new(&namespace, &args.name);
+    let Some(mut req) = request(&state, &key) else {
+        eprintln!("kdeck snapshot: no InferenceService {key}");
+        return ExitCode::from(1);
+    };
+    req.path = args.output.clone();
+    match crate::sources::incident::write(&connection.client, req).await {
+        Ok(path) => {
+            println!("{path}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("kdeck snapshot: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
