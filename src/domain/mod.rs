@@ -13,6 +13,7 @@ pub mod mode;
 pub mod node;
 pub mod pod;
 pub mod prom;
+pub mod rollout;
 pub mod runtime;
 pub mod selector;
 pub mod snapshot;

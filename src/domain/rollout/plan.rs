@@ -1,0 +1,688 @@
+//! Turning an action into the exact JSON merge patch for the InferenceService, with the spec
+//! before and after, the traffic before and predicted after, what KServe will do, warnings
+//! (GitOps owners), and the goal that tells when it is done.
+
+use super::RolloutAction;
+use super::diff::merge_patch;
+use super::history::HistoryEntry;
+use super::progress::Goal;
+use crate::domain::isvc::{Isvc, TAG_ROUTING_ANNOTATION, short_revision};
+use crate::domain::mode::DeploymentMode;
+use serde_json::{Value, json};
+
+/// Everything the confirmation shows and the apply step sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub action: RolloutAction,
+    pub namespace: String,
+    pub name: String,
+    /// The resourceVersion the plan was made from; the patch carries it, so a change made
+    /// meanwhile is refused with 409 instead of being overwritten.
+    pub resource_version: String,
+    pub patch: Value,
+    pub spec_before: Value,
+    pub spec_after: Value,
+    pub traffic_before: String,
+    pub traffic_after: String,
+    pub explanation: Vec<String>,
+    pub warnings: Vec<String>,
+    pub goal: Goal,
+}
+
+/// The mode that decides the rollout mechanism: the reported one, else Knative if the
+/// status has revisions, else KServe's code default (Standard).
+pub fn effective_mode(isvc: &Isvc) -> DeploymentMode {
+    isvc.mode.unwrap_or_else(|| {
+        if isvc
+            .predictor_status()
+            .is_some_and(|s| !s.traffic.is_empty())
+        {
+            DeploymentMode::Knative
+        } else {
+            DeploymentMode::Standard
+        }
+    })
+}
+
+/// Owners that revert manual changes on their next sync.
+pub fn gitops_warnings(isvc: &Isvc) -> Vec<String> {
+    let mut out = Vec::new();
+    let meta = &isvc.meta;
+    let argo = meta
+        .label("argocd.argoproj.io/instance")
+        .or_else(|| {
+            meta.annotation("argocd.argoproj.io/tracking-id")
+                .and_then(|t| t.split(':').next())
+        })
+        .or_else(|| {
+            meta.label("app.kubernetes.io/instance")
+                .filter(|_| meta.annotation("argocd.argoproj.io/sync-options").is_some())
+        });
+    if let Some(app) = argo {
+        out.push(format!(
+            "Managed by Argo CD application '{app}': its next sync reverts this manual change unless Git changes too (or auto-sync is paused)."
+        ));
+    }
+    if let Some(ks) = meta.label("kustomize.toolkit.fluxcd.io/name") {
+        let ns = meta
+            .label("kustomize.toolkit.fluxcd.io/namespace")
+            .unwrap_or("flux-system");
+        out.push(format!("Managed by Flux Kustomization '{ns}/{ks}': its next reconcile reverts this manual change (suspend it or change Git)."));
+    }
+    if let Some(hr) = meta.label("helm.toolkit.fluxcd.io/name") {
+        let ns = meta
+            .label("helm.toolkit.fluxcd.io/namespace")
+            .unwrap_or("flux-system");
+        out.push(format!("Managed by Flux HelmRelease '{ns}/{hr}': its next reconcile reverts this manual change (suspend it or change Git)."));
+    }
+    out
+}
+
+struct Knative<'a> {
+    latest: Option<&'a crate::domain::isvc::TrafficTarget>,
+    prev: Option<&'a crate::domain::isvc::TrafficTarget>,
+    latest_rolledout: Option<String>,
+    previous_rolledout: Option<String>,
+    latest_created: Option<String>,
+}
+
+fn knative(isvc: &Isvc) -> Knative<'_> {
+    let status = isvc.predictor_status();
+    Knative {
+        latest: status.and_then(|s| s.traffic.iter().find(|t| t.latest)),
+        prev: status.and_then(|s| s.traffic.iter().find(|t| t.tag.as_deref() == Some("prev"))),
+        latest_rolledout: status.and_then(|s| s.latest_rolledout.clone()),
+        previous_rolledout: status.and_then(|s| s.previous_rolledout.clone()),
+        latest_created: status.and_then(|s| s.latest_created.clone()),
+    }
+}
+
+fn split(latest: &str, latest_pct: i64, other: &str, sep: &str) -> String {
+    format!(
+        "{} {latest_pct}% {sep} {} {}%",
+        short_revision(latest),
+        short_revision(other),
+        100 - latest_pct
+    )
+}
+
+/// The key (`model`, a framework name) of the predictor's implementation, for storageUri.
+fn implementation_key(predictor: &Value) -> Option<&'static str> {
+    const KEYS: [&str; 11] = [
+        "model",
+        "sklearn",
+        "xgboost",
+        "tensorflow",
+        "pytorch",
+        "triton",
+        "onnx",
+        "huggingface",
+        "pmml",
+        "lightgbm",
+        "paddle",
+    ];
+    KEYS.into_iter().find(|k| predictor.get(*k).is_some())
+}
+
+/// Builds the plan for `action` on the service whose JSON is `raw`. `history` is kdeck's
+/// record of replaced specs (newest first), used to restore the previous model.
+pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Result<Plan, String> {
+    let isvc = Isvc::parse(raw);
+    if !isvc.problems.is_empty() {
+        return Err(format!(
+            "cannot change this service safely, its object could not be read: {}",
+            isvc.problems.0.join("; ")
+        ));
+    }
+    let spec_before = raw.get("spec").cloned().unwrap_or(Value::Null);
+    let predictor = spec_before.get("predictor").cloned().unwrap_or(Value::Null);
+    let mode = effective_mode(&isvc);
+    let k = knative(&isvc);
+    let sep = "·";
+    let traffic_before = {
+        let t = isvc.traffic_label(sep);
+        if t.is_empty() { "–".to_string() } else { t }
+    };
+    let mut explanation = Vec::new();
+    let mut warnings = gitops_warnings(&isvc);
+    let mut spec_after = spec_before.clone();
+    let mut annotations: Option<Value> = None;
+    let (traffic_after, goal) = match (&action, mode) {
+        (RolloutAction::Rollback, DeploymentMode::Knative) => {
+            let (Some(latest), stable) = (k.latest, k.prev) else {
+                return Err(
+                    "no traffic information in the status yet; wait for the controller".to_string(),
+                );
+            };
+            if let Some(prev) = stable {
+                if latest.percent == 0 {
+                    return Err(format!(
+                        "already rolled back: {} has 100% and the canary {} 0%",
+                        short_revision(&prev.revision),
+                        short_revision(&latest.revision)
+                    ));
+                }
+                spec_after["predictor"]["canaryTrafficPercent"] = json!(0);
+                explanation.push(format!(
+                    "KServe sends all traffic to {} (the last rolled-out revision, tagged prev); {} stays deployed with 0%.",
+                    short_revision(&prev.revision),
+                    short_revision(&latest.revision)
+                ));
+                explanation.push(
+                    "canaryTrafficPercent stays 0 until you promote or deploy a fixed version."
+                        .to_string(),
+                );
+                (
+                    split(&latest.revision, 0, &prev.revision, sep),
+                    Goal::AllTrafficTo {
+                        revision: prev.revision.clone(),
+                    },
+                )
+            } else {
+                let Some(previous) = k.previous_rolledout.clone() else {
+                    return Err(format!(
+                        "nothing to roll back to: {} has all traffic and there is no earlier rolled-out revision (status previousRolledoutRevision is empty)",
+                        short_revision(&latest.revision)
+                    ));
+                };
+                spec_after["predictor"]["canaryTrafficPercent"] = json!(0);
+                explanation.push(format!(
+                    "The service is fully promoted: pinning canaryTrafficPercent to 0 moves all traffic back to {}.",
+                    short_revision(&previous)
+                ));
+                explanation.push("KServe needs two reconcile passes for this (status first, then traffic); kdeck follows both.".to_string());
+                (
+                    split(&latest.revision, 0, &previous, sep),
+                    Goal::AllTrafficTo { revision: previous },
+                )
+            }
+        }
+        (RolloutAction::Rollback, _) => {
+            if !isvc.canaries.is_empty() {
+                spec_after.as_object_mut().map(|s| s.remove("canary"));
+                explanation.push("Removes the spec.canary entries: the stable predictor takes all traffic and the canary Deployments go away.".to_string());
+                (
+                    "stable 100%".to_string(),
+                    Goal::Canaries { expect: Vec::new() },
+                )
+            } else if let Some(previous) = history.first() {
+                spec_after = previous.spec.clone();
+                explanation.push(format!(
+                    "Restores the spec kdeck recorded before '{}' at {} (a Deployment rollout to the previous model).",
+                    previous.action,
+                    previous.at.format("%Y-%m-%d %H:%M UTC")
+                ));
+                ("stable 100% (previous spec)".to_string(), Goal::Observed)
+            } else {
+                return Err("Standard mode without a canary: no previous spec recorded by kdeck. Pick an earlier ReplicaSet in the rollback targets (shift-R).".to_string());
+            }
+        }
+        (RolloutAction::SetCanary { percent }, _) if !(0..=100).contains(percent) => {
+            return Err(format!("a canary percentage is 0 to 100, not {percent}"));
+        }
+        (RolloutAction::SetCanary { percent }, DeploymentMode::Knative) => {
+            let Some(latest) = k.latest else {
+                return Err(
+                    "no traffic information in the status yet; wait for the controller".to_string(),
+                );
+            };
+            let other = k
+                .prev
+                .map(|p| p.revision.clone())
+                .or_else(|| k.previous_rolledout.clone());
+            let Some(other) = other else {
+                return Err(format!(
+                    "{} is the only revision: deploy a new version as a canary first",
+                    short_revision(&latest.revision)
+                ));
+            };
+            if k.prev.is_none() {
+                warnings.push(format!(
+                    "No canary is in progress: this splits traffic between {} and the previous rolled-out revision {}.",
+                    short_revision(&latest.revision),
+                    short_revision(&other)
+                ));
+            }
+            spec_after["predictor"]["canaryTrafficPercent"] = json!(percent);
+            (
+                split(&latest.revision, *percent, &other, sep),
+                Goal::LatestPercent { percent: *percent },
+            )
+        }
+        (RolloutAction::SetCanary { percent }, _) => {
+            let Some(first) = isvc.canaries.first() else {
+                return Err(
+                    "Standard mode has no canary entry: deploy a new version as a canary first"
+                        .to_string(),
+                );
+            };
+            if isvc.canaries.len() > 1 {
+                warnings.push(format!(
+                    "{} canaries: only '{}' changes",
+                    isvc.canaries.len(),
+                    first.name
+                ));
+            }
+            spec_after["canary"][0]["trafficPercent"] = json!(percent);
+            (
+                format!("{} {percent}% {sep} stable {}%", first.name, 100 - percent),
+                Goal::Canaries {
+                    expect: vec![(first.name.clone(), *percent)],
+                },
+            )
+        }
+        (RolloutAction::Promote, DeploymentMode::Knative) => {
+            let Some(latest) = k.latest else {
+                return Err(
+                    "no traffic information in the status yet; wait for the controller".to_string(),
+                );
+            };
+            if isvc.canary_percent().is_none() && latest.percent == 100 {
+                return Err(format!(
+                    "nothing to promote: {} already has 100%",
+                    short_revision(&latest.revision)
+                ));
+            }
+            spec_after["predictor"]
+                .as_object_mut()
+                .map(|p| p.remove("canaryTrafficPercent"));
+            explanation.push(format!(
+                "{} takes 100%; once it has, KServe records it as the rolled-out revision and the previous one scales down.",
+                short_revision(&latest.revision)
+            ));
+            (
+                format!("{} 100%", short_revision(&latest.revision)),
+                Goal::AllTrafficTo {
+                    revision: latest.revision.clone(),
+                },
+            )
+        }
+        (RolloutAction::Promote, _) => {
+            let Some(canary) = spec_before.get("canary").and_then(|c| c.get(0)).cloned() else {
+                return Err("nothing to promote: there is no spec.canary entry".to_string());
+            };
+            let name = isvc
+                .canaries
+                .first()
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            let mut promoted = predictor.clone();
+            if let Some(overrides) = canary.get("predictor") {
+                json_patch::merge(&mut promoted, overrides);
+            }
+            spec_after["predictor"] = promoted;
+            spec_after.as_object_mut().map(|s| s.remove("canary"));
+            explanation.push(format!("The predictor takes the canary '{name}' settings (and its name), and the canary entry is removed, as KServe documents for promotion."));
+            (
+                format!("{name} 100%"),
+                Goal::Canaries { expect: Vec::new() },
+            )
+        }
+        (RolloutAction::NewVersion { percent, .. }, _) if !(0..=100).contains(percent) => {
+            return Err(format!("a canary percentage is 0 to 100, not {percent}"));
+        }
+        (
+            RolloutAction::NewVersion {
+                storage_uri,
+                percent,
+            },
+            DeploymentMode::Knative,
+        ) => {
+            let Some(key) = implementation_key(&predictor) else {
+                return Err(
+                    "this predictor runs a custom container: it has no storageUri to change"
+                        .to_string(),
+                );
+            };
+            spec_after["predictor"][key]["storageUri"] = json!(storage_uri);
+            spec_after["predictor"]["canaryTrafficPercent"] = json!(percent);
+            explanation.push(format!("KServe creates a new revision with {storage_uri}; once it is ready it gets {percent}%, the rest stays on the current revision."));
+            let current = k
+                .latest_rolledout
+                .clone()
+                .or_else(|| k.latest.map(|l| l.revision.clone()))
+                .unwrap_or_default();
+            (
+                format!(
+                    "new {percent}% {sep} {} {}%",
+                    short_revision(&current),
+                    100 - percent
+                ),
+                Goal::NewRevision {
+                    previous_latest: k.latest_created.clone(),
+                    percent: *percent,
+                },
+            )
+        }
+        (
+            RolloutAction::NewVersion {
+                storage_uri,
+                percent,
+            },
+            _,
+        ) => {
+            if !isvc.canaries.is_empty() {
+                return Err(
+                    "a canary is already running: promote or roll it back first".to_string()
+                );
+            }
+            let stable_name = predictor.get("name").and_then(Value::as_str).unwrap_or("");
+            let name = if stable_name == "canary" {
+                "canary-2"
+            } else {
+                "canary"
+            };
+            spec_after["canary"] = json!([{"trafficPercent": percent, "predictor": {"name": name, "model": {"storageUri": storage_uri}}}]);
+            explanation.push(format!(
+                "Adds a Standard-mode canary '{name}' (its own Deployment) serving {storage_uri}; it gets {percent}% once ready."
+            ));
+            (
+                format!("{name} {percent}% {sep} stable {}%", 100 - percent),
+                Goal::Canaries {
+                    expect: vec![(name.to_string(), *percent)],
+                },
+            )
+        }
+        (RolloutAction::EnableTagRouting, DeploymentMode::Knative) => {
+            if isvc.meta.annotation(TAG_ROUTING_ANNOTATION) == Some("true") {
+                return Err(
+                    "tag routing is already on: revisions have latest-/prev- URLs".to_string(),
+                );
+            }
+            annotations = Some(json!({TAG_ROUTING_ANNOTATION: "true"}));
+            explanation.push(
+                "Adds latest-… and prev-… URLs so a revision can be probed without moving traffic."
+                    .to_string(),
+            );
+            explanation.push("KServe copies the annotation into the revision template, so this also creates a new revision of the same spec.".to_string());
+            (traffic_before.clone(), Goal::Observed)
+        }
+        (RolloutAction::EnableTagRouting, _) => {
+            return Err("tag routing exists only in Knative mode".to_string());
+        }
+        (RolloutAction::Scale { min, max }, _) => {
+            let cur_min = predictor.get("minReplicas").and_then(Value::as_i64);
+            let cur_max = predictor.get("maxReplicas").and_then(Value::as_i64);
+            let new_min = min.or(cur_min);
+            let new_max = max.or(cur_max);
+            if new_min.is_some_and(|n| n < 0) || new_max.is_some_and(|n| n < 0) {
+                return Err("replica counts cannot be negative".to_string());
+            }
+            if let (Some(a), Some(b)) = (new_min, new_max)
+                && a > b
+            {
+                return Err(format!("minReplicas {a} is more than maxReplicas {b}"));
+            }
+            if let Some(n) = min {
+                spec_after["predictor"]["minReplicas"] = json!(n);
+            }
+            if let Some(n) = max {
+                spec_after["predictor"]["maxReplicas"] = json!(n);
+            }
+            if mode == DeploymentMode::Knative {
+                explanation.push("Replica bounds are part of the revision template: KServe creates a new revision with them.".to_string());
+            }
+            (traffic_before.clone(), Goal::Observed)
+        }
+        (RolloutAction::RestoreSpec { spec, label }, _) => {
+            spec_after = (**spec).clone();
+            explanation.push(format!("Puts back {label}."));
+            if mode == DeploymentMode::Knative {
+                explanation.push(
+                    "In Knative mode this creates a new revision with that spec.".to_string(),
+                );
+            }
+            (traffic_before.clone(), Goal::Observed)
+        }
+    };
+    if spec_after == spec_before && annotations.is_none() {
+        return Err("this would change nothing".to_string());
+    }
+    let mut patch = json!({"metadata": {"resourceVersion": isvc.meta.resource_version}});
+    let spec_patch = merge_patch(&spec_before, &spec_after);
+    if spec_patch.as_object().is_some_and(|o| !o.is_empty()) {
+        patch["spec"] = spec_patch;
+    }
+    if let Some(a) = annotations {
+        patch["metadata"]["annotations"] = a;
+    }
+    Ok(Plan {
+        namespace: isvc.meta.namespace.clone(),
+        name: isvc.meta.name.clone(),
+        resource_version: isvc.meta.resource_version.clone(),
+        action,
+        patch,
+        spec_before,
+        spec_after,
+        traffic_before,
+        traffic_after,
+        explanation,
+        warnings,
+        goal,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn knative_canary(latest_pct: i64) -> Value {
+        json!({
+            "metadata": {"name": "fraud", "namespace": "ml", "resourceVersion": "42", "generation": 2,
+                "annotations": {"serving.kserve.io/deploymentMode": "Serverless"}},
+            "spec": {"predictor": {"canaryTrafficPercent": latest_pct, "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "s3://m/2"}}},
+            "status": {"deploymentMode": "Knative", "conditions": [{"type": "Ready", "status": "True"}],
+                "components": {"predictor": {
+                    "latestCreatedRevision": "fraud-predictor-00002", "latestReadyRevision": "fraud-predictor-00002",
+                    "latestRolledoutRevision": "fraud-predictor-00001",
+                    "traffic": [
+                        {"revisionName": "fraud-predictor-00002", "latestRevision": true, "percent": latest_pct},
+                        {"revisionName": "fraud-predictor-00001", "latestRevision": false, "percent": 100 - latest_pct, "tag": "prev"}]}}}
+        })
+    }
+
+    fn promoted() -> Value {
+        json!({
+            "metadata": {"name": "fraud", "namespace": "ml", "resourceVersion": "50"},
+            "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "s3://m/2"}}},
+            "status": {"deploymentMode": "Knative",
+                "components": {"predictor": {
+                    "latestCreatedRevision": "fraud-predictor-00002", "latestReadyRevision": "fraud-predictor-00002",
+                    "latestRolledoutRevision": "fraud-predictor-00002", "previousRolledoutRevision": "fraud-predictor-00001",
+                    "traffic": [{"revisionName": "fraud-predictor-00002", "latestRevision": true, "percent": 100}]}}}
+        })
+    }
+
+    #[test]
+    fn rollback_during_a_canary_zeroes_canary_traffic_with_the_read_resource_version() {
+        let p = plan(&knative_canary(10), RolloutAction::Rollback, &[]).unwrap();
+        assert_eq!(
+            p.patch,
+            json!({"metadata": {"resourceVersion": "42"}, "spec": {"predictor": {"canaryTrafficPercent": 0}}})
+        );
+        assert_eq!(p.traffic_before, "r2 10% · r1 90%");
+        assert_eq!(p.traffic_after, "r2 0% · r1 100%");
+        assert_eq!(
+            p.goal,
+            Goal::AllTrafficTo {
+                revision: "fraud-predictor-00001".into()
+            }
+        );
+        assert!(
+            plan(&knative_canary(0), RolloutAction::Rollback, &[])
+                .unwrap_err()
+                .contains("already rolled back")
+        );
+    }
+
+    #[test]
+    fn rollback_after_promotion_pins_the_previous_rolled_out_revision() {
+        let p = plan(&promoted(), RolloutAction::Rollback, &[]).unwrap();
+        assert_eq!(
+            p.patch["spec"],
+            json!({"predictor": {"canaryTrafficPercent": 0}})
+        );
+        assert_eq!(
+            p.goal,
+            Goal::AllTrafficTo {
+                revision: "fraud-predictor-00001".into()
+            }
+        );
+        assert!(
+            p.explanation
+                .iter()
+                .any(|e| e.contains("two reconcile passes"))
+        );
+        let mut first = promoted();
+        first["status"]["components"]["predictor"]["previousRolledoutRevision"] = json!("");
+        assert!(
+            plan(&first, RolloutAction::Rollback, &[])
+                .unwrap_err()
+                .contains("nothing to roll back to")
+        );
+    }
+
+    #[test]
+    fn canary_promote_and_new_version() {
+        let p = plan(
+            &knative_canary(10),
+            RolloutAction::SetCanary { percent: 50 },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            p.patch["spec"]["predictor"]["canaryTrafficPercent"],
+            json!(50)
+        );
+        assert_eq!(p.traffic_after, "r2 50% · r1 50%");
+        assert!(
+            plan(
+                &knative_canary(10),
+                RolloutAction::SetCanary { percent: 101 },
+                &[]
+            )
+            .is_err()
+        );
+        let p = plan(&knative_canary(10), RolloutAction::Promote, &[]).unwrap();
+        assert_eq!(
+            p.patch["spec"],
+            json!({"predictor": {"canaryTrafficPercent": null}})
+        );
+        assert!(
+            plan(&promoted(), RolloutAction::Promote, &[])
+                .unwrap_err()
+                .contains("nothing to promote")
+        );
+        let p = plan(
+            &promoted(),
+            RolloutAction::NewVersion {
+                storage_uri: "s3://m/3".into(),
+                percent: 10,
+            },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            p.patch["spec"]["predictor"]["model"]["storageUri"],
+            json!("s3://m/3")
+        );
+        assert_eq!(
+            p.patch["spec"]["predictor"]["canaryTrafficPercent"],
+            json!(10)
+        );
+        assert!(matches!(p.goal, Goal::NewRevision { percent: 10, .. }));
+    }
+
+    #[test]
+    fn standard_mode_canaries() {
+        let raw = json!({"metadata": {"name": "rank", "namespace": "s", "resourceVersion": "7",
+                "annotations": {"serving.kserve.io/deploymentMode": "Standard"}},
+            "spec": {"predictor": {"minReplicas": 2, "model": {"modelFormat": {"name": "lightgbm"}, "storageUri": "s3://r/1"}},
+                     "canary": [{"trafficPercent": 20, "predictor": {"name": "fast", "model": {"storageUri": "s3://r/2"}}}]},
+            "status": {"canaryStatuses": [{"name": "fast", "ready": true, "trafficPercent": 20}]}});
+        let p = plan(&raw, RolloutAction::Rollback, &[]).unwrap();
+        assert_eq!(p.patch["spec"], json!({"canary": null}));
+        let p = plan(&raw, RolloutAction::Promote, &[]).unwrap();
+        assert_eq!(p.spec_after["predictor"]["name"], json!("fast"));
+        assert_eq!(
+            p.spec_after["predictor"]["model"]["storageUri"],
+            json!("s3://r/2")
+        );
+        assert_eq!(
+            p.spec_after["predictor"]["model"]["modelFormat"]["name"],
+            json!("lightgbm")
+        );
+        assert!(p.spec_after.get("canary").is_none());
+        let p = plan(&raw, RolloutAction::SetCanary { percent: 50 }, &[]).unwrap();
+        assert_eq!(p.spec_after["canary"][0]["trafficPercent"], json!(50));
+        let mut plain = raw.clone();
+        plain["spec"].as_object_mut().unwrap().remove("canary");
+        assert!(
+            plan(&plain, RolloutAction::Rollback, &[])
+                .unwrap_err()
+                .contains("no previous spec")
+        );
+        let history = vec![HistoryEntry {
+            at: Utc::now(),
+            action: "new version".into(),
+            revision: None,
+            by: "me".into(),
+            spec: json!({"predictor": {"minReplicas": 2, "model": {"modelFormat": {"name": "lightgbm"}, "storageUri": "s3://r/0"}}}),
+        }];
+        let p = plan(&plain, RolloutAction::Rollback, &history).unwrap();
+        assert_eq!(
+            p.patch["spec"]["predictor"]["model"]["storageUri"],
+            json!("s3://r/0")
+        );
+        let p = plan(
+            &plain,
+            RolloutAction::NewVersion {
+                storage_uri: "s3://r/9".into(),
+                percent: 10,
+            },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            p.spec_after["canary"][0]["predictor"]["name"],
+            json!("canary")
+        );
+    }
+
+    #[test]
+    fn gitops_owners_are_named() {
+        let mut raw = knative_canary(10);
+        raw["metadata"]["labels"] = json!({"argocd.argoproj.io/instance": "fraud-app"});
+        let p = plan(&raw, RolloutAction::Rollback, &[]).unwrap();
+        assert!(p.warnings[0].contains("Argo CD application 'fraud-app'"));
+        raw["metadata"]["labels"] = json!({"kustomize.toolkit.fluxcd.io/name": "ml", "kustomize.toolkit.fluxcd.io/namespace": "flux"});
+        let p = plan(&raw, RolloutAction::Rollback, &[]).unwrap();
+        assert!(p.warnings[0].contains("Flux Kustomization 'flux/ml'"));
+    }
+
+    #[test]
+    fn scale_validation() {
+        assert!(
+            plan(
+                &promoted(),
+                RolloutAction::Scale {
+                    min: Some(3),
+                    max: Some(2)
+                },
+                &[]
+            )
+            .is_err()
+        );
+        let p = plan(
+            &promoted(),
+            RolloutAction::Scale {
+                min: Some(2),
+                max: Some(4),
+            },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(p.patch["spec"]["predictor"]["minReplicas"], json!(2));
+    }
+}
