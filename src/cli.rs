@@ -70,6 +70,12 @@ pub enum Command {
     Logs(crate::commands::logs::LogsArgs),
     /// Write an incident snapshot (Markdown) of a service and print its path.
     Snapshot(crate::commands::snapshot::SnapshotArgs),
+    /// Roll a service back: canary traffic to the stable revision, or the previous spec.
+    Rollback(crate::commands::rollout::RollbackArgs),
+    /// Set the canary share of traffic of a service.
+    Canary(crate::commands::rollout::CanaryArgs),
+    /// Give the latest revision (or the Standard-mode canary) all traffic.
+    Promote(crate::commands::rollout::PromoteArgs),
 }
 
 #[cfg(test)]

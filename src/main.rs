@@ -4,6 +4,7 @@
 use clap::Parser;
 use kdeck::cli::{Cli, Command};
 use kdeck::commands;
+use kdeck::domain::rollout::RolloutAction;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -39,6 +40,22 @@ fn main() -> ExitCode {
             Command::Status(args) => commands::status::run(&cli, args).await,
             Command::Logs(args) => commands::logs::run(&cli, args).await,
             Command::Snapshot(args) => commands::snapshot::run(&cli, args).await,
+            Command::Rollback(args) => {
+                commands::rollout::run(&cli, &args.common, RolloutAction::Rollback).await
+            }
+            Command::Canary(args) => {
+                commands::rollout::run(
+                    &cli,
+                    &args.common,
+                    RolloutAction::SetCanary {
+                        percent: args.percent,
+                    },
+                )
+                .await
+            }
+            Command::Promote(args) => {
+                commands::rollout::run(&cli, &args.common, RolloutAction::Promote).await
+            }
         }
     })
 }

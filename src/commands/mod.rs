@@ -1,6 +1,7 @@
 //! Headless subcommands for scripts and runbooks. Each returns the process exit code.
 
 pub mod logs;
+pub mod rollout;
 pub mod snapshot;
 pub mod status;
 

@@ -25,6 +25,8 @@ pub struct Connection {
     pub contexts: Vec<String>,
     pub server: String,
     pub default_namespace: String,
+    /// Who acts, for audit records: the kubeconfig user of the context and the local user.
+    pub user: String,
 }
 
 /// Why connecting failed, worded for the user.
@@ -66,6 +68,15 @@ pub async fn connect(
     crate::sources::tls::ensure_crypto_provider();
     let kubeconfig = read_kubeconfig(source)?;
     let contexts: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+    let kube_user = |name: &str| {
+        kubeconfig
+            .contexts
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| c.context.as_ref())
+            .and_then(|c| c.user.clone())
+            .unwrap_or_else(|| "unknown".to_string())
+    };
     let chosen = context
         .map(str::to_string)
         .or_else(|| kubeconfig.current_context.clone());
@@ -81,6 +92,7 @@ pub async fn connect(
             contexts.join(", ")
         )));
     }
+    let user = format!("{} ({})", kube_user(&chosen), local_user());
     let options = KubeConfigOptions {
         context: Some(chosen.clone()),
         cluster: None,
@@ -119,5 +131,21 @@ pub async fn connect(
         contexts,
         server: format!("{server} (Kubernetes {}.{})", version.major, version.minor),
         default_namespace,
+        user,
     })
+}
+
+/// `user@host` of the person running kdeck, for audit records.
+pub fn local_user() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".to_string());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    if host.is_empty() {
+        user
+    } else {
+        format!("{user}@{host}")
+    }
 }

@@ -1,6 +1,7 @@
 //! Everything that talks to the Kubernetes API: connecting, watching, and the one-off reads
 //! and writes effects ask for.
 
+pub mod actions;
 pub mod cluster;
 pub mod connect;
 pub mod errors;

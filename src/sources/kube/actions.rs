@@ -1,0 +1,291 @@
+//! The writes a rollout needs, each a small async call with errors in the user's words:
+//! the permission check (SelfSubjectAccessReview), the server-side dry run and the real
+//! patch (JSON merge patch carrying the resourceVersion read), kdeck's spec history
+//! (ConfigMap), the audit Event on the InferenceService, and the local audit log line.
+
+use super::errors::describe;
+use crate::domain::rollout::history::{self, HistoryEntry};
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams, PostParams};
+use serde_json::{Value, json};
+
+/// The InferenceService API resource.
+pub fn isvc_resource() -> ApiResource {
+    super::watch::api_resource(crate::domain::kind::Kind::InferenceService.spec())
+}
+
+/// Why a write failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteError {
+    pub code: u16,
+    pub message: String,
+}
+
+impl WriteError {
+    pub fn is_conflict(&self) -> bool {
+        self.code == 409
+    }
+
+    pub fn is_forbidden(&self) -> bool {
+        self.code == 403
+    }
+
+    pub fn is_invalid(&self) -> bool {
+        matches!(self.code, 400 | 422)
+    }
+}
+
+fn write_error(e: &kube::Error) -> WriteError {
+    let code = match e {
+        kube::Error::Api(status) => status.code,
+        _ => 0,
+    };
+    WriteError {
+        code,
+        message: describe(e),
+    }
+}
+
+/// Asks the API server whether the current user may `verb` the `resource` object.
+/// Returns (allowed, reason).
+pub async fn can_i(
+    client: &kube::Client,
+    verb: &str,
+    group: &str,
+    resource: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<(bool, String), String> {
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some(verb.to_string()),
+                group: Some(group.to_string()),
+                resource: Some(resource.to_string()),
+                namespace: Some(namespace.to_string()),
+                name: Some(name.to_string()),
+                ..ResourceAttributes::default()
+            }),
+            ..SelfSubjectAccessReviewSpec::default()
+        },
+        ..SelfSubjectAccessReview::default()
+    };
+    let api: Api<SelfSubjectAccessReview> = Api::all(client.clone());
+    let answer = api
+        .create(&PostParams::default(), &review)
+        .await
+        .map_err(|e| format!("cannot check permissions: {}", describe(&e)))?;
+    let status = answer.status.unwrap_or_default();
+    let reason = if status.allowed {
+        status.reason.unwrap_or_default()
+    } else {
+        status
+            .reason
+            .filter(|r| !r.is_empty())
+            .or(status.evaluation_error)
+            .unwrap_or_else(|| {
+                format!("RBAC does not allow {verb} on {resource} in namespace {namespace}")
+            })
+    };
+    Ok((status.allowed, reason))
+}
+
+/// Sends the merge patch to the InferenceService, as a server-side dry run or for real;
+/// returns the object the server answered with.
+pub async fn patch_isvc(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    patch: &Value,
+    dry_run: bool,
+) -> Result<Value, WriteError> {
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &isvc_resource());
+    let mut params = PatchParams::default();
+    params.dry_run = dry_run;
+    params.field_manager = Some("kdeck".to_string());
+    let object = api
+        .patch(name, &params, &Patch::Merge(patch))
+        .await
+        .map_err(|e| write_error(&e))?;
+    serde_json::to_value(&object).map_err(|e| WriteError {
+        code: 0,
+        message: format!("unexpected answer: {e}"),
+    })
+}
+
+/// Reads the InferenceService as JSON.
+pub async fn get_isvc(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> Result<Value, WriteError> {
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &isvc_resource());
+    let object = api.get(name).await.map_err(|e| write_error(&e))?;
+    serde_json::to_value(&object).map_err(|e| WriteError {
+        code: 0,
+        message: format!("unexpected answer: {e}"),
+    })
+}
+
+/// kdeck's history of replaced specs for a service (empty when none was kept yet).
+pub async fn load_history(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> Result<(Vec<HistoryEntry>, Option<String>), String> {
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
+    match api.get_opt(history::CONFIGMAP).await {
+        Ok(Some(cm)) => {
+            let text = cm
+                .data
+                .as_ref()
+                .and_then(|d| d.get(&history::key(name)))
+                .cloned();
+            Ok(text
+                .map(|t| history::parse(&t))
+                .unwrap_or((Vec::new(), None)))
+        }
+        Ok(None) => Ok((Vec::new(), None)),
+        Err(e) => Err(format!(
+            "cannot read kdeck's spec history: {}",
+            describe(&e)
+        )),
+    }
+}
+
+/// Records `entry` first in the service's history, creating the ConfigMap if needed.
+pub async fn save_history(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    entry: HistoryEntry,
+) -> Result<(), String> {
+    let (entries, _) = load_history(client, namespace, name).await?;
+    let data = history::render(&history::push(entries, entry));
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
+    let patch = json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": history::CONFIGMAP, "labels": {"app.kubernetes.io/managed-by": "kdeck"}},
+        "data": {history::key(name): data}
+    });
+    match api
+        .patch(
+            history::CONFIGMAP,
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => {
+            let cm: ConfigMap = serde_json::from_value(patch).map_err(|e| e.to_string())?;
+            api.create(&PostParams::default(), &cm)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("cannot keep kdeck's spec history: {}", describe(&e)))
+        }
+        Err(e) => Err(format!(
+            "cannot keep kdeck's spec history: {}",
+            describe(&e)
+        )),
+    }
+}
+
+/// What an audit record says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub at: DateTime<Utc>,
+    pub user: String,
+    pub context: String,
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+    pub reason: String,
+    pub action: String,
+    pub traffic_before: String,
+    pub traffic_after: String,
+    pub patch: Value,
+    pub outcome: String,
+}
+
+impl AuditRecord {
+    /// The Event message: who, what, and the traffic change.
+    pub fn message(&self) -> String {
+        format!(
+            "kdeck {} by {}: traffic {} -> {}; {}",
+            self.action, self.user, self.traffic_before, self.traffic_after, self.outcome
+        )
+    }
+
+    /// The JSON line for the local audit log.
+    pub fn json_line(&self) -> String {
+        json!({
+            "at": self.at.to_rfc3339(),
+            "user": self.user,
+            "context": self.context,
+            "namespace": self.namespace,
+            "name": self.name,
+            "action": self.action,
+            "reason": self.reason,
+            "traffic_before": self.traffic_before,
+            "traffic_after": self.traffic_after,
+            "patch": self.patch,
+            "outcome": self.outcome,
+        })
+        .to_string()
+    }
+}
+
+/// Writes the audit Event on the InferenceService.
+pub async fn emit_event(client: &kube::Client, record: &AuditRecord) -> Result<(), String> {
+    let now = record.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let event = json!({
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"generateName": format!("{}.kdeck-", record.name), "namespace": record.namespace},
+        "involvedObject": {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+            "name": record.name, "namespace": record.namespace, "uid": record.uid},
+        "reason": record.reason,
+        "message": record.message(),
+        "type": "Normal",
+        "source": {"component": "kdeck"},
+        "reportingComponent": "kdeck",
+        "reportingInstance": super::connect::local_user(),
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": 1
+    });
+    let event: k8s_openapi::api::core::v1::Event =
+        serde_json::from_value(event).map_err(|e| e.to_string())?;
+    let api: Api<k8s_openapi::api::core::v1::Event> =
+        Api::namespaced(client.clone(), &record.namespace);
+    api.create(&PostParams::default(), &event)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("cannot write the audit event: {}", describe(&e)))
+}
+
+/// Appends the record to `audit.log` in the state directory; returns the file path.
+pub async fn append_audit_log(record: &AuditRecord) -> Result<String, String> {
+    use tokio::io::AsyncWriteExt;
+    let dir = crate::config::paths::state_dir().ok_or("no state directory for the audit log")?;
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join("audit.log");
+    let mut file = tokio::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    file.write_all(format!("{}\n", record.json_line()).as_bytes())
+        .await
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path.display().to_string())
+}
