@@ -104,9 +104,11 @@ pub async fn patch_isvc(
     dry_run: bool,
 ) -> Result<Value, WriteError> {
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &isvc_resource());
-    let mut params = PatchParams::default();
-    params.dry_run = dry_run;
-    params.field_manager = Some("kdeck".to_string());
+    let params = PatchParams {
+        dry_run,
+        field_manager: Some("kdeck".to_string()),
+        ..PatchParams::default()
+    };
     let object = api
         .patch(name, &params, &Patch::Merge(patch))
         .await
