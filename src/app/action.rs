@@ -44,6 +44,14 @@ pub enum Action {
     NextSince,
     SaveLogs,
     Snapshot,
+    Rollback,
+    SetCanary,
+    Promote,
+    NewVersion,
+    TagRouting,
+    Scale,
+    Undo,
+    JumpCanary,
 }
 
 impl Action {

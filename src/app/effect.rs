@@ -2,11 +2,13 @@
 //! ones (quit, suspend, clear); the effect runner spawns the I/O ones, whose results come
 //! back as messages.
 
+use crate::domain::rollout::history::HistoryEntry;
+use crate::sources::kube::actions::AuditRecord;
 use crate::state::session::NamespaceScope;
 use crate::state::ui::ObjectKey;
 
 /// A side effect requested by `update`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Leave the console and restore the terminal.
     Quit,
@@ -31,6 +33,25 @@ pub enum Effect {
         content: String,
         lines: usize,
     },
+    /// Read kdeck's spec history of a service.
+    LoadHistory { id: u64, key: ObjectKey },
+    /// SelfSubjectAccessReview: may the user patch this InferenceService?
+    CheckPermission { id: u64, key: ObjectKey },
+    /// Server-side dry run of the patch.
+    DryRunPatch {
+        id: u64,
+        key: ObjectKey,
+        patch: serde_json::Value,
+    },
+    /// Record the replaced spec, then apply the patch for real.
+    ApplyPatch {
+        id: u64,
+        key: ObjectKey,
+        patch: serde_json::Value,
+        history: Box<HistoryEntry>,
+    },
+    /// Write the audit Event and the local audit log line.
+    Audit { id: u64, record: Box<AuditRecord> },
     /// Fetch log tails and write an incident snapshot.
     WriteIncident(Box<crate::sources::incident::IncidentRequest>),
 }

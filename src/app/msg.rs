@@ -3,6 +3,8 @@
 
 use crate::domain::kind::Kind;
 use crate::domain::logline::{Level, SafeText};
+use crate::domain::rollout::history::HistoryEntry;
+use crate::sources::kube::actions::WriteError;
 use crate::state::cluster::{Kserve, WatchEvent};
 use crate::state::ui::{NoticeLevel, ObjectKey};
 use chrono::{DateTime, Utc};
@@ -38,6 +40,35 @@ pub enum Msg {
     Notice(NoticeLevel, String),
     Cluster(ClusterMsg),
     Logs(LogMsg),
+    Rollout(RolloutMsg),
+}
+
+/// What the rollout effects report, tagged with the flow id.
+#[derive(Debug, Clone)]
+pub enum RolloutMsg {
+    History {
+        id: u64,
+        key: ObjectKey,
+        entries: Vec<HistoryEntry>,
+        problem: Option<String>,
+    },
+    Permission {
+        id: u64,
+        result: Result<(bool, String), String>,
+    },
+    DryRun {
+        id: u64,
+        result: Result<(), WriteError>,
+    },
+    Applied {
+        id: u64,
+        result: Result<i64, WriteError>,
+        history_problem: Option<String>,
+    },
+    Audited {
+        id: u64,
+        problems: Vec<String>,
+    },
 }
 
 /// A batch of lines from one log stream, already sanitised at the source.
@@ -88,6 +119,7 @@ pub enum ClusterMsg {
         contexts: Vec<String>,
         server: String,
         default_namespace: String,
+        user: String,
     },
     /// No usable kubeconfig or context (`configured: false`), or the cluster is unreachable.
     ConnectFailed {

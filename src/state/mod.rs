@@ -5,6 +5,7 @@ pub mod figures;
 pub mod line;
 pub mod lists;
 pub mod logs;
+pub mod rollout;
 pub mod services;
 pub mod session;
 pub mod store;
@@ -39,6 +40,15 @@ pub struct State {
     pub cluster: cluster::ClusterState,
     pub figures: figures::Figures,
     pub derived: Derived,
+    /// The rollout in the dialog, if any.
+    pub rollout: Option<rollout::RolloutFlow>,
+    /// Counter for rollout ids.
+    pub rollout_ids: u64,
+    /// kdeck's spec history per service, once loaded.
+    pub histories: std::collections::HashMap<
+        ui::ObjectKey,
+        Vec<crate::domain::rollout::history::HistoryEntry>,
+    >,
     /// The open logs view, if any.
     pub logs: Option<logs::LogView>,
     /// Counter for log sessions (each set of streams gets a new one).
@@ -73,6 +83,9 @@ impl State {
             derived: Derived::default(),
             logs: None,
             log_sessions: 0,
+            rollout: None,
+            rollout_ids: 0,
+            histories: Default::default(),
             diagnostics: Default::default(),
             keymap: Arc::new(keymap),
             config: Arc::new(config),

@@ -58,6 +58,8 @@ pub struct Session {
     pub readonly: bool,
     pub protected: bool,
     pub connection: Connection,
+    /// Who acts (kubeconfig user and local user), for audit records.
+    pub user: String,
 }
 
 impl Default for Session {
@@ -72,6 +74,7 @@ impl Default for Session {
             connection: Connection::NotConfigured {
                 reason: "no cluster connected".to_string(),
             },
+            user: String::new(),
         }
     }
 }

@@ -88,6 +88,8 @@ pub enum Mode {
     Normal,
     /// Typing a filter for the current list.
     Filter(LineInput),
+    /// Answering a rollout question (canary %, storageUri, replicas).
+    Prompt(super::rollout::Prompt),
     /// Typing a search pattern in the logs view.
     Search(LineInput),
     /// Typing a `:` command, with completion candidates.

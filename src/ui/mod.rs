@@ -54,6 +54,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     if matches!(state.ui.mode, Mode::Command(_)) {
         widgets::completion::draw(frame, status, state, theme);
     }
+    widgets::rollout::draw(frame, body, state, theme);
     if matches!(state.ui.mode, Mode::Help { .. }) {
         widgets::help::draw(frame, body, state, theme);
     }

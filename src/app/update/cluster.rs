@@ -51,8 +51,10 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
             contexts,
             server,
             default_namespace,
+            user,
             ..
         } => {
+            state.session.user = user;
             state.session.context = context;
             state.session.contexts = contexts;
             state.session.default_namespace = default_namespace;

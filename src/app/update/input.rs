@@ -21,7 +21,13 @@ pub fn handle_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             "KDECK_DEBUG_PANIC_KEY pressed: deliberate panic for testing"
         );
     }
+    if matches!(state.ui.mode, Mode::Normal)
+        && let Some(effects) = super::rollout::dialog_key(state, key)
+    {
+        return effects;
+    }
     match std::mem::take(&mut state.ui.mode) {
+        Mode::Prompt(prompt) => super::rollout::prompt_key(state, prompt, key),
         Mode::Normal => {
             let scope = state.ui.route().scope();
             match state.keymap.action_for(scope, &key) {

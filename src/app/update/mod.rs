@@ -9,6 +9,7 @@ mod input;
 mod lists;
 pub mod logs;
 mod nav;
+pub mod rollout;
 mod services;
 
 use super::effect::Effect;
@@ -44,10 +45,12 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             let mut effects = cluster::handle(state, msg);
             if pods_changed {
                 effects.extend(logs::sync(state));
+                effects.extend(rollout::check_progress(state));
             }
             effects
         }
         Msg::Logs(msg) => logs::handle(state, msg),
+        Msg::Rollout(msg) => rollout::handle(state, msg),
         Msg::Key(key) => {
             state.dirty = true;
             input::handle_key(state, key)
@@ -72,7 +75,7 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             // Ages and sparklines move with time; the terminal layer writes only cells that
             // actually changed, so an idle screen still costs no output.
             state.dirty = true;
-            Vec::new()
+            rollout::check_progress(state)
         }
         Msg::Paste(text) => {
             input::paste(state, &text);

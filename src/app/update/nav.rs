@@ -100,6 +100,14 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::NextSince
         | Action::SaveLogs => return view_action(state, action),
         Action::Snapshot => return super::incident::action(state),
+        Action::Rollback
+        | Action::SetCanary
+        | Action::Promote
+        | Action::NewVersion
+        | Action::TagRouting
+        | Action::Scale
+        | Action::Undo
+        | Action::JumpCanary => return super::rollout::action(state, action),
     }
     Vec::new()
 }

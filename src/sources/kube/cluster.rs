@@ -80,6 +80,7 @@ pub async fn run(
         contexts: connection.contexts.clone(),
         server: connection.server.clone(),
         default_namespace: connection.default_namespace.clone(),
+        user: connection.user.clone(),
     };
     if tx.send(Msg::Cluster(connected)).await.is_err() {
         return;

@@ -41,6 +41,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Connection::Failed { .. } => (Slot::StatusFailed, format!(" {} disconnected", sym.fail)),
     };
     spans.push(Span::styled(text, theme.style(slot)));
+    if let Some(flow) = state.rollout.as_ref().filter(|f| f.hidden) {
+        spans.push(Span::styled(
+            format!(
+                " {} {} {} ",
+                flow.action.verb(),
+                flow.key.name,
+                sym.ellipsis
+            ),
+            theme.style(Slot::StatusProgressing),
+        ));
+    }
     if session.protected {
         spans.push(Span::styled(
             " PROTECTED ",

@@ -3,4 +3,5 @@
 pub mod completion;
 pub mod header;
 pub mod help;
+pub mod rollout;
 pub mod status_bar;

@@ -2,6 +2,8 @@
 //! come back through the inbox. It owns the cluster connection of the current epoch; the app
 //! loop handles the terminal effects itself.
 
+mod rollout;
+
 use super::effect::Effect;
 use super::inbox::Outbox;
 use super::msg::{LogMsg, Msg};
@@ -81,6 +83,43 @@ impl EffectRunner {
                     cancel.cancel();
                 }
             }
+            Effect::LoadHistory { id, key } => {
+                if let Some(client) = self.client_or_notice() {
+                    tokio::spawn(rollout::load_history(client, id, key, self.tx.clone()));
+                }
+            }
+            Effect::CheckPermission { id, key } => {
+                if let Some(client) = self.client_or_notice() {
+                    tokio::spawn(rollout::check_permission(client, id, key, self.tx.clone()));
+                }
+            }
+            Effect::DryRunPatch { id, key, patch } => {
+                if let Some(client) = self.client_or_notice() {
+                    tokio::spawn(rollout::dry_run(client, id, key, patch, self.tx.clone()));
+                }
+            }
+            Effect::ApplyPatch {
+                id,
+                key,
+                patch,
+                history,
+            } => {
+                if let Some(client) = self.client_or_notice() {
+                    tokio::spawn(rollout::apply(
+                        client,
+                        id,
+                        key,
+                        patch,
+                        *history,
+                        self.tx.clone(),
+                    ));
+                }
+            }
+            Effect::Audit { id, record } => {
+                if let Some(client) = self.client_or_notice() {
+                    tokio::spawn(rollout::audit(client, id, *record, self.tx.clone()));
+                }
+            }
             Effect::WriteIncident(request) => {
                 let Some(client) = self.client() else {
                     self.notice(
@@ -117,6 +156,18 @@ impl EffectRunner {
                 });
             }
         }
+    }
+
+    /// The client, or a notice that there is none yet.
+    fn client_or_notice(&self) -> Option<kube::Client> {
+        let client = self.client();
+        if client.is_none() {
+            self.notice(
+                NoticeLevel::Error,
+                "not connected to the cluster yet; try again in a moment",
+            );
+        }
+        client
     }
 
     fn notice(&self, level: NoticeLevel, text: &str) {

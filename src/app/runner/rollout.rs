@@ -1,0 +1,90 @@
+//! Running the rollout effects: each is one call from `sources::kube::actions`, spawned, with
+//! its result sent back as a `RolloutMsg`.
+
+use crate::app::inbox::Outbox;
+use crate::app::msg::{Msg, RolloutMsg};
+use crate::domain::rollout::history::HistoryEntry;
+use crate::sources::kube::actions::{self, AuditRecord};
+use crate::state::ui::ObjectKey;
+use serde_json::Value;
+
+pub async fn load_history(client: kube::Client, id: u64, key: ObjectKey, tx: Outbox) {
+    let (entries, problem) = match actions::load_history(&client, &key.namespace, &key.name).await {
+        Ok(r) => r,
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    let _ = tx
+        .send(Msg::Rollout(RolloutMsg::History {
+            id,
+            key,
+            entries,
+            problem,
+        }))
+        .await;
+}
+
+pub async fn check_permission(client: kube::Client, id: u64, key: ObjectKey, tx: Outbox) {
+    let result = actions::can_i(
+        &client,
+        "patch",
+        "serving.kserve.io",
+        "inferenceservices",
+        &key.namespace,
+        &key.name,
+    )
+    .await;
+    let _ = tx
+        .send(Msg::Rollout(RolloutMsg::Permission { id, result }))
+        .await;
+}
+
+pub async fn dry_run(client: kube::Client, id: u64, key: ObjectKey, patch: Value, tx: Outbox) {
+    let result = actions::patch_isvc(&client, &key.namespace, &key.name, &patch, true)
+        .await
+        .map(|_| ());
+    let _ = tx
+        .send(Msg::Rollout(RolloutMsg::DryRun { id, result }))
+        .await;
+}
+
+/// Records the replaced spec first (a failure there does not stop the change), then applies.
+pub async fn apply(
+    client: kube::Client,
+    id: u64,
+    key: ObjectKey,
+    patch: Value,
+    history: HistoryEntry,
+    tx: Outbox,
+) {
+    let history_problem = actions::save_history(&client, &key.namespace, &key.name, history)
+        .await
+        .err()
+        .map(|e| format!("{e}; applied without a recorded undo point"));
+    let result = actions::patch_isvc(&client, &key.namespace, &key.name, &patch, false)
+        .await
+        .map(|obj| {
+            obj.pointer("/metadata/generation")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+        });
+    let _ = tx
+        .send(Msg::Rollout(RolloutMsg::Applied {
+            id,
+            result,
+            history_problem,
+        }))
+        .await;
+}
+
+pub async fn audit(client: kube::Client, id: u64, record: AuditRecord, tx: Outbox) {
+    let mut problems = Vec::new();
+    if let Err(e) = actions::emit_event(&client, &record).await {
+        problems.push(e);
+    }
+    if let Err(e) = actions::append_audit_log(&record).await {
+        problems.push(e);
+    }
+    let _ = tx
+        .send(Msg::Rollout(RolloutMsg::Audited { id, problems }))
+        .await;
+}

@@ -1,0 +1,716 @@
+//! The rollout flow, in the order the safety rules demand: read kdeck's history, check
+//! permission (SelfSubjectAccessReview), dry-run the exact patch on the server, show the
+//! diff and ask (destructive actions default to "no"; protected contexts make you type the
+//! name), apply with the resourceVersion read, audit, then follow the watched status to
+//! done, failed or timed out. Forbidden or rejected changes are never attempted.
+
+use crate::app::action::Action;
+use crate::app::effect::Effect;
+use crate::app::msg::RolloutMsg;
+use crate::domain::isvc::Isvc;
+use crate::domain::rollout::history::HistoryEntry;
+use crate::domain::rollout::progress::{Outcome, evaluate};
+use crate::domain::rollout::{RolloutAction, plan};
+use crate::sources::kube::actions::AuditRecord;
+use crate::state::State;
+use crate::state::line::{LineEdit, LineInput};
+use crate::state::rollout::{Finish, Prompt, PromptKind, RolloutFlow, Stage};
+use crate::state::ui::{Mode, NoticeLevel, ObjectKey, Route};
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// How long kdeck follows a rollout before calling it timed out.
+pub const FOLLOW_TIMEOUT: chrono::Duration = chrono::Duration::minutes(5);
+
+/// The service an action applies to: the selection, or the one in view.
+fn target(state: &State) -> Option<ObjectKey> {
+    match state.ui.route() {
+        Route::Services => state.selected_service().cloned(),
+        Route::Detail(key) | Route::Yaml(key) => Some(key.clone()),
+        _ => None,
+    }
+}
+
+/// Why changes are refused right now, if they are.
+fn readonly_reason(state: &State) -> Option<String> {
+    state.session.readonly.then(|| {
+        "read-only mode: rollouts are disabled (started with --readonly, or readonly in the config or for this context)".to_string()
+    })
+}
+
+/// Starts an action from a key: asks what it needs first, then the flow.
+pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
+    if action == Action::JumpCanary {
+        jump_canary(state);
+        return Vec::new();
+    }
+    let Some(key) = target(state) else {
+        state.notify(
+            NoticeLevel::Error,
+            "select an InferenceService first".to_string(),
+        );
+        return Vec::new();
+    };
+    if let Some(reason) = readonly_reason(state) {
+        state.notify(NoticeLevel::Error, reason);
+        return Vec::new();
+    }
+    if state
+        .rollout
+        .as_ref()
+        .is_some_and(|f| !matches!(f.stage, Stage::Finished(_)))
+    {
+        state.notify(
+            NoticeLevel::Error,
+            "a rollout is already in progress (esc hides it; it keeps following)".to_string(),
+        );
+        return Vec::new();
+    }
+    let prompt = |kind: PromptKind, text: &str| {
+        Mode::Prompt(Prompt {
+            kind,
+            key: key.clone(),
+            input: LineInput::with_text(text),
+        })
+    };
+    match action {
+        Action::Rollback => return start(state, key, RolloutAction::Rollback, false),
+        Action::Promote => return start(state, key, RolloutAction::Promote, false),
+        Action::TagRouting => return start(state, key, RolloutAction::EnableTagRouting, false),
+        Action::Undo => return undo(state, key),
+        Action::SetCanary => {
+            let current = state
+                .cluster
+                .isvcs
+                .items
+                .get(&key)
+                .and_then(Isvc::canary_percent)
+                .unwrap_or(10);
+            state.ui.mode = prompt(PromptKind::CanaryPercent, &current.to_string());
+        }
+        Action::NewVersion => {
+            let current = state
+                .cluster
+                .isvcs
+                .items
+                .get(&key)
+                .and_then(|i| i.predictor().and_then(|p| p.storage_uri.clone()))
+                .unwrap_or_default();
+            state.ui.mode = prompt(PromptKind::NewVersionUri, &current);
+        }
+        Action::Scale => {
+            let p = state
+                .cluster
+                .isvcs
+                .items
+                .get(&key)
+                .and_then(|i| i.predictor().cloned())
+                .unwrap_or_default();
+            let text = format!(
+                "{} {}",
+                p.min_replicas
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "1".to_string()),
+                p.max_replicas
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "-".to_string())
+            );
+            state.ui.mode = prompt(PromptKind::Scale, &text);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Selects the next service with a canary in progress.
+fn jump_canary(state: &mut State) {
+    let rows = &state.derived.services;
+    let n = rows.len();
+    let start = state
+        .ui
+        .list_view(crate::config::keymap::Scope::Services)
+        .cursor
+        .selected;
+    let found = (1..=n).map(|i| (start + i) % n.max(1)).find(|&i| {
+        state
+            .cluster
+            .isvcs
+            .items
+            .get(&rows[i])
+            .is_some_and(Isvc::canary_in_progress)
+    });
+    match found {
+        Some(index) => {
+            let height = state.ui.list_rows();
+            state
+                .ui
+                .list(crate::config::keymap::Scope::Services)
+                .cursor
+                .select(index, n, height);
+        }
+        None => state.notify(
+            NoticeLevel::Info,
+            "no canary in progress in view".to_string(),
+        ),
+    }
+}
+
+/// Handles a key while a prompt is open.
+pub fn prompt_key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => Vec::new(),
+        KeyCode::Enter => answer(state, prompt),
+        _ => {
+            if prompt.input.edit(&key) != LineEdit::Ignored {
+                state.dirty = true;
+            }
+            state.ui.mode = Mode::Prompt(prompt);
+            Vec::new()
+        }
+    }
+}
+
+fn parse_percent(text: &str) -> Result<i64, String> {
+    match text.trim().trim_end_matches('%').parse::<i64>() {
+        Ok(p) if (0..=100).contains(&p) => Ok(p),
+        _ => Err(format!(
+            "'{}' is not a percentage from 0 to 100",
+            text.trim()
+        )),
+    }
+}
+
+fn answer(state: &mut State, prompt: Prompt) -> Vec<Effect> {
+    let text = prompt.input.text.trim().to_string();
+    let again = |state: &mut State, error: String, prompt: Prompt| {
+        state.notify(NoticeLevel::Error, error);
+        state.ui.mode = Mode::Prompt(prompt);
+        Vec::new()
+    };
+    match prompt.kind.clone() {
+        PromptKind::CanaryPercent => match parse_percent(&text) {
+            Ok(percent) => start(
+                state,
+                prompt.key,
+                RolloutAction::SetCanary { percent },
+                false,
+            ),
+            Err(e) => again(state, e, prompt),
+        },
+        PromptKind::NewVersionUri => {
+            if !text.contains("://") {
+                return again(
+                    state,
+                    format!(
+                        "'{text}' is not a storage URI (s3://, gs://, hf://, pvc://, oci://, https://)"
+                    ),
+                    prompt,
+                );
+            }
+            state.ui.mode = Mode::Prompt(Prompt {
+                kind: PromptKind::NewVersionPercent { storage_uri: text },
+                key: prompt.key,
+                input: LineInput::with_text("10"),
+            });
+            Vec::new()
+        }
+        PromptKind::NewVersionPercent { storage_uri } => match parse_percent(&text) {
+            Ok(percent) => start(
+                state,
+                prompt.key,
+                RolloutAction::NewVersion {
+                    storage_uri,
+                    percent,
+                },
+                false,
+            ),
+            Err(e) => again(state, e, prompt),
+        },
+        PromptKind::Scale => {
+            let parts: Vec<&str> = text.split_whitespace().collect();
+            let parse = |s: Option<&&str>| -> Result<Option<i64>, String> {
+                match s {
+                    None | Some(&"-") => Ok(None),
+                    Some(v) => v
+                        .parse::<i64>()
+                        .map(Some)
+                        .map_err(|_| format!("'{v}' is not a number of replicas")),
+                }
+            };
+            match (parse(parts.first()), parse(parts.get(1))) {
+                (Ok(min), Ok(max)) if parts.len() <= 2 => {
+                    start(state, prompt.key, RolloutAction::Scale { min, max }, false)
+                }
+                (Err(e), _) | (_, Err(e)) => again(state, e, prompt),
+                _ => again(
+                    state,
+                    "type MIN MAX, e.g. '1 4' or '- 6'".to_string(),
+                    prompt,
+                ),
+            }
+        }
+    }
+}
+
+/// Re-applies the spec kdeck recorded before its last change to this service.
+fn undo(state: &mut State, key: ObjectKey) -> Vec<Effect> {
+    match state.histories.get(&key).and_then(|h| h.first()).cloned() {
+        Some(entry) => start(
+            state,
+            key,
+            RolloutAction::RestoreSpec {
+                spec: Box::new(entry.spec),
+                label: format!(
+                    "the spec before '{}' ({})",
+                    entry.action,
+                    entry.at.format("%H:%M")
+                ),
+            },
+            false,
+        ),
+        None => {
+            // The history may not be loaded yet: load it, and undo once it arrives.
+            start(
+                state,
+                key,
+                RolloutAction::RestoreSpec {
+                    spec: Box::new(serde_json::Value::Null),
+                    label: "undo".to_string(),
+                },
+                false,
+            )
+        }
+    }
+}
+
+/// Opens the dialog and starts the safety sequence.
+pub fn start(
+    state: &mut State,
+    key: ObjectKey,
+    action: RolloutAction,
+    automatic: bool,
+) -> Vec<Effect> {
+    state.rollout_ids += 1;
+    let id = state.rollout_ids;
+    let protected = state.session.protected;
+    state.rollout = Some(RolloutFlow {
+        id,
+        key: key.clone(),
+        action,
+        plan: None,
+        stage: Stage::LoadingHistory,
+        started: state.now,
+        protected,
+        automatic,
+        done: Vec::new(),
+        notes: Vec::new(),
+        hidden: false,
+    });
+    state.dirty = true;
+    vec![Effect::LoadHistory { id, key }]
+}
+
+fn finish(state: &mut State, finish: Finish) {
+    if let Some(flow) = state.rollout.as_mut() {
+        flow.stage = Stage::Finished(finish.clone());
+        flow.hidden = false;
+    }
+    let (level, text) = match &finish {
+        Finish::Done(m) => (NoticeLevel::Info, format!("rollout done: {m}")),
+        Finish::Cancelled => (
+            NoticeLevel::Info,
+            "rollout cancelled; nothing was changed".to_string(),
+        ),
+        Finish::Failed(m)
+        | Finish::Forbidden(m)
+        | Finish::Rejected(m)
+        | Finish::Conflict(m)
+        | Finish::TimedOut(m) => (NoticeLevel::Error, m.clone()),
+    };
+    state.notify(level, text);
+}
+
+/// Applies a message from the rollout effects.
+pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
+    let id = match &msg {
+        RolloutMsg::History { id, .. }
+        | RolloutMsg::Permission { id, .. }
+        | RolloutMsg::DryRun { id, .. }
+        | RolloutMsg::Applied { id, .. }
+        | RolloutMsg::Audited { id, .. } => *id,
+    };
+    if let RolloutMsg::History { key, entries, .. } = &msg {
+        state.histories.insert(key.clone(), entries.clone());
+    }
+    let Some(flow) = state.rollout.as_mut().filter(|f| f.id == id) else {
+        return Vec::new();
+    };
+    state.dirty = true;
+    let key = flow.key.clone();
+    match msg {
+        RolloutMsg::History {
+            entries, problem, ..
+        } => {
+            if let Some(p) = problem {
+                flow.notes.push(p);
+            }
+            if let RolloutAction::RestoreSpec { spec, label } = &mut flow.action
+                && spec.is_null()
+            {
+                match entries.first() {
+                    Some(entry) => {
+                        **spec = entry.spec.clone();
+                        *label = format!(
+                            "the spec before '{}' ({})",
+                            entry.action,
+                            entry.at.format("%H:%M")
+                        );
+                    }
+                    None => {
+                        finish(state, Finish::Rejected("nothing to undo: kdeck has not changed this service (no recorded spec)".to_string()));
+                        return Vec::new();
+                    }
+                }
+            }
+            let Some(isvc) = state.cluster.isvcs.items.get(&key) else {
+                finish(
+                    state,
+                    Finish::Rejected(format!("{key} is gone from the cluster")),
+                );
+                return Vec::new();
+            };
+            let raw: serde_json::Value = serde_json::from_str(&isvc.raw).unwrap_or_default();
+            let Some(flow) = state.rollout.as_mut() else {
+                return Vec::new();
+            };
+            match plan(&raw, flow.action.clone(), &entries) {
+                Ok(p) => {
+                    flow.done.push((
+                        "planned".to_string(),
+                        format!("traffic {} → {}", p.traffic_before, p.traffic_after),
+                    ));
+                    flow.plan = Some(p);
+                    flow.stage = Stage::Permission;
+                    vec![Effect::CheckPermission { id, key }]
+                }
+                Err(e) => {
+                    finish(state, Finish::Rejected(e));
+                    Vec::new()
+                }
+            }
+        }
+        RolloutMsg::Permission { result, .. } => match result {
+            Ok((true, _)) => {
+                flow.done.push((
+                    "permission".to_string(),
+                    format!(
+                        "patch inferenceservices/{} in {} allowed",
+                        key.name, key.namespace
+                    ),
+                ));
+                flow.stage = Stage::DryRun;
+                let patch = flow
+                    .plan
+                    .as_ref()
+                    .map(|p| p.patch.clone())
+                    .unwrap_or_default();
+                vec![Effect::DryRunPatch { id, key, patch }]
+            }
+            Ok((false, reason)) => {
+                finish(
+                    state,
+                    Finish::Forbidden(format!("forbidden: {reason} — nothing was sent")),
+                );
+                Vec::new()
+            }
+            Err(e) => {
+                finish(state, Finish::Failed(e));
+                Vec::new()
+            }
+        },
+        RolloutMsg::DryRun { result, .. } => match result {
+            Ok(()) => {
+                flow.done.push((
+                    "dry run".to_string(),
+                    "accepted by the API server".to_string(),
+                ));
+                if flow.automatic {
+                    return confirm(state);
+                }
+                let yes = !flow.action.destructive();
+                flow.stage = Stage::Confirm {
+                    yes,
+                    typed: LineInput::default(),
+                };
+                Vec::new()
+            }
+            Err(e) => {
+                let finish_with = if e.is_forbidden() {
+                    Finish::Forbidden(format!("forbidden: {}", e.message))
+                } else if e.is_conflict() {
+                    Finish::Conflict(format!(
+                        "the service changed meanwhile: {} — press the key again to see the new state",
+                        e.message
+                    ))
+                } else {
+                    Finish::Rejected(format!(
+                        "the server's dry run refused the change: {}",
+                        e.message
+                    ))
+                };
+                finish(state, finish_with);
+                Vec::new()
+            }
+        },
+        RolloutMsg::Applied {
+            result,
+            history_problem,
+            ..
+        } => {
+            if let Some(p) = history_problem {
+                flow.notes.push(p);
+            }
+            match result {
+                Ok(generation) => {
+                    flow.done
+                        .push(("applied".to_string(), format!("generation {generation}")));
+                    flow.stage = Stage::Following {
+                        generation,
+                        deadline: state.now + FOLLOW_TIMEOUT,
+                        progress: None,
+                    };
+                    let record = audit_record(state, "applied");
+                    let mut effects = record
+                        .map(|r| {
+                            vec![Effect::Audit {
+                                id,
+                                record: Box::new(r),
+                            }]
+                        })
+                        .unwrap_or_default();
+                    effects.extend(check_progress(state));
+                    effects
+                }
+                Err(e) if e.is_conflict() => {
+                    finish(
+                        state,
+                        Finish::Conflict(format!(
+                            "{} changed since it was read; nothing was overwritten. The dialog closed: look at the new state and press the key again.",
+                            key.name
+                        )),
+                    );
+                    Vec::new()
+                }
+                Err(e) if e.is_forbidden() => {
+                    finish(state, Finish::Forbidden(e.message));
+                    Vec::new()
+                }
+                Err(e) => {
+                    finish(
+                        state,
+                        Finish::Failed(format!("applying failed: {}", e.message)),
+                    );
+                    Vec::new()
+                }
+            }
+        }
+        RolloutMsg::Audited { problems, .. } => {
+            if problems.is_empty() {
+                flow.done.push((
+                    "audit".to_string(),
+                    "event on the service and local audit line written".to_string(),
+                ));
+            } else {
+                flow.notes.extend(problems);
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn audit_record(state: &State, outcome: &str) -> Option<AuditRecord> {
+    let flow = state.rollout.as_ref()?;
+    let plan = flow.plan.as_ref()?;
+    let uid = state
+        .cluster
+        .isvcs
+        .items
+        .get(&flow.key)
+        .map(|i| i.meta.uid.clone())
+        .unwrap_or_default();
+    Some(AuditRecord {
+        at: state.now,
+        user: state.session.user.clone(),
+        context: state.session.context.clone().unwrap_or_default(),
+        namespace: flow.key.namespace.clone(),
+        name: flow.key.name.clone(),
+        uid,
+        reason: plan.action.event_reason().to_string(),
+        action: plan.action.verb(),
+        traffic_before: plan.traffic_before.clone(),
+        traffic_after: plan.traffic_after.clone(),
+        patch: plan.patch.clone(),
+        outcome: outcome.to_string(),
+    })
+}
+
+/// The user confirmed (or the guard's auto-rollback did): record history and apply.
+fn confirm(state: &mut State) -> Vec<Effect> {
+    let Some(flow) = state.rollout.as_mut() else {
+        return Vec::new();
+    };
+    let Some(plan) = flow.plan.clone() else {
+        return Vec::new();
+    };
+    flow.done.push((
+        "confirmed".to_string(),
+        if flow.automatic {
+            "automatically (guard)".to_string()
+        } else {
+            "by you".to_string()
+        },
+    ));
+    flow.stage = Stage::Applying;
+    let revision = state
+        .cluster
+        .isvcs
+        .items
+        .get(&flow.key)
+        .and_then(|i| i.predictor_status().and_then(|s| s.latest_ready.clone()));
+    let history = HistoryEntry {
+        at: state.now,
+        action: plan.action.verb(),
+        revision,
+        by: state.session.user.clone(),
+        spec: plan.spec_before.clone(),
+    };
+    vec![Effect::ApplyPatch {
+        id: flow.id,
+        key: flow.key.clone(),
+        patch: plan.patch,
+        history: Box::new(history),
+    }]
+}
+
+/// What a key does to the confirmation.
+enum ConfirmKey {
+    Confirm,
+    Cancel,
+    Toggle,
+    Type,
+    WrongName,
+    Ignore,
+}
+
+/// Keys while the dialog is shown. Returns None when the dialog does not take the key.
+pub fn dialog_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
+    let flow = state.rollout.as_mut().filter(|f| !f.hidden)?;
+    state.dirty = true;
+    match &mut flow.stage {
+        Stage::Confirm { yes, typed } => {
+            let decision = if flow.protected {
+                match key.code {
+                    KeyCode::Esc => ConfirmKey::Cancel,
+                    KeyCode::Enter if typed.text == flow.key.name => ConfirmKey::Confirm,
+                    KeyCode::Enter => ConfirmKey::WrongName,
+                    _ => ConfirmKey::Type,
+                }
+            } else {
+                match key.code {
+                    KeyCode::Char('y' | 'Y') => ConfirmKey::Confirm,
+                    KeyCode::Enter if *yes => ConfirmKey::Confirm,
+                    KeyCode::Tab
+                    | KeyCode::BackTab
+                    | KeyCode::Left
+                    | KeyCode::Right
+                    | KeyCode::Char('h' | 'l') => ConfirmKey::Toggle,
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('n' | 'N' | 'q') => {
+                        ConfirmKey::Cancel
+                    }
+                    _ => ConfirmKey::Ignore,
+                }
+            };
+            match decision {
+                ConfirmKey::Confirm => return Some(confirm(state)),
+                ConfirmKey::Cancel => finish(state, Finish::Cancelled),
+                ConfirmKey::Toggle => *yes = !*yes,
+                ConfirmKey::Type => {
+                    typed.edit(&key);
+                }
+                ConfirmKey::WrongName => {
+                    let name = flow.key.name.clone();
+                    state.notify(
+                        NoticeLevel::Error,
+                        format!("protected context: type '{name}' exactly to confirm, esc cancels"),
+                    );
+                }
+                ConfirmKey::Ignore => {}
+            }
+            Some(Vec::new())
+        }
+        Stage::Finished(_) => {
+            if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+                state.rollout = None;
+            }
+            Some(Vec::new())
+        }
+        _ => {
+            if key.code == KeyCode::Esc {
+                flow.hidden = true;
+                state.notify(
+                    NoticeLevel::Info,
+                    "the rollout keeps going; the header shows its progress".to_string(),
+                );
+            }
+            Some(Vec::new())
+        }
+    }
+}
+
+/// Re-evaluates a followed rollout against the watched status (after watch events).
+pub fn check_progress(state: &mut State) -> Vec<Effect> {
+    let Some(flow) = state.rollout.as_ref() else {
+        return Vec::new();
+    };
+    let Stage::Following {
+        generation,
+        deadline,
+        ..
+    } = flow.stage.clone()
+    else {
+        return Vec::new();
+    };
+    let Some(plan) = flow.plan.as_ref() else {
+        return Vec::new();
+    };
+    let Some(isvc) = state.cluster.isvcs.items.get(&flow.key) else {
+        return Vec::new();
+    };
+    let progress = evaluate(&plan.goal, isvc, generation);
+    let traffic = isvc.traffic_label("·");
+    let outcome = progress.outcome.clone();
+    if let Some(flow) = state.rollout.as_mut() {
+        flow.stage = Stage::Following {
+            generation,
+            deadline,
+            progress: Some(progress),
+        };
+    }
+    state.dirty = true;
+    match outcome {
+        Some(Outcome::Done) => finish(state, Finish::Done(format!("traffic {traffic}"))),
+        Some(Outcome::Failed(reason)) => finish(state, Finish::Failed(reason)),
+        None if state.now > deadline => finish(
+            state,
+            Finish::TimedOut(format!(
+                "not done after {} minutes; traffic {traffic}",
+                FOLLOW_TIMEOUT.num_minutes()
+            )),
+        ),
+        None => {}
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+#[path = "rollout_tests.rs"]
+mod tests;

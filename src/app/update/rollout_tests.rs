@@ -1,0 +1,359 @@
+//! The rollout flow driven message by message: the order of the safety checks, what is never
+//! sent, confirmation defaults, conflicts, read-only mode, progress and timeouts.
+
+use super::*;
+use crate::app::msg::{ClusterMsg, Msg};
+use crate::app::update::update;
+use crate::domain::kind::{Kind, parse};
+use crate::sources::kube::actions::WriteError;
+use crate::state::cluster::WatchEvent;
+use crossterm::event::KeyModifiers;
+use serde_json::json;
+
+fn isvc_json(latest_pct: i64, observed: i64) -> serde_json::Value {
+    json!({
+        "metadata": {"name": "fraud-detector", "namespace": "ml-prod", "resourceVersion": "42", "generation": 2, "uid": "u-1"},
+        "spec": {"predictor": {"canaryTrafficPercent": 10, "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "s3://m/2"}}},
+        "status": {"observedGeneration": observed, "deploymentMode": "Knative",
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "components": {"predictor": {
+                "latestCreatedRevision": "fraud-detector-predictor-00002", "latestReadyRevision": "fraud-detector-predictor-00002",
+                "latestRolledoutRevision": "fraud-detector-predictor-00001",
+                "traffic": [
+                    {"revisionName": "fraud-detector-predictor-00002", "latestRevision": true, "percent": latest_pct},
+                    {"revisionName": "fraud-detector-predictor-00001", "latestRevision": false, "percent": 100 - latest_pct, "tag": "prev"}]}}}
+    })
+}
+
+fn watch(state: &State, value: serde_json::Value) -> Msg {
+    Msg::Cluster(ClusterMsg::Watch {
+        epoch: state.cluster.epoch,
+        kind: Kind::InferenceService,
+        events: vec![WatchEvent::Upsert(parse(Kind::InferenceService, &value))],
+    })
+}
+
+fn setup() -> State {
+    let mut s = crate::ui::snapshot_tests::state();
+    s.session.context = Some("prod".into());
+    let m = watch(&s, isvc_json(10, 2));
+    update(&mut s, m);
+    s
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn id(s: &State) -> u64 {
+    s.rollout.as_ref().unwrap().id
+}
+
+fn rollout(m: RolloutMsg) -> Msg {
+    Msg::Rollout(m)
+}
+
+/// Presses R and answers history, permission and dry run; returns the effects of the last.
+fn to_confirmation(s: &mut State) -> Vec<Effect> {
+    let effects = update(s, key('R'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadHistory { .. }]),
+        "{effects:?}"
+    );
+    let i = id(s);
+    let effects = update(
+        s,
+        rollout(RolloutMsg::History {
+            id: i,
+            key: ObjectKey::new("ml-prod", "fraud-detector"),
+            entries: vec![],
+            problem: None,
+        }),
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::CheckPermission { .. }]),
+        "{effects:?}"
+    );
+    let effects = update(
+        s,
+        rollout(RolloutMsg::Permission {
+            id: i,
+            result: Ok((true, String::new())),
+        }),
+    );
+    match effects.as_slice() {
+        [Effect::DryRunPatch { patch, .. }] => {
+            assert_eq!(
+                patch,
+                &json!({"metadata": {"resourceVersion": "42"}, "spec": {"predictor": {"canaryTrafficPercent": 0}}})
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    update(
+        s,
+        rollout(RolloutMsg::DryRun {
+            id: i,
+            result: Ok(()),
+        }),
+    )
+}
+
+#[test]
+fn the_quickest_rollback_is_two_keys_and_follows_to_done() {
+    let mut s = setup();
+    assert!(to_confirmation(&mut s).is_empty());
+    assert!(
+        matches!(
+            s.rollout.as_ref().unwrap().stage,
+            Stage::Confirm { yes: false, .. }
+        ),
+        "destructive confirmation defaults to no"
+    );
+    let effects = update(&mut s, key('y'));
+    let Some(Effect::ApplyPatch { patch, history, .. }) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(patch["spec"]["predictor"]["canaryTrafficPercent"], json!(0));
+    assert_eq!(history.spec["predictor"]["canaryTrafficPercent"], json!(10));
+    let i = id(&s);
+    let effects = update(
+        &mut s,
+        rollout(RolloutMsg::Applied {
+            id: i,
+            result: Ok(3),
+            history_problem: None,
+        }),
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Audit { record, .. } if record.reason == "KdeckRollback"))
+    );
+    assert!(matches!(
+        s.rollout.as_ref().unwrap().stage,
+        Stage::Following { generation: 3, .. }
+    ));
+    let m = watch(&s, isvc_json(10, 3));
+    update(&mut s, m);
+    assert!(matches!(
+        s.rollout.as_ref().unwrap().stage,
+        Stage::Following { .. }
+    ));
+    let m = watch(&s, isvc_json(0, 3));
+    update(&mut s, m);
+    match &s.rollout.as_ref().unwrap().stage {
+        Stage::Finished(Finish::Done(msg)) => assert!(msg.contains("r2 0% · r1 100%"), "{msg}"),
+        other => panic!("{other:?}"),
+    }
+    update(&mut s, code(KeyCode::Esc));
+    assert!(s.rollout.is_none());
+}
+
+#[test]
+fn enter_on_the_default_button_cancels() {
+    let mut s = setup();
+    to_confirmation(&mut s);
+    let effects = update(&mut s, code(KeyCode::Enter));
+    assert!(effects.is_empty());
+    assert_eq!(
+        s.rollout.as_ref().unwrap().stage,
+        Stage::Finished(Finish::Cancelled)
+    );
+}
+
+#[test]
+fn forbidden_changes_are_never_attempted() {
+    let mut s = setup();
+    update(&mut s, key('R'));
+    let i = id(&s);
+    update(
+        &mut s,
+        rollout(RolloutMsg::History {
+            id: i,
+            key: ObjectKey::new("ml-prod", "fraud-detector"),
+            entries: vec![],
+            problem: None,
+        }),
+    );
+    let effects = update(
+        &mut s,
+        rollout(RolloutMsg::Permission {
+            id: i,
+            result: Ok((false, "no RBAC rule allows patch".into())),
+        }),
+    );
+    assert!(
+        effects.is_empty(),
+        "nothing may be sent after a denied permission check"
+    );
+    assert!(
+        matches!(&s.rollout.as_ref().unwrap().stage, Stage::Finished(Finish::Forbidden(m)) if m.contains("no RBAC rule"))
+    );
+}
+
+#[test]
+fn a_dry_run_rejection_stops_before_confirmation() {
+    let mut s = setup();
+    update(&mut s, key('R'));
+    let i = id(&s);
+    update(
+        &mut s,
+        rollout(RolloutMsg::History {
+            id: i,
+            key: ObjectKey::new("ml-prod", "fraud-detector"),
+            entries: vec![],
+            problem: None,
+        }),
+    );
+    update(
+        &mut s,
+        rollout(RolloutMsg::Permission {
+            id: i,
+            result: Ok((true, String::new())),
+        }),
+    );
+    let effects = update(
+        &mut s,
+        rollout(RolloutMsg::DryRun {
+            id: i,
+            result: Err(WriteError {
+                code: 422,
+                message: "spec.predictor.canaryTrafficPercent: Invalid value".into(),
+            }),
+        }),
+    );
+    assert!(effects.is_empty());
+    assert!(
+        matches!(&s.rollout.as_ref().unwrap().stage, Stage::Finished(Finish::Rejected(m)) if m.contains("Invalid value"))
+    );
+}
+
+#[test]
+fn a_conflict_is_reported_not_overwritten() {
+    let mut s = setup();
+    to_confirmation(&mut s);
+    update(&mut s, key('y'));
+    let i = id(&s);
+    let effects = update(
+        &mut s,
+        rollout(RolloutMsg::Applied {
+            id: i,
+            result: Err(WriteError {
+                code: 409,
+                message: "conflict".into(),
+            }),
+            history_problem: None,
+        }),
+    );
+    assert!(effects.is_empty(), "no retry with a blind overwrite");
+    assert!(matches!(
+        &s.rollout.as_ref().unwrap().stage,
+        Stage::Finished(Finish::Conflict(_))
+    ));
+}
+
+#[test]
+fn read_only_mode_refuses_every_change() {
+    let mut s = setup();
+    s.session.readonly = true;
+    for k in ['R', 'P', 'c', 'N', 'T', '+', 'u'] {
+        let effects = update(&mut s, key(k));
+        assert!(effects.is_empty());
+        assert!(s.rollout.is_none());
+        assert!(s.ui.notice.as_ref().unwrap().text.contains("read-only"));
+        assert_eq!(s.ui.mode, Mode::Normal);
+    }
+}
+
+#[test]
+fn protected_contexts_require_the_typed_name() {
+    let mut s = setup();
+    s.session.protected = true;
+    to_confirmation(&mut s);
+    assert!(
+        update(&mut s, key('y')).is_empty(),
+        "y alone must not confirm in a protected context"
+    );
+    update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(
+        s.rollout.as_ref().unwrap().stage,
+        Stage::Confirm { .. }
+    ));
+    for c in "raud-detector".chars() {
+        update(&mut s, key(c));
+    }
+    // typed is now "yraud-detector": wrong; clear it and type the right name.
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    for c in "fraud-detector".chars() {
+        update(&mut s, key(c));
+    }
+    let effects = update(&mut s, code(KeyCode::Enter));
+    assert!(
+        matches!(effects.first(), Some(Effect::ApplyPatch { .. })),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn canary_prompt_validates_and_starts_the_flow() {
+    let mut s = setup();
+    update(&mut s, key('c'));
+    assert!(matches!(&s.ui.mode, Mode::Prompt(p) if p.input.text == "10"));
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    for c in "150".chars() {
+        update(&mut s, key(c));
+    }
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert!(
+        s.ui.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("not a percentage")
+    );
+    assert!(
+        matches!(s.ui.mode, Mode::Prompt(_)),
+        "the prompt stays open to fix the value"
+    );
+    update(&mut s, code(KeyCode::Backspace));
+    update(&mut s, code(KeyCode::Backspace));
+    let effects = update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(effects.as_slice(), [Effect::LoadHistory { .. }]));
+    assert_eq!(
+        s.rollout.as_ref().unwrap().action,
+        RolloutAction::SetCanary { percent: 1 }
+    );
+}
+
+#[test]
+fn a_rollout_that_never_completes_times_out() {
+    let mut s = setup();
+    to_confirmation(&mut s);
+    update(&mut s, key('y'));
+    let i = id(&s);
+    update(
+        &mut s,
+        rollout(RolloutMsg::Applied {
+            id: i,
+            result: Ok(3),
+            history_problem: None,
+        }),
+    );
+    let later = s.now + FOLLOW_TIMEOUT + chrono::Duration::seconds(1);
+    update(&mut s, Msg::Tick(later));
+    assert!(matches!(
+        &s.rollout.as_ref().unwrap().stage,
+        Stage::Finished(Finish::TimedOut(_))
+    ));
+}

@@ -1,0 +1,251 @@
+//! The rollout dialog: the target cluster context and namespace in colours that stand out,
+//! the traffic before → after, the exact spec diff, the safety steps passed, and then the
+//! rollout's progress, live, until it is done, failed or timed out.
+
+use crate::domain::rollout::diff::{DiffLine, yaml_diff};
+use crate::state::State;
+use crate::state::rollout::{Finish, RolloutFlow, Stage};
+use crate::ui::slot::Slot;
+use crate::ui::text;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::help::centered;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+fn title(flow: &RolloutFlow) -> String {
+    let verb = flow.action.verb();
+    let mut t = format!(" {}{} {} ", verb[..1].to_uppercase(), &verb[1..], flow.key);
+    if flow.automatic {
+        t.push_str("(guard) ");
+    }
+    t
+}
+
+/// The dialog's lines.
+pub fn lines(state: &State, flow: &RolloutFlow, theme: &Theme) -> Vec<Line<'static>> {
+    let sym = &theme.symbols;
+    let mut out = Vec::new();
+    let context = state
+        .session
+        .context
+        .clone()
+        .unwrap_or_else(|| "?".to_string());
+    let ctx_slot = if flow.protected {
+        Slot::HeaderProtected
+    } else {
+        Slot::ConfirmDanger
+    };
+    out.push(Line::from(vec![
+        Span::styled(" context ", theme.style(Slot::TextDim)),
+        Span::styled(format!(" {context} "), theme.style(ctx_slot)),
+        Span::styled("  namespace ", theme.style(Slot::TextDim)),
+        Span::styled(format!(" {} ", flow.key.namespace), theme.style(ctx_slot)),
+        Span::styled(
+            if flow.protected {
+                "  PROTECTED".to_string()
+            } else {
+                String::new()
+            },
+            theme.style(Slot::TextError),
+        ),
+    ]));
+    if let Some(plan) = &flow.plan {
+        out.push(Line::from(vec![
+            Span::styled(" traffic ", theme.style(Slot::TextDim)),
+            Span::styled(
+                plan.traffic_before.clone(),
+                theme.style(Slot::RevisionCanary),
+            ),
+            Span::styled(format!("  {}  ", sym.arrow), theme.style(Slot::TextDim)),
+            Span::styled(
+                plan.traffic_after.clone(),
+                theme.style(Slot::RevisionStable),
+            ),
+        ]));
+        for e in &plan.explanation {
+            out.push(Line::from(Span::styled(
+                format!(" {e}"),
+                theme.style(Slot::Base),
+            )));
+        }
+        for w in &plan.warnings {
+            out.push(Line::from(Span::styled(
+                format!(" {} {w}", sym.warn),
+                theme.style(Slot::TextWarning),
+            )));
+        }
+    }
+    out.push(Line::default());
+    for (label, detail) in &flow.done {
+        out.push(Line::from(vec![
+            Span::styled(
+                format!(" {} {label}", sym.ok),
+                theme.style(Slot::StatusReady),
+            ),
+            Span::styled(format!("  {detail}"), theme.style(Slot::TextDim)),
+        ]));
+    }
+    let waiting = match &flow.stage {
+        Stage::LoadingHistory => Some("reading kdeck's spec history"),
+        Stage::Permission => Some("checking permission (SelfSubjectAccessReview)"),
+        Stage::DryRun => Some("server-side dry run of the exact patch"),
+        Stage::Applying => Some("applying"),
+        _ => None,
+    };
+    if let Some(w) = waiting {
+        out.push(Line::from(Span::styled(
+            format!(" {} {w}{}", sym.pending, sym.ellipsis),
+            theme.style(Slot::StatusProgressing),
+        )));
+    }
+    for note in &flow.notes {
+        out.push(Line::from(Span::styled(
+            format!(" {} {note}", sym.warn),
+            theme.style(Slot::TextWarning),
+        )));
+    }
+    if let (Some(plan), Stage::Confirm { .. } | Stage::DryRun | Stage::Permission) =
+        (&flow.plan, &flow.stage)
+    {
+        out.push(Line::default());
+        out.push(Line::from(Span::styled(
+            " spec diff",
+            theme.style(Slot::Title),
+        )));
+        for line in yaml_diff(&plan.spec_before, &plan.spec_after, 2) {
+            out.push(match line {
+                DiffLine::Same(t) => {
+                    Line::from(Span::styled(format!("   {t}"), theme.style(Slot::TextDim)))
+                }
+                DiffLine::Added(t) => {
+                    Line::from(Span::styled(format!(" + {t}"), theme.style(Slot::DiffAdd)))
+                }
+                DiffLine::Removed(t) => Line::from(Span::styled(
+                    format!(" - {t}"),
+                    theme.style(Slot::DiffRemove),
+                )),
+                DiffLine::Gap(_) => Line::from(Span::styled(
+                    format!("   {}", sym.ellipsis),
+                    theme.style(Slot::TextDim),
+                )),
+            });
+        }
+    }
+    out.push(Line::default());
+    match &flow.stage {
+        Stage::Confirm { yes, typed } => {
+            if flow.protected {
+                out.push(Line::from(vec![
+                    Span::styled(
+                        format!(
+                            " Type the service name ({}) and press enter: ",
+                            flow.key.name
+                        ),
+                        theme.style(Slot::TextError),
+                    ),
+                    Span::styled(typed.text.clone(), theme.style(Slot::Cmdline)),
+                ]));
+                out.push(Line::from(Span::styled(
+                    " esc cancels",
+                    theme.style(Slot::TextDim),
+                )));
+            } else {
+                let button = |label: &str, on: bool| {
+                    let slot = if on { Slot::Selection } else { Slot::TextDim };
+                    Span::styled(format!(" [ {label} ] "), theme.style(slot))
+                };
+                out.push(Line::from(vec![
+                    Span::raw(" "),
+                    button("No", !yes),
+                    Span::raw(" "),
+                    button("Yes", *yes),
+                    Span::styled(
+                        "   y applies · n/esc cancels · tab switches",
+                        theme.style(Slot::TextDim),
+                    ),
+                ]));
+            }
+        }
+        Stage::Following { progress, .. } => {
+            out.push(Line::from(Span::styled(
+                " following the rollout (esc hides, it keeps going)",
+                theme.style(Slot::Title),
+            )));
+            if let Some(p) = progress {
+                for (label, done) in &p.steps {
+                    let (mark, slot) = if *done {
+                        (sym.ok, Slot::StatusReady)
+                    } else {
+                        (sym.pending, Slot::StatusProgressing)
+                    };
+                    out.push(Line::from(Span::styled(
+                        format!(" {mark} {label}"),
+                        theme.style(slot),
+                    )));
+                }
+            }
+        }
+        Stage::Finished(finish) => {
+            let (slot, text) = match finish {
+                Finish::Done(m) => (Slot::StatusReady, format!("{} Done: {m}", sym.ok)),
+                Finish::Cancelled => (Slot::TextDim, "Cancelled: nothing was changed.".to_string()),
+                Finish::Failed(m) => (Slot::StatusFailed, format!("{} Failed: {m}", sym.fail)),
+                Finish::Forbidden(m) => {
+                    (Slot::StatusFailed, format!("{} Not allowed: {m}", sym.fail))
+                }
+                Finish::Rejected(m) => (Slot::StatusFailed, format!("{} Not done: {m}", sym.fail)),
+                Finish::Conflict(m) => (
+                    Slot::StatusProgressing,
+                    format!("{} Conflict: {m}", sym.warn),
+                ),
+                Finish::TimedOut(m) => (Slot::StatusFailed, format!("{} Timed out: {m}", sym.fail)),
+            };
+            out.push(Line::from(Span::styled(
+                format!(" {text}"),
+                theme.style(slot),
+            )));
+            out.push(Line::from(Span::styled(
+                " esc closes",
+                theme.style(Slot::TextDim),
+            )));
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Draws the dialog over `area` when a rollout is shown.
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let Some(flow) = state.rollout.as_ref().filter(|f| !f.hidden) else {
+        return;
+    };
+    let content = lines(state, flow, theme);
+    let popup = centered(area, 96, content.len() as u16 + 2);
+    let border = if flow.protected || flow.action.destructive() {
+        Slot::ConfirmDanger
+    } else {
+        Slot::BorderFocused
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(theme.symbols.border)
+        .border_style(theme.style(border))
+        .title(Span::styled(
+            text::fit(
+                &title(flow),
+                usize::from(popup.width.saturating_sub(2)),
+                theme.symbols.ellipsis,
+            ),
+            theme.style(Slot::Title),
+        ));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(content)
+            .block(block)
+            .style(theme.style(Slot::Base))
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}
