@@ -1,3 +1,4 @@
 //! Pure types and parsing: no I/O, no terminal. Everything here is unit-tested with fixtures.
 
+pub mod gpu;
 pub mod prom;

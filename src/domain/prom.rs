@@ -325,13 +325,23 @@ request_predict_seconds_sum{model_name="m"} 0.5
         assert_eq!(exp.problems.len(), 1, "{:?}", exp.problems);
         assert!(exp.problems[0].contains("not valid Prometheus text"));
         assert!(exp.family("DCGM_FI_DEV_GPU_UTIL").is_some());
-        assert_eq!(exp.family("ok_total").map(|f| f.samples[0].value), Some(7.0));
+        assert_eq!(
+            exp.family("ok_total").map(|f| f.samples[0].value),
+            Some(7.0)
+        );
         assert!(exp.family("broken").is_none());
     }
 
     #[test]
     fn garbage_never_panics() {
-        for text in ["", "\n\n", "}{", "# TYPE x histogram\nx_bucket{le=\"a\"} 1\n", "\u{1b}[2J", "x 1 2 3 4"] {
+        for text in [
+            "",
+            "\n\n",
+            "}{",
+            "# TYPE x histogram\nx_bucket{le=\"a\"} 1\n",
+            "\u{1b}[2J",
+            "x 1 2 3 4",
+        ] {
             let _ = Exposition::parse(text);
         }
     }

@@ -13,7 +13,9 @@ pub enum ProxyError {
         pod: String,
         source: http::Error,
     },
-    #[error("reading {path} of pod {namespace}/{pod} port {port} through the API server failed: {source}")]
+    #[error(
+        "reading {path} of pod {namespace}/{pod} port {port} through the API server failed: {source}"
+    )]
     Api {
         namespace: String,
         pod: String,
@@ -38,13 +40,14 @@ pub async fn get_text(
     path: &str,
 ) -> Result<String, ProxyError> {
     let uri = proxy_path(namespace, pod, port, path);
-    let request = http::Request::get(uri)
-        .body(Vec::new())
-        .map_err(|source| ProxyError::Request {
-            namespace: namespace.to_string(),
-            pod: pod.to_string(),
-            source,
-        })?;
+    let request =
+        http::Request::get(uri)
+            .body(Vec::new())
+            .map_err(|source| ProxyError::Request {
+                namespace: namespace.to_string(),
+                pod: pod.to_string(),
+                source,
+            })?;
     client
         .request_text(request)
         .await
