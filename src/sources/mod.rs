@@ -2,5 +2,6 @@
 //! They never touch the terminal or `State`; they send owned messages and report errors as
 //! messages, never panics.
 
+pub mod gpu;
 pub mod pod_proxy;
 pub mod tls;
