@@ -1,4 +1,5 @@
 //! Pure types and parsing: no I/O, no terminal. Everything here is unit-tested with fixtures.
 
+pub mod dcgm;
 pub mod gpu;
 pub mod prom;
