@@ -3,6 +3,9 @@
 //! Prometheus server).
 
 pub mod backend;
+pub mod dcgm_prometheus;
+pub mod dcgm_scrape;
+pub mod dcgm_targets;
 pub mod fake;
 pub mod nvml;
 pub mod procs;
