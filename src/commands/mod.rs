@@ -1,0 +1,3 @@
+//! Headless subcommands for scripts and runbooks. Each returns the process exit code.
+
+pub mod gpu;
