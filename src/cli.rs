@@ -76,6 +76,8 @@ pub enum Command {
     Canary(crate::commands::rollout::CanaryArgs),
     /// Give the latest revision (or the Standard-mode canary) all traffic.
     Promote(crate::commands::rollout::PromoteArgs),
+    /// Show the local GPUs (NVML): utilisation, memory, power, clocks, MIG, processes.
+    Gpu(crate::commands::gpu::GpuArgs),
 }
 
 #[cfg(test)]

@@ -56,6 +56,11 @@ fn main() -> ExitCode {
             Command::Promote(args) => {
                 commands::rollout::run(&cli, &args.common, RolloutAction::Promote).await
             }
+            // The local GPU view needs no cluster; it samples on its own thread.
+            Command::Gpu(args) => commands::gpu::run(args.clone()).unwrap_or_else(|err| {
+                eprintln!("kdeck gpu: {err}");
+                ExitCode::FAILURE
+            }),
         }
     })
 }

@@ -1,5 +1,6 @@
 //! Headless subcommands for scripts and runbooks. Each returns the process exit code.
 
+pub mod gpu;
 pub mod logs;
 pub mod rollout;
 pub mod snapshot;

@@ -1,9 +1,12 @@
 //! Pure types and parsing: no I/O, no terminal. Everything here is unit-tested with fixtures.
 
+pub mod cost;
+pub mod dcgm;
 pub mod diagnose;
 pub mod event;
 #[cfg(test)]
 pub mod fixtures;
+pub mod gpu;
 pub mod isvc;
 pub mod json;
 pub mod k8s;

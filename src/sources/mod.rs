@@ -3,6 +3,7 @@
 //! messages, never panics.
 
 pub mod files;
+pub mod gpu;
 pub mod incident;
 pub mod kube;
 pub mod pod_proxy;

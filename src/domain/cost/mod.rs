@@ -1,0 +1,15 @@
+//! Cost estimates from list prices: the instance table and user overrides (`table`), $/hour
+//! per service from node shares (`service`), cost per job and per 1k requests (`unit`), and
+//! hints (`hints`, `upgrade`). Every price is a list-price estimate and is labelled so.
+
+pub mod hints;
+pub mod service;
+pub mod table;
+pub mod unit;
+pub mod upgrade;
+
+pub use hints::{Hint, HintKind, HintThresholds, ScalingInput, scaling_hints};
+pub use service::{CostEstimate, NodeFacts, PodCost, PodUsage, pod_cost, service_cost};
+pub use table::{InstanceSpec, LIST_PRICE_LABEL, PriceBasis, PriceTable};
+pub use unit::{cost_per_1k_requests, cost_per_job, saving};
+pub use upgrade::{FamilyUpgrade, KNOWN_UPGRADES, cheaper_family_hint};

@@ -1,0 +1,171 @@
+//! Scrapes every DCGM exporter pod through the API server's pod proxy, concurrently and with
+//! a timeout per exporter, on an interval until cancelled; sends one owned `DcgmBatch` per
+//! round. A target that fails is an error in the batch, worded for the user; the others are
+//! kept.
+
+use super::dcgm_targets::{DcgmScrapeConfig, ScrapeTarget, discover};
+use crate::domain::dcgm::{DcgmBatch, TargetError, parse_scrape};
+use crate::domain::prom::Exposition;
+use crate::sources::pod_proxy::{self, ProxyError};
+use k8s_openapi::api::core::v1::Pod;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Scrapes the exporters among `pods()` every `config.interval` and sends a batch per round,
+/// until `cancel` fires or the receiver is dropped. `pods` is called each round, so exporters
+/// that come and go are followed (pass a reflector store's `state()`).
+pub async fn run(
+    client: kube::Client,
+    pods: impl Fn() -> Vec<Arc<Pod>> + Send,
+    config: DcgmScrapeConfig,
+    cancel: CancellationToken,
+    tx: mpsc::Sender<DcgmBatch>,
+) {
+    let mut ticker = tokio::time::interval(config.interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        let current = pods();
+        let targets = discover(current.iter().map(Arc::as_ref), &config);
+        let batch = tokio::select! {
+            _ = cancel.cancelled() => return,
+            batch = scrape_once(&client, &targets, &config) => batch,
+        };
+        if tx.send(batch).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Scrapes the targets once, all at the same time.
+pub async fn scrape_once(
+    client: &kube::Client,
+    targets: &[ScrapeTarget],
+    config: &DcgmScrapeConfig,
+) -> DcgmBatch {
+    let results =
+        futures::future::join_all(targets.iter().map(|t| scrape_target(client, t, config))).await;
+    let mut batch = DcgmBatch {
+        taken_at: chrono::Utc::now(),
+        targets: targets.len(),
+        gpus: Vec::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if targets.is_empty() {
+        batch.warnings.push(no_exporters_note(config));
+    }
+    for (target, result) in targets.iter().zip(results) {
+        match result {
+            Ok(text) => {
+                let exposition = Exposition::parse(&text);
+                for problem in exposition.problems.iter() {
+                    batch
+                        .warnings
+                        .push(format!("DCGM exporter {}: {problem}", target.describe()));
+                }
+                let gpus = parse_scrape(&exposition, target.node.as_deref());
+                if gpus.is_empty() {
+                    batch.warnings.push(format!(
+                        "DCGM exporter {} answered without any DCGM_FI_* GPU metrics",
+                        target.describe()
+                    ));
+                }
+                batch.gpus.extend(gpus);
+            }
+            Err(message) => batch.errors.push(TargetError {
+                target: target.describe(),
+                message,
+            }),
+        }
+    }
+    batch
+}
+
+async fn scrape_target(
+    client: &kube::Client,
+    target: &ScrapeTarget,
+    config: &DcgmScrapeConfig,
+) -> Result<String, String> {
+    let read = pod_proxy::get_text(
+        client,
+        &target.namespace,
+        &target.pod,
+        config.port,
+        &config.path,
+    );
+    match tokio::time::timeout(config.timeout, read).await {
+        Ok(Ok(text)) => Ok(text),
+        Ok(Err(err)) => Err(describe_error(target, config, &err)),
+        // The kube client retries 503 ("cannot reach the pod") with backoff, so an exporter
+        // that is down usually shows up here rather than as a 503.
+        Err(_) => Err(format!(
+            "DCGM exporter {} did not answer within {:.1}s (the API server could not reach it, \
+             or it is slow): check that the pod is running and serves port {}{}",
+            target.describe(),
+            config.timeout.as_secs_f64(),
+            config.port,
+            config.path
+        )),
+    }
+}
+
+/// A proxy failure in the user's terms: what happened and what to do.
+fn describe_error(target: &ScrapeTarget, config: &DcgmScrapeConfig, err: &ProxyError) -> String {
+    let who = format!("DCGM exporter {}", target.describe());
+    match err {
+        ProxyError::Api {
+            source: kube::Error::Api(status),
+            ..
+        } => {
+            let detail = status.message.trim();
+            let advice = match status.code {
+                401 => "log in again (the credentials were refused)".to_string(),
+                403 => format!(
+                    "your account may not read pods/proxy in namespace {}: ask for `get` on \
+                     `pods/proxy` there, or use --prometheus",
+                    target.namespace
+                ),
+                404 => "the pod is gone, or nothing serves that path: check the pod".to_string(),
+                500..=599 => format!(
+                    "the API server could not reach the exporter on port {}: check that the pod \
+                     is ready and listens there",
+                    config.port
+                ),
+                _ => "check the pod and the API server".to_string(),
+            };
+            format!(
+                "{who}: the API server answered {} ({detail}); {advice}",
+                status.code
+            )
+        }
+        other => format!("{who}: {other}; check the connection to the API server"),
+    }
+}
+
+fn no_exporters_note(config: &DcgmScrapeConfig) -> String {
+    let selectors: Vec<String> = config
+        .selectors
+        .iter()
+        .map(|s| {
+            s.0.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    format!(
+        "no running DCGM exporter pods found (selectors: {}{}); install NVIDIA's dcgm-exporter \
+         (the GPU operator includes it) or set [gpu] dcgm_selectors",
+        selectors.join(" or "),
+        config
+            .namespace
+            .as_ref()
+            .map(|ns| format!(", namespace {ns}"))
+            .unwrap_or_default()
+    )
+}
