@@ -53,6 +53,10 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Read latency and GPU metrics from this Prometheus server instead of scraping pods.
+    #[arg(long, global = true, value_name = "URL")]
+    pub prometheus: Option<String>,
+
     /// Path to the config file (default: config.toml in the config directory).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,

@@ -1,20 +1,26 @@
 //! Starting the interactive console: read config, keymap and theme (problems become
 //! warnings), build the initial state, and run the app loop.
 
-use crate::app::inbox;
+use crate::app::inbox::{self, Outbox};
+use crate::app::msg::{GpuMsg, Msg};
 use crate::app::run::{Launch, run};
 use crate::app::runner::EffectRunner;
 use crate::app::update::reconnect;
 use crate::cli::Cli;
+use crate::config::Config;
 use crate::config::keymap::Keymap;
 use crate::config::warning::ConfigWarning;
 use crate::config::{self, paths, theme};
+use crate::domain::cost::PriceTable;
+use crate::sources::gpu::dcgm_targets::DcgmScrapeConfig;
+use crate::sources::gpu::{FnSink, SamplerConfig, SamplerHandle, spawn_nvml_sampler};
 use crate::sources::kube::connect::KubeconfigSource;
 use crate::state::State;
 use crate::state::session::{NamespaceScope, Session};
 use crate::ui::color::ColorDepth;
 use crate::ui::symbols::Symbols;
 use crate::ui::theme::Theme;
+use std::sync::Arc;
 
 /// Reads the environment variable `name`.
 fn env(name: &str) -> Option<String> {
@@ -72,13 +78,32 @@ pub async fn run_console(
     cli: &Cli,
     log: Result<std::path::PathBuf, String>,
 ) -> color_eyre::Result<()> {
-    let settings = load_settings(cli);
+    let mut settings = load_settings(cli);
+    if let Some(url) = &cli.prometheus {
+        settings.config.prometheus_url = Some(url.clone());
+    }
     let mut warnings = settings.warnings;
     if let Err(problem) = log {
         warnings.push(ConfigWarning::new(
             "log file",
             None,
             format!("{problem}; logging is off"),
+        ));
+    }
+    let (mut prices, price_problems) = PriceTable::shipped();
+    let overrides = settings.config.prices.iter().map(|(k, v)| (k.as_str(), *v));
+    for problem in price_problems
+        .into_iter()
+        .chain(prices.apply_overrides(overrides))
+    {
+        warnings.push(ConfigWarning::new("prices", None, problem));
+    }
+    let (_, selector_problems) = DcgmScrapeConfig::with_selectors(&settings.config.dcgm_selectors);
+    for problem in selector_problems {
+        warnings.push(ConfigWarning::new(
+            "config",
+            Some("gpu.dcgm_selectors"),
+            problem,
         ));
     }
     for warning in &warnings {
@@ -89,20 +114,23 @@ pub async fn run_console(
         readonly: cli.readonly || settings.config.readonly,
         ..Session::default()
     };
+    let config = Arc::new(settings.config);
     let mut state = State::new(
         settings.keymap,
-        settings.config,
+        (*config).clone(),
         session,
         chrono::Utc::now(),
     );
     state.warnings = warnings;
+    state.prices = Arc::new(prices);
     state.debug_panic_key = env("KDECK_DEBUG_PANIC_KEY").and_then(|k| k.chars().next());
     let (tx, rx) = inbox::channel();
     let source = match &cli.kubeconfig {
         Some(path) => KubeconfigSource::File(path.clone()),
         None => KubeconfigSource::Default,
     };
-    let runner = EffectRunner::new(tx.clone(), source);
+    let runner = EffectRunner::new(tx.clone(), source, config.clone());
+    let _sampler = start_gpu_sampler(&config, tx.clone());
     let namespace = state.session.namespace.clone();
     let initial = reconnect(&mut state, cli.context.clone(), namespace);
     run(Launch {
@@ -114,4 +142,21 @@ pub async fn run_console(
         initial,
     })
     .await
+}
+
+/// Starts the local NVML sampler on its own thread; its reports go to the inbox. Without
+/// NVML it reports why once and ends. `KDECK_NVML_LIB` names a specific library.
+fn start_gpu_sampler(config: &Config, tx: Outbox) -> Option<SamplerHandle> {
+    let sampler_config = SamplerConfig {
+        interval: config.gpu_interval,
+        ..SamplerConfig::default()
+    };
+    let sink = FnSink(move |report| tx.blocking_send(Msg::Gpu(GpuMsg::Local(report))).is_ok());
+    match spawn_nvml_sampler(std::env::var_os("KDECK_NVML_LIB"), sampler_config, sink) {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            tracing::warn!("cannot start the GPU sampler thread: {e}");
+            None
+        }
+    }
 }

@@ -41,6 +41,16 @@ pub enum Msg {
     Cluster(ClusterMsg),
     Logs(LogMsg),
     Rollout(RolloutMsg),
+    Gpu(GpuMsg),
+}
+
+/// GPU readings.
+#[derive(Debug, Clone)]
+pub enum GpuMsg {
+    /// From the local NVML sampler thread.
+    Local(crate::sources::gpu::GpuReport),
+    /// One round of the cluster's DCGM exporters.
+    Cluster(crate::domain::dcgm::DcgmBatch),
 }
 
 /// What the rollout effects report, tagged with the flow id.

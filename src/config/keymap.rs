@@ -45,6 +45,8 @@ pub enum Scope {
     Nodes,
     Runtimes,
     Graphs,
+    Gpu,
+    Cost,
     Warnings,
 }
 

@@ -39,6 +39,8 @@ pub struct Container {
     pub last_terminated: Option<String>,
     pub ports: Vec<u16>,
     pub gpus: f64,
+    /// CPU request in millicores, when set.
+    pub cpu_request_millis: Option<u64>,
 }
 
 /// A pod, compactly.
@@ -101,6 +103,12 @@ fn parse_containers(value: &Value, spec_key: &str, status_key: &str) -> Vec<Cont
                     })
                     .collect(),
                 gpus: c.get("resources").map(gpus_in_resources).unwrap_or(0.0),
+                cpu_request_millis: c
+                    .get("resources")
+                    .and_then(|r| r.get("requests"))
+                    .and_then(|r| r.get("cpu"))
+                    .and_then(super::k8s::quantity_value)
+                    .map(|cores| (cores * 1000.0).round() as u64),
                 name,
             }
         })
@@ -167,6 +175,16 @@ impl Pod {
             .chain(&self.init_containers)
             .map(|c| c.restarts)
             .sum()
+    }
+
+    /// CPU requested by the pod's containers, in millicores (None when no container sets it).
+    pub fn cpu_request_millis(&self) -> Option<u64> {
+        let set: Vec<u64> = self
+            .containers
+            .iter()
+            .filter_map(|c| c.cpu_request_millis)
+            .collect();
+        (!set.is_empty()).then(|| set.iter().sum())
     }
 
     /// GPUs requested by the pod's containers.

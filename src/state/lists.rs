@@ -102,6 +102,26 @@ pub fn keys(state: &State, scope: Scope) -> Vec<ObjectKey> {
             })
             .map(|(k, _)| k.clone())
             .collect(),
+        Scope::Cost => {
+            let mut keys: Vec<&ObjectKey> = state
+                .costs
+                .keys()
+                .filter(|k| ns.contains(&k.namespace))
+                .filter(|k| filter.matches(k, &[], ""))
+                .collect();
+            keys.sort_by(|a, b| {
+                let cost = |k: &ObjectKey| {
+                    state
+                        .costs
+                        .get(k)
+                        .and_then(crate::domain::cost::CostEstimate::usd_per_hour)
+                        .unwrap_or(-1.0)
+                };
+                cost(b).total_cmp(&cost(a)).then_with(|| a.cmp(b))
+            });
+            keys.into_iter().cloned().collect()
+        }
+        Scope::Gpu => Vec::new(),
         Scope::Global | Scope::Detail | Scope::Yaml | Scope::Logs | Scope::Warnings => Vec::new(),
     }
 }

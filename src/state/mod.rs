@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod figures;
+pub mod gpu;
 pub mod line;
 pub mod lists;
 pub mod logs;
@@ -40,6 +41,12 @@ pub struct State {
     pub cluster: cluster::ClusterState,
     pub figures: figures::Figures,
     pub derived: Derived,
+    /// Local and cluster GPUs.
+    pub gpu: gpu::GpuState,
+    /// Estimated cost per service (list prices), with the reasons when unknown.
+    pub costs: std::collections::HashMap<ui::ObjectKey, crate::domain::cost::CostEstimate>,
+    /// The instance price table (shipped, patched by the config's [prices]).
+    pub prices: Arc<crate::domain::cost::PriceTable>,
     /// The rollout in the dialog, if any.
     pub rollout: Option<rollout::RolloutFlow>,
     /// Counter for rollout ids.
@@ -83,6 +90,9 @@ impl State {
             derived: Derived::default(),
             logs: None,
             log_sessions: 0,
+            gpu: gpu::GpuState::default(),
+            costs: Default::default(),
+            prices: Arc::new(crate::domain::cost::PriceTable::shipped().0),
             rollout: None,
             rollout_ids: 0,
             histories: Default::default(),

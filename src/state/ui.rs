@@ -43,6 +43,8 @@ pub enum Route {
     Nodes,
     Runtimes,
     Graphs,
+    Gpu,
+    Cost,
     Warnings,
 }
 
@@ -59,6 +61,8 @@ impl Route {
             Route::Nodes => Scope::Nodes,
             Route::Runtimes => Scope::Runtimes,
             Route::Graphs => Scope::Graphs,
+            Route::Gpu => Scope::Gpu,
+            Route::Cost => Scope::Cost,
             Route::Warnings => Scope::Warnings,
         }
     }
@@ -75,6 +79,8 @@ impl Route {
             Route::Nodes => "Nodes".to_string(),
             Route::Runtimes => "ServingRuntimes".to_string(),
             Route::Graphs => "InferenceGraphs".to_string(),
+            Route::Gpu => "GPUs".to_string(),
+            Route::Cost => "Cost (list-price estimates)".to_string(),
             Route::Warnings => "Configuration warnings".to_string(),
         }
     }

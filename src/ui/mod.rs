@@ -112,6 +112,8 @@ fn draw_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Route::Nodes => views::nodes::draw(frame, inner, state, theme),
         Route::Runtimes => views::runtimes::draw_runtimes(frame, inner, state, theme),
         Route::Graphs => views::runtimes::draw_graphs(frame, inner, state, theme),
+        Route::Gpu => views::gpu::draw(frame, inner, state, theme),
+        Route::Cost => views::cost::draw(frame, inner, state, theme),
         Route::Warnings => views::warnings::draw(frame, inner, state, theme),
     }
 }

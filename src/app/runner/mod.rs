@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 /// Runs effects against the outside world.
 pub struct EffectRunner {
     tx: Outbox,
+    settings: Arc<crate::config::Config>,
     kubeconfig: KubeconfigSource,
     /// Cancels the current connection epoch (its watchers and scrapers).
     epoch_cancel: CancellationToken,
@@ -26,9 +27,14 @@ pub struct EffectRunner {
 }
 
 impl EffectRunner {
-    pub fn new(tx: Outbox, kubeconfig: KubeconfigSource) -> Self {
+    pub fn new(
+        tx: Outbox,
+        kubeconfig: KubeconfigSource,
+        settings: Arc<crate::config::Config>,
+    ) -> Self {
         EffectRunner {
             tx,
+            settings,
             kubeconfig,
             epoch_cancel: CancellationToken::new(),
             connection: Arc::new(Mutex::new(None)),
@@ -49,6 +55,7 @@ impl EffectRunner {
                 self.epoch_cancel = CancellationToken::new();
                 self.connection = Arc::new(Mutex::new(None));
                 tokio::spawn(crate::sources::kube::cluster::run(
+                    self.settings.clone(),
                     self.kubeconfig.clone(),
                     context,
                     namespace,

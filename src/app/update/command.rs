@@ -62,6 +62,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         desc: "InferenceGraphs",
     },
     CommandSpec {
+        name: "gpu",
+        aliases: &["gpus"],
+        arg: ArgKind::None,
+        desc: "Local GPUs (NVML) and cluster GPUs (DCGM exporter)",
+    },
+    CommandSpec {
+        name: "cost",
+        aliases: &["costs"],
+        arg: ArgKind::None,
+        desc: "Estimated $/hour and $ per 1k requests per service",
+    },
+    CommandSpec {
         name: "warnings",
         aliases: &[],
         arg: ArgKind::None,
@@ -162,6 +174,8 @@ pub fn execute(state: &mut State, line: &str) -> Vec<Effect> {
         "runtimes" => state.ui.jump(Route::Runtimes),
         "graphs" => state.ui.jump(Route::Graphs),
         "warnings" => state.ui.jump(Route::Warnings),
+        "gpu" => state.ui.jump(Route::Gpu),
+        "cost" => state.ui.jump(Route::Cost),
         "help" => state.ui.mode = Mode::Help { scroll: 0 },
         "quit" => return vec![Effect::Quit],
         "ns" => return switch_namespace(state, arg),

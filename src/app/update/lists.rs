@@ -8,10 +8,13 @@ pub fn len(state: &State, scope: Scope) -> usize {
     match scope {
         Scope::Warnings => state.warnings.len(),
         Scope::Services => state.derived.services.len(),
-        Scope::Pods | Scope::Events | Scope::Nodes | Scope::Runtimes | Scope::Graphs => {
-            crate::state::lists::keys(state, scope).len()
-        }
-        Scope::Global | Scope::Detail | Scope::Yaml | Scope::Logs => 0,
+        Scope::Pods
+        | Scope::Events
+        | Scope::Nodes
+        | Scope::Runtimes
+        | Scope::Graphs
+        | Scope::Cost => crate::state::lists::keys(state, scope).len(),
+        Scope::Global | Scope::Detail | Scope::Yaml | Scope::Logs | Scope::Gpu => 0,
     }
 }
 

@@ -4,6 +4,7 @@
 mod cluster;
 pub mod command;
 mod detail;
+mod gpu;
 pub mod incident;
 mod input;
 mod lists;
@@ -34,23 +35,27 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Cluster(msg) => {
-            let pods_changed = matches!(
-                &msg,
-                crate::app::msg::ClusterMsg::Watch {
-                    kind: crate::domain::kind::Kind::Pod
-                        | crate::domain::kind::Kind::InferenceService,
-                    ..
-                }
-            );
+            use crate::domain::kind::Kind;
+            let kind = match &msg {
+                crate::app::msg::ClusterMsg::Watch { kind, .. } => Some(*kind),
+                _ => None,
+            };
             let mut effects = cluster::handle(state, msg);
-            if pods_changed {
+            if matches!(kind, Some(Kind::Pod | Kind::InferenceService)) {
                 effects.extend(logs::sync(state));
                 effects.extend(rollout::check_progress(state));
+            }
+            if matches!(kind, Some(Kind::Pod | Kind::Node)) {
+                gpu::refresh_costs(state);
             }
             effects
         }
         Msg::Logs(msg) => logs::handle(state, msg),
         Msg::Rollout(msg) => rollout::handle(state, msg),
+        Msg::Gpu(msg) => {
+            gpu::handle(state, msg);
+            Vec::new()
+        }
         Msg::Key(key) => {
             state.dirty = true;
             input::handle_key(state, key)

@@ -13,7 +13,10 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     let scope = state.ui.route().scope();
     let rows = state.ui.list_rows();
     let page = rows.saturating_sub(1).max(1) as isize;
-    let is_text_view = matches!(state.ui.route(), Route::Yaml(_) | Route::Detail(_));
+    let is_text_view = matches!(
+        state.ui.route(),
+        Route::Yaml(_) | Route::Detail(_) | Route::Gpu
+    );
     let in_logs = state.ui.route() == &Route::Logs;
     match action {
         Action::Quit => return vec![Effect::Quit],

@@ -3,6 +3,7 @@
 //! Prometheus server).
 
 pub mod backend;
+pub mod dcgm_loop;
 pub mod dcgm_prometheus;
 pub mod dcgm_scrape;
 pub mod dcgm_targets;

@@ -6,6 +6,7 @@ use super::connect::{Connection, KubeconfigSource, connect};
 use super::watch;
 use crate::app::inbox::Outbox;
 use crate::app::msg::{ClusterMsg, Msg};
+use crate::config::Config;
 use crate::domain::kind::{KINDS, Kind};
 use crate::state::cluster::Kserve;
 use crate::state::session::NamespaceScope;
@@ -39,7 +40,9 @@ pub async fn discover(client: &kube::Client) -> Kserve {
 
 /// Runs one connection epoch until `cancel`. The client, once made, is stored in `shared`
 /// so other effects (logs, scrapes, actions) can use it.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
+    settings: Arc<Config>,
     source: KubeconfigSource,
     context: Option<String>,
     namespace: NamespaceScope,
@@ -111,8 +114,55 @@ pub async fn run(
             cancel.clone(),
         )));
     }
+    tasks.push(tokio::spawn(gpu_source(
+        settings,
+        connection.client.clone(),
+        tx.clone(),
+        cancel.clone(),
+    )));
     cancel.cancelled().await;
     for task in tasks {
         task.abort();
     }
+}
+
+/// The cluster-GPU source of this connection: the DCGM exporters through the pod proxy, or a
+/// Prometheus server when one is configured.
+async fn gpu_source(
+    settings: Arc<Config>,
+    client: kube::Client,
+    tx: Outbox,
+    cancel: CancellationToken,
+) {
+    use crate::sources::gpu::{dcgm_loop, dcgm_prometheus, dcgm_targets::DcgmScrapeConfig};
+    if let Some(url) = settings.prometheus_url.clone() {
+        let http = match dcgm_prometheus::http_client(std::time::Duration::from_secs(10)) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = tx
+                    .send(Msg::Notice(crate::state::ui::NoticeLevel::Error, e))
+                    .await;
+                return;
+            }
+        };
+        let (batches, mut rx) = tokio::sync::mpsc::channel(4);
+        tokio::spawn(dcgm_prometheus::run(
+            http,
+            dcgm_prometheus::PrometheusSource::new(url),
+            cancel.clone(),
+            batches,
+        ));
+        while let Some(batch) = rx.recv().await {
+            if tx
+                .send(Msg::Gpu(crate::app::msg::GpuMsg::Cluster(batch)))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        return;
+    }
+    let (config, _warnings) = DcgmScrapeConfig::with_selectors(&settings.dcgm_selectors);
+    dcgm_loop::run(client, settings.dcgm_selectors.clone(), config, cancel, tx).await;
 }

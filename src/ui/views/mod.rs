@@ -1,8 +1,10 @@
 //! One module per screen. Each draws from `&State` only and builds only the visible rows.
 
+pub mod cost;
 pub mod detail;
 pub mod empty;
 pub mod events;
+pub mod gpu;
 pub mod logs;
 pub mod nodes;
 pub mod pods;

@@ -1,0 +1,160 @@
+//! The cost view: each service's estimated $/hour from its pods' nodes and the price table,
+//! $ per 1,000 requests from the measured rate, and hints (over- or under-scaled, a cheaper
+//! instance family). Every figure is a list-price estimate and says so.
+
+use crate::config::keymap::Scope;
+use crate::domain::cost::{
+    CostEstimate, HintThresholds, KNOWN_UPGRADES, ScalingInput, cheaper_family_hint,
+    cost_per_1k_requests, scaling_hints,
+};
+use crate::state::State;
+use crate::state::lists;
+use crate::state::services::replica_counts;
+use crate::state::ui::ObjectKey;
+use crate::ui::format;
+use crate::ui::slot::Slot;
+use crate::ui::table::{self, Cell, Column};
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::Paragraph;
+
+/// The most relevant hint for a service, if any.
+pub fn hint(state: &State, key: &ObjectKey) -> Option<String> {
+    let isvc = state.cluster.isvcs.items.get(key)?;
+    let figures = state.figures.service(key);
+    let (_, replicas, _) = replica_counts(state, key);
+    let predictor = isvc.predictor();
+    let input = ScalingInput {
+        now: state.now,
+        gpu_util: state
+            .gpu
+            .service_util
+            .get(key)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default(),
+        p99_seconds: Vec::new(),
+        replicas: replicas as u32,
+        min_replicas: predictor.and_then(|p| p.min_replicas).unwrap_or(1).max(0) as u32,
+        max_replicas: predictor
+            .and_then(|p| p.max_replicas)
+            .map(|n| n.max(0) as u32),
+        usd_per_hour: figures.and_then(|f| f.usd_per_hour),
+    };
+    if let Some(h) = scaling_hints(&input, &HintThresholds::default())
+        .into_iter()
+        .next()
+    {
+        return Some(h.message);
+    }
+    let instance = state.cluster.pods_of(key).find_map(|p| {
+        p.node
+            .as_deref()
+            .and_then(|n| state.cluster.node(n))
+            .and_then(|n| n.instance_type.clone())
+    })?;
+    cheaper_family_hint(
+        &instance,
+        &state.prices,
+        KNOWN_UPGRADES,
+        figures.and_then(|f| f.rps),
+    )
+    .map(|h| h.message)
+}
+
+/// Draws the cost table.
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let sym = &theme.symbols;
+    let [body, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let keys = lists::keys(state, Scope::Cost);
+    let cursor = state.ui.list_view(Scope::Cost).cursor;
+    let fit = usize::from(body.height.saturating_sub(1));
+    let columns = vec![
+        Column::new("NAME", 24, 10, 0),
+        Column::new("NAMESPACE", 11, 9, 6),
+        Column::new("$/HOUR", 9, 8, 1),
+        Column::new("$/1K REQ", 9, 8, 2),
+        Column::new("RPS", 6, 6, 3),
+        Column::new("GPU%", 5, 5, 4),
+        Column::new("REPLICAS", 8, 8, 5),
+        Column::new("HINT", 200, 20, 1),
+    ];
+    let rows: Vec<Vec<Cell>> = keys
+        .iter()
+        .skip(cursor.offset)
+        .take(fit)
+        .map(|key| {
+            let figures = state.figures.service(key);
+            let rps = figures.and_then(|f| f.rps);
+            let (usd, usd_slot) = match state.costs.get(key) {
+                Some(CostEstimate::Known { usd_per_hour }) => {
+                    (format!("${usd_per_hour:.2}"), Slot::Base)
+                }
+                Some(CostEstimate::Partial { at_least, .. }) => {
+                    (format!("≥${at_least:.2}"), Slot::TextWarning)
+                }
+                _ => ("?".to_string(), Slot::TextDim),
+            };
+            let per_1k = state
+                .costs
+                .get(key)
+                .and_then(CostEstimate::usd_per_hour)
+                .and_then(|c| cost_per_1k_requests(c, rps))
+                .map(|c| format!("${c:.4}"))
+                .unwrap_or_else(|| sym.dash.to_string());
+            let (ready, total, _) = replica_counts(state, key);
+            let hint_text = hint(state, key).or_else(|| match state.costs.get(key) {
+                Some(CostEstimate::Unknown { reasons })
+                | Some(CostEstimate::Partial { reasons, .. }) => reasons.first().cloned(),
+                _ => None,
+            });
+            vec![
+                Cell::plain(&key.name),
+                Cell::styled(&key.namespace, Slot::TextDim),
+                Cell::styled(usd, usd_slot),
+                Cell::plain(per_1k),
+                Cell::plain(
+                    rps.map(format::rate)
+                        .unwrap_or_else(|| sym.dash.to_string()),
+                ),
+                Cell::styled(
+                    figures
+                        .and_then(|f| f.gpu_util_pct)
+                        .map(format::percent)
+                        .unwrap_or_else(|| sym.dash.to_string()),
+                    Slot::GaugeGpu,
+                ),
+                Cell::plain(format!("{ready}/{total}")),
+                Cell::styled(hint_text.unwrap_or_default(), Slot::TextWarning),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        super::empty::draw_list_empty(frame, body, state, theme, "services with pods to price");
+    } else {
+        table::draw(
+            frame,
+            body,
+            theme,
+            &columns,
+            &rows,
+            cursor.selected.checked_sub(cursor.offset),
+        );
+    }
+    let total: f64 = state
+        .costs
+        .values()
+        .filter_map(CostEstimate::usd_per_hour)
+        .sum();
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            format!(
+                " total ≈ ${total:.2}/h · {} · override prices in config [prices]",
+                crate::domain::cost::LIST_PRICE_LABEL
+            ),
+            theme.style(Slot::TextDim),
+        )),
+        foot,
+    );
+}

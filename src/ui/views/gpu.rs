@@ -1,0 +1,392 @@
+//! The GPU view: the local GPUs from NVML (or one clear panel saying why there are none and
+//! what to do), with utilisation, memory, power and clocks, recent-history sparklines and
+//! the processes mapped to pods; then the cluster's GPUs from the DCGM exporters, per node
+//! and per GPU with the service using it.
+
+use crate::domain::gpu::GpuDevice;
+use crate::domain::gpu::format as gf;
+use crate::domain::gpu::throttle::describe as throttle_words;
+use crate::state::State;
+use crate::state::gpu::LocalGpus;
+use crate::ui::slot::Slot;
+use crate::ui::text::pad;
+use crate::ui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+fn sparkline(series: &[u64], max: u64, width: usize, theme: &Theme) -> String {
+    let sym = &theme.symbols;
+    let tail = &series[series.len().saturating_sub(width)..];
+    let max = max.max(1) as f64;
+    tail.iter().map(|v| sym.bar(*v as f64 / max)).collect()
+}
+
+fn pod_of(state: &State, uid: &str) -> Option<String> {
+    state
+        .cluster
+        .pods
+        .items
+        .values()
+        .find(|p| p.meta.uid == uid)
+        .map(|p| match p.isvc() {
+            Some(svc) => format!("{}/{} ({svc})", p.meta.namespace, p.meta.name),
+            None => format!("{}/{}", p.meta.namespace, p.meta.name),
+        })
+}
+
+fn device_lines(state: &State, d: &GpuDevice, theme: &Theme) -> Vec<Line<'static>> {
+    let sym = &theme.symbols;
+    let key = d.key();
+    let util = state.gpu.history.util_series(&key);
+    let power = state.gpu.history.power_w_series(&key);
+    let arch = d
+        .architecture
+        .map(|a| a.as_str().to_string())
+        .unwrap_or_else(|| sym.dash.to_string());
+    let precisions: Vec<&str> = d.precisions.iter().map(|p| p.as_str()).collect();
+    let mut out = vec![Line::from(vec![
+        Span::styled(format!(" {:<2} ", d.index), theme.style(Slot::TextDim)),
+        Span::styled(
+            pad(d.name.as_deref().unwrap_or("unknown GPU"), 24, sym.ellipsis),
+            theme.style(Slot::TextStrong),
+        ),
+        Span::styled(format!(" {arch:<9}"), theme.style(Slot::Base)),
+        Span::styled(
+            format!(" util {:>4}", gf::pct(d.util_gpu_pct)),
+            theme.style(Slot::GaugeGpu),
+        ),
+        Span::styled(
+            format!(
+                "  mem {}",
+                gf::memory(d.memory_used_bytes, d.memory_total_bytes)
+            ),
+            theme.style(Slot::GaugeMemory),
+        ),
+        Span::styled(
+            format!("  {}", gf::temperature(d.temperature_c)),
+            theme.style(Slot::Base),
+        ),
+        Span::styled(
+            format!("  {}", gf::power(d.power_draw_w, d.power_limit_w)),
+            theme.style(Slot::Base),
+        ),
+    ])];
+    out.push(Line::from(vec![
+        Span::styled("      clocks ".to_string(), theme.style(Slot::TextDim)),
+        Span::styled(
+            gf::clocks(d.sm_clock_mhz, d.mem_clock_mhz),
+            theme.style(Slot::Base),
+        ),
+        Span::styled("  PCIe ".to_string(), theme.style(Slot::TextDim)),
+        Span::styled(
+            gf::pcie(d.pcie_tx_kbps, d.pcie_rx_kbps),
+            theme.style(Slot::Base),
+        ),
+        Span::styled("  ECC ".to_string(), theme.style(Slot::TextDim)),
+        Span::styled(
+            d.ecc
+                .map(|e| {
+                    format!(
+                        "{}/{}",
+                        e.volatile_corrected
+                            .map(|n| n.to_string())
+                            .unwrap_or_else(|| sym.dash.into()),
+                        e.volatile_uncorrected
+                            .map(|n| n.to_string())
+                            .unwrap_or_else(|| sym.dash.into())
+                    )
+                })
+                .unwrap_or_else(|| sym.dash.to_string()),
+            theme.style(Slot::Base),
+        ),
+        Span::styled("  throttle ".to_string(), theme.style(Slot::TextDim)),
+        Span::styled(
+            d.throttle_reasons
+                .as_ref()
+                .map(|r| throttle_words(r))
+                .unwrap_or_else(|| sym.dash.to_string()),
+            theme.style(Slot::Base),
+        ),
+    ]));
+    out.push(Line::from(vec![
+        Span::styled("      precisions ".to_string(), theme.style(Slot::TextDim)),
+        Span::styled(
+            if precisions.is_empty() {
+                sym.dash.to_string()
+            } else {
+                precisions.join(" ")
+            },
+            theme.style(Slot::Base),
+        ),
+        Span::styled("  util 5m ".to_string(), theme.style(Slot::TextDim)),
+        Span::styled(
+            sparkline(&util, 100, 40, theme),
+            theme.style(Slot::Sparkline),
+        ),
+        Span::styled("  power ".to_string(), theme.style(Slot::TextDim)),
+        Span::styled(
+            sparkline(&power, d.power_limit_w.unwrap_or(0.0) as u64, 20, theme),
+            theme.style(Slot::Sparkline),
+        ),
+    ]));
+    if let Some(mig) = d.mig_mode {
+        let text = format!(
+            "      MIG {}{} · {} instances",
+            if mig.current { "on" } else { "off" },
+            if mig.pending != mig.current {
+                " (pending change)"
+            } else {
+                ""
+            },
+            d.mig_instances.len()
+        );
+        out.push(Line::from(Span::styled(text, theme.style(Slot::TextDim))));
+        for m in &d.mig_instances {
+            out.push(Line::from(Span::styled(
+                format!(
+                    "        #{} {}  util {}  mem {}",
+                    m.index,
+                    m.profile.as_deref().unwrap_or("?"),
+                    gf::pct(m.util_gpu_pct),
+                    gf::memory(m.memory_used_bytes, m.memory_total_bytes)
+                ),
+                theme.style(Slot::Base),
+            )));
+        }
+    }
+    for p in &d.processes {
+        let owner = p
+            .container
+            .as_ref()
+            .and_then(|c| {
+                pod_of(state, &c.pod_uid).or_else(|| Some(format!("pod uid {}", c.pod_uid)))
+            })
+            .unwrap_or_else(|| "not a Kubernetes pod".to_string());
+        out.push(Line::from(Span::styled(
+            format!(
+                "      pid {:<7} {:<16} {:>9}  {owner}",
+                p.pid,
+                p.name.as_deref().unwrap_or("?"),
+                gf::mib(p.used_memory_bytes)
+            ),
+            theme.style(Slot::Base),
+        )));
+    }
+    if let Some(err) = &d.error {
+        out.push(Line::from(Span::styled(
+            format!("      {} {err}", sym.warn),
+            theme.style(Slot::TextWarning),
+        )));
+    }
+    out
+}
+
+/// The local part.
+pub fn local_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = vec![Line::from(Span::styled(
+        "Local GPUs (NVML)",
+        theme.style(Slot::Title),
+    ))];
+    match &state.gpu.local {
+        LocalGpus::Waiting => out.push(Line::from(Span::styled(
+            "  reading NVML…",
+            theme.style(Slot::TextDim),
+        ))),
+        LocalGpus::Unavailable(why) => {
+            out.push(Line::from(Span::styled(
+                format!("  No local GPUs: {}", why.kind.headline()),
+                theme.style(Slot::StatusUnknown),
+            )));
+            out.push(Line::from(Span::styled(
+                format!("  {}", why.message),
+                theme.style(Slot::TextDim),
+            )));
+            out.push(Line::from(Span::styled(
+                format!("  What to do: {}", why.what_to_do),
+                theme.style(Slot::Base),
+            )));
+        }
+        LocalGpus::Available(snapshot) => {
+            out.push(Line::from(Span::styled(
+                format!(
+                    "  driver {} · sampled {}",
+                    snapshot.driver_version.as_deref().unwrap_or("?"),
+                    snapshot.taken_at.format("%H:%M:%S")
+                ),
+                theme.style(Slot::TextDim),
+            )));
+            if let Some(err) = &snapshot.error {
+                out.push(Line::from(Span::styled(
+                    format!("  {} {err}", theme.symbols.warn),
+                    theme.style(Slot::TextWarning),
+                )));
+            }
+            for d in &snapshot.devices {
+                out.extend(device_lines(state, d, theme));
+            }
+        }
+    }
+    out
+}
+
+/// The cluster part.
+pub fn cluster_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    let sym = &theme.symbols;
+    let mut out = vec![Line::from(Span::styled(
+        "Cluster GPUs (DCGM exporter)",
+        theme.style(Slot::Title),
+    ))];
+    let Some(cluster) = &state.gpu.cluster else {
+        out.push(Line::from(Span::styled(
+            "  waiting for the first scrape of the DCGM exporters…",
+            theme.style(Slot::TextDim),
+        )));
+        return out;
+    };
+    let batch = &cluster.batch;
+    out.push(Line::from(Span::styled(
+        format!(
+            "  {} GPUs from {} exporters · round {}",
+            batch.gpus.len(),
+            batch.targets,
+            batch.taken_at.format("%H:%M:%S")
+        ),
+        theme.style(Slot::TextDim),
+    )));
+    out.push(Line::from(Span::styled(
+        format!(
+            "  {:<24} {:<14} {:<24} {:>5} {:>6} {:>10}",
+            "NODE", "INSTANCE", "GPU MODEL", "GPUS", "UTIL", "MEM USED"
+        ),
+        theme.style(Slot::TableHeader),
+    )));
+    for node in &cluster.per_node {
+        let facts = state.cluster.node(&node.hostname);
+        let model = batch
+            .gpus
+            .iter()
+            .find(|g| g.hostname.as_deref() == Some(&node.hostname))
+            .and_then(|g| g.model_name.clone())
+            .unwrap_or_default();
+        out.push(Line::from(Span::styled(
+            format!(
+                "  {} {} {} {:>5} {:>6} {:>10}",
+                pad(&node.hostname, 24, sym.ellipsis),
+                pad(
+                    facts
+                        .and_then(|n| n.instance_type.as_deref())
+                        .unwrap_or(sym.dash),
+                    14,
+                    sym.ellipsis
+                ),
+                pad(&model, 24, sym.ellipsis),
+                node.gpus,
+                node.mean_util_pct
+                    .map(|u| format!("{u:.0}%"))
+                    .unwrap_or_else(|| sym.dash.into()),
+                format!("{:.1} GiB", node.memory_used_mib / 1024.0),
+            ),
+            theme.style(Slot::Base),
+        )));
+    }
+    out.push(Line::default());
+    out.push(Line::from(Span::styled(
+        format!(
+            "  {:<24} {:>3} {:>6} {:>16} {:>6} {:>8}  {}",
+            "NODE", "GPU", "UTIL", "MEMORY", "TEMP", "POWER", "SERVICE / POD"
+        ),
+        theme.style(Slot::TableHeader),
+    )));
+    for g in &batch.gpus {
+        let workload = g
+            .workloads
+            .iter()
+            .map(|w| {
+                let svc = state
+                    .cluster
+                    .pods
+                    .items
+                    .get(&crate::state::ui::ObjectKey::new(&w.namespace, &w.pod))
+                    .and_then(|p| p.isvc().map(str::to_string));
+                match svc {
+                    Some(s) => format!("{}/{s} ({})", w.namespace, w.pod),
+                    None => format!("{}/{}", w.namespace, w.pod),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mem = match (g.fb_used_mib, g.fb_total_mib()) {
+            (Some(u), Some(t)) => format!("{:.1}/{:.0} GiB", u / 1024.0, t / 1024.0),
+            (Some(u), None) => format!("{:.1} GiB", u / 1024.0),
+            _ => sym.dash.to_string(),
+        };
+        let util = g
+            .util_pct
+            .map(|u| format!("{u:.0}%"))
+            .unwrap_or_else(|| sym.dash.into());
+        let slot = if g.util_pct.is_some_and(|u| u >= 90.0) {
+            Slot::LatencyWarn
+        } else {
+            Slot::GaugeGpu
+        };
+        out.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "  {} {:>3} ",
+                    pad(g.hostname.as_deref().unwrap_or("?"), 24, sym.ellipsis),
+                    g.gpu
+                ),
+                theme.style(Slot::Base),
+            ),
+            Span::styled(format!("{util:>6}"), theme.style(slot)),
+            Span::styled(
+                format!(
+                    " {mem:>16} {:>6} {:>8}  ",
+                    g.temperature_c
+                        .map(|t| format!("{t:.0}°C"))
+                        .unwrap_or_else(|| sym.dash.into()),
+                    g.power_w
+                        .map(|p| format!("{p:.0} W"))
+                        .unwrap_or_else(|| sym.dash.into())
+                ),
+                theme.style(Slot::Base),
+            ),
+            Span::styled(
+                if workload.is_empty() {
+                    "idle".to_string()
+                } else {
+                    workload
+                },
+                theme.style(Slot::TextDim),
+            ),
+        ]));
+    }
+    for e in &batch.errors {
+        out.push(Line::from(Span::styled(
+            format!("  {} {}: {}", sym.warn, e.target, e.message),
+            theme.style(Slot::TextWarning),
+        )));
+    }
+    for w in &batch.warnings {
+        out.push(Line::from(Span::styled(
+            format!("  {w}"),
+            theme.style(Slot::TextDim),
+        )));
+    }
+    out
+}
+
+/// Draws the view, scrolled by the text scroll.
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let mut lines = local_lines(state, theme);
+    lines.push(Line::default());
+    lines.extend(cluster_lines(state, theme));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((state.ui.text_scroll, 0)),
+        area,
+    );
+}
