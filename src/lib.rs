@@ -15,6 +15,7 @@
 //! - `tui`: terminal enter/leave/restore
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod config;

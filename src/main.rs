@@ -12,6 +12,10 @@ fn main() -> ExitCode {
     if let Err(err) = kdeck::errors::install_hooks() {
         eprintln!("kdeck: cannot install error hooks: {err}");
     }
+    // The benchmark drives other processes and runs its own runtime.
+    if let Some(Command::Bench(args)) = &cli.command {
+        return kdeck::bench::run(args);
+    }
     let log = kdeck::logging::init();
     kdeck::sources::tls::ensure_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
             Command::Promote(args) => {
                 commands::rollout::run(&cli, &args.common, RolloutAction::Promote).await
             }
+            Command::Bench(_) => ExitCode::SUCCESS,
             // The local GPU view needs no cluster; it samples on its own thread.
             Command::Gpu(args) => commands::gpu::run(args.clone()).unwrap_or_else(|err| {
                 eprintln!("kdeck gpu: {err}");

@@ -1,0 +1,134 @@
+//! In-process measurements that need no terminal: the time to draw a full services list of a
+//! given size (only visible rows are built), and the rate at which log lines enter a logs
+//! view's bounded ring through `update`.
+
+use crate::app::msg::{LogBatch, LogMsg, Msg};
+use crate::app::update::update;
+use crate::config::Config;
+use crate::config::keymap::Keymap;
+use crate::domain::logline::{level, sanitize};
+use crate::state::State;
+use crate::state::cluster::ClusterState;
+use crate::state::logs::{LogTarget, LogView};
+use crate::state::session::Session;
+use crate::state::ui::ObjectKey;
+use crate::ui::color::ColorDepth;
+use crate::ui::symbols::Symbols;
+use crate::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::Instant;
+
+fn state_with(cluster: ClusterState) -> State {
+    let (keymap, _) = Keymap::load(None);
+    let mut state = State::new(
+        keymap,
+        Config::default(),
+        Session::default(),
+        chrono::Utc::now(),
+    );
+    state.cluster = cluster;
+    state.derived.dirty = true;
+    state.refresh_derived();
+    state
+}
+
+fn theme() -> Theme {
+    let (spec, _) = crate::config::theme::load("dark", None);
+    Theme::resolve(&spec, ColorDepth::TrueColor, Symbols::UNICODE).0
+}
+
+/// Mean milliseconds to draw the services list of `cluster` on a 200×50 screen, over
+/// `frames` frames (the cursor moves each frame so every frame really draws).
+pub fn frame_ms(cluster: ClusterState, frames: u32) -> f64 {
+    let mut state = state_with(cluster);
+    update(
+        &mut state,
+        Msg::Resize {
+            width: 200,
+            height: 50,
+        },
+    );
+    let theme = theme();
+    let mut terminal = match Terminal::new(TestBackend::new(200, 50)) {
+        Ok(t) => t,
+        Err(_) => return f64::NAN,
+    };
+    let down = Msg::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Down,
+    ));
+    let started = Instant::now();
+    for _ in 0..frames {
+        update(&mut state, down.clone());
+        let _ = terminal.draw(|f| crate::ui::draw(f, &state, &theme));
+    }
+    started.elapsed().as_secs_f64() * 1000.0 / f64::from(frames.max(1))
+}
+
+/// What the log ingest measurement found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogIngest {
+    pub lines_per_s: f64,
+    /// Lines held by the ring at the end (must equal the capacity: memory is bounded).
+    pub lines_held: usize,
+    pub capacity: usize,
+    pub lines_sent: usize,
+}
+
+/// Feeds `total` lines in batches of 1,000 (as sources send them) into a logs view with a
+/// ring of `capacity`, sanitising each at the source as the real stream does.
+pub fn log_ingest(total: usize, capacity: usize) -> LogIngest {
+    let mut state = state_with(ClusterState::default());
+    state.logs = Some(LogView::new(
+        LogTarget::Pod(ObjectKey::new("ns", "flood")),
+        capacity,
+        1,
+    ));
+    if let Some(view) = state.logs.as_mut() {
+        view.streams.insert(
+            (
+                ObjectKey::new("ns", "flood"),
+                "kserve-container".to_string(),
+            ),
+            crate::state::logs::StreamInfo {
+                tag: std::sync::Arc::from("r1·flood"),
+                canary: false,
+                ended: None,
+            },
+        );
+    }
+    let sample = |i: usize| {
+        format!(
+            "2026-11-25 04:00:00,{:03} INFO uvicorn.access 10.0.0.{} - \"POST /v2/models/m/infer HTTP/1.1\" 200 OK {i}",
+            i % 1000,
+            i % 250
+        )
+    };
+    let started = Instant::now();
+    let mut sent = 0;
+    while sent < total {
+        let n = 1000.min(total - sent);
+        let lines = (sent..sent + n)
+            .map(|i| {
+                let text = sanitize(sample(i).as_bytes());
+                let lvl = level(&text.text);
+                (None, text, lvl)
+            })
+            .collect();
+        let batch = LogBatch {
+            session: 1,
+            pod: ObjectKey::new("ns", "flood"),
+            container: "kserve-container".to_string(),
+            lines,
+        };
+        update(&mut state, Msg::Logs(LogMsg::Lines(batch)));
+        sent += n;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    LogIngest {
+        lines_per_s: sent as f64 / secs.max(1e-9),
+        lines_held: state.logs.as_ref().map(|v| v.lines.len()).unwrap_or(0),
+        capacity,
+        lines_sent: sent,
+    }
+}

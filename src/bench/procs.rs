@@ -1,0 +1,230 @@
+//! The processes a benchmark runs: the simulated cluster (`kdeck sim`) as a child process,
+//! kubectl, and kdeck itself in a pseudo-terminal whose screen is read to know when the
+//! complete list is drawn. Also /proc readings (RSS, CPU time).
+
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A running `kdeck sim`.
+pub struct SimProcess {
+    child: std::process::Child,
+    pub kubeconfig: PathBuf,
+    pub url: String,
+}
+
+impl SimProcess {
+    /// Starts `kdeck sim --scenario scale --services N` on a free loopback port.
+    pub fn start(exe: &Path, dir: &Path, services: usize) -> Result<SimProcess, String> {
+        let kubeconfig = dir.join(format!("sim-{services}.kubeconfig"));
+        let mut child = Command::new(exe)
+            .args([
+                "sim",
+                "--listen",
+                "127.0.0.1:0",
+                "--scenario",
+                "scale",
+                "--services",
+                &services.to_string(),
+                "--kubeconfig-out",
+            ])
+            .arg(&kubeconfig)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start kdeck sim: {e}"))?;
+        let stdout = child.stdout.take().ok_or("kdeck sim has no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(rest) = line.split("listening on ").nth(1) {
+                        let url = rest.split_whitespace().next().unwrap_or("").to_string();
+                        // Keep draining its output so it never blocks on a full pipe.
+                        std::thread::spawn(move || for _ in lines.by_ref() {});
+                        return Ok(SimProcess {
+                            child,
+                            kubeconfig,
+                            url,
+                        });
+                    }
+                }
+                _ => break,
+            }
+        }
+        let _ = child.kill();
+        Err("kdeck sim did not say where it listens".to_string())
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `kubectl get isvc -A` against the sim; returns (seconds, rows printed).
+pub fn kubectl_list(kubeconfig: &Path) -> Result<(f64, usize), String> {
+    let started = Instant::now();
+    let out = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["get", "isvc", "-A"])
+        .output()
+        .map_err(|e| format!("cannot run kubectl (is it installed?): {e}"))?;
+    let secs = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return Err(format!(
+            "kubectl failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let rows = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .count()
+        .saturating_sub(1);
+    Ok((secs, rows))
+}
+
+/// kdeck running in a pseudo-terminal.
+pub struct Console {
+    child: Box<dyn Child + Send + Sync>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    bytes: Arc<AtomicU64>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+    _writer: Box<dyn std::io::Write + Send>,
+    pub started: Instant,
+}
+
+impl Console {
+    /// Starts kdeck on the sim's kubeconfig in a 200×50 terminal with private config dirs.
+    pub fn start(exe: &Path, kubeconfig: &Path, dir: &Path) -> Result<Console, String> {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 50,
+                cols: 200,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .map_err(|e| format!("cannot open a pty: {e}"))?;
+        let mut cmd = CommandBuilder::new(exe);
+        cmd.arg("--kubeconfig");
+        cmd.arg(kubeconfig);
+        cmd.arg("-A");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env("KDECK_CONFIG_DIR", dir.join("config"));
+        cmd.env("KDECK_STATE_DIR", dir.join("state"));
+        let started = Instant::now();
+        let child = pty
+            .slave
+            .spawn_command(cmd)
+            .map_err(|e| format!("cannot start kdeck: {e}"))?;
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().map_err(|e| e.to_string())?;
+        let writer = pty.master.take_writer().map_err(|e| e.to_string())?;
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(50).ok_or("size")?,
+            std::num::NonZeroU16::new(200).ok_or("size")?,
+            0,
+        )));
+        let bytes = Arc::new(AtomicU64::new(0));
+        {
+            let parser = parser.clone();
+            let bytes = bytes.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16384];
+                while let Ok(n) = reader.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    if let Ok(mut p) = parser.lock() {
+                        p.process(&buf[..n]);
+                    }
+                }
+            });
+        }
+        Ok(Console {
+            child,
+            parser,
+            bytes,
+            _master: pty.master,
+            _writer: writer,
+            started,
+        })
+    }
+
+    pub fn screen(&self) -> String {
+        self.parser
+            .lock()
+            .map(|p| p.screen().contents())
+            .unwrap_or_default()
+    }
+
+    pub fn bytes_written(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.process_id()
+    }
+
+    /// Waits until the title says all `total` services are loaded (no "loading"); returns
+    /// the seconds since start.
+    pub fn wait_for_full_list(&self, total: usize, timeout: Duration) -> Result<f64, String> {
+        let needle = format!("/{total} ready");
+        while self.started.elapsed() < timeout {
+            let screen = self.screen();
+            if screen.contains(&needle) && !screen.contains("loading") {
+                return Ok(self.started.elapsed().as_secs_f64());
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Err(format!(
+            "the list of {total} services was not complete after {}s:\n{}",
+            timeout.as_secs(),
+            self.screen()
+        ))
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// Resident memory of a process in MB.
+pub fn rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// CPU time (user + system) a process has used, in seconds.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
+    // After the command name: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some((utime + stime) / 100.0)
+}
