@@ -2,6 +2,8 @@
 //! so a 2,000-row list costs the same to draw as a 20-row one.
 
 pub mod color;
+#[cfg(test)]
+pub mod fixture_cluster;
 pub mod format;
 pub mod slot;
 #[cfg(test)]

@@ -113,3 +113,121 @@ fn tiny_terminals_never_panic() {
         }
     }
 }
+
+/// A state holding the fixture cluster, connected, at the fixed clock.
+pub fn cluster_state() -> State {
+    let mut s = state();
+    s.cluster = super::fixture_cluster::cluster();
+    s.session.context = Some("prod-eks".to_string());
+    s.session.connection = crate::state::session::Connection::Connected {
+        server: "https://example".to_string(),
+    };
+    s.derived.dirty = true;
+    s.refresh_derived();
+    s
+}
+
+#[test]
+fn services_list_detail_and_yaml_snapshots() {
+    for (w, h) in SIZES {
+        let t = theme("dark");
+        let mut s = cluster_state();
+        insta::assert_snapshot!(
+            format!("services_{w}x{h}"),
+            screen(&render(&mut s, &t, w, h))
+        );
+        update(
+            &mut s,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        insta::assert_snapshot!(format!("detail_{w}x{h}"), screen(&render(&mut s, &t, w, h)));
+        update(&mut s, key('y'));
+        insta::assert_snapshot!(format!("yaml_{w}x{h}"), screen(&render(&mut s, &t, w, h)));
+    }
+}
+
+#[test]
+fn why_not_ready_panel_for_a_failing_service() {
+    let mut s = cluster_state();
+    update(&mut s, key('!'));
+    let selected = s.selected_service().cloned().unwrap();
+    assert_eq!(selected.name, "onnx-resnet");
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    let text = screen(&render(&mut s, &theme("dark"), 120, 40));
+    assert!(text.contains("Why isn't it ready?"), "{text}");
+    assert!(text.contains("Not enough free GPUs"), "{text}");
+    insta::assert_snapshot!("detail_pending_gpu_120x40", text);
+}
+
+#[test]
+fn status_cells_carry_their_meaning_in_style() {
+    let mut s = cluster_state();
+    // Select a row that is not one of those checked (selection has its own style).
+    update(&mut s, key('j'));
+    let t = theme("dark");
+    let term = render(&mut s, &t, 120, 40);
+    let buffer = term.backend().buffer();
+    let find = |needle: &str| -> (u16, u16) {
+        for y in 0..buffer.area.height {
+            let line: String = (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect();
+            if let Some(col) = line.find(needle) {
+                let x = line[..col].chars().count() as u16;
+                return (x, y);
+            }
+        }
+        panic!("{needle} not on screen");
+    };
+    let (x, y) = find("ModelLoadFailed");
+    assert_eq!(
+        buffer[(x, y)].fg,
+        t.style(crate::ui::slot::Slot::StatusFailed).fg.unwrap()
+    );
+    let (_, iris_row) = find("sklearn-iris");
+    let iris: String = (0..buffer.area.width)
+        .map(|x| buffer[(x, iris_row)].symbol().to_string())
+        .collect();
+    let (x, y) = (
+        iris[..iris.find("✓ Ready").unwrap()].chars().count() as u16,
+        iris_row,
+    );
+    assert_eq!(
+        buffer[(x, y)].fg,
+        t.style(crate::ui::slot::Slot::StatusReady).fg.unwrap()
+    );
+    let (x, y) = find("r2 10%");
+    assert_eq!(
+        buffer[(x, y)].fg,
+        t.style(crate::ui::slot::Slot::RevisionCanary).fg.unwrap()
+    );
+}
+
+#[test]
+fn filters_by_name_and_label_selector() {
+    let mut s = cluster_state();
+    update(&mut s, key('/'));
+    for c in "team=fraud".chars() {
+        update(&mut s, key(c));
+    }
+    assert_eq!(s.derived.services.len(), 1);
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    let text = screen(&render(&mut s, &theme("dark"), 120, 40));
+    assert!(text.contains("filter /team=fraud"), "{text}");
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
+    assert_eq!(s.derived.services.len(), 5);
+    update(&mut s, key('/'));
+    for c in "staging".chars() {
+        update(&mut s, key(c));
+    }
+    assert_eq!(s.derived.services.len(), 3);
+}

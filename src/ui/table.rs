@@ -53,35 +53,36 @@ impl Cell {
     }
 }
 
-/// Decides which columns fit in `width` and how wide each is. Returns (index, width).
+/// Decides which columns fit in `width` and how wide each is: the most important columns
+/// (lowest priority number) get the width they want first; a less important column is shown
+/// only if at least its minimum still fits, and dropped otherwise. The first column always
+/// shows. Returns (index, width) in display order.
 pub fn layout(columns: &[Column], width: usize) -> Vec<(usize, usize)> {
-    let mut kept: Vec<usize> = (0..columns.len()).collect();
-    let gaps = |n: usize| n.saturating_sub(1);
-    // Drop the least important columns until their minimum widths fit.
-    while kept.len() > 1
-        && kept.iter().map(|&i| columns[i].min).sum::<usize>() + gaps(kept.len()) > width
-    {
-        let Some(pos) = kept
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, i)| (columns[**i].priority, **i))
-            .map(|(p, _)| p)
-        else {
-            break;
+    let mut order: Vec<usize> = (0..columns.len()).collect();
+    order.sort_by_key(|&i| (columns[i].priority, i));
+    let mut widths: Vec<Option<usize>> = vec![None; columns.len()];
+    let mut used = 0usize;
+    for i in order {
+        let gap = usize::from(used > 0);
+        let left = width.saturating_sub(used + gap);
+        let col = &columns[i];
+        let w = if left >= col.want {
+            col.want
+        } else if left >= col.min {
+            left
+        } else if used == 0 {
+            left.max(1)
+        } else {
+            continue;
         };
-        kept.remove(pos);
+        widths[i] = Some(w);
+        used += w + gap;
     }
-    let mut widths: Vec<usize> = kept.iter().map(|&i| columns[i].min).collect();
-    let mut spare = width.saturating_sub(widths.iter().sum::<usize>() + gaps(kept.len()));
-    // Grow columns towards what they want, most important first.
-    let mut order: Vec<usize> = (0..kept.len()).collect();
-    order.sort_by_key(|&p| columns[kept[p]].priority);
-    for p in order {
-        let grow = (columns[kept[p]].want - widths[p]).min(spare);
-        widths[p] += grow;
-        spare -= grow;
-    }
-    kept.into_iter().zip(widths).collect()
+    widths
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, w)| w.map(|w| (i, w)))
+        .collect()
 }
 
 /// Draws a header line and `rows`; `selected` is the index within `rows` to highlight.
@@ -156,9 +157,14 @@ mod tests {
             Column::new("READY", 10, 6, 1),
         ];
         assert_eq!(layout(&cols, 100), vec![(0, 30), (1, 5), (2, 10)]);
-        assert_eq!(layout(&cols, 17), vec![(0, 10), (2, 6)]);
-        assert_eq!(layout(&cols, 5), vec![(0, 10)]);
-        let total: usize = layout(&cols, 40).iter().map(|(_, w)| w).sum::<usize>() + 2;
-        assert!(total <= 40);
+        assert_eq!(layout(&cols, 42), vec![(0, 30), (2, 10)]);
+        assert_eq!(layout(&cols, 17), vec![(0, 17)]);
+        assert_eq!(layout(&cols, 5), vec![(0, 5)]);
+        for width in 1..120 {
+            let plan = layout(&cols, width);
+            let total: usize = plan.iter().map(|(_, w)| w).sum::<usize>() + plan.len() - 1;
+            assert!(total <= width.max(1), "{width}: {plan:?}");
+            assert_eq!(plan[0].0, 0, "the first column always shows");
+        }
     }
 }

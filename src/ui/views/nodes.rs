@@ -22,6 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Column::new("INSTANCE", 14, 8, 1),
         Column::new("GPU", 24, 6, 2),
         Column::new("GPUS", 11, 7, 1),
+        Column::new("GPU%", 5, 5, 3),
         Column::new("CPU", 5, 4, 4),
         Column::new("ZONE", 12, 6, 5),
         Column::new("AGE", 4, 4, 6),
@@ -62,6 +63,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             } else {
                 Cell::styled(sym.dash, Slot::TextDim)
             };
+            let util = state
+                .gpu
+                .cluster
+                .as_ref()
+                .and_then(|c| c.per_node.iter().find(|u| u.hostname == n.meta.name))
+                .and_then(|u| u.mean_util_pct)
+                .map(|u| Cell::styled(crate::ui::format::percent(u), Slot::GaugeGpu))
+                .unwrap_or_else(|| Cell::styled(sym.dash, Slot::TextDim));
             let (status, slot) = match (n.ready, n.unschedulable) {
                 (true, false) => ("Ready", Slot::StatusReady),
                 (true, true) => ("Cordoned", Slot::StatusProgressing),
@@ -73,6 +82,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 Cell::plain(n.instance_type.as_deref().unwrap_or(sym.dash)),
                 Cell::plain(n.gpu_product.as_deref().unwrap_or(sym.dash)),
                 gpus,
+                util,
                 Cell::plain(format!("{:.0}", n.cpu_capacity)),
                 Cell::styled(n.zone.as_deref().unwrap_or(sym.dash), Slot::TextDim),
                 Cell::styled(age(n.meta.created, state.now), Slot::TextDim),
