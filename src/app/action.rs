@@ -52,6 +52,7 @@ pub enum Action {
     Scale,
     Undo,
     JumpCanary,
+    ToggleGuard,
 }
 
 impl Action {

@@ -42,6 +42,18 @@ pub enum Msg {
     Logs(LogMsg),
     Rollout(RolloutMsg),
     Gpu(GpuMsg),
+    /// One round of latency and rate measurements from the model servers.
+    Metrics(Measurements),
+}
+
+/// Latency and rate per service and per revision, from one round of scrapes.
+#[derive(Debug, Clone, Default)]
+pub struct Measurements {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub services: Vec<(ObjectKey, crate::state::figures::RevisionFigures)>,
+    pub revisions: Vec<(ObjectKey, String, crate::state::figures::RevisionFigures)>,
+    /// Pods that could not be read this round, worded for the user.
+    pub problems: Vec<String>,
 }
 
 /// GPU readings.

@@ -36,6 +36,9 @@ pub struct Config {
     pub dcgm_selectors: Vec<String>,
     pub prices: BTreeMap<String, f64>,
     pub contexts: BTreeMap<String, ContextConfig>,
+    /// Guard every canary (not only those switched on with the guard key).
+    pub guard_all: bool,
+    pub guard: crate::domain::guard::GuardConfig,
 }
 
 impl Default for Config {
@@ -53,6 +56,8 @@ impl Default for Config {
             ],
             prices: BTreeMap::new(),
             contexts: BTreeMap::new(),
+            guard_all: false,
+            guard: crate::domain::guard::GuardConfig::default(),
         }
     }
 }
@@ -138,6 +143,24 @@ pub fn parse(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
         }
         gpu.finish();
     }
+    if let Some(mut guard) = top.section("guard") {
+        if let Some(all) = guard.bool("all_canaries") {
+            config.guard_all = all;
+        }
+        if let Some(ms) = guard.non_negative_f64("p99_ms") {
+            config.guard.p99_ms = ms;
+        }
+        if let Some(pct) = guard.non_negative_f64("error_percent") {
+            config.guard.error_ratio = pct / 100.0;
+        }
+        if let Some(n) = guard.positive_usize("intervals") {
+            config.guard.intervals = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+        if let Some(auto) = guard.bool("auto_rollback") {
+            config.guard.auto_rollback = auto;
+        }
+        guard.finish();
+    }
     if let Some(mut prices) = top.section("prices") {
         for key in prices.keys() {
             if let Some(price) = prices.non_negative_f64(&key) {
@@ -187,9 +210,20 @@ dcgm_selectors = ["app=dcgm"]
 "g5.xlarge" = 0.9
 [contexts.prod]
 protected = true
+[guard]
+all_canaries = true
+p99_ms = 800
+error_percent = 5
+intervals = 2
+auto_rollback = true
 "#;
         let (config, warnings) = parse("config.toml", text);
         assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(config.guard_all);
+        assert_eq!(config.guard.p99_ms, 800.0);
+        assert_eq!(config.guard.error_ratio, 0.05);
+        assert_eq!(config.guard.intervals, 2);
+        assert!(config.guard.auto_rollback);
         assert_eq!(config.theme.as_deref(), Some("light"));
         assert!(config.readonly);
         assert_eq!(config.log_buffer_lines, 5000);

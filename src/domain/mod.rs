@@ -7,6 +7,7 @@ pub mod event;
 #[cfg(test)]
 pub mod fixtures;
 pub mod gpu;
+pub mod guard;
 pub mod isvc;
 pub mod json;
 pub mod k8s;

@@ -20,14 +20,53 @@ pub struct ServiceFigures {
     pub stale: bool,
 }
 
-/// Figures by service.
+/// What was measured for one revision of a service (canary and stable side by side).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RevisionFigures {
+    pub p50_ms: Option<f64>,
+    pub p90_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub rps: Option<f64>,
+    pub error_ratio: Option<f64>,
+    pub at: Option<DateTime<Utc>>,
+    pub stale: bool,
+}
+
+/// One point of a service's latency history (for sparklines).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryPoint {
+    pub at: DateTime<Utc>,
+    pub p99_ms: Option<f64>,
+    pub rps: Option<f64>,
+}
+
+/// How much latency history is kept per service.
+pub const HISTORY_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Figures by service, and by revision within a service.
 #[derive(Debug, Clone, Default)]
 pub struct Figures {
     pub services: HashMap<ObjectKey, ServiceFigures>,
+    pub revisions: HashMap<ObjectKey, std::collections::BTreeMap<String, RevisionFigures>>,
+    pub history: HashMap<ObjectKey, std::collections::VecDeque<HistoryPoint>>,
+    /// Why the last round of measurements could not read some pods, if so.
+    pub problems: Vec<String>,
 }
 
 impl Figures {
     pub fn service(&self, key: &ObjectKey) -> Option<&ServiceFigures> {
         self.services.get(key)
+    }
+
+    /// Adds a history point for a service, dropping points older than the window.
+    pub fn record(&mut self, key: &ObjectKey, point: HistoryPoint) {
+        let series = self.history.entry(key.clone()).or_default();
+        series.push_back(point);
+        while series
+            .front()
+            .is_some_and(|p| point.at - p.at > HISTORY_WINDOW)
+        {
+            series.pop_front();
+        }
     }
 }

@@ -47,6 +47,11 @@ pub struct State {
     pub costs: std::collections::HashMap<ui::ObjectKey, crate::domain::cost::CostEstimate>,
     /// The instance price table (shipped, patched by the config's [prices]).
     pub prices: Arc<crate::domain::cost::PriceTable>,
+    /// Canary guards per service, and the services the user switched the guard on for.
+    pub guards: std::collections::HashMap<ui::ObjectKey, crate::domain::guard::Guard>,
+    pub guarded: std::collections::HashSet<ui::ObjectKey>,
+    /// The latest guard alarm, shown in the header until dismissed or rolled back.
+    pub guard_alarm: Option<(ui::ObjectKey, String)>,
     /// The rollout in the dialog, if any.
     pub rollout: Option<rollout::RolloutFlow>,
     /// Counter for rollout ids.
@@ -93,6 +98,9 @@ impl State {
             gpu: gpu::GpuState::default(),
             costs: Default::default(),
             prices: Arc::new(crate::domain::cost::PriceTable::shipped().0),
+            guards: Default::default(),
+            guarded: Default::default(),
+            guard_alarm: None,
             rollout: None,
             rollout_ids: 0,
             histories: Default::default(),

@@ -9,6 +9,7 @@ pub mod incident;
 mod input;
 mod lists;
 pub mod logs;
+mod metrics;
 mod nav;
 pub mod rollout;
 mod services;
@@ -52,6 +53,7 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Logs(msg) => logs::handle(state, msg),
         Msg::Rollout(msg) => rollout::handle(state, msg),
+        Msg::Metrics(m) => metrics::handle(state, m),
         Msg::Gpu(msg) => {
             gpu::handle(state, msg);
             Vec::new()

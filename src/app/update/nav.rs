@@ -110,7 +110,8 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::TagRouting
         | Action::Scale
         | Action::Undo
-        | Action::JumpCanary => return super::rollout::action(state, action),
+        | Action::JumpCanary
+        | Action::ToggleGuard => return super::rollout::action(state, action),
     }
     Vec::new()
 }

@@ -313,6 +313,15 @@ fn finish(state: &mut State, finish: Finish) {
     if let Some(flow) = state.rollout.as_mut() {
         flow.stage = Stage::Finished(finish.clone());
         flow.hidden = false;
+        let rolled_back = finish.is_success() && flow.action == RolloutAction::Rollback;
+        if rolled_back
+            && state
+                .guard_alarm
+                .as_ref()
+                .is_some_and(|(k, _)| *k == flow.key)
+        {
+            state.guard_alarm = None;
+        }
     }
     let (level, text) = match &finish {
         Finish::Done(m) => (NoticeLevel::Info, format!("rollout done: {m}")),

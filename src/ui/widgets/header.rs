@@ -41,6 +41,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Connection::Failed { .. } => (Slot::StatusFailed, format!(" {} disconnected", sym.fail)),
     };
     spans.push(Span::styled(text, theme.style(slot)));
+    if let Some((_, alarm)) = &state.guard_alarm {
+        spans.push(Span::styled(
+            format!(" {} {alarm} ", sym.warn),
+            theme.style(Slot::NoticeError),
+        ));
+    }
     if let Some(flow) = state.rollout.as_ref().filter(|f| f.hidden) {
         spans.push(Span::styled(
             format!(

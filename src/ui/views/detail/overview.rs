@@ -265,6 +265,41 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
                 spans.push(Span::styled(format!("  {url}"), theme.style(Slot::TextDim)));
             }
             out.push(Line::from(spans));
+            if let Some(f) = state
+                .figures
+                .revisions
+                .get(key)
+                .and_then(|r| r.get(&t.revision))
+            {
+                let show = |v: Option<f64>, fmt: fn(f64) -> String| v.map(fmt).unwrap_or_else(dash);
+                let p99_slot = f.p99_ms.map(format::latency_slot).unwrap_or(Slot::TextDim);
+                let err_slot = if f.error_ratio.is_some_and(|e| e > 0.01) {
+                    Slot::LatencyBad
+                } else {
+                    Slot::Base
+                };
+                out.push(Line::from(vec![
+                    Span::styled("        p50 ".to_string(), theme.style(Slot::TextDim)),
+                    Span::styled(show(f.p50_ms, format::millis), theme.style(Slot::Base)),
+                    Span::styled("  p99 ".to_string(), theme.style(Slot::TextDim)),
+                    Span::styled(show(f.p99_ms, format::millis), theme.style(p99_slot)),
+                    Span::styled("  rps ".to_string(), theme.style(Slot::TextDim)),
+                    Span::styled(show(f.rps, format::rate), theme.style(Slot::Base)),
+                    Span::styled("  errors ".to_string(), theme.style(Slot::TextDim)),
+                    Span::styled(
+                        show(f.error_ratio.map(|e| e * 100.0), format::percent),
+                        theme.style(err_slot),
+                    ),
+                    Span::styled(
+                        if f.stale {
+                            "  (stale)".to_string()
+                        } else {
+                            String::new()
+                        },
+                        theme.style(Slot::Stale),
+                    ),
+                ]));
+            }
         }
         let rev = |r: &Option<String>| r.clone().unwrap_or_else(dash);
         let mut spans = vec![Span::raw("  ")];

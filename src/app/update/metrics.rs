@@ -1,0 +1,230 @@
+//! Latency measurements: per-service and per-revision figures into the state (keeping the
+//! GPU and cost figures other sources fill), the 15-minute history, and the canary guard.
+
+use crate::app::effect::Effect;
+use crate::app::msg::Measurements;
+use crate::domain::guard::{CanarySample, Verdict};
+use crate::domain::rollout::RolloutAction;
+use crate::state::State;
+use crate::state::figures::HistoryPoint;
+use crate::state::ui::{NoticeLevel, ObjectKey};
+
+/// Applies one round of measurements and runs the guard.
+pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
+    let measured: std::collections::HashSet<ObjectKey> =
+        m.services.iter().map(|(k, _)| k.clone()).collect();
+    for (key, f) in &m.services {
+        let entry = state.figures.services.entry(key.clone()).or_default();
+        entry.p50_ms = f.p50_ms;
+        entry.p99_ms = f.p99_ms;
+        entry.rps = f.rps;
+        entry.error_ratio = f.error_ratio;
+        entry.at = f.at.or(Some(m.at));
+        entry.stale = f.stale;
+        state.figures.record(
+            key,
+            HistoryPoint {
+                at: m.at,
+                p99_ms: f.p99_ms,
+                rps: f.rps,
+            },
+        );
+    }
+    // Services that were not measured this round keep their numbers but are marked stale.
+    for (key, entry) in state.figures.services.iter_mut() {
+        if !measured.contains(key) && entry.at.is_some() {
+            entry.stale = true;
+        }
+    }
+    state.figures.revisions.clear();
+    for (key, revision, f) in m.revisions {
+        state
+            .figures
+            .revisions
+            .entry(key)
+            .or_default()
+            .insert(revision, f);
+    }
+    state.figures.problems = m.problems;
+    state.derived.dirty = true;
+    state.dirty = true;
+    guard(state, m.at)
+}
+
+/// Feeds every running canary's revision figures to its guard.
+fn guard(state: &mut State, at: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
+    let config = state.config.guard;
+    let mut alarms = Vec::new();
+    let canaries: Vec<(ObjectKey, String)> = state
+        .cluster
+        .isvcs
+        .items
+        .iter()
+        .filter(|(k, i)| {
+            i.canary_in_progress() && (state.config.guard_all || state.guarded.contains(*k))
+        })
+        .filter_map(|(k, i)| {
+            let latest = i
+                .predictor_status()?
+                .traffic
+                .iter()
+                .find(|t| t.latest && t.percent > 0)?;
+            Some((k.clone(), latest.revision.clone()))
+        })
+        .collect();
+    for (key, revision) in canaries {
+        let Some(f) = state
+            .figures
+            .revisions
+            .get(&key)
+            .and_then(|r| r.get(&revision))
+        else {
+            continue;
+        };
+        if f.stale {
+            continue;
+        }
+        let sample = CanarySample {
+            at,
+            p99_ms: f.p99_ms,
+            error_ratio: f.error_ratio,
+        };
+        if let Verdict::Alarm(why) = state
+            .guards
+            .entry(key.clone())
+            .or_default()
+            .observe(&config, &revision, &sample)
+        {
+            alarms.push((key, revision, why));
+        }
+    }
+    let mut effects = Vec::new();
+    for (key, revision, why) in alarms {
+        let short = crate::domain::isvc::short_revision(&revision);
+        let text = format!("GUARD {}: canary {short} {why}", key.name);
+        let busy = state
+            .rollout
+            .as_ref()
+            .is_some_and(|f| !matches!(f.stage, crate::state::rollout::Stage::Finished(_)));
+        if config.auto_rollback && !state.session.readonly && !busy {
+            state.notify(
+                NoticeLevel::Error,
+                format!("{text}: rolling back automatically"),
+            );
+            effects.extend(super::rollout::start(
+                state,
+                key.clone(),
+                RolloutAction::Rollback,
+                true,
+            ));
+        } else {
+            state.notify(
+                NoticeLevel::Error,
+                format!("{text}: select it and press R to roll back"),
+            );
+        }
+        state.guard_alarm = Some((key, text));
+    }
+    effects
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::msg::{ClusterMsg, Msg};
+    use crate::app::update::update;
+    use crate::domain::kind::{Kind, parse};
+    use crate::state::cluster::WatchEvent;
+    use crate::state::figures::RevisionFigures;
+
+    fn canary_state() -> State {
+        let mut s = crate::ui::snapshot_tests::cluster_state();
+        let isvc = parse(
+            Kind::InferenceService,
+            &serde_json::json!({"metadata": {"name": "fraud-detector", "namespace": "ml-prod", "resourceVersion": "9"},
+            "spec": {"predictor": {"canaryTrafficPercent": 10, "model": {"modelFormat": {"name": "sklearn"}}}},
+            "status": {"deploymentMode": "Knative", "components": {"predictor": {"latestRolledoutRevision": "fraud-detector-predictor-00001",
+                "traffic": [{"revisionName": "fraud-detector-predictor-00002", "latestRevision": true, "percent": 10},
+                            {"revisionName": "fraud-detector-predictor-00001", "percent": 90, "tag": "prev"}]}}}}),
+        );
+        let m = Msg::Cluster(ClusterMsg::Watch {
+            epoch: s.cluster.epoch,
+            kind: Kind::InferenceService,
+            events: vec![WatchEvent::Upsert(isvc)],
+        });
+        update(&mut s, m);
+        s
+    }
+
+    fn round(sec: i64, canary_p99: f64) -> Msg {
+        let key = ObjectKey::new("ml-prod", "fraud-detector");
+        let at = chrono::DateTime::from_timestamp(1_800_000_000 + sec, 0).unwrap_or_default();
+        let fig = |p99: f64, err: f64| RevisionFigures {
+            p99_ms: Some(p99),
+            error_ratio: Some(err),
+            at: Some(at),
+            ..RevisionFigures::default()
+        };
+        Msg::Metrics(Measurements {
+            at,
+            services: vec![(key.clone(), fig(canary_p99 * 0.1 + 40.0, 0.008))],
+            revisions: vec![
+                (
+                    key.clone(),
+                    "fraud-detector-predictor-00002".into(),
+                    fig(canary_p99, 0.08),
+                ),
+                (key, "fraud-detector-predictor-00001".into(), fig(40.0, 0.0)),
+            ],
+            problems: vec![],
+        })
+    }
+
+    #[test]
+    fn figures_fill_and_the_guard_stays_quiet_unless_enabled() {
+        let mut s = canary_state();
+        for i in 0..5 {
+            assert!(update(&mut s, round(i * 5, 1200.0)).is_empty());
+        }
+        let key = ObjectKey::new("ml-prod", "fraud-detector");
+        assert!(s.figures.service(&key).unwrap().p99_ms.is_some());
+        assert_eq!(s.figures.revisions[&key].len(), 2);
+        assert!(s.guard_alarm.is_none());
+    }
+
+    #[test]
+    fn an_enabled_guard_alarms_and_auto_rollback_starts_the_flow() {
+        let mut s = canary_state();
+        let key = ObjectKey::new("ml-prod", "fraud-detector");
+        s.guarded.insert(key.clone());
+        update(&mut s, round(0, 1200.0));
+        update(&mut s, round(5, 1200.0));
+        assert!(s.guard_alarm.is_none());
+        update(&mut s, round(10, 1200.0));
+        let (k, text) = s.guard_alarm.clone().unwrap();
+        assert_eq!(k, key);
+        assert!(
+            text.contains("canary r2") && text.contains("p99 1200 ms"),
+            "{text}"
+        );
+        assert!(
+            s.rollout.is_none(),
+            "without auto-rollback the guard only proposes"
+        );
+        let mut auto = canary_state();
+        std::sync::Arc::make_mut(&mut auto.config)
+            .guard
+            .auto_rollback = true;
+        auto.guarded.insert(key.clone());
+        update(&mut auto, round(0, 1200.0));
+        update(&mut auto, round(5, 1200.0));
+        let effects = update(&mut auto, round(10, 1200.0));
+        assert!(
+            matches!(effects.as_slice(), [Effect::LoadHistory { .. }]),
+            "{effects:?}"
+        );
+        let flow = auto.rollout.as_ref().unwrap();
+        assert!(flow.automatic);
+        assert_eq!(flow.action, RolloutAction::Rollback);
+    }
+}
