@@ -82,6 +82,8 @@ pub enum Command {
     Promote(crate::commands::rollout::PromoteArgs),
     /// Show the local GPUs (NVML): utilisation, memory, power, clocks, MIG, processes.
     Gpu(crate::commands::gpu::GpuArgs),
+    /// Serve the simulated KServe cluster (for kubectl, kdeck and tests) until Ctrl-C.
+    Sim(crate::commands::sim::SimArgs),
     /// Measure kdeck against kubectl on the simulated cluster at several sizes.
     Bench(crate::bench::BenchArgs),
 }

@@ -125,9 +125,19 @@ pub async fn run_console(
     state.prices = Arc::new(prices);
     state.debug_panic_key = env("KDECK_DEBUG_PANIC_KEY").and_then(|k| k.chars().next());
     let (tx, rx) = inbox::channel();
-    let source = match &cli.kubeconfig {
-        Some(path) => KubeconfigSource::File(path.clone()),
-        None => KubeconfigSource::Default,
+    // The demo cluster lives as long as the console; it is reached over HTTP like any other.
+    let demo = match cli.demo {
+        true => Some(start_demo_cluster().await?),
+        false => None,
+    };
+    let source = match (&demo, &cli.kubeconfig) {
+        (Some(server), _) => KubeconfigSource::Inline(Box::new(
+            server
+                .kubeconfig()
+                .map_err(|e| color_eyre::eyre::eyre!(e))?,
+        )),
+        (None, Some(path)) => KubeconfigSource::File(path.clone()),
+        (None, None) => KubeconfigSource::Default,
     };
     let runner = EffectRunner::new(tx.clone(), source, config.clone());
     let _sampler = start_gpu_sampler(&config, tx.clone());
@@ -141,7 +151,16 @@ pub async fn run_console(
         rx,
         initial,
     })
-    .await
+    .await?;
+    drop(demo);
+    Ok(())
+}
+
+/// Starts the embedded simulated cluster of `--demo` on a free loopback port.
+async fn start_demo_cluster() -> color_eyre::Result<crate::sim::SimServer> {
+    crate::sim::SimServer::start(crate::sim::SimOptions::default())
+        .await
+        .map_err(|e| color_eyre::eyre::eyre!("cannot start the demo cluster: {e}"))
 }
 
 /// Starts the local NVML sampler on its own thread; its reports go to the inbox. Without

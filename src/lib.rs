@@ -13,6 +13,7 @@
 //! - `sources`: all I/O
 //! - `domain`: pure types and parsing
 //! - `tui`: terminal enter/leave/restore
+//! - `sim`: the simulated KServe cluster (`--demo`, `kdeck sim`, tests)
 
 pub mod app;
 pub mod bench;
@@ -23,6 +24,7 @@ pub mod console;
 pub mod domain;
 pub mod errors;
 pub mod logging;
+pub mod sim;
 pub mod sources;
 pub mod state;
 pub mod tui;

@@ -61,6 +61,7 @@ fn main() -> ExitCode {
                 commands::rollout::run(&cli, &args.common, RolloutAction::Promote).await
             }
             Command::Bench(_) => ExitCode::SUCCESS,
+            Command::Sim(args) => commands::sim::run(args).await,
             // The local GPU view needs no cluster; it samples on its own thread.
             Command::Gpu(args) => commands::gpu::run(args.clone()).unwrap_or_else(|err| {
                 eprintln!("kdeck gpu: {err}");

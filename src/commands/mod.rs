@@ -3,6 +3,7 @@
 pub mod gpu;
 pub mod logs;
 pub mod rollout;
+pub mod sim;
 pub mod snapshot;
 pub mod status;
 

@@ -1,0 +1,196 @@
+//! The pod subresources kdeck and kubectl read: `log` (follow, container, previous,
+//! sinceSeconds, sinceTime, tailLines, timestamps, limitBytes) and `proxy` (the pod's HTTP
+//! ports, for `/metrics`), with the API server's errors when a container is ambiguous,
+//! not started, or has no previous instance.
+
+use super::{Ctx, Query, respond};
+use crate::domain::k8s::parse_time;
+use crate::domain::pod::{Pod, RunState};
+use crate::sim::error::ApiError;
+use crate::sim::resources;
+use crate::sim::workload::ProxyMiss;
+use crate::sim::workload::logs::LogLine;
+use axum::body::{Body, Bytes};
+use axum::http::Response;
+use std::convert::Infallible;
+
+fn pod(ctx: &Ctx, ns: &str, name: &str) -> Result<(serde_json::Value, Pod), ApiError> {
+    let r = resources::find("", "v1", "pods")
+        .ok_or_else(|| ApiError::new(500, "InternalError", "no pods resource"))?;
+    let obj = ctx
+        .store
+        .get(r, ns, name)
+        .ok_or_else(|| ApiError::not_found("pods", "", name))?;
+    let parsed = Pod::parse(&obj);
+    Ok(((*obj).clone(), parsed))
+}
+
+fn format_line(line: &LogLine, timestamps: bool) -> String {
+    if timestamps {
+        format!(
+            "{} {}\n",
+            line.ts.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+            line.text
+        )
+    } else {
+        format!("{}\n", line.text)
+    }
+}
+
+/// `GET …/pods/NAME/log`.
+pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>, ApiError> {
+    let (_, p) = pod(ctx, ns, name)?;
+    let container = match q.get("container").filter(|c| !c.is_empty()) {
+        Some(c) => c.clone(),
+        None if p.containers.len() == 1 => p.containers[0].name.clone(),
+        None => {
+            let names: Vec<&str> = p.containers.iter().map(|c| c.name.as_str()).collect();
+            let inits: Vec<&str> = p.init_containers.iter().map(|c| c.name.as_str()).collect();
+            return Err(ApiError::bad_request(format!(
+                "a container name must be specified for pod {name}, choose one of: [{}] or one of the init containers: [{}]",
+                names.join(" "),
+                inits.join(" ")
+            )));
+        }
+    };
+    let Some(status) = p
+        .containers
+        .iter()
+        .chain(&p.init_containers)
+        .find(|c| c.name == container)
+    else {
+        return Err(ApiError::bad_request(format!(
+            "container {container} is not valid for pod {name}"
+        )));
+    };
+    let previous = q.get("previous").is_some_and(|v| v == "true");
+    if previous && status.restarts == 0 {
+        return Err(ApiError::bad_request(format!(
+            "previous terminated container \"{container}\" in pod \"{name}\" not found"
+        )));
+    }
+    if !previous
+        && matches!(status.state, RunState::Waiting { .. } | RunState::Unknown)
+        && status.restarts == 0
+    {
+        let reason = match &status.state {
+            RunState::Waiting { reason, .. } => reason.clone(),
+            _ => "ContainerCreating".to_string(),
+        };
+        return Err(ApiError::bad_request(format!(
+            "container \"{container}\" in pod \"{name}\" is waiting to start: {reason}"
+        )));
+    }
+    let lines = ctx
+        .workload
+        .log_lines(ns, name, &container, previous)
+        .unwrap_or_default();
+    let since = q
+        .get("sinceSeconds")
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(|s| chrono::Utc::now() - chrono::Duration::seconds(s))
+        .or_else(|| q.get("sinceTime").and_then(|t| parse_time(t)));
+    let mut lines: Vec<LogLine> = lines
+        .into_iter()
+        .filter(|l| since.is_none_or(|s| l.ts >= s))
+        .collect();
+    if let Some(tail) = q.get("tailLines").and_then(|t| t.parse::<usize>().ok()) {
+        let skip = lines.len().saturating_sub(tail);
+        lines.drain(..skip);
+    }
+    let timestamps = q.get("timestamps").is_some_and(|v| v == "true");
+    let limit = q.get("limitBytes").and_then(|l| l.parse::<usize>().ok());
+    let mut head: Vec<u8> = lines
+        .iter()
+        .flat_map(|l| format_line(l, timestamps).into_bytes())
+        .collect();
+    if let Some(limit) = limit {
+        head.truncate(limit);
+    }
+    let follow = q.get("follow").is_some_and(|v| v == "true") && !previous;
+    if !follow {
+        return Ok(respond::bytes(200, "text/plain", head));
+    }
+    let Some(mut rx) = ctx.workload.subscribe(ns, name, &container) else {
+        return Ok(respond::bytes(200, "text/plain", head));
+    };
+    let workload = ctx.workload.clone();
+    let (ns, name) = (ns.to_string(), name.to_string());
+    let (tx, out) = tokio::sync::mpsc::channel::<Result<Bytes, Infallible>>(256);
+    tokio::spawn(async move {
+        if !head.is_empty() && tx.send(Ok(Bytes::from(head))).await.is_err() {
+            return;
+        }
+        let mut check = tokio::time::interval(std::time::Duration::from_millis(500));
+        loop {
+            tokio::select! {
+                line = rx.recv() => match line {
+                    Ok(line) => {
+                        if tx.send(Ok(Bytes::from(format_line(&line, timestamps)))).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => return,
+                },
+                // The stream ends when the pod goes away.
+                _ = check.tick() => {
+                    if !workload.has_pod(&ns, &name) {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    Ok(respond::stream(
+        "text/plain",
+        Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(out)),
+    ))
+}
+
+/// `GET …/pods/NAME[:PORT]/proxy/PATH`.
+pub fn proxy(ctx: &Ctx, ns: &str, name_port: &str, path: &str) -> Result<Response<Body>, ApiError> {
+    let target = name_port
+        .trim_start_matches("http:")
+        .trim_start_matches("https:");
+    let (name, port) = match target.rsplit_once(':') {
+        Some((n, p)) => (
+            n,
+            p.parse::<u16>()
+                .map_err(|_| ApiError::bad_request(format!("invalid port in {name_port}")))?,
+        ),
+        None => (target, 0),
+    };
+    let (_, p) = pod(ctx, ns, name)?;
+    let port = if port == 0 {
+        p.containers
+            .iter()
+            .flat_map(|c| c.ports.iter())
+            .next()
+            .copied()
+            .unwrap_or(80)
+    } else {
+        port
+    };
+    match ctx.workload.proxy(ns, name, port, path) {
+        Ok(text) => Ok(respond::bytes(
+            200,
+            "text/plain; version=0.0.4; charset=utf-8",
+            text.into_bytes(),
+        )),
+        Err(ProxyMiss::NoPod) => Err(ApiError::not_found("pods", "", name)),
+        Err(ProxyMiss::NotRunning) => Err(ApiError::new(
+            503,
+            "ServiceUnavailable",
+            format!("pod {name} is not running yet; no endpoints available"),
+        )),
+        Err(ProxyMiss::NothingOnPort(port)) => Err(ApiError::new(
+            503,
+            "ServiceUnavailable",
+            format!(
+                "error trying to reach service: dial tcp {}:{port}: connect: connection refused",
+                p.ip.unwrap_or_default()
+            ),
+        )),
+    }
+}

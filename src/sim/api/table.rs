@@ -1,0 +1,202 @@
+//! Server-side printing (`Accept: application/json;as=Table;g=meta.k8s.io;v=v1`): the
+//! `meta.k8s.io/v1 Table` kubectl asks for, with the CRDs' printer columns and kubectl's own
+//! columns for built-in kinds (pods, nodes, events …).
+
+use super::select::json_path;
+use crate::domain::k8s::{age, parse_time};
+use crate::domain::pod::Pod;
+use crate::sim::resources::Resource;
+use serde_json::{Value, json};
+
+/// Whether the Accept header asks for a Table.
+pub fn wants_table(accept: &str) -> bool {
+    accept
+        .split(',')
+        .next()
+        .is_some_and(|first| first.contains("as=Table"))
+}
+
+fn cell_text(values: &[&Value]) -> Value {
+    match values {
+        [] => json!("<none>"),
+        [one] => (*one).clone(),
+        many => json!(
+            many.iter()
+                .map(|v| v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string()))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+fn age_of(obj: &Value) -> Value {
+    json!(age(
+        obj["metadata"]["creationTimestamp"]
+            .as_str()
+            .and_then(parse_time),
+        chrono::Utc::now()
+    ))
+}
+
+/// Column definitions and the row cells of one object.
+fn columns_and_cells(r: &Resource, obj: &Value, wide: bool) -> (Vec<Value>, Vec<Value>) {
+    let def = |name: &str, kind: &str, priority: u8| json!({"name": name, "type": kind, "format": if name == "Name" { "name" } else { "" }, "description": name, "priority": priority});
+    let name = json!(obj["metadata"]["name"].as_str().unwrap_or(""));
+    match r.kind {
+        "Pod" => {
+            let pod = Pod::parse(obj);
+            let (ready, total) = pod.ready_counts();
+            let mut cols = vec![
+                def("Name", "string", 0),
+                def("Ready", "string", 0),
+                def("Status", "string", 0),
+                def("Restarts", "string", 0),
+                def("Age", "string", 0),
+            ];
+            let mut cells = vec![
+                name,
+                json!(format!("{ready}/{total}")),
+                json!(pod.status_word()),
+                json!(pod.restarts().to_string()),
+                age_of(obj),
+            ];
+            if wide {
+                cols.extend([def("IP", "string", 1), def("Node", "string", 1)]);
+                cells.extend([
+                    json!(pod.ip.unwrap_or_else(|| "<none>".into())),
+                    json!(pod.node.unwrap_or_else(|| "<none>".into())),
+                ]);
+            }
+            (cols, cells)
+        }
+        "Node" => {
+            let ready = obj["status"]["conditions"]
+                .as_array()
+                .and_then(|c| c.iter().find(|c| c["type"] == "Ready"))
+                .map(|c| {
+                    if c["status"] == "True" {
+                        "Ready"
+                    } else {
+                        "NotReady"
+                    }
+                })
+                .unwrap_or("Unknown");
+            let version = obj["status"]["nodeInfo"]["kubeletVersion"]
+                .as_str()
+                .unwrap_or("v1.33.0");
+            (
+                vec![
+                    def("Name", "string", 0),
+                    def("Status", "string", 0),
+                    def("Roles", "string", 0),
+                    def("Age", "string", 0),
+                    def("Version", "string", 0),
+                ],
+                vec![
+                    name,
+                    json!(ready),
+                    json!("<none>"),
+                    age_of(obj),
+                    json!(version),
+                ],
+            )
+        }
+        "Event" => {
+            let last = obj["lastTimestamp"]
+                .as_str()
+                .or(obj["eventTime"].as_str())
+                .and_then(parse_time);
+            let io = &obj["involvedObject"];
+            (
+                vec![
+                    def("Last Seen", "string", 0),
+                    def("Type", "string", 0),
+                    def("Reason", "string", 0),
+                    def("Object", "string", 0),
+                    def("Message", "string", 0),
+                ],
+                vec![
+                    json!(age(last, chrono::Utc::now())),
+                    obj["type"].clone(),
+                    obj["reason"].clone(),
+                    json!(format!(
+                        "{}/{}",
+                        io["kind"].as_str().unwrap_or("").to_lowercase(),
+                        io["name"].as_str().unwrap_or("")
+                    )),
+                    obj["message"].clone(),
+                ],
+            )
+        }
+        "ConfigMap" => (
+            vec![
+                def("Name", "string", 0),
+                def("Data", "integer", 0),
+                def("Age", "string", 0),
+            ],
+            vec![
+                name,
+                json!(obj["data"].as_object().map(|m| m.len()).unwrap_or(0)),
+                age_of(obj),
+            ],
+        ),
+        _ => {
+            let mut cols = vec![def("Name", "string", 0)];
+            let mut cells = vec![name];
+            for c in r.columns {
+                if c.priority > 0 && !wide {
+                    continue;
+                }
+                cols.push(def(c.name, c.kind, c.priority));
+                if c.kind == "date" {
+                    cells.push(age_of(obj));
+                } else {
+                    cells.push(cell_text(&json_path(obj, c.json_path)));
+                }
+            }
+            if r.columns.is_empty() {
+                cols.push(def("Age", "string", 0));
+                cells.push(age_of(obj));
+            }
+            (cols, cells)
+        }
+    }
+}
+
+/// The object part of a row (`includeObject=Metadata`, kubectl's default).
+fn partial(obj: &Value) -> Value {
+    json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]})
+}
+
+/// A Table of `objects`.
+pub fn table(
+    r: &Resource,
+    objects: &[&Value],
+    resource_version: &str,
+    continue_token: Option<&str>,
+    wide: bool,
+) -> Value {
+    let mut columns = Vec::new();
+    let rows: Vec<Value> = objects
+        .iter()
+        .map(|obj| {
+            let (cols, cells) = columns_and_cells(r, obj, wide);
+            if columns.is_empty() {
+                columns = cols;
+            }
+            json!({"cells": cells, "object": partial(obj)})
+        })
+        .collect();
+    if columns.is_empty() {
+        let placeholder = json!({"metadata": {}});
+        columns = columns_and_cells(r, &placeholder, wide).0;
+    }
+    let mut metadata = json!({"resourceVersion": resource_version});
+    if let Some(t) = continue_token {
+        metadata["continue"] = json!(t);
+    }
+    json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata, "columnDefinitions": columns, "rows": rows})
+}

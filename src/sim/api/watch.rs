@@ -1,0 +1,185 @@
+//! Watches: chunked JSON lines `{"type":"ADDED|MODIFIED|DELETED|BOOKMARK|ERROR","object":…}`
+//! as the API server sends them. A watch starts from a resourceVersion (replaying the
+//! history after it, or 410 Gone inside the stream when that is compacted away) or, without
+//! one, with the current objects as ADDED. Bookmarks when asked, `timeoutSeconds`, and the
+//! drop/410 faults. A slow client never blocks anyone: when it falls too far behind it gets
+//! 410 and the stream ends, as with etcd compaction.
+
+use super::select::{FieldSelector, labels, object_labels};
+use super::table;
+use super::{Ctx, Query};
+use crate::domain::selector::Selector;
+use crate::sim::error::ApiError;
+use crate::sim::resources::Resource;
+use crate::sim::store::{Change, StoreEvent};
+use axum::body::{Body, Bytes};
+use serde_json::{Value, json};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+
+struct Filter {
+    namespace: Option<String>,
+    labels: Option<Selector>,
+    fields: Option<FieldSelector>,
+}
+
+impl Filter {
+    fn matches(&self, obj: &Value) -> bool {
+        self.namespace
+            .as_ref()
+            .is_none_or(|ns| obj["metadata"]["namespace"].as_str() == Some(ns))
+            && self
+                .labels
+                .as_ref()
+                .is_none_or(|s| s.matches(&object_labels(obj)))
+            && self.fields.as_ref().is_none_or(|f| f.matches(obj))
+    }
+}
+
+fn line(kind: &str, object: &Value) -> Bytes {
+    let mut out = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
+    out.push(b'\n');
+    Bytes::from(out)
+}
+
+fn gone(message: &str) -> Bytes {
+    line("ERROR", &ApiError::gone(message).status())
+}
+
+/// Starts a watch and returns its streamed body.
+pub fn watch(
+    ctx: &Ctx,
+    r: &'static Resource,
+    namespace: Option<String>,
+    q: &Query,
+    accept: &str,
+) -> Result<Body, ApiError> {
+    let filter = Filter {
+        namespace,
+        labels: q
+            .get("labelSelector")
+            .filter(|s| !s.is_empty())
+            .map(|s| labels(s))
+            .transpose()?,
+        fields: q
+            .get("fieldSelector")
+            .filter(|s| !s.is_empty())
+            .map(|s| FieldSelector::parse(s))
+            .transpose()?,
+    };
+    let as_table = table::wants_table(accept);
+    let bookmarks = q.get("allowWatchBookmarks").is_some_and(|v| v == "true");
+    let timeout = q
+        .get("timeoutSeconds")
+        .and_then(|t| t.parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let from = q
+        .get("resourceVersion")
+        .filter(|v| !v.is_empty() && *v != "0")
+        .and_then(|v| v.parse::<u64>().ok());
+    let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(256);
+    let (mut events, subscribed_at) = ctx.store.subscribe(r);
+    let mut drops = ctx.faults.drops.subscribe();
+    let store = ctx.store.clone();
+    let gone_on_resume = from.is_some() && ctx.faults.gone_on_resume();
+    tokio::spawn(async move {
+        let encode = |kind: &str, obj: &Value| -> Bytes {
+            if as_table {
+                let rv = obj["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+                line(kind, &table::table(r, &[obj], &rv, None, false))
+            } else {
+                line(kind, obj)
+            }
+        };
+        if gone_on_resume {
+            let _ = tx
+                .send(Ok(gone(&format!(
+                    "too old resource version: {} (fault injected)",
+                    from.unwrap_or(0)
+                ))))
+                .await;
+            return;
+        }
+        // What the client has seen up to; events at or below it are not sent again.
+        let mut seen = match from {
+            Some(rv) => match store.changes_since(r, rv) {
+                Ok(history) => {
+                    for e in history
+                        .iter()
+                        .filter(|e| e.rv <= subscribed_at && filter.matches(&e.object))
+                    {
+                        if tx
+                            .send(Ok(encode(e.change.word(), &e.object)))
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    subscribed_at.max(rv)
+                }
+                Err(e) => {
+                    let _ = tx.send(Ok(line("ERROR", &e.status()))).await;
+                    return;
+                }
+            },
+            None => {
+                let (items, _) = store.list(r, filter.namespace.as_deref());
+                for obj in items.iter().filter(|o| filter.matches(o)) {
+                    if tx.send(Ok(encode("ADDED", obj))).await.is_err() {
+                        return;
+                    }
+                }
+                subscribed_at
+            }
+        };
+        let mut bookmark = tokio::time::interval(Duration::from_secs(5));
+        bookmark.tick().await;
+        let deadline = async {
+            match timeout {
+                Some(t) => tokio::time::sleep(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(deadline);
+        loop {
+            let out = tokio::select! {
+                _ = &mut deadline => return,
+                _ = drops.changed() => return,
+                _ = bookmark.tick(), if bookmarks => {
+                    let rv = store.rv().to_string();
+                    line("BOOKMARK", &json!({"kind": r.kind, "apiVersion": r.api_version(), "metadata": {"resourceVersion": rv}}))
+                }
+                e = events.recv() => match e {
+                    Ok(e) => {
+                        let e: Arc<StoreEvent> = e;
+                        if e.rv <= seen {
+                            continue;
+                        }
+                        seen = e.rv;
+                        if !filter.matches(&e.object) {
+                            continue;
+                        }
+                        let kind = if e.change == Change::Deleted { "DELETED" } else { e.change.word() };
+                        encode(kind, &e.object)
+                    }
+                    Err(RecvError::Lagged(_)) => gone("the watch fell too far behind; relist"),
+                    Err(RecvError::Closed) => return,
+                },
+            };
+            let ended = out.starts_with(b"{\"type\":\"ERROR\"");
+            if tx.send(Ok(out)).await.is_err() || ended {
+                return;
+            }
+        }
+    });
+    Ok(Body::from_stream(
+        tokio_stream::wrappers::ReceiverStream::new(rx),
+    ))
+}

@@ -1,0 +1,344 @@
+//! The simulated cluster's object store: every object as JSON with Kubernetes metadata
+//! (uid, resourceVersion from one global counter, creationTimestamp, generation), a bounded
+//! history of changes per resource so watches can resume from a resourceVersion (older ones
+//! get 410 Gone, like etcd compaction), and a broadcast channel per resource feeding
+//! watchers without ever waiting for a slow one.
+
+use super::clock::stamp;
+use super::error::ApiError;
+use super::resources::Resource;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, RwLock};
+use tokio::sync::broadcast;
+
+/// How many changes per resource a watch can resume from.
+pub const HISTORY: usize = 20_000;
+/// How far a watcher may fall behind before it is cut off with 410 Gone.
+pub const BROADCAST: usize = 16_384;
+
+/// What happened to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl Change {
+    pub fn word(self) -> &'static str {
+        match self {
+            Change::Added => "ADDED",
+            Change::Modified => "MODIFIED",
+            Change::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One change, as watches deliver it.
+#[derive(Debug, Clone)]
+pub struct StoreEvent {
+    pub rv: u64,
+    pub change: Change,
+    pub object: Arc<Value>,
+}
+
+/// Namespace (empty for cluster-scoped) and name.
+pub type Key = (String, String);
+
+struct Collection {
+    objects: BTreeMap<Key, Arc<Value>>,
+    history: VecDeque<Arc<StoreEvent>>,
+    tx: broadcast::Sender<Arc<StoreEvent>>,
+}
+
+impl Collection {
+    fn new() -> Collection {
+        let (tx, _) = broadcast::channel(BROADCAST);
+        Collection {
+            objects: BTreeMap::new(),
+            history: VecDeque::new(),
+            tx,
+        }
+    }
+}
+
+struct Inner {
+    rv: u64,
+    uid: u64,
+    collections: HashMap<String, Collection>,
+}
+
+/// The store. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<RwLock<Inner>>,
+}
+
+fn id(r: &Resource) -> String {
+    format!("{}/{}", r.group, r.plural)
+}
+
+/// The key of an object.
+pub fn key_of(obj: &Value) -> Key {
+    let meta = &obj["metadata"];
+    (
+        meta["namespace"].as_str().unwrap_or("").to_string(),
+        meta["name"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+/// The resourceVersion an object carries, if any.
+pub fn rv_of(obj: &Value) -> Option<u64> {
+    obj["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            inner: Arc::new(RwLock::new(Inner {
+                rv: 1000,
+                uid: 0,
+                collections: HashMap::new(),
+            })),
+        }
+    }
+}
+
+impl Store {
+    fn read<T>(&self, f: impl FnOnce(&Inner) -> T) -> T {
+        match self.inner.read() {
+            Ok(g) => f(&g),
+            Err(poisoned) => f(&poisoned.into_inner()),
+        }
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        match self.inner.write() {
+            Ok(mut g) => f(&mut g),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// The current resourceVersion.
+    pub fn rv(&self) -> u64 {
+        self.read(|i| i.rv)
+    }
+
+    pub fn get(&self, r: &Resource, ns: &str, name: &str) -> Option<Arc<Value>> {
+        self.read(|i| {
+            i.collections
+                .get(&id(r))?
+                .objects
+                .get(&(ns.to_string(), name.to_string()))
+                .cloned()
+        })
+    }
+
+    /// Objects in namespace `ns` (all namespaces when `None`), sorted by namespace and name,
+    /// with the resourceVersion of the list.
+    pub fn list(&self, r: &Resource, ns: Option<&str>) -> (Vec<Arc<Value>>, u64) {
+        self.read(|i| {
+            let items = match i.collections.get(&id(r)) {
+                None => Vec::new(),
+                Some(c) => match ns {
+                    Some(ns) => c
+                        .objects
+                        .range((ns.to_string(), String::new())..)
+                        .take_while(|((n, _), _)| n == ns)
+                        .map(|(_, v)| v.clone())
+                        .collect(),
+                    None => c.objects.values().cloned().collect(),
+                },
+            };
+            (items, i.rv)
+        })
+    }
+
+    pub fn count(&self, r: &Resource) -> usize {
+        self.read(|i| {
+            i.collections
+                .get(&id(r))
+                .map(|c| c.objects.len())
+                .unwrap_or(0)
+        })
+    }
+
+    /// Subscribes to changes, returning the receiver and the rv it starts after.
+    pub fn subscribe(&self, r: &Resource) -> (broadcast::Receiver<Arc<StoreEvent>>, u64) {
+        self.write(|i| {
+            let rv = i.rv;
+            let c = i.collections.entry(id(r)).or_insert_with(Collection::new);
+            (c.tx.subscribe(), rv)
+        })
+    }
+
+    /// Changes after `since`, or 410 Gone when the history no longer reaches back that far.
+    pub fn changes_since(
+        &self,
+        r: &Resource,
+        since: u64,
+    ) -> Result<Vec<Arc<StoreEvent>>, ApiError> {
+        self.read(|i| {
+            let Some(c) = i.collections.get(&id(r)) else {
+                return Ok(Vec::new());
+            };
+            if let Some(oldest) = c.history.front()
+                && since + 1 < oldest.rv
+                && c.history.len() >= HISTORY
+            {
+                return Err(ApiError::gone(format!(
+                    "too old resource version: {since} ({})",
+                    oldest.rv - 1
+                )));
+            }
+            Ok(c.history.iter().filter(|e| e.rv > since).cloned().collect())
+        })
+    }
+
+    /// Stores `object` (new or replacing), stamping uid, creationTimestamp, generation and a
+    /// new resourceVersion, and announces the change. Returns the stored object. Unchanged
+    /// objects are not re-announced.
+    pub fn put(&self, r: &Resource, mut object: Value) -> Arc<Value> {
+        self.write(|i| {
+            let key = key_of(&object);
+            let existing = i
+                .collections
+                .get(&id(r))
+                .and_then(|c| c.objects.get(&key))
+                .cloned();
+            let meta = &mut object["metadata"];
+            if !meta.is_object() {
+                *meta = json!({});
+            }
+            match &existing {
+                Some(old) => {
+                    meta["uid"] = old["metadata"]["uid"].clone();
+                    meta["creationTimestamp"] = old["metadata"]["creationTimestamp"].clone();
+                    if r.has_spec_generation {
+                        let generation = old["metadata"]["generation"].as_i64().unwrap_or(1);
+                        let changed = old.get("spec") != object.get("spec");
+                        object["metadata"]["generation"] =
+                            json!(if changed { generation + 1 } else { generation });
+                    }
+                    // Nothing changed: keep the old version.
+                    let mut probe = object.clone();
+                    probe["metadata"]["resourceVersion"] =
+                        old["metadata"]["resourceVersion"].clone();
+                    if probe == **old {
+                        return old.clone();
+                    }
+                }
+                None => {
+                    i.uid += 1;
+                    if meta["uid"].as_str().is_none() {
+                        meta["uid"] = json!(format!("{:08x}-sim0-4000-8000-{:012x}", i.uid, i.uid));
+                    }
+                    if meta["creationTimestamp"].as_str().is_none() {
+                        meta["creationTimestamp"] = json!(stamp(chrono::Utc::now()));
+                    }
+                    if r.has_spec_generation {
+                        meta["generation"] = json!(1);
+                    }
+                }
+            }
+            i.rv += 1;
+            let rv = i.rv;
+            object["metadata"]["resourceVersion"] = json!(rv.to_string());
+            let object = Arc::new(object);
+            let change = if existing.is_some() {
+                Change::Modified
+            } else {
+                Change::Added
+            };
+            let c = i.collections.entry(id(r)).or_insert_with(Collection::new);
+            c.objects.insert(key, object.clone());
+            let event = Arc::new(StoreEvent {
+                rv,
+                change,
+                object: object.clone(),
+            });
+            c.history.push_back(event.clone());
+            if c.history.len() > HISTORY {
+                c.history.pop_front();
+            }
+            let _ = c.tx.send(event);
+            object
+        })
+    }
+
+    /// Removes an object and announces it; returns the removed object.
+    pub fn delete(&self, r: &Resource, ns: &str, name: &str) -> Option<Arc<Value>> {
+        self.write(|i| {
+            let c = i.collections.get_mut(&id(r))?;
+            let old = c.objects.remove(&(ns.to_string(), name.to_string()))?;
+            i.rv += 1;
+            let rv = i.rv;
+            let mut gone = (*old).clone();
+            gone["metadata"]["resourceVersion"] = json!(rv.to_string());
+            let gone = Arc::new(gone);
+            let c = i.collections.get_mut(&id(r))?;
+            let event = Arc::new(StoreEvent {
+                rv,
+                change: Change::Deleted,
+                object: gone.clone(),
+            });
+            c.history.push_back(event.clone());
+            if c.history.len() > HISTORY {
+                c.history.pop_front();
+            }
+            let _ = c.tx.send(event);
+            Some(gone)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::resources::find;
+
+    #[test]
+    fn put_stamps_metadata_and_skips_no_op_updates() {
+        let store = Store::default();
+        let r = find("serving.kserve.io", "v1beta1", "inferenceservices").unwrap();
+        let a = store.put(
+            r,
+            json!({"metadata": {"name": "a", "namespace": "ns"}, "spec": {"x": 1}}),
+        );
+        assert_eq!(a["metadata"]["generation"], json!(1));
+        let rv1 = rv_of(&a).unwrap();
+        let same = store.put(r, (*a).clone());
+        assert_eq!(rv_of(&same), Some(rv1));
+        let b = store.put(
+            r,
+            json!({"metadata": {"name": "a", "namespace": "ns"}, "spec": {"x": 2}}),
+        );
+        assert_eq!(b["metadata"]["generation"], json!(2));
+        assert_eq!(b["metadata"]["uid"], a["metadata"]["uid"]);
+        let c = store.put(r, json!({"metadata": {"name": "a", "namespace": "ns"}, "spec": {"x": 2}, "status": {"y": 1}}));
+        assert_eq!(
+            c["metadata"]["generation"],
+            json!(2),
+            "status changes keep the generation"
+        );
+        let changes = store.changes_since(r, rv1).unwrap();
+        assert_eq!(changes.len(), 2);
+        assert!(store.delete(r, "ns", "a").is_some());
+        assert!(store.get(r, "ns", "a").is_none());
+    }
+
+    #[test]
+    fn resuming_from_a_compacted_version_is_gone() {
+        let store = Store::default();
+        let r = find("", "v1", "configmaps").unwrap();
+        for i in 0..HISTORY + 10 {
+            store.put(r, json!({"metadata": {"name": format!("c{}", i % 3), "namespace": "ns"}, "data": {"i": i.to_string()}}));
+        }
+        assert_eq!(store.changes_since(r, 1000).unwrap_err().code, 410);
+        let recent = store.rv() - 5;
+        assert_eq!(store.changes_since(r, recent).unwrap().len(), 5);
+    }
+}

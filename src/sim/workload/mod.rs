@@ -1,0 +1,400 @@
+//! What runs inside the simulated pods: model servers taking traffic (request counters that
+//! advance with simulated time, by each revision's latency and error profile), their
+//! container logs (startup, model load, sampled access lines, errors for a bad revision),
+//! DCGM exporters reporting the GPUs of their node, and what the pod proxy serves.
+
+pub mod latency;
+pub mod logs;
+pub mod metrics;
+
+use chrono::{DateTime, Utc};
+use latency::Profile;
+use logs::{ContainerLog, LogLine};
+use metrics::{Counters, GpuReading, QueueLabels};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::RwLock;
+use tokio::sync::broadcast;
+
+/// A GPU of a node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GpuSlot {
+    pub index: u32,
+    pub uuid: String,
+    pub model: String,
+    pub fb_total_mib: f64,
+    pub tdp_w: f64,
+}
+
+/// What a pod does.
+#[derive(Debug, Clone)]
+pub enum Role {
+    ModelServer {
+        service: String,
+        revision: String,
+        model: String,
+        profile: Profile,
+        queue_proxy: bool,
+        /// GPU memory the model takes, MiB (0 for CPU models).
+        gpu_mem_mib: f64,
+        /// GPU utilisation at idle and added per request/s.
+        gpu_idle: f64,
+        gpu_per_rps: f64,
+    },
+    Dcgm {
+        node: String,
+    },
+    Other,
+}
+
+/// One pod's simulated insides.
+#[derive(Debug)]
+pub struct PodWork {
+    pub role: Role,
+    pub node: Option<String>,
+    pub ready: bool,
+    pub rps: f64,
+    pub counters: Counters,
+    pub logs: HashMap<String, ContainerLog>,
+    /// GPU uuids assigned to it.
+    pub gpus: Vec<String>,
+    /// Fractional access-log budget, so low rates still log now and then.
+    log_budget: f64,
+    error_budget: f64,
+}
+
+/// Why the pod proxy cannot serve a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyMiss {
+    NoPod,
+    NotRunning,
+    NothingOnPort(u16),
+}
+
+type PodKey = (String, String);
+
+#[derive(Debug, Default)]
+struct Inner {
+    pods: BTreeMap<PodKey, PodWork>,
+    node_gpus: BTreeMap<String, Vec<GpuSlot>>,
+    ticks: u64,
+}
+
+/// All pods' insides.
+#[derive(Debug, Default)]
+pub struct Workload {
+    inner: RwLock<Inner>,
+}
+
+fn key(ns: &str, pod: &str) -> PodKey {
+    (ns.to_string(), pod.to_string())
+}
+
+impl Workload {
+    fn write<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        match self.inner.write() {
+            Ok(mut g) => f(&mut g),
+            Err(p) => f(&mut p.into_inner()),
+        }
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Inner) -> T) -> T {
+        match self.inner.read() {
+            Ok(g) => f(&g),
+            Err(p) => f(&p.into_inner()),
+        }
+    }
+
+    pub fn add_node_gpus(&self, node: &str, gpus: Vec<GpuSlot>) {
+        self.write(|i| {
+            i.node_gpus.insert(node.to_string(), gpus);
+        });
+    }
+
+    /// GPUs of `node` not used by any pod.
+    pub fn free_gpus(&self, node: &str) -> Vec<String> {
+        self.read(|i| {
+            let used: Vec<&String> = i.pods.values().flat_map(|p| p.gpus.iter()).collect();
+            i.node_gpus
+                .get(node)
+                .map(|g| {
+                    g.iter()
+                        .filter(|s| !used.contains(&&s.uuid))
+                        .map(|s| s.uuid.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    pub fn add_pod(
+        &self,
+        ns: &str,
+        pod: &str,
+        role: Role,
+        node: Option<String>,
+        gpus: Vec<String>,
+        containers: &[&str],
+    ) {
+        self.write(|i| {
+            let logs = containers
+                .iter()
+                .map(|c| (c.to_string(), ContainerLog::default()))
+                .collect();
+            let counters = Counters {
+                created: Utc::now().timestamp() as f64,
+                ..Counters::default()
+            };
+            i.pods.insert(
+                key(ns, pod),
+                PodWork {
+                    role,
+                    node,
+                    ready: false,
+                    rps: 0.0,
+                    counters,
+                    logs,
+                    gpus,
+                    log_budget: 0.0,
+                    error_budget: 0.0,
+                },
+            );
+        });
+    }
+
+    pub fn remove_pod(&self, ns: &str, pod: &str) {
+        self.write(|i| {
+            i.pods.remove(&key(ns, pod));
+        });
+    }
+
+    pub fn set_ready(&self, ns: &str, pod: &str, ready: bool) {
+        self.write(|i| {
+            if let Some(p) = i.pods.get_mut(&key(ns, pod)) {
+                p.ready = ready;
+            }
+        });
+    }
+
+    pub fn set_rps(&self, ns: &str, pod: &str, rps: f64) {
+        self.write(|i| {
+            if let Some(p) = i.pods.get_mut(&key(ns, pod)) {
+                p.rps = rps;
+            }
+        });
+    }
+
+    /// Appends a line to a container's log.
+    pub fn log(&self, ns: &str, pod: &str, container: &str, text: impl Into<String>) {
+        let text = text.into();
+        self.write(|i| {
+            if let Some(p) = i.pods.get_mut(&key(ns, pod)) {
+                p.logs
+                    .entry(container.to_string())
+                    .or_default()
+                    .push(Utc::now(), text);
+            }
+        });
+    }
+
+    /// The container restarted: its log so far becomes the previous instance's.
+    pub fn restart(&self, ns: &str, pod: &str, container: &str) {
+        self.write(|i| {
+            if let Some(p) = i.pods.get_mut(&key(ns, pod)) {
+                p.logs.entry(container.to_string()).or_default().restart();
+            }
+        });
+    }
+
+    /// A container's log lines (of the previous instance with `previous`).
+    pub fn log_lines(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+        previous: bool,
+    ) -> Option<Vec<LogLine>> {
+        self.read(|i| {
+            let log = i.pods.get(&key(ns, pod))?.logs.get(container)?;
+            if previous {
+                log.previous.clone()
+            } else {
+                Some(log.lines.iter().cloned().collect())
+            }
+        })
+    }
+
+    /// Follows a container's new lines.
+    pub fn subscribe(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+    ) -> Option<broadcast::Receiver<LogLine>> {
+        self.read(|i| {
+            Some(
+                i.pods
+                    .get(&key(ns, pod))?
+                    .logs
+                    .get(container)?
+                    .tx
+                    .subscribe(),
+            )
+        })
+    }
+
+    /// Whether the pod exists.
+    pub fn has_pod(&self, ns: &str, pod: &str) -> bool {
+        self.read(|i| i.pods.contains_key(&key(ns, pod)))
+    }
+
+    /// Advances every serving pod by `dt` seconds of traffic, writing sampled access lines.
+    pub fn tick(&self, dt: f64, now: DateTime<Utc>) {
+        self.write(|i| {
+            i.ticks += 1;
+            for ((ns, name), pod) in i.pods.iter_mut() {
+                let Role::ModelServer { profile, model, queue_proxy, .. } = &pod.role else {
+                    continue;
+                };
+                if !pod.ready || pod.rps <= 0.0 {
+                    continue;
+                }
+                let n = pod.rps * dt;
+                pod.counters.add(n, profile);
+                pod.log_budget += n.min(2.0 * dt);
+                pod.error_budget += n * profile.error_ratio;
+                let profile = *profile;
+                let model = model.clone();
+                let log = pod.logs.entry("kserve-container".to_string()).or_default();
+                while pod.log_budget >= 1.0 {
+                    pod.log_budget -= 1.0;
+                    let ms = profile.median_ms * (1.0 + (pod.counters.requests % 7.0) / 10.0);
+                    log.push(now, format!(
+                        "{} INFO:     10.244.1.{}:{} - \"POST /v2/models/{model}/infer HTTP/1.1\" 200 OK ({ms:.1} ms)",
+                        now.format("%Y-%m-%d %H:%M:%S,%3f"),
+                        (pod.counters.requests as u64) % 250,
+                        40_000 + (pod.counters.requests as u64) % 20_000
+                    ));
+                }
+                let mut errors_logged = 0;
+                while pod.error_budget >= 1.0 && errors_logged < 2 {
+                    pod.error_budget -= 1.0;
+                    errors_logged += 1;
+                    let stamp = now.format("%Y-%m-%d %H:%M:%S,%3f");
+                    log.push(now, format!("{stamp} ERROR kserve.trace: predict failed for model {model}"));
+                    log.push(now, "Traceback (most recent call last):".to_string());
+                    log.push(now, "  File \"/kserve/kserve/model.py\", line 376, in __call__".to_string());
+                    log.push(now, "RuntimeError: feature vector length 31 does not match the model (expected 30)".to_string());
+                    log.push(now, format!("{stamp} INFO:     10.244.1.9:51234 - \"POST /v2/models/{model}/infer HTTP/1.1\" 500 Internal Server Error"));
+                }
+                pod.error_budget = pod.error_budget.min(5.0);
+                if *queue_proxy && i.ticks % 10 == 0 {
+                    let qp = pod.logs.entry("queue-proxy".to_string()).or_default();
+                    qp.push(now, format!(
+                        "{{\"severity\":\"INFO\",\"timestamp\":\"{}\",\"logger\":\"queueproxy\",\"message\":\"requests served\",\"knative.dev/key\":\"{ns}/{name}\",\"count\":{}}}",
+                        now.to_rfc3339(),
+                        pod.counters.requests.floor()
+                    ));
+                }
+            }
+        });
+    }
+
+    /// What GET `path` on `port` of the pod returns.
+    pub fn proxy(&self, ns: &str, pod: &str, port: u16, path: &str) -> Result<String, ProxyMiss> {
+        self.read(|i| {
+            let p = i.pods.get(&key(ns, pod)).ok_or(ProxyMiss::NoPod)?;
+            if !p.ready {
+                return Err(ProxyMiss::NotRunning);
+            }
+            let path = path.trim_start_matches('/');
+            match (&p.role, port, path) {
+                (Role::ModelServer { model, profile, .. }, 8080, "metrics") => {
+                    Ok(metrics::model_server(model, &p.counters, profile))
+                }
+                (
+                    Role::ModelServer { model, .. },
+                    8080,
+                    "v2/health/ready" | "v2/health/live" | "",
+                ) => Ok(format!("{{\"status\":\"alive\",\"model\":\"{model}\"}}")),
+                (
+                    Role::ModelServer {
+                        service,
+                        revision,
+                        profile,
+                        queue_proxy: true,
+                        ..
+                    },
+                    9091,
+                    "metrics",
+                ) => {
+                    let labels = QueueLabels {
+                        namespace: ns,
+                        pod,
+                        revision,
+                        service: &format!("{service}-predictor"),
+                    };
+                    Ok(metrics::queue_proxy(&labels, &p.counters, profile))
+                }
+                (Role::Dcgm { node }, 9400, "metrics") => Ok(dcgm_text(i, node)),
+                _ => Err(ProxyMiss::NothingOnPort(port)),
+            }
+        })
+    }
+}
+
+/// The DCGM exporter's text for one node: each GPU with the load of the pod using it.
+fn dcgm_text(i: &Inner, node: &str) -> String {
+    let slots = i.node_gpus.get(node).cloned().unwrap_or_default();
+    let mut readings = Vec::new();
+    let users: Vec<(&PodKey, &PodWork)> =
+        i.pods.iter().filter(|(_, p)| !p.gpus.is_empty()).collect();
+    let owned: Vec<(String, String, String, f64, f64)> = slots
+        .iter()
+        .map(|slot| {
+            let user = users.iter().find(|(_, p)| p.gpus.contains(&slot.uuid));
+            match user {
+                Some(((ns, pod), p)) => {
+                    let (util, mem) = match &p.role {
+                        Role::ModelServer {
+                            gpu_idle,
+                            gpu_per_rps,
+                            gpu_mem_mib,
+                            ..
+                        } if p.ready => (
+                            (gpu_idle + gpu_per_rps * p.rps / p.gpus.len().max(1) as f64)
+                                .min(100.0),
+                            *gpu_mem_mib / p.gpus.len().max(1) as f64,
+                        ),
+                        Role::ModelServer { gpu_mem_mib, .. } => (0.0, gpu_mem_mib * 0.2),
+                        _ => (0.0, 0.0),
+                    };
+                    (
+                        ns.clone(),
+                        pod.clone(),
+                        "kserve-container".to_string(),
+                        util,
+                        mem,
+                    )
+                }
+                None => (String::new(), String::new(), String::new(), 0.0, 0.0),
+            }
+        })
+        .collect();
+    for (slot, (ns, pod, container, util, mem)) in slots.iter().zip(owned.iter()) {
+        readings.push(GpuReading {
+            index: slot.index,
+            uuid: &slot.uuid,
+            model: &slot.model,
+            hostname: node,
+            util: *util,
+            fb_used_mib: *mem,
+            fb_total_mib: slot.fb_total_mib,
+            temp_c: 34.0 + util * 0.45,
+            power_w: slot.tdp_w * (0.18 + 0.8 * util / 100.0),
+            sm_clock: if *util > 0.0 { 1710.0 } else { 300.0 },
+            mem_clock: 6250.0,
+            pod: (!pod.is_empty()).then_some((ns.as_str(), pod.as_str(), container.as_str())),
+        });
+    }
+    metrics::dcgm(&readings)
+}
