@@ -115,14 +115,23 @@ impl PtySession {
 
     /// Waits until the raw output contains `needle`.
     pub fn wait_for_output(&self, timeout: Duration, needle: &str) -> bool {
+        self.wait_for_output_since(0, timeout, needle)
+    }
+
+    /// Waits until the raw output written after byte `offset` contains `needle`.
+    pub fn wait_for_output_since(&self, offset: usize, timeout: Duration, needle: &str) -> bool {
         let start = Instant::now();
-        while start.elapsed() < timeout {
-            if String::from_utf8_lossy(&self.output()).contains(needle) {
+        loop {
+            let output = self.output();
+            let tail = output.get(offset..).unwrap_or_default();
+            if String::from_utf8_lossy(tail).contains(needle) {
                 return true;
+            }
+            if start.elapsed() >= timeout {
+                return false;
             }
             std::thread::sleep(Duration::from_millis(25));
         }
-        false
     }
 
     pub fn pid(&self) -> u32 {

@@ -260,12 +260,24 @@ fn resource(
         ("POST", None, None) => crud::create(ctx, r, &ns, q, body, content_type),
         ("GET", Some(name), None) => crud::get(ctx, r, &ns, name, accept),
         ("GET", Some(name), Some("status")) => crud::get(ctx, r, &ns, name, accept),
-        ("PUT", Some(name), sub @ (None | Some("status"))) => {
-            crud::update(ctx, r, &ns, name, sub, q, crud::Payload { body, content_type })
-        }
-        ("PATCH", Some(name), sub @ (None | Some("status"))) => {
-            crud::patch(ctx, r, &ns, name, sub, q, crud::Payload { body, content_type })
-        }
+        ("PUT", Some(name), sub @ (None | Some("status"))) => crud::update(
+            ctx,
+            r,
+            &ns,
+            name,
+            sub,
+            q,
+            crud::Payload { body, content_type },
+        ),
+        ("PATCH", Some(name), sub @ (None | Some("status"))) => crud::patch(
+            ctx,
+            r,
+            &ns,
+            name,
+            sub,
+            q,
+            crud::Payload { body, content_type },
+        ),
         ("DELETE", Some(name), None) => crud::delete(ctx, r, &ns, name, q),
         ("GET", Some(name), Some("log")) if r.kind == "Pod" => pods::log(ctx, &ns, name, q),
         ("GET", Some(name), Some("proxy")) if r.kind == "Pod" => {
