@@ -231,3 +231,74 @@ fn filters_by_name_and_label_selector() {
     }
     assert_eq!(s.derived.services.len(), 3);
 }
+
+/// A state holding the simulated demo cluster, connected, at the fixed clock.
+fn demo_state() -> State {
+    let mut s = cluster_state();
+    s.cluster = super::demo_cluster::cluster();
+    s.session.context = Some("kdeck-sim".to_string());
+    s.derived.dirty = true;
+    s.refresh_derived();
+    s
+}
+
+#[test]
+fn demo_scenario_list_detail_and_yaml_snapshots() {
+    for (w, h) in SIZES {
+        let t = theme("dark");
+        let mut s = demo_state();
+        let list = screen(&render(&mut s, &t, w, h));
+        assert!(list.contains("fraud-detector"), "{list}");
+        insta::assert_snapshot!(format!("demo_services_{w}x{h}"), list);
+        // The first row is the bad canary.
+        update(
+            &mut s,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        let detail = screen(&render(&mut s, &t, w, h));
+        assert!(detail.contains("ml-prod/fraud-detector"), "{detail}");
+        insta::assert_snapshot!(format!("demo_detail_{w}x{h}"), detail);
+        update(&mut s, key('y'));
+        let yaml = screen(&render(&mut s, &t, w, h));
+        assert!(!yaml.contains("managedFields:"), "{yaml}");
+        insta::assert_snapshot!(format!("demo_yaml_{w}x{h}"), yaml);
+        update(
+            &mut s,
+            Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        );
+        update(
+            &mut s,
+            Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        );
+        assert!(screen(&render(&mut s, &t, w, h)).contains("InferenceServices"));
+    }
+}
+
+#[test]
+fn demo_scenario_why_not_ready_names_the_missing_bucket() {
+    let mut s = demo_state();
+    update(
+        &mut s,
+        Msg::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    // Jump to the first service that is not ready until the failing one is selected.
+    for _ in 0..4 {
+        if s.selected_service()
+            .is_some_and(|r| r.name == "sentiment-bert")
+        {
+            break;
+        }
+        update(&mut s, key('!'));
+    }
+    let selected = s.selected_service().cloned().unwrap();
+    assert_eq!(selected.name, "sentiment-bert");
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    let text = screen(&render(&mut s, &theme("dark"), 120, 40));
+    assert!(text.contains("Why isn't it ready?"), "{text}");
+}

@@ -1,0 +1,54 @@
+//! The demo scenario of the simulated cluster, as the console's state holds it, for screen
+//! tests: the sim builds its objects, each goes through the same parsing the watchers use,
+//! and every timestamp is pinned so snapshots never change.
+
+use crate::domain::kind::{KINDS, parse};
+use crate::sim::clock::SimClock;
+use crate::sim::scenario::{self, Scenario};
+use crate::sim::store::Store;
+use crate::sim::workload::Workload;
+use crate::state::cluster::{ClusterState, WatchEvent};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Every object's time, one hour before the screen tests' fixed clock.
+const PINNED: &str = "2026-11-20T11:00:00Z";
+
+/// Replaces every RFC 3339 timestamp in `value` with the pinned time.
+fn pin_times(value: &mut Value) {
+    match value {
+        Value::String(s) if crate::domain::k8s::parse_time(s).is_some() && s.contains('T') => {
+            *s = PINNED.to_string();
+        }
+        Value::Array(items) => items.iter_mut().for_each(pin_times),
+        Value::Object(map) => map.values_mut().for_each(pin_times),
+        _ => {}
+    }
+}
+
+/// The demo cluster, loaded and synced.
+pub fn cluster() -> ClusterState {
+    let store = Store::default();
+    let workload = Arc::new(Workload::default());
+    let _controller = scenario::build(Scenario::Demo, 0, &store, &workload, SimClock::new(1.0));
+    let mut cluster = ClusterState::default();
+    for spec in KINDS {
+        let Some(resource) = crate::sim::resources::find(spec.group, spec.version, spec.plural)
+        else {
+            continue;
+        };
+        let events: Vec<WatchEvent> = store
+            .list(resource, None)
+            .0
+            .iter()
+            .map(|obj| {
+                let mut obj = (**obj).clone();
+                pin_times(&mut obj);
+                WatchEvent::Upsert(parse(spec.kind, &obj))
+            })
+            .collect();
+        cluster.apply(spec.kind, events);
+    }
+    cluster.isvcs.synced = true;
+    cluster
+}
