@@ -1,6 +1,7 @@
 //! Shared helpers for integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cluster;
 pub mod pty;
 
 use std::path::PathBuf;

@@ -97,9 +97,16 @@ pub async fn run(
         _ => Api::all_with(client, &resource),
     };
     let config = watcher::Config::default().page_size(500);
-    let mut stream = watcher(api, config)
-        .backoff(QuickBackoff::default())
-        .boxed();
+    let start = || {
+        watcher(api.clone(), config.clone())
+            .backoff(QuickBackoff::default())
+            .boxed()
+    };
+    let mut stream = start();
+    // After an error the watch is started afresh (a relist): the relist's end is the proof
+    // that it recovered, clears the stale marker even when nothing changes, and repairs
+    // anything missed while it was down.
+    let mut retry = QuickBackoff::default();
     let mut batch: Vec<WatchEvent> = Vec::new();
     let mut deadline: Option<Instant> = None;
     loop {
@@ -113,6 +120,7 @@ pub async fn run(
             None => {}
             Some(None) => return,
             Some(Some(Ok(event))) => {
+                retry.reset();
                 batch.push(convert(spec, event));
                 if deadline.is_none() {
                     deadline = Some(Instant::now() + BATCH_WINDOW);
@@ -137,6 +145,12 @@ pub async fn run(
                 if tx.send(msg).await.is_err() {
                     return;
                 }
+                let pause = retry.next().unwrap_or(Duration::from_secs(1));
+                tokio::select! {
+                    _ = cancel.cancelled() => return,
+                    _ = tokio::time::sleep(pause) => {}
+                }
+                stream = start();
                 continue;
             }
         }

@@ -1,0 +1,150 @@
+//! The services console and `kdeck status` against the simulated demo cluster: exit codes,
+//! the list and detail in a pseudo-terminal, and a broken watch that shows the stale marker
+//! and recovers without losing the user's filter.
+
+mod common;
+
+use common::cluster::TestCluster;
+use common::pty::PtySession;
+use common::{Sandbox, env_refs, kdeck};
+use std::process::Command;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn status(sandbox: &Sandbox, cluster: &TestCluster, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(kdeck())
+        .arg("--kubeconfig")
+        .arg(&cluster.kubeconfig)
+        .arg("status")
+        .args(args)
+        .envs(sandbox.env())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn status_lists_the_demo_and_exits_by_readiness() {
+    let cluster = TestCluster::demo();
+    let sandbox = Sandbox::new();
+    let (code, out, err) = status(&sandbox, &cluster, &["-A"]);
+    assert_eq!(code, 1, "the demo has a failing service:\n{out}{err}");
+    for name in [
+        "fraud-detector",
+        "sentiment-bert",
+        "onnx-resnet",
+        "llama2-chat",
+    ] {
+        assert!(out.contains(name), "{name} missing:\n{out}");
+    }
+    let (code, out, _) = status(&sandbox, &cluster, &["-n", "ml-prod", "-o", "json"]);
+    assert_eq!(code, 0, "every ml-prod service is Ready:\n{out}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 6, "{out}");
+    let fraud = rows.iter().find(|r| r["name"] == "fraud-detector").unwrap();
+    let split: Vec<i64> = fraud["traffic"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["percent"].as_i64().unwrap())
+        .collect();
+    assert_eq!(split, vec![10, 90]);
+}
+
+#[test]
+fn status_exits_2_when_forbidden_or_unreachable() {
+    let cluster = TestCluster::demo();
+    let sandbox = Sandbox::new();
+    cluster.fault("forbid-namespace=ml-prod");
+    let (code, _, err) = status(&sandbox, &cluster, &["-n", "ml-prod"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("forbidden"), "{err}");
+    cluster.server.shutdown();
+    let (code, _, err) = status(&sandbox, &cluster, &["-A"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn console(sandbox: &Sandbox, cluster: &TestCluster) -> PtySession {
+    let env = sandbox.env();
+    let kubeconfig = cluster.kubeconfig.display().to_string();
+    let s = PtySession::spawn(
+        kdeck(),
+        &["--kubeconfig", &kubeconfig],
+        &env_refs(&env),
+        140,
+        40,
+    );
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("fraud-detector")
+            && t.contains("xgb-churn")),
+        "the list did not load:\n{}",
+        s.screen()
+    );
+    s
+}
+
+#[test]
+fn console_opens_on_the_list_and_detail_goes_back() {
+    let cluster = TestCluster::demo();
+    let sandbox = Sandbox::new();
+    let mut s = console(&sandbox, &cluster);
+    assert!(s.screen().contains("ready"), "{}", s.screen());
+    s.send("\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("Revisions and traffic")
+            && t.contains("ml-prod/fraud-detector")),
+        "{}",
+        s.screen()
+    );
+    s.send_esc();
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("InferenceServices")
+            && t.contains("xgb-churn")),
+        "{}",
+        s.screen()
+    );
+    s.send("q");
+    assert_eq!(s.wait_exit(WAIT), Some(0));
+}
+
+#[test]
+fn a_broken_watch_shows_stale_then_recovers_keeping_the_filter() {
+    let cluster = TestCluster::demo();
+    let sandbox = Sandbox::new();
+    let mut s = console(&sandbox, &cluster);
+    s.send("/fraud\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("fraud-detector")
+            && !t.contains("xgb-churn")),
+        "{}",
+        s.screen()
+    );
+    cluster.fault("error500=watch");
+    cluster.fault("error500=list");
+    cluster.server.faults.drop_watches();
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("stale since")),
+        "no stale marker:\n{}",
+        s.screen()
+    );
+    cluster.clear_faults();
+    assert!(
+        s.wait_for(WAIT, |t| !t.contains("stale since")),
+        "the stale marker stayed after the server recovered:\n{}",
+        s.screen()
+    );
+    let screen = s.screen();
+    assert!(
+        screen.contains("fraud-detector") && !screen.contains("xgb-churn"),
+        "the filter was lost:\n{screen}"
+    );
+    s.send("q");
+    assert_eq!(s.wait_exit(WAIT), Some(0));
+}
