@@ -2,6 +2,8 @@
 //! the list and detail in a pseudo-terminal, and a broken watch that shows the stale marker
 //! and recovers without losing the user's filter.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::cluster::TestCluster;
