@@ -15,33 +15,35 @@ pub struct LogLine {
     pub text: String,
 }
 
-/// The log of one container instance, and of the one before it.
-#[derive(Debug)]
+/// The log of one container instance, and of the one before it. The channel for followers
+/// is made on the first follow: thousands of pods nobody follows cost no channel buffers.
+#[derive(Debug, Default)]
 pub struct ContainerLog {
     pub lines: VecDeque<LogLine>,
     pub previous: Option<Vec<LogLine>>,
-    pub tx: broadcast::Sender<LogLine>,
+    tx: Option<broadcast::Sender<LogLine>>,
 }
 
-impl Default for ContainerLog {
-    fn default() -> Self {
-        let (tx, _) = broadcast::channel(4096);
-        ContainerLog {
-            lines: VecDeque::new(),
-            previous: None,
-            tx,
-        }
-    }
-}
+/// Lines a follower may fall behind before it misses some.
+const FOLLOW_BUFFER: usize = 4096;
 
 impl ContainerLog {
     pub fn push(&mut self, ts: DateTime<Utc>, text: String) {
         let line = LogLine { ts, text };
-        self.lines.push_back(line.clone());
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(line.clone());
+        }
+        self.lines.push_back(line);
         if self.lines.len() > RING {
             self.lines.pop_front();
         }
-        let _ = self.tx.send(line);
+    }
+
+    /// Follows the new lines of this container.
+    pub fn subscribe(&mut self) -> broadcast::Receiver<LogLine> {
+        self.tx
+            .get_or_insert_with(|| broadcast::channel(FOLLOW_BUFFER).0)
+            .subscribe()
     }
 
     /// The container restarted: its lines become the previous instance's.
