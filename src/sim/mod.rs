@@ -73,7 +73,11 @@ pub struct SimServer {
     pub workload: Arc<Workload>,
     token: Arc<str>,
     ca_data: String,
+    acceptor: tokio_rustls::TlsAcceptor,
+    ctx: Ctx,
     cancel: CancellationToken,
+    /// Ends the current listener and its connections (a child of `cancel`).
+    serving: std::sync::Mutex<CancellationToken>,
 }
 
 /// The name used for the cluster, context and user in the kubeconfig the sim writes.
@@ -108,7 +112,13 @@ impl SimServer {
             token: token.clone(),
             stats: Arc::new(Stats::default()),
         };
-        tokio::spawn(serve(listener, tls.acceptor, ctx, cancel.clone()));
+        let serving = cancel.child_token();
+        tokio::spawn(serve(
+            listener,
+            tls.acceptor.clone(),
+            ctx.clone(),
+            serving.clone(),
+        ));
         Ok(SimServer {
             addr,
             store,
@@ -116,7 +126,10 @@ impl SimServer {
             workload,
             token,
             ca_data,
+            acceptor: tls.acceptor,
+            ctx,
             cancel,
+            serving: std::sync::Mutex::new(serving),
         })
     }
 
@@ -162,6 +175,33 @@ impl SimServer {
     /// Stops serving and closes every open connection (watches and log streams end).
     pub fn shutdown(&self) {
         self.cancel.cancel();
+    }
+
+    /// The API server goes down: the port is closed and every connection is cut, while the
+    /// cluster (store, controller, workload) carries on, as when a real API server restarts.
+    pub fn stop_serving(&self) {
+        if let Ok(serving) = self.serving.lock() {
+            serving.cancel();
+        }
+    }
+
+    /// The API server comes back on the same address, with the same certificate and token.
+    pub async fn resume_serving(&self) -> Result<(), String> {
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {} again: {e}", self.addr))?;
+        let serving = self.cancel.child_token();
+        if let Ok(mut current) = self.serving.lock() {
+            current.cancel();
+            *current = serving.clone();
+        }
+        tokio::spawn(serve(
+            listener,
+            self.acceptor.clone(),
+            self.ctx.clone(),
+            serving,
+        ));
+        Ok(())
     }
 }
 
