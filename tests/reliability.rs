@@ -1,0 +1,180 @@
+//! The reliability suite: the real console in a pseudo-terminal against the simulated cluster
+//! while the cluster misbehaves (watches dropped every second, 410 on resume, 500s, a hung
+//! list, the API server stopped and started again), and the bearer token kept out of the
+//! log, the screen and error messages. The console must never panic, must show the stale
+//! marker while disconnected, recover once the server is back, and keep the user's place.
+//! Recovery times are printed, never asserted.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::cluster::TestCluster;
+use common::pty::PtySession;
+use common::{Sandbox, env_refs, kdeck};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn console(sandbox: &Sandbox, cluster: &TestCluster, extra: &[(&str, &str)]) -> PtySession {
+    let mut env = sandbox.env();
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let kubeconfig = cluster.kubeconfig.display().to_string();
+    let s = PtySession::spawn(
+        kdeck(),
+        &["--kubeconfig", &kubeconfig],
+        &env_refs(&env),
+        140,
+        40,
+    );
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("fraud-detector") && t.contains("xgb-churn")),
+        "the list did not load:\n{}",
+        s.screen()
+    );
+    s
+}
+
+/// Filters to ml-prod and selects the second row; returns the name that should be selected.
+fn take_a_place(s: &mut PtySession) -> &'static str {
+    s.send("/ml-prod\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("filter /ml-prod") && !t.contains("ml-staging")),
+        "{}",
+        s.screen()
+    );
+    s.send("j");
+    // ml-prod sorted by name: fraud-detector, image-classifier, …
+    "image-classifier"
+}
+
+/// The place is kept: same filter, same selection (enter opens the same service).
+fn assert_place_kept(s: &mut PtySession, selected: &str) {
+    let screen = s.screen();
+    assert!(
+        screen.contains("filter /ml-prod") && !screen.contains("ml-staging"),
+        "the filter was lost:\n{screen}"
+    );
+    s.send("\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains(&format!("ml-prod/{selected}"))),
+        "the selection was lost:\n{}",
+        s.screen()
+    );
+    s.send_esc();
+}
+
+fn wait_recovered(s: &PtySession, what: &str, since: Instant) {
+    assert!(
+        s.wait_for(WAIT, |t| !t.contains("stale since") && t.contains("fraud-detector")),
+        "no recovery after {what}:\n{}",
+        s.screen()
+    );
+    println!(
+        "reliability: recovered {:.2}s after {what}",
+        since.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn faults_while_the_console_runs_never_lose_the_users_place() {
+    let cluster = TestCluster::demo();
+    let sandbox = Sandbox::new();
+    let mut s = console(&sandbox, &cluster, &[]);
+    let selected = take_a_place(&mut s);
+
+    // Watches dropped every second, resumes answered with 410 Gone: relists, no marker needed.
+    cluster.fault("drop-watches=1s");
+    cluster.fault("gone-on-resume");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(s.screen().contains("fraud-detector"), "{}", s.screen());
+    cluster.clear_faults();
+
+    // Errors and a hung list while the watches are cut: stale, then recovery.
+    cluster.fault("error500=watch");
+    cluster.fault("hang=list");
+    cluster.server.faults.drop_watches();
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("stale since")),
+        "no stale marker with failing watches:\n{}",
+        s.screen()
+    );
+    let cleared = Instant::now();
+    cluster.clear_faults();
+    // Requests that hung stay hung; the console must not wait on them forever.
+    wait_recovered(&s, "500s and a hung list", cleared);
+
+    // The API server goes away and comes back on the same address.
+    cluster.server.stop_serving();
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("stale since")),
+        "no stale marker while the API server is down:\n{}",
+        s.screen()
+    );
+    let back = Instant::now();
+    cluster.block_on(cluster.server.resume_serving()).unwrap();
+    wait_recovered(&s, "the API server came back", back);
+
+    assert_place_kept(&mut s, selected);
+    s.send("q");
+    assert_eq!(s.wait_exit(WAIT), Some(0), "{}", s.screen());
+}
+
+#[test]
+fn a_forbidden_namespace_is_said_and_the_console_keeps_working() {
+    let cluster = TestCluster::demo();
+    cluster.fault("forbid-namespace=ml-staging");
+    let sandbox = Sandbox::new();
+    let env = sandbox.env();
+    let kubeconfig = cluster.kubeconfig.display().to_string();
+    let mut s = PtySession::spawn(
+        kdeck(),
+        &["--kubeconfig", &kubeconfig, "-n", "ml-staging"],
+        &env_refs(&env),
+        140,
+        40,
+    );
+    assert!(
+        s.wait_for(WAIT, |t| t.to_lowercase().contains("forbidden")),
+        "no word about the refusal:\n{}",
+        s.screen()
+    );
+    s.send("?");
+    assert!(s.wait_for(WAIT, |t| t.contains("help")), "{}", s.screen());
+    s.send_esc();
+    s.send("q");
+    assert_eq!(s.wait_exit(WAIT), Some(0), "{}", s.screen());
+}
+
+#[test]
+fn the_bearer_token_never_reaches_the_log_the_screen_or_errors() {
+    let cluster = TestCluster::demo();
+    let token = cluster.server.token().to_string();
+    let sandbox = Sandbox::new();
+    let mut s = console(&sandbox, &cluster, &[("KDECK_LOG", "trace")]);
+    // Errors worth logging: a forbidden write and a server that goes away.
+    cluster.fault("forbid-verb=patch:inferenceservices");
+    s.send("R");
+    std::thread::sleep(Duration::from_millis(800));
+    s.send_esc();
+    cluster.server.stop_serving();
+    assert!(s.wait_for(WAIT, |t| t.contains("stale since")), "{}", s.screen());
+    s.send("q");
+    let _ = s.wait_exit(WAIT);
+    let output = String::from_utf8_lossy(&s.output()).to_string();
+    assert!(!output.contains(&token), "the token reached the terminal");
+    let log = std::fs::read_to_string(sandbox.state_dir().join("kdeck.log")).unwrap_or_default();
+    assert!(!log.is_empty(), "nothing was logged at trace level");
+    assert!(!log.contains(&token), "the token reached the log file");
+    let status = std::process::Command::new(kdeck())
+        .arg("--kubeconfig")
+        .arg(&cluster.kubeconfig)
+        .args(["status", "-A"])
+        .envs(sandbox.env())
+        .env("KDECK_LOG", "trace")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert_eq!(status.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains(&token), "the token reached an error message");
+}
