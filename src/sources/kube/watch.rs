@@ -19,6 +19,8 @@ use tokio_util::sync::CancellationToken;
 /// Events are sent after this long, or when this many have gathered, whichever comes first.
 const BATCH_WINDOW: Duration = Duration::from_millis(50);
 const BATCH_MAX: usize = 1000;
+/// How long a list may go without answering before it is given up and started again.
+const LIST_STALL: Duration = Duration::from_secs(10);
 
 /// Retries a broken watch quickly (250 ms doubling up to 1 s) so the console recovers within
 /// about a second of the API server coming back; each retry is one cheap request.
@@ -105,37 +107,52 @@ pub async fn run(
     let mut stream = start();
     // After an error the watch is started afresh (a relist): the relist's end is the proof
     // that it recovered, clears the stale marker even when nothing changes, and repairs
-    // anything missed while it was down.
+    // anything missed while it was down. A list that stops answering is given up after
+    // LIST_STALL and started again, so a hung request cannot freeze a view.
     let mut retry = QuickBackoff::default();
     let mut batch: Vec<WatchEvent> = Vec::new();
-    let mut deadline: Option<Instant> = None;
+    let mut batch_due: Option<Instant> = None;
+    let mut list_stall: Option<Instant> = Some(Instant::now() + LIST_STALL);
     loop {
         let next = tokio::select! {
             _ = cancel.cancelled() => return,
-            _ = async { if let Some(d) = deadline { tokio::time::sleep_until(d).await } else { std::future::pending().await } } => None,
-            item = stream.next() => Some(item),
+            _ = sleep_until(batch_due) => Next::BatchDue,
+            _ = sleep_until(list_stall) => Next::Failed(
+                format!("the API server has not answered the list of {} for {}s; listing again", spec.plural, LIST_STALL.as_secs()),
+                false,
+            ),
+            item = stream.next() => match item {
+                None => return,
+                Some(Ok(event)) => Next::Event(event),
+                Some(Err(err)) => {
+                    let (error, forbidden) = super::errors::describe_watch(&err);
+                    Next::Failed(error, forbidden)
+                }
+            },
         };
         match next {
-            // The batch window closed.
-            None => {}
-            Some(None) => return,
-            Some(Some(Ok(event))) => {
+            Next::BatchDue => {}
+            Next::Event(event) => {
                 retry.reset();
-                batch.push(convert(spec, event));
-                if deadline.is_none() {
-                    deadline = Some(Instant::now() + BATCH_WINDOW);
+                let event = convert(spec, event);
+                list_stall = match event {
+                    WatchEvent::RelistDone => None,
+                    _ => list_stall.map(|_| Instant::now() + LIST_STALL),
+                };
+                batch.push(event);
+                if batch_due.is_none() {
+                    batch_due = Some(Instant::now() + BATCH_WINDOW);
                 }
                 if batch.len() < BATCH_MAX {
                     continue;
                 }
             }
-            Some(Some(Err(err))) => {
-                let (error, forbidden) = super::errors::describe_watch(&err);
+            Next::Failed(error, forbidden) => {
                 tracing::warn!(kind = spec.plural, "{error}");
                 if !flush(&tx, spec, epoch, &mut batch).await {
                     return;
                 }
-                deadline = None;
+                batch_due = None;
                 let msg = Msg::Cluster(ClusterMsg::WatchError {
                     epoch,
                     kind: spec.kind,
@@ -151,13 +168,29 @@ pub async fn run(
                     _ = tokio::time::sleep(pause) => {}
                 }
                 stream = start();
+                list_stall = Some(Instant::now() + LIST_STALL);
                 continue;
             }
         }
-        deadline = None;
+        batch_due = None;
         if !flush(&tx, spec, epoch, &mut batch).await {
             return;
         }
+    }
+}
+
+/// What the watch loop does next.
+enum Next {
+    BatchDue,
+    Event(watcher::Event<DynamicObject>),
+    Failed(String, bool),
+}
+
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
