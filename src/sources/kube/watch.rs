@@ -123,7 +123,7 @@ pub async fn run(
             ),
             item = stream.next() => match item {
                 None => return,
-                Some(Ok(event)) => Next::Event(event),
+                Some(Ok(event)) => Next::Event(Box::new(event)),
                 Some(Err(err)) => {
                     let (error, forbidden) = super::errors::describe_watch(&err);
                     Next::Failed(error, forbidden)
@@ -134,7 +134,7 @@ pub async fn run(
             Next::BatchDue => {}
             Next::Event(event) => {
                 retry.reset();
-                let event = convert(spec, event);
+                let event = convert(spec, *event);
                 list_stall = match event {
                     WatchEvent::RelistDone => None,
                     _ => list_stall.map(|_| Instant::now() + LIST_STALL),
@@ -182,7 +182,7 @@ pub async fn run(
 /// What the watch loop does next.
 enum Next {
     BatchDue,
-    Event(watcher::Event<DynamicObject>),
+    Event(Box<watcher::Event<DynamicObject>>),
     Failed(String, bool),
 }
 
