@@ -38,6 +38,8 @@ pub fn build(c: &mut Controller, n: usize) {
         return;
     };
     let now = chrono::Utc::now();
+    // A cluster that has been running for days: ages stay put while a benchmark watches.
+    let created = crate::sim::clock::stamp(now - chrono::Duration::days(3));
     for i in 0..n {
         let ns = format!("team-{:02}", i / 200);
         let name = format!("model-{i:05}");
@@ -47,7 +49,7 @@ pub fn build(c: &mut Controller, n: usize) {
             format!("gs://kdeck-scale/models/{i}/v1")
         };
         let obj = json!({"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-            "metadata": {"name": name, "namespace": ns, "labels": {"team": format!("team-{:02}", i / 200), "tier": if i % 3 == 0 { "gold" } else { "silver" }},
+            "metadata": {"name": name, "namespace": ns, "creationTimestamp": created, "labels": {"team": format!("team-{:02}", i / 200), "tier": if i % 3 == 0 { "gold" } else { "silver" }},
                 "annotations": {"serving.kserve.io/deploymentMode": "Knative"}},
             "spec": {"predictor": {"minReplicas": 3, "maxReplicas": 3, "model": {"modelFormat": {"name": "sklearn"}, "storageUri": uri}}}});
         let stored = c.ctl.store.put(r, obj);
