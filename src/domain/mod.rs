@@ -12,6 +12,7 @@ pub mod isvc;
 pub mod json;
 pub mod k8s;
 pub mod kind;
+pub mod latency;
 pub mod logline;
 pub mod mode;
 pub mod node;
