@@ -175,7 +175,7 @@ mod tests {
         // The true quantiles lie in the buckets found, and the estimate is the linear
         // interpolation between the bucket's edges (computed here from the CDF itself).
         let expect = |q: f64, lo: f64, hi: f64| lo + (hi - lo) * (q - cdf(lo)) / (cdf(hi) - cdf(lo));
-        let cases = [(0.5, 25.0, 50.0), (0.9, 100.0, 250.0), (0.99, 100.0, 250.0)];
+        let cases: [(f64, f64, f64); 3] = [(0.5, 25.0, 50.0), (0.9, 100.0, 250.0), (0.99, 100.0, 250.0)];
         for (q, lo, hi) in cases {
             let truth = -50.0 * (1.0 - q).ln();
             assert!((lo..=hi).contains(&truth), "the case itself is wrong for {q}");
