@@ -65,9 +65,11 @@ impl Buckets {
     /// bound missing from `earlier` is read as its step value there.
     pub fn since(&self, earlier: &Buckets) -> (Buckets, bool) {
         let reset = self.total() < earlier.total()
-            || self.0.iter().any(|(le, n)| *n < earlier.count_at(*le) && {
-                // A bound that `earlier` had exactly must not go down.
-                earlier.0.iter().any(|(b, _)| b == le)
+            || self.0.iter().any(|(le, n)| {
+                *n < earlier.count_at(*le) && {
+                    // A bound that `earlier` had exactly must not go down.
+                    earlier.0.iter().any(|(b, _)| b == le)
+                }
             });
         if reset {
             return (self.clone(), true);
@@ -169,16 +171,22 @@ mod tests {
             5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 250.0, 500.0, 750.0, 1000.0,
         ];
         let cdf = |x: f64| 1.0 - (-x / 50.0).exp();
-        let mut pairs: Vec<(f64, f64)> = bounds.iter().map(|&le| (le, 10_000.0 * cdf(le))).collect();
+        let mut pairs: Vec<(f64, f64)> =
+            bounds.iter().map(|&le| (le, 10_000.0 * cdf(le))).collect();
         pairs.push((INF, 10_000.0));
         let h = b(&pairs);
         // The true quantiles lie in the buckets found, and the estimate is the linear
         // interpolation between the bucket's edges (computed here from the CDF itself).
-        let expect = |q: f64, lo: f64, hi: f64| lo + (hi - lo) * (q - cdf(lo)) / (cdf(hi) - cdf(lo));
-        let cases: [(f64, f64, f64); 3] = [(0.5, 25.0, 50.0), (0.9, 100.0, 250.0), (0.99, 100.0, 250.0)];
+        let expect =
+            |q: f64, lo: f64, hi: f64| lo + (hi - lo) * (q - cdf(lo)) / (cdf(hi) - cdf(lo));
+        let cases: [(f64, f64, f64); 3] =
+            [(0.5, 25.0, 50.0), (0.9, 100.0, 250.0), (0.99, 100.0, 250.0)];
         for (q, lo, hi) in cases {
             let truth = -50.0 * (1.0 - q).ln();
-            assert!((lo..=hi).contains(&truth), "the case itself is wrong for {q}");
+            assert!(
+                (lo..=hi).contains(&truth),
+                "the case itself is wrong for {q}"
+            );
             let got = h.quantile(q).unwrap();
             assert!((got - expect(q, lo, hi)).abs() < 1e-6, "q{q}: {got}");
             assert!((lo..=hi).contains(&got), "q{q}: {got} outside its bucket");

@@ -66,7 +66,10 @@ pub struct Query {
 pub fn queries() -> Vec<Query> {
     let mut out = Vec::new();
     let groups = [
-        (Scope::Revision, "namespace_name, service_name, revision_name"),
+        (
+            Scope::Revision,
+            "namespace_name, service_name, revision_name",
+        ),
         (Scope::Service, "namespace_name, service_name"),
     ];
     for (scope, by) in groups {
@@ -101,9 +104,7 @@ pub fn queries() -> Vec<Query> {
     out.push(Query {
         scope: Scope::Model,
         measure: Measure::Rate,
-        promql: format!(
-            "sum by (namespace, model_name) (rate({PREDICT_SECONDS}_count[{RANGE}]))"
-        ),
+        promql: format!("sum by (namespace, model_name) (rate({PREDICT_SECONDS}_count[{RANGE}]))"),
     });
     out
 }
@@ -121,11 +122,19 @@ pub fn parse_vector(body: &str) -> Result<Vec<VectorSample>, String> {
     let json: Value = serde_json::from_str(body)
         .map_err(|e| format!("the answer is not Prometheus API JSON ({e})"))?;
     if json.get("status").and_then(Value::as_str) != Some("success") {
-        let kind = json.get("errorType").and_then(Value::as_str).unwrap_or("error");
-        let error = json.get("error").and_then(Value::as_str).unwrap_or("no error message");
+        let kind = json
+            .get("errorType")
+            .and_then(Value::as_str)
+            .unwrap_or("error");
+        let error = json
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("no error message");
         return Err(format!("Prometheus refused the query ({kind}: {error})"));
     }
-    let data = json.get("data").ok_or("the Prometheus answer has no `data`")?;
+    let data = json
+        .get("data")
+        .ok_or("the Prometheus answer has no `data`")?;
     if data.get("resultType").and_then(Value::as_str) != Some("vector") {
         return Err("expected an instant vector from Prometheus".to_string());
     }
@@ -219,9 +228,11 @@ pub fn figures(at: DateTime<Utc>, answers: &[(Query, Vec<VectorSample>)]) -> Rou
             let label = |k: &str| s.labels.get(k).map(String::as_str);
             match query.scope {
                 Scope::Revision => {
-                    let (Some(ns), Some(svc), Some(rev)) =
-                        (label("namespace_name"), label("service_name"), label("revision_name"))
-                    else {
+                    let (Some(ns), Some(svc), Some(rev)) = (
+                        label("namespace_name"),
+                        label("service_name"),
+                        label("revision_name"),
+                    ) else {
                         continue;
                     };
                     let key = ObjectKey::new(ns, isvc_of(svc));
@@ -287,28 +298,49 @@ mod tests {
         let q = queries();
         assert!(q.iter().any(|q| q.promql
             == "histogram_quantile(0.99, sum by (le, namespace_name, service_name, revision_name) (rate(revision_app_request_latencies_bucket[1m])))"));
-        assert!(q.iter().any(|q| q.promql.contains("request_predict_seconds_bucket") && q.promql.ends_with("* 1000")));
+        assert!(
+            q.iter()
+                .any(|q| q.promql.contains("request_predict_seconds_bucket")
+                    && q.promql.ends_with("* 1000"))
+        );
     }
 
     #[test]
     fn answers_become_revision_and_service_figures() {
         let qs = queries();
-        let find = |scope, measure| qs.iter().find(|q| q.scope == scope && q.measure == measure).unwrap().clone();
+        let find = |scope, measure| {
+            qs.iter()
+                .find(|q| q.scope == scope && q.measure == measure)
+                .unwrap()
+                .clone()
+        };
         let rev = r#"{"metric":{"namespace_name":"ml","service_name":"fraud-predictor","revision_name":"fraud-predictor-00002"},"value":[1,"812.5"]}"#;
         let rates = r#"{"metric":{"namespace_name":"ml","service_name":"fraud-predictor","revision_name":"fraud-predictor-00002","response_code_class":"2xx"},"value":[1,"9"]},
                        {"metric":{"namespace_name":"ml","service_name":"fraud-predictor","revision_name":"fraud-predictor-00002","response_code_class":"5xx"},"value":[1,"1"]}"#;
         let svc = r#"{"metric":{"namespace_name":"ml","service_name":"fraud-predictor"},"value":[1,"NaN"]}"#;
         let model = r#"{"metric":{"namespace":"ml","model_name":"iris"},"value":[1,"3.5"]}"#;
         let answers = vec![
-            (find(Scope::Revision, Measure::Quantile(Quantile::P99)), answer(rev)),
+            (
+                find(Scope::Revision, Measure::Quantile(Quantile::P99)),
+                answer(rev),
+            ),
             (find(Scope::Revision, Measure::Rate), answer(rates)),
-            (find(Scope::Service, Measure::Quantile(Quantile::P99)), answer(svc)),
-            (find(Scope::Model, Measure::Quantile(Quantile::P50)), answer(model)),
+            (
+                find(Scope::Service, Measure::Quantile(Quantile::P99)),
+                answer(svc),
+            ),
+            (
+                find(Scope::Model, Measure::Quantile(Quantile::P50)),
+                answer(model),
+            ),
         ];
         let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let f = figures(at, &answers);
         let (k, r, fig) = &f.revisions[0];
-        assert_eq!((k.name.as_str(), r.as_str()), ("fraud", "fraud-predictor-00002"));
+        assert_eq!(
+            (k.name.as_str(), r.as_str()),
+            ("fraud", "fraud-predictor-00002")
+        );
         assert_eq!(fig.p99_ms, Some(812.5));
         assert_eq!(fig.rps, Some(10.0));
         assert_eq!(fig.error_ratio, Some(0.1));
@@ -322,8 +354,13 @@ mod tests {
 
     #[test]
     fn error_answers_are_worded() {
-        let e = parse_vector(r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#).unwrap_err();
+        let e = parse_vector(r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#)
+            .unwrap_err();
         assert!(e.contains("bad_data") && e.contains("parse error"), "{e}");
-        assert!(parse_vector("<html>").unwrap_err().contains("not Prometheus API JSON"));
+        assert!(
+            parse_vector("<html>")
+                .unwrap_err()
+                .contains("not Prometheus API JSON")
+        );
     }
 }

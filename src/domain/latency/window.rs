@@ -229,7 +229,11 @@ fn delta(last: &(DateTime<Utc>, Reading), at: DateTime<Utc>, now: &Reading) -> (
         requests = now.requests;
     }
     let errors = if reset { now.errors } else { errors };
-    let latency_ms = if reset { now.latency_ms.clone() } else { latency_ms };
+    let latency_ms = if reset {
+        now.latency_ms.clone()
+    } else {
+        latency_ms
+    };
     (
         Delta {
             to: at,
@@ -255,7 +259,10 @@ mod tests {
     fn reading(fast: f64, slow: f64, errors: f64) -> Reading {
         let total = fast + slow;
         Reading {
-            latency_ms: Buckets::from_cumulative(&[(10.0, fast), (100.0, total), (INF, total)], None),
+            latency_ms: Buckets::from_cumulative(
+                &[(10.0, fast), (100.0, total), (INF, total)],
+                None,
+            ),
             requests: Some(total),
             errors: Some(errors),
         }
@@ -274,12 +281,18 @@ mod tests {
     #[test]
     fn the_first_scrape_gives_no_numbers_the_second_gives_the_window() {
         let mut tr = Tracker::new(DEFAULT_WINDOW);
-        let f = tr.round(t(0), &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 0.0, 0.0)))]);
+        let f = tr.round(
+            t(0),
+            &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 0.0, 0.0)))],
+        );
         let (_, s) = &f.services[0];
         assert_eq!(s.p50_ms, None);
         assert_eq!(s.rps, None);
         // 50 more requests, all slow (10..100 ms), 5 failed, in 5 s.
-        let f = tr.round(t(5), &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 50.0, 5.0)))]);
+        let f = tr.round(
+            t(5),
+            &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 50.0, 5.0)))],
+        );
         let (_, s) = &f.services[0];
         assert!(!s.stale);
         assert_eq!(s.rps, Some(10.0));
@@ -298,8 +311,14 @@ mod tests {
         assert_eq!(f.restarts.len(), 1);
         let (_, s) = &f.services[0];
         assert_eq!(s.rps, Some(4.0), "20 requests since the restart in 5 s");
-        assert!(s.p50_ms.unwrap() > 10.0, "the old fast requests are not counted");
-        assert!(f.revisions.is_empty(), "no revision label, no revision figures");
+        assert!(
+            s.p50_ms.unwrap() > 10.0,
+            "the old fast requests are not counted"
+        );
+        assert!(
+            f.revisions.is_empty(),
+            "no revision label, no revision figures"
+        );
     }
 
     #[test]
@@ -314,7 +333,11 @@ mod tests {
                         "b",
                         "s",
                         Some("s-2"),
-                        if b_ok { Ok(reading(0.0, n, n / 10.0)) } else { Err("down".into()) },
+                        if b_ok {
+                            Ok(reading(0.0, n, n / 10.0))
+                        } else {
+                            Err("down".into())
+                        },
                     ),
                 ],
             )
@@ -331,7 +354,11 @@ mod tests {
         assert!(s.stale, "pod b was not read this round");
         let rev2 = f.revisions.iter().find(|r| r.1 == "s-2").unwrap();
         assert!(rev2.2.stale);
-        assert_eq!(rev2.2.at, Some(t(10)), "stale figures carry the time of their data");
+        assert_eq!(
+            rev2.2.at,
+            Some(t(10)),
+            "stale figures carry the time of their data"
+        );
         let rev1 = f.revisions.iter().find(|r| r.1 == "s-1").unwrap();
         assert!(!rev1.2.stale);
     }
@@ -341,8 +368,14 @@ mod tests {
         let mut tr = Tracker::new(std::time::Duration::from_secs(10));
         tr.round(t(0), &[pod("a", "s", None, Ok(reading(0.0, 0.0, 0.0)))]);
         tr.round(t(5), &[pod("a", "s", None, Ok(reading(0.0, 100.0, 0.0)))]);
-        tr.round(t(10), &[pod("a", "s", None, Ok(reading(100.0, 100.0, 0.0)))]);
-        let f = tr.round(t(15), &[pod("a", "s", None, Ok(reading(200.0, 100.0, 0.0)))]);
+        tr.round(
+            t(10),
+            &[pod("a", "s", None, Ok(reading(100.0, 100.0, 0.0)))],
+        );
+        let f = tr.round(
+            t(15),
+            &[pod("a", "s", None, Ok(reading(200.0, 100.0, 0.0)))],
+        );
         // Only the last two deltas (all fast) are inside 10 s.
         let p99 = f.services[0].1.p99_ms.unwrap();
         assert!(p99 <= 10.0, "{p99}");
