@@ -17,6 +17,7 @@ pub mod logline;
 pub mod mode;
 pub mod node;
 pub mod pod;
+pub mod probe;
 pub mod prom;
 pub mod rollout;
 pub mod runtime;
