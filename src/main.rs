@@ -60,6 +60,7 @@ fn main() -> ExitCode {
             Command::Promote(args) => {
                 commands::rollout::run(&cli, &args.common, RolloutAction::Promote).await
             }
+            Command::Probe(args) => commands::probe::run(args).await,
             Command::Bench(_) => ExitCode::SUCCESS,
             // The local GPU view needs no cluster; it samples on its own thread.
             Command::Gpu(args) => commands::gpu::run(args.clone()).unwrap_or_else(|err| {

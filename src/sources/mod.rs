@@ -8,4 +8,5 @@ pub mod incident;
 pub mod kube;
 pub mod latency;
 pub mod pod_proxy;
+pub mod probe;
 pub mod tls;
