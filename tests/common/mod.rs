@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod fake_http;
+pub mod model_server;
 pub mod pty;
 
 use std::path::PathBuf;

@@ -48,11 +48,44 @@ pub struct Reading {
     pub errors: Option<f64>,
 }
 
-/// Reads a scrape. `Err` says, for the user, why the text holds nothing usable.
+/// Parses a scrape's text and reads it; also returns the parser's problems (malformed lines
+/// skipped), worded for the user.
+pub fn parse(endpoint: Endpoint, text: &str) -> (Result<Reading, String>, Vec<String>) {
+    let exposition = Exposition::parse(text);
+    let mut result = reading(endpoint, &exposition);
+    if result.is_err() && endpoint == Endpoint::ModelServer && declared(text, PREDICT_SECONDS) {
+        // prometheus_client declares the family but writes no series before the first
+        // request: that is zero requests, not a foreign exporter.
+        result = Ok(Reading {
+            latency_ms: Buckets::from_cumulative(&[], Some(0.0)),
+            requests: Some(0.0),
+            errors: None,
+        });
+    }
+    (result, exposition.problems)
+}
+
+/// Whether the text has a `# TYPE name histogram` line.
+fn declared(text: &str, name: &str) -> bool {
+    text.lines().any(|l| {
+        let mut w = l.split_whitespace();
+        w.next() == Some("#") && w.next() == Some("TYPE") && w.next() == Some(name)
+    })
+}
+
+/// Reads a parsed scrape. `Err` says, for the user, why it holds nothing usable.
 pub fn reading(endpoint: Endpoint, exposition: &Exposition) -> Result<Reading, String> {
     match endpoint {
         Endpoint::ModelServer => {
             let latency = summed(exposition, PREDICT_SECONDS).map(|b| b.scaled(1000.0));
+            // prometheus_client declares the family but writes no series before the first
+            // request: that is zero requests, not a foreign exporter.
+            let declared = exposition.family(PREDICT_SECONDS).is_some();
+            let latency = latency.or_else(|| {
+                declared
+                    .then(|| Buckets::from_cumulative(&[], Some(0.0)))
+                    .flatten()
+            });
             let Some(latency) = latency else {
                 return Err(format!(
                     "no `{PREDICT_SECONDS}` histogram in its metrics (is it a KServe Python model \
@@ -147,6 +180,15 @@ revision_app_request_latencies_sum{response_code=\"200\"} 900
         assert_eq!(r.requests, Some(105.0));
         assert_eq!(r.errors, Some(10.0));
         assert_eq!(r.latency_ms.unwrap().pairs()[0], (10.0, 50.0));
+    }
+
+    #[test]
+    fn a_declared_family_without_series_is_zero_requests() {
+        let text = "# HELP request_predict_seconds predict request latency\n# TYPE request_predict_seconds histogram\n# HELP up x\n# TYPE up gauge\nup 1\n";
+        let (r, problems) = parse(Endpoint::ModelServer, text);
+        assert_eq!(r.map(|r| r.requests), Ok(Some(0.0)));
+        let _ = problems;
+        assert!(parse(Endpoint::ModelServer, "up 1\n").0.is_err());
     }
 
     #[test]

@@ -5,7 +5,6 @@
 use super::targets::Target;
 use crate::app::msg::Measurements;
 use crate::domain::latency::{PodRound, Tracker, extract};
-use crate::domain::prom::Exposition;
 use crate::sources::pod_proxy::{self, ProxyError};
 use std::time::Duration;
 
@@ -24,12 +23,11 @@ pub async fn round(
         .zip(texts)
         .map(|(t, text)| {
             let outcome = text.and_then(|text| {
-                let exposition = Exposition::parse(&text);
-                for p in &exposition.problems {
+                let (reading, parse_problems) = extract::parse(t.endpoint, &text);
+                for p in parse_problems {
                     problems.push(format!("{}: {p}", t.describe()));
                 }
-                extract::reading(t.endpoint, &exposition)
-                    .map_err(|e| format!("{}: {e}", t.describe()))
+                reading.map_err(|e| format!("{}: {e}", t.describe()))
             });
             if let Err(e) = &outcome {
                 problems.push(e.clone());

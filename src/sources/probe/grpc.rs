@@ -127,8 +127,9 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
         let mut client = client.clone();
         let request = request.clone();
         async move {
+            let t = Instant::now();
             match tokio::time::timeout(timeout, client.model_infer(request)).await {
-                Ok(Ok(_)) => Ok(()),
+                Ok(Ok(_)) => Ok(t.elapsed()),
                 Ok(Err(s)) => Err(status_error(&s)),
                 Err(_) => Err(ProbeError::new(ErrorKind::Timeout, "ModelInfer: no answer within the timeout (raise --timeout, or the server is overloaded)")),
             }

@@ -35,21 +35,16 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
     }
 }
 
-/// Times `count` calls of `call`, `concurrency` at a time.
+/// Runs `count` calls of `call`, `concurrency` at a time; each call times itself (so a
+/// retry on a connection the server had closed is not counted as the server's latency).
 pub async fn timed<F, Fut>(count: usize, concurrency: usize, call: F) -> ProbeReport
 where
     F: Fn() -> Fut,
-    Fut: Future<Output = Result<(), ProbeError>>,
+    Fut: Future<Output = Result<Duration, ProbeError>>,
 {
     let started = Instant::now();
     let results: Vec<Result<Duration, ProbeError>> = futures::stream::iter(0..count)
-        .map(|_| {
-            let fut = call();
-            async move {
-                let t = Instant::now();
-                fut.await.map(|()| t.elapsed())
-            }
-        })
+        .map(|_| call())
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;

@@ -118,7 +118,17 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
     let mut report = timed(spec.count, spec.concurrency, || {
         let (client, url, body) = (client.clone(), url.clone(), body.clone());
         async move {
-            let value = post_json(&client, &url, &body).await?;
+            let mut t = Instant::now();
+            let mut sent = client.post(&url).json(&*body).send().await;
+            // uvicorn (the KServe model server) resets a kept-alive connection after it
+            // answered 500; like curl, retry once on a fresh connection, timing the retry.
+            if sent.as_ref().is_err_and(stale_connection) {
+                t = Instant::now();
+                sent = client.post(&url).json(&*body).send().await;
+            }
+            let value = answer(&url, sent).await;
+            let elapsed = t.elapsed();
+            let value = value?;
             if value.get(expect).is_none() {
                 return Err(ProbeError::new(
                     ErrorKind::BadBody,
@@ -128,7 +138,7 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
                     ),
                 ));
             }
-            Ok(())
+            Ok(elapsed)
         }
     })
     .await;
@@ -148,8 +158,30 @@ async fn get_json(client: &reqwest::Client, url: &str) -> Result<Value, ProbeErr
     answer(url, client.get(url).send().await).await
 }
 
-async fn post_json(client: &reqwest::Client, url: &str, body: &Value) -> Result<Value, ProbeError> {
-    answer(url, client.post(url).json(body).send().await).await
+/// Whether a send failed because the server had closed a pooled connection (reset or
+/// closed before any answer), which a fresh connection does not suffer.
+fn stale_connection(e: &reqwest::Error) -> bool {
+    if e.is_timeout() || e.is_connect() {
+        return false;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            ) {
+                return true;
+            }
+        }
+        if c.to_string()
+            .contains("connection closed before message completed")
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// Classifies an HTTP answer; 2xx must be JSON.
