@@ -2,6 +2,7 @@
 //! with the real kube client): pods listed by label, metrics read through the pod proxy
 //! path — a Knative pod's queue-proxy, a Standard-mode pod's model server with a malformed
 //! family, a pod whose proxy fails — and the Prometheus mode against a fake Prometheus.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
