@@ -177,6 +177,110 @@ fn probes_of_all_three_protocols_agree_with_the_servers_histogram() {
     );
 }
 
+/// A stand-in for the API server: one Standard-mode predictor pod whose pod-proxy path
+/// forwards to the real model server's port.
+async fn fake_api(model: String, port: u16) -> String {
+    use axum::extract::Path;
+    use axum::routing::get;
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "1"},
+        "items": [{
+            "metadata": {"name": format!("{model}-predictor-6c9d"), "namespace": "test", "uid": "u1",
+                         "labels": {"serving.kserve.io/inferenceservice": model, "component": "predictor"},
+                         "annotations": {"prometheus.kserve.io/port": port.to_string(), "prometheus.kserve.io/path": "/metrics"}},
+            "spec": {"containers": [{"name": "kserve-container", "image": "kserve/custom"}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "kserve-container", "ready": true, "restartCount": 0, "image": "x", "imageID": "", "state": {"running": {}}}]}
+        }]
+    });
+    let router = axum::Router::new()
+        .route(
+            "/api/v1/pods",
+            get(move || {
+                let pod = pod.clone();
+                async move { axum::Json(pod) }
+            }),
+        )
+        .route(
+            "/api/v1/namespaces/{ns}/pods/{target}/proxy/{*rest}",
+            get(
+                |Path((_ns, target, rest)): Path<(String, String, String)>| async move {
+                    let port = target.rsplit(':').next().unwrap_or("80").to_string();
+                    let body = reqwest::get(format!("http://127.0.0.1:{port}/{rest}"))
+                        .await
+                        .unwrap()
+                        .text()
+                        .await
+                        .unwrap();
+                    body
+                },
+            ),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+#[test]
+fn the_latency_source_reads_a_real_model_server_through_the_pod_proxy() {
+    let Some(server) = ModelServer::start("sk", &["--latency_ms", "60"]) else {
+        return;
+    };
+    kdeck::sources::tls::ensure_crypto_provider();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = rt.block_on(fake_api(server.model.clone(), server.http_port));
+    let client = rt.block_on(async {
+        kube::Client::try_from(kube::Config::new(url.parse().unwrap())).unwrap()
+    });
+    let api = kube::Api::all(client.clone());
+    let config = kdeck::sources::latency::LatencyConfig {
+        interval: std::time::Duration::from_secs(5),
+        timeout: std::time::Duration::from_secs(3),
+        window: std::time::Duration::from_secs(60),
+        prometheus_url: None,
+    };
+    let mut tracker = Tracker::new(config.window);
+    let round = |tracker: &mut Tracker| {
+        rt.block_on(kdeck::sources::latency::pod_round(
+            &client, &api, &config, tracker,
+        ))
+    };
+    let first = round(&mut tracker);
+    assert!(
+        first.problems.is_empty(),
+        "a fresh server (no series yet) is not a problem: {:?}",
+        first.problems
+    );
+    let (code, v2, err) = probe(&[
+        &server.url(),
+        "--model",
+        "sk",
+        "--count",
+        "10",
+        "--concurrency",
+        "2",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let m = round(&mut tracker);
+    assert!(m.problems.is_empty(), "{:?}", m.problems);
+    let (key, fig) = &m.services[0];
+    assert_eq!((key.namespace.as_str(), key.name.as_str()), ("test", "sk"));
+    assert!(!fig.stale);
+    let p50 = fig.p50_ms.expect("p50 from the scraped deltas");
+    // 60 ms sleeps land in prometheus_client's 50–75 ms bucket, as does the probe's median.
+    assert!((50.0..=75.0).contains(&p50), "{p50}");
+    assert!((50.0..=75.0).contains(&f(&v2, "p50_ms")), "{v2}");
+    assert!(fig.rps.unwrap() > 0.0);
+    eprintln!(
+        "figures: source p50 {p50:.1} ms p90 {:.1} p99 {:.1} ({:.2} req/s); probe p50 {:.1} ms p99 {:.1} ms",
+        fig.p90_ms.unwrap_or(f64::NAN),
+        fig.p99_ms.unwrap_or(f64::NAN),
+        fig.rps.unwrap_or(f64::NAN),
+        f(&v2, "p50_ms"),
+        f(&v2, "p99_ms")
+    );
+}
+
 #[test]
 fn failing_requests_are_counted_as_5xx_and_grpc_errors() {
     let Some(server) = ModelServer::start("flaky", &["--error_every", "4"]) else {
