@@ -205,13 +205,12 @@ async fn fake_api(model: String, port: u16) -> String {
             get(
                 |Path((_ns, target, rest)): Path<(String, String, String)>| async move {
                     let port = target.rsplit(':').next().unwrap_or("80").to_string();
-                    let body = reqwest::get(format!("http://127.0.0.1:{port}/{rest}"))
+                    reqwest::get(format!("http://127.0.0.1:{port}/{rest}"))
                         .await
                         .unwrap()
                         .text()
                         .await
-                        .unwrap();
-                    body
+                        .unwrap()
                 },
             ),
         );

@@ -380,7 +380,10 @@ request_predict_seconds_sum{model_name="m"} 0.5
         let exp = Exposition::parse(text);
         assert!(exp.problems.is_empty(), "{:?}", exp.problems);
         assert_eq!(exp.family("python_info").map(|f| f.samples.len()), Some(1));
-        assert_eq!(exp.family("python_info").map(|f| f.kind), Some(MetricKind::Gauge));
+        assert_eq!(
+            exp.family("python_info").map(|f| f.kind),
+            Some(MetricKind::Gauge)
+        );
     }
 
     #[test]
