@@ -68,10 +68,15 @@ fn kdeck(server: &ModelServer, protocol: &str) -> (f64, f64, f64, f64) {
 }
 
 fn python_requests(server: &ModelServer, python: &std::path::Path) -> (f64, f64, f64, f64) {
+    python_requests_at(
+        &format!("{}/v2/models/{}/infer", server.url(), server.model),
+        python,
+    )
+}
+
+fn python_requests_at(url: &str, python: &std::path::Path) -> (f64, f64, f64, f64) {
     let script = format!(
-        "import json,time,requests\ns=requests.Session()\nu='{}/v2/models/{}/infer'\nb=json.loads('{BODY}')\nout=[]\nfor _ in range({N}):\n    t=time.perf_counter(); r=s.post(u,json=b); r.json(); out.append((time.perf_counter()-t)*1000)\nprint(json.dumps(out))",
-        server.url(),
-        server.model
+        "import json,time,requests\ns=requests.Session()\nu='{url}'\nb=json.loads('{BODY}')\nout=[]\nfor _ in range({N}):\n    t=time.perf_counter(); r=s.post(u,json=b); r.json(); out.append((time.perf_counter()-t)*1000)\nprint(json.dumps(out))"
     );
     let t = Instant::now();
     let out = Command::new(python).args(["-c", &script]).output().unwrap();
@@ -85,7 +90,14 @@ fn python_requests(server: &ModelServer, python: &std::path::Path) -> (f64, f64,
 }
 
 fn curl(server: &ModelServer) -> Option<(f64, f64, f64, f64)> {
-    let url = format!("{}/v2/models/{}/infer", server.url(), server.model);
+    curl_at(&format!(
+        "{}/v2/models/{}/infer",
+        server.url(),
+        server.model
+    ))
+}
+
+fn curl_at(url: &str) -> Option<(f64, f64, f64, f64)> {
     // curl config files take double-quoted strings with backslash escapes.
     let body = BODY.replace('"', "\\\"");
     let mut config = String::new();
@@ -114,6 +126,99 @@ fn curl(server: &ModelServer) -> Option<(f64, f64, f64, f64)> {
         .map(|s| s * 1000.0)
         .collect();
     (ms.len() == N).then(|| stats(ms, wall))
+}
+
+/// A stand-in V2 server in Rust (axum) whose answers take microseconds, so what a client
+/// measures against it is the client's own overhead plus loopback.
+fn stub_server() -> (tokio::runtime::Runtime, u16) {
+    use axum::routing::{get, post};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let meta = serde_json::json!({"name": "stub", "inputs": [{"name": "input-0", "datatype": "FP32", "shape": [-1, 4]}]});
+    let router = axum::Router::new()
+        .route("/v2/health/live", get(|| async { axum::Json(serde_json::json!({"live": true})) }))
+        .route("/v2/health/ready", get(|| async { axum::Json(serde_json::json!({"ready": true})) }))
+        .route("/v2/models/stub/ready", get(|| async { axum::Json(serde_json::json!({"ready": true})) }))
+        .route("/v2/models/stub", get(move || { let m = meta.clone(); async move { axum::Json(m) } }))
+        .route(
+            "/v2/models/stub/infer",
+            post(|| async { axum::Json(serde_json::json!({"model_name": "stub", "id": "1", "outputs": [{"name": "output-0", "shape": [1], "datatype": "FP32", "data": [1.0]}]})) }),
+        );
+    rt.spawn(async move { axum::serve(listener, router).await });
+    (rt, port)
+}
+
+#[test]
+#[ignore = "a benchmark: run with --ignored --nocapture"]
+fn probe_client_overhead_against_a_stub_server() {
+    let (_rt, port) = stub_server();
+    let server = StubTarget { port };
+    let url = format!("http://127.0.0.1:{port}");
+    let t = Instant::now();
+    let out = Command::new(kdeck_bin())
+        .args([
+            "probe",
+            &url,
+            "--model",
+            "stub",
+            "--count",
+            &N.to_string(),
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let wall = t.elapsed().as_secs_f64();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], N, "{v}");
+    println!("\n{N} sequential inferences against a Rust stub server (answers in microseconds):");
+    println!(
+        "{:<32} {:>10} {:>9} {:>9} {:>12}",
+        "client", "mean ms", "p50 ms", "p99 ms", "process s"
+    );
+    let (mean, p50, p99) = (
+        v["mean_ms"].as_f64().unwrap(),
+        v["p50_ms"].as_f64().unwrap(),
+        v["p99_ms"].as_f64().unwrap(),
+    );
+    println!(
+        "{:<32} {mean:>10.3} {p50:>9.3} {p99:>9.3} {wall:>12.2}",
+        "kdeck probe v2 REST"
+    );
+    match curl_at(&server.infer_url()) {
+        Some((mean, p50, p99, wall)) => println!(
+            "{:<32} {mean:>10.3} {p50:>9.3} {p99:>9.3} {wall:>12.2}",
+            "curl, one process, keep-alive"
+        ),
+        None => println!(
+            "{:<32} (not available here)",
+            "curl, one process, keep-alive"
+        ),
+    }
+    if let Some(python) = common::model_server::python() {
+        let (mean, p50, p99, wall) = python_requests_at(&server.infer_url(), &python);
+        println!(
+            "{:<32} {mean:>10.3} {p50:>9.3} {p99:>9.3} {wall:>12.2}",
+            "python requests.Session loop"
+        );
+    }
+}
+
+struct StubTarget {
+    port: u16,
+}
+
+impl StubTarget {
+    fn infer_url(&self) -> String {
+        format!("http://127.0.0.1:{}/v2/models/stub/infer", self.port)
+    }
 }
 
 #[test]
