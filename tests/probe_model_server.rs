@@ -6,7 +6,7 @@
 mod common;
 
 use common::fake_http::FakeHttp;
-use common::model_server::{ModelServer, free_port};
+use common::model_server::{ModelServer, free_port, only_model};
 use kdeck::domain::latency::{Endpoint, PodRound, Tracker, extract};
 use kdeck::state::ui::ObjectKey;
 use serde_json::Value;
@@ -55,13 +55,13 @@ fn assert_all_ok(json: &Value, count: u64, min_ms: f64) {
     assert!(f(json, "p50_ms") <= f(json, "p99_ms") && f(json, "p99_ms") <= f(json, "max_ms"));
 }
 
-/// The server's predict histogram as a reading of the scraper.
-fn reading(server: &ModelServer) -> PodRound {
-    let text = server.metrics();
+/// The server's predict histogram of `model` as a reading of the scraper.
+fn reading(server: &ModelServer, model: &str) -> PodRound {
+    let text = only_model(&server.metrics(), model);
     PodRound {
         pod: ObjectKey::new("test", "model-server"),
         uid: "u".into(),
-        service: ObjectKey::new("test", &server.model),
+        service: ObjectKey::new("test", model),
         revision: None,
         outcome: extract::parse(Endpoint::ModelServer, &text).0,
     }
@@ -69,12 +69,12 @@ fn reading(server: &ModelServer) -> PodRound {
 
 #[test]
 fn probes_of_all_three_protocols_agree_with_the_servers_histogram() {
-    let Some(server) = ModelServer::start("iris", &["--latency_ms", "30"]) else {
+    let Some(server) = ModelServer::shared() else {
         return;
     };
     let mut tracker = Tracker::new(std::time::Duration::from_secs(600));
     let t0 = chrono::Utc::now();
-    let before = reading(&server);
+    let before = reading(server, "iris");
     assert!(before.outcome.is_ok(), "{:?}", before.outcome);
     tracker.round(t0, &[before]);
 
@@ -132,7 +132,10 @@ fn probes_of_all_three_protocols_agree_with_the_servers_histogram() {
 
     // The scraper's window over the same requests: exactly the 24 predictions, and the
     // server's median falls in the same histogram bucket as the probe's.
-    let f2 = tracker.round(t0 + chrono::Duration::seconds(10), &[reading(&server)]);
+    let f2 = tracker.round(
+        t0 + chrono::Duration::seconds(10),
+        &[reading(server, "iris")],
+    );
     let (_, fig) = &f2.services[0];
     assert_eq!(fig.rps, Some(2.4), "24 requests over 10 s: {fig:?}");
     let server_p50 = fig.p50_ms.expect("a p50 from the histogram deltas");
@@ -178,7 +181,7 @@ fn probes_of_all_three_protocols_agree_with_the_servers_histogram() {
 }
 
 /// A stand-in for the API server: one Standard-mode predictor pod whose pod-proxy path
-/// forwards to the real model server's port.
+/// forwards to the real model server's port (showing only model `sk`'s series).
 async fn fake_api(model: String, port: u16) -> String {
     use axum::extract::Path;
     use axum::routing::get;
@@ -205,12 +208,14 @@ async fn fake_api(model: String, port: u16) -> String {
             get(
                 |Path((_ns, target, rest)): Path<(String, String, String)>| async move {
                     let port = target.rsplit(':').next().unwrap_or("80").to_string();
-                    reqwest::get(format!("http://127.0.0.1:{port}/{rest}"))
+                    let text = reqwest::get(format!("http://127.0.0.1:{port}/{rest}"))
                         .await
                         .unwrap()
                         .text()
                         .await
-                        .unwrap()
+                        .unwrap();
+                    // The shared server serves several models; this pod serves one.
+                    only_model(&text, "sk")
                 },
             ),
         );
@@ -222,12 +227,12 @@ async fn fake_api(model: String, port: u16) -> String {
 
 #[test]
 fn the_latency_source_reads_a_real_model_server_through_the_pod_proxy() {
-    let Some(server) = ModelServer::start("sk", &["--latency_ms", "60"]) else {
+    let Some(server) = ModelServer::shared() else {
         return;
     };
     kdeck::sources::tls::ensure_crypto_provider();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let url = rt.block_on(fake_api(server.model.clone(), server.http_port));
+    let url = rt.block_on(fake_api("sk".to_string(), server.http_port));
     let client = rt.block_on(async {
         kube::Client::try_from(kube::Config::new(url.parse().unwrap())).unwrap()
     });
@@ -282,7 +287,7 @@ fn the_latency_source_reads_a_real_model_server_through_the_pod_proxy() {
 
 #[test]
 fn failing_requests_are_counted_as_5xx_and_grpc_errors() {
-    let Some(server) = ModelServer::start("flaky", &["--error_every", "4"]) else {
+    let Some(server) = ModelServer::shared() else {
         return;
     };
     let (code, v2, _) = probe(&[&server.url(), "--model", "flaky", "--count", "20"]);
@@ -308,7 +313,7 @@ fn failing_requests_are_counted_as_5xx_and_grpc_errors() {
 
 #[test]
 fn a_slow_server_gives_timeouts() {
-    let Some(server) = ModelServer::start("slow", &["--latency_ms", "400"]) else {
+    let Some(server) = ModelServer::shared() else {
         return;
     };
     let (code, v2, _) = probe(&[

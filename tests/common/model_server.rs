@@ -1,6 +1,8 @@
 //! A real KServe model server for tests: `tests/model_server/server.py` run by the Python of
 //! the venv named by `KDECK_KSERVE_VENV`, on free loopback ports, ready once
-//! `/v2/health/ready` answers 200 (and the gRPC port accepts), killed when dropped. Without
+//! `/v2/health/ready` answers 200 (and the gRPC port accepts), killed when dropped (and it
+//! exits by itself when the test process is gone). `shared()` is one server per test binary
+//! with several models of different behaviour, so tests pay one Python start-up. Without
 //! that venv (or without kserve in it) `start` says why and returns `None`, and the test
 //! returns early.
 
@@ -44,7 +46,45 @@ pub struct ModelServer {
     pub http_port: u16,
     pub grpc_port: u16,
     pub model: String,
-    log: tempfile::NamedTempFile,
+    log: std::fs::File,
+}
+
+/// The models of the shared server: (name, latency ms, every Nth request fails).
+pub const SHARED_MODELS: [(&str, u32, u32); 4] = [
+    ("iris", 30, 0),
+    ("sk", 60, 0),
+    ("flaky", 0, 4),
+    ("slow", 400, 0),
+];
+
+static SHARED: std::sync::OnceLock<Option<ModelServer>> = std::sync::OnceLock::new();
+
+impl ModelServer {
+    /// One server for the whole test binary serving `SHARED_MODELS` (its default model is
+    /// `probe-model`); `None` without a usable venv.
+    pub fn shared() -> Option<&'static ModelServer> {
+        SHARED
+            .get_or_init(|| {
+                let specs: Vec<String> = SHARED_MODELS
+                    .iter()
+                    .map(|(name, ms, every)| format!("{name}:{ms}:{every}"))
+                    .collect();
+                let flags: Vec<&str> = specs.iter().flat_map(|s| ["--model", s.as_str()]).collect();
+                ModelServer::start("probe-model", &flags)
+            })
+            .as_ref()
+    }
+}
+
+/// Only the lines of `model` (and the comment lines) of a model server's metrics: the view
+/// of a pod that serves just that model.
+pub fn only_model(metrics: &str, model: &str) -> String {
+    let label = format!("model_name=\"{model}\"");
+    metrics
+        .lines()
+        .filter(|l| l.starts_with('#') || !l.contains("model_name=") || l.contains(&label))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 impl ModelServer {
@@ -55,15 +95,16 @@ impl ModelServer {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/model_server/server.py");
         let (http_port, grpc_port) = (free_port(), free_port());
         // The server logs every request: into a file, so a full pipe never stalls it.
-        let log = tempfile::NamedTempFile::new().expect("a log file");
+        let log = tempfile::tempfile().expect("a log file");
         let child = Command::new(python)
             .arg(script)
             .args(["--http_port", &http_port.to_string()])
             .args(["--grpc_port", &grpc_port.to_string()])
             .args(["--model_name", model])
+            .args(["--parent_pid", &std::process::id().to_string()])
             .args(flags)
             .stdout(Stdio::null())
-            .stderr(Stdio::from(log.reopen().expect("reopen the log file")))
+            .stderr(Stdio::from(log.try_clone().expect("clone the log file")))
             .spawn()
             .expect("start the model server");
         let mut server = ModelServer {
@@ -82,7 +123,10 @@ impl ModelServer {
                 return Some(server);
             }
             if let Ok(Some(status)) = server.child.try_wait() {
-                let err = std::fs::read_to_string(server.log.path()).unwrap_or_default();
+                let mut err = String::new();
+                use std::io::Seek;
+                let _ = server.log.seek(std::io::SeekFrom::Start(0));
+                let _ = server.log.read_to_string(&mut err);
                 panic!("the model server exited ({status}) before it was ready:\n{err}");
             }
             assert!(

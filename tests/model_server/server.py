@@ -7,11 +7,16 @@ Flags (or environment variables of the same name in upper case, prefixed KDECK_M
   --model_name               the model's name (default: probe-model)
   --latency_ms               how long each predict sleeps (default 0)
   --error_every              every Nth predict raises, giving HTTP 500 / gRPC error (0: never)
+  --model NAME:LATENCY_MS:ERROR_EVERY
+                             serve this model too (repeatable; each keeps its own counter)
+  --parent_pid PID           exit when that process is gone (so a test run never leaks us)
 """
 
 import argparse
 import asyncio
 import os
+import threading
+import time
 
 import kserve
 from kserve import InferRequest, InferResponse, Model, ModelServer
@@ -71,15 +76,32 @@ def main():
     parser.add_argument("--model_name", default=env("model_name", "probe-model"))
     parser.add_argument("--latency_ms", type=float, default=float(env("latency_ms", 0)))
     parser.add_argument("--error_every", type=int, default=int(env("error_every", 0)))
+    parser.add_argument("--model", action="append", default=[])
+    parser.add_argument("--parent_pid", type=int, default=0)
     args, _ = parser.parse_known_args()
-    model = ProbeModel(args.model_name, args.latency_ms, args.error_every)
-    model.load()
+    models = [ProbeModel(args.model_name, args.latency_ms, args.error_every)]
+    for spec in args.model:
+        name, latency_ms, error_every = spec.split(":")
+        models.append(ProbeModel(name, float(latency_ms), int(error_every)))
+    if args.parent_pid:
+        threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
     ModelServer(
         http_port=args.http_port,
         grpc_port=args.grpc_port,
         workers=1,
         enable_latency_logging=False,
-    ).start([model])
+    ).start(models)
+
+
+def watch_parent(pid):
+    while True:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            os._exit(0)
+        if os.getppid() != pid:
+            os._exit(0)
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":
