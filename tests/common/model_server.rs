@@ -63,7 +63,7 @@ impl ModelServer {
     /// One server for the whole test binary serving `SHARED_MODELS` (its default model is
     /// `probe-model`); `None` without a usable venv.
     pub fn shared() -> Option<&'static ModelServer> {
-        SHARED
+        let server = SHARED
             .get_or_init(|| {
                 let specs: Vec<String> = SHARED_MODELS
                     .iter()
@@ -72,7 +72,11 @@ impl ModelServer {
                 let flags: Vec<&str> = specs.iter().flat_map(|s| ["--model", s.as_str()]).collect();
                 ModelServer::start("probe-model", &flags)
             })
-            .as_ref()
+            .as_ref();
+        if server.is_none() {
+            eprintln!("skipping: no KServe model server (see above: KDECK_KSERVE_VENV)");
+        }
+        server
     }
 }
 
