@@ -129,7 +129,8 @@ fn curl_at(url: &str) -> Option<(f64, f64, f64, f64)> {
 }
 
 /// A stand-in V2 server in Rust (axum) whose answers take microseconds, so what a client
-/// measures against it is the client's own overhead plus loopback.
+/// measures against it is the client's own overhead plus loopback. It reads each request
+/// body (hyper closes a kept-alive connection whose body was left unread).
 fn stub_server() -> (tokio::runtime::Runtime, u16) {
     use axum::routing::{get, post};
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -149,7 +150,7 @@ fn stub_server() -> (tokio::runtime::Runtime, u16) {
         .route("/v2/models/stub", get(move || { let m = meta.clone(); async move { axum::Json(m) } }))
         .route(
             "/v2/models/stub/infer",
-            post(|| async { axum::Json(serde_json::json!({"model_name": "stub", "id": "1", "outputs": [{"name": "output-0", "shape": [1], "datatype": "FP32", "data": [1.0]}]})) }),
+            post(|_body: axum::body::Bytes| async { axum::Json(serde_json::json!({"model_name": "stub", "id": "1", "outputs": [{"name": "output-0", "shape": [1], "datatype": "FP32", "data": [1.0]}]})) }),
         );
     rt.spawn(async move { axum::serve(listener, router).await });
     (rt, port)
