@@ -272,3 +272,53 @@ async fn prometheus_mode_asks_histogram_quantile_and_rates() {
         down.problems
     );
 }
+
+#[tokio::test]
+async fn the_source_sends_a_round_per_interval_until_cancelled() {
+    kdeck::sources::tls::ensure_crypto_provider();
+    let fake = Arc::new(Fake::default());
+    let router = Router::new()
+        .route("/api/v1/namespaces/ml/pods", get(pods))
+        .route(
+            "/api/v1/namespaces/{ns}/pods/{target}/proxy/{*rest}",
+            get(proxy),
+        )
+        .with_state(fake.clone());
+    let url = serve(router).await;
+    let client = kube::Client::try_from(kube::Config::new(url.parse().unwrap())).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let config = LatencyConfig {
+        interval: Duration::from_millis(100),
+        ..settings()
+    };
+    let task = tokio::spawn(kdeck::sources::latency::run(
+        client,
+        kdeck::state::session::NamespaceScope::One("ml".into()),
+        config,
+        cancel.clone(),
+        tx,
+    ));
+    for round in 0..2 {
+        let msg = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let kdeck::app::msg::Msg::Metrics(m) = msg else {
+            panic!("not a Metrics message: {msg:?}")
+        };
+        assert_eq!(m.services.len(), 3, "round {round}: {:?}", m.problems);
+        if round == 1 {
+            assert!(
+                m.services.iter().any(|(_, f)| f.p50_ms.is_some()),
+                "{:?}",
+                m.services
+            );
+        }
+    }
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
