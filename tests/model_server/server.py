@@ -7,6 +7,7 @@ Flags (or environment variables of the same name in upper case, prefixed KDECK_M
   --model_name               the model's name (default: probe-model)
   --latency_ms               how long each predict sleeps (default 0)
   --error_every              every Nth predict raises, giving HTTP 500 / gRPC error (0: never)
+  --error_rate               or: this share of predicts raise, spread evenly (0.25 = every 4th)
   --model NAME:LATENCY_MS:ERROR_EVERY
                              serve this model too (repeatable; each keeps its own counter)
   --parent_pid PID           exit when that process is gone (so a test run never leaks us)
@@ -27,10 +28,11 @@ def env(name, default):
 
 
 class ProbeModel(Model):
-    def __init__(self, name, latency_ms, error_every):
+    def __init__(self, name, latency_ms, error_every, error_rate=0.0):
         super().__init__(name)
         self.latency_s = latency_ms / 1000.0
         self.error_every = error_every
+        self.error_rate = error_rate
         self.calls = 0
         self.ready = True
 
@@ -48,7 +50,10 @@ class ProbeModel(Model):
         self.calls += 1
         if self.latency_s > 0:
             await asyncio.sleep(self.latency_s)
-        if self.error_every and self.calls % self.error_every == 0:
+        failing = self.error_every and self.calls % self.error_every == 0
+        # A deterministic rate: fail whenever calls * rate passes a whole number.
+        failing = failing or int(self.calls * self.error_rate) > int((self.calls - 1) * self.error_rate)
+        if failing:
             raise RuntimeError(f"injected failure on call {self.calls}")
         if isinstance(payload, InferRequest):
             rows = payload.inputs[0].shape[0] if payload.inputs else 1
@@ -76,10 +81,11 @@ def main():
     parser.add_argument("--model_name", default=env("model_name", "probe-model"))
     parser.add_argument("--latency_ms", type=float, default=float(env("latency_ms", 0)))
     parser.add_argument("--error_every", type=int, default=int(env("error_every", 0)))
+    parser.add_argument("--error_rate", type=float, default=float(env("error_rate", 0)))
     parser.add_argument("--model", action="append", default=[])
     parser.add_argument("--parent_pid", type=int, default=0)
     args, _ = parser.parse_known_args()
-    models = [ProbeModel(args.model_name, args.latency_ms, args.error_every)]
+    models = [ProbeModel(args.model_name, args.latency_ms, args.error_every, args.error_rate)]
     for spec in args.model:
         name, latency_ms, error_every = spec.split(":")
         models.append(ProbeModel(name, float(latency_ms), int(error_every)))
