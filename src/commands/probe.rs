@@ -82,6 +82,14 @@ impl ProbeArgs {
                 self.url, self.url
             ));
         }
+        if self.protocol == Protocol::Grpc && self.url.starts_with("https://") {
+            return Err(format!(
+                "`{}`: gRPC over TLS is not supported by kdeck probe; probe the plaintext gRPC \
+                 port (HOST:PORT, e.g. through kubectl port-forward) or the REST endpoint \
+                 with --protocol v2",
+                self.url
+            ));
+        }
         Ok(ProbeSpec {
             target: self.url.clone(),
             model: self.model.clone(),
@@ -229,5 +237,10 @@ mod tests {
             ..args
         };
         assert!(grpc.spec().is_ok());
+        let tls = ProbeArgs {
+            url: "https://m.example.com".into(),
+            ..grpc
+        };
+        assert!(tls.spec().unwrap_err().contains("TLS"));
     }
 }
