@@ -80,6 +80,9 @@ pub enum Command {
     Canary(crate::commands::rollout::CanaryArgs),
     /// Give the latest revision (or the Standard-mode canary) all traffic.
     Promote(crate::commands::rollout::PromoteArgs),
+    /// Probe a model server: health checks and timed inferences (v2 REST, v1 REST, gRPC);
+    /// exit 0 all requests ok, 1 some failed, 2 usage or setup problems.
+    Probe(crate::commands::probe::ProbeArgs),
     /// Show the local GPUs (NVML): utilisation, memory, power, clocks, MIG, processes.
     Gpu(crate::commands::gpu::GpuArgs),
     /// Serve the simulated KServe cluster (for kubectl, kdeck and tests) until Ctrl-C.

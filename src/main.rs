@@ -60,6 +60,7 @@ fn main() -> ExitCode {
             Command::Promote(args) => {
                 commands::rollout::run(&cli, &args.common, RolloutAction::Promote).await
             }
+            Command::Probe(args) => commands::probe::run(args).await,
             Command::Bench(_) => ExitCode::SUCCESS,
             Command::Sim(args) => commands::sim::run(args).await,
             // The local GPU view needs no cluster; it samples on its own thread.

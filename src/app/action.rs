@@ -53,6 +53,7 @@ pub enum Action {
     Undo,
     JumpCanary,
     ToggleGuard,
+    Probe,
 }
 
 impl Action {

@@ -54,6 +54,36 @@ pub enum Effect {
     Audit { id: u64, record: Box<AuditRecord> },
     /// Fetch log tails and write an incident snapshot.
     WriteIncident(Box<crate::sources::incident::IncidentRequest>),
+    /// Probe a model server (a service URL or a revision's tag URL); the summary comes back
+    /// as `Msg::Probe`.
+    Probe(ProbeRequest),
+}
+
+/// One console probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeRequest {
+    pub key: ObjectKey,
+    /// The tagged revision probed through its URL, or `None` for the service URL.
+    pub revision: Option<String>,
+    pub url: String,
+    pub model: String,
+    pub protocol: crate::domain::probe::Protocol,
+    pub count: usize,
+    pub concurrency: usize,
+}
+
+impl ProbeRequest {
+    /// `name` or `name r2`, for notices.
+    pub fn label(&self) -> String {
+        match &self.revision {
+            Some(r) => format!(
+                "{} {}",
+                self.key.name,
+                crate::domain::isvc::short_revision(r)
+            ),
+            None => self.key.name.clone(),
+        }
+    }
 }
 
 /// One log stream to start.

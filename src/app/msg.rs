@@ -44,6 +44,13 @@ pub enum Msg {
     Gpu(GpuMsg),
     /// One round of latency and rate measurements from the model servers.
     Metrics(Measurements),
+    /// A console probe finished.
+    Probe(
+        Box<(
+            crate::app::effect::ProbeRequest,
+            crate::domain::probe::Summary,
+        )>,
+    ),
 }
 
 /// Latency and rate per service and per revision, from one round of scrapes.

@@ -2,6 +2,7 @@
 
 pub mod gpu;
 pub mod logs;
+pub mod probe;
 pub mod rollout;
 pub mod sim;
 pub mod snapshot;

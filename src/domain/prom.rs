@@ -85,6 +85,8 @@ impl Exposition {
     /// Parses a scrape. Never fails: unparseable parts are skipped and described in
     /// `problems`, so one bad line from an exporter does not blank the whole panel.
     pub fn parse(text: &str) -> Exposition {
+        let text = drop_empty_families(text);
+        let text = text.as_ref();
         match Scrape::parse(text) {
             Ok(scrape) => Exposition {
                 families: scrape.metrics.into_iter().map(convert).collect(),
@@ -105,6 +107,46 @@ impl Exposition {
             .map(|f| group_histogram(&f.samples))
             .unwrap_or_default()
     }
+}
+
+/// Removes the `# HELP`/`# TYPE` lines of families that have no samples. They are valid
+/// exposition text (prometheus_client declares a labelled histogram before its first
+/// observation, e.g. a fresh KServe model server), but the parser rejects them.
+fn drop_empty_families(text: &str) -> std::borrow::Cow<'_, str> {
+    const SUFFIXES: [&str; 6] = ["_bucket", "_sum", "_count", "_total", "_created", "_info"];
+    let sample_names: std::collections::HashSet<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split(['{', ' ', '\t']).next())
+        .collect();
+    let has_samples = |name: &str| {
+        sample_names.contains(name)
+            || SUFFIXES
+                .iter()
+                .any(|s| sample_names.contains(format!("{name}{s}").as_str()))
+    };
+    let header_name = |l: &str| {
+        let mut w = l.split_whitespace();
+        match (w.next(), w.next(), w.next()) {
+            (Some("#"), Some("HELP" | "TYPE"), Some(name)) => Some(name.to_string()),
+            _ => None,
+        }
+    };
+    if !text
+        .lines()
+        .any(|l| header_name(l).is_some_and(|n| !has_samples(&n)))
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        if header_name(line).is_some_and(|n| !has_samples(&n)) {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Falls back to parsing each `# HELP`/`# TYPE`-headed block on its own, keeping the good ones.
@@ -330,6 +372,18 @@ request_predict_seconds_sum{model_name="m"} 0.5
             Some(7.0)
         );
         assert!(exp.family("broken").is_none());
+    }
+
+    #[test]
+    fn declared_families_without_samples_are_not_problems() {
+        let text = "# HELP request_predict_seconds predict request latency\n# TYPE request_predict_seconds histogram\n# HELP python_info x\n# TYPE python_info gauge\npython_info{version=\"3.11\"} 1.0\n# HELP request_explain_seconds y\n# TYPE request_explain_seconds histogram\n";
+        let exp = Exposition::parse(text);
+        assert!(exp.problems.is_empty(), "{:?}", exp.problems);
+        assert_eq!(exp.family("python_info").map(|f| f.samples.len()), Some(1));
+        assert_eq!(
+            exp.family("python_info").map(|f| f.kind),
+            Some(MetricKind::Gauge)
+        );
     }
 
     #[test]

@@ -6,5 +6,7 @@ pub mod files;
 pub mod gpu;
 pub mod incident;
 pub mod kube;
+pub mod latency;
 pub mod pod_proxy;
+pub mod probe;
 pub mod tls;

@@ -2,6 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cluster;
+pub mod fake_http;
+pub mod model_server;
 pub mod pty;
 
 use std::path::PathBuf;

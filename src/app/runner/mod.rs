@@ -147,6 +147,28 @@ impl EffectRunner {
                     let _ = tx.send(msg).await;
                 });
             }
+            Effect::Probe(request) => {
+                let tx = self.tx.clone();
+                let cancel = self.epoch_cancel.clone();
+                tokio::spawn(async move {
+                    let spec = crate::sources::probe::ProbeSpec {
+                        target: request.url.clone(),
+                        model: request.model.clone(),
+                        protocol: request.protocol,
+                        count: request.count,
+                        concurrency: request.concurrency,
+                        timeout: std::time::Duration::from_secs(5),
+                        payload: None,
+                    };
+                    let report = tokio::select! {
+                        _ = cancel.cancelled() => return,
+                        r = crate::sources::probe::run(&spec) => r,
+                    };
+                    let summary =
+                        report.summary(spec.protocol, &spec.target, &spec.model, spec.concurrency);
+                    let _ = tx.send(Msg::Probe(Box::new((request, summary)))).await;
+                });
+            }
             Effect::SaveLogs {
                 name,
                 content,

@@ -11,6 +11,7 @@ mod lists;
 pub mod logs;
 mod metrics;
 mod nav;
+pub mod probe;
 pub mod rollout;
 mod services;
 
@@ -54,6 +55,7 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Logs(msg) => logs::handle(state, msg),
         Msg::Rollout(msg) => rollout::handle(state, msg),
         Msg::Metrics(m) => metrics::handle(state, m),
+        Msg::Probe(done) => probe::done(state, &done.0, &done.1),
         Msg::Gpu(msg) => {
             gpu::handle(state, msg);
             Vec::new()

@@ -103,6 +103,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::NextSince
         | Action::SaveLogs => return view_action(state, action),
         Action::Snapshot => return super::incident::action(state),
+        Action::Probe => return super::probe::action(state),
         Action::Rollback
         | Action::SetCanary
         | Action::Promote

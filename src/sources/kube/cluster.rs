@@ -114,6 +114,13 @@ pub async fn run(
             cancel.clone(),
         )));
     }
+    tasks.push(tokio::spawn(crate::sources::latency::run(
+        connection.client.clone(),
+        namespace.clone(),
+        crate::sources::latency::LatencyConfig::from_settings(&settings),
+        cancel.clone(),
+        tx.clone(),
+    )));
     tasks.push(tokio::spawn(gpu_source(
         settings,
         connection.client.clone(),

@@ -1,0 +1,397 @@
+//! The latency window: per pod, the deltas between consecutive scrapes over the last
+//! minute (counter resets read as restarts, pods that appear wait for a second scrape, pods
+//! that disappear are forgotten), summed per service and per revision into p50/p90/p99,
+//! requests per second and the 5xx ratio. A service with a pod that could not be read this
+//! round is marked stale.
+
+use super::extract::Reading;
+use super::histogram::Buckets;
+use crate::state::figures::RevisionFigures;
+use crate::state::ui::ObjectKey;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// One pod scraped this round: who it serves, and what it said (or why it could not).
+#[derive(Debug, Clone)]
+pub struct PodRound {
+    /// `namespace/name` of the pod (plus the uid, so a recreated pod starts afresh).
+    pub pod: ObjectKey,
+    pub uid: String,
+    /// The InferenceService it serves.
+    pub service: ObjectKey,
+    /// Its Knative revision, if any.
+    pub revision: Option<String>,
+    pub outcome: Result<Reading, String>,
+}
+
+/// What changed between two scrapes of one pod.
+#[derive(Debug, Clone)]
+struct Delta {
+    to: DateTime<Utc>,
+    seconds: f64,
+    latency_ms: Option<Buckets>,
+    requests: Option<f64>,
+    errors: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+struct PodHistory {
+    uid: String,
+    last: (DateTime<Utc>, Reading),
+    deltas: VecDeque<Delta>,
+}
+
+/// Summed deltas of a group of pods.
+#[derive(Debug, Clone, Default)]
+struct Sum {
+    latency_ms: Option<Buckets>,
+    rps: Option<f64>,
+    requests: f64,
+    errors: Option<f64>,
+    fresh: bool,
+    stale: bool,
+    newest: Option<DateTime<Utc>>,
+}
+
+impl Sum {
+    fn figures(&self, at: DateTime<Utc>) -> RevisionFigures {
+        let q = |p: f64| self.latency_ms.as_ref().and_then(|b| b.quantile(p));
+        RevisionFigures {
+            p50_ms: q(0.5),
+            p90_ms: q(0.9),
+            p99_ms: q(0.99),
+            rps: self.rps,
+            error_ratio: self
+                .errors
+                .filter(|_| self.requests > 0.0)
+                .map(|e| (e / self.requests).clamp(0.0, 1.0)),
+            at: if self.stale { self.newest } else { Some(at) },
+            stale: self.stale || !self.fresh,
+        }
+    }
+}
+
+/// Figures of one round.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RoundFigures {
+    pub services: Vec<(ObjectKey, RevisionFigures)>,
+    pub revisions: Vec<(ObjectKey, String, RevisionFigures)>,
+    /// Pods whose counters went down since the last scrape (restarted), worded for the user.
+    pub restarts: Vec<String>,
+}
+
+/// Keeps the recent deltas of every pod.
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    window: chrono::Duration,
+    pods: HashMap<ObjectKey, PodHistory>,
+}
+
+/// The default window: one minute, like the Prometheus mode's `rate(…[1m])`.
+pub const DEFAULT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Tracker {
+    pub fn new(window: std::time::Duration) -> Tracker {
+        Tracker {
+            window: chrono::Duration::from_std(window).unwrap_or(chrono::Duration::minutes(1)),
+            pods: HashMap::new(),
+        }
+    }
+
+    /// Takes one round of scrapes taken at `at`, and returns the figures per service and
+    /// revision for every service that has a pod in the round.
+    pub fn round(&mut self, at: DateTime<Utc>, pods: &[PodRound]) -> RoundFigures {
+        let mut out = RoundFigures::default();
+        // Pods that are no longer targets are forgotten.
+        self.pods
+            .retain(|key, _| pods.iter().any(|p| &p.pod == key));
+        for p in pods {
+            let Ok(reading) = &p.outcome else { continue };
+            let history = self.pods.get_mut(&p.pod).filter(|h| h.uid == p.uid);
+            match history {
+                None => {
+                    self.pods.insert(
+                        p.pod.clone(),
+                        PodHistory {
+                            uid: p.uid.clone(),
+                            last: (at, reading.clone()),
+                            deltas: VecDeque::new(),
+                        },
+                    );
+                }
+                Some(h) => {
+                    let (delta, reset) = delta(&h.last, at, reading);
+                    if reset {
+                        out.restarts.push(format!(
+                            "pod {}/{}: its request counters went down, so its model server \
+                             restarted; counting from the restart",
+                            p.pod.namespace, p.pod.name
+                        ));
+                    }
+                    h.deltas.push_back(delta);
+                    h.last = (at, reading.clone());
+                    while h.deltas.front().is_some_and(|d| at - d.to >= self.window) {
+                        h.deltas.pop_front();
+                    }
+                }
+            }
+        }
+        let mut services: BTreeMap<ObjectKey, Sum> = BTreeMap::new();
+        let mut revisions: BTreeMap<(ObjectKey, String), Sum> = BTreeMap::new();
+        for p in pods {
+            let history = self.pods.get(&p.pod).filter(|h| h.uid == p.uid);
+            let read = p.outcome.is_ok();
+            let groups = std::iter::once(services.entry(p.service.clone()).or_default());
+            let mut targets: Vec<&mut Sum> = groups.collect();
+            if let Some(rev) = &p.revision {
+                targets.push(
+                    revisions
+                        .entry((p.service.clone(), rev.clone()))
+                        .or_default(),
+                );
+            }
+            for sum in targets {
+                add_pod(sum, history, read);
+            }
+        }
+        out.services = services
+            .into_iter()
+            .map(|(k, s)| (k, s.figures(at)))
+            .collect();
+        out.revisions = revisions
+            .into_iter()
+            .map(|((k, r), s)| (k, r, s.figures(at)))
+            .collect();
+        out
+    }
+}
+
+fn add_pod(sum: &mut Sum, history: Option<&PodHistory>, read: bool) {
+    if !read {
+        sum.stale = true;
+    }
+    let Some(h) = history else { return };
+    if h.deltas.is_empty() {
+        return;
+    }
+    if read {
+        sum.fresh = true;
+    }
+    sum.newest = sum.newest.max(Some(h.last.0));
+    let seconds: f64 = h.deltas.iter().map(|d| d.seconds).sum();
+    let requests: Option<f64> = h.deltas.iter().map(|d| d.requests).sum();
+    if let Some(r) = requests {
+        sum.requests += r;
+        if seconds > 0.0 {
+            sum.rps = Some(sum.rps.unwrap_or(0.0) + r / seconds);
+        }
+        let errors: Option<f64> = h.deltas.iter().map(|d| d.errors).sum();
+        if let Some(e) = errors {
+            sum.errors = Some(sum.errors.unwrap_or(0.0) + e);
+        }
+    }
+    for d in &h.deltas {
+        if let Some(l) = &d.latency_ms {
+            sum.latency_ms = Some(match &sum.latency_ms {
+                Some(acc) => acc.add(l),
+                None => l.clone(),
+            });
+        }
+    }
+}
+
+/// The delta between the last reading and this one; `true` when a counter went down.
+fn delta(last: &(DateTime<Utc>, Reading), at: DateTime<Utc>, now: &Reading) -> (Delta, bool) {
+    let (then, before) = last;
+    let mut reset = false;
+    let latency_ms = match (&now.latency_ms, &before.latency_ms) {
+        (Some(n), Some(b)) => {
+            let (d, r) = n.since(b);
+            reset |= r;
+            Some(d)
+        }
+        (Some(n), None) => Some(n.clone()),
+        (None, _) => None,
+    };
+    let mut counter = |n: Option<f64>, b: Option<f64>| match (n, b) {
+        (Some(n), Some(b)) if n < b => {
+            reset = true;
+            Some(n)
+        }
+        (Some(n), Some(b)) => Some(n - b),
+        (Some(n), None) => Some(n),
+        (None, _) => None,
+    };
+    let mut requests = counter(now.requests, before.requests);
+    let errors = counter(now.errors, before.errors);
+    if reset {
+        // After a restart everything the pod reports happened since it started.
+        requests = now.requests;
+    }
+    let errors = if reset { now.errors } else { errors };
+    let latency_ms = if reset {
+        now.latency_ms.clone()
+    } else {
+        latency_ms
+    };
+    (
+        Delta {
+            to: at,
+            seconds: (at - *then).num_milliseconds().max(0) as f64 / 1000.0,
+            latency_ms,
+            requests,
+            errors,
+        },
+        reset,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INF: f64 = f64::INFINITY;
+
+    fn t(sec: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + sec, 0).unwrap()
+    }
+
+    fn reading(fast: f64, slow: f64, errors: f64) -> Reading {
+        let total = fast + slow;
+        Reading {
+            latency_ms: Buckets::from_cumulative(
+                &[(10.0, fast), (100.0, total), (INF, total)],
+                None,
+            ),
+            requests: Some(total),
+            errors: Some(errors),
+        }
+    }
+
+    fn pod(name: &str, svc: &str, rev: Option<&str>, outcome: Result<Reading, String>) -> PodRound {
+        PodRound {
+            pod: ObjectKey::new("ml", name),
+            uid: format!("uid-{name}"),
+            service: ObjectKey::new("ml", svc),
+            revision: rev.map(str::to_string),
+            outcome,
+        }
+    }
+
+    #[test]
+    fn the_first_scrape_gives_no_numbers_the_second_gives_the_window() {
+        let mut tr = Tracker::new(DEFAULT_WINDOW);
+        let f = tr.round(
+            t(0),
+            &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 0.0, 0.0)))],
+        );
+        let (_, s) = &f.services[0];
+        assert_eq!(s.p50_ms, None);
+        assert_eq!(s.rps, None);
+        // 50 more requests, all slow (10..100 ms), 5 failed, in 5 s.
+        let f = tr.round(
+            t(5),
+            &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 50.0, 5.0)))],
+        );
+        let (_, s) = &f.services[0];
+        assert!(!s.stale);
+        assert_eq!(s.rps, Some(10.0));
+        assert_eq!(s.error_ratio, Some(0.1));
+        // All 50 are in the 10..100 bucket: the median interpolates to its middle.
+        assert!((s.p50_ms.unwrap() - 55.0).abs() < 1e-9, "{:?}", s.p50_ms);
+        assert_eq!(f.revisions.len(), 1);
+        assert_eq!(f.revisions[0].1, "s-1");
+    }
+
+    #[test]
+    fn a_restart_counts_from_zero_and_is_reported() {
+        let mut tr = Tracker::new(DEFAULT_WINDOW);
+        tr.round(t(0), &[pod("a", "s", None, Ok(reading(1000.0, 0.0, 0.0)))]);
+        let f = tr.round(t(5), &[pod("a", "s", None, Ok(reading(0.0, 20.0, 0.0)))]);
+        assert_eq!(f.restarts.len(), 1);
+        let (_, s) = &f.services[0];
+        assert_eq!(s.rps, Some(4.0), "20 requests since the restart in 5 s");
+        assert!(
+            s.p50_ms.unwrap() > 10.0,
+            "the old fast requests are not counted"
+        );
+        assert!(
+            f.revisions.is_empty(),
+            "no revision label, no revision figures"
+        );
+    }
+
+    #[test]
+    fn pods_sum_per_service_and_an_unread_pod_marks_the_service_stale() {
+        let mut tr = Tracker::new(DEFAULT_WINDOW);
+        let round = |tr: &mut Tracker, sec: i64, n: f64, b_ok: bool| {
+            tr.round(
+                t(sec),
+                &[
+                    pod("a", "s", Some("s-1"), Ok(reading(n, 0.0, 0.0))),
+                    pod(
+                        "b",
+                        "s",
+                        Some("s-2"),
+                        if b_ok {
+                            Ok(reading(0.0, n, n / 10.0))
+                        } else {
+                            Err("down".into())
+                        },
+                    ),
+                ],
+            )
+        };
+        round(&mut tr, 0, 0.0, true);
+        let f = round(&mut tr, 10, 100.0, true);
+        let (_, s) = &f.services[0];
+        assert_eq!(s.rps, Some(20.0));
+        assert_eq!(s.error_ratio, Some(0.05));
+        assert!(!s.stale);
+        assert_eq!(f.revisions.len(), 2);
+        let f = round(&mut tr, 20, 200.0, false);
+        let (_, s) = &f.services[0];
+        assert!(s.stale, "pod b was not read this round");
+        let rev2 = f.revisions.iter().find(|r| r.1 == "s-2").unwrap();
+        assert!(rev2.2.stale);
+        assert_eq!(
+            rev2.2.at,
+            Some(t(10)),
+            "stale figures carry the time of their data"
+        );
+        let rev1 = f.revisions.iter().find(|r| r.1 == "s-1").unwrap();
+        assert!(!rev1.2.stale);
+    }
+
+    #[test]
+    fn old_deltas_leave_the_window_and_gone_pods_are_forgotten() {
+        let mut tr = Tracker::new(std::time::Duration::from_secs(10));
+        tr.round(t(0), &[pod("a", "s", None, Ok(reading(0.0, 0.0, 0.0)))]);
+        tr.round(t(5), &[pod("a", "s", None, Ok(reading(0.0, 100.0, 0.0)))]);
+        tr.round(
+            t(10),
+            &[pod("a", "s", None, Ok(reading(100.0, 100.0, 0.0)))],
+        );
+        let f = tr.round(
+            t(15),
+            &[pod("a", "s", None, Ok(reading(200.0, 100.0, 0.0)))],
+        );
+        // Only the last two deltas (all fast) are inside 10 s.
+        let p99 = f.services[0].1.p99_ms.unwrap();
+        assert!(p99 <= 10.0, "{p99}");
+        let f = tr.round(t(20), &[]);
+        assert!(f.services.is_empty());
+        assert!(tr.pods.is_empty());
+    }
+
+    #[test]
+    fn no_traffic_is_zero_rps_and_no_percentiles() {
+        let mut tr = Tracker::new(DEFAULT_WINDOW);
+        tr.round(t(0), &[pod("a", "s", None, Ok(reading(5.0, 5.0, 0.0)))]);
+        let f = tr.round(t(5), &[pod("a", "s", None, Ok(reading(5.0, 5.0, 0.0)))]);
+        let s = &f.services[0].1;
+        assert_eq!(s.rps, Some(0.0));
+        assert_eq!(s.p50_ms, None);
+        assert_eq!(s.error_ratio, None);
+    }
+}

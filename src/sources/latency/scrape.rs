@@ -1,0 +1,98 @@
+//! One round of pod scrapes: every target's `/metrics` through the API server's pod proxy,
+//! all at once, each with a timeout; the texts parsed into readings, failures worded for the
+//! user, then fed to the window to give one `Measurements`.
+
+use super::targets::Target;
+use crate::app::msg::Measurements;
+use crate::domain::latency::{PodRound, Tracker, extract};
+use crate::sources::pod_proxy::{self, ProxyError};
+use std::time::Duration;
+
+/// Scrapes `targets` once and folds the round into `tracker`.
+pub async fn round(
+    client: &kube::Client,
+    targets: &[Target],
+    timeout: Duration,
+    tracker: &mut Tracker,
+) -> Measurements {
+    let texts = futures::future::join_all(targets.iter().map(|t| fetch(client, t, timeout))).await;
+    let at = chrono::Utc::now();
+    let mut problems = Vec::new();
+    let pods: Vec<PodRound> = targets
+        .iter()
+        .zip(texts)
+        .map(|(t, text)| {
+            let outcome = text.and_then(|text| {
+                let (reading, parse_problems) = extract::parse(t.endpoint, &text);
+                for p in parse_problems {
+                    problems.push(format!("{}: {p}", t.describe()));
+                }
+                reading.map_err(|e| format!("{}: {e}", t.describe()))
+            });
+            if let Err(e) = &outcome {
+                problems.push(e.clone());
+            }
+            PodRound {
+                pod: t.pod.clone(),
+                uid: t.uid.clone(),
+                service: t.service.clone(),
+                revision: t.revision.clone(),
+                outcome,
+            }
+        })
+        .collect();
+    let figures = tracker.round(at, &pods);
+    problems.extend(figures.restarts);
+    Measurements {
+        at,
+        services: figures.services,
+        revisions: figures.revisions,
+        problems,
+    }
+}
+
+async fn fetch(client: &kube::Client, t: &Target, timeout: Duration) -> Result<String, String> {
+    let read = pod_proxy::get_text(client, &t.pod.namespace, &t.pod.name, t.port, &t.path);
+    match tokio::time::timeout(timeout, read).await {
+        Ok(Ok(text)) => Ok(text),
+        Ok(Err(err)) => Err(describe(t, &err)),
+        Err(_) => Err(format!(
+            "{} did not answer within {:.1}s through the API server: check that the pod is \
+             running and serves port {}",
+            t.describe(),
+            timeout.as_secs_f64(),
+            t.port
+        )),
+    }
+}
+
+/// A proxy failure in the user's terms.
+fn describe(t: &Target, err: &ProxyError) -> String {
+    match err {
+        ProxyError::Api {
+            source: kube::Error::Api(status),
+            ..
+        } => {
+            let advice = match status.code {
+                403 => format!(
+                    "your account may not read pods/proxy in namespace {}: ask for `get` on \
+                     `pods/proxy`, or use --prometheus",
+                    t.pod.namespace
+                ),
+                404 => "the pod is gone, or nothing serves that path".to_string(),
+                500..=599 => format!(
+                    "the API server could not reach port {} of the pod: check that it listens there",
+                    t.port
+                ),
+                _ => "check the pod and the API server".to_string(),
+            };
+            format!(
+                "{}: the API server answered {} ({}); {advice}",
+                t.describe(),
+                status.code,
+                status.message.trim()
+            )
+        }
+        other => format!("{}: {other}", t.describe()),
+    }
+}

@@ -1,0 +1,135 @@
+//! Which pods to scrape for latency: ready predictor pods of InferenceServices, each with the
+//! exporter it exposes — Knative's queue-proxy (port 9091) when the pod has that sidecar,
+//! else the KServe model server on the pod's `prometheus.kserve.io/port` annotation or 8080.
+//! Pure: the source calls it each round on the pods it listed.
+
+use crate::domain::latency::Endpoint;
+use crate::domain::pod::Pod;
+use crate::state::ui::ObjectKey;
+
+/// One pod to scrape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub pod: ObjectKey,
+    pub uid: String,
+    pub service: ObjectKey,
+    pub revision: Option<String>,
+    pub endpoint: Endpoint,
+    pub port: u16,
+    pub path: String,
+}
+
+impl Target {
+    /// `namespace/pod (queue-proxy :9091/metrics)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}/{} ({} :{}{})",
+            self.pod.namespace,
+            self.pod.name,
+            self.endpoint.describe(),
+            self.port,
+            self.path
+        )
+    }
+}
+
+/// The targets among `pods` (raw pod JSON), sorted by pod.
+pub fn targets<'a>(pods: impl IntoIterator<Item = &'a serde_json::Value>) -> Vec<Target> {
+    let mut out: Vec<Target> = pods
+        .into_iter()
+        .filter_map(|json| target(&Pod::parse(json)))
+        .collect();
+    out.sort_by(|a, b| a.pod.cmp(&b.pod));
+    out
+}
+
+fn target(pod: &Pod) -> Option<Target> {
+    let service = pod.isvc()?;
+    if pod.component().is_some_and(|c| c != "predictor") || !pod.is_ready() {
+        return None;
+    }
+    let (endpoint, port, path) = if pod.has_container("queue-proxy") {
+        let (port, path) = Endpoint::QueueProxy.default_port_path();
+        (Endpoint::QueueProxy, port, path.to_string())
+    } else {
+        let (port, path) = pod.metrics_annotation().unwrap_or_else(|| {
+            let (port, path) = Endpoint::ModelServer.default_port_path();
+            (port, path.to_string())
+        });
+        (Endpoint::ModelServer, port, path)
+    };
+    Some(Target {
+        pod: ObjectKey::new(&pod.meta.namespace, &pod.meta.name),
+        uid: pod.meta.uid.clone(),
+        service: ObjectKey::new(&pod.meta.namespace, service),
+        revision: pod.revision().map(str::to_string),
+        endpoint,
+        port,
+        path,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(
+        name: &str,
+        labels: serde_json::Value,
+        containers: &[&str],
+        ready: bool,
+    ) -> serde_json::Value {
+        json!({
+            "metadata": {"name": name, "namespace": "ml", "uid": format!("u-{name}"), "labels": labels,
+                         "annotations": {"prometheus.kserve.io/port": "8082"}},
+            "spec": {"containers": containers.iter().map(|c| json!({"name": c})).collect::<Vec<_>>()},
+            "status": {"phase": "Running", "containerStatuses": containers.iter().map(|c| json!({"name": c, "ready": ready, "state": {"running": {}}})).collect::<Vec<_>>()}
+        })
+    }
+
+    #[test]
+    fn knative_pods_use_queue_proxy_and_raw_pods_the_model_server() {
+        let knative = pod(
+            "a-predictor-00002-deployment-x",
+            json!({"serving.kserve.io/inferenceservice": "a", "component": "predictor", "serving.knative.dev/revision": "a-predictor-00002"}),
+            &["kserve-container", "queue-proxy"],
+            true,
+        );
+        let raw = pod(
+            "b-predictor-7f9",
+            json!({"serving.kserve.io/inferenceservice": "b", "component": "predictor"}),
+            &["kserve-container"],
+            true,
+        );
+        let t = targets([&knative, &raw]);
+        assert_eq!(t.len(), 2);
+        assert_eq!((t[0].endpoint, t[0].port), (Endpoint::QueueProxy, 9091));
+        assert_eq!(t[0].revision.as_deref(), Some("a-predictor-00002"));
+        assert_eq!(t[0].service, ObjectKey::new("ml", "a"));
+        assert_eq!(
+            (t[1].endpoint, t[1].port),
+            (Endpoint::ModelServer, 8082),
+            "the annotation wins"
+        );
+        assert_eq!(t[1].revision, None);
+    }
+
+    #[test]
+    fn unready_transformer_and_foreign_pods_are_skipped() {
+        let unready = pod(
+            "a",
+            json!({"serving.kserve.io/inferenceservice": "a"}),
+            &["kserve-container"],
+            false,
+        );
+        let transformer = pod(
+            "t",
+            json!({"serving.kserve.io/inferenceservice": "a", "component": "transformer"}),
+            &["kserve-container"],
+            true,
+        );
+        let other = pod("o", json!({"app": "web"}), &["web"], true);
+        assert!(targets([&unready, &transformer, &other]).is_empty());
+    }
+}
