@@ -16,11 +16,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+/// The last `width` samples against `max`.
 fn sparkline(series: &[u64], max: u64, width: usize, theme: &Theme) -> String {
-    let sym = &theme.symbols;
-    let tail = &series[series.len().saturating_sub(width)..];
-    let max = max.max(1) as f64;
-    tail.iter().map(|v| sym.bar(*v as f64 / max)).collect()
+    let tail: Vec<Option<f64>> = series[series.len().saturating_sub(width)..]
+        .iter()
+        .map(|v| Some(*v as f64))
+        .collect();
+    crate::ui::widgets::spark::sparkline(&tail, Some(max.max(1) as f64), width, &theme.symbols)
 }
 
 fn pod_of(state: &State, uid: &str) -> Option<String> {

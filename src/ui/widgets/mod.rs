@@ -4,4 +4,5 @@ pub mod completion;
 pub mod header;
 pub mod help;
 pub mod rollout;
+pub mod spark;
 pub mod status_bar;

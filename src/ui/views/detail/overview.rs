@@ -90,6 +90,19 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
             live.push(Span::styled("(stale)", theme.style(Slot::Stale)));
         }
         out.push(Line::from(live));
+        if let Some(history) = state.figures.history.get(key).filter(|h| h.len() > 1) {
+            let p99: Vec<Option<f64>> = history.iter().map(|p| p.p99_ms).collect();
+            let rps: Vec<Option<f64>> = history.iter().map(|p| p.rps).collect();
+            let spark = |series: &[Option<f64>]| {
+                crate::ui::widgets::spark::sparkline(series, None, 40, &theme.symbols)
+            };
+            out.push(Line::from(vec![
+                Span::styled("last 15m  p99 ", theme.style(Slot::TextDim)),
+                Span::styled(spark(&p99), theme.style(Slot::Sparkline)),
+                Span::styled("  rps ", theme.style(Slot::TextDim)),
+                Span::styled(spark(&rps), theme.style(Slot::Sparkline)),
+            ]));
+        }
     }
 
     if readiness != Readiness::Ready || isvc.stopped() {
