@@ -322,3 +322,61 @@ fn readonly_refuses_every_mutating_key() {
     assert!(cluster.kdeck_events(NS, FRAUD).is_empty());
     assert!(audit_lines(&sandbox).is_empty());
 }
+
+#[test]
+fn raw_deployment_rollback_restores_the_previous_model() {
+    const REC: &str = "recommender";
+    let uri = |o: &serde_json::Value| {
+        o.pointer("/spec/predictor/model/storageUri")
+            .and_then(|u| u.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&sandbox, &[]);
+    let before = cluster.isvc(NS, REC);
+    // The demo rolled recommender from lgbm-41 to lgbm-42 without kdeck: only the
+    // Deployment's older ReplicaSet remembers the previous model.
+    assert_eq!(uri(&before), "s3://kdeck-demo/recsys/lgbm-42");
+    assert!(!cluster.has_history(NS));
+    let mut s = console(&sandbox, &cluster, &[]);
+    s.send("/recommender\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains(REC) && !t.contains(FRAUD)),
+        "{}",
+        s.screen()
+    );
+    s.send("R");
+    wait_confirm(&s, "Rollback", REC);
+    let screen = s.screen();
+    assert!(
+        screen.contains("+     storageUri: s3://kdeck-demo/recsys/lgbm-41"),
+        "{screen}"
+    );
+    assert!(screen.contains("previous ReplicaSet"), "{screen}");
+    s.send("y");
+    let after = cluster
+        .wait_isvc(NS, REC, WAIT, |o| {
+            uri(o) == "s3://kdeck-demo/recsys/lgbm-41"
+        })
+        .unwrap_or_else(|| panic!("{}\n{}", cluster.isvc(NS, REC), s.screen()));
+    // Only the model went back; the rest of the spec is as it was.
+    let mut expected = before["spec"].clone();
+    expected["predictor"]["model"]["storageUri"] = json!("s3://kdeck-demo/recsys/lgbm-41");
+    assert_eq!(after["spec"], expected);
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("Done")),
+        "the console did not show it done:\n{}",
+        s.screen()
+    );
+    assert!(wait_until(WAIT, || {
+        cluster
+            .deployment(NS, "recommender-predictor")
+            .pointer("/spec/template/spec/initContainers/0/args/0")
+            .and_then(|u| u.as_str())
+            == Some("s3://kdeck-demo/recsys/lgbm-41")
+    }));
+    assert_audited(&cluster, &sandbox, REC, "KdeckRollback", "rollback");
+    // kdeck recorded what it replaced: undo would put lgbm-42 back.
+    assert!(cluster.has_history(NS));
+}

@@ -205,3 +205,36 @@ fn canary_and_promote_with_yes() {
     assert!(reasons.contains(&"KdeckPromote".to_string()), "{reasons:?}");
     assert_eq!(audit_lines(&sandbox).len(), 2);
 }
+
+#[test]
+fn rollback_of_a_raw_deployment_service_restores_the_previous_model() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&sandbox, &[]);
+    let uri = |o: &serde_json::Value| {
+        o.pointer("/spec/predictor/model/storageUri")
+            .and_then(|u| u.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(
+        uri(&cluster.isvc(NS, "recommender")),
+        "s3://kdeck-demo/recsys/lgbm-42"
+    );
+    let out = run(
+        &sandbox,
+        &cluster,
+        &["rollback", "recommender", "--yes", "--timeout", "15s"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("previous ReplicaSet"));
+    assert_eq!(
+        uri(&cluster.isvc(NS, "recommender")),
+        "s3://kdeck-demo/recsys/lgbm-41"
+    );
+    let events = cluster.kdeck_events(NS, "recommender");
+    assert!(
+        events.iter().any(|(r, _)| r == "KdeckRollback"),
+        "{events:?}"
+    );
+    assert_eq!(audit_lines(&sandbox).len(), 1);
+}

@@ -89,6 +89,13 @@ impl Cluster {
         serde_json::to_value(obj).unwrap()
     }
 
+    /// A Deployment as the API server returns it.
+    pub fn deployment(&self, ns: &str, name: &str) -> Value {
+        let api: Api<k8s_openapi::api::apps::v1::Deployment> =
+            Api::namespaced(self.client.clone(), ns);
+        serde_json::to_value(self.rt.block_on(api.get(name)).expect("get deployment")).unwrap()
+    }
+
     /// Merge-patches the InferenceService as another user would (no resourceVersion).
     pub fn patch_isvc(&self, ns: &str, name: &str, patch: Value) -> Value {
         let api: Api<DynamicObject> =

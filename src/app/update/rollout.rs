@@ -8,6 +8,7 @@ use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::msg::RolloutMsg;
 use crate::domain::isvc::Isvc;
+use crate::domain::rollout::deployed::history_for;
 use crate::domain::rollout::history::HistoryEntry;
 use crate::domain::rollout::progress::{Outcome, evaluate};
 use crate::domain::rollout::{RolloutAction, plan};
@@ -357,7 +358,10 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
     let key = flow.key.clone();
     match msg {
         RolloutMsg::History {
-            entries, problem, ..
+            entries,
+            problem,
+            deployed,
+            ..
         } => {
             if let Some(p) = problem {
                 flow.notes.push(p);
@@ -391,7 +395,19 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
             let Some(flow) = state.rollout.as_mut() else {
                 return Vec::new();
             };
-            match plan(&raw, flow.action.clone(), &entries) {
+            let (deployed, deployed_problem) = match deployed {
+                Ok(d) => (d, None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+            let spec = raw.get("spec").cloned().unwrap_or_default();
+            let history = history_for(&flow.action, &entries, &spec, &deployed);
+            if history.is_empty()
+                && flow.action == RolloutAction::Rollback
+                && let Some(p) = deployed_problem
+            {
+                flow.notes.push(p);
+            }
+            match plan(&raw, flow.action.clone(), &history) {
                 Ok(p) => {
                     flow.done.push((
                         "planned".to_string(),

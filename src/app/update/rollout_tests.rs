@@ -72,6 +72,7 @@ fn to_confirmation(s: &mut State) -> Vec<Effect> {
             key: ObjectKey::new("ml-prod", "fraud-detector"),
             entries: vec![],
             problem: None,
+            deployed: Ok(Vec::new()),
         }),
     );
     assert!(
@@ -178,6 +179,7 @@ fn forbidden_changes_are_never_attempted() {
             key: ObjectKey::new("ml-prod", "fraud-detector"),
             entries: vec![],
             problem: None,
+            deployed: Ok(Vec::new()),
         }),
     );
     let effects = update(
@@ -208,6 +210,7 @@ fn a_dry_run_rejection_stops_before_confirmation() {
             key: ObjectKey::new("ml-prod", "fraud-detector"),
             entries: vec![],
             problem: None,
+            deployed: Ok(Vec::new()),
         }),
     );
     update(

@@ -107,7 +107,7 @@ fn split(latest: &str, latest_pct: i64, other: &str, sep: &str) -> String {
 }
 
 /// The key (`model`, a framework name) of the predictor's implementation, for storageUri.
-fn implementation_key(predictor: &Value) -> Option<&'static str> {
+pub fn implementation_key(predictor: &Value) -> Option<&'static str> {
     const KEYS: [&str; 11] = [
         "model",
         "sklearn",
@@ -207,14 +207,22 @@ pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Res
                 )
             } else if let Some(previous) = history.first() {
                 spec_after = previous.spec.clone();
-                explanation.push(format!(
-                    "Restores the spec kdeck recorded before '{}' at {} (a Deployment rollout to the previous model).",
-                    previous.action,
-                    previous.at.format("%Y-%m-%d %H:%M UTC")
-                ));
+                if previous.by == super::deployed::FROM_DEPLOYMENT {
+                    explanation.push(format!(
+                        "Restores the model of the Deployment's previous {}, created {} (a Deployment rollout to the previous model); the rest of the spec stays as it is.",
+                        previous.action,
+                        previous.at.format("%Y-%m-%d %H:%M UTC")
+                    ));
+                } else {
+                    explanation.push(format!(
+                        "Restores the spec kdeck recorded before '{}' at {} (a Deployment rollout to the previous model).",
+                        previous.action,
+                        previous.at.format("%Y-%m-%d %H:%M UTC")
+                    ));
+                }
                 ("stable 100% (previous spec)".to_string(), Goal::Observed)
             } else {
-                return Err("Standard mode without a canary: no previous spec recorded by kdeck. Pick an earlier ReplicaSet in the rollback targets (shift-R).".to_string());
+                return Err("Standard mode without a canary: no previous spec recorded by kdeck, and the predictor's Deployment has no older ReplicaSet with a different model to go back to.".to_string());
             }
         }
         (RolloutAction::SetCanary { percent }, _) if !(0..=100).contains(percent) => {
