@@ -76,6 +76,16 @@ impl Cluster {
         self.kubeconfig.display().to_string()
     }
 
+    /// A kube client for this cluster.
+    pub fn client(&self) -> kube::Client {
+        self.client.clone()
+    }
+
+    /// Runs a future on the cluster's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
     /// Adds a fault now (the grammar of `src/sim/faults.rs`).
     pub fn fault(&self, spec: &str) {
         self.sim.faults.add(spec.parse().expect("fault"));
