@@ -56,7 +56,7 @@ pub fn revisions(replica_sets: &[Value]) -> Vec<DeployedRevision> {
             })
         })
         .collect();
-    out.sort_by(|a, b| b.revision.cmp(&a.revision));
+    out.sort_by_key(|d| std::cmp::Reverse(d.revision));
     out
 }
 
