@@ -174,6 +174,25 @@ fn promote_gives_the_latest_revision_all_traffic() {
         s.screen()
     );
     assert_audited(&cluster, &sandbox, FRAUD, "KdeckPromote", "promote");
+
+    // Rolling back after the promotion pins the previous rolled-out revision, which KServe
+    // does in two reconcile passes (status first, then traffic); kdeck follows both.
+    s.send_esc();
+    s.send("R");
+    wait_confirm(&s, "Rollback", FRAUD);
+    assert!(s.screen().contains("two reconcile passes"), "{}", s.screen());
+    s.send("y");
+    let pinned = cluster
+        .wait_isvc(NS, FRAUD, WAIT, |o| percent_of(o, &stable) == 100)
+        .unwrap_or_else(|| panic!("{}", cluster.isvc(NS, FRAUD)));
+    assert_eq!(canary_percent(&pinned), Some(0), "{pinned}");
+    assert_eq!(percent_of(&pinned, &canary), 0, "{pinned}");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("Done: traffic r2 0% · r1 100%")),
+        "{}",
+        s.screen()
+    );
+    assert_audited(&cluster, &sandbox, FRAUD, "KdeckRollback", "rollback");
 }
 
 #[test]
