@@ -252,35 +252,20 @@ fn answer(state: &mut State, prompt: Prompt) -> Vec<Effect> {
     }
 }
 
-/// Re-applies the spec kdeck recorded before its last change to this service.
+/// Re-applies the spec kdeck recorded before its last change to this service. The history
+/// is always read again first: a copy kept from an earlier action misses the entry that
+/// action itself recorded (and any change made by someone else since), so undo would put
+/// back the wrong spec.
 fn undo(state: &mut State, key: ObjectKey) -> Vec<Effect> {
-    match state.histories.get(&key).and_then(|h| h.first()).cloned() {
-        Some(entry) => start(
-            state,
-            key,
-            RolloutAction::RestoreSpec {
-                spec: Box::new(entry.spec),
-                label: format!(
-                    "the spec before '{}' ({})",
-                    entry.action,
-                    entry.at.format("%H:%M")
-                ),
-            },
-            false,
-        ),
-        None => {
-            // The history may not be loaded yet: load it, and undo once it arrives.
-            start(
-                state,
-                key,
-                RolloutAction::RestoreSpec {
-                    spec: Box::new(serde_json::Value::Null),
-                    label: "undo".to_string(),
-                },
-                false,
-            )
-        }
-    }
+    start(
+        state,
+        key,
+        RolloutAction::RestoreSpec {
+            spec: Box::new(serde_json::Value::Null),
+            label: "undo".to_string(),
+        },
+        false,
+    )
 }
 
 /// Opens the dialog and starts the safety sequence.

@@ -124,6 +124,16 @@ pub fn implementation_key(predictor: &Value) -> Option<&'static str> {
     KEYS.into_iter().find(|k| predictor.get(*k).is_some())
 }
 
+/// The spec without the predictor's traffic setting, which is a route setting, not part of
+/// the revision template (changing only it makes no new Knative revision).
+fn without_traffic_setting(spec: &Value) -> Value {
+    let mut spec = spec.clone();
+    if let Some(p) = spec.get_mut("predictor").and_then(Value::as_object_mut) {
+        p.remove("canaryTrafficPercent");
+    }
+    spec
+}
+
 /// Builds the plan for `action` on the service whose JSON is `raw`. `history` is kdeck's
 /// record of replaced specs (newest first), used to restore the previous model.
 pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Result<Plan, String> {
@@ -435,12 +445,39 @@ pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Res
         (RolloutAction::RestoreSpec { spec, label }, _) => {
             spec_after = (**spec).clone();
             explanation.push(format!("Puts back {label}."));
-            if mode == DeploymentMode::Knative {
-                explanation.push(
-                    "In Knative mode this creates a new revision with that spec.".to_string(),
-                );
+            let traffic_only =
+                without_traffic_setting(&spec_before) == without_traffic_setting(&spec_after);
+            match (mode, k.latest) {
+                // Only canaryTrafficPercent differs: no new revision, the split moves.
+                (DeploymentMode::Knative, Some(latest)) if traffic_only => {
+                    let other = k
+                        .prev
+                        .map(|p| p.revision.clone())
+                        .or_else(|| k.previous_rolledout.clone());
+                    match (
+                        spec_after["predictor"]["canaryTrafficPercent"].as_i64(),
+                        other,
+                    ) {
+                        (Some(percent), Some(other)) if percent < 100 => (
+                            split(&latest.revision, percent, &other, sep),
+                            Goal::LatestPercent { percent },
+                        ),
+                        _ => (
+                            format!("{} 100%", short_revision(&latest.revision)),
+                            Goal::AllTrafficTo {
+                                revision: latest.revision.clone(),
+                            },
+                        ),
+                    }
+                }
+                (DeploymentMode::Knative, _) => {
+                    explanation.push(
+                        "In Knative mode this creates a new revision with that spec.".to_string(),
+                    );
+                    (traffic_before.clone(), Goal::Observed)
+                }
+                _ => (traffic_before.clone(), Goal::Observed),
             }
-            (traffic_before.clone(), Goal::Observed)
         }
     };
     if spec_after == spec_before && annotations.is_none() {
@@ -656,6 +693,33 @@ mod tests {
             p.spec_after["canary"][0]["predictor"]["name"],
             json!("canary")
         );
+    }
+
+    #[test]
+    fn restoring_a_spec_that_differs_only_in_traffic_predicts_the_split() {
+        let before = knative_canary(0);
+        let mut recorded = before["spec"].clone();
+        recorded["predictor"]["canaryTrafficPercent"] = json!(35);
+        let restore = |spec: Value| RolloutAction::RestoreSpec {
+            spec: Box::new(spec),
+            label: "the spec before 'rollback'".into(),
+        };
+        let p = plan(&before, restore(recorded), &[]).unwrap();
+        assert_eq!(p.traffic_after, "r2 35% · r1 65%");
+        assert_eq!(p.goal, Goal::LatestPercent { percent: 35 });
+        assert!(!p.explanation.iter().any(|e| e.contains("new revision")));
+        let mut promoted = before["spec"].clone();
+        promoted["predictor"]
+            .as_object_mut()
+            .unwrap()
+            .remove("canaryTrafficPercent");
+        let p = plan(&before, restore(promoted), &[]).unwrap();
+        assert_eq!(p.traffic_after, "r2 100%");
+        let mut other_model = before["spec"].clone();
+        other_model["predictor"]["model"]["storageUri"] = json!("s3://m/1");
+        let p = plan(&before, restore(other_model), &[]).unwrap();
+        assert_eq!(p.goal, Goal::Observed);
+        assert!(p.explanation.iter().any(|e| e.contains("new revision")));
     }
 
     #[test]
