@@ -467,3 +467,46 @@ fn undo_puts_back_the_spec_the_last_change_replaced() {
         "restore the spec before 'rollback'",
     );
 }
+
+#[test]
+fn a_protected_context_applies_only_after_the_name_is_typed() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir_all(sandbox.config_dir()).unwrap();
+    std::fs::write(
+        sandbox.config_dir().join("config.toml"),
+        "[contexts.kdeck-sim]\nprotected = true\n",
+    )
+    .unwrap();
+    let cluster = Cluster::start(&sandbox, &[]);
+    let (stable, _) = fraud_revisions(&cluster);
+    let mut s = console(&sandbox, &cluster, &[]);
+    s.send("R");
+    assert!(
+        s.wait_for(WAIT, |t| t
+            .contains("Type the service name (fraud-detector)")),
+        "{}",
+        s.screen()
+    );
+    // y and a wrong name apply nothing.
+    s.send("y\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("type 'fraud-detector' exactly")),
+        "{}",
+        s.screen()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(canary_percent(&cluster.isvc(NS, FRAUD)), Some(10));
+    assert!(!cluster.has_history(NS));
+    s.send("\u{7f}fraud-detector\r");
+    cluster
+        .wait_isvc(NS, FRAUD, WAIT, |o| {
+            canary_percent(o) == Some(0) && percent_of(o, &stable) == 100
+        })
+        .unwrap_or_else(|| panic!("{}", s.screen()));
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("Done: traffic r2 0% · r1 100%")),
+        "{}",
+        s.screen()
+    );
+    assert_audited(&cluster, &sandbox, FRAUD, "KdeckRollback", "rollback");
+}
