@@ -73,6 +73,32 @@ fn assert_audited(cluster: &Cluster, sandbox: &Sandbox, name: &str, reason: &str
     assert!(line["patch"]["metadata"]["resourceVersion"].is_string());
 }
 
+/// A client nobody here wrote reads the same result, where kubectl is installed.
+fn kubectl_agrees(cluster: &Cluster, stable: &str) {
+    let jsonpath = "-o=jsonpath={.spec.predictor.canaryTrafficPercent} \
+        {.status.components.predictor.traffic[?(@.tag==\"prev\")].revisionName} \
+        {.status.components.predictor.traffic[?(@.tag==\"prev\")].percent}";
+    let out = match std::process::Command::new("kubectl")
+        .args(["--kubeconfig", &cluster.kubeconfig_arg()])
+        .args(["get", "isvc", FRAUD, "-n", NS, jsonpath])
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            println!("kubectl not run ({e}); checked through the kube client only");
+            return;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(words, ["0", stable, "100"], "kubectl says: {text}");
+}
+
 #[test]
 fn quickest_rollback_from_start_up_is_r_then_y() {
     let sandbox = Sandbox::new();
@@ -102,6 +128,7 @@ fn quickest_rollback_from_start_up_is_r_then_y() {
         moved.as_millis()
     );
     assert_eq!(percent_of(&after, &canary), 0, "{after}");
+    kubectl_agrees(&cluster, &stable);
     assert!(
         s.wait_for(WAIT, |t| t.contains("Done: traffic r2 0% · r1 100%")),
         "the console did not show it done:\n{}",
