@@ -238,3 +238,42 @@ fn rollback_of_a_raw_deployment_service_restores_the_previous_model() {
     );
     assert_eq!(audit_lines(&sandbox).len(), 1);
 }
+
+#[test]
+fn refusals_have_their_documented_exit_codes_and_change_nothing() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&sandbox, &[]);
+    let before = cluster.isvc(NS, FRAUD);
+    // EXIT_HELP: 3 forbidden (RBAC); 4 the server's dry run refused it; 5 conflict.
+    for (fault, code, says) in [
+        (
+            "forbid-verb=patch:inferenceservices",
+            3,
+            "forbidden: verb patch is forbidden",
+        ),
+        ("reject-dry-run", 4, "dry run refused the change"),
+        ("conflict-next-patch", 5, "dry run refused the change"),
+    ] {
+        cluster.sim.faults.clear();
+        cluster.fault(fault);
+        let out = run(&sandbox, &cluster, &["rollback", FRAUD, "--yes"]);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{fault}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(says),
+            "{fault}: {}",
+            text(&out.stderr)
+        );
+        assert!(!text(&out.stdout).contains("applied"), "{fault}");
+    }
+    cluster.sim.faults.clear();
+    let after = cluster.isvc(NS, FRAUD);
+    assert_eq!(after["spec"], before["spec"]);
+    assert!(!cluster.has_history(NS));
+    assert!(cluster.kdeck_events(NS, FRAUD).is_empty());
+    assert!(audit_lines(&sandbox).is_empty());
+}

@@ -40,7 +40,7 @@ impl Cluster {
     /// Starts the demo scenario, fast, with `faults` from the start, and writes the
     /// kubeconfig into the sandbox.
     pub fn start(sandbox: &Sandbox, faults: &[&str]) -> Cluster {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        kdeck::sources::tls::ensure_crypto_provider();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
