@@ -430,8 +430,20 @@ fn raw_deployment_rollback_restores_the_previous_model() {
             == Some("s3://kdeck-demo/recsys/lgbm-41")
     }));
     assert_audited(&cluster, &sandbox, REC, "KdeckRollback", "rollback");
-    // kdeck recorded what it replaced: undo would put lgbm-42 back.
+    // kdeck recorded what it replaced (undo would put lgbm-42 back); a second R must not.
     assert!(cluster.has_history(NS));
+    s.send_esc();
+    s.send("R");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("Not done: already rolled back")),
+        "{}",
+        s.screen()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        uri(&cluster.isvc(NS, REC)),
+        "s3://kdeck-demo/recsys/lgbm-41"
+    );
 }
 
 #[test]

@@ -216,6 +216,14 @@ pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Res
                     Goal::Canaries { expect: Vec::new() },
                 )
             } else if let Some(previous) = history.first() {
+                // The spec a rollback replaced is the bad one: restoring it would redeploy it.
+                if previous.action == RolloutAction::Rollback.verb() {
+                    return Err(format!(
+                        "already rolled back by {} at {}; u undoes that rollback",
+                        previous.by,
+                        previous.at.format("%Y-%m-%d %H:%M UTC")
+                    ));
+                }
                 spec_after = previous.spec.clone();
                 if previous.by == super::deployed::FROM_DEPLOYMENT {
                     explanation.push(format!(
@@ -679,6 +687,16 @@ mod tests {
         assert_eq!(
             p.patch["spec"]["predictor"]["model"]["storageUri"],
             json!("s3://r/0")
+        );
+        // A second rollback would put back the spec the first one replaced.
+        let rolled_back = vec![HistoryEntry {
+            action: "rollback".into(),
+            ..history[0].clone()
+        }];
+        assert!(
+            plan(&plain, RolloutAction::Rollback, &rolled_back)
+                .unwrap_err()
+                .contains("already rolled back")
         );
         let p = plan(
             &plain,
