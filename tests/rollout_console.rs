@@ -49,12 +49,17 @@ fn wait_confirm(s: &PtySession, title: &str, name: &str) {
 fn assert_audited(cluster: &Cluster, sandbox: &Sandbox, name: &str, reason: &str, action: &str) {
     let is_action =
         |l: &serde_json::Value| l["action"].as_str().is_some_and(|a| a.starts_with(action));
-    let events = cluster.kdeck_events(NS, name);
-    assert!(
-        events
+    // The Event and the line are written once the patch has returned.
+    let has_event = || {
+        cluster
+            .kdeck_events(NS, name)
             .iter()
-            .any(|(r, m)| r == reason && m.contains(&format!("kdeck {action}"))),
-        "no {reason} event on {name}: {events:?}"
+            .any(|(r, m)| r == reason && m.contains(&format!("kdeck {action}")))
+    };
+    assert!(
+        wait_until(WAIT, has_event),
+        "no {reason} event on {name}: {:?}",
+        cluster.kdeck_events(NS, name)
     );
     assert!(
         wait_until(WAIT, || audit_lines(sandbox)
@@ -104,7 +109,12 @@ fn quickest_rollback_from_start_up_is_r_then_y() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&sandbox, &[]);
     let (stable, canary) = fraud_revisions(&cluster);
+    let started = Instant::now();
     let mut s = console(&sandbox, &cluster, &[]);
+    println!(
+        "start-up to the services list: {} ms",
+        started.elapsed().as_millis()
+    );
     // Start-up selects the first row, fraud-detector: R asks, y confirms.
     s.send("R");
     wait_confirm(&s, "Rollback", FRAUD);
@@ -124,8 +134,9 @@ fn quickest_rollback_from_start_up_is_r_then_y() {
         });
     let moved = pressed.elapsed();
     println!(
-        "quickest rollback: keys R y from start-up; y -> traffic on {stable} 100% (seen via the API) in {} ms",
-        moved.as_millis()
+        "quickest rollback: keys R y from start-up; y -> traffic on {stable} 100% (seen via the API) in {} ms; {} ms from launch",
+        moved.as_millis(),
+        started.elapsed().as_millis()
     );
     assert_eq!(percent_of(&after, &canary), 0, "{after}");
     kubectl_agrees(&cluster, &stable);
@@ -152,11 +163,21 @@ fn canary_percentage_from_the_prompt() {
     let mut s = console(&sandbox, &cluster, &[]);
     s.send("c");
     assert!(
-        s.wait_for(WAIT, |t| t.contains("10")),
-        "no canary prompt:\n{}",
+        s.wait_for(WAIT, |t| t.contains("canary % (0-100): 10")),
+        "no canary prompt with the current share:\n{}",
         s.screen()
     );
-    // The prompt starts with the current share; replace it.
+    assert!(s.screen().contains("ml-prod/fraud-detector canary %"));
+    // A wrong answer is refused in place, with the reason; nothing starts.
+    s.send("\u{7f}\u{7f}abc\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("canary % (0-100): abc")
+            && t.contains("'abc' is not a percentage from 0 to 100")),
+        "{}",
+        s.screen()
+    );
+    assert!(!s.screen().contains("checking permission"));
+    // Replace it with a share.
     s.send("\u{7f}\u{7f}\u{7f}35\r");
     wait_confirm(&s, "Canary 35%", FRAUD);
     assert!(s.screen().contains("r2 35% · r1 65%"), "{}", s.screen());
@@ -454,7 +475,7 @@ fn undo_puts_back_the_spec_the_last_change_replaced() {
     let mut s = console(&sandbox, &cluster, &[]);
     // Two changes: canary 35 %, then a rollback.
     s.send("c");
-    assert!(s.wait_for(WAIT, |t| t.contains("10")));
+    assert!(s.wait_for(WAIT, |t| t.contains("canary % (0-100): 10")));
     s.send("\u{7f}\u{7f}\u{7f}35\r");
     wait_confirm(&s, "Canary 35%", FRAUD);
     s.send("y");
