@@ -570,3 +570,47 @@ fn a_protected_context_applies_only_after_the_name_is_typed() {
     );
     assert_audited(&cluster, &sandbox, FRAUD, "KdeckRollback", "rollback");
 }
+
+#[test]
+fn a_new_model_version_starts_as_a_canary() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&sandbox, &[]);
+    let (stable, old_canary) = fraud_revisions(&cluster);
+    let mut s = console(&sandbox, &cluster, &[]);
+    s.send("N");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("new storageUri: gs://kdeck-demo")),
+        "{}",
+        s.screen()
+    );
+    let uri = "gs://kdeck-demo/models/fraud-detector/2026-12-01";
+    s.send(&format!("\u{15}{uri}\r"));
+    assert!(
+        s.wait_for(WAIT, |t| t
+            .contains("canary % for the new version (0-100): 10")),
+        "{}",
+        s.screen()
+    );
+    s.send("\u{7f}\u{7f}25\r");
+    wait_confirm(&s, "New version", FRAUD);
+    s.send("y");
+    let after = cluster
+        .wait_isvc(NS, FRAUD, WAIT, |o| {
+            predictor_status(o, "latestReadyRevision")
+                .is_some_and(|r| r != old_canary && percent_of(o, r) == 25)
+        })
+        .unwrap_or_else(|| panic!("{}\n{}", cluster.isvc(NS, FRAUD), s.screen()));
+    assert_eq!(
+        after["spec"]["predictor"]["model"]["storageUri"],
+        json!(uri)
+    );
+    assert_eq!(canary_percent(&after), Some(25));
+    assert_eq!(percent_of(&after, &stable), 75, "{after}");
+    assert_eq!(percent_of(&after, &old_canary), 0, "{after}");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("Done: traffic r3 25% · r1 75%")),
+        "{}",
+        s.screen()
+    );
+    assert_audited(&cluster, &sandbox, FRAUD, "KdeckNewVersion", "new version");
+}
