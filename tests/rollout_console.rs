@@ -614,3 +614,59 @@ fn a_new_model_version_starts_as_a_canary() {
     );
     assert_audited(&cluster, &sandbox, FRAUD, "KdeckNewVersion", "new version");
 }
+
+#[test]
+fn standard_mode_canary_share_then_rollback() {
+    const NS_STAGING: &str = "ml-staging";
+    const RANKER: &str = "lgbm-ranker";
+    let share = |o: &serde_json::Value| o.pointer("/spec/canary/0/trafficPercent").cloned();
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&sandbox, &[]);
+    let before = cluster.isvc(NS_STAGING, RANKER);
+    assert_eq!(share(&before), Some(json!(20)), "{before}");
+    let mut s = console(&sandbox, &cluster, &[]);
+    s.send("/lgbm-ranker\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains(RANKER) && !t.contains(FRAUD)),
+        "{}",
+        s.screen()
+    );
+    s.send("c");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("canary % (0-100): 20")),
+        "{}",
+        s.screen()
+    );
+    s.send("\u{7f}\u{7f}50\r");
+    wait_confirm(&s, "Canary 50%", RANKER);
+    s.send("y");
+    cluster
+        .wait_isvc(NS_STAGING, RANKER, WAIT, |o| {
+            share(o) == Some(json!(50))
+                && o.pointer("/status/canaryStatuses/0/trafficPercent") == Some(&json!(50))
+        })
+        .unwrap_or_else(|| panic!("{}", cluster.isvc(NS_STAGING, RANKER)));
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("Done: traffic fast 50% · stable 50%")),
+        "{}",
+        s.screen()
+    );
+    s.send_esc();
+    s.send("R");
+    wait_confirm(&s, "Rollback", RANKER);
+    s.send("y");
+    let after = cluster
+        .wait_isvc(NS_STAGING, RANKER, WAIT, |o| {
+            o.pointer("/spec/canary").is_none()
+                && o.pointer("/status/canaryStatuses")
+                    .and_then(|c| c.as_array())
+                    .is_none_or(|c| c.is_empty())
+        })
+        .unwrap_or_else(|| panic!("{}", cluster.isvc(NS_STAGING, RANKER)));
+    assert_eq!(after["spec"]["predictor"], before["spec"]["predictor"]);
+    assert!(s.wait_for(WAIT, |t| t.contains("Done")), "{}", s.screen());
+    let events = cluster.kdeck_events(NS_STAGING, RANKER);
+    let reasons: Vec<&str> = events.iter().map(|e| e.0.as_str()).collect();
+    assert!(reasons.contains(&"KdeckCanary"), "{events:?}");
+    assert!(reasons.contains(&"KdeckRollback"), "{events:?}");
+}

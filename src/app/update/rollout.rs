@@ -79,12 +79,17 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::TagRouting => return start(state, key, RolloutAction::EnableTagRouting, false),
         Action::Undo => return undo(state, key),
         Action::SetCanary => {
+            // The share now: Knative's canaryTrafficPercent, or the first Standard-mode
+            // canary's (the one the action changes).
             let current = state
                 .cluster
                 .isvcs
                 .items
                 .get(&key)
-                .and_then(Isvc::canary_percent)
+                .and_then(|i| {
+                    i.canary_percent()
+                        .or_else(|| i.canaries.first().map(|c| c.traffic_percent))
+                })
                 .unwrap_or(10);
             state.ui.mode = prompt(PromptKind::CanaryPercent, &current.to_string());
         }
