@@ -360,3 +360,18 @@ fn a_rollout_that_never_completes_times_out() {
         Stage::Finished(Finish::TimedOut(_))
     ));
 }
+
+#[test]
+fn the_confirmation_buttons_stay_in_view_when_lines_wrap_or_the_terminal_is_short() {
+    use crate::ui::snapshot_tests::{render, screen, theme};
+    let t = theme("dark");
+    for (w, h) in [(100, 45), (100, 16), (60, 12)] {
+        let mut s = setup();
+        to_confirmation(&mut s);
+        let text = screen(&render(&mut s, &t, w, h));
+        assert!(
+            text.contains("[ No ]") && text.contains("y applies"),
+            "{w}x{h}:\n{text}"
+        );
+    }
+}
