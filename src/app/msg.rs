@@ -80,6 +80,9 @@ pub enum RolloutMsg {
         key: ObjectKey,
         entries: Vec<HistoryEntry>,
         problem: Option<String>,
+        /// Older ReplicaSets of the predictor's Deployment (Standard mode), newest first;
+        /// a rollback kdeck has no record for restores the model of one of them.
+        deployed: Result<Vec<crate::domain::rollout::deployed::DeployedRevision>, String>,
     },
     Permission {
         id: u64,

@@ -202,6 +202,18 @@ async fn execute(
             Vec::new()
         }
     };
+    let deployed = match actions::deployed_revisions(client, namespace, name).await {
+        Ok(d) => d,
+        Err(e) => {
+            if action == RolloutAction::Rollback {
+                eprintln!("kdeck: {e}");
+            }
+            Vec::new()
+        }
+    };
+    let spec = raw.get("spec").cloned().unwrap_or_default();
+    let history =
+        crate::domain::rollout::deployed::history_for(&action, &history, &spec, &deployed);
     let plan = match plan(&raw, action.clone(), &history) {
         Ok(p) => p,
         Err(e) => return fail(exit::INVALID, &e),

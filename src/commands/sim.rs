@@ -13,7 +13,7 @@ use std::process::ExitCode;
 #[derive(Debug, Clone, clap::Args)]
 #[command(
     after_help = "Faults (--fault, repeatable): drop-watches=DUR, gone-on-resume, \
-    conflict-next-patch, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, \
+    conflict-next-patch, reject-dry-run, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, \
     error500=KIND|FRACTION, hang=KIND (KIND: get, list, watch, create, update, patch, delete, \
     log, proxy, all). They can also be changed while it runs: POST a spec to \
     /kdeck-sim/v1/faults, DELETE there clears them.\n\n\

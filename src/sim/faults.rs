@@ -5,6 +5,8 @@
 //! - `drop-watches=5s` — close every open watch every 5 seconds
 //! - `gone-on-resume` — a watch that resumes from a resourceVersion gets 410 Gone
 //! - `conflict-next-patch` — the next patch or update answers 409 Conflict (once)
+//! - `reject-dry-run` — every server-side dry run of a patch or update answers 422, as an
+//!   admission webhook refusing the change would (the real request is not affected)
 //! - `forbid-namespace=NS` — every request in namespace NS answers 403
 //! - `forbid-verb=VERB[:RESOURCE]` — e.g. `forbid-verb=patch:inferenceservices`
 //! - `latency=200ms` — every request waits this long first
@@ -76,6 +78,7 @@ pub enum FaultSpec {
     DropWatches(Duration),
     GoneOnResume,
     ConflictNextPatch,
+    RejectDryRun,
     ForbidNamespace(String),
     ForbidVerb {
         verb: String,
@@ -117,6 +120,7 @@ impl FromStr for FaultSpec {
             "drop-watches" => Ok(FaultSpec::DropWatches(duration(need(name, value)?)?)),
             "gone-on-resume" => Ok(FaultSpec::GoneOnResume),
             "conflict-next-patch" => Ok(FaultSpec::ConflictNextPatch),
+            "reject-dry-run" => Ok(FaultSpec::RejectDryRun),
             "forbid-namespace" => Ok(FaultSpec::ForbidNamespace(need(name, value)?.to_string())),
             "forbid-verb" => {
                 let v = need(name, value)?;
@@ -130,7 +134,7 @@ impl FromStr for FaultSpec {
             "error500" => Ok(FaultSpec::Error500(target(need(name, value)?)?)),
             "hang" => Ok(FaultSpec::Hang(target(need(name, value)?)?)),
             other => Err(format!(
-                "unknown fault '{other}' (drop-watches=DUR, gone-on-resume, conflict-next-patch, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, error500=KIND|FRACTION, hang=KIND)"
+                "unknown fault '{other}' (drop-watches=DUR, gone-on-resume, conflict-next-patch, reject-dry-run, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, error500=KIND|FRACTION, hang=KIND)"
             )),
         }
     }
@@ -225,6 +229,11 @@ impl FaultControl {
         })
     }
 
+    /// Whether server-side dry runs of writes are refused.
+    pub fn rejects_dry_run(&self) -> bool {
+        self.with(|i| i.specs.contains(&FaultSpec::RejectDryRun))
+    }
+
     pub fn gone_on_resume(&self) -> bool {
         self.with(|i| i.specs.contains(&FaultSpec::GoneOnResume))
     }
@@ -312,6 +321,10 @@ mod tests {
                 .contains("unknown fault")
         );
         assert!("latency=".parse::<FaultSpec>().is_err());
+        assert_eq!(
+            "reject-dry-run".parse::<FaultSpec>(),
+            Ok(FaultSpec::RejectDryRun)
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod fake_http;
 pub mod model_server;
 pub mod pty;
+pub mod sim;
 
 use std::path::PathBuf;
 

@@ -13,12 +13,14 @@ pub async fn load_history(client: kube::Client, id: u64, key: ObjectKey, tx: Out
         Ok(r) => r,
         Err(e) => (Vec::new(), Some(e)),
     };
+    let deployed = actions::deployed_revisions(&client, &key.namespace, &key.name).await;
     let _ = tx
         .send(Msg::Rollout(RolloutMsg::History {
             id,
             key,
             entries,
             problem,
+            deployed,
         }))
         .await;
 }

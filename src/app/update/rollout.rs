@@ -8,6 +8,7 @@ use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::msg::RolloutMsg;
 use crate::domain::isvc::Isvc;
+use crate::domain::rollout::deployed::history_for;
 use crate::domain::rollout::history::HistoryEntry;
 use crate::domain::rollout::progress::{Outcome, evaluate};
 use crate::domain::rollout::{RolloutAction, plan};
@@ -78,12 +79,17 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::TagRouting => return start(state, key, RolloutAction::EnableTagRouting, false),
         Action::Undo => return undo(state, key),
         Action::SetCanary => {
+            // The share now: Knative's canaryTrafficPercent, or the first Standard-mode
+            // canary's (the one the action changes).
             let current = state
                 .cluster
                 .isvcs
                 .items
                 .get(&key)
-                .and_then(Isvc::canary_percent)
+                .and_then(|i| {
+                    i.canary_percent()
+                        .or_else(|| i.canaries.first().map(|c| c.traffic_percent))
+                })
                 .unwrap_or(10);
             state.ui.mode = prompt(PromptKind::CanaryPercent, &current.to_string());
         }
@@ -251,35 +257,20 @@ fn answer(state: &mut State, prompt: Prompt) -> Vec<Effect> {
     }
 }
 
-/// Re-applies the spec kdeck recorded before its last change to this service.
+/// Re-applies the spec kdeck recorded before its last change to this service. The history
+/// is always read again first: a copy kept from an earlier action misses the entry that
+/// action itself recorded (and any change made by someone else since), so undo would put
+/// back the wrong spec.
 fn undo(state: &mut State, key: ObjectKey) -> Vec<Effect> {
-    match state.histories.get(&key).and_then(|h| h.first()).cloned() {
-        Some(entry) => start(
-            state,
-            key,
-            RolloutAction::RestoreSpec {
-                spec: Box::new(entry.spec),
-                label: format!(
-                    "the spec before '{}' ({})",
-                    entry.action,
-                    entry.at.format("%H:%M")
-                ),
-            },
-            false,
-        ),
-        None => {
-            // The history may not be loaded yet: load it, and undo once it arrives.
-            start(
-                state,
-                key,
-                RolloutAction::RestoreSpec {
-                    spec: Box::new(serde_json::Value::Null),
-                    label: "undo".to_string(),
-                },
-                false,
-            )
-        }
-    }
+    start(
+        state,
+        key,
+        RolloutAction::RestoreSpec {
+            spec: Box::new(serde_json::Value::Null),
+            label: "undo".to_string(),
+        },
+        false,
+    )
 }
 
 /// Opens the dialog and starts the safety sequence.
@@ -357,7 +348,10 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
     let key = flow.key.clone();
     match msg {
         RolloutMsg::History {
-            entries, problem, ..
+            entries,
+            problem,
+            deployed,
+            ..
         } => {
             if let Some(p) = problem {
                 flow.notes.push(p);
@@ -391,7 +385,19 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
             let Some(flow) = state.rollout.as_mut() else {
                 return Vec::new();
             };
-            match plan(&raw, flow.action.clone(), &entries) {
+            let (deployed, deployed_problem) = match deployed {
+                Ok(d) => (d, None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+            let spec = raw.get("spec").cloned().unwrap_or_default();
+            let history = history_for(&flow.action, &entries, &spec, &deployed);
+            if history.is_empty()
+                && flow.action == RolloutAction::Rollback
+                && let Some(p) = deployed_problem
+            {
+                flow.notes.push(p);
+            }
+            match plan(&raw, flow.action.clone(), &history) {
                 Ok(p) => {
                     flow.done.push((
                         "planned".to_string(),

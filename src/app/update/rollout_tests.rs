@@ -72,6 +72,7 @@ fn to_confirmation(s: &mut State) -> Vec<Effect> {
             key: ObjectKey::new("ml-prod", "fraud-detector"),
             entries: vec![],
             problem: None,
+            deployed: Ok(Vec::new()),
         }),
     );
     assert!(
@@ -178,6 +179,7 @@ fn forbidden_changes_are_never_attempted() {
             key: ObjectKey::new("ml-prod", "fraud-detector"),
             entries: vec![],
             problem: None,
+            deployed: Ok(Vec::new()),
         }),
     );
     let effects = update(
@@ -208,6 +210,7 @@ fn a_dry_run_rejection_stops_before_confirmation() {
             key: ObjectKey::new("ml-prod", "fraud-detector"),
             entries: vec![],
             problem: None,
+            deployed: Ok(Vec::new()),
         }),
     );
     update(
@@ -356,4 +359,19 @@ fn a_rollout_that_never_completes_times_out() {
         &s.rollout.as_ref().unwrap().stage,
         Stage::Finished(Finish::TimedOut(_))
     ));
+}
+
+#[test]
+fn the_confirmation_buttons_stay_in_view_when_lines_wrap_or_the_terminal_is_short() {
+    use crate::ui::snapshot_tests::{render, screen, theme};
+    let t = theme("dark");
+    for (w, h) in [(100, 45), (100, 16), (60, 12)] {
+        let mut s = setup();
+        to_confirmation(&mut s);
+        let text = screen(&render(&mut s, &t, w, h));
+        assert!(
+            text.contains("[ No ]") && text.contains("y applies"),
+            "{w}x{h}:\n{text}"
+        );
+    }
 }

@@ -10,6 +10,7 @@
 //! reconcile passes; removing it promotes. In Standard mode canaries are `spec.canary[]`
 //! entries (v0.20+); promotion moves the canary's overrides into the predictor.
 
+pub mod deployed;
 pub mod diff;
 pub mod history;
 pub mod plan;

@@ -107,7 +107,7 @@ fn split(latest: &str, latest_pct: i64, other: &str, sep: &str) -> String {
 }
 
 /// The key (`model`, a framework name) of the predictor's implementation, for storageUri.
-fn implementation_key(predictor: &Value) -> Option<&'static str> {
+pub fn implementation_key(predictor: &Value) -> Option<&'static str> {
     const KEYS: [&str; 11] = [
         "model",
         "sklearn",
@@ -122,6 +122,16 @@ fn implementation_key(predictor: &Value) -> Option<&'static str> {
         "paddle",
     ];
     KEYS.into_iter().find(|k| predictor.get(*k).is_some())
+}
+
+/// The spec without the predictor's traffic setting, which is a route setting, not part of
+/// the revision template (changing only it makes no new Knative revision).
+fn without_traffic_setting(spec: &Value) -> Value {
+    let mut spec = spec.clone();
+    if let Some(p) = spec.get_mut("predictor").and_then(Value::as_object_mut) {
+        p.remove("canaryTrafficPercent");
+    }
+    spec
 }
 
 /// Builds the plan for `action` on the service whose JSON is `raw`. `history` is kdeck's
@@ -206,15 +216,31 @@ pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Res
                     Goal::Canaries { expect: Vec::new() },
                 )
             } else if let Some(previous) = history.first() {
+                // The spec a rollback replaced is the bad one: restoring it would redeploy it.
+                if previous.action == RolloutAction::Rollback.verb() {
+                    return Err(format!(
+                        "already rolled back by {} at {}; u undoes that rollback",
+                        previous.by,
+                        previous.at.format("%Y-%m-%d %H:%M UTC")
+                    ));
+                }
                 spec_after = previous.spec.clone();
-                explanation.push(format!(
-                    "Restores the spec kdeck recorded before '{}' at {} (a Deployment rollout to the previous model).",
-                    previous.action,
-                    previous.at.format("%Y-%m-%d %H:%M UTC")
-                ));
+                if previous.by == super::deployed::FROM_DEPLOYMENT {
+                    explanation.push(format!(
+                        "Restores the model of the Deployment's previous {}, created {} (a Deployment rollout to the previous model); the rest of the spec stays as it is.",
+                        previous.action,
+                        previous.at.format("%Y-%m-%d %H:%M UTC")
+                    ));
+                } else {
+                    explanation.push(format!(
+                        "Restores the spec kdeck recorded before '{}' at {} (a Deployment rollout to the previous model).",
+                        previous.action,
+                        previous.at.format("%Y-%m-%d %H:%M UTC")
+                    ));
+                }
                 ("stable 100% (previous spec)".to_string(), Goal::Observed)
             } else {
-                return Err("Standard mode without a canary: no previous spec recorded by kdeck. Pick an earlier ReplicaSet in the rollback targets (shift-R).".to_string());
+                return Err("Standard mode without a canary: no previous spec recorded by kdeck, and the predictor's Deployment has no older ReplicaSet with a different model to go back to.".to_string());
             }
         }
         (RolloutAction::SetCanary { percent }, _) if !(0..=100).contains(percent) => {
@@ -427,12 +453,39 @@ pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Res
         (RolloutAction::RestoreSpec { spec, label }, _) => {
             spec_after = (**spec).clone();
             explanation.push(format!("Puts back {label}."));
-            if mode == DeploymentMode::Knative {
-                explanation.push(
-                    "In Knative mode this creates a new revision with that spec.".to_string(),
-                );
+            let traffic_only =
+                without_traffic_setting(&spec_before) == without_traffic_setting(&spec_after);
+            match (mode, k.latest) {
+                // Only canaryTrafficPercent differs: no new revision, the split moves.
+                (DeploymentMode::Knative, Some(latest)) if traffic_only => {
+                    let other = k
+                        .prev
+                        .map(|p| p.revision.clone())
+                        .or_else(|| k.previous_rolledout.clone());
+                    match (
+                        spec_after["predictor"]["canaryTrafficPercent"].as_i64(),
+                        other,
+                    ) {
+                        (Some(percent), Some(other)) if percent < 100 => (
+                            split(&latest.revision, percent, &other, sep),
+                            Goal::LatestPercent { percent },
+                        ),
+                        _ => (
+                            format!("{} 100%", short_revision(&latest.revision)),
+                            Goal::AllTrafficTo {
+                                revision: latest.revision.clone(),
+                            },
+                        ),
+                    }
+                }
+                (DeploymentMode::Knative, _) => {
+                    explanation.push(
+                        "In Knative mode this creates a new revision with that spec.".to_string(),
+                    );
+                    (traffic_before.clone(), Goal::Observed)
+                }
+                _ => (traffic_before.clone(), Goal::Observed),
             }
-            (traffic_before.clone(), Goal::Observed)
         }
     };
     if spec_after == spec_before && annotations.is_none() {
@@ -635,6 +688,16 @@ mod tests {
             p.patch["spec"]["predictor"]["model"]["storageUri"],
             json!("s3://r/0")
         );
+        // A second rollback would put back the spec the first one replaced.
+        let rolled_back = vec![HistoryEntry {
+            action: "rollback".into(),
+            ..history[0].clone()
+        }];
+        assert!(
+            plan(&plain, RolloutAction::Rollback, &rolled_back)
+                .unwrap_err()
+                .contains("already rolled back")
+        );
         let p = plan(
             &plain,
             RolloutAction::NewVersion {
@@ -648,6 +711,33 @@ mod tests {
             p.spec_after["canary"][0]["predictor"]["name"],
             json!("canary")
         );
+    }
+
+    #[test]
+    fn restoring_a_spec_that_differs_only_in_traffic_predicts_the_split() {
+        let before = knative_canary(0);
+        let mut recorded = before["spec"].clone();
+        recorded["predictor"]["canaryTrafficPercent"] = json!(35);
+        let restore = |spec: Value| RolloutAction::RestoreSpec {
+            spec: Box::new(spec),
+            label: "the spec before 'rollback'".into(),
+        };
+        let p = plan(&before, restore(recorded), &[]).unwrap();
+        assert_eq!(p.traffic_after, "r2 35% · r1 65%");
+        assert_eq!(p.goal, Goal::LatestPercent { percent: 35 });
+        assert!(!p.explanation.iter().any(|e| e.contains("new revision")));
+        let mut promoted = before["spec"].clone();
+        promoted["predictor"]
+            .as_object_mut()
+            .unwrap()
+            .remove("canaryTrafficPercent");
+        let p = plan(&before, restore(promoted), &[]).unwrap();
+        assert_eq!(p.traffic_after, "r2 100%");
+        let mut other_model = before["spec"].clone();
+        other_model["predictor"]["model"]["storageUri"] = json!("s3://m/1");
+        let p = plan(&before, restore(other_model), &[]).unwrap();
+        assert_eq!(p.goal, Goal::Observed);
+        assert!(p.explanation.iter().any(|e| e.contains("new revision")));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! get, list (selectors, `limit`/`continue` paging, Tables), create, update (PUT), patch
 //! (merge, JSON patch, strategic merge treated as merge for maps, and apply — a merge of the
 //! applied fields, recorded under the field manager), delete; `dryRun=All`; optimistic
-//! concurrency (a stale resourceVersion answers 409); the `status` subresource.
+//! concurrency (a stale resourceVersion answers 409); the `status` subresource; the
+//! `reject-dry-run` fault refuses dry runs of writes as an admission webhook would.
 
 use super::respond;
 use super::select::{FieldSelector, labels, object_labels};
@@ -281,6 +282,16 @@ fn commit(
     next["kind"] = json!(r.kind);
     validate(r, &next)?;
     if dry_run(q) {
+        if ctx.faults.rejects_dry_run() {
+            return Err(ApiError::new(
+                422,
+                "Invalid",
+                format!(
+                    "admission webhook \"inferenceservice.kserve-webhook-server.validator\" denied the request: {} {name} (injected by kdeck sim: reject-dry-run)",
+                    r.kind
+                ),
+            ));
+        }
         return Ok(respond::json(200, &next));
     }
     let stored = ctx.store.put(r, next);

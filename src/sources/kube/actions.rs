@@ -1,16 +1,18 @@
 //! The writes a rollout needs, each a small async call with errors in the user's words:
 //! the permission check (SelfSubjectAccessReview), the server-side dry run and the real
 //! patch (JSON merge patch carrying the resourceVersion read), kdeck's spec history
-//! (ConfigMap), the audit Event on the InferenceService, and the local audit log line.
+//! (ConfigMap), the older ReplicaSets of a Standard-mode predictor, the audit Event on the
+//! InferenceService, and the local audit log line.
 
 use super::errors::describe;
+use crate::domain::rollout::deployed::{self, DeployedRevision};
 use crate::domain::rollout::history::{self, HistoryEntry};
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
 };
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams, PostParams};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
 /// The InferenceService API resource.
@@ -157,6 +159,29 @@ pub async fn load_history(
             describe(&e)
         )),
     }
+}
+
+/// The ReplicaSets of the service's predictor Deployment, newest first (none in Knative mode).
+pub async fn deployed_revisions(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> Result<Vec<DeployedRevision>, String> {
+    let api: Api<k8s_openapi::api::apps::v1::ReplicaSet> =
+        Api::namespaced(client.clone(), namespace);
+    let params = ListParams::default().labels(&deployed::predictor_selector(name));
+    let list = api.list(&params).await.map_err(|e| {
+        format!(
+            "cannot read the ReplicaSets of {name}'s Deployment: {}",
+            describe(&e)
+        )
+    })?;
+    let sets: Vec<Value> = list
+        .items
+        .iter()
+        .filter_map(|rs| serde_json::to_value(rs).ok())
+        .collect();
+    Ok(deployed::revisions(&sets))
 }
 
 /// Records `entry` first in the service's history, creating the ConfigMap if needed.

@@ -222,7 +222,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     };
     let content = lines(state, flow, theme);
-    let popup = centered(area, 96, content.len() as u16 + 2);
+    let inner_width = area.width.min(96).saturating_sub(2);
+    let rows: u16 = content
+        .iter()
+        .map(|l| wrapped_rows(l, inner_width))
+        .fold(0u16, u16::saturating_add);
+    let popup = centered(area, 96, rows.saturating_add(2));
+    // On a short terminal keep the end in view: the confirmation or the outcome.
+    let hidden = rows.saturating_sub(popup.height.saturating_sub(2));
     let border = if flow.protected || flow.action.destructive() {
         Slot::ConfirmDanger
     } else {
@@ -245,7 +252,48 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Paragraph::new(content)
             .block(block)
             .style(theme.style(Slot::Base))
-            .wrap(Wrap { trim: false }),
+            .wrap(Wrap { trim: false })
+            .scroll((hidden, 0)),
         popup,
     );
+}
+
+/// The rows `line` takes when the dialog word-wraps it to `width` columns (long words are
+/// broken), so the dialog is tall enough for its last lines — the buttons — to show.
+fn wrapped_rows(line: &Line, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let content: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let mut rows = 1usize;
+    let mut column = 0usize;
+    for word in content.split_inclusive(' ') {
+        let visible = text::width(word.trim_end_matches(' '));
+        let spaces = text::width(word) - visible;
+        if column > 0 && column + visible > width {
+            rows += 1;
+            column = 0;
+        }
+        // A word longer than a row is broken across rows.
+        let extra = visible.saturating_sub(1) / width;
+        rows += extra;
+        column += visible - extra * width + spaces;
+    }
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_rows_counts_what_word_wrap_makes() {
+        assert_eq!(wrapped_rows(&Line::from(" short line"), 40), 1);
+        assert_eq!(wrapped_rows(&Line::from(""), 40), 1);
+        // 10 words of 9 characters and a space: 5 fit a row of 50 (the last space overhangs).
+        let words = "abcdefghi ".repeat(10);
+        assert_eq!(wrapped_rows(&Line::from(words.as_str()), 50), 2);
+        assert_eq!(wrapped_rows(&Line::from(words.as_str()), 48), 3);
+        assert_eq!(wrapped_rows(&Line::from("x".repeat(95)), 40), 3);
+        let spans = Line::from(vec![Span::raw(" traffic "), Span::raw("r2 10% · r1 90%")]);
+        assert_eq!(wrapped_rows(&spans, 94), 1);
+    }
 }

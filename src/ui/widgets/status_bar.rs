@@ -1,5 +1,6 @@
-//! The bottom line: the filter or command being typed (with the cursor), else the latest
-//! notice, else key hints from the keymap; a warnings badge on the right.
+//! The bottom line: the filter or command being typed (with the cursor), a rollout prompt
+//! (the service, the question, the answer), else the latest notice, else key hints from the
+//! keymap; a warnings badge on the right.
 
 use crate::app::action::Action;
 use crate::state::State;
@@ -45,6 +46,39 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             let x = area.x + 1 + text::width(&before) as u16;
             if x < area.x + left_width {
                 frame.set_cursor_position(Position::new(x, area.y));
+            }
+        }
+        Mode::Prompt(prompt) => {
+            // A rollout question: which service, what is asked, the answer being typed, and
+            // why the last answer was refused.
+            let question = format!(" {} {}", prompt.key, prompt.kind.question());
+            let line = &prompt.input;
+            let room = usize::from(left_width).saturating_sub(text::width(&question) + 1);
+            let mut spans = vec![
+                Span::styled(question.clone(), theme.style(Slot::TextKey)),
+                Span::styled(
+                    text::fit(&line.text, room, sym.ellipsis),
+                    theme.style(Slot::Cmdline),
+                ),
+            ];
+            if let Some(notice) = state
+                .ui
+                .notice
+                .as_ref()
+                .filter(|n| matches!(n.level, NoticeLevel::Error))
+            {
+                spans.push(Span::styled(
+                    format!("   {}", notice.text),
+                    theme.style(Slot::NoticeError),
+                ));
+            }
+            frame.render_widget(Paragraph::new(Line::from(spans)), left);
+            let before: String = line.text.chars().take(line.cursor).collect();
+            let x = text::width(&question) + text::width(&before);
+            if let Ok(x) = u16::try_from(x)
+                && x < left_width
+            {
+                frame.set_cursor_position(Position::new(area.x + x, area.y));
             }
         }
         _ => {
