@@ -23,7 +23,9 @@ pub struct Payload<'a> {
 }
 
 fn parse_body(body: &[u8], content_type: &str) -> Result<Value, ApiError> {
-    if content_type.contains("yaml") {
+    if super::protobuf::is_protobuf(content_type) {
+        super::protobuf::decode(body)
+    } else if content_type.contains("yaml") {
         serde_yaml::from_slice(body)
             .map_err(|e| ApiError::bad_request(format!("the body is not valid YAML: {e}")))
     } else {
@@ -180,6 +182,52 @@ fn validate(r: &Resource, obj: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `fieldValidation=Strict` (what kubectl create/apply send): unknown fields are refused,
+/// at the top level of kinds laid out as spec and status, and in an InferenceService's spec
+/// (the server has no full schemas; `Warn` and `Ignore` accept everything).
+fn strict_fields(r: &Resource, obj: &Value, q: &Query) -> Result<(), ApiError> {
+    if q.get("fieldValidation").is_none_or(|v| v != "Strict")
+        || matches!(r.kind, "Event" | "ConfigMap")
+    {
+        return Ok(());
+    }
+    let mut unknown: Vec<String> = obj
+        .as_object()
+        .map(|o| {
+            o.keys()
+                .filter(|k| {
+                    !["apiVersion", "kind", "metadata", "spec", "status"].contains(&k.as_str())
+                })
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    if r.kind == "InferenceService"
+        && let Some(spec) = obj["spec"].as_object()
+    {
+        unknown.extend(
+            spec.keys()
+                .filter(|k| {
+                    !["predictor", "transformer", "explainer", "canary"].contains(&k.as_str())
+                })
+                .map(|k| format!("spec.{k}")),
+        );
+    }
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = unknown
+        .iter()
+        .map(|f| format!("unknown field \"{f}\""))
+        .collect();
+    Err(ApiError::bad_request(format!(
+        "{kind} in version \"{v}\" cannot be handled as a {kind}: strict decoding error: {}",
+        list.join(", "),
+        kind = r.kind,
+        v = r.version
+    )))
+}
+
 fn dry_run(q: &Query) -> bool {
     q.get("dryRun").is_some_and(|v| v == "All")
 }
@@ -241,6 +289,7 @@ pub fn create(
     obj["metadata"]
         .as_object_mut()
         .map(|m| m.remove("resourceVersion"));
+    strict_fields(r, &obj, q)?;
     validate(r, &obj)?;
     if dry_run(q) {
         return Ok(respond::json(201, &obj));
@@ -279,6 +328,7 @@ fn commit(
     }
     next["apiVersion"] = json!(r.api_version());
     next["kind"] = json!(r.kind);
+    strict_fields(r, &next, q)?;
     validate(r, &next)?;
     if dry_run(q) {
         return Ok(respond::json(200, &next));

@@ -16,19 +16,24 @@ pub fn wants_table(accept: &str) -> bool {
         .is_some_and(|first| first.contains("as=Table"))
 }
 
-fn cell_text(values: &[&Value]) -> Value {
-    match values {
-        [] => json!("<none>"),
-        [one] => (*one).clone(),
-        many => json!(
-            many.iter()
-                .map(|v| v
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string()))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
+/// A printer-column cell as the API server's CRD table convertor makes it: the first value
+/// the JSONPath finds, converted to the column's type, or null (kubectl prints nothing) when
+/// there is none.
+fn cell(kind: &str, values: &[&Value]) -> Value {
+    let Some(first) = values.first() else {
+        return Value::Null;
+    };
+    match kind {
+        "integer" => first
+            .as_i64()
+            .or_else(|| first.as_f64().map(|f| f as i64))
+            .map_or(Value::Null, |n| json!(n)),
+        "number" => first.as_f64().map_or(Value::Null, |n| json!(n)),
+        "boolean" => first.as_bool().map_or(Value::Null, |b| json!(b)),
+        _ => match first {
+            Value::String(s) => json!(s),
+            other => json!(other.to_string()),
+        },
     }
 }
 
@@ -154,7 +159,7 @@ fn columns_and_cells(r: &Resource, obj: &Value, wide: bool) -> (Vec<Value>, Vec<
                 if c.kind == "date" {
                     cells.push(age_of(obj));
                 } else {
-                    cells.push(cell_text(&json_path(obj, c.json_path)));
+                    cells.push(cell(c.kind, &json_path(obj, c.json_path)));
                 }
             }
             if r.columns.is_empty() {

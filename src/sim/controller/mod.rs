@@ -259,8 +259,7 @@ impl Controller {
                     Some(n) => format!("{name}-{n}-predictor"),
                     None => format!("{name}-predictor"),
                 };
-                let mut wanted: BTreeMap<String, WantedDeployment> =
-                    BTreeMap::new();
+                let mut wanted: BTreeMap<String, WantedDeployment> = BTreeMap::new();
                 wanted.insert(
                     stable_name,
                     ("predictor".to_string(), predictor.clone(), None),
