@@ -281,7 +281,7 @@ fn resource(
             q,
             crud::Payload { body, content_type },
         ),
-        ("DELETE", Some(name), None) => crud::delete(ctx, r, &ns, name, q),
+        ("DELETE", Some(name), None) => crud::delete(ctx, r, &ns, name, q, body),
         ("GET", Some(name), Some("log")) if r.kind == "Pod" => pods::log(ctx, &ns, name, q),
         ("GET", Some(name), Some("proxy")) if r.kind == "Pod" => {
             pods::proxy(ctx, &ns, name, &rp.rest)
