@@ -1,5 +1,7 @@
 //! Container logs in the simulation: a bounded ring per container (what `kubectl logs`
-//! reads), a broadcast for followers, and the previous instance's lines after a restart.
+//! reads), a broadcast for followers (made when the first one arrives: a channel per
+//! container of thousands of pods would cost gigabytes), and the previous instance's lines
+//! after a restart.
 
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
@@ -15,23 +17,16 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// Lines a follower may fall behind by before it skips ahead.
+pub const FOLLOW_BUFFER: usize = 4096;
+
 /// The log of one container instance, and of the one before it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct ContainerLog {
     pub lines: VecDeque<LogLine>,
     pub previous: Option<Vec<LogLine>>,
-    pub tx: broadcast::Sender<LogLine>,
-}
-
-impl Default for ContainerLog {
-    fn default() -> Self {
-        let (tx, _) = broadcast::channel(4096);
-        ContainerLog {
-            lines: VecDeque::new(),
-            previous: None,
-            tx,
-        }
-    }
+    /// Only while someone follows.
+    tx: Option<broadcast::Sender<LogLine>>,
 }
 
 impl ContainerLog {
@@ -41,7 +36,20 @@ impl ContainerLog {
         if self.lines.len() > RING {
             self.lines.pop_front();
         }
-        let _ = self.tx.send(line);
+        if let Some(tx) = &self.tx {
+            if tx.receiver_count() == 0 {
+                self.tx = None;
+            } else {
+                let _ = tx.send(line);
+            }
+        }
+    }
+
+    /// Follows the lines pushed from now on.
+    pub fn subscribe(&mut self) -> broadcast::Receiver<LogLine> {
+        self.tx
+            .get_or_insert_with(|| broadcast::channel(FOLLOW_BUFFER).0)
+            .subscribe()
     }
 
     /// The container restarted: its lines become the previous instance's.

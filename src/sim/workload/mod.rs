@@ -230,13 +230,12 @@ impl Workload {
         pod: &str,
         container: &str,
     ) -> Option<broadcast::Receiver<LogLine>> {
-        self.read(|i| {
+        self.write(|i| {
             Some(
                 i.pods
-                    .get(&key(ns, pod))?
+                    .get_mut(&key(ns, pod))?
                     .logs
-                    .get(container)?
-                    .tx
+                    .get_mut(container)?
                     .subscribe(),
             )
         })
