@@ -114,6 +114,23 @@ impl Sim {
     }
 }
 
+impl Sim {
+    /// [`Sim::stats`] for tests without a runtime of their own.
+    pub fn stats_blocking(&self) -> serde_json::Value {
+        let runtime = self.runtime.as_ref().expect("running");
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                runtime.block_on(async {
+                    let client = self.client().await;
+                    self.stats(&client).await
+                })
+            })
+            .join()
+            .expect("stats")
+        })
+    }
+}
+
 impl Drop for Sim {
     fn drop(&mut self) {
         self.server.shutdown();
