@@ -3,6 +3,7 @@
 //! its own (DESIGN.md §4, "kube I/O"): lists, watches and their faults, patches and
 //! conflicts, dry run, the status subresource, log streams, access reviews, paging,
 //! selectors, and the errors bad input gets.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -730,6 +731,16 @@ async fn raw(
     (code, value)
 }
 
+/// Method, path, content type, body; the code and reason the answer must have.
+type BadRequest = (
+    &'static str,
+    String,
+    &'static str,
+    &'static [u8],
+    u16,
+    &'static str,
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_answers_status_errors_and_the_server_keeps_working() {
     let sim = Sim::demo();
@@ -737,7 +748,7 @@ async fn bad_input_answers_status_errors_and_the_server_keeps_working() {
     let base = "/apis/serving.kserve.io/v1beta1/namespaces/ml-prod/inferenceservices";
     let json = "application/json";
     let merge = "application/merge-patch+json";
-    let cases: Vec<(&str, String, &str, &[u8], u16, &str)> = vec![
+    let cases: Vec<BadRequest> = vec![
         (
             "POST",
             base.to_string(),

@@ -1,6 +1,7 @@
 //! Simulator fidelity, judged by a tool nobody here wrote: the real kubectl against the
 //! simulated cluster (DESIGN.md §2, §4). Each test starts its own demo cluster in-process
 //! (twenty times faster than real time) and skips, saying why, when kubectl is not on PATH.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

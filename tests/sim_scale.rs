@@ -2,6 +2,7 @@
 //! row, and ten kube watchers on pods all keep up with a burst of changes. Timings are
 //! printed (wall time, and the server's own handling time from `/kdeck-sim/v1/stats`), never
 //! asserted: benchmarks measure, tests check.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
