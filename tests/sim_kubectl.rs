@@ -375,6 +375,48 @@ fn logs_follow_streams_the_model_server() {
 }
 
 #[test]
+fn get_pods_wide_and_describe_pod() {
+    require_kubectl!();
+    let sim = Sim::demo();
+    let k = sim.kubectl();
+    let out = k.ok(&["get", "pods", "-n", "ml-prod", "-o", "wide"]);
+    let (header, rows) = table(&out);
+    assert_eq!(
+        header,
+        [
+            "NAME",
+            "READY",
+            "STATUS",
+            "RESTARTS",
+            "AGE",
+            "IP",
+            "NODE",
+            "NOMINATED NODE",
+            "READINESS GATES"
+        ],
+        "{out}"
+    );
+    let pod = predictor_pod(&sim, "ml-prod", "fraud-detector");
+    let r = row(&rows, &pod);
+    // Knative predictor pods: the model server and queue-proxy.
+    assert_eq!(r[1], "2/2");
+    assert_eq!(r[2], "Running");
+    assert!(r[5].starts_with("10.244."), "{r:?}");
+    assert!(!r[6].is_empty() && r[6] != "<none>", "{r:?}");
+    let narrow = k.ok(&["get", "pods", "-n", "ml-prod"]);
+    assert_eq!(
+        table(&narrow).0,
+        ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    );
+    // describe finds the pod's events by its uid.
+    let described = k.ok(&["describe", "pod", &pod, "-n", "ml-prod"]);
+    assert!(described.contains("Scheduled"), "{described}");
+    assert!(described.contains("kserve-container:"), "{described}");
+    let isvc = k.ok(&["describe", "isvc", "fraud-detector", "-n", "ml-prod"]);
+    assert!(isvc.contains("RevisionCreated"), "{isvc}");
+}
+
+#[test]
 fn get_raw_pod_proxy_serves_prometheus_metrics() {
     require_kubectl!();
     let sim = Sim::demo();

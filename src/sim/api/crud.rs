@@ -114,10 +114,10 @@ pub fn list(
     let rv_text = rv.to_string();
     if table::wants_table(accept) {
         let refs: Vec<&Value> = items.iter().map(|o| o.as_ref()).collect();
-        let wide = q.get("includeObject").is_some_and(|v| v == "Object");
+        let full = q.get("includeObject").is_some_and(|v| v == "Object");
         return Ok(respond::json(
             200,
-            &table::table(r, &refs, &rv_text, next.as_deref(), wide),
+            &table::table(r, &refs, &rv_text, next.as_deref(), full),
         ));
     }
     // Serialise the list without cloning every object into one big Value.

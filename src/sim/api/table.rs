@@ -47,7 +47,9 @@ fn age_of(obj: &Value) -> Value {
 }
 
 /// Column definitions and the row cells of one object.
-fn columns_and_cells(r: &Resource, obj: &Value, wide: bool) -> (Vec<Value>, Vec<Value>) {
+/// Every column, whatever its priority: kubectl shows priority-0 columns and adds the others
+/// for `-o wide`.
+fn columns_and_cells(r: &Resource, obj: &Value) -> (Vec<Value>, Vec<Value>) {
     let def = |name: &str, kind: &str, priority: u8| json!({"name": name, "type": kind, "format": if name == "Name" { "name" } else { "" }, "description": name, "priority": priority});
     let name = json!(obj["metadata"]["name"].as_str().unwrap_or(""));
     match r.kind {
@@ -68,13 +70,18 @@ fn columns_and_cells(r: &Resource, obj: &Value, wide: bool) -> (Vec<Value>, Vec<
                 json!(pod.restarts().to_string()),
                 age_of(obj),
             ];
-            if wide {
-                cols.extend([def("IP", "string", 1), def("Node", "string", 1)]);
-                cells.extend([
-                    json!(pod.ip.unwrap_or_else(|| "<none>".into())),
-                    json!(pod.node.unwrap_or_else(|| "<none>".into())),
-                ]);
-            }
+            cols.extend([
+                def("IP", "string", 1),
+                def("Node", "string", 1),
+                def("Nominated Node", "string", 1),
+                def("Readiness Gates", "string", 1),
+            ]);
+            cells.extend([
+                json!(pod.ip.unwrap_or_else(|| "<none>".into())),
+                json!(pod.node.unwrap_or_else(|| "<none>".into())),
+                json!("<none>"),
+                json!("<none>"),
+            ]);
             (cols, cells)
         }
         "Node" => {
@@ -152,9 +159,6 @@ fn columns_and_cells(r: &Resource, obj: &Value, wide: bool) -> (Vec<Value>, Vec<
             let mut cols = vec![def("Name", "string", 0)];
             let mut cells = vec![name];
             for c in r.columns {
-                if c.priority > 0 && !wide {
-                    continue;
-                }
                 cols.push(def(c.name, c.kind, c.priority));
                 if c.kind == "date" {
                     cells.push(age_of(obj));
@@ -187,25 +191,29 @@ pub fn table(
     objects: &[&Value],
     resource_version: &str,
     continue_token: Option<&str>,
-    wide: bool,
+    full_objects: bool,
 ) -> Value {
     let mut columns = Vec::new();
     let rows: Vec<Value> = objects
         .iter()
         .map(|obj| {
-            let (cols, cells) = columns_and_cells(r, obj, wide);
+            let (cols, cells) = columns_and_cells(r, obj);
             if columns.is_empty() {
                 columns = cols;
             }
             let mut row = json!({"cells": null, "object": null});
             row["cells"] = Value::Array(cells);
-            row["object"] = partial(obj);
+            row["object"] = if full_objects {
+                (*obj).clone()
+            } else {
+                partial(obj)
+            };
             row
         })
         .collect();
     if columns.is_empty() {
         let placeholder = json!({"metadata": {}});
-        columns = columns_and_cells(r, &placeholder, wide).0;
+        columns = columns_and_cells(r, &placeholder).0;
     }
     let mut metadata = json!({"resourceVersion": resource_version});
     if let Some(t) = continue_token {
