@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::sim::{Sim, poll};
+use common::sim::{Child, Kubectl, Sim, poll};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -677,4 +677,54 @@ fn explain_and_the_documented_apply_canary_flow_work() {
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("unknown field \"spec.predictr\""), "{err}");
+}
+
+#[test]
+fn the_kdeck_sim_command_serves_kubectl_with_its_flags() {
+    require_kubectl!();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let mut command = std::process::Command::new(common::kdeck());
+    command
+        .args(["sim", "--listen", "127.0.0.1:0", "--scenario", "empty"])
+        .args([
+            "--time-scale",
+            "20",
+            "--fault",
+            "forbid-namespace=ml-staging",
+        ])
+        .arg("--kubeconfig-out")
+        .arg(&kubeconfig);
+    let mut sim = Child::spawn(command);
+    let line = sim.wait_for(SETTLE, |l| l.contains("listening on https://127.0.0.1:"));
+    assert!(
+        line.is_some(),
+        "kdeck sim did not start:\n{}",
+        sim.transcript()
+    );
+    let k = Kubectl {
+        kubeconfig,
+        home: dir.path().to_path_buf(),
+    };
+    let namespaces = k.ok(&["get", "namespaces", "-o", "name"]);
+    assert!(namespaces.contains("namespace/ml-prod"), "{namespaces}");
+    assert_eq!(
+        k.ok(&["get", "isvc", "-A", "--no-headers"]).trim(),
+        "",
+        "the empty scenario has no services"
+    );
+    let no = k.run(&["auth", "can-i", "list", "pods", "-n", "ml-staging"]);
+    assert!(
+        String::from_utf8_lossy(&no.stdout).starts_with("no"),
+        "{no:?}"
+    );
+    let refused = k.run(&["get", "pods", "-n", "ml-staging"]);
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("Forbidden"),
+        "{refused:?}"
+    );
+    // The control API: faults can be cleared while it runs.
+    let cleared = k.run(&["delete", "--raw", "/kdeck-sim/v1/faults"]);
+    assert!(cleared.status.success(), "{cleared:?}");
+    k.ok(&["get", "pods", "-n", "ml-staging"]);
 }
