@@ -898,3 +898,67 @@ async fn bad_input_answers_status_errors_and_the_server_keeps_working() {
     assert!(stats["requests"]["list"]["requests"].as_u64().unwrap() >= 1);
     let _: BTreeMap<String, Value> = serde_json::from_value(stats["objects"].clone()).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_set_over_the_control_api_answer_500_until_cleared() {
+    let sim = Sim::demo();
+    let client = sim.client().await;
+    let (code, added) = raw(
+        &client,
+        "POST",
+        "/kdeck-sim/v1/faults",
+        "text/plain",
+        b"error500=list",
+    )
+    .await;
+    assert_eq!(code, 200, "{added}");
+    let (_, listed) = raw(
+        &client,
+        "GET",
+        "/kdeck-sim/v1/faults",
+        "application/json",
+        b"",
+    )
+    .await;
+    assert_eq!(
+        listed["faults"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+    let e = api_error(
+        all_isvcs(&client)
+            .list(&ListParams::default())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((e.code, e.reason.as_str()), (500, "InternalError"));
+    // Only lists fail; a get still works.
+    isvcs(&client, "ml-prod").get("sklearn-iris").await.unwrap();
+    let (bad, _) = raw(
+        &client,
+        "POST",
+        "/kdeck-sim/v1/faults",
+        "text/plain",
+        b"explode",
+    )
+    .await;
+    assert_eq!(bad, 400);
+    let (code, _) = raw(
+        &client,
+        "DELETE",
+        "/kdeck-sim/v1/faults",
+        "application/json",
+        b"",
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        all_isvcs(&client)
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        13
+    );
+}

@@ -181,6 +181,16 @@ fn get_isvc_yaml_is_a_kserve_object() {
         "fraud-detector-predictor-00001"
     );
     let traffic = predictor["traffic"].as_array().expect("traffic");
+    // The demo turns on tag routing for this one: the latest entry is tagged too.
+    let latest = traffic
+        .iter()
+        .find(|t| t["latestRevision"] == true)
+        .expect("a latest entry");
+    assert_eq!(latest["tag"], "latest");
+    assert_eq!(
+        latest["url"],
+        "http://latest-fraud-detector-predictor.ml-prod.example.com"
+    );
     let prev = traffic
         .iter()
         .find(|t| t["tag"] == "prev")
@@ -654,6 +664,16 @@ fn explain_and_the_documented_apply_canary_flow_work() {
     assert_eq!(
         jsonpath(&sim, ns, "my-model", PREV_REV),
         "my-model-predictor-00001"
+    );
+    // Without enable-tag-routing only the prev entry is tagged.
+    assert_eq!(
+        jsonpath(
+            &sim,
+            ns,
+            "my-model",
+            ".status.components.predictor.traffic[?(@.latestRevision==true)].tag"
+        ),
+        ""
     );
     k.ok(&["apply", "-f", &file("rollout-promotion.yaml"), "-n", ns]);
     wait_jsonpath(&sim, ns, "my-model", LATEST_PCT, "100");
