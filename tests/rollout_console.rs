@@ -7,7 +7,7 @@ mod common;
 
 use common::Sandbox;
 use common::pty::PtySession;
-use common::sim::{
+use common::cluster::{
     Cluster, WAIT, audit_lines, canary_percent, console, percent_of, predictor_status, traffic,
     wait_until,
 };

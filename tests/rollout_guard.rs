@@ -13,7 +13,7 @@ mod common;
 
 use chrono::Utc;
 use common::Sandbox;
-use common::sim::{Cluster, WAIT, canary_percent, percent_of, predictor_status};
+use common::cluster::{Cluster, WAIT, canary_percent, percent_of, predictor_status};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdeck::app::effect::Effect;
 use kdeck::app::msg::{ClusterMsg, Measurements, Msg, RolloutMsg};

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::sim::{Cluster, WAIT, audit_lines, canary_percent, percent_of, predictor_status};
+use common::cluster::{Cluster, WAIT, audit_lines, canary_percent, percent_of, predictor_status};
 use common::{Sandbox, kdeck};
 use std::process::{Command, Output, Stdio};
 

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::cluster::TestCluster;
+use common::cluster::Cluster;
 use common::pty::PtySession;
 use common::{Sandbox, env_refs, kdeck};
 use std::process::Command;
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(15);
 
-fn status(sandbox: &Sandbox, cluster: &TestCluster, args: &[&str]) -> (i32, String, String) {
+fn status(sandbox: &Sandbox, cluster: &Cluster, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(kdeck())
         .arg("--kubeconfig")
         .arg(&cluster.kubeconfig)
@@ -32,8 +32,8 @@ fn status(sandbox: &Sandbox, cluster: &TestCluster, args: &[&str]) -> (i32, Stri
 
 #[test]
 fn status_lists_the_demo_and_exits_by_readiness() {
-    let cluster = TestCluster::demo();
     let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&sandbox, &[]);
     let (code, out, err) = status(&sandbox, &cluster, &["-A"]);
     assert_eq!(code, 1, "the demo has a failing service:\n{out}{err}");
     for name in [
@@ -61,19 +61,19 @@ fn status_lists_the_demo_and_exits_by_readiness() {
 
 #[test]
 fn status_exits_2_when_forbidden_or_unreachable() {
-    let cluster = TestCluster::demo();
     let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&sandbox, &[]);
     cluster.fault("forbid-namespace=ml-prod");
     let (code, _, err) = status(&sandbox, &cluster, &["-n", "ml-prod"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("forbidden"), "{err}");
-    cluster.server.shutdown();
+    cluster.sim.shutdown();
     let (code, _, err) = status(&sandbox, &cluster, &["-A"]);
     assert_eq!(code, 2, "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
 
-fn console(sandbox: &Sandbox, cluster: &TestCluster) -> PtySession {
+fn console(sandbox: &Sandbox, cluster: &Cluster) -> PtySession {
     let env = sandbox.env();
     let kubeconfig = cluster.kubeconfig.display().to_string();
     let s = PtySession::spawn(
@@ -94,8 +94,8 @@ fn console(sandbox: &Sandbox, cluster: &TestCluster) -> PtySession {
 
 #[test]
 fn console_opens_on_the_list_and_detail_goes_back() {
-    let cluster = TestCluster::demo();
     let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&sandbox, &[]);
     let mut s = console(&sandbox, &cluster);
     assert!(s.screen().contains("ready"), "{}", s.screen());
     s.send("\r");
@@ -118,8 +118,8 @@ fn console_opens_on_the_list_and_detail_goes_back() {
 
 #[test]
 fn a_broken_watch_shows_stale_then_recovers_keeping_the_filter() {
-    let cluster = TestCluster::demo();
     let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&sandbox, &[]);
     let mut s = console(&sandbox, &cluster);
     s.send("/fraud\r");
     assert!(
@@ -130,13 +130,13 @@ fn a_broken_watch_shows_stale_then_recovers_keeping_the_filter() {
     );
     cluster.fault("error500=watch");
     cluster.fault("error500=list");
-    cluster.server.faults.drop_watches();
+    cluster.sim.faults.drop_watches();
     assert!(
         s.wait_for(WAIT, |t| t.contains("stale since")),
         "no stale marker:\n{}",
         s.screen()
     );
-    cluster.clear_faults();
+    cluster.sim.faults.clear();
     assert!(
         s.wait_for(WAIT, |t| !t.contains("stale since")),
         "the stale marker stayed after the server recovered:\n{}",

@@ -3,7 +3,9 @@
 //!
 //! Grammar (one fault per spec):
 //! - `drop-watches=5s` — close every open watch every 5 seconds
-//! - `gone-on-resume` — a watch that resumes from a resourceVersion gets 410 Gone
+//! - `gone-on-resume` — a watch that resumes from a resourceVersion gets 410 Gone (one that
+//!   starts from the resourceVersion of a list the server answered is a start, not a resume,
+//!   so a client that relists gets going again, as after a real compaction)
 //! - `conflict-next-patch` — the next patch or update answers 409 Conflict (once)
 //! - `reject-dry-run` — every server-side dry run of a patch or update answers 422, as an
 //!   admission webhook refusing the change would (the real request is not affected)
@@ -153,7 +155,12 @@ pub enum Injected {
 struct Inner {
     specs: Vec<FaultSpec>,
     conflict_armed: bool,
+    /// resourceVersions of recent list answers (a watch from one of them is not a resume).
+    listed: std::collections::VecDeque<u64>,
 }
+
+/// How many list resourceVersions are remembered for `gone-on-resume`.
+const LISTED: usize = 4096;
 
 /// The live fault set. Cheap to clone.
 #[derive(Debug, Clone, Default)]
@@ -192,7 +199,22 @@ impl FaultControl {
 
     /// Removes every fault.
     pub fn clear(&self) {
-        self.with(|i| *i = Inner::default());
+        self.with(|i| {
+            i.specs.clear();
+            i.conflict_armed = false;
+        });
+    }
+
+    /// A list was answered at this resourceVersion.
+    pub fn note_list(&self, rv: u64) {
+        self.with(|i| {
+            if i.listed.back() != Some(&rv) {
+                i.listed.push_back(rv);
+                if i.listed.len() > LISTED {
+                    i.listed.pop_front();
+                }
+            }
+        });
     }
 
     pub fn list(&self) -> Vec<FaultSpec> {
@@ -234,8 +256,10 @@ impl FaultControl {
         self.with(|i| i.specs.contains(&FaultSpec::RejectDryRun))
     }
 
-    pub fn gone_on_resume(&self) -> bool {
-        self.with(|i| i.specs.contains(&FaultSpec::GoneOnResume))
+    /// Whether a watch from `rv` must get 410: the fault is on and `rv` is not the
+    /// resourceVersion of a list this server answered.
+    pub fn gone_on_resume(&self, rv: u64) -> bool {
+        self.with(|i| i.specs.contains(&FaultSpec::GoneOnResume) && !i.listed.contains(&rv))
     }
 
     /// Whether a request of this kind on `resource` (plural) in `namespace` may do `verb`.
@@ -346,6 +370,15 @@ mod tests {
             f.check(RequestKind::List, "pods", "ml-staging"),
             Some(Injected::Forbidden(_))
         ));
+        let gone = FaultControl::new(vec![FaultSpec::GoneOnResume]);
+        gone.note_list(1200);
+        assert!(!gone.gone_on_resume(1200), "a watch after a list starts");
+        assert!(
+            gone.gone_on_resume(1250),
+            "a watch from a later event resumes"
+        );
+        gone.clear();
+        assert!(!gone.gone_on_resume(1250));
         let half = FaultControl::new(vec!["error500=0.5".parse().unwrap()]);
         let hits = (0..100)
             .filter(|_| half.check(RequestKind::Get, "pods", "a").is_some())

@@ -122,6 +122,14 @@ impl Store {
         }
     }
 
+    /// A fresh uid, for objects whose uid must be known before they are first stored.
+    pub fn new_uid(&self) -> String {
+        self.write(|i| {
+            i.uid += 1;
+            format!("{:08x}-sim0-4000-8000-{:012x}", i.uid, i.uid)
+        })
+    }
+
     /// The current resourceVersion.
     pub fn rv(&self) -> u64 {
         self.read(|i| i.rv)
@@ -223,11 +231,11 @@ impl Store {
                         object["metadata"]["generation"] =
                             json!(if changed { generation + 1 } else { generation });
                     }
-                    // Nothing changed: keep the old version.
-                    let mut probe = object.clone();
-                    probe["metadata"]["resourceVersion"] =
+                    // Nothing changed: keep the old version. (Compared in place: the
+                    // resourceVersion is overwritten below anyway.)
+                    object["metadata"]["resourceVersion"] =
                         old["metadata"]["resourceVersion"].clone();
-                    if probe == **old {
+                    if object == **old {
                         return old.clone();
                     }
                 }

@@ -1,83 +1,280 @@
-//! A simulated KServe cluster for integration tests: `kdeck::sim::SimServer` on a free
-//! loopback port, on its own tokio runtime that lives as long as the value, with its
-//! kubeconfig written to a private temporary directory.
+//! A simulated cluster for end-to-end tests: an in-process `SimServer` on a free loopback
+//! port with its kubeconfig written into the sandbox, a kube client to verify what happened
+//! through the API, and helpers to read traffic, events and kdeck's audit log.
 
-use kdeck::sim::faults::FaultSpec;
-use kdeck::sim::scenario::Scenario;
+use super::Sandbox;
+use super::pty::PtySession;
+use k8s_openapi::api::core::v1::{ConfigMap, Event};
 use kdeck::sim::{SimOptions, SimServer};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams};
+use serde_json::Value;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-pub struct TestCluster {
-    pub server: SimServer,
+/// How long a test waits for anything (the cluster settling, a screen, traffic moving).
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// Simulated seconds per wall second: revisions and pods settle in well under a second.
+pub const TIME_SCALE: f64 = 20.0;
+
+/// A running simulated cluster with its own runtime.
+pub struct Cluster {
+    pub sim: SimServer,
     pub kubeconfig: PathBuf,
-    runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
+    client: kube::Client,
+    // Dropped last, after the server was told to stop.
+    rt: tokio::runtime::Runtime,
 }
 
-impl TestCluster {
-    /// Starts `options` (the listen address is always a free loopback port).
-    pub fn start(options: SimOptions) -> TestCluster {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
+fn isvc_resource() -> ApiResource {
+    ApiResource {
+        group: "serving.kserve.io".into(),
+        version: "v1beta1".into(),
+        api_version: "serving.kserve.io/v1beta1".into(),
+        kind: "InferenceService".into(),
+        plural: "inferenceservices".into(),
+    }
+}
+
+impl Cluster {
+    /// Starts the demo scenario, fast, with `faults` from the start, and writes the
+    /// kubeconfig into the sandbox.
+    pub fn start(sandbox: &Sandbox, faults: &[&str]) -> Cluster {
+        kdeck::sources::tls::ensure_crypto_provider();
+        let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
-            .expect("a runtime for the simulated cluster");
-        let server = runtime
-            .block_on(SimServer::start(SimOptions {
-                listen: "127.0.0.1:0".parse().unwrap(),
-                ..options
-            }))
-            .expect("the simulated cluster starts");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let kubeconfig = dir.path().join("kubeconfig");
-        server.write_kubeconfig(&kubeconfig).expect("kubeconfig");
-        TestCluster {
-            server,
-            kubeconfig,
-            runtime,
-            _dir: dir,
-        }
-    }
-
-    /// The demo scenario, its delays ten times faster than real time.
-    pub fn demo() -> TestCluster {
-        TestCluster::start(SimOptions {
-            scenario: Scenario::Demo,
-            time_scale: 10.0,
+            .expect("runtime");
+        let options = SimOptions {
+            time_scale: TIME_SCALE,
+            faults: faults.iter().map(|f| f.parse().expect("fault")).collect(),
             ..SimOptions::default()
-        })
-    }
-
-    pub fn fault(&self, spec: &str) {
-        let fault: FaultSpec = spec.parse().expect("a fault spec");
-        self.server.faults.add(fault);
-    }
-
-    pub fn clear_faults(&self) {
-        self.server.faults.clear();
-    }
-
-    /// A kube client for the cluster, as kdeck builds one.
-    pub fn client(&self) -> kube::Client {
-        let kubeconfig = self.server.kubeconfig().expect("kubeconfig");
-        self.block_on(async move {
-            kdeck::sources::tls::ensure_crypto_provider();
+        };
+        let sim = rt.block_on(SimServer::start(options)).expect("sim starts");
+        std::fs::create_dir_all(sandbox.dir.path()).unwrap();
+        let kubeconfig = sandbox.dir.path().join("kubeconfig.yaml");
+        sim.write_kubeconfig(&kubeconfig).expect("kubeconfig");
+        let client = rt.block_on(async {
             let config = kube::Config::from_custom_kubeconfig(
-                kubeconfig,
+                sim.kubeconfig().expect("kubeconfig parses"),
                 &kube::config::KubeConfigOptions::default(),
             )
             .await
-            .expect("config");
-            kube::Client::try_from(config).expect("client")
-        })
+            .expect("kube config");
+            kube::Client::try_from(config).expect("kube client")
+        });
+        Cluster {
+            sim,
+            kubeconfig,
+            client,
+            rt,
+        }
     }
 
-    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.runtime.block_on(f)
-    }
-
-    /// `--kubeconfig PATH` for the kdeck binary.
     pub fn kubeconfig_arg(&self) -> String {
-        format!("--kubeconfig {}", self.kubeconfig.display())
+        self.kubeconfig.display().to_string()
     }
+
+    /// A kube client for this cluster.
+    pub fn client(&self) -> kube::Client {
+        self.client.clone()
+    }
+
+    /// Runs a future on the cluster's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Adds a fault now (the grammar of `src/sim/faults.rs`).
+    pub fn fault(&self, spec: &str) {
+        self.sim.faults.add(spec.parse().expect("fault"));
+    }
+
+    /// The InferenceService as the API server returns it.
+    pub fn isvc(&self, ns: &str, name: &str) -> Value {
+        let api: Api<DynamicObject> =
+            Api::namespaced_with(self.client.clone(), ns, &isvc_resource());
+        let obj = self.rt.block_on(api.get(name)).expect("get isvc");
+        serde_json::to_value(obj).unwrap()
+    }
+
+    /// A Deployment as the API server returns it.
+    pub fn deployment(&self, ns: &str, name: &str) -> Value {
+        let api: Api<k8s_openapi::api::apps::v1::Deployment> =
+            Api::namespaced(self.client.clone(), ns);
+        serde_json::to_value(self.rt.block_on(api.get(name)).expect("get deployment")).unwrap()
+    }
+
+    /// Merge-patches the InferenceService as another user would (no resourceVersion).
+    pub fn patch_isvc(&self, ns: &str, name: &str, patch: Value) -> Value {
+        let api: Api<DynamicObject> =
+            Api::namespaced_with(self.client.clone(), ns, &isvc_resource());
+        let params = PatchParams {
+            field_manager: Some("someone-else".into()),
+            ..PatchParams::default()
+        };
+        let obj = self
+            .rt
+            .block_on(api.patch(name, &params, &Patch::Merge(&patch)))
+            .expect("patch isvc");
+        serde_json::to_value(obj).unwrap()
+    }
+
+    /// Polls the service until `pred` holds; returns it, or None after `timeout`.
+    pub fn wait_isvc(
+        &self,
+        ns: &str,
+        name: &str,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
+        let start = Instant::now();
+        loop {
+            let obj = self.isvc(ns, name);
+            if pred(&obj) {
+                return Some(obj);
+            }
+            if start.elapsed() >= timeout {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Events on the InferenceService written by kdeck: (reason, message).
+    pub fn kdeck_events(&self, ns: &str, name: &str) -> Vec<(String, String)> {
+        let api: Api<Event> = Api::namespaced(self.client.clone(), ns);
+        let params = ListParams::default().fields(&format!(
+            "involvedObject.name={name},involvedObject.kind=InferenceService"
+        ));
+        let list = self.rt.block_on(api.list(&params)).expect("list events");
+        list.items
+            .into_iter()
+            .filter(|e| e.source.as_ref().and_then(|s| s.component.as_deref()) == Some("kdeck"))
+            .map(|e| (e.reason.unwrap_or_default(), e.message.unwrap_or_default()))
+            .collect()
+    }
+
+    /// Whether kdeck's spec-history ConfigMap exists in `ns` (kdeck writes it just before
+    /// it patches a service).
+    pub fn has_history(&self, ns: &str) -> bool {
+        let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), ns);
+        self.rt
+            .block_on(api.get_opt("kdeck-history"))
+            .expect("get configmap")
+            .is_some()
+    }
+
+    /// The simulated server's request counts by kind (`/kdeck-sim/v1/stats`).
+    pub fn request_counts(&self) -> Value {
+        let req = http::Request::get("/kdeck-sim/v1/stats")
+            .body(Vec::new())
+            .unwrap();
+        let text = self
+            .rt
+            .block_on(self.client.request_text(req))
+            .expect("stats");
+        let stats: Value = serde_json::from_str(&text).unwrap();
+        stats["requests"].clone()
+    }
+
+    /// Patch requests the server has answered so far (any resource, dry runs included).
+    pub fn patches(&self) -> u64 {
+        self.request_counts()["patch"]["requests"]
+            .as_u64()
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.sim.shutdown();
+    }
+}
+
+/// `spec.predictor.canaryTrafficPercent`, if set.
+pub fn canary_percent(isvc: &Value) -> Option<i64> {
+    isvc.pointer("/spec/predictor/canaryTrafficPercent")
+        .and_then(Value::as_i64)
+}
+
+/// The predictor's status traffic: (revision, percent, latestRevision, tag).
+pub fn traffic(isvc: &Value) -> Vec<(String, i64, bool, Option<String>)> {
+    isvc.pointer("/status/components/predictor/traffic")
+        .and_then(Value::as_array)
+        .map(|targets| {
+            targets
+                .iter()
+                .map(|t| {
+                    (
+                        t["revisionName"].as_str().unwrap_or("").to_string(),
+                        t["percent"].as_i64().unwrap_or(0),
+                        t["latestRevision"].as_bool().unwrap_or(false),
+                        t["tag"].as_str().map(str::to_string),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The share of traffic `revision` gets in the status.
+pub fn percent_of(isvc: &Value, revision: &str) -> i64 {
+    traffic(isvc)
+        .iter()
+        .filter(|t| t.0 == revision)
+        .map(|t| t.1)
+        .sum()
+}
+
+/// A status field of the predictor component (`latestRolledoutRevision` …).
+pub fn predictor_status<'a>(isvc: &'a Value, field: &str) -> Option<&'a str> {
+    isvc.pointer(&format!("/status/components/predictor/{field}"))
+        .and_then(Value::as_str)
+}
+
+/// The lines of kdeck's local audit log in the sandbox's state directory.
+pub fn audit_lines(sandbox: &Sandbox) -> Vec<Value> {
+    let path = sandbox.state_dir().join("audit.log");
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("an audit line is JSON"))
+        .collect()
+}
+
+/// Waits for a file-based condition (the audit log is written after the patch returns).
+pub fn wait_until(timeout: Duration, mut pred: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        if pred() {
+            return true;
+        }
+        if start.elapsed() >= timeout {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// The console against `cluster`, in a 160×45 terminal, with the sandbox's private dirs.
+pub fn console(sandbox: &Sandbox, cluster: &Cluster, extra: &[&str]) -> PtySession {
+    let env = sandbox.env();
+    let kubeconfig = cluster.kubeconfig_arg();
+    let mut args = vec!["--kubeconfig", kubeconfig.as_str()];
+    args.extend_from_slice(extra);
+    let session = PtySession::spawn(super::kdeck(), &args, &super::env_refs(&env), 160, 45);
+    assert!(
+        session.wait_for(WAIT, |s| s.contains("fraud-detector")
+            && s.contains("r2 10%")),
+        "the services list did not load:\n{}",
+        session.screen()
+    );
+    session
+}
+
+/// The line of the screen holding `needle`.
+pub fn line_with<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
+    screen.lines().find(|l| l.contains(needle))
 }

@@ -1,280 +1,326 @@
-//! A simulated cluster for end-to-end tests: an in-process `SimServer` on a free loopback
-//! port with its kubeconfig written into the sandbox, a kube client to verify what happened
-//! through the API, and helpers to read traffic, events and kdeck's audit log.
+//! The simulated cluster in-process for integration tests: [`Sim`] starts `SimServer` on a
+//! free loopback port in its own tokio runtime and writes its kubeconfig into a temp dir;
+//! [`Kubectl`] runs the real kubectl against it; [`Child`] is a child process that is killed
+//! when dropped; [`poll`] waits for a condition with a bounded deadline.
 
-use super::Sandbox;
-use super::pty::PtySession;
-use k8s_openapi::api::core::v1::{ConfigMap, Event};
+use kdeck::sim::faults::FaultSpec;
+use kdeck::sim::scenario::Scenario;
 use kdeck::sim::{SimOptions, SimServer};
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams};
-use serde_json::Value;
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// How long a test waits for anything (the cluster settling, a screen, traffic moving).
-pub const WAIT: Duration = Duration::from_secs(15);
-
-/// Simulated seconds per wall second: revisions and pods settle in well under a second.
-pub const TIME_SCALE: f64 = 20.0;
-
-/// A running simulated cluster with its own runtime.
-pub struct Cluster {
-    pub sim: SimServer,
+/// A running simulated cluster and a kubeconfig that reaches it.
+pub struct Sim {
+    pub server: SimServer,
+    pub dir: tempfile::TempDir,
     pub kubeconfig: PathBuf,
-    client: kube::Client,
-    // Dropped last, after the server was told to stop.
-    rt: tokio::runtime::Runtime,
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
-fn isvc_resource() -> ApiResource {
-    ApiResource {
-        group: "serving.kserve.io".into(),
-        version: "v1beta1".into(),
-        api_version: "serving.kserve.io/v1beta1".into(),
-        kind: "InferenceService".into(),
-        plural: "inferenceservices".into(),
-    }
-}
-
-impl Cluster {
-    /// Starts the demo scenario, fast, with `faults` from the start, and writes the
-    /// kubeconfig into the sandbox.
-    pub fn start(sandbox: &Sandbox, faults: &[&str]) -> Cluster {
-        kdeck::sources::tls::ensure_crypto_provider();
-        let rt = tokio::runtime::Builder::new_multi_thread()
+impl Sim {
+    /// Starts a simulated cluster with these options (the listen address is always
+    /// 127.0.0.1:0). Safe to call from sync tests and from inside a tokio runtime.
+    pub fn start(mut options: SimOptions) -> Sim {
+        options.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
+            .thread_name("sim")
             .enable_all()
             .build()
-            .expect("runtime");
-        let options = SimOptions {
-            time_scale: TIME_SCALE,
-            faults: faults.iter().map(|f| f.parse().expect("fault")).collect(),
-            ..SimOptions::default()
-        };
-        let sim = rt.block_on(SimServer::start(options)).expect("sim starts");
-        std::fs::create_dir_all(sandbox.dir.path()).unwrap();
-        let kubeconfig = sandbox.dir.path().join("kubeconfig.yaml");
-        sim.write_kubeconfig(&kubeconfig).expect("kubeconfig");
-        let client = rt.block_on(async {
-            let config = kube::Config::from_custom_kubeconfig(
-                sim.kubeconfig().expect("kubeconfig parses"),
-                &kube::config::KubeConfigOptions::default(),
-            )
-            .await
-            .expect("kube config");
-            kube::Client::try_from(config).expect("kube client")
-        });
-        Cluster {
-            sim,
+            .expect("a tokio runtime for the simulated cluster");
+        // block_on from a plain thread, so callers may already be inside a runtime.
+        let server = std::thread::scope(|s| {
+            s.spawn(|| runtime.block_on(SimServer::start(options)))
+                .join()
+                .expect("the simulated cluster started without panicking")
+        })
+        .expect("the simulated cluster starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let kubeconfig = dir.path().join("kubeconfig");
+        server.write_kubeconfig(&kubeconfig).expect("kubeconfig");
+        Sim {
+            server,
+            dir,
             kubeconfig,
-            client,
-            rt,
+            runtime: Some(runtime),
         }
     }
 
-    pub fn kubeconfig_arg(&self) -> String {
-        self.kubeconfig.display().to_string()
+    /// The demo scenario, twenty times faster than real time so rollouts settle quickly.
+    pub fn demo() -> Sim {
+        Sim::start(SimOptions {
+            scenario: Scenario::Demo,
+            time_scale: 20.0,
+            ..SimOptions::default()
+        })
     }
 
-    /// A kube client for this cluster.
-    pub fn client(&self) -> kube::Client {
-        self.client.clone()
+    /// The demo scenario with faults.
+    pub fn demo_with(faults: &[&str]) -> Sim {
+        Sim::start(SimOptions {
+            scenario: Scenario::Demo,
+            time_scale: 20.0,
+            faults: faults
+                .iter()
+                .map(|f| f.parse::<FaultSpec>().expect("fault spec"))
+                .collect(),
+            ..SimOptions::default()
+        })
     }
 
-    /// Runs a future on the cluster's runtime.
-    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.rt.block_on(f)
+    /// The scale scenario with `services` InferenceServices (3 pods each).
+    pub fn scale(services: usize) -> Sim {
+        Sim::start(SimOptions {
+            scenario: Scenario::Scale,
+            services,
+            time_scale: 20.0,
+            ..SimOptions::default()
+        })
     }
 
-    /// Adds a fault now (the grammar of `src/sim/faults.rs`).
-    pub fn fault(&self, spec: &str) {
-        self.sim.faults.add(spec.parse().expect("fault"));
-    }
-
-    /// The InferenceService as the API server returns it.
-    pub fn isvc(&self, ns: &str, name: &str) -> Value {
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(self.client.clone(), ns, &isvc_resource());
-        let obj = self.rt.block_on(api.get(name)).expect("get isvc");
-        serde_json::to_value(obj).unwrap()
-    }
-
-    /// A Deployment as the API server returns it.
-    pub fn deployment(&self, ns: &str, name: &str) -> Value {
-        let api: Api<k8s_openapi::api::apps::v1::Deployment> =
-            Api::namespaced(self.client.clone(), ns);
-        serde_json::to_value(self.rt.block_on(api.get(name)).expect("get deployment")).unwrap()
-    }
-
-    /// Merge-patches the InferenceService as another user would (no resourceVersion).
-    pub fn patch_isvc(&self, ns: &str, name: &str, patch: Value) -> Value {
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(self.client.clone(), ns, &isvc_resource());
-        let params = PatchParams {
-            field_manager: Some("someone-else".into()),
-            ..PatchParams::default()
-        };
-        let obj = self
-            .rt
-            .block_on(api.patch(name, &params, &Patch::Merge(&patch)))
-            .expect("patch isvc");
-        serde_json::to_value(obj).unwrap()
-    }
-
-    /// Polls the service until `pred` holds; returns it, or None after `timeout`.
-    pub fn wait_isvc(
-        &self,
-        ns: &str,
-        name: &str,
-        timeout: Duration,
-        pred: impl Fn(&Value) -> bool,
-    ) -> Option<Value> {
-        let start = Instant::now();
-        loop {
-            let obj = self.isvc(ns, name);
-            if pred(&obj) {
-                return Some(obj);
-            }
-            if start.elapsed() >= timeout {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+    /// The real kubectl with this cluster's kubeconfig.
+    pub fn kubectl(&self) -> Kubectl {
+        Kubectl {
+            kubeconfig: self.kubeconfig.clone(),
+            home: self.dir.path().to_path_buf(),
         }
     }
 
-    /// Events on the InferenceService written by kdeck: (reason, message).
-    pub fn kdeck_events(&self, ns: &str, name: &str) -> Vec<(String, String)> {
-        let api: Api<Event> = Api::namespaced(self.client.clone(), ns);
-        let params = ListParams::default().fields(&format!(
-            "involvedObject.name={name},involvedObject.kind=InferenceService"
-        ));
-        let list = self.rt.block_on(api.list(&params)).expect("list events");
-        list.items
-            .into_iter()
-            .filter(|e| e.source.as_ref().and_then(|s| s.component.as_deref()) == Some("kdeck"))
-            .map(|e| (e.reason.unwrap_or_default(), e.message.unwrap_or_default()))
-            .collect()
+    /// A kube client built from the sim's kubeconfig through kube's own config loader.
+    pub async fn client(&self) -> kube::Client {
+        kdeck::sources::tls::ensure_crypto_provider();
+        let kubeconfig = self.server.kubeconfig().expect("kubeconfig parses");
+        let config = kube::Config::from_custom_kubeconfig(
+            kubeconfig,
+            &kube::config::KubeConfigOptions::default(),
+        )
+        .await
+        .expect("kube config from the sim's kubeconfig");
+        kube::Client::try_from(config).expect("kube client")
     }
 
-    /// Whether kdeck's spec-history ConfigMap exists in `ns` (kdeck writes it just before
-    /// it patches a service).
-    pub fn has_history(&self, ns: &str) -> bool {
-        let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), ns);
-        self.rt
-            .block_on(api.get_opt("kdeck-history"))
-            .expect("get configmap")
-            .is_some()
-    }
-
-    /// The simulated server's request counts by kind (`/kdeck-sim/v1/stats`).
-    pub fn request_counts(&self) -> Value {
+    /// `GET /kdeck-sim/v1/stats` through a kube client (object counts and handling time).
+    pub async fn stats(&self, client: &kube::Client) -> serde_json::Value {
         let req = http::Request::get("/kdeck-sim/v1/stats")
             .body(Vec::new())
-            .unwrap();
-        let text = self
-            .rt
-            .block_on(self.client.request_text(req))
-            .expect("stats");
-        let stats: Value = serde_json::from_str(&text).unwrap();
-        stats["requests"].clone()
-    }
-
-    /// Patch requests the server has answered so far (any resource, dry runs included).
-    pub fn patches(&self) -> u64 {
-        self.request_counts()["patch"]["requests"]
-            .as_u64()
-            .unwrap_or(0)
+            .expect("request");
+        client
+            .request::<serde_json::Value>(req)
+            .await
+            .expect("stats")
     }
 }
 
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        self.sim.shutdown();
-    }
-}
-
-/// `spec.predictor.canaryTrafficPercent`, if set.
-pub fn canary_percent(isvc: &Value) -> Option<i64> {
-    isvc.pointer("/spec/predictor/canaryTrafficPercent")
-        .and_then(Value::as_i64)
-}
-
-/// The predictor's status traffic: (revision, percent, latestRevision, tag).
-pub fn traffic(isvc: &Value) -> Vec<(String, i64, bool, Option<String>)> {
-    isvc.pointer("/status/components/predictor/traffic")
-        .and_then(Value::as_array)
-        .map(|targets| {
-            targets
-                .iter()
-                .map(|t| {
-                    (
-                        t["revisionName"].as_str().unwrap_or("").to_string(),
-                        t["percent"].as_i64().unwrap_or(0),
-                        t["latestRevision"].as_bool().unwrap_or(false),
-                        t["tag"].as_str().map(str::to_string),
-                    )
+impl Sim {
+    /// [`Sim::stats`] for tests without a runtime of their own.
+    pub fn stats_blocking(&self) -> serde_json::Value {
+        let runtime = self.runtime.as_ref().expect("running");
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                runtime.block_on(async {
+                    let client = self.client().await;
+                    self.stats(&client).await
                 })
-                .collect()
+            })
+            .join()
+            .expect("stats")
         })
-        .unwrap_or_default()
-}
-
-/// The share of traffic `revision` gets in the status.
-pub fn percent_of(isvc: &Value, revision: &str) -> i64 {
-    traffic(isvc)
-        .iter()
-        .filter(|t| t.0 == revision)
-        .map(|t| t.1)
-        .sum()
-}
-
-/// A status field of the predictor component (`latestRolledoutRevision` …).
-pub fn predictor_status<'a>(isvc: &'a Value, field: &str) -> Option<&'a str> {
-    isvc.pointer(&format!("/status/components/predictor/{field}"))
-        .and_then(Value::as_str)
-}
-
-/// The lines of kdeck's local audit log in the sandbox's state directory.
-pub fn audit_lines(sandbox: &Sandbox) -> Vec<Value> {
-    let path = sandbox.state_dir().join("audit.log");
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("an audit line is JSON"))
-        .collect()
-}
-
-/// Waits for a file-based condition (the audit log is written after the patch returns).
-pub fn wait_until(timeout: Duration, mut pred: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    loop {
-        if pred() {
-            return true;
-        }
-        if start.elapsed() >= timeout {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(25));
     }
 }
 
-/// The console against `cluster`, in a 160×45 terminal, with the sandbox's private dirs.
-pub fn console(sandbox: &Sandbox, cluster: &Cluster, extra: &[&str]) -> PtySession {
-    let env = sandbox.env();
-    let kubeconfig = cluster.kubeconfig_arg();
-    let mut args = vec!["--kubeconfig", kubeconfig.as_str()];
-    args.extend_from_slice(extra);
-    let session = PtySession::spawn(super::kdeck(), &args, &super::env_refs(&env), 160, 45);
-    assert!(
-        session.wait_for(WAIT, |s| s.contains("fraud-detector")
-            && s.contains("r2 10%")),
-        "the services list did not load:\n{}",
-        session.screen()
-    );
-    session
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.server.shutdown();
+        if let Some(rt) = self.runtime.take() {
+            // Allowed inside an async context, unlike dropping the runtime.
+            rt.shutdown_background();
+        }
+    }
 }
 
-/// The line of the screen holding `needle`.
-pub fn line_with<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
-    screen.lines().find(|l| l.contains(needle))
+/// Whether kubectl is on PATH; `Err` says why not (tests then print it and return).
+pub fn kubectl_available() -> Result<(), String> {
+    match Command::new("kubectl")
+        .args(["version", "--client"])
+        .stdin(Stdio::null())
+        .output()
+    {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(format!(
+            "kubectl version --client failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        )),
+        Err(e) => Err(format!("kubectl is not on PATH: {e}")),
+    }
+}
+
+/// Skips the test (printing why) when kubectl is missing.
+#[macro_export]
+macro_rules! require_kubectl {
+    () => {
+        if let Err(why) = $crate::common::sim::kubectl_available() {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+}
+
+/// The real kubectl, with `--kubeconfig` and a private HOME (its discovery cache).
+#[derive(Debug, Clone)]
+pub struct Kubectl {
+    pub kubeconfig: PathBuf,
+    pub home: PathBuf,
+}
+
+impl Kubectl {
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("kubectl");
+        c.arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.home.join("kube-cache"))
+            .args(["--request-timeout", "20s"])
+            .args(args)
+            .env("HOME", &self.home)
+            .env_remove("KUBECONFIG")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs kubectl to the end.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("kubectl runs")
+    }
+
+    /// Runs kubectl, asserting success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "kubectl {} failed ({}):\nstdout: {}\nstderr: {}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Starts kubectl as a child whose stdout lines can be read; killed on drop.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        Child::spawn(self.command(args))
+    }
+}
+
+/// A child process whose stdout is read line by line; killed (and reaped) on drop.
+pub struct Child {
+    child: std::process::Child,
+    lines: mpsc::Receiver<String>,
+    pub seen: Vec<String>,
+}
+
+impl Child {
+    pub fn spawn(mut command: Command) -> Child {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("child starts");
+        let (tx, lines) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let tx2 = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx2.send(format!("stderr: {line}")).is_err() {
+                    return;
+                }
+            }
+        });
+        Child {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads lines until one satisfies `pred` or `timeout` passes; returns that line.
+    pub fn wait_for(&mut self, timeout: Duration, pred: impl Fn(&str) -> bool) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if pred(&line) {
+                        return Some(line);
+                    }
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Everything read so far, for failure messages.
+    pub fn transcript(&self) -> String {
+        self.seen.join("\n")
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `f` until it returns `Some` or `timeout` passes.
+pub fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The directory of KServe's example InferenceServices beside the repository, if present.
+pub fn kserve_examples() -> Option<PathBuf> {
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/kserve/isvc"
+    ));
+    dir.is_dir().then(|| dir.to_path_buf())
+}
+
+/// Polls the future `f` makes until it returns `Some` or `timeout` passes.
+pub async fn poll_async<T, F, Fut>(timeout: Duration, mut f: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -24,7 +24,9 @@ pub struct Payload<'a> {
 }
 
 fn parse_body(body: &[u8], content_type: &str) -> Result<Value, ApiError> {
-    if content_type.contains("yaml") {
+    if super::protobuf::is_protobuf(content_type) {
+        super::protobuf::decode(body)
+    } else if content_type.contains("yaml") {
         serde_yaml::from_slice(body)
             .map_err(|e| ApiError::bad_request(format!("the body is not valid YAML: {e}")))
     } else {
@@ -37,16 +39,17 @@ fn continue_token(rv: u64, last: &(String, String)) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{rv}\n{}\n{}", last.0, last.1))
 }
 
-fn parse_continue(token: &str) -> Result<(String, String), ApiError> {
+/// The resourceVersion of the list's first page and the key the previous page ended at.
+fn parse_continue(token: &str) -> Result<(u64, (String, String)), ApiError> {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(token)
         .map_err(|_| ApiError::bad_request("invalid continue token"))?;
     let text =
         String::from_utf8(raw).map_err(|_| ApiError::bad_request("invalid continue token"))?;
     let mut parts = text.splitn(3, '\n');
-    let _rv = parts.next();
-    match (parts.next(), parts.next()) {
-        (Some(ns), Some(name)) => Ok((ns.to_string(), name.to_string())),
+    let rv = parts.next().and_then(|r| r.parse::<u64>().ok());
+    match (rv, parts.next(), parts.next()) {
+        (Some(rv), Some(ns), Some(name)) => Ok((rv, (ns.to_string(), name.to_string()))),
         _ => Err(ApiError::bad_request("invalid continue token")),
     }
 }
@@ -88,11 +91,16 @@ pub fn list(
     q: &Query,
     accept: &str,
 ) -> Result<Response<Body>, ApiError> {
-    let (mut items, rv) = filtered(ctx, r, ns, q)?;
+    let (mut items, mut rv) = filtered(ctx, r, ns, q)?;
     if let Some(token) = q.get("continue").filter(|t| !t.is_empty()) {
-        let after = parse_continue(token)?;
+        let (first_rv, after) = parse_continue(token)?;
         items.retain(|o| key_of(o) > after);
+        // Every page carries the first page's resourceVersion, as the API server's do, so a
+        // watch from it replays whatever changed while the pages were read (the pages show
+        // newer objects than that version; the replay only moves them forward).
+        rv = first_rv;
     }
+    ctx.faults.note_list(rv);
     let limit = q
         .get("limit")
         .and_then(|l| l.parse::<usize>().ok())
@@ -107,10 +115,10 @@ pub fn list(
     let rv_text = rv.to_string();
     if table::wants_table(accept) {
         let refs: Vec<&Value> = items.iter().map(|o| o.as_ref()).collect();
-        let wide = q.get("includeObject").is_some_and(|v| v == "Object");
+        let full = q.get("includeObject").is_some_and(|v| v == "Object");
         return Ok(respond::json(
             200,
-            &table::table(r, &refs, &rv_text, next.as_deref(), wide),
+            &table::table(r, &refs, &rv_text, next.as_deref(), full),
         ));
     }
     // Serialise the list without cloning every object into one big Value.
@@ -181,6 +189,52 @@ fn validate(r: &Resource, obj: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `fieldValidation=Strict` (what kubectl create/apply send): unknown fields are refused,
+/// at the top level of kinds laid out as spec and status, and in an InferenceService's spec
+/// (the server has no full schemas; `Warn` and `Ignore` accept everything).
+fn strict_fields(r: &Resource, obj: &Value, q: &Query) -> Result<(), ApiError> {
+    if q.get("fieldValidation").is_none_or(|v| v != "Strict")
+        || matches!(r.kind, "Event" | "ConfigMap")
+    {
+        return Ok(());
+    }
+    let mut unknown: Vec<String> = obj
+        .as_object()
+        .map(|o| {
+            o.keys()
+                .filter(|k| {
+                    !["apiVersion", "kind", "metadata", "spec", "status"].contains(&k.as_str())
+                })
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    if r.kind == "InferenceService"
+        && let Some(spec) = obj["spec"].as_object()
+    {
+        unknown.extend(
+            spec.keys()
+                .filter(|k| {
+                    !["predictor", "transformer", "explainer", "canary"].contains(&k.as_str())
+                })
+                .map(|k| format!("spec.{k}")),
+        );
+    }
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = unknown
+        .iter()
+        .map(|f| format!("unknown field \"{f}\""))
+        .collect();
+    Err(ApiError::bad_request(format!(
+        "{kind} in version \"{v}\" cannot be handled as a {kind}: strict decoding error: {}",
+        list.join(", "),
+        kind = r.kind,
+        v = r.version
+    )))
+}
+
 fn dry_run(q: &Query) -> bool {
     q.get("dryRun").is_some_and(|v| v == "All")
 }
@@ -242,6 +296,7 @@ pub fn create(
     obj["metadata"]
         .as_object_mut()
         .map(|m| m.remove("resourceVersion"));
+    strict_fields(r, &obj, q)?;
     validate(r, &obj)?;
     if dry_run(q) {
         return Ok(respond::json(201, &obj));
@@ -280,6 +335,7 @@ fn commit(
     }
     next["apiVersion"] = json!(r.api_version());
     next["kind"] = json!(r.kind);
+    strict_fields(r, &next, q)?;
     validate(r, &next)?;
     if dry_run(q) {
         if ctx.faults.rejects_dry_run() {
@@ -396,18 +452,42 @@ pub fn patch(
     commit(ctx, r, &current, next, sub == Some("status"), q)
 }
 
+/// `DELETE`: `dryRun` comes in the query or, as kube-rs and client-go send it, in the
+/// DeleteOptions body, which may also carry preconditions (uid, resourceVersion: 409 when
+/// they do not hold).
 pub fn delete(
     ctx: &Ctx,
     r: &Resource,
     ns: &str,
     name: &str,
     q: &Query,
+    body: &[u8],
 ) -> Result<Response<Body>, ApiError> {
+    let options: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Null
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions: {e}")))?
+    };
     let current = ctx
         .store
         .get(r, ns, name)
         .ok_or_else(|| ApiError::not_found(r.plural, r.group, name))?;
-    if dry_run(q) {
+    let pre = &options["preconditions"];
+    let held = |field: &str, actual: &Value| {
+        pre[field]
+            .as_str()
+            .is_none_or(|want| actual.as_str() == Some(want))
+    };
+    if !held("uid", &current["metadata"]["uid"])
+        || !held("resourceVersion", &current["metadata"]["resourceVersion"])
+    {
+        return Err(ApiError::conflict(r.plural, r.group, name));
+    }
+    let body_dry_run = options["dryRun"]
+        .as_array()
+        .is_some_and(|d| d.iter().any(|v| v == "All"));
+    if dry_run(q) || body_dry_run {
         return Ok(respond::json(200, &current));
     }
     let gone = ctx

@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod openapi;
 pub mod path;
 pub mod pods;
+pub mod protobuf;
 pub mod respond;
 pub mod select;
 pub mod ssar;
@@ -251,7 +252,9 @@ fn resource(
     let ns = rp.namespace.clone().unwrap_or_default();
     let watching = q.get("watch").is_some_and(|w| w == "true" || w == "1");
     match (method.as_str(), rp.name.as_deref(), rp.sub.as_deref()) {
-        ("POST", None, None) if r.kind == "SelfSubjectAccessReview" => ssar::review(ctx, body),
+        ("POST", None, None) if r.kind == "SelfSubjectAccessReview" => {
+            ssar::review(ctx, body, content_type)
+        }
         ("GET", None, None) if watching => {
             let stream = watch::watch(ctx, r, rp.namespace.clone(), q, accept)?;
             Ok(respond::stream("application/json", stream))
@@ -278,7 +281,7 @@ fn resource(
             q,
             crud::Payload { body, content_type },
         ),
-        ("DELETE", Some(name), None) => crud::delete(ctx, r, &ns, name, q),
+        ("DELETE", Some(name), None) => crud::delete(ctx, r, &ns, name, q, body),
         ("GET", Some(name), Some("log")) if r.kind == "Pod" => pods::log(ctx, &ns, name, q),
         ("GET", Some(name), Some("proxy")) if r.kind == "Pod" => {
             pods::proxy(ctx, &ns, name, &rp.rest)

@@ -1,7 +1,10 @@
 //! OpenAPI documents just rich enough for kubectl's client: `/openapi/v3` lists a document
-//! per group version, each declaring its kinds (with `x-kubernetes-group-version-kind`) and
-//! permissive schemas, so `kubectl create -f`, `apply -f` and `explain` work without
-//! `--validate=false`. `/openapi/v2` carries the same definitions.
+//! per group version, each declaring its kinds (with `x-kubernetes-group-version-kind`),
+//! permissive schemas, and the resource paths with their operations. kubectl needs the paths
+//! twice: `explain` finds a resource's kind through them, and `create -f` / `apply -f` see the
+//! `fieldValidation` parameter on PATCH and so leave validation to the server (as against
+//! any API server since 1.27) instead of downloading `/openapi/v2` as protobuf, which this
+//! server does not speak. `/openapi/v2` carries the same definitions in JSON.
 
 use crate::sim::resources::{RESOURCES, Resource};
 use serde_json::{Map, Value, json};
@@ -31,6 +34,69 @@ fn schema(r: &Resource) -> Value {
     })
 }
 
+fn operation(r: &Resource, action: &str, verb: &str) -> Value {
+    let mut op = json!({
+        "operationId": format!("{verb}{}", r.kind),
+        "description": format!("{verb} {}", r.kind),
+        "x-kubernetes-action": action,
+        "x-kubernetes-group-version-kind": {"group": r.group, "version": r.version, "kind": r.kind},
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{}", schema_name(r))}}}}},
+    });
+    let mut params = Vec::new();
+    if matches!(action, "post" | "put" | "patch") {
+        params.push(json!({"name": "fieldValidation", "in": "query", "description": "Ignore, Warn or Strict: what to do with unknown or duplicate fields.", "schema": {"type": "string", "uniqueItems": true}}));
+        params.push(json!({"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": true}}));
+    }
+    if matches!(action, "post" | "put" | "patch" | "delete") {
+        params.push(json!({"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": true}}));
+    }
+    if !params.is_empty() {
+        op["parameters"] = json!(params);
+    }
+    op
+}
+
+/// The collection and object paths of a resource, with an operation per verb it serves.
+fn paths(r: &Resource, out: &mut Map<String, Value>) {
+    let base = format!("/{}", gv_path(r.group, r.version));
+    let collection = if r.namespaced {
+        format!("{base}/namespaces/{{namespace}}/{}", r.plural)
+    } else {
+        format!("{base}/{}", r.plural)
+    };
+    let has = |v: &str| r.verbs.contains(&v);
+    let mut coll = Map::new();
+    if has("list") {
+        coll.insert("get".into(), operation(r, "list", "list"));
+    }
+    if has("create") {
+        coll.insert("post".into(), operation(r, "post", "create"));
+    }
+    let mut item = Map::new();
+    for (method, verb, action) in [
+        ("get", "get", "get"),
+        ("put", "update", "put"),
+        ("patch", "patch", "patch"),
+        ("delete", "delete", "delete"),
+    ] {
+        if has(verb) {
+            item.insert(method.into(), operation(r, action, verb));
+        }
+    }
+    if !coll.is_empty() {
+        out.insert(collection.clone(), Value::Object(coll));
+    }
+    if !item.is_empty() {
+        out.insert(format!("{collection}/{{name}}"), Value::Object(item));
+    }
+    if r.namespaced && has("list") {
+        out.insert(
+            format!("{base}/{}", r.plural),
+            json!({"get": operation(r, "list", "listAllNamespaces")}),
+        );
+    }
+}
+
 fn gv_path(group: &str, version: &str) -> String {
     if group.is_empty() {
         format!("api/{version}")
@@ -53,17 +119,19 @@ pub fn v3(rest: &str) -> Option<Value> {
         return Some(json!({"paths": paths}));
     }
     let mut schemas = Map::new();
+    let mut resource_paths = Map::new();
     for r in RESOURCES
         .iter()
         .filter(|r| gv_path(r.group, r.version) == rest)
     {
         schemas.insert(schema_name(r), schema(r));
+        paths(r, &mut resource_paths);
     }
     if schemas.is_empty() {
         return None;
     }
     Some(
-        json!({"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.33.0"}, "paths": {}, "components": {"schemas": schemas}}),
+        json!({"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.33.0"}, "paths": resource_paths, "components": {"schemas": schemas}}),
     )
 }
 

@@ -16,19 +16,24 @@ pub fn wants_table(accept: &str) -> bool {
         .is_some_and(|first| first.contains("as=Table"))
 }
 
-fn cell_text(values: &[&Value]) -> Value {
-    match values {
-        [] => json!("<none>"),
-        [one] => (*one).clone(),
-        many => json!(
-            many.iter()
-                .map(|v| v
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string()))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
+/// A printer-column cell as the API server's CRD table convertor makes it: the first value
+/// the JSONPath finds, converted to the column's type, or null (kubectl prints nothing) when
+/// there is none.
+fn cell(kind: &str, values: &[&Value]) -> Value {
+    let Some(first) = values.first() else {
+        return Value::Null;
+    };
+    match kind {
+        "integer" => first
+            .as_i64()
+            .or_else(|| first.as_f64().map(|f| f as i64))
+            .map_or(Value::Null, |n| json!(n)),
+        "number" => first.as_f64().map_or(Value::Null, |n| json!(n)),
+        "boolean" => first.as_bool().map_or(Value::Null, |b| json!(b)),
+        _ => match first {
+            Value::String(s) => json!(s),
+            other => json!(other.to_string()),
+        },
     }
 }
 
@@ -42,7 +47,9 @@ fn age_of(obj: &Value) -> Value {
 }
 
 /// Column definitions and the row cells of one object.
-fn columns_and_cells(r: &Resource, obj: &Value, wide: bool) -> (Vec<Value>, Vec<Value>) {
+/// Every column, whatever its priority: kubectl shows priority-0 columns and adds the others
+/// for `-o wide`.
+fn columns_and_cells(r: &Resource, obj: &Value) -> (Vec<Value>, Vec<Value>) {
     let def = |name: &str, kind: &str, priority: u8| json!({"name": name, "type": kind, "format": if name == "Name" { "name" } else { "" }, "description": name, "priority": priority});
     let name = json!(obj["metadata"]["name"].as_str().unwrap_or(""));
     match r.kind {
@@ -63,13 +70,18 @@ fn columns_and_cells(r: &Resource, obj: &Value, wide: bool) -> (Vec<Value>, Vec<
                 json!(pod.restarts().to_string()),
                 age_of(obj),
             ];
-            if wide {
-                cols.extend([def("IP", "string", 1), def("Node", "string", 1)]);
-                cells.extend([
-                    json!(pod.ip.unwrap_or_else(|| "<none>".into())),
-                    json!(pod.node.unwrap_or_else(|| "<none>".into())),
-                ]);
-            }
+            cols.extend([
+                def("IP", "string", 1),
+                def("Node", "string", 1),
+                def("Nominated Node", "string", 1),
+                def("Readiness Gates", "string", 1),
+            ]);
+            cells.extend([
+                json!(pod.ip.unwrap_or_else(|| "<none>".into())),
+                json!(pod.node.unwrap_or_else(|| "<none>".into())),
+                json!("<none>"),
+                json!("<none>"),
+            ]);
             (cols, cells)
         }
         "Node" => {
@@ -147,14 +159,11 @@ fn columns_and_cells(r: &Resource, obj: &Value, wide: bool) -> (Vec<Value>, Vec<
             let mut cols = vec![def("Name", "string", 0)];
             let mut cells = vec![name];
             for c in r.columns {
-                if c.priority > 0 && !wide {
-                    continue;
-                }
                 cols.push(def(c.name, c.kind, c.priority));
                 if c.kind == "date" {
                     cells.push(age_of(obj));
                 } else {
-                    cells.push(cell_text(&json_path(obj, c.json_path)));
+                    cells.push(cell(c.kind, &json_path(obj, c.json_path)));
                 }
             }
             if r.columns.is_empty() {
@@ -168,7 +177,12 @@ fn columns_and_cells(r: &Resource, obj: &Value, wide: bool) -> (Vec<Value>, Vec<
 
 /// The object part of a row (`includeObject=Metadata`, kubectl's default).
 fn partial(obj: &Value) -> Value {
-    json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]})
+    // Values are moved or cloned into place: `json!` would copy them by serialising, which
+    // costs more than the rest of a 2000-row list.
+    let mut p =
+        json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": null});
+    p["metadata"] = obj["metadata"].clone();
+    p
 }
 
 /// A Table of `objects`.
@@ -177,26 +191,36 @@ pub fn table(
     objects: &[&Value],
     resource_version: &str,
     continue_token: Option<&str>,
-    wide: bool,
+    full_objects: bool,
 ) -> Value {
     let mut columns = Vec::new();
     let rows: Vec<Value> = objects
         .iter()
         .map(|obj| {
-            let (cols, cells) = columns_and_cells(r, obj, wide);
+            let (cols, cells) = columns_and_cells(r, obj);
             if columns.is_empty() {
                 columns = cols;
             }
-            json!({"cells": cells, "object": partial(obj)})
+            let mut row = json!({"cells": null, "object": null});
+            row["cells"] = Value::Array(cells);
+            row["object"] = if full_objects {
+                (*obj).clone()
+            } else {
+                partial(obj)
+            };
+            row
         })
         .collect();
     if columns.is_empty() {
         let placeholder = json!({"metadata": {}});
-        columns = columns_and_cells(r, &placeholder, wide).0;
+        columns = columns_and_cells(r, &placeholder).0;
     }
     let mut metadata = json!({"resourceVersion": resource_version});
     if let Some(t) = continue_token {
         metadata["continue"] = json!(t);
     }
-    json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata, "columnDefinitions": columns, "rows": rows})
+    let mut table = json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata, "columnDefinitions": null, "rows": null});
+    table["columnDefinitions"] = Value::Array(columns);
+    table["rows"] = Value::Array(rows);
+    table
 }

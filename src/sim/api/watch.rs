@@ -84,7 +84,7 @@ pub fn watch(
     let (mut events, subscribed_at) = ctx.store.subscribe(r);
     let mut drops = ctx.faults.drops.subscribe();
     let store = ctx.store.clone();
-    let gone_on_resume = from.is_some() && ctx.faults.gone_on_resume();
+    let gone_on_resume = from.is_some_and(|rv| ctx.faults.gone_on_resume(rv));
     tokio::spawn(async move {
         let encode = |kind: &str, obj: &Value| -> Bytes {
             if as_table {

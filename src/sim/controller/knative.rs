@@ -284,8 +284,9 @@ pub fn component_status(namespace: &str, isvc: &str, kind: &str, comp: &KnCompon
         "restUrl": format!("http://{host}.svc.cluster.local"),
         "grpcUrl": format!("grpc://{host}.svc.cluster.local:80"),
         "address": {"url": format!("http://{host}.svc.cluster.local")},
-        "traffic": traffic,
+        "traffic": null,
     });
+    s["traffic"] = Value::Array(traffic);
     if let Some(r) = comp.latest_created() {
         s["latestCreatedRevision"] = json!(r.name);
     }

@@ -62,9 +62,13 @@ impl Ctl {
         now: DateTime<Utc>,
     ) -> SimPod {
         let mut pod = SimPod::new(namespace, name, plan, now);
-        if let Some(r) = resources::find("", "v1", "pods") {
-            let stored = self.store.put(r, pod.render(None));
-            pod.uid = stored["metadata"]["uid"].as_str().unwrap_or("").to_string();
+        pod.uid = self.store.new_uid();
+        // The pod exists, unscheduled, before the scheduler places it; a warm start (the
+        // scale scenario's thousands of pods) writes it once, already placed.
+        if !self.warm
+            && let Some(r) = resources::find("", "v1", "pods")
+        {
+            self.store.put(r, pod.render(None));
         }
         pod.schedule(&self.nodes, &self.workload, &self.store, &self.clock, now);
         if self.warm && pod.node.is_some() && !pod.plan.download_fails {

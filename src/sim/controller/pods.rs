@@ -442,7 +442,8 @@ impl SimPod {
         restarts: u32,
         last: Option<Value>,
     ) -> Value {
-        let mut s = json!({"name": name, "ready": ready, "restartCount": restarts, "state": state, "image": self.plan.image, "imageID": "", "started": ready});
+        let mut s = json!({"name": name, "ready": ready, "restartCount": restarts, "state": null, "image": self.plan.image, "imageID": "", "started": ready});
+        s["state"] = state;
         if let Some(l) = last {
             s["lastState"] = l;
         }
@@ -480,10 +481,12 @@ impl SimPod {
         } else {
             json!({"cpu": self.plan.cpu, "memory": self.plan.memory})
         };
-        let mut containers = vec![
-            json!({"name": "kserve-container", "image": self.plan.image, "ports": [{"containerPort": 8080, "name": "user-port", "protocol": "TCP"}],
-            "resources": {"limits": gpu_limits, "requests": {"cpu": self.plan.cpu, "memory": self.plan.memory}}}),
-        ];
+        // Values are moved into place rather than through `json!`, which would copy them by
+        // serialising (this runs for every pod change; the scale scenario has thousands).
+        let mut main = json!({"name": "kserve-container", "image": self.plan.image, "ports": [{"containerPort": 8080, "name": "user-port", "protocol": "TCP"}],
+            "resources": {"limits": null, "requests": {"cpu": self.plan.cpu, "memory": self.plan.memory}}});
+        main["resources"]["limits"] = gpu_limits;
+        let mut containers = vec![main];
         if self.plan.queue_proxy {
             containers.push(json!({"name": "queue-proxy", "image": "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1.15.2",
                 "ports": [{"containerPort": 8022, "name": "http-queueadm"}, {"containerPort": 9090, "name": "http-autometric"}, {"containerPort": 9091, "name": "http-usermetric"}, {"containerPort": 8012, "name": "queue-port"}],
@@ -492,7 +495,8 @@ impl SimPod {
         if self.plan.agent {
             containers.push(json!({"name": "agent", "image": "kserve/agent:v0.15.0", "ports": [{"containerPort": 9081, "name": "agent-port"}]}));
         }
-        let mut spec = json!({"containers": containers, "restartPolicy": "Always", "serviceAccountName": "default", "terminationGracePeriodSeconds": 300});
+        let mut spec = json!({"containers": null, "restartPolicy": "Always", "serviceAccountName": "default", "terminationGracePeriodSeconds": 300});
+        spec["containers"] = Value::Array(containers);
         if let Some(uri) = &self.plan.storage_uri {
             spec["initContainers"] = json!([{"name": "storage-initializer", "image": "kserve/storage-initializer:v0.15.0", "args": [uri, "/mnt/models"],
                 "resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]);
@@ -545,13 +549,14 @@ impl SimPod {
             conditions.push(json!({"type": "ContainersReady", "status": if ready_all { "True" } else { "False" }, "lastTransitionTime": started}));
             conditions.push(json!({"type": "Ready", "status": if ready_all { "True" } else { "False" }, "lastTransitionTime": started}));
         }
-        let mut status = json!({"phase": phase, "conditions": conditions, "qosClass": "Burstable"});
+        let mut status = json!({"phase": phase, "conditions": null, "qosClass": "Burstable"});
+        status["conditions"] = Value::Array(conditions);
         // An unscheduled pod has no container statuses yet (kubectl then prints Pending).
         if scheduled {
-            status["containerStatuses"] = json!(statuses);
+            status["containerStatuses"] = Value::Array(statuses);
         }
         if let Some(init) = init_status.filter(|_| scheduled) {
-            status["initContainerStatuses"] = json!([init]);
+            status["initContainerStatuses"] = Value::Array(vec![init]);
         }
         if scheduled {
             status["podIP"] = json!(self.ip);
@@ -563,16 +568,21 @@ impl SimPod {
             );
             status["startTime"] = json!(started);
         }
-        let mut meta = json!({"name": self.name, "namespace": self.namespace, "labels": labels,
+        let mut meta = json!({"name": self.name, "namespace": self.namespace, "uid": self.uid, "labels": null,
             "annotations": {"prometheus.kserve.io/port": "8080", "prometheus.kserve.io/path": "/metrics"},
             "ownerReferences": [{"apiVersion": if self.plan.revision.is_some() { "serving.knative.dev/v1" } else { "apps/v1" }, "kind": self.plan.owner.0, "name": self.plan.owner.1, "uid": "", "controller": true}]});
         if self.plan.queue_proxy {
             meta["annotations"] = json!({"prometheus.io/port": "9091", "prometheus.io/path": "/metrics", "prometheus.kserve.io/port": "8080", "prometheus.kserve.io/path": "/metrics"});
         }
+        meta["labels"] = Value::Object(labels);
         if let Some(t) = deleting {
             meta["deletionTimestamp"] = json!(stamp(t));
         }
-        json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status})
+        let mut pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": null, "spec": null, "status": null});
+        pod["metadata"] = meta;
+        pod["spec"] = spec;
+        pod["status"] = status;
+        pod
     }
 
     fn init_done(&self) -> Option<Value> {

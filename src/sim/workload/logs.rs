@@ -1,5 +1,7 @@
 //! Container logs in the simulation: a bounded ring per container (what `kubectl logs`
-//! reads), a broadcast for followers, and the previous instance's lines after a restart.
+//! reads), a broadcast for followers (made when the first one arrives: a channel per
+//! container of thousands of pods would cost gigabytes), and the previous instance's lines
+//! after a restart.
 
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
@@ -15,31 +17,35 @@ pub struct LogLine {
     pub text: String,
 }
 
-/// The log of one container instance, and of the one before it. The channel for followers
-/// is made on the first follow: thousands of pods nobody follows cost no channel buffers.
+/// Lines a follower may fall behind by before it skips ahead.
+pub const FOLLOW_BUFFER: usize = 4096;
+
+/// The log of one container instance, and of the one before it.
 #[derive(Debug, Default)]
 pub struct ContainerLog {
     pub lines: VecDeque<LogLine>,
     pub previous: Option<Vec<LogLine>>,
+    /// Only while someone follows.
     tx: Option<broadcast::Sender<LogLine>>,
 }
-
-/// Lines a follower may fall behind before it misses some.
-const FOLLOW_BUFFER: usize = 4096;
 
 impl ContainerLog {
     pub fn push(&mut self, ts: DateTime<Utc>, text: String) {
         let line = LogLine { ts, text };
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(line.clone());
-        }
-        self.lines.push_back(line);
+        self.lines.push_back(line.clone());
         if self.lines.len() > RING {
             self.lines.pop_front();
         }
+        if let Some(tx) = &self.tx {
+            if tx.receiver_count() == 0 {
+                self.tx = None;
+            } else {
+                let _ = tx.send(line);
+            }
+        }
     }
 
-    /// Follows the new lines of this container.
+    /// Follows the lines pushed from now on.
     pub fn subscribe(&mut self) -> broadcast::Receiver<LogLine> {
         self.tx
             .get_or_insert_with(|| broadcast::channel(FOLLOW_BUFFER).0)

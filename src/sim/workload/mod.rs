@@ -264,14 +264,17 @@ impl Workload {
                 let profile = *profile;
                 let model = model.clone();
                 let log = pod.logs.entry("kserve-container".to_string()).or_default();
+                // Several lines a tick: each its own client, port and latency.
+                let mut seq = pod.counters.requests as u64;
                 while pod.log_budget >= 1.0 {
                     pod.log_budget -= 1.0;
-                    let ms = profile.median_ms * (1.0 + (pod.counters.requests % 7.0) / 10.0);
+                    seq = seq.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let ms = profile.median_ms * (1.0 + ((seq >> 33) % 7) as f64 / 10.0);
                     log.push(now, format!(
                         "{} INFO:     10.244.1.{}:{} - \"POST /v2/models/{model}/infer HTTP/1.1\" 200 OK ({ms:.1} ms)",
                         now.format("%Y-%m-%d %H:%M:%S,%3f"),
-                        (pod.counters.requests as u64) % 250,
-                        40_000 + (pod.counters.requests as u64) % 20_000
+                        (seq >> 40) % 250,
+                        40_000 + (seq >> 20) % 20_000
                     ));
                 }
                 let mut errors_logged = 0;
