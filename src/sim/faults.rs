@@ -3,6 +3,8 @@
 //!
 //! Grammar (one fault per spec):
 //! - `drop-watches=5s` — close every open watch every 5 seconds
+//! - `drop-logs=5s` — end every open followed log stream every 5 seconds (as a dropped
+//!   connection would; clients reconnect with `sinceTime`)
 //! - `gone-on-resume` — a watch that resumes from a resourceVersion gets 410 Gone
 //! - `conflict-next-patch` — the next patch or update answers 409 Conflict (once)
 //! - `forbid-namespace=NS` — every request in namespace NS answers 403
@@ -74,6 +76,7 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FaultSpec {
     DropWatches(Duration),
+    DropLogs(Duration),
     GoneOnResume,
     ConflictNextPatch,
     ForbidNamespace(String),
@@ -115,6 +118,7 @@ impl FromStr for FaultSpec {
         };
         match name {
             "drop-watches" => Ok(FaultSpec::DropWatches(duration(need(name, value)?)?)),
+            "drop-logs" => Ok(FaultSpec::DropLogs(duration(need(name, value)?)?)),
             "gone-on-resume" => Ok(FaultSpec::GoneOnResume),
             "conflict-next-patch" => Ok(FaultSpec::ConflictNextPatch),
             "forbid-namespace" => Ok(FaultSpec::ForbidNamespace(need(name, value)?.to_string())),
@@ -130,7 +134,7 @@ impl FromStr for FaultSpec {
             "error500" => Ok(FaultSpec::Error500(target(need(name, value)?)?)),
             "hang" => Ok(FaultSpec::Hang(target(need(name, value)?)?)),
             other => Err(format!(
-                "unknown fault '{other}' (drop-watches=DUR, gone-on-resume, conflict-next-patch, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, error500=KIND|FRACTION, hang=KIND)"
+                "unknown fault '{other}' (drop-watches=DUR, drop-logs=DUR, gone-on-resume, conflict-next-patch, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, error500=KIND|FRACTION, hang=KIND)"
             )),
         }
     }
@@ -158,6 +162,8 @@ pub struct FaultControl {
     requests: Arc<AtomicU64>,
     /// Bumped whenever open watches must be dropped.
     pub drops: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Bumped whenever open followed log streams must be ended.
+    pub log_drops: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl FaultControl {
@@ -198,6 +204,24 @@ impl FaultControl {
     /// Drops every open watch now.
     pub fn drop_watches(&self) {
         self.drops.send_modify(|n| *n += 1);
+    }
+
+    /// Ends every open followed log stream now.
+    pub fn drop_logs(&self) {
+        self.log_drops.send_modify(|n| *n += 1);
+    }
+
+    /// The configured log-stream drop period, if any.
+    pub fn log_drop_period(&self) -> Option<Duration> {
+        self.with(|i| {
+            i.specs.iter().find_map(|s| {
+                if let FaultSpec::DropLogs(d) = s {
+                    Some(*d)
+                } else {
+                    None
+                }
+            })
+        })
     }
 
     /// The configured drop period, if any.
@@ -312,6 +336,11 @@ mod tests {
                 .contains("unknown fault")
         );
         assert!("latency=".parse::<FaultSpec>().is_err());
+        assert_eq!(
+            "drop-logs=300ms".parse::<FaultSpec>(),
+            Ok(FaultSpec::DropLogs(Duration::from_millis(300)))
+        );
+        assert!("drop-logs".parse::<FaultSpec>().is_err());
     }
 
     #[test]

@@ -223,6 +223,20 @@ impl Workload {
         })
     }
 
+    /// A container's current lines and a receiver of the lines after them, taken together
+    /// so that no line falls between the two (or is in both).
+    pub fn lines_and_follow(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+    ) -> Option<(Vec<LogLine>, broadcast::Receiver<LogLine>)> {
+        self.read(|i| {
+            let log = i.pods.get(&key(ns, pod))?.logs.get(container)?;
+            Some((log.lines.iter().cloned().collect(), log.tx.subscribe()))
+        })
+    }
+
     /// Follows a container's new lines.
     pub fn subscribe(
         &self,
