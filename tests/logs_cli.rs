@@ -260,3 +260,31 @@ async fn escape_sequences_in_a_log_arrive_inert() {
         "without -f it ends by itself"
     );
 }
+
+#[test]
+fn bench_only_micro_floods_a_bounded_ring() {
+    let sandbox = Sandbox::new();
+    let mut cmd = Command::new(kdeck());
+    cmd.args([
+        "bench",
+        "--only",
+        "micro",
+        "--log-lines",
+        "30000",
+        "--ring",
+        "5000",
+        "-o",
+        "json",
+    ]);
+    for (k, v) in sandbox.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("kdeck bench runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON figures");
+    assert_eq!(r["log_lines_sent"], 90_000, "{r}");
+    assert_eq!(r["log_ring_capacity"], 5000);
+    assert_eq!(r["log_ring_lines_held"], 5000, "the ring is not bounded: {r}");
+    assert!(r["log_lines_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(r["rss_mb_after_rounds"].as_array().unwrap().len(), 3);
+}
