@@ -280,11 +280,77 @@ fn bench_only_micro_floods_a_bounded_ring() {
         cmd.env(k, v);
     }
     let out = cmd.output().expect("kdeck bench runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON figures");
     assert_eq!(r["log_lines_sent"], 90_000, "{r}");
     assert_eq!(r["log_ring_capacity"], 5000);
-    assert_eq!(r["log_ring_lines_held"], 5000, "the ring is not bounded: {r}");
+    assert_eq!(
+        r["log_ring_lines_held"], 5000,
+        "the ring is not bounded: {r}"
+    );
     assert!(r["log_lines_per_s"].as_f64().unwrap() > 0.0);
     assert_eq!(r["rss_mb_after_rounds"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn previous_instance_of_a_crash_loop_and_previous_ends_even_with_follow() {
+    let sandbox = Sandbox::new();
+    let (server, kubeconfig) = sim_with_kubeconfig(&sandbox).await;
+    // sentiment-bert's storage initializer fails to download and restarts.
+    let r = kdeck::sim::resources::find("", "v1", "pods").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.store.list(r, Some("ml-staging")).0.iter().any(|o| {
+        o["metadata"]["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("sentiment-bert-"))
+            && o["status"]["initContainerStatuses"][0]["restartCount"]
+                .as_u64()
+                .is_some_and(|n| n >= 1)
+    }) {
+        assert!(Instant::now() < deadline, "sentiment-bert never restarted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // `-p` with `-f`: a previous instance has ended, so there is nothing to follow and the
+    // command ends, as kubectl does.
+    let mut logs = LogsChild::spawn(
+        &sandbox,
+        &kubeconfig,
+        &[
+            "sentiment-bert",
+            "-n",
+            "ml-staging",
+            "-c",
+            "storage-initializer",
+            "-p",
+            "-f",
+        ],
+    );
+    let status = tokio::task::block_in_place(|| {
+        logs.until(Duration::from_secs(10), |seen| {
+            seen.iter()
+                .any(|l| l.contains("RuntimeError: Failed to fetch model"))
+        });
+        logs.wait_exit(Duration::from_secs(10))
+    });
+    assert!(
+        logs.seen
+            .iter()
+            .any(|l| l.contains("storage-initializer RuntimeError: Failed to fetch model")),
+        "{:?}",
+        logs.seen
+    );
+    assert!(
+        logs.seen.iter().all(|l| l.starts_with("sentiment-bert-")),
+        "{:?}",
+        logs.seen
+    );
+    assert_eq!(
+        status.map(|s| s.code()),
+        Some(Some(0)),
+        "kdeck logs -p -f did not end"
+    );
 }
