@@ -165,7 +165,7 @@ async fn a_service_merges_the_lines_of_both_revisions_and_new_pods_join() {
     // Lines from pods of both revisions, tagged r1 (stable) and r2 (canary), and the bad
     // canary's ERROR lines among the r2 ones.
     let both = console
-        .until(Duration::from_secs(15), |s| {
+        .until(Duration::from_secs(20), |s| {
             let Some(v) = s.logs.as_ref() else {
                 return false;
             };
@@ -183,6 +183,18 @@ async fn a_service_merges_the_lines_of_both_revisions_and_new_pods_join() {
         })
         .await;
     let lines = console.lines();
+    let count =
+        |f: &dyn Fn(&(String, String, bool, String)) -> bool| lines.iter().filter(|l| f(l)).count();
+    assert!(
+        both,
+        "{} lines: r1 {}, r2 {}, r2 canary {}, r2 ERROR {}; streams {:?}",
+        lines.len(),
+        count(&|l| l.1.starts_with("r1·")),
+        count(&|l| l.1.starts_with("r2·")),
+        count(&|l| l.1.starts_with("r2·") && l.2),
+        count(&|l| l.1.starts_with("r2·") && l.3.contains("ERROR")),
+        console.state.logs.as_ref().map(|v| v.streams.clone())
+    );
     assert!(
         both,
         "no r1 lines and r2 ERROR lines in {} lines: {:?}",
@@ -562,5 +574,68 @@ async fn previous_container_and_container_choice() {
             .iter()
             .filter(|l| !l.marker)
             .all(|l| &*l.container == "queue-proxy" && is_qp(&l.text.text))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_cannot_reconnect_for_a_while_catches_up_exactly() {
+    let server = sim(1.0).await;
+    let client = client_of(&server).await;
+    let pod = first_pod(&server, "xgb-churn-predictor-00001");
+    let (mut rx, cancel) = follow(&server, client, &pod, "storage-initializer", false);
+    let (head, _) = collect(&mut rx, Duration::from_secs(5), |l| !l.is_empty()).await;
+    assert!(!head.is_empty());
+    let write = |range: std::ops::Range<usize>| {
+        for i in range {
+            server
+                .workload
+                .log(NS, &pod, "storage-initializer", format!("seq {i:05}"));
+        }
+    };
+    write(0..100);
+    let (first, _) = collect(&mut rx, Duration::from_secs(5), |l| {
+        l.iter().any(|t| t == "seq 00099")
+    })
+    .await;
+    // The API server fails every log request, then the open stream is cut: the source
+    // retries (and says so) while lines keep coming.
+    server.faults.add("error500=log".parse().unwrap());
+    server.faults.drop_logs();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    write(100..400);
+    let (during, notices) = collect(&mut rx, Duration::from_millis(1500), |_| false).await;
+    assert!(
+        notices.iter().any(|n| n.starts_with("reconnecting")),
+        "no reconnecting notice: {notices:?}"
+    );
+    server.faults.clear();
+    write(400..500);
+    let (after, _) = collect(&mut rx, Duration::from_secs(10), |l| {
+        l.iter().any(|t| t == "seq 00499")
+    })
+    .await;
+    let (late, _) = collect(&mut rx, Duration::from_millis(500), |_| false).await;
+    cancel.cancel();
+    let got: Vec<&String> = first
+        .iter()
+        .chain(&during)
+        .chain(&after)
+        .chain(&late)
+        .filter(|t| t.starts_with("seq "))
+        .collect();
+    let expected: Vec<String> = (0..500).map(|i| format!("seq {i:05}")).collect();
+    assert_eq!(
+        got.len(),
+        expected.len(),
+        "lost or doubled: {:?}…",
+        &got[..got.len().min(5)]
+    );
+    assert!(
+        got.iter().zip(&expected).all(|(g, e)| *g == e),
+        "out of order"
+    );
+    assert!(
+        !during.iter().any(|t| t.starts_with("seq ")),
+        "lines arrived while every log request failed"
     );
 }
