@@ -30,6 +30,9 @@ use tokio_util::sync::CancellationToken;
 
 const NS: &str = "ml-prod";
 
+/// A line of the view: pod, tag, canary, text.
+type Row = (String, String, bool, String);
+
 async fn sim(time_scale: f64) -> SimServer {
     SimServer::start(SimOptions {
         scenario: Scenario::Demo,
@@ -86,7 +89,7 @@ impl Console {
     }
 
     /// (pod, tag, canary, text) of the container lines in the view.
-    fn lines(&self) -> Vec<(String, String, bool, String)> {
+    fn lines(&self) -> Vec<Row> {
         self.state
             .logs
             .as_ref()
@@ -183,8 +186,7 @@ async fn a_service_merges_the_lines_of_both_revisions_and_new_pods_join() {
         })
         .await;
     let lines = console.lines();
-    let count =
-        |f: &dyn Fn(&(String, String, bool, String)) -> bool| lines.iter().filter(|l| f(l)).count();
+    let count = |f: &dyn Fn(&Row) -> bool| lines.iter().filter(|l| f(l)).count();
     assert!(
         both,
         "{} lines: r1 {}, r2 {}, r2 canary {}, r2 ERROR {}; streams {:?}",
@@ -429,10 +431,7 @@ async fn a_cut_stream_resumes_with_nothing_lost_or_doubled() {
         }
     });
     let last = format!("seq {:05}", N - 1);
-    let (lines, notices) = collect(&mut rx, Duration::from_secs(15), |l| {
-        l.iter().any(|t| *t == last)
-    })
-    .await;
+    let (lines, notices) = collect(&mut rx, Duration::from_secs(15), |l| l.contains(&last)).await;
     writer.await.unwrap();
     // Anything late (a double) would arrive right after.
     let (late, _) = collect(&mut rx, Duration::from_millis(800), |_| false).await;
