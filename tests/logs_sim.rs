@@ -411,9 +411,16 @@ async fn a_cut_stream_resumes_with_nothing_lost_or_doubled() {
     server
         .faults
         .add(FaultSpec::DropLogs(Duration::from_millis(300)));
-    // Writers at a steady rate while the sim cuts the stream every 300 ms; bursts of three
-    // identical lines at one moment are among them.
+    // A writer at a steady rate while the sim cuts the stream every 300 ms; every 25th line
+    // is followed by a burst of three identical lines sharing one timestamp.
     const N: usize = 1500;
+    let expected: Vec<String> = (0..N)
+        .flat_map(|i| {
+            let burst = if i % 25 == 0 { 3 } else { 0 };
+            std::iter::once(format!("seq {i:05}"))
+                .chain(std::iter::repeat_n(format!("burst {i:05}"), burst))
+        })
+        .collect();
     let workload = server.workload.clone();
     let writer_pod = pod.clone();
     let writer = tokio::spawn(async move {
@@ -424,6 +431,10 @@ async fn a_cut_stream_resumes_with_nothing_lost_or_doubled() {
                 "storage-initializer",
                 format!("seq {i:05}"),
             );
+            if i % 25 == 0 {
+                let text = format!("burst {i:05}");
+                workload.log_burst(NS, &writer_pod, "storage-initializer", vec![text; 3]);
+            }
             if i % 100 == 0 {
                 tokio::time::sleep(Duration::from_millis(30)).await;
             }
@@ -436,24 +447,26 @@ async fn a_cut_stream_resumes_with_nothing_lost_or_doubled() {
     // Anything late (a double) would arrive right after.
     let (late, _) = collect(&mut rx, Duration::from_millis(800), |_| false).await;
     cancel.cancel();
-    let seqs: Vec<&String> = lines
+    let got: Vec<String> = lines
         .iter()
         .chain(&late)
-        .filter(|t| t.starts_with("seq "))
+        .filter(|t| t.starts_with("seq ") || t.starts_with("burst "))
+        .cloned()
         .collect();
-    let expected: Vec<String> = (0..N).map(|i| format!("seq {i:05}")).collect();
-    let got: Vec<String> = seqs.iter().map(|s| s.to_string()).collect();
     if got != expected {
-        let missing: Vec<&String> = expected
-            .iter()
-            .filter(|e| !got.contains(e))
-            .take(10)
-            .collect();
-        let mut seen = BTreeSet::new();
-        let doubled: Vec<&String> = got.iter().filter(|g| !seen.insert(*g)).take(10).collect();
+        let mut balance: std::collections::BTreeMap<&String, i64> = Default::default();
+        for e in &expected {
+            *balance.entry(e).or_default() += 1;
+        }
+        for g in &got {
+            *balance.entry(g).or_default() -= 1;
+        }
+        let missing: Vec<_> = balance.iter().filter(|(_, n)| **n > 0).take(10).collect();
+        let doubled: Vec<_> = balance.iter().filter(|(_, n)| **n < 0).take(10).collect();
         panic!(
-            "{} lines instead of {N}; missing {missing:?}, doubled {doubled:?}; notices {notices:?}",
-            got.len()
+            "{} lines instead of {}; missing {missing:?}, doubled {doubled:?}; notices {notices:?}",
+            got.len(),
+            expected.len()
         );
     }
     // The stream really was cut, several times: each reconnect is a new log request.

@@ -196,6 +196,26 @@ impl Workload {
         });
     }
 
+    /// Appends lines that share one timestamp, as lines written in one go are stamped (and as
+    /// the traffic tick writes its access lines).
+    pub fn log_burst(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+        texts: impl IntoIterator<Item = String>,
+    ) {
+        let now = Utc::now();
+        self.write(|i| {
+            if let Some(p) = i.pods.get_mut(&key(ns, pod)) {
+                let log = p.logs.entry(container.to_string()).or_default();
+                for text in texts {
+                    log.push(now, text);
+                }
+            }
+        });
+    }
+
     /// The container restarted: its log so far becomes the previous instance's.
     pub fn restart(&self, ns: &str, pod: &str, container: &str) {
         self.write(|i| {
