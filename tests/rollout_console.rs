@@ -6,11 +6,11 @@
 mod common;
 
 use common::Sandbox;
-use common::pty::PtySession;
 use common::cluster::{
     Cluster, WAIT, audit_lines, canary_percent, console, percent_of, predictor_status, traffic,
     wait_until,
 };
+use common::pty::PtySession;
 use serde_json::json;
 use std::time::Instant;
 

@@ -75,16 +75,26 @@ pub struct LogIngest {
     pub lines_sent: usize,
 }
 
-/// Feeds `total` lines in batches of 1,000 (as sources send them) into a logs view with a
-/// ring of `capacity`, sanitising each at the source as the real stream does.
-pub fn log_ingest(total: usize, capacity: usize) -> LogIngest {
-    let mut state = state_with(ClusterState::default());
-    state.logs = Some(LogView::new(
-        LogTarget::Pod(ObjectKey::new("ns", "flood")),
-        capacity,
-        1,
-    ));
-    if let Some(view) = state.logs.as_mut() {
+/// A logs view being flooded: the state the console would hold, with one stream.
+pub struct LogFlood {
+    state: State,
+    capacity: usize,
+    sent: usize,
+}
+
+fn sample(i: usize) -> String {
+    format!(
+        "2026-11-25 04:00:00,{:03} INFO uvicorn.access 10.0.0.{} - \"POST /v2/models/m/infer HTTP/1.1\" 200 OK {i}",
+        i % 1000,
+        i % 250
+    )
+}
+
+impl LogFlood {
+    /// A logs view with a ring of `capacity` lines.
+    pub fn new(capacity: usize) -> LogFlood {
+        let mut state = state_with(ClusterState::default());
+        let mut view = LogView::new(LogTarget::Pod(ObjectKey::new("ns", "flood")), capacity, 1);
         view.streams.insert(
             (
                 ObjectKey::new("ns", "flood"),
@@ -96,39 +106,64 @@ pub fn log_ingest(total: usize, capacity: usize) -> LogIngest {
                 ended: None,
             },
         );
+        let capacity = view.capacity;
+        state.logs = Some(view);
+        LogFlood {
+            state,
+            capacity,
+            sent: 0,
+        }
     }
-    let sample = |i: usize| {
-        format!(
-            "2026-11-25 04:00:00,{:03} INFO uvicorn.access 10.0.0.{} - \"POST /v2/models/m/infer HTTP/1.1\" 200 OK {i}",
-            i % 1000,
-            i % 250
-        )
-    };
-    let started = Instant::now();
-    let mut sent = 0;
-    while sent < total {
-        let n = 1000.min(total - sent);
-        let lines = (sent..sent + n)
-            .map(|i| {
-                let text = sanitize(sample(i).as_bytes());
-                let lvl = level(&text.text);
-                (None, text, lvl)
-            })
-            .collect();
-        let batch = LogBatch {
-            session: 1,
-            pod: ObjectKey::new("ns", "flood"),
-            container: "kserve-container".to_string(),
-            lines,
-        };
-        update(&mut state, Msg::Logs(LogMsg::Lines(batch)));
-        sent += n;
+
+    /// Feeds `total` more lines in batches of 1,000 (as sources send them), sanitising each
+    /// at the source as the real stream does; returns the seconds it took.
+    pub fn feed(&mut self, total: usize) -> f64 {
+        let started = Instant::now();
+        let end = self.sent + total;
+        while self.sent < end {
+            let n = 1000.min(end - self.sent);
+            let lines = (self.sent..self.sent + n)
+                .map(|i| {
+                    let text = sanitize(sample(i).as_bytes());
+                    let lvl = level(&text.text);
+                    (None, text, lvl)
+                })
+                .collect();
+            let batch = LogBatch {
+                session: 1,
+                pod: ObjectKey::new("ns", "flood"),
+                container: "kserve-container".to_string(),
+                lines,
+            };
+            update(&mut self.state, Msg::Logs(LogMsg::Lines(batch)));
+            self.sent += n;
+        }
+        started.elapsed().as_secs_f64()
     }
-    let secs = started.elapsed().as_secs_f64();
+
+    /// Lines the ring holds now.
+    pub fn held(&self) -> usize {
+        self.state.logs.as_ref().map(|v| v.lines.len()).unwrap_or(0)
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn sent(&self) -> usize {
+        self.sent
+    }
+}
+
+/// Feeds `total` lines in batches of 1,000 (as sources send them) into a logs view with a
+/// ring of `capacity`, sanitising each at the source as the real stream does.
+pub fn log_ingest(total: usize, capacity: usize) -> LogIngest {
+    let mut flood = LogFlood::new(capacity);
+    let secs = flood.feed(total);
     LogIngest {
-        lines_per_s: sent as f64 / secs.max(1e-9),
-        lines_held: state.logs.as_ref().map(|v| v.lines.len()).unwrap_or(0),
-        capacity,
-        lines_sent: sent,
+        lines_per_s: flood.sent() as f64 / secs.max(1e-9),
+        lines_held: flood.held(),
+        capacity: flood.capacity(),
+        lines_sent: flood.sent(),
     }
 }

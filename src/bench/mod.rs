@@ -5,7 +5,8 @@
 //! (median of 3); time kdeck in a pseudo-terminal from start until the complete list is
 //! drawn (median of 3); then, with kdeck left running, its RSS after load, its CPU and the
 //! bytes it wrote to the terminal over an idle window; and in-process, the time to draw the
-//! list and the log ingest rate into a bounded ring.
+//! list and the log ingest rate into a bounded ring. `--only micro` runs the last alone
+//! (no cluster, kubectl or terminal), with the process's memory over a longer flood.
 
 pub mod micro;
 pub mod procs;
@@ -16,9 +17,33 @@ use serde::Serialize;
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// A part of the benchmark to run alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// In-process only, no cluster, kubectl or terminal: log ingest into the logs view's
+    /// bounded ring under a flood, and the process's memory as the flood goes on.
+    Micro,
+}
+
 /// Flags of `kdeck bench`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Without --only: for each size, a simulated cluster, kubectl and kdeck in a \
+    pseudo-terminal (needs kubectl on PATH). `kdeck bench --only micro` runs just the \
+    in-process log ingest: --log-lines lines, three times over, into a ring of --ring lines, \
+    printing lines/s, the lines the ring holds and the RSS after each round (flat once the \
+    ring is full: memory is bounded). Build with --release for meaningful figures."
+)]
 pub struct BenchArgs {
+    /// Run only this part.
+    #[arg(long, value_enum)]
+    pub only: Option<Part>,
+    /// Lines per flood round of the log ingest measurement (--only micro).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub log_lines: usize,
+    /// Ring capacity of the flooded logs view (--only micro; the console's default).
+    #[arg(long, default_value_t = crate::config::Config::default().log_buffer_lines)]
+    pub ring: usize,
     /// Cluster sizes to measure (InferenceServices; the scale scenario has 3 pods each).
     #[arg(long = "services", value_delimiter = ',', default_value = "2000")]
     pub services: Vec<usize>,
@@ -182,8 +207,83 @@ fn print_table(results: &[BenchResult]) {
     }
 }
 
+/// The figures of `--only micro` (JSON field names are stable).
+#[derive(Debug, Clone, Serialize)]
+pub struct MicroResult {
+    pub log_lines_sent: usize,
+    pub log_lines_per_s: f64,
+    /// Lines per second of each round.
+    pub rounds_lines_per_s: Vec<f64>,
+    pub log_ring_capacity: usize,
+    pub log_ring_lines_held: usize,
+    pub rss_mb_before: f64,
+    /// RSS after each round of the flood.
+    pub rss_mb_after_rounds: Vec<f64>,
+}
+
+/// The log ingest flood: three rounds of `lines` into one view with a ring of `ring`.
+pub fn micro(lines: usize, ring: usize) -> MicroResult {
+    let pid = std::process::id();
+    let rss_mb_before = rss_mb(pid).unwrap_or(f64::NAN);
+    let mut flood = micro::LogFlood::new(ring);
+    let mut secs = 0.0;
+    let mut rounds_lines_per_s = Vec::new();
+    let mut rss_mb_after_rounds = Vec::new();
+    for _ in 0..3 {
+        let s = flood.feed(lines);
+        secs += s;
+        rounds_lines_per_s.push(lines as f64 / s.max(1e-9));
+        rss_mb_after_rounds.push(rss_mb(pid).unwrap_or(f64::NAN));
+    }
+    MicroResult {
+        log_lines_sent: flood.sent(),
+        log_lines_per_s: flood.sent() as f64 / f64::max(secs, 1e-9),
+        rounds_lines_per_s,
+        log_ring_capacity: flood.capacity(),
+        log_ring_lines_held: flood.held(),
+        rss_mb_before,
+        rss_mb_after_rounds,
+    }
+}
+
+fn print_micro(r: &MicroResult) {
+    let rounds: Vec<String> = r
+        .rounds_lines_per_s
+        .iter()
+        .map(|v| format!("{v:.0}"))
+        .collect();
+    let rss: Vec<String> = r
+        .rss_mb_after_rounds
+        .iter()
+        .map(|v| format!("{v:.1}"))
+        .collect();
+    println!(
+        "log ingest: {} lines into a ring of {}: {:.0} lines/s (rounds: {})",
+        r.log_lines_sent,
+        r.log_ring_capacity,
+        r.log_lines_per_s,
+        rounds.join(", ")
+    );
+    println!(
+        "ring holds {}/{} lines; RSS {:.1} MB before, after each round: {} MB",
+        r.log_ring_lines_held,
+        r.log_ring_capacity,
+        r.rss_mb_before,
+        rss.join(", ")
+    );
+    println!("goals: >= 200k lines/s; the ring full and RSS flat from round to round (bounded)");
+}
+
 /// Runs the benchmark and prints the figures.
 pub fn run(args: &BenchArgs) -> ExitCode {
+    if args.only == Some(Part::Micro) {
+        let r = micro(args.log_lines, args.ring);
+        match args.output {
+            Output::Json => println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default()),
+            _ => print_micro(&r),
+        }
+        return ExitCode::SUCCESS;
+    }
     let exe = match std::env::current_exe() {
         Ok(e) => e,
         Err(e) => {

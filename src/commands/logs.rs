@@ -39,7 +39,7 @@ pub struct LogsArgs {
     /// Lines from the end of each container's log to start with.
     #[arg(long, default_value_t = 200)]
     pub tail: i64,
-    /// The previous (crashed) container instance.
+    /// The previous (crashed) container instance (it has ended, so this implies no -f).
     #[arg(short = 'p', long)]
     pub previous: bool,
 }
@@ -98,6 +98,8 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
     };
     let namespace = super::target_namespace(cli, &connection);
     let key = ObjectKey::new(&namespace, &args.name);
+    // A previous instance has ended: there is nothing to follow (kubectl ends too).
+    let follow = args.follow && !args.previous;
     let mut view = LogView::new(LogTarget::Service(key.clone()), 100, 1);
     view.container = choice;
     view.previous = args.previous;
@@ -129,7 +131,7 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
                         previous: args.previous,
                         since_seconds: args.since.map(|d| d.as_secs() as i64),
                         tail_lines: Some(args.tail),
-                        follow: args.follow,
+                        follow,
                     };
                     tokio::spawn(crate::sources::kube::logs::follow(
                         connection.client.clone(),
@@ -139,7 +141,7 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
                     ));
                 }
             }
-            if started.is_empty() && !args.follow {
+            if started.is_empty() && !follow {
                 eprintln!(
                     "kdeck logs: no started {} containers in the pods of {key}",
                     choice.label()
@@ -147,7 +149,7 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         }
-        if !args.follow {
+        if !follow {
             // Without -f the streams end by themselves; the channel closes when they have.
             sender = None;
         }
@@ -156,7 +158,7 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
         loop {
             let msg = tokio::select! {
                 _ = tokio::signal::ctrl_c() => { cancel.cancel(); return ExitCode::SUCCESS; }
-                _ = &mut rescan, if args.follow => break,
+                _ = &mut rescan, if follow => break,
                 msg = rx.recv() => msg,
             };
             match msg {

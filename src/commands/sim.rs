@@ -12,7 +12,7 @@ use std::process::ExitCode;
 /// Flags of `kdeck sim`.
 #[derive(Debug, Clone, clap::Args)]
 #[command(
-    after_help = "Faults (--fault, repeatable): drop-watches=DUR, gone-on-resume, \
+    after_help = "Faults (--fault, repeatable): drop-watches=DUR, drop-logs=DUR, gone-on-resume, \
     conflict-next-patch, reject-dry-run, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, \
     error500=KIND|FRACTION, hang=KIND (KIND: get, list, watch, create, update, patch, delete, \
     log, proxy, all). They can also be changed while it runs: POST a spec to \

@@ -3,6 +3,8 @@
 //!
 //! Grammar (one fault per spec):
 //! - `drop-watches=5s` — close every open watch every 5 seconds
+//! - `drop-logs=5s` — end every open followed log stream every 5 seconds (as a dropped
+//!   connection would; clients reconnect with `sinceTime`)
 //! - `gone-on-resume` — a watch that resumes from a resourceVersion gets 410 Gone (one that
 //!   starts from the resourceVersion of a list the server answered is a start, not a resume,
 //!   so a client that relists gets going again, as after a real compaction)
@@ -78,6 +80,7 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FaultSpec {
     DropWatches(Duration),
+    DropLogs(Duration),
     GoneOnResume,
     ConflictNextPatch,
     RejectDryRun,
@@ -120,6 +123,7 @@ impl FromStr for FaultSpec {
         };
         match name {
             "drop-watches" => Ok(FaultSpec::DropWatches(duration(need(name, value)?)?)),
+            "drop-logs" => Ok(FaultSpec::DropLogs(duration(need(name, value)?)?)),
             "gone-on-resume" => Ok(FaultSpec::GoneOnResume),
             "conflict-next-patch" => Ok(FaultSpec::ConflictNextPatch),
             "reject-dry-run" => Ok(FaultSpec::RejectDryRun),
@@ -136,7 +140,7 @@ impl FromStr for FaultSpec {
             "error500" => Ok(FaultSpec::Error500(target(need(name, value)?)?)),
             "hang" => Ok(FaultSpec::Hang(target(need(name, value)?)?)),
             other => Err(format!(
-                "unknown fault '{other}' (drop-watches=DUR, gone-on-resume, conflict-next-patch, reject-dry-run, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, error500=KIND|FRACTION, hang=KIND)"
+                "unknown fault '{other}' (drop-watches=DUR, drop-logs=DUR, gone-on-resume, conflict-next-patch, reject-dry-run, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, error500=KIND|FRACTION, hang=KIND)"
             )),
         }
     }
@@ -169,6 +173,8 @@ pub struct FaultControl {
     requests: Arc<AtomicU64>,
     /// Bumped whenever open watches must be dropped.
     pub drops: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Bumped whenever open followed log streams must be ended.
+    pub log_drops: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl FaultControl {
@@ -224,6 +230,24 @@ impl FaultControl {
     /// Drops every open watch now.
     pub fn drop_watches(&self) {
         self.drops.send_modify(|n| *n += 1);
+    }
+
+    /// Ends every open followed log stream now.
+    pub fn drop_logs(&self) {
+        self.log_drops.send_modify(|n| *n += 1);
+    }
+
+    /// The configured log-stream drop period, if any.
+    pub fn log_drop_period(&self) -> Option<Duration> {
+        self.with(|i| {
+            i.specs.iter().find_map(|s| {
+                if let FaultSpec::DropLogs(d) = s {
+                    Some(*d)
+                } else {
+                    None
+                }
+            })
+        })
     }
 
     /// The configured drop period, if any.
@@ -349,6 +373,11 @@ mod tests {
             "reject-dry-run".parse::<FaultSpec>(),
             Ok(FaultSpec::RejectDryRun)
         );
+        assert_eq!(
+            "drop-logs=300ms".parse::<FaultSpec>(),
+            Ok(FaultSpec::DropLogs(Duration::from_millis(300)))
+        );
+        assert!("drop-logs".parse::<FaultSpec>().is_err());
     }
 
     #[test]

@@ -105,6 +105,7 @@ impl SimServer {
         let cancel = CancellationToken::new();
         tokio::spawn(controller::run(controller, cancel.clone()));
         tokio::spawn(drop_watches_periodically(faults.clone(), cancel.clone()));
+        tokio::spawn(drop_logs_periodically(faults.clone(), cancel.clone()));
         let ctx = Ctx {
             store: store.clone(),
             faults: faults.clone(),
@@ -282,6 +283,22 @@ async fn drop_watches_periodically(faults: FaultControl, cancel: CancellationTok
         }
         if faults.drop_period().is_some() {
             faults.drop_watches();
+        }
+    }
+}
+
+/// The `drop-logs=PERIOD` fault: ends every open followed log stream each period.
+async fn drop_logs_periodically(faults: FaultControl, cancel: CancellationToken) {
+    loop {
+        let period = faults
+            .log_drop_period()
+            .unwrap_or(std::time::Duration::from_millis(500));
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(period) => {}
+        }
+        if faults.log_drop_period().is_some() {
+            faults.drop_logs();
         }
     }
 }

@@ -302,3 +302,87 @@ fn demo_scenario_why_not_ready_names_the_missing_bucket() {
     let text = screen(&render(&mut s, &theme("dark"), 120, 40));
     assert!(text.contains("Why isn't it ready?"), "{text}");
 }
+
+/// The logs view with hostile log text: the demo transformer's line (colour, window title,
+/// clear screen, cursor home) and lines with cursor moves, erases, the alternate screen, a
+/// hyperlink and a full reset. Only the text and the colour reach the screen.
+#[test]
+fn escape_sequences_in_logs_are_drawn_inert() {
+    use crate::app::msg::{LogBatch, LogMsg};
+    use crate::domain::logline::{level, sanitize};
+    use crate::state::logs::{LogTarget, LogView, StreamInfo};
+    use crate::state::ui::{ObjectKey, Route};
+    use ratatui::style::Color;
+    use std::sync::Arc;
+
+    let mut s = state();
+    let pod = ObjectKey::new(
+        "ml-prod",
+        "image-classifier-transformer-00001-deployment-7c9-x4k2p",
+    );
+    let mut view = LogView::new(
+        LogTarget::Service(ObjectKey::new("ml-prod", "image-classifier")),
+        1000,
+        1,
+    );
+    view.streams.insert(
+        (pod.clone(), "kserve-container".to_string()),
+        StreamInfo {
+            tag: Arc::from("r1·x4k2p"),
+            canary: false,
+            ended: None,
+        },
+    );
+    s.logs = Some(view);
+    s.ui.push(Route::Logs);
+    let raw: [&[u8]; 5] = [
+        crate::sim::scenario::demo::NASTY_LOG_LINE.as_bytes(),
+        b"\x1b[5;10Hmoved \x1b[3Aup \x1b[2Kerased \x1b7saved\x1b8 \x1b[?25lno cursor\x1b[?1049h alt",
+        b"\x1b]8;;https://evil.example/\x1b\\a link\x1b]8;;\x1b\\ then \x1b]52;c;cGFzdGU=\x07clipboard",
+        b"\x1bcreset \x1b[1;1r\x1b[Sscrolled\x1b[6n asked \x08\x07 bell",
+        b"2026-11-24 10:00:00,001 ERROR kserve.trace: predict failed",
+    ];
+    let lines = raw
+        .iter()
+        .map(|r| {
+            let text = sanitize(r);
+            let lvl = level(&text.text);
+            (None, text, lvl)
+        })
+        .collect();
+    update(
+        &mut s,
+        Msg::Logs(LogMsg::Lines(LogBatch {
+            session: 1,
+            pod,
+            container: "kserve-container".to_string(),
+            lines,
+        })),
+    );
+    let t = render(&mut s, &theme("dark"), 100, 12);
+    let text = screen(&t);
+    insta::assert_snapshot!("logs_escape_sequences_100x12", text);
+    assert!(
+        text.contains("WARNING preprocess: image too large, resizing  to 224x224"),
+        "{text}"
+    );
+    assert!(!text.contains("pwned-title") && !text.contains("evil.example"));
+    assert!(!text.contains("cGFzdGU="), "the clipboard payload");
+    let buffer = t.backend().buffer();
+    for cell in buffer.content() {
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control()),
+            "a control character in a cell: {:?}",
+            cell.symbol()
+        );
+    }
+    // The colour the line asked for is kept, as style only.
+    let (row, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("WARNING preprocess"))
+        .unwrap();
+    let col = line[..line.find("WARNING").unwrap()].chars().count() as u16;
+    assert_eq!(buffer[(col, row as u16)].fg, Color::Indexed(3));
+    assert_ne!(buffer[(col + 8, row as u16)].fg, Color::Indexed(3));
+}

@@ -161,13 +161,16 @@ pub fn sync(state: &mut State) -> Vec<Effect> {
     let mut effects = Vec::new();
     let mut joined = Vec::new();
     let mut gone = Vec::new();
+    // Streams whose pod changed role (the service arrived after its pods, or a rollout moved).
+    let mut recoloured = Vec::new();
     for w in &wanted {
-        if !view
-            .streams
-            .contains_key(&(w.pod.clone(), w.container.clone()))
-        {
-            effects.push(Effect::StartLogStream(spec(view, w)));
-            joined.push(w.clone());
+        match view.streams.get(&(w.pod.clone(), w.container.clone())) {
+            None => {
+                effects.push(Effect::StartLogStream(spec(view, w)));
+                joined.push(w.clone());
+            }
+            Some(info) if info.canary != w.canary => recoloured.push(w.clone()),
+            Some(_) => {}
         }
     }
     for ((pod, container), info) in &view.streams {
@@ -195,6 +198,19 @@ pub fn sync(state: &mut State) -> Vec<Effect> {
                 ended: None,
             },
         );
+    }
+    for w in recoloured {
+        if let Some(info) = view.streams.get_mut(&(w.pod.clone(), w.container.clone())) {
+            info.canary = w.canary;
+        }
+        for line in view
+            .lines
+            .iter_mut()
+            .filter(|l| !l.marker && *l.pod == *w.pod.name && *l.container == *w.container)
+        {
+            line.canary = w.canary;
+        }
+        state.dirty = true;
     }
     for key in gone {
         if let Some(info) = view.streams.get_mut(&key) {
@@ -556,6 +572,56 @@ mod tests {
         );
         let view = s.logs.as_ref().unwrap();
         assert!(view.lines.back().unwrap().text.text.contains("joined"));
+    }
+
+    #[test]
+    fn pods_seen_before_their_service_are_recoloured_when_it_arrives() {
+        let mut s = crate::ui::snapshot_tests::state();
+        let m = watch(
+            &s,
+            Kind::Pod,
+            vec![
+                pod(
+                    "fraud-predictor-00001-deployment-a-x1",
+                    "fraud-predictor-00001",
+                ),
+                pod(
+                    "fraud-predictor-00002-deployment-b-y2",
+                    "fraud-predictor-00002",
+                ),
+            ],
+        );
+        update(&mut s, m);
+        open(&mut s, LogTarget::Service(ObjectKey::new("ml", "fraud")));
+        let session = s.logs.as_ref().unwrap().session;
+        update(
+            &mut s,
+            lines(session, "fraud-predictor-00002-deployment-b-y2", &["early"]),
+        );
+        let view = s.logs.as_ref().unwrap();
+        assert!(view.streams.values().all(|i| !i.canary), "no service yet");
+        // The service (with its rolled-out revision 00001) arrives after the pods.
+        let m = watch(&s, Kind::InferenceService, vec![isvc()]);
+        let effects = update(&mut s, m);
+        assert!(starts(&effects).is_empty(), "streams restarted");
+        update(
+            &mut s,
+            lines(session, "fraud-predictor-00002-deployment-b-y2", &["late"]),
+        );
+        let view = s.logs.as_ref().unwrap();
+        let canary: Vec<(&str, bool)> = view
+            .lines
+            .iter()
+            .map(|l| (l.text.text.as_str(), l.canary))
+            .collect();
+        assert_eq!(canary, vec![("early", true), ("late", true)]);
+        let flags: Vec<(String, bool)> = view
+            .streams
+            .values()
+            .map(|i| (i.tag.to_string(), i.canary))
+            .collect();
+        assert!(flags.contains(&("r1·x1".to_string(), false)), "{flags:?}");
+        assert!(flags.contains(&("r2·y2".to_string(), true)), "{flags:?}");
     }
 
     #[test]

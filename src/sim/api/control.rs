@@ -1,6 +1,7 @@
 //! The simulator's own control API, outside the Kubernetes paths, for tests that drive a
 //! separate `kdeck sim` process: faults (`POST /kdeck-sim/v1/faults` with a spec, `DELETE`
-//! clears) and statistics (`GET /kdeck-sim/v1/stats`: object counts and the server's own
+//! clears), `POST drop-watches` and `POST drop-logs` (end every open watch or followed log
+//! stream now) and statistics (`GET /kdeck-sim/v1/stats`: object counts and the server's own
 //! handling time per kind of request).
 
 use super::{Ctx, respond};
@@ -34,6 +35,10 @@ pub fn handle(
         }
         ("POST", "drop-watches") => {
             ctx.faults.drop_watches();
+            Ok(respond::json(200, &json!({"dropped": true})))
+        }
+        ("POST", "drop-logs") => {
+            ctx.faults.drop_logs();
             Ok(respond::json(200, &json!({"dropped": true})))
         }
         ("GET", "stats") => {

@@ -64,7 +64,12 @@ pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>,
         )));
     };
     let previous = q.get("previous").is_some_and(|v| v == "true");
-    if previous && status.restarts == 0 {
+    // A container the workload restarted (`Workload::restart`) has a previous instance even
+    // before the pod's status counts the restart.
+    if previous
+        && status.restarts == 0
+        && ctx.workload.log_lines(ns, name, &container, true).is_none()
+    {
         return Err(ApiError::bad_request(format!(
             "previous terminated container \"{container}\" in pod \"{name}\" not found"
         )));
@@ -81,10 +86,22 @@ pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>,
             "container \"{container}\" in pod \"{name}\" is waiting to start: {reason}"
         )));
     }
-    let lines = ctx
-        .workload
-        .log_lines(ns, name, &container, previous)
-        .unwrap_or_default();
+    let follow = q.get("follow").is_some_and(|v| v == "true") && !previous;
+    // Following: the lines so far and the subscription are taken at once, so a line written
+    // meanwhile is neither lost nor sent twice.
+    let (lines, rx) = if follow {
+        match ctx.workload.lines_and_follow(ns, name, &container) {
+            Some((lines, rx)) => (lines, Some(rx)),
+            None => (Vec::new(), None),
+        }
+    } else {
+        (
+            ctx.workload
+                .log_lines(ns, name, &container, previous)
+                .unwrap_or_default(),
+            None,
+        )
+    };
     let since = q
         .get("sinceSeconds")
         .and_then(|s| s.parse::<i64>().ok())
@@ -107,14 +124,11 @@ pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>,
     if let Some(limit) = limit {
         head.truncate(limit);
     }
-    let follow = q.get("follow").is_some_and(|v| v == "true") && !previous;
-    if !follow {
-        return Ok(respond::bytes(200, "text/plain", head));
-    }
-    let Some(mut rx) = ctx.workload.subscribe(ns, name, &container) else {
+    let Some(mut rx) = rx else {
         return Ok(respond::bytes(200, "text/plain", head));
     };
     let workload = ctx.workload.clone();
+    let mut log_drops = ctx.faults.log_drops.subscribe();
     let (ns, name) = (ns.to_string(), name.to_string());
     let (tx, out) = tokio::sync::mpsc::channel::<Result<Bytes, Infallible>>(256);
     tokio::spawn(async move {
@@ -133,6 +147,8 @@ pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>,
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(_) => return,
                 },
+                // The `drop-logs` fault: the stream ends as a cut connection would.
+                _ = log_drops.changed() => return,
                 // The stream ends when the pod goes away.
                 _ = check.tick() => {
                     if !workload.has_pod(&ns, &name) {

@@ -73,6 +73,7 @@ impl Ctl {
         pod.schedule(&self.nodes, &self.workload, &self.store, &self.clock, now);
         if self.warm && pod.node.is_some() && !pod.plan.download_fails {
             pod.stage = Stage::Ready;
+            pod.log_warm_start(&self.workload, now);
             self.workload.set_ready(namespace, &pod.name, true);
         }
         self.write_pod(&pod);

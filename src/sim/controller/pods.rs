@@ -281,6 +281,70 @@ impl SimPod {
     }
 
     /// Moves the pod to its next stage if it is due. Returns true when something changed.
+    /// What a container that starts writes: the storage initializer's last line, the model
+    /// server's first ones, the queue proxy's start.
+    fn log_started(&self, workload: &Workload, now: DateTime<Utc>) {
+        let ns = &self.namespace;
+        let model = &self.plan.model;
+        workload.log(
+            ns,
+            &self.name,
+            "kserve-container",
+            format!("INFO:root:Copying model files from /mnt/models for model {model}"),
+        );
+        workload.log(
+            ns,
+            &self.name,
+            "kserve-container",
+            format!(
+                "INFO:kserve:Loading model {model} ({})",
+                if self.plan.gpus > 0 { "cuda:0" } else { "cpu" }
+            ),
+        );
+        if self.plan.queue_proxy {
+            workload.log(ns, &self.name, "queue-proxy", format!("{{\"severity\":\"INFO\",\"timestamp\":\"{}\",\"logger\":\"queueproxy\",\"message\":\"Starting queue-proxy\"}}", now.to_rfc3339()));
+        }
+    }
+
+    /// What the model server writes once its model is loaded.
+    fn log_loaded(&self, workload: &Workload) {
+        let ns = &self.namespace;
+        let model = &self.plan.model;
+        workload.log(
+            ns,
+            &self.name,
+            "kserve-container",
+            format!("INFO:kserve:Registering model: {model}"),
+        );
+        workload.log(
+            ns,
+            &self.name,
+            "kserve-container",
+            "INFO:kserve:Setting max asyncio worker threads as 16",
+        );
+        workload.log(
+            ns,
+            &self.name,
+            "kserve-container",
+            "INFO:     Uvicorn running on http://0.0.0.0:8080 (Press CTRL+C to quit)",
+        );
+    }
+
+    /// A warm start (the pod is ready at once): its containers' logs hold what they would
+    /// have written on the way, as `kubectl logs` of a long-running pod shows.
+    pub fn log_warm_start(&self, workload: &Workload, now: DateTime<Utc>) {
+        if let Some(uri) = &self.plan.storage_uri {
+            workload.log(
+                &self.namespace,
+                &self.name,
+                "storage-initializer",
+                format!("INFO:kserve.storage:Successfully copied {uri} to /mnt/models"),
+            );
+        }
+        self.log_started(workload, now);
+        self.log_loaded(workload);
+    }
+
     pub fn step(
         &mut self,
         nodes: &[NodeInfo],
@@ -360,48 +424,12 @@ impl SimPod {
                     "Started container kserve-container",
                     "kubelet",
                 );
-                let model = self.plan.model.clone();
-                workload.log(
-                    &ns,
-                    &self.name,
-                    "kserve-container",
-                    format!("INFO:root:Copying model files from /mnt/models for model {model}"),
-                );
-                workload.log(
-                    &ns,
-                    &self.name,
-                    "kserve-container",
-                    format!(
-                        "INFO:kserve:Loading model {model} ({})",
-                        if self.plan.gpus > 0 { "cuda:0" } else { "cpu" }
-                    ),
-                );
-                if self.plan.queue_proxy {
-                    workload.log(&ns, &self.name, "queue-proxy", format!("{{\"severity\":\"INFO\",\"timestamp\":\"{}\",\"logger\":\"queueproxy\",\"message\":\"Starting queue-proxy\"}}", now.to_rfc3339()));
-                }
+                self.log_started(workload, now);
                 self.stage = Stage::Loading;
                 self.due = now + clock.delay(self.plan.load_seconds);
             }
             Stage::Loading => {
-                let model = self.plan.model.clone();
-                workload.log(
-                    &ns,
-                    &self.name,
-                    "kserve-container",
-                    format!("INFO:kserve:Registering model: {model}"),
-                );
-                workload.log(
-                    &ns,
-                    &self.name,
-                    "kserve-container",
-                    "INFO:kserve:Setting max asyncio worker threads as 16",
-                );
-                workload.log(
-                    &ns,
-                    &self.name,
-                    "kserve-container",
-                    "INFO:     Uvicorn running on http://0.0.0.0:8080 (Press CTRL+C to quit)",
-                );
+                self.log_loaded(workload);
                 workload.set_ready(&ns, &self.name, true);
                 self.stage = Stage::Ready;
             }

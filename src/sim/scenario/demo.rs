@@ -279,6 +279,10 @@ pub fn services(c: &mut Controller) {
     nasty_log_line(c);
 }
 
+/// The image-classifier transformer's line with a colour, a window-title change (OSC 0), a
+/// clear screen and a cursor move home.
+pub const NASTY_LOG_LINE: &str = "\u{1b}[33mWARNING\u{1b}[0m preprocess: image too large, resizing \u{1b}]0;pwned-title\u{7}\u{1b}[2J\u{1b}[H to 224x224";
+
 /// Real-world nasty input: a transformer that writes colour codes, a window-title escape and a
 /// clear-screen sequence into its log.
 fn nasty_log_line(c: &Controller) {
@@ -291,6 +295,8 @@ fn nasty_log_line(c: &Controller) {
             .and_then(|t| t.revisions.last())
             .and_then(|r| r.pods.first())
     {
-        c.ctl.workload.log("ml-prod", &pod.name, "kserve-container", "\u{1b}[33mWARNING\u{1b}[0m preprocess: image too large, resizing \u{1b}]0;pwned-title\u{7}\u{1b}[2J\u{1b}[H to 224x224");
+        c.ctl
+            .workload
+            .log("ml-prod", &pod.name, "kserve-container", NASTY_LOG_LINE);
     }
 }

@@ -196,6 +196,26 @@ impl Workload {
         });
     }
 
+    /// Appends lines that share one timestamp, as lines written in one go are stamped (and as
+    /// the traffic tick writes its access lines).
+    pub fn log_burst(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+        texts: impl IntoIterator<Item = String>,
+    ) {
+        let now = Utc::now();
+        self.write(|i| {
+            if let Some(p) = i.pods.get_mut(&key(ns, pod)) {
+                let log = p.logs.entry(container.to_string()).or_default();
+                for text in texts {
+                    log.push(now, text);
+                }
+            }
+        });
+    }
+
     /// The container restarted: its log so far becomes the previous instance's.
     pub fn restart(&self, ns: &str, pod: &str, container: &str) {
         self.write(|i| {
@@ -220,6 +240,20 @@ impl Workload {
             } else {
                 Some(log.lines.iter().cloned().collect())
             }
+        })
+    }
+
+    /// A container's current lines and a receiver of the lines after them, taken together
+    /// so that no line falls between the two (or is in both).
+    pub fn lines_and_follow(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+    ) -> Option<(Vec<LogLine>, broadcast::Receiver<LogLine>)> {
+        self.write(|i| {
+            let log = i.pods.get_mut(&key(ns, pod))?.logs.get_mut(container)?;
+            Some((log.lines.iter().cloned().collect(), log.subscribe()))
         })
     }
 

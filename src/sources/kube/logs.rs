@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use futures::AsyncBufReadExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -32,33 +32,62 @@ pub fn split_timestamp(line: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
     (None, line)
 }
 
-/// Remembers what was delivered at the newest timestamp so a reconnect from that second
-/// does not repeat lines.
+/// Remembers what was delivered at the newest timestamp so that a reconnect, which asks the
+/// API for lines from before that timestamp, does not repeat them. Lines are counted, not
+/// just remembered: containers do write the same text twice at one timestamp (the API's
+/// timestamps are those of kubelet, and a burst of identical access lines shares one), and
+/// each occurrence is a line of its own.
 #[derive(Default)]
 pub struct Dedupe {
     pub last: Option<DateTime<Utc>>,
-    seen_at_last: HashSet<(DateTime<Utc>, Vec<u8>)>,
+    /// How many lines of each text (hashed) were delivered at `last`.
+    at_last: HashMap<u64, u32>,
+    /// While a new connection replays: the old `last`, and the lines at it still to skip.
+    replay: Option<(DateTime<Utc>, HashMap<u64, u32>)>,
+}
+
+fn text_hash(text: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 impl Dedupe {
+    /// A new connection starts: everything it sends up to `last` was delivered already
+    /// (the lines at `last` itself as often as they were delivered).
+    pub fn reconnect(&mut self) {
+        self.replay = self.last.map(|last| (last, self.at_last.clone()));
+    }
+
     /// Whether a line is new; records it if so.
     pub fn admit(&mut self, ts: Option<DateTime<Utc>>, text: &[u8]) -> bool {
         let Some(ts) = ts else {
             return true;
         };
-        let floor = self.last.map(|l| l - chrono::Duration::seconds(1));
-        if let Some(floor) = floor
-            && ts <= floor
-        {
-            return false;
+        let hash = text_hash(text);
+        if let Some((until, skip)) = &mut self.replay {
+            if ts < *until {
+                return false;
+            }
+            if ts == *until {
+                if let Some(n) = skip.get_mut(&hash).filter(|n| **n > 0) {
+                    *n -= 1;
+                    return false;
+                }
+            } else {
+                self.replay = None;
+            }
         }
-        if !self.seen_at_last.insert((ts, text.to_vec())) {
-            return false;
-        }
-        if self.last.is_none_or(|l| ts > l) {
-            self.last = Some(ts);
-            let keep_from = ts - chrono::Duration::seconds(1);
-            self.seen_at_last.retain(|(t, _)| *t > keep_from);
+        match self.last {
+            Some(last) if ts == last => *self.at_last.entry(hash).or_default() += 1,
+            // Out of order within one connection: deliver it; a replay skips it by time.
+            Some(last) if ts < last => {}
+            _ => {
+                self.last = Some(ts);
+                self.at_last.clear();
+                self.at_last.insert(hash, 1);
+            }
         }
         true
     }
@@ -104,6 +133,7 @@ pub async fn follow(
     let mut dedupe = Dedupe::default();
     let mut failures = 0u32;
     loop {
+        dedupe.reconnect();
         let log_params = params(&spec, dedupe.last);
         let opened = tokio::select! {
             _ = cancel.cancelled() => return,
@@ -269,10 +299,40 @@ mod tests {
         assert!(d.admit(t("2026-01-01T00:00:02.5Z"), b"b"));
         assert!(d.admit(t("2026-01-01T00:00:02.5Z"), b"c"));
         // Reconnect from 00:00:01: the API replays a, b, c, then new lines.
+        d.reconnect();
         assert!(!d.admit(t("2026-01-01T00:00:01Z"), b"a"));
         assert!(!d.admit(t("2026-01-01T00:00:02.5Z"), b"b"));
         assert!(!d.admit(t("2026-01-01T00:00:02.5Z"), b"c"));
         assert!(d.admit(t("2026-01-01T00:00:03Z"), b"d"));
         assert!(d.admit(None, b"untimed"));
+    }
+
+    #[test]
+    fn identical_lines_at_one_timestamp_are_each_delivered_once() {
+        let t = |s: &str| parse_time(s);
+        let at = t("2026-01-01T00:00:05.25Z");
+        let mut d = Dedupe::default();
+        // One burst: the same access line three times at one timestamp, as kubelet stamps it.
+        assert!(d.admit(at, b"POST /infer 200"));
+        assert!(d.admit(at, b"POST /infer 200"));
+        assert!(d.admit(at, b"POST /infer 200"));
+        assert!(d.admit(at, b"other"));
+        // The stream breaks; the replay repeats the four, and one more identical line was
+        // written at the same timestamp before the break was noticed: only that one is new.
+        d.reconnect();
+        assert!(!d.admit(t("2026-01-01T00:00:04Z"), b"older"));
+        assert!(!d.admit(at, b"POST /infer 200"));
+        assert!(!d.admit(at, b"other"));
+        assert!(!d.admit(at, b"POST /infer 200"));
+        assert!(!d.admit(at, b"POST /infer 200"));
+        assert!(d.admit(at, b"POST /infer 200"));
+        assert!(d.admit(t("2026-01-01T00:00:06Z"), b"POST /infer 200"));
+        assert!(d.admit(t("2026-01-01T00:00:06Z"), b"POST /infer 200"));
+        // A second break right away: the five at 00:00:05.25 are behind `last` now.
+        d.reconnect();
+        assert!(!d.admit(at, b"POST /infer 200"));
+        assert!(!d.admit(t("2026-01-01T00:00:06Z"), b"POST /infer 200"));
+        assert!(!d.admit(t("2026-01-01T00:00:06Z"), b"POST /infer 200"));
+        assert!(d.admit(t("2026-01-01T00:00:06Z"), b"POST /infer 200"));
     }
 }
