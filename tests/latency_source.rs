@@ -240,6 +240,7 @@ async fn prometheus_mode_asks_histogram_quantile_and_rates() {
         }),
     );
     let url = serve(router).await;
+    kdeck::sources::tls::ensure_crypto_provider();
     let http = reqwest::Client::new();
     let m = prometheus::round(&http, &url, Duration::from_secs(3)).await;
     assert!(m.problems.is_empty(), "{:?}", m.problems);
