@@ -82,7 +82,7 @@ fn wait_recovered(s: &PtySession, what: &str, since: Instant) {
 #[test]
 fn faults_while_the_console_runs_never_lose_the_users_place() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let mut s = console(&sandbox, &cluster, &[]);
     let selected = take_a_place(&mut s);
 
@@ -91,12 +91,12 @@ fn faults_while_the_console_runs_never_lose_the_users_place() {
     cluster.fault("gone-on-resume");
     std::thread::sleep(Duration::from_secs(3));
     assert!(s.screen().contains("fraud-detector"), "{}", s.screen());
-    cluster.sim.faults.clear();
+    cluster.server.faults.clear();
 
     // Errors and a hung list while the watches are cut: stale, then recovery.
     cluster.fault("error500=watch");
     cluster.fault("hang=list");
-    cluster.sim.faults.drop_watches();
+    cluster.server.faults.drop_watches();
     assert!(
         s.wait_for(WAIT, |t| t.contains("stale since")),
         "no stale marker with failing watches:\n{}",
@@ -105,19 +105,19 @@ fn faults_while_the_console_runs_never_lose_the_users_place() {
     // Let the relists start and hang.
     std::thread::sleep(Duration::from_millis(1500));
     let cleared = Instant::now();
-    cluster.sim.faults.clear();
+    cluster.server.faults.clear();
     // Requests that hung stay hung; the console gives up on them and lists again.
     wait_recovered(&s, "500s and a hung list", cleared);
 
     // The API server goes away and comes back on the same address.
-    cluster.sim.stop_serving();
+    cluster.server.stop_serving();
     assert!(
         s.wait_for(WAIT, |t| t.contains("stale since")),
         "no stale marker while the API server is down:\n{}",
         s.screen()
     );
     let back = Instant::now();
-    cluster.block_on(cluster.sim.resume_serving()).unwrap();
+    cluster.block_on(cluster.server.resume_serving()).unwrap();
     wait_recovered(&s, "the API server came back", back);
 
     assert_place_kept(&mut s, selected);
@@ -128,7 +128,7 @@ fn faults_while_the_console_runs_never_lose_the_users_place() {
 #[test]
 fn a_forbidden_namespace_is_said_and_the_console_keeps_working() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &["forbid-namespace=ml-staging"]);
+    let cluster = Cluster::start(&["forbid-namespace=ml-staging"]);
     let env = sandbox.env();
     let kubeconfig = cluster.kubeconfig.display().to_string();
     let mut s = PtySession::spawn(
@@ -153,15 +153,15 @@ fn a_forbidden_namespace_is_said_and_the_console_keeps_working() {
 #[test]
 fn the_bearer_token_never_reaches_the_log_the_screen_or_errors() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
-    let token = cluster.sim.token().to_string();
+    let cluster = Cluster::start(&[]);
+    let token = cluster.server.token().to_string();
     let mut s = console(&sandbox, &cluster, &[("KDECK_LOG", "trace")]);
     // Errors worth logging: a forbidden write and a server that goes away.
     cluster.fault("forbid-verb=patch:inferenceservices");
     s.send("R");
     std::thread::sleep(Duration::from_millis(800));
     s.send_esc();
-    cluster.sim.stop_serving();
+    cluster.server.stop_serving();
     assert!(
         s.wait_for(WAIT, |t| t.contains("stale since")),
         "{}",

@@ -107,7 +107,7 @@ fn kubectl_agrees(cluster: &Cluster, stable: &str) {
 #[test]
 fn quickest_rollback_from_start_up_is_r_then_y() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let (stable, canary) = fraud_revisions(&cluster);
     let started = Instant::now();
     let mut s = console(&sandbox, &cluster, &[]);
@@ -158,7 +158,7 @@ fn quickest_rollback_from_start_up_is_r_then_y() {
 #[test]
 fn canary_percentage_from_the_prompt() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let (stable, canary) = fraud_revisions(&cluster);
     let mut s = console(&sandbox, &cluster, &[]);
     s.send("c");
@@ -199,7 +199,7 @@ fn canary_percentage_from_the_prompt() {
 #[test]
 fn promote_gives_the_latest_revision_all_traffic() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let (stable, canary) = fraud_revisions(&cluster);
     let mut s = console(&sandbox, &cluster, &[]);
     s.send("P");
@@ -253,7 +253,7 @@ fn promote_gives_the_latest_revision_all_traffic() {
 #[test]
 fn forbidden_patch_is_never_attempted() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &["forbid-verb=patch:inferenceservices"]);
+    let cluster = Cluster::start(&["forbid-verb=patch:inferenceservices"]);
     let before = cluster.isvc(NS, FRAUD);
     let mut s = console(&sandbox, &cluster, &[]);
     s.send("R");
@@ -281,7 +281,7 @@ fn forbidden_patch_is_never_attempted() {
 #[test]
 fn a_dry_run_the_server_rejects_stops_before_the_dialog() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &["reject-dry-run"]);
+    let cluster = Cluster::start(&["reject-dry-run"]);
     let before = cluster.isvc(NS, FRAUD);
     let mut s = console(&sandbox, &cluster, &[]);
     s.send("R");
@@ -305,7 +305,7 @@ fn a_dry_run_the_server_rejects_stops_before_the_dialog() {
 #[test]
 fn a_conflict_is_shown_and_nothing_is_overwritten() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let (_, canary) = fraud_revisions(&cluster);
     let mut s = console(&sandbox, &cluster, &[]);
     s.send("R");
@@ -364,7 +364,7 @@ fn a_conflict_is_shown_and_nothing_is_overwritten() {
 #[test]
 fn readonly_refuses_every_mutating_key() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let before = cluster.isvc(NS, FRAUD);
     let mut s = console(&sandbox, &cluster, &["--readonly"]);
     for key in ["R", "c", "P", "N", "T", "+", "u"] {
@@ -407,7 +407,7 @@ fn raw_deployment_rollback_restores_the_previous_model() {
             .to_string()
     };
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let before = cluster.isvc(NS, REC);
     // The demo rolled recommender from lgbm-41 to lgbm-42 without kdeck: only the
     // Deployment's older ReplicaSet remembers the previous model.
@@ -470,7 +470,7 @@ fn raw_deployment_rollback_restores_the_previous_model() {
 #[test]
 fn undo_puts_back_the_spec_the_last_change_replaced() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let (stable, canary) = fraud_revisions(&cluster);
     let mut s = console(&sandbox, &cluster, &[]);
     // Two changes: canary 35 %, then a rollback.
@@ -537,7 +537,7 @@ fn a_protected_context_applies_only_after_the_name_is_typed() {
         "[contexts.kdeck-sim]\nprotected = true\n",
     )
     .unwrap();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let (stable, _) = fraud_revisions(&cluster);
     let mut s = console(&sandbox, &cluster, &[]);
     s.send("R");
@@ -574,7 +574,7 @@ fn a_protected_context_applies_only_after_the_name_is_typed() {
 #[test]
 fn a_new_model_version_starts_as_a_canary() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let (stable, old_canary) = fraud_revisions(&cluster);
     let mut s = console(&sandbox, &cluster, &[]);
     s.send("N");
@@ -621,7 +621,7 @@ fn standard_mode_canary_share_then_rollback() {
     const RANKER: &str = "lgbm-ranker";
     let share = |o: &serde_json::Value| o.pointer("/spec/canary/0/trafficPercent").cloned();
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let before = cluster.isvc(NS_STAGING, RANKER);
     assert_eq!(share(&before), Some(json!(20)), "{before}");
     let mut s = console(&sandbox, &cluster, &[]);

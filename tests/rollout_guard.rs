@@ -12,7 +12,6 @@
 mod common;
 
 use chrono::Utc;
-use common::Sandbox;
 use common::cluster::{Cluster, WAIT, canary_percent, percent_of, predictor_status};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdeck::app::effect::Effect;
@@ -230,8 +229,7 @@ fn follow_to_the_end(s: &mut State, cluster: &Cluster, stable: &str) -> Finish {
 
 #[test]
 fn an_auto_rollback_guard_rolls_the_breaching_canary_back_on_the_cluster() {
-    let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let (stable, canary) = revisions(&cluster);
     let mut s = state(&cluster, |c| {
         c.guard_all = true;
@@ -290,8 +288,7 @@ fn an_auto_rollback_guard_rolls_the_breaching_canary_back_on_the_cluster() {
 
 #[test]
 fn a_proposing_guard_alarms_and_r_then_y_rolls_back() {
-    let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let (stable, canary) = revisions(&cluster);
     let mut s = state(&cluster, |c| c.guard_all = true);
     for n in 0..3 {
@@ -330,8 +327,7 @@ fn a_proposing_guard_alarms_and_r_then_y_rolls_back() {
 
 #[test]
 fn a_read_only_console_never_rolls_back_by_itself() {
-    let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let (stable, canary) = revisions(&cluster);
     let mut s = state(&cluster, |c| {
         c.guard_all = true;

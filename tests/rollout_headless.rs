@@ -64,7 +64,7 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn rollback_with_yes_moves_traffic_and_leaves_an_audit_trail() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let before = cluster.isvc(NS, FRAUD);
     let stable = predictor_status(&before, "latestRolledoutRevision")
         .unwrap()
@@ -106,7 +106,7 @@ fn rollback_with_yes_moves_traffic_and_leaves_an_audit_trail() {
 #[test]
 fn dry_run_prints_the_diff_and_changes_nothing() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let before = cluster.isvc(NS, FRAUD);
     let out = run(&sandbox, &cluster, &["rollback", FRAUD, "--dry-run"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -138,7 +138,7 @@ fn dry_run_prints_the_diff_and_changes_nothing() {
 #[test]
 fn without_yes_on_a_pipe_it_refuses_and_readonly_refuses_too() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let before = cluster.isvc(NS, FRAUD);
     let out = run(&sandbox, &cluster, &["rollback", FRAUD]);
     // EXIT_HELP: 1 = failed, timed out, or not confirmed.
@@ -165,7 +165,7 @@ fn without_yes_on_a_pipe_it_refuses_and_readonly_refuses_too() {
 #[test]
 fn canary_and_promote_with_yes() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let before = cluster.isvc(NS, FRAUD);
     let canary = predictor_status(&before, "latestReadyRevision")
         .unwrap()
@@ -209,7 +209,7 @@ fn canary_and_promote_with_yes() {
 #[test]
 fn rollback_of_a_raw_deployment_service_restores_the_previous_model() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let uri = |o: &serde_json::Value| {
         o.pointer("/spec/predictor/model/storageUri")
             .and_then(|u| u.as_str())
@@ -242,7 +242,7 @@ fn rollback_of_a_raw_deployment_service_restores_the_previous_model() {
 #[test]
 fn refusals_have_their_documented_exit_codes_and_change_nothing() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let before = cluster.isvc(NS, FRAUD);
     // EXIT_HELP: 3 forbidden (RBAC); 4 the server's dry run refused it; 5 conflict.
     for (fault, code, says) in [
@@ -254,7 +254,7 @@ fn refusals_have_their_documented_exit_codes_and_change_nothing() {
         ("reject-dry-run", 4, "dry run refused the change"),
         ("conflict-next-patch", 5, "dry run refused the change"),
     ] {
-        cluster.sim.faults.clear();
+        cluster.server.faults.clear();
         cluster.fault(fault);
         let out = run(&sandbox, &cluster, &["rollback", FRAUD, "--yes"]);
         assert_eq!(
@@ -270,7 +270,7 @@ fn refusals_have_their_documented_exit_codes_and_change_nothing() {
         );
         assert!(!text(&out.stdout).contains("applied"), "{fault}");
     }
-    cluster.sim.faults.clear();
+    cluster.server.faults.clear();
     let after = cluster.isvc(NS, FRAUD);
     assert_eq!(after["spec"], before["spec"]);
     assert!(!cluster.has_history(NS));

@@ -33,7 +33,7 @@ fn status(sandbox: &Sandbox, cluster: &Cluster, args: &[&str]) -> (i32, String, 
 #[test]
 fn status_lists_the_demo_and_exits_by_readiness() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let (code, out, err) = status(&sandbox, &cluster, &["-A"]);
     assert_eq!(code, 1, "the demo has a failing service:\n{out}{err}");
     for name in [
@@ -62,12 +62,12 @@ fn status_lists_the_demo_and_exits_by_readiness() {
 #[test]
 fn status_exits_2_when_forbidden_or_unreachable() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     cluster.fault("forbid-namespace=ml-prod");
     let (code, _, err) = status(&sandbox, &cluster, &["-n", "ml-prod"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("forbidden"), "{err}");
-    cluster.sim.shutdown();
+    cluster.server.shutdown();
     let (code, _, err) = status(&sandbox, &cluster, &["-A"]);
     assert_eq!(code, 2, "{err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -95,7 +95,7 @@ fn console(sandbox: &Sandbox, cluster: &Cluster) -> PtySession {
 #[test]
 fn console_opens_on_the_list_and_detail_goes_back() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let mut s = console(&sandbox, &cluster);
     assert!(s.screen().contains("ready"), "{}", s.screen());
     s.send("\r");
@@ -119,7 +119,7 @@ fn console_opens_on_the_list_and_detail_goes_back() {
 #[test]
 fn a_broken_watch_shows_stale_then_recovers_keeping_the_filter() {
     let sandbox = Sandbox::new();
-    let cluster = Cluster::start(&sandbox, &[]);
+    let cluster = Cluster::start(&[]);
     let mut s = console(&sandbox, &cluster);
     s.send("/fraud\r");
     assert!(
@@ -130,13 +130,13 @@ fn a_broken_watch_shows_stale_then_recovers_keeping_the_filter() {
     );
     cluster.fault("error500=watch");
     cluster.fault("error500=list");
-    cluster.sim.faults.drop_watches();
+    cluster.server.faults.drop_watches();
     assert!(
         s.wait_for(WAIT, |t| t.contains("stale since")),
         "no stale marker:\n{}",
         s.screen()
     );
-    cluster.sim.faults.clear();
+    cluster.server.faults.clear();
     assert!(
         s.wait_for(WAIT, |t| !t.contains("stale since")),
         "the stale marker stayed after the server recovered:\n{}",

@@ -1,29 +1,30 @@
-//! A simulated cluster for end-to-end tests: an in-process `SimServer` on a free loopback
-//! port with its kubeconfig written into the sandbox, a kube client to verify what happened
-//! through the API, and helpers to read traffic, events and kdeck's audit log.
+//! The demo cluster for end-to-end tests: a [`Sim`] with a kube client to verify through
+//! the API what the console did, and helpers to read traffic, events and kdeck's audit log.
 
 use super::Sandbox;
 use super::pty::PtySession;
+use super::sim::Sim;
 use k8s_openapi::api::core::v1::{ConfigMap, Event};
-use kdeck::sim::{SimOptions, SimServer};
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// How long a test waits for anything (the cluster settling, a screen, traffic moving).
 pub const WAIT: Duration = Duration::from_secs(15);
 
-/// Simulated seconds per wall second: revisions and pods settle in well under a second.
-pub const TIME_SCALE: f64 = 20.0;
-
-/// A running simulated cluster with its own runtime.
+/// The demo cluster (a [`Sim`]) with a kube client, for verifying through the API what the
+/// console did. Derefs to the [`Sim`] (`cluster.server`, `cluster.kubeconfig`).
 pub struct Cluster {
-    pub sim: SimServer,
-    pub kubeconfig: PathBuf,
+    base: Sim,
     client: kube::Client,
-    // Dropped last, after the server was told to stop.
-    rt: tokio::runtime::Runtime,
+}
+
+impl std::ops::Deref for Cluster {
+    type Target = Sim;
+
+    fn deref(&self) -> &Sim {
+        &self.base
+    }
 }
 
 fn isvc_resource() -> ApiResource {
@@ -37,39 +38,11 @@ fn isvc_resource() -> ApiResource {
 }
 
 impl Cluster {
-    /// Starts the demo scenario, fast, with `faults` from the start, and writes the
-    /// kubeconfig into the sandbox.
-    pub fn start(sandbox: &Sandbox, faults: &[&str]) -> Cluster {
-        kdeck::sources::tls::ensure_crypto_provider();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let options = SimOptions {
-            time_scale: TIME_SCALE,
-            faults: faults.iter().map(|f| f.parse().expect("fault")).collect(),
-            ..SimOptions::default()
-        };
-        let sim = rt.block_on(SimServer::start(options)).expect("sim starts");
-        std::fs::create_dir_all(sandbox.dir.path()).unwrap();
-        let kubeconfig = sandbox.dir.path().join("kubeconfig.yaml");
-        sim.write_kubeconfig(&kubeconfig).expect("kubeconfig");
-        let client = rt.block_on(async {
-            let config = kube::Config::from_custom_kubeconfig(
-                sim.kubeconfig().expect("kubeconfig parses"),
-                &kube::config::KubeConfigOptions::default(),
-            )
-            .await
-            .expect("kube config");
-            kube::Client::try_from(config).expect("kube client")
-        });
-        Cluster {
-            sim,
-            kubeconfig,
-            client,
-            rt,
-        }
+    /// Starts the demo scenario, fast, with `faults` from the start.
+    pub fn start(faults: &[&str]) -> Cluster {
+        let base = Sim::demo_with(faults);
+        let client = base.block_on(base.client());
+        Cluster { base, client }
     }
 
     pub fn kubeconfig_arg(&self) -> String {
@@ -81,21 +54,16 @@ impl Cluster {
         self.client.clone()
     }
 
-    /// Runs a future on the cluster's runtime.
-    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.rt.block_on(f)
-    }
-
     /// Adds a fault now (the grammar of `src/sim/faults.rs`).
     pub fn fault(&self, spec: &str) {
-        self.sim.faults.add(spec.parse().expect("fault"));
+        self.server.faults.add(spec.parse().expect("fault"));
     }
 
     /// The InferenceService as the API server returns it.
     pub fn isvc(&self, ns: &str, name: &str) -> Value {
         let api: Api<DynamicObject> =
             Api::namespaced_with(self.client.clone(), ns, &isvc_resource());
-        let obj = self.rt.block_on(api.get(name)).expect("get isvc");
+        let obj = self.block_on(api.get(name)).expect("get isvc");
         serde_json::to_value(obj).unwrap()
     }
 
@@ -103,7 +71,7 @@ impl Cluster {
     pub fn deployment(&self, ns: &str, name: &str) -> Value {
         let api: Api<k8s_openapi::api::apps::v1::Deployment> =
             Api::namespaced(self.client.clone(), ns);
-        serde_json::to_value(self.rt.block_on(api.get(name)).expect("get deployment")).unwrap()
+        serde_json::to_value(self.block_on(api.get(name)).expect("get deployment")).unwrap()
     }
 
     /// Merge-patches the InferenceService as another user would (no resourceVersion).
@@ -115,7 +83,6 @@ impl Cluster {
             ..PatchParams::default()
         };
         let obj = self
-            .rt
             .block_on(api.patch(name, &params, &Patch::Merge(&patch)))
             .expect("patch isvc");
         serde_json::to_value(obj).unwrap()
@@ -148,7 +115,7 @@ impl Cluster {
         let params = ListParams::default().fields(&format!(
             "involvedObject.name={name},involvedObject.kind=InferenceService"
         ));
-        let list = self.rt.block_on(api.list(&params)).expect("list events");
+        let list = self.block_on(api.list(&params)).expect("list events");
         list.items
             .into_iter()
             .filter(|e| e.source.as_ref().and_then(|s| s.component.as_deref()) == Some("kdeck"))
@@ -160,8 +127,7 @@ impl Cluster {
     /// it patches a service).
     pub fn has_history(&self, ns: &str) -> bool {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), ns);
-        self.rt
-            .block_on(api.get_opt("kdeck-history"))
+        self.block_on(api.get_opt("kdeck-history"))
             .expect("get configmap")
             .is_some()
     }
@@ -171,10 +137,7 @@ impl Cluster {
         let req = http::Request::get("/kdeck-sim/v1/stats")
             .body(Vec::new())
             .unwrap();
-        let text = self
-            .rt
-            .block_on(self.client.request_text(req))
-            .expect("stats");
+        let text = self.block_on(self.client.request_text(req)).expect("stats");
         let stats: Value = serde_json::from_str(&text).unwrap();
         stats["requests"].clone()
     }
@@ -184,12 +147,6 @@ impl Cluster {
         self.request_counts()["patch"]["requests"]
             .as_u64()
             .unwrap_or(0)
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        self.sim.shutdown();
     }
 }
 

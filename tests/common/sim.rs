@@ -115,6 +115,15 @@ impl Sim {
 }
 
 impl Sim {
+    /// Runs `f` on the sim's runtime (from a plain thread, so callers may be inside one).
+    pub fn block_on<F: std::future::Future + Send>(&self, f: F) -> F::Output
+    where
+        F::Output: Send,
+    {
+        let runtime = self.runtime.as_ref().expect("running");
+        std::thread::scope(|s| s.spawn(|| runtime.block_on(f)).join().expect("no panic"))
+    }
+
     /// [`Sim::stats`] for tests without a runtime of their own.
     pub fn stats_blocking(&self) -> serde_json::Value {
         let runtime = self.runtime.as_ref().expect("running");
