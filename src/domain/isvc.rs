@@ -15,8 +15,10 @@ pub const DEPLOYMENT_MODE_ANNOTATION: &str = "serving.kserve.io/deploymentMode";
 pub const TAG_ROUTING_ANNOTATION: &str = "serving.kserve.io/enable-tag-routing";
 pub const STOP_ANNOTATION: &str = "serving.kserve.io/stop";
 
-/// The legacy per-framework predictor fields (any one of them is the implementation).
-const FRAMEWORKS: &[&str] = &[
+/// Where a predictor's model is: `model` (today's form) or, in older specs, one of the
+/// per-framework fields (any one of them is the implementation).
+pub const MODEL_KEYS: &[&str] = &[
+    "model",
     "sklearn",
     "xgboost",
     "tensorflow",
@@ -28,6 +30,17 @@ const FRAMEWORKS: &[&str] = &[
     "lightgbm",
     "paddle",
 ];
+
+/// The legacy per-framework fields alone.
+const FRAMEWORKS: &[&str] = MODEL_KEYS.split_at(1).1;
+
+/// The key of `predictor`'s model (`model` or a framework name), if it has one.
+pub fn model_key(predictor: &Value) -> Option<&'static str> {
+    MODEL_KEYS
+        .iter()
+        .copied()
+        .find(|k| predictor.get(*k).is_some())
+}
 
 /// A component of the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

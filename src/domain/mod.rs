@@ -19,6 +19,7 @@ pub mod node;
 pub mod pod;
 pub mod probe;
 pub mod prom;
+pub mod prom_query;
 pub mod rollout;
 pub mod runtime;
 pub mod selector;

@@ -5,23 +5,9 @@
 //! maxReplicas on canaries). Source: kserve `inference_service_validation.go` (FACTS.md §c).
 
 use super::error::ApiError;
+use crate::domain::isvc::MODEL_KEYS;
 use crate::domain::mode::DeploymentMode;
 use serde_json::Value;
-
-const IMPLEMENTATIONS: &[&str] = &[
-    "model",
-    "sklearn",
-    "xgboost",
-    "tensorflow",
-    "pytorch",
-    "triton",
-    "onnx",
-    "huggingface",
-    "pmml",
-    "lightgbm",
-    "paddle",
-    "containers",
-];
 
 fn replicas(component: &Value, path: &str, causes: &mut Vec<(String, String)>) {
     let min = component.get("minReplicas").and_then(Value::as_i64);
@@ -68,8 +54,9 @@ pub fn inference_service(obj: &Value) -> Result<(), ApiError> {
     if !predictor.is_object() {
         causes.push(("spec.predictor".to_string(), "Required value".to_string()));
     } else {
-        let set: Vec<&&str> = IMPLEMENTATIONS
+        let set: Vec<&&str> = MODEL_KEYS
             .iter()
+            .chain(&["containers"])
             .filter(|k| predictor.get(**k).is_some())
             .collect();
         if set.is_empty() {

@@ -108,20 +108,7 @@ fn split(latest: &str, latest_pct: i64, other: &str, sep: &str) -> String {
 
 /// The key (`model`, a framework name) of the predictor's implementation, for storageUri.
 pub fn implementation_key(predictor: &Value) -> Option<&'static str> {
-    const KEYS: [&str; 11] = [
-        "model",
-        "sklearn",
-        "xgboost",
-        "tensorflow",
-        "pytorch",
-        "triton",
-        "onnx",
-        "huggingface",
-        "pmml",
-        "lightgbm",
-        "paddle",
-    ];
-    KEYS.into_iter().find(|k| predictor.get(*k).is_some())
+    crate::domain::isvc::model_key(predictor)
 }
 
 /// The spec without the predictor's traffic setting, which is a route setting, not part of

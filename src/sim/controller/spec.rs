@@ -4,27 +4,14 @@
 
 use super::Behaviour;
 use super::pods::PodPlan;
+use crate::domain::isvc::MODEL_KEYS;
 use crate::sim::workload::latency::Profile;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-const FRAMEWORKS: &[&str] = &[
-    "model",
-    "sklearn",
-    "xgboost",
-    "tensorflow",
-    "pytorch",
-    "triton",
-    "onnx",
-    "huggingface",
-    "pmml",
-    "lightgbm",
-    "paddle",
-];
-
 /// The part of a component spec that holds the model (`model`, a framework, or a container).
 pub fn body(component: &Value) -> (&str, &Value) {
-    for f in FRAMEWORKS {
+    for f in MODEL_KEYS {
         if let Some(b) = component.get(*f) {
             return (f, b);
         }
