@@ -1,7 +1,8 @@
 //! The passive latency source against a fake Kubernetes API server (axum, over real HTTP
-//! with the real kube client): pods listed by label, metrics read through the pod proxy
-//! path — a Knative pod's queue-proxy, a Standard-mode pod's model server with a malformed
-//! family, a pod whose proxy fails — and the Prometheus mode against a fake Prometheus.
+//! with the real kube client): the console's targets (chosen from pod objects) read through
+//! the pod proxy path — a Knative pod's queue-proxy, a Standard-mode pod's model server with
+//! a malformed family, a pod whose proxy fails — and the Prometheus mode against a fake
+//! Prometheus.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -11,7 +12,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use kdeck::domain::latency::Tracker;
-use kdeck::sources::latency::{LatencyConfig, pod_round, prometheus};
+use kdeck::domain::latency::targets::{Target, targets};
+use kdeck::sources::latency::{LatencyConfig, prometheus, scrape};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,7 +23,6 @@ use std::time::Duration;
 #[derive(Default)]
 struct Fake {
     scrapes: AtomicU64,
-    selectors: std::sync::Mutex<Vec<String>>,
 }
 
 fn pod(name: &str, isvc: &str, revision: Option<&str>, containers: &[&str]) -> serde_json::Value {
@@ -36,21 +37,22 @@ fn pod(name: &str, isvc: &str, revision: Option<&str>, containers: &[&str]) -> s
     })
 }
 
-async fn pods(
-    State(fake): State<Arc<Fake>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> impl IntoResponse {
-    if let Some(sel) = q.get("labelSelector") {
-        fake.selectors.lock().unwrap().push(sel.clone());
-    }
-    axum::Json(json!({
-        "apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "1"},
-        "items": [
-            pod("a-predictor-00001-deployment-x", "a", Some("a-predictor-00001"), &["kserve-container", "queue-proxy"]),
-            pod("b-predictor-5d8f", "b", None, &["kserve-container"]),
-            pod("c-predictor-77aa", "c", None, &["kserve-container"]),
-        ]
-    }))
+/// The pods of the fake cluster, as the console would have them from its watch.
+fn pod_objects() -> Vec<serde_json::Value> {
+    vec![
+        pod(
+            "a-predictor-00001-deployment-x",
+            "a",
+            Some("a-predictor-00001"),
+            &["kserve-container", "queue-proxy"],
+        ),
+        pod("b-predictor-5d8f", "b", None, &["kserve-container"]),
+        pod("c-predictor-77aa", "c", None, &["kserve-container"]),
+    ]
+}
+
+fn the_targets() -> Vec<Target> {
+    targets(&pod_objects())
 }
 
 /// Cumulative counters grow by 100 requests per scrape.
@@ -128,7 +130,6 @@ async fn pods_are_scraped_through_the_pod_proxy_and_summed_per_service() {
     kdeck::sources::tls::ensure_crypto_provider();
     let fake = Arc::new(Fake::default());
     let router = Router::new()
-        .route("/api/v1/pods", get(pods))
         .route(
             "/api/v1/namespaces/{ns}/pods/{target}/proxy/{*rest}",
             get(proxy),
@@ -136,20 +137,16 @@ async fn pods_are_scraped_through_the_pod_proxy_and_summed_per_service() {
         .with_state(fake.clone());
     let url = serve(router).await;
     let client = kube::Client::try_from(kube::Config::new(url.parse().unwrap())).unwrap();
-    let api = kube::Api::all(client.clone());
     let mut tracker = Tracker::new(Duration::from_secs(60));
-    let first = pod_round(&client, &api, &settings(), &mut tracker).await;
+    let timeout = settings().timeout;
+    let first = scrape::round(&client, &the_targets(), timeout, &mut tracker).await;
     assert_eq!(first.services.len(), 3, "{:?}", first.services);
     assert!(
         first.services.iter().all(|(_, f)| f.p50_ms.is_none()),
         "one scrape is no window"
     );
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let m = pod_round(&client, &api, &settings(), &mut tracker).await;
-    assert_eq!(
-        fake.selectors.lock().unwrap().first().map(String::as_str),
-        Some("serving.kserve.io/inferenceservice")
-    );
+    let m = scrape::round(&client, &the_targets(), timeout, &mut tracker).await;
     let svc = |name: &str| {
         m.services
             .iter()
@@ -195,25 +192,26 @@ async fn pods_are_scraped_through_the_pod_proxy_and_summed_per_service() {
 }
 
 #[tokio::test]
-async fn a_failing_pod_list_is_a_problem_not_a_panic() {
+async fn no_targets_is_an_empty_round_without_requests() {
     kdeck::sources::tls::ensure_crypto_provider();
-    let router = Router::new().route("/api/v1/pods", get(|| async { (http::StatusCode::FORBIDDEN, axum::Json(json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 403, "reason": "Forbidden", "message": "pods is forbidden: User \"dev\" cannot list resource \"pods\""}))) }));
+    let fake = Arc::new(Fake::default());
+    let router = Router::new()
+        .route(
+            "/api/v1/namespaces/{ns}/pods/{target}/proxy/{*rest}",
+            get(proxy),
+        )
+        .with_state(fake.clone());
     let url = serve(router).await;
     let client = kube::Client::try_from(kube::Config::new(url.parse().unwrap())).unwrap();
-    let api = kube::Api::all(client.clone());
-    let m = pod_round(
+    let m = scrape::round(
         &client,
-        &api,
-        &settings(),
+        &[],
+        settings().timeout,
         &mut Tracker::new(Duration::from_secs(60)),
     )
     .await;
-    assert!(m.services.is_empty());
-    assert!(
-        m.problems[0].contains("cannot list") && m.problems[0].contains("--prometheus"),
-        "{:?}",
-        m.problems
-    );
+    assert!(m.services.is_empty() && m.problems.is_empty(), "{m:?}");
+    assert_eq!(fake.scrapes.load(Ordering::SeqCst), 0);
 }
 
 #[tokio::test]
@@ -279,7 +277,6 @@ async fn the_source_sends_a_round_per_interval_until_cancelled() {
     kdeck::sources::tls::ensure_crypto_provider();
     let fake = Arc::new(Fake::default());
     let router = Router::new()
-        .route("/api/v1/namespaces/ml/pods", get(pods))
         .route(
             "/api/v1/namespaces/{ns}/pods/{target}/proxy/{*rest}",
             get(proxy),
@@ -293,10 +290,11 @@ async fn the_source_sends_a_round_per_interval_until_cancelled() {
         interval: Duration::from_millis(100),
         ..settings()
     };
+    let (_targets_tx, targets_rx) = tokio::sync::watch::channel(the_targets());
     let task = tokio::spawn(kdeck::sources::latency::run(
         client,
-        kdeck::state::session::NamespaceScope::One("ml".into()),
         config,
+        targets_rx,
         cancel.clone(),
         tx,
     ));

@@ -180,45 +180,38 @@ fn probes_of_all_three_protocols_agree_with_the_servers_histogram() {
     );
 }
 
-/// A stand-in for the API server: one Standard-mode predictor pod whose pod-proxy path
-/// forwards to the real model server's port (showing only model `sk`'s series).
-async fn fake_api(model: String, port: u16) -> String {
+/// The Standard-mode predictor pod of `model`, as the console watches it.
+fn pod_object(model: &str, port: u16) -> serde_json::Value {
+    serde_json::json!({
+        "metadata": {"name": format!("{model}-predictor-6c9d"), "namespace": "test", "uid": "u1",
+                     "labels": {"serving.kserve.io/inferenceservice": model, "component": "predictor"},
+                     "annotations": {"prometheus.kserve.io/port": port.to_string(), "prometheus.kserve.io/path": "/metrics"}},
+        "spec": {"containers": [{"name": "kserve-container", "image": "kserve/custom"}]},
+        "status": {"phase": "Running", "containerStatuses": [{"name": "kserve-container", "ready": true, "restartCount": 0, "image": "x", "imageID": "", "state": {"running": {}}}]}
+    })
+}
+
+/// A stand-in for the API server: its pod-proxy path forwards to the real model server's
+/// port (showing only model `model`'s series).
+async fn fake_api(model: String) -> String {
     use axum::extract::Path;
     use axum::routing::get;
-    let pod = serde_json::json!({
-        "apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "1"},
-        "items": [{
-            "metadata": {"name": format!("{model}-predictor-6c9d"), "namespace": "test", "uid": "u1",
-                         "labels": {"serving.kserve.io/inferenceservice": model, "component": "predictor"},
-                         "annotations": {"prometheus.kserve.io/port": port.to_string(), "prometheus.kserve.io/path": "/metrics"}},
-            "spec": {"containers": [{"name": "kserve-container", "image": "kserve/custom"}]},
-            "status": {"phase": "Running", "containerStatuses": [{"name": "kserve-container", "ready": true, "restartCount": 0, "image": "x", "imageID": "", "state": {"running": {}}}]}
-        }]
-    });
-    let router = axum::Router::new()
-        .route(
-            "/api/v1/pods",
-            get(move || {
-                let pod = pod.clone();
-                async move { axum::Json(pod) }
-            }),
-        )
-        .route(
-            "/api/v1/namespaces/{ns}/pods/{target}/proxy/{*rest}",
-            get(
-                |Path((_ns, target, rest)): Path<(String, String, String)>| async move {
-                    let port = target.rsplit(':').next().unwrap_or("80").to_string();
-                    let text = reqwest::get(format!("http://127.0.0.1:{port}/{rest}"))
-                        .await
-                        .unwrap()
-                        .text()
-                        .await
-                        .unwrap();
-                    // The shared server serves several models; this pod serves one.
-                    only_model(&text, "sk")
-                },
-            ),
-        );
+    let router = axum::Router::new().route(
+        "/api/v1/namespaces/{ns}/pods/{target}/proxy/{*rest}",
+        get(
+            move |Path((_ns, target, rest)): Path<(String, String, String)>| async move {
+                let port = target.rsplit(':').next().unwrap_or("80").to_string();
+                let text = reqwest::get(format!("http://127.0.0.1:{port}/{rest}"))
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                // The shared server serves several models; this pod serves one.
+                only_model(&text, &model)
+            },
+        ),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -232,21 +225,16 @@ fn the_latency_source_reads_a_real_model_server_through_the_pod_proxy() {
     };
     kdeck::sources::tls::ensure_crypto_provider();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let url = rt.block_on(fake_api("sk".to_string(), server.http_port));
+    let url = rt.block_on(fake_api("sk".to_string()));
     let client = rt.block_on(async {
         kube::Client::try_from(kube::Config::new(url.parse().unwrap())).unwrap()
     });
-    let api = kube::Api::all(client.clone());
-    let config = kdeck::sources::latency::LatencyConfig {
-        interval: std::time::Duration::from_secs(5),
-        timeout: std::time::Duration::from_secs(3),
-        window: std::time::Duration::from_secs(60),
-        prometheus_url: None,
-    };
-    let mut tracker = Tracker::new(config.window);
+    let targets = kdeck::domain::latency::targets::targets(&[pod_object("sk", server.http_port)]);
+    let timeout = std::time::Duration::from_secs(3);
+    let mut tracker = Tracker::new(std::time::Duration::from_secs(60));
     let round = |tracker: &mut Tracker| {
-        rt.block_on(kdeck::sources::latency::pod_round(
-            &client, &api, &config, tracker,
+        rt.block_on(kdeck::sources::latency::scrape::round(
+            &client, &targets, timeout, tracker,
         ))
     };
     let first = round(&mut tracker);

@@ -23,6 +23,8 @@ pub enum Effect {
         context: Option<String>,
         namespace: NamespaceScope,
     },
+    /// Read the latency of these pods from now on (the services on screen and the canaries).
+    LatencyTargets(Vec<crate::domain::latency::targets::Target>),
     /// Follow the logs of one container of one pod as part of log session `session`.
     StartLogStream(LogStreamSpec),
     /// Stop every stream of log session `session`.

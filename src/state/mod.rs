@@ -72,6 +72,8 @@ pub struct State {
     pub config: Arc<Config>,
     /// Problems in user files, shown in the warnings view.
     pub warnings: Vec<ConfigWarning>,
+    /// The pods the latency source was last asked to read.
+    pub latency_targets: Vec<crate::domain::latency::targets::Target>,
     /// Something visible changed since the last frame.
     pub dirty: bool,
     /// Test hook (`KDECK_DEBUG_PANIC_KEY`): this key panics inside update, to check that
@@ -108,6 +110,7 @@ impl State {
             keymap: Arc::new(keymap),
             config: Arc::new(config),
             warnings: Vec::new(),
+            latency_targets: Vec::new(),
             dirty: true,
             debug_panic_key: None,
         }

@@ -7,6 +7,7 @@ mod rollout;
 use super::effect::Effect;
 use super::inbox::Outbox;
 use super::msg::{LogMsg, Msg};
+use crate::domain::latency::targets::Target;
 use crate::sources::kube::connect::{Connection, KubeconfigSource};
 use crate::state::ui::NoticeLevel;
 use std::collections::HashMap;
@@ -24,6 +25,8 @@ pub struct EffectRunner {
     connection: Arc<Mutex<Option<Connection>>>,
     /// Cancels the streams of each open log session.
     log_sessions: HashMap<u64, CancellationToken>,
+    /// The pods the latency source reads; kept across connections.
+    latency_targets: tokio::sync::watch::Sender<Vec<Target>>,
 }
 
 impl EffectRunner {
@@ -39,6 +42,7 @@ impl EffectRunner {
             epoch_cancel: CancellationToken::new(),
             connection: Arc::new(Mutex::new(None)),
             log_sessions: HashMap::new(),
+            latency_targets: tokio::sync::watch::Sender::new(Vec::new()),
         }
     }
 
@@ -63,7 +67,11 @@ impl EffectRunner {
                     self.tx.clone(),
                     self.epoch_cancel.clone(),
                     self.connection.clone(),
+                    self.latency_targets.subscribe(),
                 ));
+            }
+            Effect::LatencyTargets(targets) => {
+                self.latency_targets.send_replace(targets);
             }
             Effect::StartLogStream(spec) => {
                 let Some(client) = self.client() else {

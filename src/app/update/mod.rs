@@ -7,6 +7,7 @@ mod detail;
 mod gpu;
 pub mod incident;
 mod input;
+mod latency_targets;
 mod lists;
 pub mod logs;
 mod metrics;
@@ -27,9 +28,14 @@ pub use cluster::reconnect;
 
 /// Applies one message to the state and returns the effects it asks for.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
-    let effects = apply(state, msg);
+    // Log lines never change which pods are on screen (and come fast).
+    let may_move_the_screen = !matches!(msg, Msg::Logs(_));
+    let mut effects = apply(state, msg);
     if state.refresh_derived() {
         lists::keep_cursors_visible(state);
+    }
+    if may_move_the_screen {
+        effects.extend(latency_targets::refresh(state));
     }
     effects
 }

@@ -1,10 +1,12 @@
 //! Request latency from the model servers' Prometheus histograms: bucket arithmetic and
 //! quantiles (`histogram`), what one scrape of a pod says (`extract`), and the per-pod
-//! window summed per service and revision (`window`). Pure: no I/O.
+//! window summed per service and revision (`window`), and which pods to read (`targets`).
+//! Pure: no I/O.
 
 pub mod extract;
 pub mod histogram;
 pub mod prom_api;
+pub mod targets;
 pub mod window;
 
 pub use extract::{Endpoint, Reading};

@@ -50,6 +50,7 @@ pub async fn run(
     tx: Outbox,
     cancel: CancellationToken,
     shared: Arc<Mutex<Option<Connection>>>,
+    latency_targets: tokio::sync::watch::Receiver<Vec<crate::domain::latency::targets::Target>>,
 ) {
     let connection = loop {
         let attempt = tokio::select! {
@@ -116,8 +117,8 @@ pub async fn run(
     }
     tasks.push(tokio::spawn(crate::sources::latency::run(
         connection.client.clone(),
-        namespace.clone(),
         crate::sources::latency::LatencyConfig::from_settings(&settings),
+        latency_targets,
         cancel.clone(),
         tx.clone(),
     )));

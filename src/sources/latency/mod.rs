@@ -1,20 +1,16 @@
-//! The passive latency source of a connection: every `metrics.interval` it lists the
-//! InferenceService pods, scrapes each ready predictor pod's metrics through the pod proxy
-//! (or asks Prometheus when one is configured), and sends one `Msg::Metrics` per round until
-//! the connection is cancelled.
+//! The passive latency source of a connection: every `metrics.interval` it scrapes the
+//! metrics of the pods the console asked for through the pod proxy (or asks Prometheus when
+//! one is configured), and sends one `Msg::Metrics` per round until the connection is
+//! cancelled.
 
 pub mod prometheus;
 pub mod scrape;
-pub mod targets;
 
 use crate::app::inbox::Outbox;
-use crate::app::msg::{Measurements, Msg};
+use crate::app::msg::Msg;
 use crate::domain::latency::Tracker;
+use crate::domain::latency::targets::Target;
 use crate::domain::latency::window::DEFAULT_WINDOW;
-use crate::domain::pod::ISVC_LABEL;
-use crate::state::session::NamespaceScope;
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -41,11 +37,13 @@ impl LatencyConfig {
     }
 }
 
-/// Measures every `config.interval` until `cancel` fires or the inbox is closed.
+/// Measures every `config.interval` until `cancel` fires or the inbox is closed. Without a
+/// Prometheus URL it reads the pods in `targets`, the set the console keeps up to date
+/// (`Effect::LatencyTargets`) from the pods it watches.
 pub async fn run(
     client: kube::Client,
-    namespace: NamespaceScope,
     config: LatencyConfig,
+    targets: tokio::sync::watch::Receiver<Vec<Target>>,
     cancel: CancellationToken,
     tx: Outbox,
 ) {
@@ -61,10 +59,6 @@ pub async fn run(
         },
         None => None,
     };
-    let api: Api<Pod> = match &namespace {
-        NamespaceScope::One(ns) => Api::namespaced(client.clone(), ns),
-        NamespaceScope::All => Api::all(client.clone()),
-    };
     let mut tracker = Tracker::new(config.window);
     let mut ticker = tokio::time::interval(config.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -76,7 +70,10 @@ pub async fn run(
         let work = async {
             match (&http, &config.prometheus_url) {
                 (Some(http), Some(url)) => prometheus::round(http, url, config.timeout).await,
-                _ => pod_round(&client, &api, &config, &mut tracker).await,
+                _ => {
+                    let now: Vec<Target> = targets.borrow().clone();
+                    scrape::round(&client, &now, config.timeout, &mut tracker).await
+                }
             }
         };
         let measurements = tokio::select! {
@@ -87,35 +84,4 @@ pub async fn run(
             return;
         }
     }
-}
-
-/// Lists the pods and scrapes them once.
-pub async fn pod_round(
-    client: &kube::Client,
-    api: &Api<Pod>,
-    config: &LatencyConfig,
-    tracker: &mut Tracker,
-) -> Measurements {
-    let listed = api.list(&ListParams::default().labels(ISVC_LABEL)).await;
-    let pods = match listed {
-        Ok(list) => list.items,
-        Err(e) => {
-            // Nothing read this round: the update marks every service's figures stale.
-            return Measurements {
-                at: chrono::Utc::now(),
-                problems: vec![format!(
-                    "cannot list the InferenceService pods to read their latency: {} (needs \
-                     `list pods`; or use --prometheus)",
-                    crate::sources::kube::errors::describe(&e)
-                )],
-                ..Measurements::default()
-            };
-        }
-    };
-    let json: Vec<serde_json::Value> = pods
-        .iter()
-        .filter_map(|p| serde_json::to_value(p).ok())
-        .collect();
-    let targets = targets::targets(&json);
-    scrape::round(client, &targets, config.timeout, tracker).await
 }

@@ -2,8 +2,8 @@
 //! all at once, each with a timeout; the texts parsed into readings, failures worded for the
 //! user, then fed to the window to give one `Measurements`.
 
-use super::targets::Target;
 use crate::app::msg::Measurements;
+use crate::domain::latency::targets::Target;
 use crate::domain::latency::{PodRound, Tracker, extract};
 use crate::sources::pod_proxy::{self, ProxyError};
 use std::time::Duration;

@@ -1,7 +1,8 @@
 //! Which pods to scrape for latency: ready predictor pods of InferenceServices, each with the
 //! exporter it exposes — Knative's queue-proxy (port 9091) when the pod has that sidecar,
 //! else the KServe model server on the pod's `prometheus.kserve.io/port` annotation or 8080.
-//! Pure: the source calls it each round on the pods it listed.
+//! The console chooses the pods (those of the services on screen and of every canary) from
+//! the pods it already watches, so the source never lists pods itself.
 
 use crate::domain::latency::Endpoint;
 use crate::domain::pod::Pod;
@@ -43,7 +44,8 @@ pub fn targets<'a>(pods: impl IntoIterator<Item = &'a serde_json::Value>) -> Vec
     out
 }
 
-fn target(pod: &Pod) -> Option<Target> {
+/// The target of one pod, if it is a ready predictor pod of an InferenceService.
+pub fn target(pod: &Pod) -> Option<Target> {
     let service = pod.isvc()?;
     if pod.component().is_some_and(|c| c != "predictor") || !pod.is_ready() {
         return None;

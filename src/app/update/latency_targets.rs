@@ -1,0 +1,127 @@
+//! Which pods the passive latency source reads: those of the services on screen (the visible
+//! rows of the services list, or the service whose detail is open) and of every service with
+//! a canary in progress (the guard and the canary's figures need them wherever the user looks).
+//! Chosen from the pods the console already watches; an effect goes out only when the set
+//! changes. So the source never lists pods, and 2,000 services cost a screenful of scrapes.
+
+use crate::app::effect::Effect;
+use crate::config::keymap::Scope;
+use crate::domain::latency::targets::{Target, target};
+use crate::state::State;
+use crate::state::ui::{ObjectKey, Route};
+use std::collections::BTreeSet;
+
+/// The services whose pods are read now.
+fn wanted_services(state: &State) -> BTreeSet<ObjectKey> {
+    let cursor = state.ui.list_view(Scope::Services).cursor;
+    let mut wanted: BTreeSet<ObjectKey> = state
+        .derived
+        .services
+        .iter()
+        .skip(cursor.offset)
+        .take(state.ui.list_rows())
+        .cloned()
+        .collect();
+    for route in &state.ui.stack {
+        if let Route::Detail(key) | Route::Yaml(key) = route {
+            wanted.insert(key.clone());
+        }
+    }
+    wanted.extend(
+        state
+            .cluster
+            .isvcs
+            .items
+            .iter()
+            .filter(|(_, isvc)| isvc.canary_in_progress())
+            .map(|(key, _)| key.clone()),
+    );
+    wanted
+}
+
+/// The targets for the current screen, sorted by pod.
+pub fn wanted(state: &State) -> Vec<Target> {
+    let mut targets: Vec<Target> = wanted_services(state)
+        .iter()
+        .flat_map(|key| state.cluster.pods_of(key))
+        .filter_map(target)
+        .collect();
+    targets.sort_by(|a, b| a.pod.cmp(&b.pod));
+    targets
+}
+
+/// The effect that hands the source a changed set, if it changed.
+pub fn refresh(state: &mut State) -> Option<Effect> {
+    let targets = wanted(state);
+    if targets == state.latency_targets {
+        return None;
+    }
+    state.latency_targets = targets.clone();
+    Some(Effect::LatencyTargets(targets))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::update::update;
+    use crate::ui::snapshot_tests::{cluster_state, key};
+
+    fn services(targets: &[Target]) -> BTreeSet<String> {
+        targets.iter().map(|t| t.service.name.clone()).collect()
+    }
+
+    #[test]
+    fn the_rows_on_screen_and_every_canary_are_read() {
+        let mut s = cluster_state();
+        let all = services(&wanted(&s));
+        assert!(all.contains("fraud-detector"), "{all:?}");
+        // A one-row screen: the first row and the canary, nothing else.
+        update(
+            &mut s,
+            crate::app::msg::Msg::Resize {
+                width: 120,
+                height: 5,
+            },
+        );
+        let rows = s.ui.list_rows();
+        let shown: BTreeSet<String> = s
+            .derived
+            .services
+            .iter()
+            .take(rows)
+            .map(|k| k.name.clone())
+            .collect();
+        let few = services(&wanted(&s));
+        assert!(
+            few.len() < all.len() || all.len() <= rows,
+            "{few:?} vs {all:?}"
+        );
+        assert!(
+            few.iter()
+                .all(|n| shown.contains(n) || n == "fraud-detector"),
+            "{few:?}"
+        );
+        assert!(
+            few.contains("fraud-detector"),
+            "the canary is always read: {few:?}"
+        );
+    }
+
+    #[test]
+    fn an_effect_only_when_the_set_changes() {
+        let mut s = cluster_state();
+        let first = update(&mut s, key('j'));
+        let again = update(&mut s, key('k'));
+        let count = |effects: &[Effect]| {
+            effects
+                .iter()
+                .filter(|e| matches!(e, Effect::LatencyTargets(_)))
+                .count()
+        };
+        assert!(
+            count(&first) + count(&again) <= 1,
+            "a selection move on one screen changes nothing"
+        );
+        assert!(!s.latency_targets.is_empty());
+    }
+}
