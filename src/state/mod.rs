@@ -28,6 +28,10 @@ pub struct Derived {
     pub services: Vec<ui::ObjectKey>,
     /// Why the services filter could not be applied (a bad selector).
     pub services_filter_error: Option<String>,
+    /// How many of `services` are Ready (the list's title).
+    pub services_ready: usize,
+    /// Every service with a canary in progress, listed or not (their figures are always read).
+    pub canaries: Vec<ui::ObjectKey>,
     pub dirty: bool,
 }
 
@@ -141,6 +145,20 @@ impl State {
         }
         let selected = self.selected_service().cloned();
         let (services, error) = services::derive(self);
+        let isvcs = &self.cluster.isvcs.items;
+        self.derived.services_ready = services
+            .iter()
+            .filter(|k| {
+                isvcs
+                    .get(*k)
+                    .is_some_and(|i| i.readiness() == crate::domain::isvc::Readiness::Ready)
+            })
+            .count();
+        self.derived.canaries = isvcs
+            .iter()
+            .filter(|(_, isvc)| isvc.canary_in_progress())
+            .map(|(key, _)| key.clone())
+            .collect();
         self.derived.services = services;
         self.derived.services_filter_error = error;
         self.derived.dirty = false;

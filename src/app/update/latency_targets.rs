@@ -27,15 +27,7 @@ fn wanted_services(state: &State) -> BTreeSet<ObjectKey> {
             wanted.insert(key.clone());
         }
     }
-    wanted.extend(
-        state
-            .cluster
-            .isvcs
-            .items
-            .iter()
-            .filter(|(_, isvc)| isvc.canary_in_progress())
-            .map(|(key, _)| key.clone()),
-    );
+    wanted.extend(state.derived.canaries.iter().cloned());
     wanted
 }
 

@@ -152,19 +152,7 @@ pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn
 /// The frame title: counts, filter, stale marker.
 pub fn title(state: &State, theme: &Theme) -> String {
     let total = state.derived.services.len();
-    let ready = state
-        .derived
-        .services
-        .iter()
-        .filter(|k| {
-            state
-                .cluster
-                .isvcs
-                .items
-                .get(*k)
-                .is_some_and(|i| i.readiness() == Readiness::Ready)
-        })
-        .count();
+    let ready = state.derived.services_ready;
     let mut title = format!("InferenceServices {ready}/{total} ready");
     let filter = state.ui.list_view(Scope::Services).filter;
     if !filter.is_empty() {
