@@ -46,7 +46,8 @@ impl UnavailableKind {
         match self {
             UnavailableKind::LibraryNotFound => {
                 "Install the NVIDIA driver (it ships libnvidia-ml.so.1), or point kdeck at the \
-                 library with --nvml-lib PATH. In a container, run it with the NVIDIA container \
+                 library with KDECK_NVML_LIB=PATH (or kdeck gpu --nvml-lib PATH). In a container, \
+                 run it with the NVIDIA container \
                  toolkit so the driver libraries are mounted. Cluster GPUs are still shown \
                  through the DCGM exporter."
             }
