@@ -38,6 +38,9 @@ pub async fn discover(client: &kube::Client) -> Kserve {
     }
 }
 
+/// How long the other watchers wait for the services list before starting anyway.
+const SERVICES_FIRST: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Runs one connection epoch until `cancel`. The client, once made, is stored in `shared`
 /// so other effects (logs, scrapes, actions) can use it.
 #[allow(clippy::too_many_arguments)]
@@ -97,6 +100,10 @@ pub async fn run(
         }))
         .await;
     let mut tasks = Vec::new();
+    // The services list first: the other kinds start once the services are listed (or after
+    // SERVICES_FIRST), so on a big cluster the pods' pages don't compete with the list the
+    // user is waiting for.
+    let services_listed = Arc::new(tokio::sync::Notify::new());
     for spec in KINDS {
         let wanted = match (&kserve, spec.kind) {
             (Kserve::Missing, _) if spec.kserve => false,
@@ -106,14 +113,26 @@ pub async fn run(
         if !wanted {
             continue;
         }
-        tasks.push(tokio::spawn(watch::run(
+        let first = spec.kind == Kind::InferenceService;
+        let services_listed = services_listed.clone();
+        let watch = watch::run(
             connection.client.clone(),
             spec,
             namespace.clone(),
             epoch,
             tx.clone(),
             cancel.clone(),
-        )));
+            first.then(|| services_listed.clone()),
+        );
+        let services_watched = matches!(kserve, Kserve::Present { .. });
+        tasks.push(tokio::spawn(async move {
+            if !first && services_watched {
+                let _ = tokio::time::timeout(SERVICES_FIRST, services_listed.notified()).await;
+                // Wake the next kind waiting, too.
+                services_listed.notify_one();
+            }
+            watch.await
+        }));
     }
     tasks.push(tokio::spawn(crate::sources::latency::run(
         connection.client.clone(),

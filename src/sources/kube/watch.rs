@@ -9,6 +9,8 @@ use crate::state::cluster::WatchEvent;
 use crate::state::session::NamespaceScope;
 use crate::state::ui::ObjectKey;
 use futures::StreamExt;
+use std::sync::Arc;
+use tokio::sync::Notify;
 use kube::api::{Api, ApiResource, DynamicObject};
 use kube::runtime::utils::{Backoff, WatchStreamExt};
 use kube::runtime::watcher;
@@ -92,6 +94,7 @@ pub async fn run(
     epoch: u64,
     tx: Outbox,
     cancel: CancellationToken,
+    listed: Option<Arc<Notify>>,
 ) {
     let resource = api_resource(spec);
     let api: Api<DynamicObject> = match (&namespace, spec.namespaced) {
@@ -136,7 +139,12 @@ pub async fn run(
                 retry.reset();
                 let event = convert(spec, *event);
                 list_stall = match event {
-                    WatchEvent::RelistDone => None,
+                    WatchEvent::RelistDone => {
+                        if let Some(listed) = &listed {
+                            listed.notify_one();
+                        }
+                        None
+                    }
                     _ => list_stall.map(|_| Instant::now() + LIST_STALL),
                 };
                 batch.push(event);
