@@ -9,32 +9,12 @@
 
 mod common;
 
-use common::cluster::Cluster;
+use common::cluster::{Cluster, console, console_with_env};
 use common::pty::PtySession;
 use common::{Sandbox, env_refs, kdeck};
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn console(sandbox: &Sandbox, cluster: &Cluster, extra: &[(&str, &str)]) -> PtySession {
-    let mut env = sandbox.env();
-    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let kubeconfig = cluster.kubeconfig.display().to_string();
-    let s = PtySession::spawn(
-        kdeck(),
-        &["--kubeconfig", &kubeconfig],
-        &env_refs(&env),
-        140,
-        40,
-    );
-    assert!(
-        s.wait_for(WAIT, |t| t.contains("fraud-detector")
-            && t.contains("xgb-churn")),
-        "the list did not load:\n{}",
-        s.screen()
-    );
-    s
-}
 
 /// Filters to ml-prod and selects the second row; returns the name that should be selected.
 fn take_a_place(s: &mut PtySession) -> &'static str {
@@ -155,7 +135,7 @@ fn the_bearer_token_never_reaches_the_log_the_screen_or_errors() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
     let token = cluster.server.token().to_string();
-    let mut s = console(&sandbox, &cluster, &[("KDECK_LOG", "trace")]);
+    let mut s = console_with_env(&sandbox, &cluster, &[], &[("KDECK_LOG", "trace")]);
     // Errors worth logging: a forbidden write and a server that goes away.
     cluster.fault("forbid-verb=patch:inferenceservices");
     s.send("R");

@@ -6,9 +6,8 @@
 
 mod common;
 
-use common::cluster::Cluster;
-use common::pty::PtySession;
-use common::{Sandbox, env_refs, kdeck};
+use common::cluster::{Cluster, console};
+use common::{Sandbox, kdeck};
 use std::process::Command;
 use std::time::Duration;
 
@@ -73,30 +72,11 @@ fn status_exits_2_when_forbidden_or_unreachable() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-fn console(sandbox: &Sandbox, cluster: &Cluster) -> PtySession {
-    let env = sandbox.env();
-    let kubeconfig = cluster.kubeconfig.display().to_string();
-    let s = PtySession::spawn(
-        kdeck(),
-        &["--kubeconfig", &kubeconfig],
-        &env_refs(&env),
-        140,
-        40,
-    );
-    assert!(
-        s.wait_for(WAIT, |t| t.contains("fraud-detector")
-            && t.contains("xgb-churn")),
-        "the list did not load:\n{}",
-        s.screen()
-    );
-    s
-}
-
 #[test]
 fn console_opens_on_the_list_and_detail_goes_back() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster);
+    let mut s = console(&sandbox, &cluster, &[]);
     assert!(s.screen().contains("ready"), "{}", s.screen());
     s.send("\r");
     assert!(
@@ -120,7 +100,7 @@ fn console_opens_on_the_list_and_detail_goes_back() {
 fn a_broken_watch_shows_stale_then_recovers_keeping_the_filter() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster);
+    let mut s = console(&sandbox, &cluster, &[]);
     s.send("/fraud\r");
     assert!(
         s.wait_for(WAIT, |t| t.contains("fraud-detector")

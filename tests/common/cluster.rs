@@ -217,7 +217,18 @@ pub fn wait_until(timeout: Duration, mut pred: impl FnMut() -> bool) -> bool {
 
 /// The console against `cluster`, in a 160×45 terminal, with the sandbox's private dirs.
 pub fn console(sandbox: &Sandbox, cluster: &Cluster, extra: &[&str]) -> PtySession {
-    let env = sandbox.env();
+    console_with_env(sandbox, cluster, extra, &[])
+}
+
+/// [`console`] with extra environment variables.
+pub fn console_with_env(
+    sandbox: &Sandbox,
+    cluster: &Cluster,
+    extra: &[&str],
+    more_env: &[(&str, &str)],
+) -> PtySession {
+    let mut env = sandbox.env();
+    env.extend(more_env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let kubeconfig = cluster.kubeconfig_arg();
     let mut args = vec!["--kubeconfig", kubeconfig.as_str()];
     args.extend_from_slice(extra);

@@ -9,12 +9,12 @@ use crate::state::cluster::WatchEvent;
 use crate::state::session::NamespaceScope;
 use crate::state::ui::ObjectKey;
 use futures::StreamExt;
-use std::sync::Arc;
-use tokio::sync::Notify;
 use kube::api::{Api, ApiResource, DynamicObject};
 use kube::runtime::utils::{Backoff, WatchStreamExt};
 use kube::runtime::watcher;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
