@@ -514,24 +514,25 @@ mod tests {
         }))
     }
 
+    /// One pod of the stable revision r1, one of the canary r2.
+    fn two_pods() -> Vec<WatchEvent> {
+        vec![
+            pod(
+                "fraud-predictor-00001-deployment-a-x1",
+                "fraud-predictor-00001",
+            ),
+            pod(
+                "fraud-predictor-00002-deployment-b-y2",
+                "fraud-predictor-00002",
+            ),
+        ]
+    }
+
     fn setup() -> State {
         let mut s = crate::ui::snapshot_tests::state();
         let m = watch(&s, Kind::InferenceService, vec![isvc()]);
         update(&mut s, m);
-        let m = watch(
-            &s,
-            Kind::Pod,
-            vec![
-                pod(
-                    "fraud-predictor-00001-deployment-a-x1",
-                    "fraud-predictor-00001",
-                ),
-                pod(
-                    "fraud-predictor-00002-deployment-b-y2",
-                    "fraud-predictor-00002",
-                ),
-            ],
-        );
+        let m = watch(&s, Kind::Pod, two_pods());
         update(&mut s, m);
         s
     }
@@ -577,20 +578,7 @@ mod tests {
     #[test]
     fn pods_seen_before_their_service_are_recoloured_when_it_arrives() {
         let mut s = crate::ui::snapshot_tests::state();
-        let m = watch(
-            &s,
-            Kind::Pod,
-            vec![
-                pod(
-                    "fraud-predictor-00001-deployment-a-x1",
-                    "fraud-predictor-00001",
-                ),
-                pod(
-                    "fraud-predictor-00002-deployment-b-y2",
-                    "fraud-predictor-00002",
-                ),
-            ],
-        );
+        let m = watch(&s, Kind::Pod, two_pods());
         update(&mut s, m);
         open(&mut s, LogTarget::Service(ObjectKey::new("ml", "fraud")));
         let session = s.logs.as_ref().unwrap().session;

@@ -16,6 +16,18 @@ use axum::http::Response;
 use base64::Engine;
 use serde_json::{Value, json};
 
+/// The stored object, or the API server's 404.
+fn stored(
+    ctx: &Ctx,
+    r: &Resource,
+    ns: &str,
+    name: &str,
+) -> Result<std::sync::Arc<Value>, ApiError> {
+    ctx.store
+        .get(r, ns, name)
+        .ok_or_else(|| ApiError::not_found(r.plural, r.group, name))
+}
+
 /// A request body and its content type.
 #[derive(Debug, Clone, Copy)]
 pub struct Payload<'a> {
@@ -156,10 +168,7 @@ pub fn get(
     name: &str,
     accept: &str,
 ) -> Result<Response<Body>, ApiError> {
-    let obj = ctx
-        .store
-        .get(r, ns, name)
-        .ok_or_else(|| ApiError::not_found(r.plural, r.group, name))?;
+    let obj = stored(ctx, r, ns, name)?;
     if table::wants_table(accept) {
         let rv = ctx.store.rv().to_string();
         return Ok(respond::json(
@@ -364,10 +373,7 @@ pub fn update(
     payload: Payload,
 ) -> Result<Response<Body>, ApiError> {
     let Payload { body, content_type } = payload;
-    let current = ctx
-        .store
-        .get(r, ns, name)
-        .ok_or_else(|| ApiError::not_found(r.plural, r.group, name))?;
+    let current = stored(ctx, r, ns, name)?;
     let next = parse_body(body, content_type)?;
     if next["metadata"]["name"].as_str().is_some_and(|n| n != name) {
         return Err(ApiError::bad_request(
@@ -387,10 +393,7 @@ pub fn patch(
     payload: Payload,
 ) -> Result<Response<Body>, ApiError> {
     let Payload { body, content_type } = payload;
-    let current = ctx
-        .store
-        .get(r, ns, name)
-        .ok_or_else(|| ApiError::not_found(r.plural, r.group, name))?;
+    let current = stored(ctx, r, ns, name)?;
     let mut next = (*current).clone();
     // Only a resourceVersion the patch itself names is checked (merge patches normally omit it).
     next["metadata"]
@@ -469,10 +472,7 @@ pub fn delete(
         serde_json::from_slice(body)
             .map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions: {e}")))?
     };
-    let current = ctx
-        .store
-        .get(r, ns, name)
-        .ok_or_else(|| ApiError::not_found(r.plural, r.group, name))?;
+    let current = stored(ctx, r, ns, name)?;
     let pre = &options["preconditions"];
     let held = |field: &str, actual: &Value| {
         pre[field]
