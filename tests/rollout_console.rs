@@ -163,11 +163,11 @@ fn canary_percentage_from_the_prompt() {
     let mut s = console(&sandbox, &cluster, &[]);
     s.send("c");
     assert!(
-        s.wait_for(WAIT, |t| t.contains("canary % (0-100): 10")),
+        s.wait_for(WAIT, |t| t.contains("canary % (0-100): 10")
+            && t.contains("ml-prod/fraud-detector canary %")),
         "no canary prompt with the current share:\n{}",
         s.screen()
     );
-    assert!(s.screen().contains("ml-prod/fraud-detector canary %"));
     // A wrong answer is refused in place, with the reason; nothing starts.
     s.send("\u{7f}\u{7f}abc\r");
     assert!(
