@@ -96,6 +96,8 @@ pub enum RolloutMsg {
         id: u64,
         result: Result<i64, WriteError>,
         history_problem: Option<String>,
+        /// How the outcome was known when the write's answer was lost.
+        note: Option<String>,
     },
     Audited {
         id: u64,

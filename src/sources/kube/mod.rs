@@ -4,7 +4,9 @@
 pub mod actions;
 pub mod cluster;
 pub mod connect;
+pub mod deadline;
 pub mod errors;
 pub mod listing;
 pub mod logs;
 pub mod watch;
+pub mod write;
