@@ -218,7 +218,12 @@ async fn execute(
                 &format!("no InferenceService {namespace}/{name}"),
             );
         }
-        Err(e) => return fail(read_failure(&e), &e.message),
+        Err(e) => {
+            return fail(
+                read_failure(&e),
+                &format!("{}; nothing was changed", e.message),
+            );
+        }
     };
     let history = match actions::load_history(client, namespace, name).await {
         Ok((entries, problem)) => {
