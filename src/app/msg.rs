@@ -147,6 +147,11 @@ pub enum LogMsg {
 /// ignored.
 #[derive(Debug, Clone)]
 pub enum ClusterMsg {
+    /// What the connection's requests actually do now (sent when it changes).
+    Health {
+        epoch: u64,
+        health: crate::domain::api_health::ApiHealth,
+    },
     Connected {
         epoch: u64,
         context: Option<String>,

@@ -61,6 +61,7 @@ pub enum RequestOutcome {
 pub struct HealthTracker {
     state: ApiHealth,
     slow_after: Duration,
+    last_outcome: Option<DateTime<Utc>>,
 }
 
 impl HealthTracker {
@@ -69,11 +70,13 @@ impl HealthTracker {
         HealthTracker {
             state: ApiHealth::Connected,
             slow_after,
+            last_outcome: None,
         }
     }
 
     /// Takes one request's outcome, finished at `at`.
     pub fn record(&mut self, outcome: RequestOutcome, at: DateTime<Utc>) {
+        self.last_outcome = Some(at);
         let failing_since = match &self.state {
             ApiHealth::Unresponsive { since } | ApiHealth::Disconnected { since, .. } => {
                 Some(*since)
@@ -97,6 +100,11 @@ impl HealthTracker {
 
     pub fn state(&self) -> &ApiHealth {
         &self.state
+    }
+
+    /// When the last request ended (answered, timed out or failed).
+    pub fn last_outcome(&self) -> Option<DateTime<Utc>> {
+        self.last_outcome
     }
 }
 

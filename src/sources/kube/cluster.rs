@@ -99,7 +99,12 @@ pub async fn run(
             kserve: kserve.clone(),
         }))
         .await;
-    let mut tasks = Vec::new();
+    let mut tasks = vec![tokio::spawn(super::health::run(
+        connection.clone(),
+        epoch,
+        tx.clone(),
+        cancel.clone(),
+    ))];
     // The services list first: the other kinds start once the services are listed (or after
     // SERVICES_FIRST), so on a big cluster the pods' pages don't compete with the list the
     // user is waiting for.

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod connect;
 pub mod deadline;
 pub mod errors;
+pub mod health;
 pub mod listing;
 pub mod logs;
 pub mod watch;
