@@ -109,6 +109,7 @@ pub async fn run(
     // SERVICES_FIRST), so on a big cluster the pods' pages don't compete with the list the
     // user is waiting for.
     let services_listed = Arc::new(tokio::sync::Notify::new());
+    let backoff = Arc::new(super::backoff::SharedBackoff::default());
     for spec in KINDS {
         let wanted = match (&kserve, spec.kind) {
             (Kserve::Missing, _) if spec.kserve => false,
@@ -128,6 +129,7 @@ pub async fn run(
             tx.clone(),
             cancel.clone(),
             first.then(|| services_listed.clone()),
+            backoff.clone(),
         );
         let services_watched = matches!(kserve, Kserve::Present { .. });
         tasks.push(tokio::spawn(async move {

@@ -2,6 +2,7 @@
 //! and writes effects ask for.
 
 pub mod actions;
+pub mod backoff;
 pub mod cluster;
 pub mod connect;
 pub mod deadline;
