@@ -166,6 +166,11 @@ where
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
         let what = describe_request(&req);
+        // A watch, a log stream or a pod-proxy scrape answering says little about the API
+        // server itself (a watch opens even while lists hang): only their failures count.
+        let path = req.uri().path();
+        let side_channel =
+            what.starts_with("watch ") || path.contains("/proxy") || path.ends_with("/log");
         let call = self.inner.call(req);
         let timeout = self.timeout;
         let health = self.health.clone();
@@ -173,8 +178,10 @@ where
             let started = Instant::now();
             match tokio::time::timeout(timeout, call).await {
                 Ok(Ok(answer)) => {
-                    let latency = started.elapsed();
-                    record(&health, RequestOutcome::Answered { latency });
+                    if !side_channel {
+                        let latency = started.elapsed();
+                        record(&health, RequestOutcome::Answered { latency });
+                    }
                     Ok(answer)
                 }
                 Ok(Err(e)) => {

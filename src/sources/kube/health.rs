@@ -1,7 +1,7 @@
 //! Tells the console what the connection's requests actually do. Every request's outcome
 //! lands in the connection's `HealthTracker` (the deadline layer); this source sends the
-//! header's word whenever it changes. When no request has ended for a while (watches alone
-//! prove nothing), it asks one small question — a one-item list of InferenceServices — so a
+//! header's word whenever it changes. When no request has ended for a while (watches, logs
+//! and scrapes prove nothing), it asks one small question — a one-item list of InferenceServices — so a
 //! hung API server shows as unresponsive within one deadline.
 
 use crate::app::inbox::Outbox;
@@ -13,8 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 /// How often the word is checked.
 const CHECK_EVERY: Duration = Duration::from_secs(1);
-/// After this long without any request ending, a small list is sent to find out.
-const QUIET_FOR: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+/// After this long without any request ending, a small list is sent to find out (about
+/// 0.2 requests a second while idle; pod-proxy scrapes, logs and watches do not count).
+const QUIET_FOR: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
 
 /// Reports the health of `connection` until `cancel`.
 pub async fn run(
