@@ -68,9 +68,19 @@ fn assert_audited(cluster: &Cluster, sandbox: &Sandbox, name: &str, reason: &str
         "no audit line for {action} on {name}: {:?}",
         audit_lines(sandbox)
     );
+    // The intent line comes first; the outcome line is the one checked here.
+    assert!(
+        wait_until(WAIT, || audit_lines(sandbox)
+            .iter()
+            .any(|l| l["name"] == name
+                && is_action(l)
+                && l["outcome"] != "intent")),
+        "no audit outcome line for {action} on {name}: {:?}",
+        audit_lines(sandbox)
+    );
     let line = audit_lines(sandbox)
         .into_iter()
-        .find(|l| l["name"] == name && is_action(l))
+        .find(|l| l["name"] == name && is_action(l) && l["outcome"] != "intent")
         .unwrap();
     assert_eq!(line["namespace"], NS);
     assert_eq!(line["reason"], reason);

@@ -456,6 +456,9 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
                     yes,
                     typed: LineInput::default(),
                 };
+                // The question needs the user: a flow hidden while its checks ran (slow
+                // API server) shows itself again.
+                flow.hidden = false;
                 Vec::new()
             }
             Err(e) => {
