@@ -368,7 +368,14 @@ fn a_conflict_is_shown_and_nothing_is_overwritten() {
         s.screen()
     );
     assert_eq!(canary_percent(&cluster.isvc(NS, FRAUD)), Some(30));
-    assert!(audit_lines(&sandbox).is_empty());
+    // The refused write left its intent and a "not applied" outcome, never "applied".
+    let outcomes: Vec<String> = audit_lines(&sandbox)
+        .iter()
+        .map(|l| l["outcome"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    assert_eq!(outcomes[0], "intent");
+    assert!(outcomes[1].starts_with("not applied"), "{outcomes:?}");
 }
 
 #[test]
