@@ -129,7 +129,7 @@ pub async fn handle(ctx: Ctx, req: Request<Body>) -> Response<Body> {
         Target::Resource(rp) => {
             let (kind, label) = kind_of(&method, &rp, &q);
             let ns = rp.namespace.clone().unwrap_or_default();
-            let dry_run = q.get("dryRun").is_some();
+            let dry_run = q.contains_key("dryRun");
             // A dry run is exempt from error500 (reject-dry-run is its fault), so a change
             // can pass its checks and fail when sent.
             let injected = ctx
