@@ -152,6 +152,10 @@ pub async fn run_console(
         initial,
     })
     .await?;
+    // A change being written when the user quit (or SIGTERM came) finishes its audit
+    // record first: write, read back, outcome line — each bounded by the request deadline.
+    let request = crate::sources::kube::deadline::timeouts().request;
+    crate::sources::kube::write::drain(request * 4).await;
     drop(demo);
     Ok(())
 }

@@ -6,6 +6,7 @@ use kdeck::cli::{Cli, Command};
 use kdeck::commands;
 use kdeck::domain::rollout::RolloutAction;
 use std::process::ExitCode;
+use std::time::Duration;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -29,36 +30,57 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let Some(command) = &cli.command else {
-        return match runtime.block_on(kdeck::console::run_console(&cli, log)) {
+    kdeck::sources::kube::deadline::configure(
+        kdeck::config::load(cli.config.as_deref()).config.api,
+    );
+    let code = match &cli.command {
+        None => match runtime.block_on(kdeck::console::run_console(&cli, log)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 kdeck::tui::restore();
                 eprintln!("kdeck: {err:?}");
                 ExitCode::FAILURE
             }
-        };
+        },
+        Some(command) => runtime.block_on(headless(&cli, command)),
     };
-    runtime.block_on(async {
+    // A request or credential plugin that hangs must not keep the process alive.
+    runtime.shutdown_timeout(Duration::from_millis(300));
+    code
+}
+
+/// A rollout command ends itself at its `--timeout` with a precise message; this is the
+/// backstop after it.
+const GRACE: Duration = Duration::from_secs(1);
+
+/// Runs one headless subcommand, bounded by its `--timeout`.
+async fn headless(cli: &Cli, command: &Command) -> ExitCode {
+    use commands::bounded;
+    {
         match command {
-            Command::Status(args) => commands::status::run(&cli, args).await,
-            Command::Logs(args) => commands::logs::run(&cli, args).await,
-            Command::Snapshot(args) => commands::snapshot::run(&cli, args).await,
+            Command::Status(args) => {
+                bounded("status", args.timeout, commands::status::run(cli, args)).await
+            }
+            Command::Logs(args) => {
+                bounded("logs", args.timeout, commands::logs::run(cli, args)).await
+            }
+            Command::Snapshot(args) => {
+                bounded("snapshot", args.timeout, commands::snapshot::run(cli, args)).await
+            }
             Command::Rollback(args) => {
-                commands::rollout::run(&cli, &args.common, RolloutAction::Rollback).await
+                let run = commands::rollout::run(cli, &args.common, RolloutAction::Rollback);
+                bounded("rollback", Some(args.common.timeout + GRACE), run).await
             }
             Command::Canary(args) => {
-                commands::rollout::run(
-                    &cli,
-                    &args.common,
-                    RolloutAction::SetCanary {
-                        percent: args.percent,
-                    },
-                )
-                .await
+                let action = RolloutAction::SetCanary {
+                    percent: args.percent,
+                };
+                let run = commands::rollout::run(cli, &args.common, action);
+                bounded("canary", Some(args.common.timeout + GRACE), run).await
             }
             Command::Promote(args) => {
-                commands::rollout::run(&cli, &args.common, RolloutAction::Promote).await
+                let run = commands::rollout::run(cli, &args.common, RolloutAction::Promote);
+                bounded("promote", Some(args.common.timeout + GRACE), run).await
             }
             Command::Probe(args) => commands::probe::run(args).await,
             Command::Bench(_) => ExitCode::SUCCESS,
@@ -69,5 +91,5 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }),
         }
-    })
+    }
 }

@@ -68,9 +68,19 @@ fn assert_audited(cluster: &Cluster, sandbox: &Sandbox, name: &str, reason: &str
         "no audit line for {action} on {name}: {:?}",
         audit_lines(sandbox)
     );
+    // The intent line comes first; the outcome line is the one checked here.
+    assert!(
+        wait_until(WAIT, || audit_lines(sandbox)
+            .iter()
+            .any(|l| l["name"] == name
+                && is_action(l)
+                && l["outcome"] != "intent")),
+        "no audit outcome line for {action} on {name}: {:?}",
+        audit_lines(sandbox)
+    );
     let line = audit_lines(sandbox)
         .into_iter()
-        .find(|l| l["name"] == name && is_action(l))
+        .find(|l| l["name"] == name && is_action(l) && l["outcome"] != "intent")
         .unwrap();
     assert_eq!(line["namespace"], NS);
     assert_eq!(line["reason"], reason);
@@ -358,7 +368,14 @@ fn a_conflict_is_shown_and_nothing_is_overwritten() {
         s.screen()
     );
     assert_eq!(canary_percent(&cluster.isvc(NS, FRAUD)), Some(30));
-    assert!(audit_lines(&sandbox).is_empty());
+    // The refused write left its intent and a "not applied" outcome, never "applied".
+    let outcomes: Vec<String> = audit_lines(&sandbox)
+        .iter()
+        .map(|l| l["outcome"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    assert_eq!(outcomes[0], "intent");
+    assert!(outcomes[1].starts_with("not applied"), "{outcomes:?}");
 }
 
 #[test]

@@ -151,15 +151,11 @@ fn run_effects(
                 key,
                 patch,
                 history,
+                intent,
             } => {
-                let history_problem = cluster
-                    .block_on(actions::save_history(
-                        &client,
-                        &key.namespace,
-                        &key.name,
-                        *history,
-                    ))
-                    .err();
+                // What the runner's write does (sources::kube::write), minus the local log
+                // line: that goes to the process's state directory, which the PTY and
+                // headless tests check in their sandboxes.
                 let result = cluster
                     .block_on(actions::patch_isvc(
                         &client,
@@ -169,22 +165,28 @@ fn run_effects(
                         false,
                     ))
                     .map(|o| o["metadata"]["generation"].as_i64().unwrap_or(0));
+                let mut history_problem = None;
+                if result.is_ok() {
+                    let mut record = *intent;
+                    record.outcome = "applied".to_string();
+                    cluster
+                        .block_on(actions::emit_event(&client, &record))
+                        .unwrap();
+                    audited.push(record);
+                    history_problem = cluster
+                        .block_on(actions::save_history(
+                            &client,
+                            &key.namespace,
+                            &key.name,
+                            *history,
+                        ))
+                        .err();
+                }
                 RolloutMsg::Applied {
                     id,
                     result,
                     history_problem,
-                }
-            }
-            Effect::Audit { id, record } => {
-                // The Event only: the local log line goes to the process's state directory,
-                // which the PTY and headless tests check in their sandboxes.
-                cluster
-                    .block_on(actions::emit_event(&client, &record))
-                    .unwrap();
-                audited.push(*record);
-                RolloutMsg::Audited {
-                    id,
-                    problems: Vec::new(),
+                    note: None,
                 }
             }
             other => panic!("unexpected effect {other:?}"),

@@ -89,12 +89,15 @@ fn rollback_with_yes_moves_traffic_and_leaves_an_audit_trail() {
             .any(|(r, m)| r == "KdeckRollback" && m.contains("r2 10% · r1 90% -> r2 0% · r1 100%")),
         "{events:?}"
     );
+    // The intent before the write, the outcome after.
     let lines = audit_lines(&sandbox);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert_eq!(lines[0]["action"], "rollback");
-    assert_eq!(lines[0]["name"], FRAUD);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["outcome"], "intent");
+    assert_eq!(lines[1]["outcome"], "applied");
+    assert_eq!(lines[1]["action"], "rollback");
+    assert_eq!(lines[1]["name"], FRAUD);
     assert_eq!(
-        lines[0]["patch"]["spec"]["predictor"]["canaryTrafficPercent"],
+        lines[1]["patch"]["spec"]["predictor"]["canaryTrafficPercent"],
         0
     );
     // Rolling back again has nothing to do: rejected with its own code, nothing sent.
@@ -203,7 +206,8 @@ fn canary_and_promote_with_yes() {
         .collect();
     assert!(reasons.contains(&"KdeckCanary".to_string()), "{reasons:?}");
     assert!(reasons.contains(&"KdeckPromote".to_string()), "{reasons:?}");
-    assert_eq!(audit_lines(&sandbox).len(), 2);
+    // Each change: its intent, then its outcome.
+    assert_eq!(audit_lines(&sandbox).len(), 4);
 }
 
 #[test]
@@ -236,7 +240,8 @@ fn rollback_of_a_raw_deployment_service_restores_the_previous_model() {
         events.iter().any(|(r, _)| r == "KdeckRollback"),
         "{events:?}"
     );
-    assert_eq!(audit_lines(&sandbox).len(), 1);
+    // The intent, then the outcome.
+    assert_eq!(audit_lines(&sandbox).len(), 2);
 }
 
 #[test]

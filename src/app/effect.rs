@@ -51,6 +51,8 @@ pub enum Effect {
         key: ObjectKey,
         patch: serde_json::Value,
         history: Box<HistoryEntry>,
+        /// The audit record of the change (the local log gets it before the write).
+        intent: Box<AuditRecord>,
     },
     /// Write the audit Event and the local audit log line.
     Audit { id: u64, record: Box<AuditRecord> },

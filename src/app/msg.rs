@@ -96,6 +96,8 @@ pub enum RolloutMsg {
         id: u64,
         result: Result<i64, WriteError>,
         history_problem: Option<String>,
+        /// How the outcome was known when the write's answer was lost.
+        note: Option<String>,
     },
     Audited {
         id: u64,
@@ -145,6 +147,11 @@ pub enum LogMsg {
 /// ignored.
 #[derive(Debug, Clone)]
 pub enum ClusterMsg {
+    /// What the connection's requests actually do now (sent when it changes).
+    Health {
+        epoch: u64,
+        health: crate::domain::api_health::ApiHealth,
+    },
     Connected {
         epoch: u64,
         context: Option<String>,

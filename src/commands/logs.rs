@@ -22,7 +22,8 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Exit codes: 0 done (or interrupted while following); 1 the service has no pods \
-    to read; 2 connection or permission error."
+    to read; 2 connection or permission error; 7 timed out: the API server or a credential plugin \
+    did not answer within its deadline, or --timeout passed (with --follow, it ends following)."
 )]
 pub struct LogsArgs {
     /// The InferenceService.
@@ -42,6 +43,9 @@ pub struct LogsArgs {
     /// The previous (crashed) container instance (it has ended, so this implies no -f).
     #[arg(short = 'p', long)]
     pub previous: bool,
+    /// Give up (or, with --follow, stop following) after this long, with exit code 7.
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
 }
 
 const COLOURS: [u8; 6] = [36, 32, 35, 33, 34, 31];
@@ -113,10 +117,7 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
         if let Some(tx) = &sender {
             let cluster = match load(&connection.client, &namespace, &args.name).await {
                 Ok(c) => c,
-                Err(e) => {
-                    eprintln!("kdeck logs: {}", crate::sources::kube::errors::describe(&e));
-                    return ExitCode::from(2);
-                }
+                Err(e) => return super::api_failure("logs", &e),
             };
             if !cluster.isvcs.items.contains_key(&key) {
                 eprintln!("kdeck logs: no InferenceService {key}");

@@ -28,14 +28,56 @@ pub fn kubeconfig_source(cli: &Cli) -> KubeconfigSource {
     }
 }
 
-/// Connects as the global flags say; on failure prints why and returns exit code 2.
+/// Exit code of every headless command whose API server, credential plugin or `--timeout`
+/// deadline ran out (nothing was changed unless the command says otherwise).
+pub const EXIT_TIMED_OUT: u8 = 7;
+
+/// What the exit codes help says about deadlines.
+pub const TIMEOUT_HELP: &str = "7 timed out: the API server or a credential plugin did not \
+    answer within its deadline ([api] request_timeout, [api] exec_timeout in config.toml), or \
+    --timeout passed";
+
+/// Connects as the global flags say; on failure prints why and returns exit code 2 (7 when
+/// the API server or the credential plugin did not answer in time).
 pub async fn connect_or_exit(cli: &Cli, command: &str) -> Result<Connection, ExitCode> {
     connect(&kubeconfig_source(cli), cli.context.as_deref())
         .await
         .map_err(|e| {
             eprintln!("kdeck {command}: {}", e.message);
-            ExitCode::from(2)
+            ExitCode::from(if e.timed_out { EXIT_TIMED_OUT } else { 2 })
         })
+}
+
+/// Prints a failed read's error; exit code 7 when it ran into its deadline, else 2.
+pub fn api_failure(command: &str, err: &kube::Error) -> ExitCode {
+    eprintln!(
+        "kdeck {command}: {}",
+        crate::sources::kube::errors::describe(err)
+    );
+    let timed_out = crate::sources::kube::deadline::timed_out(err).is_some();
+    ExitCode::from(if timed_out { EXIT_TIMED_OUT } else { 2 })
+}
+
+/// Runs a whole headless command under `limit` (its `--timeout`); when the time is up it
+/// says so and returns exit code 7.
+pub async fn bounded(
+    command: &str,
+    limit: Option<std::time::Duration>,
+    run: impl std::future::Future<Output = ExitCode>,
+) -> ExitCode {
+    let Some(limit) = limit else {
+        return run.await;
+    };
+    match tokio::time::timeout(limit, run).await {
+        Ok(code) => code,
+        Err(_) => {
+            eprintln!(
+                "kdeck {command}: did not finish within {} (--timeout); stopped waiting",
+                humantime::format_duration(limit)
+            );
+            ExitCode::from(EXIT_TIMED_OUT)
+        }
+    }
 }
 
 /// The namespace of a single-object command: `-n`, else the context's default.

@@ -10,6 +10,7 @@ use crate::domain::rollout::progress::{Outcome, evaluate};
 use crate::domain::rollout::{Plan, RolloutAction, diff, plan};
 use crate::sources::kube::actions::{self, AuditRecord};
 use crate::sources::kube::connect::Connection;
+use crate::sources::kube::write::{self, WriteOutcome};
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
 use kube::runtime::watcher;
@@ -26,11 +27,18 @@ pub mod exit {
     pub const INVALID: u8 = 4;
     pub const CONFLICT: u8 = 5;
     pub const READONLY: u8 = 6;
+    pub const TIMED_OUT: u8 = super::super::EXIT_TIMED_OUT;
+    pub const UNKNOWN: u8 = 8;
 }
 
-const EXIT_HELP: &str = "Exit codes: 0 done; 1 failed, timed out, or not confirmed; 2 connection or \
+const EXIT_HELP: &str = "Exit codes: 0 done; 1 failed, not confirmed, or applied but not done within --timeout; 2 connection or \
     API error; 3 forbidden (RBAC); 4 rejected (nothing to do, or the server's dry run refused it); \
-    5 conflict (the service changed meanwhile; nothing was overwritten); 6 read-only mode.";
+    5 conflict (the service changed meanwhile; nothing was overwritten); 6 read-only mode; 7 timed \
+    out before the change was sent (the API server or a credential plugin did not answer within \
+    its deadline, [api] request_timeout in config.toml; nothing was changed), or --timeout \
+    passed; 8 the change was sent but its answer was lost and reading the service again could \
+    not tell whether it applied (check with kdeck status). A change whose answer was lost is \
+    read again: applied continues as usual, not applied exits 2.";
 
 /// Options shared by the rollout commands.
 #[derive(Debug, Clone, clap::Args)]
@@ -43,7 +51,9 @@ pub struct Common {
     /// Check permission and validity and print the diff; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// How long to follow the rollout before giving up.
+    /// How long the whole command may take (checks, change and following the rollout)
+    /// before giving up with exit code 7 (1 when the change was applied and only
+    /// following it ran out of time).
     #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
 }
@@ -73,6 +83,15 @@ pub struct CanaryArgs {
 pub struct PromoteArgs {
     #[command(flatten)]
     pub common: Common,
+}
+
+/// Exit code of a failed read or dry run (nothing was changed): 7 timed out, else 2.
+fn read_failure(e: &actions::WriteError) -> u8 {
+    if e.is_timed_out() {
+        exit::TIMED_OUT
+    } else {
+        exit::ERROR
+    }
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
@@ -145,6 +164,7 @@ fn confirm(plan: &Plan, protected: bool) -> bool {
 
 /// Runs one rollout action end to end.
 pub async fn run(cli: &Cli, common: &Common, action: RolloutAction) -> ExitCode {
+    let started = tokio::time::Instant::now();
     let config = crate::config::load(cli.config.as_deref()).config;
     if cli.readonly || config.readonly {
         return fail(
@@ -168,7 +188,16 @@ pub async fn run(cli: &Cli, common: &Common, action: RolloutAction) -> ExitCode 
         );
     }
     let namespace = super::target_namespace(cli, &connection);
-    execute(&connection, &namespace, common, action, settings.protected).await
+    let deadline = started + common.timeout;
+    execute(
+        &connection,
+        &namespace,
+        common,
+        action,
+        settings.protected,
+        deadline,
+    )
+    .await
 }
 
 async fn execute(
@@ -177,6 +206,7 @@ async fn execute(
     common: &Common,
     action: RolloutAction,
     protected: bool,
+    deadline: tokio::time::Instant,
 ) -> ExitCode {
     let client = &connection.client;
     let name = &common.name;
@@ -188,7 +218,12 @@ async fn execute(
                 &format!("no InferenceService {namespace}/{name}"),
             );
         }
-        Err(e) => return fail(exit::ERROR, &e.message),
+        Err(e) => {
+            return fail(
+                read_failure(&e),
+                &format!("{}; nothing was changed", e.message),
+            );
+        }
     };
     let history = match actions::load_history(client, namespace, name).await {
         Ok((entries, problem)) => {
@@ -232,7 +267,14 @@ async fn execute(
             println!("permission: patch inferenceservices/{name} in {namespace} allowed")
         }
         Ok((false, reason)) => return fail(exit::FORBIDDEN, &format!("forbidden: {reason}")),
-        Err(e) => return fail(exit::ERROR, &e),
+        Err(e) => {
+            let code = if e.starts_with("timed out") {
+                exit::TIMED_OUT
+            } else {
+                exit::ERROR
+            };
+            return fail(code, &format!("{e}; nothing was changed"));
+        }
     }
     if let Err(e) = actions::patch_isvc(client, namespace, name, &plan.patch, true).await {
         let code = if e.is_forbidden() {
@@ -242,11 +284,15 @@ async fn execute(
         } else if e.is_invalid() {
             exit::INVALID
         } else {
-            exit::ERROR
+            read_failure(&e)
         };
         return fail(
             code,
-            &format!("the server's dry run refused the change: {}", e.message),
+            &if e.is_timed_out() {
+                format!("{}; nothing was changed", e.message)
+            } else {
+                format!("the server's dry run refused the change: {}", e.message)
+            },
         );
     }
     println!("dry run: accepted by the API server");
@@ -278,29 +324,7 @@ async fn execute(
         by: connection.user.clone(),
         spec: plan.spec_before.clone(),
     };
-    if let Err(e) = actions::save_history(client, namespace, name, entry).await {
-        eprintln!("kdeck: {e}; the change goes ahead without a recorded undo point");
-    }
-    let applied = match actions::patch_isvc(client, namespace, name, &plan.patch, false).await {
-        Ok(obj) => obj,
-        Err(e) if e.is_conflict() => {
-            return fail(
-                exit::CONFLICT,
-                &format!(
-                    "{name} changed since it was read (resourceVersion {}); nothing was overwritten — run again to see the new state",
-                    plan.resource_version
-                ),
-            );
-        }
-        Err(e) if e.is_forbidden() => return fail(exit::FORBIDDEN, &e.message),
-        Err(e) => return fail(exit::ERROR, &e.message),
-    };
-    let generation = applied
-        .pointer("/metadata/generation")
-        .and_then(|g| g.as_i64())
-        .unwrap_or(0);
-    println!("applied: generation {generation}");
-    let record = AuditRecord {
+    let intent = AuditRecord {
         at: chrono::Utc::now(),
         user: connection.user.clone(),
         context: connection.context.clone().unwrap_or_default(),
@@ -312,16 +336,80 @@ async fn execute(
         traffic_before: plan.traffic_before.clone(),
         traffic_after: plan.traffic_after.clone(),
         patch: plan.patch.clone(),
-        outcome: "applied".to_string(),
+        outcome: String::new(),
     };
-    if let Err(e) = actions::emit_event(client, &record).await {
-        eprintln!("kdeck: {e}");
+    // SIGTERM while the change is written waits until its outcome is recorded.
+    let terminated = termination_flag();
+    let report = write::apply_change(client, &plan.patch, entry, &intent).await;
+    for problem in &report.audit_problems {
+        eprintln!("kdeck: {problem}");
     }
-    match actions::append_audit_log(&record).await {
-        Ok(path) => println!("audit: event written; local record in {path}"),
-        Err(e) => eprintln!("kdeck: {e}"),
+    let generation = match report.outcome {
+        WriteOutcome::Applied { generation, note } => {
+            if let Some(note) = note {
+                eprintln!("kdeck: {note}");
+            }
+            generation
+        }
+        WriteOutcome::NotApplied(e) if e.is_conflict() => {
+            return fail(
+                exit::CONFLICT,
+                &format!(
+                    "{name} changed since it was read (resourceVersion {}); nothing was overwritten — run again to see the new state",
+                    plan.resource_version
+                ),
+            );
+        }
+        WriteOutcome::NotApplied(e) if e.is_forbidden() => {
+            return fail(exit::FORBIDDEN, &e.message);
+        }
+        WriteOutcome::NotApplied(e) => {
+            return fail(exit::ERROR, &format!("not applied: {}", e.message));
+        }
+        WriteOutcome::Unknown(why) => {
+            return fail(exit::UNKNOWN, &format!("outcome unknown: {why}"));
+        }
+    };
+    if let Some(problem) = &report.history_problem {
+        eprintln!("kdeck: {problem}");
     }
-    follow(client, namespace, name, &plan, generation, common.timeout).await
+    println!("applied: generation {generation}");
+    if report.audit_problems.is_empty() {
+        let path = crate::config::paths::state_dir()
+            .map(|d| d.join("audit.log").display().to_string())
+            .unwrap_or_default();
+        println!("audit: event written; local record in {path}");
+    }
+    if terminated.load(std::sync::atomic::Ordering::SeqCst) {
+        return fail(
+            TERMINATED,
+            "terminated (SIGTERM) after the change was applied and audited; not following it",
+        );
+    }
+    follow(client, namespace, name, &plan, generation, deadline).await
+}
+
+/// Exit code after SIGTERM (128 + 15, as a shell reports it).
+const TERMINATED: u8 = 143;
+
+/// From now on SIGTERM no longer kills the process at once: it sets the flag (and the
+/// command exits once its change is recorded); a second SIGTERM exits right away.
+fn termination_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let flag = std::sync::Arc::new(AtomicBool::new(false));
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        let seen = flag.clone();
+        tokio::spawn(async move {
+            while term.recv().await.is_some() {
+                if seen.swap(true, Ordering::SeqCst) || !write::changes_in_flight() {
+                    std::process::exit(i32::from(TERMINATED));
+                }
+                eprintln!("kdeck: SIGTERM: finishing the change's audit record first");
+            }
+        });
+    }
+    flag
 }
 
 /// Watches the service until the plan's goal is reached, it fails, or time runs out.
@@ -331,13 +419,13 @@ async fn follow(
     name: &str,
     plan: &Plan,
     generation: i64,
-    timeout: Duration,
+    deadline: tokio::time::Instant,
 ) -> ExitCode {
+    let timeout = deadline.saturating_duration_since(tokio::time::Instant::now());
     let api: Api<DynamicObject> =
         Api::namespaced_with(client.clone(), namespace, &actions::isvc_resource());
     let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
     let mut stream = watcher(api, config).boxed();
-    let deadline = tokio::time::Instant::now() + timeout;
     let mut printed: Vec<String> = Vec::new();
     loop {
         let next = tokio::select! {

@@ -16,7 +16,8 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Exit codes: 0 written; 1 no such service or the file could not be written; \
-    2 connection or permission error."
+    2 connection or permission error; 7 timed out: the API server or a credential plugin did \
+    not answer within its deadline, or --timeout passed."
 )]
 pub struct SnapshotArgs {
     /// The InferenceService.
@@ -24,6 +25,10 @@ pub struct SnapshotArgs {
     /// Where to write the Markdown (default: the state directory).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// Give up after this long (e.g. 30s, 2m) with exit code 7; without it each API request
+    /// still has its own deadline ([api] request_timeout).
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// Runs `kdeck snapshot`.
@@ -36,13 +41,7 @@ pub async fn run(cli: &Cli, args: &SnapshotArgs) -> ExitCode {
     let scope = NamespaceScope::One(namespace.clone());
     let mut cluster = match load_services(&connection.client, &scope).await {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!(
-                "kdeck snapshot: {}",
-                crate::sources::kube::errors::describe(&e)
-            );
-            return ExitCode::from(2);
-        }
+        Err(e) => return super::api_failure("snapshot", &e),
     };
     if let Ok(events) = list_all(&connection.client, Kind::Event, &scope, None).await {
         let events = events

@@ -1,6 +1,6 @@
 //! `kdeck status`: the services list, printed once, for scripts and runbooks. The rows are
 //! the console's rows (same parsing, same cell text). Exit codes: 0 all listed services
-//! Ready, 1 any not Ready, 2 connection or permission error.
+//! Ready, 1 any not Ready, 2 connection or permission error, 7 timed out.
 
 use super::Output;
 use crate::cli::Cli;
@@ -17,12 +17,18 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Exit codes: 0 every listed service is Ready; 1 at least one is not Ready; \
-    2 the cluster could not be reached or the listing was refused."
+    2 the cluster could not be reached or the listing was refused; 7 timed out: the API server \
+    or a credential plugin did not answer within its deadline ([api] request_timeout, \
+    [api] exec_timeout in config.toml), or --timeout passed."
 )]
 pub struct StatusArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: Output,
+    /// Give up after this long (e.g. 30s, 2m) with exit code 7; without it each API request
+    /// still has its own deadline ([api] request_timeout).
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// Runs `kdeck status`.
@@ -38,13 +44,7 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
     let cluster =
         match crate::sources::kube::listing::load_services(&connection.client, &namespace).await {
             Ok(c) => c,
-            Err(e) => {
-                eprintln!(
-                    "kdeck status: {}",
-                    crate::sources::kube::errors::describe(&e)
-                );
-                return ExitCode::from(2);
-            }
+            Err(e) => return super::api_failure("status", &e),
         };
     let (keymap, _) = crate::config::keymap::Keymap::load(None);
     let session = Session {

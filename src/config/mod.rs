@@ -39,6 +39,8 @@ pub struct Config {
     /// Guard every canary (not only those switched on with the guard key).
     pub guard_all: bool,
     pub guard: crate::domain::guard::GuardConfig,
+    /// `[api]`: deadlines of API requests and credential plugin runs.
+    pub api: crate::domain::api_health::ApiTimeouts,
 }
 
 impl Default for Config {
@@ -58,6 +60,7 @@ impl Default for Config {
             contexts: BTreeMap::new(),
             guard_all: false,
             guard: crate::domain::guard::GuardConfig::default(),
+            api: crate::domain::api_health::ApiTimeouts::default(),
         }
     }
 }
@@ -160,6 +163,15 @@ pub fn parse(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
             config.guard.auto_rollback = auto;
         }
         guard.finish();
+    }
+    if let Some(mut api) = top.section("api") {
+        if let Some(timeout) = api.duration("request_timeout") {
+            config.api.request = timeout;
+        }
+        if let Some(timeout) = api.duration("exec_timeout") {
+            config.api.exec_plugin = timeout;
+        }
+        api.finish();
     }
     if let Some(mut prices) = top.section("prices") {
         for key in prices.keys() {

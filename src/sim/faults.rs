@@ -15,8 +15,11 @@
 //! - `forbid-verb=VERB[:RESOURCE]` — e.g. `forbid-verb=patch:inferenceservices`
 //! - `latency=200ms` — every request waits this long first
 //! - `error500=KIND` or `error500=FRACTION` — KIND is get, list, watch, create, update,
-//!   patch, delete, log, proxy or all; FRACTION (0–1) of all requests fail
+//!   patch, delete, log, proxy or all; FRACTION (0–1) of all requests fail (server-side
+//!   dry runs are exempt: a change passes its checks and fails when sent)
 //! - `hang=KIND` — requests of that kind are accepted and never answered
+//! - `lose-answer=KIND` — requests of that kind (not dry runs) are carried out, then the
+//!   connection drops before the answer arrives (the client cannot tell whether they applied)
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,6 +95,7 @@ pub enum FaultSpec {
     Latency(Duration),
     Error500(Target),
     Hang(Target),
+    LoseAnswer(Target),
 }
 
 fn target(value: &str) -> Result<Target, String> {
@@ -139,8 +143,9 @@ impl FromStr for FaultSpec {
             "latency" => Ok(FaultSpec::Latency(duration(need(name, value)?)?)),
             "error500" => Ok(FaultSpec::Error500(target(need(name, value)?)?)),
             "hang" => Ok(FaultSpec::Hang(target(need(name, value)?)?)),
+            "lose-answer" => Ok(FaultSpec::LoseAnswer(target(need(name, value)?)?)),
             other => Err(format!(
-                "unknown fault '{other}' (drop-watches=DUR, drop-logs=DUR, gone-on-resume, conflict-next-patch, reject-dry-run, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, error500=KIND|FRACTION, hang=KIND)"
+                "unknown fault '{other}' (drop-watches=DUR, drop-logs=DUR, gone-on-resume, conflict-next-patch, reject-dry-run, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, error500=KIND|FRACTION, hang=KIND, lose-answer=KIND)"
             )),
         }
     }
@@ -275,6 +280,16 @@ impl FaultControl {
         })
     }
 
+    /// Whether the answer to a carried-out request of this kind is to be lost.
+    pub fn loses_answer(&self, kind: RequestKind) -> bool {
+        self.with(|i| {
+            i.specs.iter().any(|s| match s {
+                FaultSpec::LoseAnswer(Target::Kind(k)) => k.is_none_or(|k| k == kind),
+                _ => false,
+            })
+        })
+    }
+
     /// Whether server-side dry runs of writes are refused.
     pub fn rejects_dry_run(&self) -> bool {
         self.with(|i| i.specs.contains(&FaultSpec::RejectDryRun))
@@ -356,6 +371,12 @@ mod tests {
         assert_eq!(
             "error500=0.5".parse::<FaultSpec>(),
             Ok(FaultSpec::Error500(Target::Fraction(0.5)))
+        );
+        assert_eq!(
+            "lose-answer=patch".parse::<FaultSpec>(),
+            Ok(FaultSpec::LoseAnswer(Target::Kind(Some(
+                RequestKind::Patch
+            ))))
         );
         assert_eq!(
             "hang=list".parse::<FaultSpec>(),

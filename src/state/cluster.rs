@@ -34,6 +34,8 @@ pub enum WatchEvent {
     Upsert(ClusterObject),
     Delete(ObjectKey),
     RelistDone,
+    /// The watch was re-established and delivers again (a bookmark after a failure).
+    Live,
 }
 
 /// All cluster data.
@@ -70,6 +72,7 @@ impl ClusterState {
             match event {
                 WatchEvent::RelistStart => self.relist_start(kind),
                 WatchEvent::RelistDone => self.relist_done(kind),
+                WatchEvent::Live => self.live(kind),
                 WatchEvent::Upsert(object) => self.upsert(object),
                 WatchEvent::Delete(key) => self.delete(kind, &key),
             }
@@ -89,6 +92,19 @@ impl ClusterState {
             Kind::ServingRuntime | Kind::ClusterServingRuntime => self.runtimes.relist_start(),
             Kind::InferenceGraph => self.graphs.relist_start(),
             Kind::Namespace => self.namespaces.relist_start(),
+        }
+    }
+
+    fn live(&mut self, kind: Kind) {
+        match kind {
+            Kind::InferenceService => self.isvcs.live(),
+            Kind::LlmInferenceService => self.llm_isvcs.live(),
+            Kind::Pod => self.pods.live(),
+            Kind::Node => self.nodes.live(),
+            Kind::Event => self.events.live(),
+            Kind::ServingRuntime | Kind::ClusterServingRuntime => self.runtimes.live(),
+            Kind::InferenceGraph => self.graphs.live(),
+            Kind::Namespace => self.namespaces.live(),
         }
     }
 

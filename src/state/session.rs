@@ -60,6 +60,8 @@ pub struct Session {
     pub connection: Connection,
     /// Who acts (kubeconfig user and local user), for audit records.
     pub user: String,
+    /// What the API requests of the connection actually do (the header's word).
+    pub api_health: crate::domain::api_health::ApiHealth,
 }
 
 impl Default for Session {
@@ -75,6 +77,7 @@ impl Default for Session {
                 reason: "no cluster connected".to_string(),
             },
             user: String::new(),
+            api_health: crate::domain::api_health::ApiHealth::Connected,
         }
     }
 }

@@ -84,6 +84,11 @@ impl<T> Store<T> {
         }
     }
 
+    /// The watch delivers again: no longer stale.
+    pub fn live(&mut self) {
+        self.recovered();
+    }
+
     fn recovered(&mut self) {
         self.stale = None;
         self.forbidden = false;

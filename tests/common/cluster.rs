@@ -59,6 +59,11 @@ impl Cluster {
         self.server.faults.add(spec.parse().expect("fault"));
     }
 
+    /// Removes every fault (the outage is over).
+    pub fn clear_faults(&self) {
+        self.server.faults.clear();
+    }
+
     /// The InferenceService as the API server returns it.
     pub fn isvc(&self, ns: &str, name: &str) -> Value {
         let api: Api<DynamicObject> =

@@ -115,19 +115,18 @@ impl EffectRunner {
             }
             Effect::ApplyPatch {
                 id,
-                key,
+                key: _,
                 patch,
                 history,
+                intent,
             } => {
                 if let Some(client) = self.client_or_notice() {
-                    tokio::spawn(rollout::apply(
-                        client,
-                        id,
-                        key,
+                    let change = rollout::Change {
                         patch,
-                        *history,
-                        self.tx.clone(),
-                    ));
+                        history: *history,
+                        intent: *intent,
+                    };
+                    tokio::spawn(rollout::apply(client, id, change, self.tx.clone()));
                 }
             }
             Effect::Audit { id, record } => {

@@ -4,7 +4,8 @@
 use crate::app::inbox::Outbox;
 use crate::app::msg::{Msg, RolloutMsg};
 use crate::domain::rollout::history::HistoryEntry;
-use crate::sources::kube::actions::{self, AuditRecord};
+use crate::sources::kube::actions::{self, AuditRecord, WriteError};
+use crate::sources::kube::write::{self, WriteOutcome};
 use crate::state::ui::ObjectKey;
 use serde_json::Value;
 
@@ -49,33 +50,43 @@ pub async fn dry_run(client: kube::Client, id: u64, key: ObjectKey, patch: Value
         .await;
 }
 
-/// Records the replaced spec first (a failure there does not stop the change), then applies.
-pub async fn apply(
-    client: kube::Client,
-    id: u64,
-    key: ObjectKey,
-    patch: Value,
-    history: HistoryEntry,
-    tx: Outbox,
-) {
-    let history_problem = actions::save_history(&client, &key.namespace, &key.name, history)
-        .await
-        .err()
-        .map(|e| format!("{e}; applied without a recorded undo point"));
-    let result = actions::patch_isvc(&client, &key.namespace, &key.name, &patch, false)
-        .await
-        .map(|obj| {
-            obj.pointer("/metadata/generation")
-                .and_then(Value::as_i64)
-                .unwrap_or(0)
-        });
+/// One confirmed change.
+pub struct Change {
+    pub patch: Value,
+    pub history: HistoryEntry,
+    pub intent: AuditRecord,
+}
+
+/// Applies the change with its audit trail (intent, outcome read back when the answer is
+/// lost, Event once applied, undo point only when applied), then reports both.
+pub async fn apply(client: kube::Client, id: u64, change: Change, tx: Outbox) {
+    let report = write::apply_change(&client, &change.patch, change.history, &change.intent).await;
+    let (result, note) = match report.outcome {
+        WriteOutcome::Applied { generation, note } => (Ok(generation), note),
+        WriteOutcome::NotApplied(e) => (Err(e), None),
+        WriteOutcome::Unknown(why) => (
+            Err(WriteError {
+                code: 0,
+                message: format!("outcome unknown: {why}"),
+            }),
+            None,
+        ),
+    };
+    let applied = result.is_ok();
     let _ = tx
         .send(Msg::Rollout(RolloutMsg::Applied {
             id,
             result,
-            history_problem,
+            history_problem: report.history_problem,
+            note,
         }))
         .await;
+    if applied {
+        let problems = report.audit_problems;
+        let _ = tx
+            .send(Msg::Rollout(RolloutMsg::Audited { id, problems }))
+            .await;
+    }
 }
 
 pub async fn audit(client: kube::Client, id: u64, record: AuditRecord, tx: Outbox) {

@@ -36,6 +36,7 @@ pub fn reconnect(
 pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
     let epoch = match &msg {
         ClusterMsg::Connected { epoch, .. }
+        | ClusterMsg::Health { epoch, .. }
         | ClusterMsg::ConnectFailed { epoch, .. }
         | ClusterMsg::Discovered { epoch, .. }
         | ClusterMsg::Watch { epoch, .. }
@@ -46,6 +47,9 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
     }
     state.dirty = true;
     match msg {
+        ClusterMsg::Health { health, .. } => {
+            state.session.api_health = health;
+        }
         ClusterMsg::Connected {
             context,
             contexts,
@@ -74,6 +78,7 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
                 state.session.readonly = true;
             }
             state.session.connection = Connection::Connected { server };
+            state.session.api_health = Default::default();
         }
         ClusterMsg::ConnectFailed {
             error, configured, ..

@@ -456,6 +456,9 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
                     yes,
                     typed: LineInput::default(),
                 };
+                // The question needs the user: a flow hidden while its checks ran (slow
+                // API server) shows itself again.
+                flow.hidden = false;
                 Vec::new()
             }
             Err(e) => {
@@ -479,8 +482,10 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
         RolloutMsg::Applied {
             result,
             history_problem,
+            note,
             ..
         } => {
+            flow.notes.extend(note);
             if let Some(p) = history_problem {
                 flow.notes.push(p);
             }
@@ -493,17 +498,8 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
                         deadline: state.now + FOLLOW_TIMEOUT,
                         progress: None,
                     };
-                    let record = audit_record(state, "applied");
-                    let mut effects = record
-                        .map(|r| {
-                            vec![Effect::Audit {
-                                id,
-                                record: Box::new(r),
-                            }]
-                        })
-                        .unwrap_or_default();
-                    effects.extend(check_progress(state));
-                    effects
+                    // The change's Event and audit lines were written with it (write.rs).
+                    check_progress(state)
                 }
                 Err(e) if e.is_conflict() => {
                     finish(
@@ -598,11 +594,16 @@ fn confirm(state: &mut State) -> Vec<Effect> {
         by: state.session.user.clone(),
         spec: plan.spec_before.clone(),
     };
+    let (id, key) = (flow.id, flow.key.clone());
+    let Some(intent) = audit_record(state, "intent") else {
+        return Vec::new();
+    };
     vec![Effect::ApplyPatch {
-        id: flow.id,
-        key: flow.key.clone(),
+        id,
+        key,
         patch: plan.patch,
         history: Box::new(history),
+        intent: Box::new(intent),
     }]
 }
 

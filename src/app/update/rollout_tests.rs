@@ -116,9 +116,17 @@ fn the_quickest_rollback_is_two_keys_and_follows_to_done() {
         "destructive confirmation defaults to no"
     );
     let effects = update(&mut s, key('y'));
-    let Some(Effect::ApplyPatch { patch, history, .. }) = effects.first() else {
+    let Some(Effect::ApplyPatch {
+        patch,
+        history,
+        intent,
+        ..
+    }) = effects.first()
+    else {
         panic!("{effects:?}");
     };
+    assert_eq!(intent.reason, "KdeckRollback");
+    assert_eq!(intent.outcome, "intent");
     assert_eq!(patch["spec"]["predictor"]["canaryTrafficPercent"], json!(0));
     assert_eq!(history.spec["predictor"]["canaryTrafficPercent"], json!(10));
     let i = id(&s);
@@ -128,12 +136,12 @@ fn the_quickest_rollback_is_two_keys_and_follows_to_done() {
             id: i,
             result: Ok(3),
             history_problem: None,
+            note: None,
         }),
     );
     assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::Audit { record, .. } if record.reason == "KdeckRollback"))
+        !effects.iter().any(|e| matches!(e, Effect::Audit { .. })),
+        "the change's Event and audit lines are written with the change itself"
     );
     assert!(matches!(
         s.rollout.as_ref().unwrap().stage,
@@ -251,6 +259,7 @@ fn a_conflict_is_reported_not_overwritten() {
                 message: "conflict".into(),
             }),
             history_problem: None,
+            note: None,
         }),
     );
     assert!(effects.is_empty(), "no retry with a blind overwrite");
@@ -351,6 +360,7 @@ fn a_rollout_that_never_completes_times_out() {
             id: i,
             result: Ok(3),
             history_problem: None,
+            note: None,
         }),
     );
     let later = s.now + FOLLOW_TIMEOUT + chrono::Duration::seconds(1);

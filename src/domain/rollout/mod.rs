@@ -15,6 +15,7 @@ pub mod diff;
 pub mod history;
 pub mod plan;
 pub mod progress;
+pub mod truth;
 
 pub use plan::{Plan, plan};
 

@@ -129,7 +129,14 @@ pub async fn handle(ctx: Ctx, req: Request<Body>) -> Response<Body> {
         Target::Resource(rp) => {
             let (kind, label) = kind_of(&method, &rp, &q);
             let ns = rp.namespace.clone().unwrap_or_default();
-            match ctx.faults.check(kind, rp.resource.plural, &ns) {
+            let dry_run = q.contains_key("dryRun");
+            // A dry run is exempt from error500 (reject-dry-run is its fault), so a change
+            // can pass its checks and fail when sent.
+            let injected = ctx
+                .faults
+                .check(kind, rp.resource.plural, &ns)
+                .filter(|i| !(dry_run && *i == Injected::Error500));
+            match injected {
                 Some(Injected::Hang) => {
                     std::future::pending::<()>().await;
                     (
@@ -177,10 +184,13 @@ pub async fn handle(ctx: Ctx, req: Request<Body>) -> Response<Body> {
                     )),
                     label,
                 ),
-                None => (
-                    resource(&ctx, &method, rp, &q, &accept, &body, &content_type),
-                    label,
-                ),
+                None => {
+                    let answer = resource(&ctx, &method, rp, &q, &accept, &body, &content_type);
+                    if answer.is_ok() && !dry_run && ctx.faults.loses_answer(kind) {
+                        return respond::lost_answer();
+                    }
+                    (answer, label)
+                }
             }
         }
         Target::Version => (Ok(respond::json(200, &discovery::version())), "discovery"),

@@ -39,3 +39,15 @@ pub fn stream(content_type: &'static str, body: Body) -> Response<Body> {
     );
     response
 }
+
+/// An answer that never arrives: the headers go out, then the connection breaks before the
+/// body (the `lose-answer` fault; the request itself was carried out).
+pub fn lost_answer() -> Response<Body> {
+    let broken = futures::stream::once(async {
+        Err::<bytes::Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "kdeck sim: answer lost (lose-answer fault)",
+        ))
+    });
+    stream("application/json", Body::from_stream(broken))
+}

@@ -4,6 +4,7 @@
 //! (ConfigMap), the older ReplicaSets of a Standard-mode predictor, the audit Event on the
 //! InferenceService, and the local audit log line.
 
+use super::deadline::within;
 use super::errors::describe;
 use crate::domain::rollout::deployed::{self, DeployedRevision};
 use crate::domain::rollout::history::{self, HistoryEntry};
@@ -39,11 +40,34 @@ impl WriteError {
     pub fn is_invalid(&self) -> bool {
         matches!(self.code, 400 | 422)
     }
+
+    /// No answer within the request deadline (kdeck's own 408: the server said nothing).
+    pub fn is_timed_out(&self) -> bool {
+        self.code == TIMED_OUT
+    }
+
+    /// Whether the API server answered with a refusal (4xx): then nothing was changed.
+    pub fn is_refusal(&self) -> bool {
+        (400..500).contains(&self.code) && !self.is_timed_out()
+    }
+}
+
+/// The code of a `WriteError` whose request ran into its deadline.
+pub const TIMED_OUT: u16 = 408;
+
+impl From<super::deadline::TimedOut> for WriteError {
+    fn from(t: super::deadline::TimedOut) -> Self {
+        WriteError {
+            code: TIMED_OUT,
+            message: t.to_string(),
+        }
+    }
 }
 
 fn write_error(e: &kube::Error) -> WriteError {
     let code = match e {
         kube::Error::Api(status) => status.code,
+        _ if super::deadline::timed_out(e).is_some() => TIMED_OUT,
         _ => 0,
     };
     WriteError {
@@ -77,10 +101,13 @@ pub async fn can_i(
         ..SelfSubjectAccessReview::default()
     };
     let api: Api<SelfSubjectAccessReview> = Api::all(client.clone());
-    let answer = api
-        .create(&PostParams::default(), &review)
-        .await
-        .map_err(|e| format!("cannot check permissions: {}", describe(&e)))?;
+    let answer = within(
+        "the permission check",
+        api.create(&PostParams::default(), &review),
+    )
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("cannot check permissions: {}", describe(&e)))?;
     let status = answer.status.unwrap_or_default();
     let reason = if status.allowed {
         status.reason.unwrap_or_default()
@@ -111,9 +138,13 @@ pub async fn patch_isvc(
         field_manager: Some("kdeck".to_string()),
         ..PatchParams::default()
     };
-    let object = api
-        .patch(name, &params, &Patch::Merge(patch))
-        .await
+    let what = if dry_run {
+        format!("the dry run of the patch of {namespace}/{name}")
+    } else {
+        format!("the patch of {namespace}/{name}")
+    };
+    let object = within(&what, api.patch(name, &params, &Patch::Merge(patch)))
+        .await?
         .map_err(|e| write_error(&e))?;
     serde_json::to_value(&object).map_err(|e| WriteError {
         code: 0,
@@ -128,7 +159,9 @@ pub async fn get_isvc(
     name: &str,
 ) -> Result<Value, WriteError> {
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &isvc_resource());
-    let object = api.get(name).await.map_err(|e| write_error(&e))?;
+    let object = within(&format!("reading {namespace}/{name}"), api.get(name))
+        .await?
+        .map_err(|e| write_error(&e))?;
     serde_json::to_value(&object).map_err(|e| WriteError {
         code: 0,
         message: format!("unexpected answer: {e}"),
@@ -142,7 +175,13 @@ pub async fn load_history(
     name: &str,
 ) -> Result<(Vec<HistoryEntry>, Option<String>), String> {
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
-    match api.get_opt(history::CONFIGMAP).await {
+    let read = within(
+        "reading kdeck's spec history",
+        api.get_opt(history::CONFIGMAP),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    match read {
         Ok(Some(cm)) => {
             let text = cm
                 .data
@@ -170,7 +209,11 @@ pub async fn deployed_revisions(
     let api: Api<k8s_openapi::api::apps::v1::ReplicaSet> =
         Api::namespaced(client.clone(), namespace);
     let params = ListParams::default().labels(&deployed::predictor_selector(name));
-    let list = api.list(&params).await.map_err(|e| {
+    let what = format!("listing the ReplicaSets of {name}");
+    let list = within(&what, api.list(&params))
+        .await
+        .map_err(|e| e.to_string())?;
+    let list = list.map_err(|e| {
         format!(
             "cannot read the ReplicaSets of {name}'s Deployment: {}",
             describe(&e)
@@ -200,21 +243,23 @@ pub async fn save_history(
         "metadata": {"name": history::CONFIGMAP, "labels": {"app.kubernetes.io/managed-by": "kdeck"}},
         "data": {history::key(name): data}
     });
-    match api
-        .patch(
-            history::CONFIGMAP,
-            &PatchParams::default(),
-            &Patch::Merge(&patch),
-        )
+    let (params, merge) = (PatchParams::default(), Patch::Merge(&patch));
+    let write = api.patch(history::CONFIGMAP, &params, &merge);
+    let written = within("writing kdeck's spec history", write)
         .await
-    {
+        .map_err(|e| e.to_string())?;
+    match written {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(status)) if status.code == 404 => {
             let cm: ConfigMap = serde_json::from_value(patch).map_err(|e| e.to_string())?;
-            api.create(&PostParams::default(), &cm)
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("cannot keep kdeck's spec history: {}", describe(&e)))
+            within(
+                "creating kdeck's spec history",
+                api.create(&PostParams::default(), &cm),
+            )
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|_| ())
+            .map_err(|e| format!("cannot keep kdeck's spec history: {}", describe(&e)))
         }
         Err(e) => Err(format!(
             "cannot keep kdeck's spec history: {}",
@@ -291,10 +336,14 @@ pub async fn emit_event(client: &kube::Client, record: &AuditRecord) -> Result<(
         serde_json::from_value(event).map_err(|e| e.to_string())?;
     let api: Api<k8s_openapi::api::core::v1::Event> =
         Api::namespaced(client.clone(), &record.namespace);
-    api.create(&PostParams::default(), &event)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("cannot write the audit event: {}", describe(&e)))
+    within(
+        "writing the audit event",
+        api.create(&PostParams::default(), &event),
+    )
+    .await
+    .map_err(|e| e.to_string())?
+    .map(|_| ())
+    .map_err(|e| format!("cannot write the audit event: {}", describe(&e)))
 }
 
 /// Appends the record to `audit.log` in the state directory; returns the file path.

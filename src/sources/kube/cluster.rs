@@ -99,11 +99,17 @@ pub async fn run(
             kserve: kserve.clone(),
         }))
         .await;
-    let mut tasks = Vec::new();
+    let mut tasks = vec![tokio::spawn(super::health::run(
+        connection.clone(),
+        epoch,
+        tx.clone(),
+        cancel.clone(),
+    ))];
     // The services list first: the other kinds start once the services are listed (or after
     // SERVICES_FIRST), so on a big cluster the pods' pages don't compete with the list the
     // user is waiting for.
     let services_listed = Arc::new(tokio::sync::Notify::new());
+    let backoff = Arc::new(super::backoff::SharedBackoff::default());
     for spec in KINDS {
         let wanted = match (&kserve, spec.kind) {
             (Kserve::Missing, _) if spec.kserve => false,
@@ -123,6 +129,7 @@ pub async fn run(
             tx.clone(),
             cancel.clone(),
             first.then(|| services_listed.clone()),
+            backoff.clone(),
         );
         let services_watched = matches!(kserve, Kserve::Present { .. });
         tasks.push(tokio::spawn(async move {

@@ -27,6 +27,8 @@ pub struct Connection {
     pub default_namespace: String,
     /// Who acts, for audit records: the kubeconfig user of the context and the local user.
     pub user: String,
+    /// What this connection's requests actually do (for the header).
+    pub health: super::deadline::SharedHealth,
 }
 
 /// Why connecting failed, worded for the user.
@@ -35,12 +37,15 @@ pub struct ConnectError {
     /// False when there is no usable kubeconfig at all (kdeck then runs without a cluster).
     pub configured: bool,
     pub message: String,
+    /// The API server or the credential plugin did not answer within its deadline.
+    pub timed_out: bool,
 }
 
 fn not_configured(message: String) -> ConnectError {
     ConnectError {
         configured: false,
         message,
+        timed_out: false,
     }
 }
 
@@ -93,6 +98,7 @@ pub async fn connect(
         )));
     }
     let user = format!("{} ({})", kube_user(&chosen), local_user());
+    let plugin = exec_plugin(&kubeconfig, &chosen);
     let options = KubeConfigOptions {
         context: Some(chosen.clone()),
         cluster: None,
@@ -103,27 +109,26 @@ pub async fn connect(
         .map_err(|e| ConnectError {
             configured: true,
             message: format!("cannot use context '{chosen}': {e}"),
+            timed_out: false,
         })?;
-    config.connect_timeout = Some(Duration::from_secs(10));
+    let timeouts = super::deadline::timeouts();
+    config.connect_timeout = Some(Duration::from_secs(10).min(timeouts.request));
     config.read_timeout = Some(Duration::from_secs(300));
     let server = config.cluster_url.to_string();
     let default_namespace = config.default_namespace.clone();
-    let client = kube::Client::try_from(config).map_err(|e| ConnectError {
-        configured: true,
-        message: format!(
-            "cannot build a client for '{chosen}': {}",
-            super::errors::describe(&e)
-        ),
-    })?;
-    let version = tokio::time::timeout(Duration::from_secs(15), client.apiserver_version())
+    let health = super::deadline::new_health(&timeouts);
+    let client = build_client(config, &chosen, plugin, &timeouts, health.clone()).await?;
+    let version = super::deadline::within("GET /version", client.apiserver_version())
         .await
-        .map_err(|_| ConnectError {
+        .map_err(|e| ConnectError {
             configured: true,
-            message: format!("the API server at {server} did not answer within 15 s; retrying"),
+            message: format!("{server}: {e}; retrying"),
+            timed_out: true,
         })?
         .map_err(|e| ConnectError {
             configured: true,
             message: format!("{server}: {}; retrying", super::errors::describe(&e)),
+            timed_out: super::deadline::timed_out(&e).is_some(),
         })?;
     Ok(Connection {
         client,
@@ -132,7 +137,74 @@ pub async fn connect(
         server: format!("{server} (Kubernetes {}.{})", version.major, version.minor),
         default_namespace,
         user,
+        health,
     })
+}
+
+/// The exec credential plugin the context's user runs, if any.
+fn exec_plugin(kubeconfig: &Kubeconfig, context: &str) -> Option<String> {
+    let user = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| c.user.clone())?;
+    kubeconfig
+        .auth_infos
+        .iter()
+        .find(|a| a.name == user)
+        .and_then(|a| a.auth_info.as_ref())
+        .and_then(|a| a.exec.as_ref())
+        .and_then(|e| e.command.clone())
+}
+
+/// Builds the client with the deadline layer. Building runs the exec credential plugin (kube
+/// runs it synchronously), so it runs on a blocking thread under the plugin deadline: a
+/// plugin that hangs costs that long, never forever.
+async fn build_client(
+    config: kube::Config,
+    context: &str,
+    plugin: Option<String>,
+    timeouts: &super::deadline::ApiTimeouts,
+    health: super::deadline::SharedHealth,
+) -> Result<kube::Client, ConnectError> {
+    let layer = super::deadline::DeadlineLayer {
+        timeout: timeouts.request,
+        health,
+    };
+    let build = tokio::task::spawn_blocking(move || {
+        kube::client::ClientBuilder::try_from(config).map(|b| b.with_layer(&layer).build())
+    });
+    let failed = |message: String| ConnectError {
+        configured: true,
+        message,
+        timed_out: false,
+    };
+    match tokio::time::timeout(timeouts.exec_plugin, build).await {
+        Ok(Ok(Ok(client))) => Ok(client),
+        Ok(Ok(Err(e))) => Err(failed(format!(
+            "cannot build a client for '{context}': {}",
+            super::errors::describe(&e)
+        ))),
+        Ok(Err(e)) => Err(failed(format!(
+            "cannot build a client for '{context}': {e}"
+        ))),
+        Err(_) => Err(ConnectError {
+            timed_out: true,
+            ..failed(match plugin {
+                Some(command) => format!(
+                    "the credential plugin '{command}' of context '{context}' did not finish within {}; \
+                 kdeck stopped waiting. Run it by hand to see whether it waits for a login or \
+                 a network, or raise [api] exec_timeout in config.toml",
+                    super::deadline::seconds(timeouts.exec_plugin)
+                ),
+                None => format!(
+                    "building the client for '{context}' did not finish within {}",
+                    super::deadline::seconds(timeouts.exec_plugin)
+                ),
+            })
+        }),
+    }
 }
 
 /// `user@host` of the person running kdeck, for audit records.

@@ -29,6 +29,7 @@ pub fn describe(err: &kube::Error) -> String {
             }
         }
         kube::Error::HyperError(e) => format!("connection problem: {}", root_cause(e)),
+        kube::Error::Service(e) if e.is::<super::deadline::TimedOut>() => e.to_string(),
         kube::Error::Service(e) => {
             format!("cannot reach the API server: {}", root_cause(e.as_ref()))
         }

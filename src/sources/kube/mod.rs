@@ -2,9 +2,13 @@
 //! and writes effects ask for.
 
 pub mod actions;
+pub mod backoff;
 pub mod cluster;
 pub mod connect;
+pub mod deadline;
 pub mod errors;
+pub mod health;
 pub mod listing;
 pub mod logs;
 pub mod watch;
+pub mod write;

@@ -1,7 +1,11 @@
-//! One watcher per kind (kube-runtime's watcher: list, then watch, resume by
-//! resourceVersion, relist after 410 Gone). Objects are parsed into compact rows here, off
-//! the UI task, and sent in batches; errors become stale markers, never panics.
+//! One watcher per kind: list (page by page), then watch from the list's resourceVersion;
+//! a watch that breaks or ends is resumed from the last resourceVersion seen (events and
+//! bookmarks), and only 410 Gone leads to a relist. Failures wait on the connection's
+//! shared back-off (`backoff.rs`). Objects are parsed into compact rows here, off the UI
+//! task, and sent in batches; errors become stale markers (cleared once the watch delivers
+//! again: an event, a bookmark, or a completed relist), never panics.
 
+use super::backoff::SharedBackoff;
 use crate::app::inbox::Outbox;
 use crate::app::msg::{ClusterMsg, Msg};
 use crate::domain::kind::{self, KindSpec};
@@ -9,9 +13,9 @@ use crate::state::cluster::WatchEvent;
 use crate::state::session::NamespaceScope;
 use crate::state::ui::ObjectKey;
 use futures::StreamExt;
-use kube::api::{Api, ApiResource, DynamicObject};
-use kube::runtime::utils::{Backoff, WatchStreamExt};
-use kube::runtime::watcher;
+use kube::api::{
+    Api, ApiResource, DynamicObject, ListParams, WatchEvent as KubeEvent, WatchParams,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -21,39 +25,10 @@ use tokio_util::sync::CancellationToken;
 /// Events are sent after this long, or when this many have gathered, whichever comes first.
 const BATCH_WINDOW: Duration = Duration::from_millis(50);
 const BATCH_MAX: usize = 1000;
-/// How long a list may go without answering before it is given up and started again.
-const LIST_STALL: Duration = Duration::from_secs(10);
-
-/// Retries a broken watch quickly (250 ms doubling up to 1 s) so the console recovers within
-/// about a second of the API server coming back; each retry is one cheap request.
-#[derive(Debug, Clone)]
-pub struct QuickBackoff {
-    next: Duration,
-}
-
-impl Default for QuickBackoff {
-    fn default() -> Self {
-        QuickBackoff {
-            next: Duration::from_millis(250),
-        }
-    }
-}
-
-impl Iterator for QuickBackoff {
-    type Item = Duration;
-
-    fn next(&mut self) -> Option<Duration> {
-        let current = self.next;
-        self.next = (current * 2).min(Duration::from_secs(1));
-        Some(current)
-    }
-}
-
-impl Backoff for QuickBackoff {
-    fn reset(&mut self) {
-        *self = QuickBackoff::default();
-    }
-}
+/// Objects per list page.
+const PAGE: u32 = 500;
+/// How long the API server may hold one watch open (it ends it then; kdeck resumes).
+const WATCH_SECONDS: u32 = 290;
 
 /// The API resource of a kind.
 pub fn api_resource(spec: &KindSpec) -> ApiResource {
@@ -71,22 +46,41 @@ pub fn api_resource(spec: &KindSpec) -> ApiResource {
     }
 }
 
-fn convert(spec: &KindSpec, event: watcher::Event<DynamicObject>) -> WatchEvent {
-    match event {
-        watcher::Event::Init => WatchEvent::RelistStart,
-        watcher::Event::InitDone => WatchEvent::RelistDone,
-        watcher::Event::Apply(obj) | watcher::Event::InitApply(obj) => {
-            let value = serde_json::to_value(&obj).unwrap_or(serde_json::Value::Null);
-            WatchEvent::Upsert(kind::parse(spec.kind, &value))
-        }
-        watcher::Event::Delete(obj) => WatchEvent::Delete(ObjectKey::new(
-            obj.metadata.namespace.as_deref().unwrap_or(""),
-            obj.metadata.name.as_deref().unwrap_or(""),
-        )),
-    }
+fn upsert(spec: &KindSpec, obj: &DynamicObject) -> WatchEvent {
+    let value = serde_json::to_value(obj).unwrap_or(serde_json::Value::Null);
+    WatchEvent::Upsert(kind::parse(spec.kind, &value))
+}
+
+fn delete(obj: &DynamicObject) -> WatchEvent {
+    WatchEvent::Delete(ObjectKey::new(
+        obj.metadata.namespace.as_deref().unwrap_or(""),
+        obj.metadata.name.as_deref().unwrap_or(""),
+    ))
+}
+
+/// One watcher: what it sends to and where it reads from.
+struct Watcher {
+    api: Api<DynamicObject>,
+    spec: &'static KindSpec,
+    epoch: u64,
+    tx: Outbox,
+    cancel: CancellationToken,
+}
+
+/// Why a list or watch stopped.
+enum Stop {
+    /// Cancelled, or the console is gone.
+    Quit,
+    /// The server ended the watch (its timeout): resume from the last resourceVersion.
+    Ended,
+    /// The server said 410 Gone: the resourceVersion is too old; relist.
+    Gone,
+    /// A failure: (message, forbidden). The watch resumes from where it was, after a pause.
+    Failed(String, bool),
 }
 
 /// Watches one kind until cancelled, sending batches tagged with `epoch`.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     client: kube::Client,
     spec: &'static KindSpec,
@@ -95,103 +89,206 @@ pub async fn run(
     tx: Outbox,
     cancel: CancellationToken,
     listed: Option<Arc<Notify>>,
+    backoff: Arc<SharedBackoff>,
 ) {
     let resource = api_resource(spec);
     let api: Api<DynamicObject> = match (&namespace, spec.namespaced) {
         (NamespaceScope::One(ns), true) => Api::namespaced_with(client, ns, &resource),
         _ => Api::all_with(client, &resource),
     };
-    let config = watcher::Config::default().page_size(500);
-    let start = || {
-        watcher(api.clone(), config.clone())
-            .backoff(QuickBackoff::default())
-            .boxed()
+    let w = Watcher {
+        api,
+        spec,
+        epoch,
+        tx,
+        cancel,
     };
-    let mut stream = start();
-    // After an error the watch is started afresh (a relist): the relist's end is the proof
-    // that it recovered, clears the stale marker even when nothing changes, and repairs
-    // anything missed while it was down. A list that stops answering is given up after
-    // LIST_STALL and started again, so a hung request cannot freeze a view.
-    let mut retry = QuickBackoff::default();
-    let mut batch: Vec<WatchEvent> = Vec::new();
-    let mut batch_due: Option<Instant> = None;
-    let mut list_stall: Option<Instant> = Some(Instant::now() + LIST_STALL);
+    // The resourceVersion to resume from; none means a (re)list is due.
+    let mut resume: Option<String> = None;
+    // A failure was reported and the watch has not delivered since.
+    let mut stale = false;
     loop {
-        let next = tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = sleep_until(batch_due) => Next::BatchDue,
-            _ = sleep_until(list_stall) => Next::Failed(
-                format!("the API server has not answered the list of {} for {}s; listing again", spec.plural, LIST_STALL.as_secs()),
-                false,
-            ),
-            item = stream.next() => match item {
-                None => return,
-                Some(Ok(event)) => Next::Event(Box::new(event)),
-                Some(Err(err)) => {
-                    let (error, forbidden) = super::errors::describe_watch(&err);
-                    Next::Failed(error, forbidden)
-                }
-            },
-        };
-        match next {
-            Next::BatchDue => {}
-            Next::Event(event) => {
-                retry.reset();
-                let event = convert(spec, *event);
-                list_stall = match event {
-                    WatchEvent::RelistDone => {
-                        if let Some(listed) = &listed {
-                            listed.notify_one();
-                        }
-                        None
+        let stop = match resume.clone() {
+            None => match w.relist().await {
+                Ok(rv) => {
+                    backoff.succeeded();
+                    stale = false;
+                    if let Some(listed) = &listed {
+                        listed.notify_one();
                     }
-                    _ => list_stall.map(|_| Instant::now() + LIST_STALL),
-                };
-                batch.push(event);
-                if batch_due.is_none() {
-                    batch_due = Some(Instant::now() + BATCH_WINDOW);
-                }
-                if batch.len() < BATCH_MAX {
+                    resume = Some(rv);
                     continue;
                 }
-            }
-            Next::Failed(error, forbidden) => {
-                tracing::warn!(kind = spec.plural, "{error}");
-                if !flush(&tx, spec, epoch, &mut batch).await {
-                    return;
-                }
-                batch_due = None;
+                Err(stop) => stop,
+            },
+            Some(rv) => w.watch_from(rv, &mut resume, &mut stale, &backoff).await,
+        };
+        match stop {
+            Stop::Quit => return,
+            Stop::Ended => {}
+            Stop::Gone => resume = None,
+            Stop::Failed(error, forbidden) => {
+                tracing::warn!(kind = w.spec.plural, "{error}");
+                stale = true;
                 let msg = Msg::Cluster(ClusterMsg::WatchError {
                     epoch,
                     kind: spec.kind,
                     error,
                     forbidden,
                 });
-                if tx.send(msg).await.is_err() {
+                if w.tx.send(msg).await.is_err() {
                     return;
                 }
-                let pause = retry.next().unwrap_or(Duration::from_secs(1));
+                let wait = backoff.failed();
                 tokio::select! {
-                    _ = cancel.cancelled() => return,
-                    _ = tokio::time::sleep(pause) => {}
+                    _ = w.cancel.cancelled() => return,
+                    _ = backoff.pause(wait) => {}
                 }
-                stream = start();
-                list_stall = Some(Instant::now() + LIST_STALL);
-                continue;
             }
-        }
-        batch_due = None;
-        if !flush(&tx, spec, epoch, &mut batch).await {
-            return;
         }
     }
 }
 
-/// What the watch loop does next.
-enum Next {
-    BatchDue,
-    Event(Box<watcher::Event<DynamicObject>>),
-    Failed(String, bool),
+impl Watcher {
+    /// Lists every object (page by page) as one relist; returns the list's resourceVersion.
+    async fn relist(&self) -> Result<String, Stop> {
+        let mut batch = vec![WatchEvent::RelistStart];
+        let mut token: Option<String> = None;
+        loop {
+            let mut params = ListParams::default().limit(PAGE);
+            if let Some(t) = &token {
+                params = params.continue_token(t);
+            }
+            let page = tokio::select! {
+                _ = self.cancel.cancelled() => return Err(Stop::Quit),
+                page = self.api.list(&params) => page,
+            };
+            let page = match page {
+                Ok(page) => page,
+                Err(kube::Error::Api(status)) if status.code == 410 => return Err(Stop::Gone),
+                Err(e) => {
+                    let forbidden = super::errors::is_forbidden(&e);
+                    let what = format!("list failed: {}", super::errors::describe(&e));
+                    return Err(Stop::Failed(what, forbidden));
+                }
+            };
+            batch.extend(page.items.iter().map(|o| upsert(self.spec, o)));
+            token = page.metadata.continue_.filter(|t| !t.is_empty());
+            if token.is_none() {
+                batch.push(WatchEvent::RelistDone);
+                if !flush(&self.tx, self.spec, self.epoch, &mut batch).await {
+                    return Err(Stop::Quit);
+                }
+                return Ok(page.metadata.resource_version.unwrap_or_default());
+            }
+            if !flush(&self.tx, self.spec, self.epoch, &mut batch).await {
+                return Err(Stop::Quit);
+            }
+        }
+    }
+
+    /// Watches from `rv`, keeping `resume` at the last resourceVersion seen. Returns when the
+    /// watch fails, is gone, or is cancelled; a watch the server ends is resumed here.
+    async fn watch_from(
+        &self,
+        rv: String,
+        resume: &mut Option<String>,
+        stale: &mut bool,
+        backoff: &SharedBackoff,
+    ) -> Stop {
+        let params = WatchParams::default().timeout(WATCH_SECONDS);
+        let opened = tokio::select! {
+            _ = self.cancel.cancelled() => return Stop::Quit,
+            opened = self.api.watch(&params, &rv) => opened,
+        };
+        let mut stream = match opened {
+            Ok(stream) => stream.boxed(),
+            Err(kube::Error::Api(status)) if status.code == 410 => return Stop::Gone,
+            Err(e) => {
+                let forbidden = super::errors::is_forbidden(&e);
+                let what = format!("watch failed to start: {}", super::errors::describe(&e));
+                return Stop::Failed(what, forbidden);
+            }
+        };
+        let mut batch: Vec<WatchEvent> = Vec::new();
+        let mut batch_due: Option<Instant> = None;
+        loop {
+            let item = tokio::select! {
+                _ = self.cancel.cancelled() => return Stop::Quit,
+                _ = sleep_until(batch_due) => None,
+                item = stream.next() => Some(item),
+            };
+            let stop = match item {
+                None => None,
+                Some(None) => Some(Stop::Ended),
+                Some(Some(Ok(event))) => {
+                    let delivered = match event {
+                        KubeEvent::Added(o) | KubeEvent::Modified(o) => {
+                            *resume = o.metadata.resource_version.clone().or(resume.take());
+                            batch.push(upsert(self.spec, &o));
+                            true
+                        }
+                        KubeEvent::Deleted(o) => {
+                            *resume = o.metadata.resource_version.clone().or(resume.take());
+                            batch.push(delete(&o));
+                            true
+                        }
+                        KubeEvent::Bookmark(b) => {
+                            *resume = Some(b.metadata.resource_version);
+                            if *stale {
+                                batch.push(WatchEvent::Live);
+                            }
+                            true
+                        }
+                        KubeEvent::Error(status) if status.code == 410 => {
+                            return self.end(&mut batch, Stop::Gone).await;
+                        }
+                        KubeEvent::Error(status) => {
+                            let what = format!(
+                                "watch error from the API server ({}): {}",
+                                status.code, status.message
+                            );
+                            let forbidden = status.code == 403;
+                            return self.end(&mut batch, Stop::Failed(what, forbidden)).await;
+                        }
+                    };
+                    if delivered {
+                        *stale = false;
+                        backoff.succeeded();
+                    }
+                    if batch_due.is_none() {
+                        batch_due = Some(Instant::now() + BATCH_WINDOW);
+                    }
+                    if batch.len() < BATCH_MAX {
+                        continue;
+                    }
+                    None
+                }
+                Some(Some(Err(e))) => {
+                    let forbidden = super::errors::is_forbidden(&e);
+                    let what = format!("watch broke: {}", super::errors::describe(&e));
+                    Some(Stop::Failed(what, forbidden))
+                }
+            };
+            match stop {
+                Some(stop) => return self.end(&mut batch, stop).await,
+                None => {
+                    batch_due = None;
+                    if !flush(&self.tx, self.spec, self.epoch, &mut batch).await {
+                        return Stop::Quit;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends what was gathered, then stops with `stop`.
+    async fn end(&self, batch: &mut Vec<WatchEvent>, stop: Stop) -> Stop {
+        if !flush(&self.tx, self.spec, self.epoch, batch).await {
+            return Stop::Quit;
+        }
+        stop
+    }
 }
 
 /// Sleeps until `at`, or forever without one.
@@ -214,21 +311,4 @@ async fn flush(tx: &Outbox, spec: &KindSpec, epoch: u64, batch: &mut Vec<WatchEv
     }))
     .await
     .is_ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quick_backoff_is_capped_at_a_second() {
-        let mut b = QuickBackoff::default();
-        let steps: Vec<u128> = (0..5)
-            .filter_map(|_| b.next())
-            .map(|d| d.as_millis())
-            .collect();
-        assert_eq!(steps, vec![250, 500, 1000, 1000, 1000]);
-        b.reset();
-        assert_eq!(b.next(), Some(Duration::from_millis(250)));
-    }
 }

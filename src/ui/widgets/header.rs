@@ -1,6 +1,7 @@
 //! The top line: where you are (context, namespace), whether the data is live, and the
 //! safety mode. The context sits in a colour that stands out, red when protected.
 
+use crate::domain::api_health::ApiHealth;
 use crate::state::State;
 use crate::state::session::Connection;
 use crate::ui::slot::Slot;
@@ -9,6 +10,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+
+/// A time of day in the local zone, for "since" words.
+fn clock(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono::Local)
+        .format("%H:%M:%S")
+        .to_string()
+}
 
 /// Draws the header into a one-line area.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -37,7 +45,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Slot::StatusProgressing,
             format!(" {} connecting", sym.pending),
         ),
-        Connection::Connected { .. } => (Slot::StatusReady, format!(" {} connected", sym.ok)),
+        Connection::Connected { .. } => match &session.api_health {
+            ApiHealth::Connected => (Slot::StatusReady, format!(" {} connected", sym.ok)),
+            ApiHealth::Slow { latency } => (
+                Slot::StatusProgressing,
+                format!(" {} slow ({:.1} s)", sym.warn, latency.as_secs_f64()),
+            ),
+            ApiHealth::Unresponsive { since } => (
+                Slot::StatusFailed,
+                format!(" {} unresponsive since {}", sym.fail, clock(*since)),
+            ),
+            ApiHealth::Disconnected { since, .. } => (
+                Slot::StatusFailed,
+                format!(" {} disconnected since {}", sym.fail, clock(*since)),
+            ),
+        },
         Connection::Failed { .. } => (Slot::StatusFailed, format!(" {} disconnected", sym.fail)),
     };
     spans.push(Span::styled(text, theme.style(slot)));
