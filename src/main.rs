@@ -34,7 +34,7 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 kdeck::tui::restore();
-                eprintln!("kdeck: {err:?}");
+                kdeck::commands::out::err_line(format_args!("kdeck: {err:?}"));
                 ExitCode::FAILURE
             }
         };

@@ -1,7 +1,11 @@
 //! Headless subcommands for scripts and runbooks. Each returns the process exit code.
+//! Everything they print goes through [`out`], the output boundary that makes cluster text
+//! inert; the `std` print macros are refused here by clippy (`disallowed_macros`).
+#![deny(clippy::disallowed_macros)]
 
 pub mod gpu;
 pub mod logs;
+pub mod out;
 pub mod probe;
 pub mod rollout;
 pub mod sim;
@@ -10,6 +14,7 @@ pub mod status;
 
 use crate::cli::Cli;
 use crate::sources::kube::connect::{Connection, KubeconfigSource, connect};
+use out::errln;
 use std::process::ExitCode;
 
 /// Output format of headless commands.
@@ -33,7 +38,7 @@ pub async fn connect_or_exit(cli: &Cli, command: &str) -> Result<Connection, Exi
     connect(&kubeconfig_source(cli), cli.context.as_deref())
         .await
         .map_err(|e| {
-            eprintln!("kdeck {command}: {}", e.message);
+            errln!("kdeck {command}: {}", e.message);
             ExitCode::from(2)
         })
 }

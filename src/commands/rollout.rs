@@ -3,6 +3,7 @@
 //! run, the exact diff, confirmation — then the change, the audit trail, and progress
 //! followed until done, failed or timed out.
 
+use super::out::{self, Paint, Styled, errln, outln};
 use crate::cli::Cli;
 use crate::domain::isvc::Isvc;
 use crate::domain::rollout::history::HistoryEntry;
@@ -13,7 +14,7 @@ use crate::sources::kube::connect::Connection;
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
 use kube::runtime::watcher;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -76,41 +77,52 @@ pub struct PromoteArgs {
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
-    eprintln!("kdeck: {message}");
+    errln!("kdeck: {message}");
     ExitCode::from(code)
+}
+
+/// The plan as the console's confirmation shows it, one styled line each; every piece
+/// of cluster text in it is made inert.
+pub fn plan_lines(plan: &Plan, context: &str, colour: bool) -> Vec<Styled> {
+    let line = || Styled::new(colour);
+    let mut lines = vec![
+        line()
+            .paint(Paint::Bold, plan.action.verb())
+            .plain(format!(
+                " InferenceService {}/{} in context ",
+                plan.namespace, plan.name
+            ))
+            .paint(Paint::Bold, context),
+        line()
+            .plain(format!("traffic: {} -> ", plan.traffic_before))
+            .paint(Paint::Bold, &plan.traffic_after),
+    ];
+    lines.extend(
+        plan.explanation
+            .iter()
+            .map(|l| line().plain(format!("  {l}"))),
+    );
+    lines.extend(
+        plan.warnings
+            .iter()
+            .map(|w| line().paint(Paint::Red, "warning:").plain(format!(" {w}"))),
+    );
+    lines.push(line().plain("spec diff:"));
+    for diff_line in diff::yaml_diff(&plan.spec_before, &plan.spec_after, 2) {
+        lines.push(match diff_line {
+            diff::DiffLine::Same(t) => line().plain(format!("  {t}")),
+            diff::DiffLine::Added(t) => line().paint(Paint::Green, format!("+ {t}")),
+            diff::DiffLine::Removed(t) => line().paint(Paint::Red, format!("- {t}")),
+            diff::DiffLine::Gap(_) => line().plain("  …"),
+        });
+    }
+    lines
 }
 
 /// Prints the plan the way the console's confirmation shows it.
 pub fn print_plan(plan: &Plan, context: &str, colour: bool) {
-    let (red, green, bold, reset) = if colour {
-        ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m")
-    } else {
-        ("", "", "", "")
-    };
-    println!(
-        "{bold}{}{reset} InferenceService {}/{} in context {bold}{context}{reset}",
-        plan.action.verb(),
-        plan.namespace,
-        plan.name
-    );
-    println!(
-        "traffic: {} -> {bold}{}{reset}",
-        plan.traffic_before, plan.traffic_after
-    );
-    for line in &plan.explanation {
-        println!("  {line}");
-    }
-    for warning in &plan.warnings {
-        println!("{red}warning:{reset} {warning}");
-    }
-    println!("spec diff:");
-    for line in diff::yaml_diff(&plan.spec_before, &plan.spec_after, 2) {
-        match line {
-            diff::DiffLine::Same(t) => println!("  {t}"),
-            diff::DiffLine::Added(t) => println!("{green}+ {t}{reset}"),
-            diff::DiffLine::Removed(t) => println!("{red}- {t}{reset}"),
-            diff::DiffLine::Gap(_) => println!("  …"),
-        }
+    for line in plan_lines(plan, context, colour) {
+        line.print();
     }
 }
 
@@ -129,8 +141,7 @@ fn confirm(plan: &Plan, protected: bool) -> bool {
             plan.name
         )
     };
-    print!("{question}");
-    let _ = std::io::stdout().flush();
+    out::prompt(question);
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
         return false;
@@ -193,12 +204,12 @@ async fn execute(
     let history = match actions::load_history(client, namespace, name).await {
         Ok((entries, problem)) => {
             if let Some(p) = problem {
-                eprintln!("kdeck: {p}");
+                errln!("kdeck: {p}");
             }
             entries
         }
         Err(e) => {
-            eprintln!("kdeck: {e}; continuing without it");
+            errln!("kdeck: {e}; continuing without it");
             Vec::new()
         }
     };
@@ -206,7 +217,7 @@ async fn execute(
         Ok(d) => d,
         Err(e) => {
             if action == RolloutAction::Rollback {
-                eprintln!("kdeck: {e}");
+                errln!("kdeck: {e}");
             }
             Vec::new()
         }
@@ -229,7 +240,7 @@ async fn execute(
     .await
     {
         Ok((true, _)) => {
-            println!("permission: patch inferenceservices/{name} in {namespace} allowed")
+            outln!("permission: patch inferenceservices/{name} in {namespace} allowed")
         }
         Ok((false, reason)) => return fail(exit::FORBIDDEN, &format!("forbidden: {reason}")),
         Err(e) => return fail(exit::ERROR, &e),
@@ -249,14 +260,14 @@ async fn execute(
             &format!("the server's dry run refused the change: {}", e.message),
         );
     }
-    println!("dry run: accepted by the API server");
+    outln!("dry run: accepted by the API server");
     print_plan(
         &plan,
         connection.context.as_deref().unwrap_or(""),
         super::colour_stdout(),
     );
     if common.dry_run {
-        println!("dry run only: nothing was changed");
+        outln!("dry run only: nothing was changed");
         return ExitCode::SUCCESS;
     }
     if !common.yes {
@@ -279,7 +290,7 @@ async fn execute(
         spec: plan.spec_before.clone(),
     };
     if let Err(e) = actions::save_history(client, namespace, name, entry).await {
-        eprintln!("kdeck: {e}; the change goes ahead without a recorded undo point");
+        errln!("kdeck: {e}; the change goes ahead without a recorded undo point");
     }
     let applied = match actions::patch_isvc(client, namespace, name, &plan.patch, false).await {
         Ok(obj) => obj,
@@ -299,7 +310,7 @@ async fn execute(
         .pointer("/metadata/generation")
         .and_then(|g| g.as_i64())
         .unwrap_or(0);
-    println!("applied: generation {generation}");
+    outln!("applied: generation {generation}");
     let record = AuditRecord {
         at: chrono::Utc::now(),
         user: connection.user.clone(),
@@ -315,11 +326,11 @@ async fn execute(
         outcome: "applied".to_string(),
     };
     if let Err(e) = actions::emit_event(client, &record).await {
-        eprintln!("kdeck: {e}");
+        errln!("kdeck: {e}");
     }
     match actions::append_audit_log(&record).await {
-        Ok(path) => println!("audit: event written; local record in {path}"),
-        Err(e) => eprintln!("kdeck: {e}"),
+        Ok(path) => outln!("audit: event written; local record in {path}"),
+        Err(e) => errln!("kdeck: {e}"),
     }
     follow(client, namespace, name, &plan, generation, common.timeout).await
 }
@@ -350,7 +361,7 @@ async fn follow(
             Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o))) => o,
             Some(Ok(_)) => continue,
             Some(Err(e)) => {
-                eprintln!("kdeck: watching the rollout: {e}; retrying");
+                errln!("kdeck: watching the rollout: {e}; retrying");
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 continue;
             }
@@ -360,13 +371,13 @@ async fn follow(
         let progress = evaluate(&plan.goal, &isvc, generation);
         for (label, done) in &progress.steps {
             if *done && !printed.contains(label) {
-                println!("  ✓ {label}");
+                outln!("  ✓ {label}");
                 printed.push(label.clone());
             }
         }
         match progress.outcome {
             Some(Outcome::Done) => {
-                println!("done: traffic {}", isvc.traffic_label("·"));
+                outln!("done: traffic {}", isvc.traffic_label("·"));
                 return ExitCode::SUCCESS;
             }
             Some(Outcome::Failed(reason)) => {

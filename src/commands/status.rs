@@ -3,6 +3,7 @@
 //! Ready, 1 any not Ready, 2 connection or permission error.
 
 use super::Output;
+use super::out::{self, errln};
 use crate::cli::Cli;
 use crate::domain::isvc::Readiness;
 use crate::state::State;
@@ -39,7 +40,7 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
         match crate::sources::kube::listing::load_services(&connection.client, &namespace).await {
             Ok(c) => c,
             Err(e) => {
-                eprintln!(
+                errln!(
                     "kdeck status: {}",
                     crate::sources::kube::errors::describe(&e)
                 );
@@ -79,7 +80,10 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
             namespace == NamespaceScope::All,
         ),
     };
-    println!("{text}");
+    match args.output {
+        Output::Json => out::json(&text),
+        Output::Table | Output::Wide => out::line(&text),
+    };
     let all_ready = state.derived.services.iter().all(|k| {
         state
             .cluster
