@@ -60,6 +60,7 @@ fn main() -> ExitCode {
             Command::Promote(args) => {
                 commands::rollout::run(&cli, &args.common, RolloutAction::Promote).await
             }
+            Command::Config(args) => commands::config_check::run(&cli, args),
             Command::Probe(args) => commands::probe::run(args).await,
             Command::Bench(_) => ExitCode::SUCCESS,
             Command::Sim(args) => commands::sim::run(args).await,

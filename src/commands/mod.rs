@@ -3,6 +3,7 @@
 //! inert; the `std` print macros are refused here by clippy (`disallowed_macros`).
 #![deny(clippy::disallowed_macros)]
 
+pub mod config_check;
 pub mod gpu;
 pub mod logs;
 pub mod out;
@@ -33,8 +34,15 @@ pub fn kubeconfig_source(cli: &Cli) -> KubeconfigSource {
     }
 }
 
-/// Connects as the global flags say; on failure prints why and returns exit code 2.
+/// Connects as the global flags say; on failure prints why and returns exit code 2. When the
+/// config's safety settings cannot be trusted, says so on stderr first (kdeck is read-only).
 pub async fn connect_or_exit(cli: &Cli, command: &str) -> Result<Connection, ExitCode> {
+    if let Some(lock) = crate::config::load(cli.config.as_deref())
+        .config
+        .safety_lock
+    {
+        errln!("kdeck {command}: {}", lock.message());
+    }
     connect(&kubeconfig_source(cli), cli.context.as_deref())
         .await
         .map_err(|e| {

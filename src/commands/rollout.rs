@@ -157,6 +157,9 @@ fn confirm(plan: &Plan, protected: bool) -> bool {
 /// Runs one rollout action end to end.
 pub async fn run(cli: &Cli, common: &Common, action: RolloutAction) -> ExitCode {
     let config = crate::config::load(cli.config.as_deref()).config;
+    if let Some(lock) = &config.safety_lock {
+        return fail(exit::READONLY, &lock.message());
+    }
     if cli.readonly || config.readonly {
         return fail(
             exit::READONLY,
