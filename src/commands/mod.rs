@@ -5,6 +5,8 @@
 
 pub mod config_check;
 pub mod gpu;
+#[cfg(test)]
+mod inert_tests;
 pub mod logs;
 pub mod out;
 pub mod probe;

@@ -32,10 +32,19 @@ fn write_stdout(text: &str) -> bool {
     written.is_ok()
 }
 
+/// What [`line`] writes for `text`: the text made inert, then a newline.
+pub fn as_printed(text: &str) -> String {
+    format!("{}\n", inert(text))
+}
+
+/// What [`json`] writes for JSON `text`.
+pub fn json_as_printed(text: &str) -> String {
+    format!("{}\n", inert_json(text))
+}
+
 /// Prints `text` made inert, then a newline; false when stdout is closed.
 pub fn line(text: impl Display) -> bool {
-    let text = text.to_string();
-    write_stdout(&format!("{}\n", inert(&text)))
+    write_stdout(&as_printed(&text.to_string()))
 }
 
 /// Prints `text` made inert without a newline (a prompt), flushed.
@@ -46,13 +55,14 @@ pub fn prompt(text: impl Display) -> bool {
 
 /// Prints JSON text with the characters serde leaves raw escaped, then a newline.
 pub fn json(text: &str) -> bool {
-    write_stdout(&format!("{}\n", inert_json(text)))
+    write_stdout(&json_as_printed(text))
 }
 
 /// Prints `text` made inert on stderr, then a newline. A closed stderr is ignored.
 pub fn err_line(text: impl Display) {
-    let text = text.to_string();
-    let _ = writeln!(std::io::stderr().lock(), "{}", inert(&text));
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(as_printed(&text.to_string()).as_bytes());
 }
 
 /// kdeck's own styling for a piece of a line.

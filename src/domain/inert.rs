@@ -211,12 +211,14 @@ pub fn inert(text: &str) -> Cow<'_, str> {
 /// JSON reader and inert on a terminal. Outside strings JSON is plain ASCII, so only string
 /// contents change.
 pub fn inert_json(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(is_unsafe_char) {
+    // Newlines and tabs outside strings are pretty-printing; inside strings serde escapes them.
+    let unsafe_here = |c: char| c != '\n' && c != '\t' && is_unsafe_char(c);
+    if !json.chars().any(unsafe_here) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if is_unsafe_char(c) {
+        if unsafe_here(c) {
             out.push_str(&format!("\\u{:04x}", u32::from(c)));
         } else {
             out.push(c);
@@ -285,9 +287,12 @@ mod tests {
     #[test]
     fn json_keeps_the_data_and_escapes_what_serde_leaves_raw() {
         let value = serde_json::json!({"reason": "a\u{9b}b\u{202e}c\x1bd\x7f"});
-        let text = serde_json::to_string(&value).unwrap_or_default();
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
         let safe = inert_json(&text);
-        assert!(!safe.chars().any(is_unsafe_char), "{safe}");
+        assert!(
+            !safe.chars().any(|c| c != '\n' && is_unsafe_char(c)),
+            "{safe}"
+        );
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap_or_default();
         assert_eq!(back, value);
     }
