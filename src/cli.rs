@@ -85,6 +85,8 @@ pub enum Command {
     Probe(crate::commands::probe::ProbeArgs),
     /// Show the local GPUs (NVML): utilisation, memory, power, clocks, MIG, processes.
     Gpu(crate::commands::gpu::GpuArgs),
+    /// Check the user's files: `kdeck config check` prints every problem with its line.
+    Config(crate::commands::config_check::ConfigArgs),
     /// Serve the simulated KServe cluster (for kubectl, kdeck and tests) until Ctrl-C.
     Sim(crate::commands::sim::SimArgs),
     /// Measure kdeck against kubectl on the simulated cluster at several sizes.

@@ -5,7 +5,13 @@ use color_eyre::config::HookBuilder;
 
 /// Installs color-eyre's error hook and a panic hook that restores the terminal first.
 pub fn install_hooks() -> color_eyre::Result<()> {
-    let (panic_hook, eyre_hook) = HookBuilder::default()
+    use std::io::IsTerminal;
+    let mut builder = HookBuilder::default();
+    if !std::io::stderr().is_terminal() {
+        // A log file or a pipe gets plain text, not colour codes.
+        builder = builder.theme(color_eyre::config::Theme::new());
+    }
+    let (panic_hook, eyre_hook) = builder
         .display_env_section(false)
         .panic_section("kdeck crashed. Please report this with the log file (kdeck.log in the state directory).")
         .into_hooks();

@@ -38,7 +38,7 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 kdeck::tui::restore();
-                eprintln!("kdeck: {err:?}");
+                kdeck::commands::out::err_line(format_args!("kdeck: {err:?}"));
                 ExitCode::FAILURE
             }
         },
@@ -82,6 +82,7 @@ async fn headless(cli: &Cli, command: &Command) -> ExitCode {
                 let run = commands::rollout::run(cli, &args.common, RolloutAction::Promote);
                 bounded("promote", Some(args.common.timeout + GRACE), run).await
             }
+            Command::Config(args) => commands::config_check::run(&cli, args),
             Command::Probe(args) => commands::probe::run(args).await,
             Command::Bench(_) => ExitCode::SUCCESS,
             Command::Sim(args) => commands::sim::run(args).await,

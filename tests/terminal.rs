@@ -1,5 +1,5 @@
 //! The real binary in a pseudo-terminal: it starts, help and the command line work, it quits,
-//! and the terminal is restored after a normal exit, SIGHUP, SIGTERM and a panic. Colours
+//! and the terminal is restored after a normal exit, SIGHUP, SIGTERM, SIGQUIT and a panic. Colours
 //! follow NO_COLOR and --theme, and an idle console writes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -97,6 +97,15 @@ fn sighup_restores_the_terminal() {
     let s = start(&sandbox, &[], "");
     let pid = find_kdeck_child(s.pid());
     signal(pid, "HUP");
+    assert_restored(&s, "0");
+}
+
+#[test]
+fn sigquit_restores_the_terminal() {
+    let sandbox = Sandbox::new();
+    let s = start(&sandbox, &[], "");
+    let pid = find_kdeck_child(s.pid());
+    signal(pid, "QUIT");
     assert_restored(&s, "0");
 }
 

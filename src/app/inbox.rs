@@ -62,13 +62,15 @@ pub fn spawn_ticker(tx: Outbox, cancel: CancellationToken) {
     });
 }
 
-/// Turns SIGTERM, SIGHUP, SIGINT and SIGTSTP into messages so the loop can restore the
+/// Turns SIGTERM, SIGHUP, SIGINT, SIGQUIT and SIGTSTP into messages so the loop can restore the
 /// terminal before leaving or stopping.
 pub fn spawn_signals(tx: Outbox, cancel: CancellationToken) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
     let mut int = signal(SignalKind::interrupt())?;
+    // SIGQUIT would otherwise end the process with the terminal still raw.
+    let mut quit = signal(SignalKind::quit())?;
     let mut tstp = signal(SignalKind::from_raw(signal_hook::consts::SIGTSTP))?;
     tokio::spawn(async move {
         loop {
@@ -76,6 +78,7 @@ pub fn spawn_signals(tx: Outbox, cancel: CancellationToken) -> std::io::Result<(
                 _ = cancel.cancelled() => return,
                 _ = term.recv() => Msg::Signal(TermSignal::Terminate),
                 _ = int.recv() => Msg::Signal(TermSignal::Terminate),
+                _ = quit.recv() => Msg::Signal(TermSignal::Terminate),
                 _ = hup.recv() => Msg::Signal(TermSignal::Hangup),
                 _ = tstp.recv() => Msg::Signal(TermSignal::Stop),
             };

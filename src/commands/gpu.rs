@@ -6,6 +6,8 @@ mod render;
 
 pub use render::{snapshot_json, snapshot_table, unavailable_json, unavailable_text};
 
+use super::out::errln;
+use crate::domain::inert::{inert, inert_json};
 use crate::sources::gpu::{
     GpuReport, NvmlBackend, ProcInspector, SamplerConfig, spawn_nvml_sampler, take_snapshot,
 };
@@ -99,7 +101,7 @@ pub fn run(args: GpuArgs) -> color_eyre::Result<ExitCode> {
         let text = match &report {
             GpuReport::Unavailable(u) => return report_unavailable(&args, u),
             GpuReport::Snapshot(s) => match args.output {
-                GpuOutput::Json => format!("{}\n", snapshot_json(s)?),
+                GpuOutput::Json => format!("{}\n", inert_json(&snapshot_json(s)?)),
                 GpuOutput::Table if first => snapshot_table(s),
                 GpuOutput::Table => format!("\n{}", snapshot_table(s)),
             },
@@ -120,7 +122,7 @@ fn run_once(args: &GpuArgs) -> color_eyre::Result<ExitCode> {
     };
     let snapshot = take_snapshot(&mut backend, &ProcInspector::default());
     let text = match args.output {
-        GpuOutput::Json => format!("{}\n", snapshot_json(&snapshot)?),
+        GpuOutput::Json => format!("{}\n", inert_json(&snapshot_json(&snapshot)?)),
         GpuOutput::Table => snapshot_table(&snapshot),
     };
     write_stdout(&text)?;
@@ -133,17 +135,23 @@ fn report_unavailable(
 ) -> color_eyre::Result<ExitCode> {
     match args.output {
         GpuOutput::Json => {
-            write_stdout(&format!("{}\n", unavailable_json(unavailable)?))?;
+            write_stdout(&format!(
+                "{}\n",
+                inert_json(&unavailable_json(unavailable)?)
+            ))?;
         }
-        GpuOutput::Table => eprint!("{}", unavailable_text(unavailable)),
+        GpuOutput::Table => errln!("{}", unavailable_text(unavailable).trim_end()),
     }
     Ok(ExitCode::from(EXIT_UNAVAILABLE))
 }
 
-/// Writes to stdout; `false` when the reader has gone (a closed pipe), which ends quietly.
+/// Writes to stdout, made inert (process names come from other users); `false` when the reader has gone (a closed pipe), which ends quietly.
 fn write_stdout(text: &str) -> color_eyre::Result<bool> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out
+        .write_all(inert(text).as_bytes())
+        .and_then(|()| out.flush())
+    {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
         Err(e) => Err(color_eyre::eyre::eyre!(

@@ -2,6 +2,7 @@
 //! prefixed by the full pod name and container as stern does; coloured only on a terminal.
 //! New pods join while following (`-f`).
 
+use super::out::{self, Paint, Styled, errln};
 use crate::app::effect::LogStreamSpec;
 use crate::app::msg::{LogMsg, Msg};
 use crate::app::update::logs::wanted;
@@ -13,7 +14,6 @@ use crate::state::logs::{ContainerChoice, LogTarget, LogView, Since};
 use crate::state::session::NamespaceScope;
 use crate::state::ui::ObjectKey;
 use std::collections::HashSet;
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -90,7 +90,7 @@ async fn load(
 /// Runs `kdeck logs`.
 pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
     let Some(choice) = ContainerChoice::parse(&args.container) else {
-        eprintln!(
+        errln!(
             "kdeck logs: unknown container '{}' (kserve-container, queue-proxy, storage-initializer, transformer, agent, all)",
             args.container
         );
@@ -120,7 +120,7 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
                 Err(e) => return super::api_failure("logs", &e),
             };
             if !cluster.isvcs.items.contains_key(&key) {
-                eprintln!("kdeck logs: no InferenceService {key}");
+                errln!("kdeck logs: no InferenceService {key}");
                 return ExitCode::from(1);
             }
             for w in wanted(&cluster, &view) {
@@ -143,7 +143,7 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
                 }
             }
             if started.is_empty() && !follow {
-                eprintln!(
+                errln!(
                     "kdeck logs: no started {} containers in the pods of {key}",
                     choice.label()
                 );
@@ -175,7 +175,7 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
                     reason,
                     ..
                 })) => {
-                    eprintln!("kdeck logs: {} {container}: {reason}", pod.name);
+                    errln!("kdeck logs: {} {container}: {reason}", pod.name);
                 }
                 Some(Msg::Logs(LogMsg::Reconnecting {
                     pod,
@@ -183,7 +183,7 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
                     error,
                     ..
                 })) => {
-                    eprintln!("kdeck logs: {} {container}: {error}", pod.name);
+                    errln!("kdeck logs: {} {container}: {error}", pod.name);
                 }
                 Some(_) => {}
                 None => return ExitCode::SUCCESS,
@@ -194,23 +194,10 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
 
 /// Prints a batch; false when stdout is closed (e.g. piped into `head`).
 fn print(batch: &crate::app::msg::LogBatch, colour: bool) -> bool {
-    let mut out = std::io::stdout().lock();
-    for (_, text, _) in &batch.lines {
-        let written = if colour {
-            writeln!(
-                out,
-                "\x1b[{}m{}\x1b[0m {} {}",
-                colour_of(&batch.pod.name),
-                batch.pod.name,
-                batch.container,
-                text.text
-            )
-        } else {
-            writeln!(out, "{} {} {}", batch.pod.name, batch.container, text.text)
-        };
-        if written.is_err() {
-            return false;
-        }
-    }
-    out.flush().is_ok()
+    let lines = batch.lines.iter().map(|(_, text, _)| {
+        Styled::new(colour)
+            .paint(Paint::Indexed(colour_of(&batch.pod.name)), &batch.pod.name)
+            .plain(format_args!(" {} {}", batch.container, text.text))
+    });
+    out::print_all(lines)
 }

@@ -1,7 +1,14 @@
 //! Headless subcommands for scripts and runbooks. Each returns the process exit code.
+//! Everything they print goes through [`out`], the output boundary that makes cluster text
+//! inert; the `std` print macros are refused here by clippy (`disallowed_macros`).
+#![deny(clippy::disallowed_macros)]
 
+pub mod config_check;
 pub mod gpu;
+#[cfg(test)]
+mod inert_tests;
 pub mod logs;
+pub mod out;
 pub mod probe;
 pub mod rollout;
 pub mod sim;
@@ -10,6 +17,7 @@ pub mod status;
 
 use crate::cli::Cli;
 use crate::sources::kube::connect::{Connection, KubeconfigSource, connect};
+use out::errln;
 use std::process::ExitCode;
 
 /// Output format of headless commands.
@@ -38,19 +46,26 @@ pub const TIMEOUT_HELP: &str = "7 timed out: the API server or a credential plug
     --timeout passed";
 
 /// Connects as the global flags say; on failure prints why and returns exit code 2 (7 when
-/// the API server or the credential plugin did not answer in time).
+/// the API server or the credential plugin did not answer in time). When the config's safety
+/// settings cannot be trusted, says so on stderr first (kdeck is read-only).
 pub async fn connect_or_exit(cli: &Cli, command: &str) -> Result<Connection, ExitCode> {
+    if let Some(lock) = crate::config::load(cli.config.as_deref())
+        .config
+        .safety_lock
+    {
+        errln!("kdeck {command}: {}", lock.message());
+    }
     connect(&kubeconfig_source(cli), cli.context.as_deref())
         .await
         .map_err(|e| {
-            eprintln!("kdeck {command}: {}", e.message);
+            errln!("kdeck {command}: {}", e.message);
             ExitCode::from(if e.timed_out { EXIT_TIMED_OUT } else { 2 })
         })
 }
 
 /// Prints a failed read's error; exit code 7 when it ran into its deadline, else 2.
 pub fn api_failure(command: &str, err: &kube::Error) -> ExitCode {
-    eprintln!(
+    errln!(
         "kdeck {command}: {}",
         crate::sources::kube::errors::describe(err)
     );
@@ -71,7 +86,7 @@ pub async fn bounded(
     match tokio::time::timeout(limit, run).await {
         Ok(code) => code,
         Err(_) => {
-            eprintln!(
+            errln!(
                 "kdeck {command}: did not finish within {} (--timeout); stopped waiting",
                 humantime::format_duration(limit)
             );

@@ -2,6 +2,7 @@
 //! server (V2 REST, V1 REST or V2 gRPC), printed as a table or JSON, with an exit code for
 //! scripts (0 all requests succeeded, 1 some failed, 2 usage or setup problems).
 
+use super::out::{self, errln};
 use crate::domain::probe::{Protocol, Summary};
 use crate::sources::probe::{self, ProbeSpec};
 use std::path::PathBuf;
@@ -107,7 +108,7 @@ pub async fn run(args: &ProbeArgs) -> ExitCode {
     let spec = match args.spec() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("kdeck probe: {e}");
+            errln!("kdeck probe: {e}");
             return ExitCode::from(2);
         }
     };
@@ -115,13 +116,17 @@ pub async fn run(args: &ProbeArgs) -> ExitCode {
     let summary = report.summary(spec.protocol, &spec.target, &spec.model, spec.concurrency);
     match args.output {
         ProbeOutput::Json => match serde_json::to_string_pretty(&summary) {
-            Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("kdeck probe: cannot write JSON: {e}"),
+            Ok(text) => {
+                out::json(&text);
+            }
+            Err(e) => errln!("kdeck probe: cannot write JSON: {e}"),
         },
-        ProbeOutput::Table => print!("{}", table(&summary)),
+        ProbeOutput::Table => {
+            out::line(table(&summary).trim_end_matches('\n'));
+        }
     }
     if let Some(e) = &summary.setup_error {
-        eprintln!("kdeck probe: {e}");
+        errln!("kdeck probe: {e}");
     }
     ExitCode::from(exit_code(&summary))
 }

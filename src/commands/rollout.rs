@@ -3,6 +3,7 @@
 //! run, the exact diff, confirmation — then the change, the audit trail, and progress
 //! followed until done, failed or timed out.
 
+use super::out::{self, Paint, Styled, errln, outln};
 use crate::cli::Cli;
 use crate::domain::isvc::Isvc;
 use crate::domain::rollout::history::HistoryEntry;
@@ -14,7 +15,7 @@ use crate::sources::kube::write::{self, WriteOutcome};
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
 use kube::runtime::watcher;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -95,41 +96,52 @@ fn read_failure(e: &actions::WriteError) -> u8 {
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
-    eprintln!("kdeck: {message}");
+    errln!("kdeck: {message}");
     ExitCode::from(code)
+}
+
+/// The plan as the console's confirmation shows it, one styled line each; every piece
+/// of cluster text in it is made inert.
+pub fn plan_lines(plan: &Plan, context: &str, colour: bool) -> Vec<Styled> {
+    let line = || Styled::new(colour);
+    let mut lines = vec![
+        line()
+            .paint(Paint::Bold, plan.action.verb())
+            .plain(format!(
+                " InferenceService {}/{} in context ",
+                plan.namespace, plan.name
+            ))
+            .paint(Paint::Bold, context),
+        line()
+            .plain(format!("traffic: {} -> ", plan.traffic_before))
+            .paint(Paint::Bold, &plan.traffic_after),
+    ];
+    lines.extend(
+        plan.explanation
+            .iter()
+            .map(|l| line().plain(format!("  {l}"))),
+    );
+    lines.extend(
+        plan.warnings
+            .iter()
+            .map(|w| line().paint(Paint::Red, "warning:").plain(format!(" {w}"))),
+    );
+    lines.push(line().plain("spec diff:"));
+    for diff_line in diff::yaml_diff(&plan.spec_before, &plan.spec_after, 2) {
+        lines.push(match diff_line {
+            diff::DiffLine::Same(t) => line().plain(format!("  {t}")),
+            diff::DiffLine::Added(t) => line().paint(Paint::Green, format!("+ {t}")),
+            diff::DiffLine::Removed(t) => line().paint(Paint::Red, format!("- {t}")),
+            diff::DiffLine::Gap(_) => line().plain("  …"),
+        });
+    }
+    lines
 }
 
 /// Prints the plan the way the console's confirmation shows it.
 pub fn print_plan(plan: &Plan, context: &str, colour: bool) {
-    let (red, green, bold, reset) = if colour {
-        ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m")
-    } else {
-        ("", "", "", "")
-    };
-    println!(
-        "{bold}{}{reset} InferenceService {}/{} in context {bold}{context}{reset}",
-        plan.action.verb(),
-        plan.namespace,
-        plan.name
-    );
-    println!(
-        "traffic: {} -> {bold}{}{reset}",
-        plan.traffic_before, plan.traffic_after
-    );
-    for line in &plan.explanation {
-        println!("  {line}");
-    }
-    for warning in &plan.warnings {
-        println!("{red}warning:{reset} {warning}");
-    }
-    println!("spec diff:");
-    for line in diff::yaml_diff(&plan.spec_before, &plan.spec_after, 2) {
-        match line {
-            diff::DiffLine::Same(t) => println!("  {t}"),
-            diff::DiffLine::Added(t) => println!("{green}+ {t}{reset}"),
-            diff::DiffLine::Removed(t) => println!("{red}- {t}{reset}"),
-            diff::DiffLine::Gap(_) => println!("  …"),
-        }
+    for line in plan_lines(plan, context, colour) {
+        line.print();
     }
 }
 
@@ -148,8 +160,7 @@ fn confirm(plan: &Plan, protected: bool) -> bool {
             plan.name
         )
     };
-    print!("{question}");
-    let _ = std::io::stdout().flush();
+    out::prompt(question);
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
         return false;
@@ -166,6 +177,9 @@ fn confirm(plan: &Plan, protected: bool) -> bool {
 pub async fn run(cli: &Cli, common: &Common, action: RolloutAction) -> ExitCode {
     let started = tokio::time::Instant::now();
     let config = crate::config::load(cli.config.as_deref()).config;
+    if let Some(lock) = &config.safety_lock {
+        return fail(exit::READONLY, &lock.message());
+    }
     if cli.readonly || config.readonly {
         return fail(
             exit::READONLY,
@@ -228,12 +242,12 @@ async fn execute(
     let history = match actions::load_history(client, namespace, name).await {
         Ok((entries, problem)) => {
             if let Some(p) = problem {
-                eprintln!("kdeck: {p}");
+                errln!("kdeck: {p}");
             }
             entries
         }
         Err(e) => {
-            eprintln!("kdeck: {e}; continuing without it");
+            errln!("kdeck: {e}; continuing without it");
             Vec::new()
         }
     };
@@ -241,7 +255,7 @@ async fn execute(
         Ok(d) => d,
         Err(e) => {
             if action == RolloutAction::Rollback {
-                eprintln!("kdeck: {e}");
+                errln!("kdeck: {e}");
             }
             Vec::new()
         }
@@ -264,7 +278,7 @@ async fn execute(
     .await
     {
         Ok((true, _)) => {
-            println!("permission: patch inferenceservices/{name} in {namespace} allowed")
+            outln!("permission: patch inferenceservices/{name} in {namespace} allowed")
         }
         Ok((false, reason)) => return fail(exit::FORBIDDEN, &format!("forbidden: {reason}")),
         Err(e) => {
@@ -295,14 +309,14 @@ async fn execute(
             },
         );
     }
-    println!("dry run: accepted by the API server");
+    outln!("dry run: accepted by the API server");
     print_plan(
         &plan,
         connection.context.as_deref().unwrap_or(""),
         super::colour_stdout(),
     );
     if common.dry_run {
-        println!("dry run only: nothing was changed");
+        outln!("dry run only: nothing was changed");
         return ExitCode::SUCCESS;
     }
     if !common.yes {
@@ -342,12 +356,12 @@ async fn execute(
     let terminated = termination_flag();
     let report = write::apply_change(client, &plan.patch, entry, &intent).await;
     for problem in &report.audit_problems {
-        eprintln!("kdeck: {problem}");
+        errln!("kdeck: {problem}");
     }
     let generation = match report.outcome {
         WriteOutcome::Applied { generation, note } => {
             if let Some(note) = note {
-                eprintln!("kdeck: {note}");
+                errln!("kdeck: {note}");
             }
             generation
         }
@@ -371,14 +385,14 @@ async fn execute(
         }
     };
     if let Some(problem) = &report.history_problem {
-        eprintln!("kdeck: {problem}");
+        errln!("kdeck: {problem}");
     }
-    println!("applied: generation {generation}");
+    outln!("applied: generation {generation}");
     if report.audit_problems.is_empty() {
         let path = crate::config::paths::state_dir()
             .map(|d| d.join("audit.log").display().to_string())
             .unwrap_or_default();
-        println!("audit: event written; local record in {path}");
+        outln!("audit: event written; local record in {path}");
     }
     if terminated.load(std::sync::atomic::Ordering::SeqCst) {
         return fail(
@@ -405,7 +419,7 @@ fn termination_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
                 if seen.swap(true, Ordering::SeqCst) || !write::changes_in_flight() {
                     std::process::exit(i32::from(TERMINATED));
                 }
-                eprintln!("kdeck: SIGTERM: finishing the change's audit record first");
+                errln!("kdeck: SIGTERM: finishing the change's audit record first");
             }
         });
     }
@@ -438,7 +452,7 @@ async fn follow(
             Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o))) => o,
             Some(Ok(_)) => continue,
             Some(Err(e)) => {
-                eprintln!("kdeck: watching the rollout: {e}; retrying");
+                errln!("kdeck: watching the rollout: {e}; retrying");
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 continue;
             }
@@ -448,13 +462,13 @@ async fn follow(
         let progress = evaluate(&plan.goal, &isvc, generation);
         for (label, done) in &progress.steps {
             if *done && !printed.contains(label) {
-                println!("  ✓ {label}");
+                outln!("  ✓ {label}");
                 printed.push(label.clone());
             }
         }
         match progress.outcome {
             Some(Outcome::Done) => {
-                println!("done: traffic {}", isvc.traffic_label("·"));
+                outln!("done: traffic {}", isvc.traffic_label("·"));
                 return ExitCode::SUCCESS;
             }
             Some(Outcome::Failed(reason)) => {

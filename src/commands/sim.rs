@@ -2,6 +2,7 @@
 //! until Ctrl-C or SIGTERM. Prints `listening on URL` once it accepts requests, and writes a
 //! kubeconfig whose only context reaches it.
 
+use super::out::{errln, outln};
 use crate::sim::faults::FaultSpec;
 use crate::sim::scenario::Scenario;
 use crate::sim::{SimOptions, SimServer};
@@ -56,14 +57,14 @@ pub async fn run(args: &SimArgs) -> ExitCode {
     let server = match SimServer::start(options).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("kdeck sim: {e}");
+            errln!("kdeck sim: {e}");
             return ExitCode::from(2);
         }
     };
     if let Some(path) = &args.kubeconfig_out
         && let Err(e) = server.write_kubeconfig(path)
     {
-        eprintln!("kdeck sim: {e}");
+        errln!("kdeck sim: {e}");
         return ExitCode::from(2);
     }
     let services = crate::sim::resources::find("serving.kserve.io", "v1beta1", "inferenceservices")
@@ -76,7 +77,7 @@ pub async fn run(args: &SimArgs) -> ExitCode {
         Some(p) => format!("; kubeconfig: {}", p.display()),
         None => String::new(),
     };
-    println!(
+    outln!(
         "kdeck sim: listening on {} ({} InferenceServices, {} pods{kubeconfig})",
         server.url(),
         services,

@@ -1,6 +1,7 @@
 //! `kdeck snapshot NAME`: writes the incident snapshot of a service (the same Markdown the
 //! console's snapshot key writes) and prints its path.
 
+use super::out::{errln, outln};
 use crate::app::update::incident::request;
 use crate::cli::Cli;
 use crate::domain::kind::Kind;
@@ -70,17 +71,17 @@ pub async fn run(cli: &Cli, args: &SnapshotArgs) -> ExitCode {
     state.cluster = cluster;
     let key = ObjectKey::new(&namespace, &args.name);
     let Some(mut req) = request(&state, &key) else {
-        eprintln!("kdeck snapshot: no InferenceService {key}");
+        errln!("kdeck snapshot: no InferenceService {key}");
         return ExitCode::from(1);
     };
     req.path = args.output.clone();
     match crate::sources::incident::write(&connection.client, req).await {
         Ok(path) => {
-            println!("{path}");
+            outln!("{path}");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("kdeck snapshot: {e}");
+            errln!("kdeck snapshot: {e}");
             ExitCode::from(1)
         }
     }

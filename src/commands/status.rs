@@ -3,6 +3,7 @@
 //! Ready, 1 any not Ready, 2 connection or permission error, 7 timed out.
 
 use super::Output;
+use super::out;
 use crate::cli::Cli;
 use crate::domain::isvc::Readiness;
 use crate::state::State;
@@ -79,7 +80,10 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
             namespace == NamespaceScope::All,
         ),
     };
-    println!("{text}");
+    match args.output {
+        Output::Json => out::json(&text),
+        Output::Table | Output::Wide => out::line(&text),
+    };
     let all_ready = state.derived.services.iter().all(|k| {
         state
             .cluster

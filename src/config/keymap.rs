@@ -5,7 +5,9 @@
 //! `keys = [...]`, `action = "..."`, `desc = "..."` and optionally `hint = "label"` (a short
 //! label shown in the status bar). In the user file an entry replaces the default binding of the same key in the
 //! same scope; `action = "unbind"` removes it. Unknown actions, unknown key names and keys
-//! bound twice in one file become warnings; the rest of the file still applies.
+//! bound twice in one file become warnings; the rest of the file still applies. A file that
+//! leaves some view without a key to quit is refused whole (with a warning): the default
+//! keymap is used instead.
 
 use super::keys::KeySpec;
 use super::warning::ConfigWarning;
@@ -84,9 +86,40 @@ impl Keymap {
         let mut keymap = Keymap::default();
         keymap.apply("default keymap", DEFAULT_KEYMAP, false, &mut warnings);
         if let Some((file, text)) = user {
-            keymap.apply(file, text, true, &mut warnings);
+            let mut patched = keymap.clone();
+            patched.apply(file, text, true, &mut warnings);
+            match patched.scope_without_quit() {
+                Some(scope) => warnings.push(ConfigWarning::new(
+                    file,
+                    None,
+                    format!(
+                        "leaves no key to quit in [{scope}]; the whole file is ignored and the \
+                         default keymap is used (bind a key to action = \"quit\")"
+                    ),
+                )),
+                None => keymap = patched,
+            }
         }
         (keymap, warnings)
+    }
+
+    /// A scope in which no key quits (a keymap that would trap the user), if there is one.
+    fn scope_without_quit(&self) -> Option<Scope> {
+        Scope::iter().find(|scope| {
+            let scopes = [*scope, Scope::Global];
+            let keys: Vec<KeySpec> = scopes
+                .iter()
+                .flat_map(|s| self.bindings(*s))
+                .filter(|b| b.action == Action::Quit)
+                .flat_map(|b| b.keys.iter().copied())
+                .collect();
+            // A quit key shadowed in this scope by another action does not count.
+            !keys.into_iter().any(|key| {
+                self.lookup(*scope, key)
+                    .or_else(|| self.lookup(Scope::Global, key))
+                    == Some(Action::Quit)
+            })
+        })
     }
 
     /// The action bound to `event` in `scope`, falling back to the global scope.
@@ -326,6 +359,43 @@ desc = "Inverted"
         assert_eq!(
             keymap.action_for(Scope::Detail, &press('j')),
             Some(Action::Down)
+        );
+    }
+
+    #[test]
+    fn a_keymap_without_a_way_to_quit_is_refused_with_a_warning() {
+        let user = r#"
+[[global]]
+keys = ["q", "ctrl-c"]
+action = "unbind"
+
+[[global]]
+keys = ["x"]
+action = "help"
+desc = "Help"
+"#;
+        let (keymap, warnings) = Keymap::load(Some(("keymap.toml", user)));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].to_string().contains("no key to quit"),
+            "{warnings:?}"
+        );
+        // The default keymap is used instead: q quits, x does nothing.
+        assert_eq!(
+            keymap.action_for(Scope::Logs, &press('q')),
+            Some(Action::Quit)
+        );
+        assert_ne!(
+            keymap.action_for(Scope::Services, &press('x')),
+            Some(Action::Help)
+        );
+        // Shadowing the only quit key in one view traps the user there too.
+        let shadow = "[[logs]]\nkeys = [\"q\", \"ctrl-c\"]\naction = \"help\"\ndesc = \"h\"\n";
+        let (_, warnings) = Keymap::load(Some(("keymap.toml", shadow)));
+        let text: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter().any(|w| w.contains("no key to quit in [logs]")),
+            "{text:?}"
         );
     }
 

@@ -1,15 +1,18 @@
 //! User configuration: `config.toml`, the keymap and themes. Problems in user files become
-//! warnings shown in the UI (with file and key); kdeck always starts with defaults for
-//! anything it cannot read.
+//! warnings shown in the UI (with file, line and key); kdeck always starts with defaults for
+//! anything it cannot read — but it fails closed on safety: a file that cannot be read whole
+//! or a safety setting of the wrong type makes it read-only ([`safety::SafetyLock`]).
 
 pub mod keymap;
 pub mod keys;
 pub mod paths;
 pub mod reader;
+pub mod safety;
 pub mod theme;
 pub mod warning;
 
 use reader::TableReader;
+use safety::SafetyLock;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,6 +44,8 @@ pub struct Config {
     pub guard: crate::domain::guard::GuardConfig,
     /// `[api]`: deadlines of API requests and credential plugin runs.
     pub api: crate::domain::api_health::ApiTimeouts,
+    /// Set when the safety settings cannot be trusted; `readonly` is then true as well.
+    pub safety_lock: Option<SafetyLock>,
 }
 
 impl Default for Config {
@@ -61,6 +66,7 @@ impl Default for Config {
             guard_all: false,
             guard: crate::domain::guard::GuardConfig::default(),
             api: crate::domain::api_health::ApiTimeouts::default(),
+            safety_lock: None,
         }
     }
 }
@@ -74,7 +80,8 @@ pub struct LoadedConfig {
 }
 
 /// Loads `explicit` (from `--config`) or the default config file. A missing default file is
-/// normal; a missing explicit file is a warning.
+/// normal; a file that exists (or was named with `--config`) but cannot be read locks the
+/// safety settings: kdeck is read-only.
 pub fn load(explicit: Option<&Path>) -> LoadedConfig {
     let path = explicit.map(Path::to_path_buf).or_else(paths::config_file);
     let Some(path) = path else {
@@ -92,30 +99,74 @@ pub fn load(explicit: Option<&Path>) -> LoadedConfig {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
             LoadedConfig::default()
         }
-        Err(err) => LoadedConfig {
-            config: Config::default(),
-            warnings: vec![ConfigWarning::new(
+        Err(err) => {
+            let warning = ConfigWarning::new(
                 path.display().to_string(),
                 None,
-                format!("cannot read the config file ({err}); using defaults"),
-            )],
-            path: Some(path),
-        },
+                format!("cannot read the config file ({err}); using defaults, read-only"),
+            );
+            let mut config = Config::default();
+            lock(&mut config, &warning);
+            LoadedConfig {
+                config,
+                warnings: vec![warning],
+                path: Some(path),
+            }
+        }
     }
 }
 
-/// Parses config text; every problem is a warning and leaves that setting at its default.
+/// Makes `config` read-only because of `problem` (the first problem is the one named).
+fn lock(config: &mut Config, problem: &ConfigWarning) {
+    config.readonly = true;
+    if config.safety_lock.is_none() {
+        config.safety_lock = Some(SafetyLock {
+            problem: problem.to_string(),
+        });
+    }
+}
+
+/// Parses config text; every problem is a warning (with its line) and leaves that setting at
+/// its default. A syntax error anywhere, or a problem with a safety setting, makes the
+/// config read-only.
 pub fn parse(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
+    let (mut config, mut warnings) = parse_values(file, text);
+    for warning in &mut warnings {
+        if warning.line.is_none() {
+            warning.line = warning
+                .key
+                .as_deref()
+                .and_then(|key| safety::line_of_key(text, key));
+        }
+    }
+    let unsafe_problem = warnings
+        .iter()
+        .find(|w| w.key.is_none() || w.key.as_deref().is_some_and(safety::is_safety_key));
+    if let Some(problem) = unsafe_problem.cloned() {
+        lock(&mut config, &problem);
+    }
+    (config, warnings)
+}
+
+fn parse_values(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
     let mut warnings = Vec::new();
     let mut config = Config::default();
     let table: toml::Table = match toml::from_str(text) {
         Ok(table) => table,
         Err(err) => {
-            warnings.push(ConfigWarning::new(
+            let mut warning = ConfigWarning::new(
                 file,
                 None,
-                format!("not valid TOML, using defaults: {}", err.message()),
-            ));
+                format!(
+                    "not valid TOML ({}); using defaults, and read-only because the safety \
+                     settings cannot be trusted",
+                    err.message().trim()
+                ),
+            );
+            warning.line = err
+                .span()
+                .map(|span| safety::line_of_offset(text, span.start));
+            warnings.push(warning);
             return (config, warnings);
         }
     };
@@ -264,21 +315,54 @@ protect = true
         let (config, warnings) = parse("config.toml", text);
         let text: Vec<String> = warnings.iter().map(ToString::to_string).collect();
         let has = |needle: &str| text.iter().any(|w| w.contains(needle));
-        assert!(has("config.toml: readonly:"), "{text:?}");
-        assert!(has("config.toml: colour: unknown setting"), "{text:?}");
+        assert!(has("config.toml:2: readonly:"), "{text:?}");
+        assert!(has("config.toml:3: colour: unknown setting"), "{text:?}");
         assert!(has("logs.buffer_lines"), "{text:?}");
         assert!(has("gpu.interval"), "{text:?}");
         assert!(has("prices.g5.xlarge"), "{text:?}");
         assert!(has("contexts.prod.protect: unknown setting"), "{text:?}");
         assert_eq!(config.log_buffer_lines, 20_000);
-        assert!(!config.readonly);
+        // A safety setting of the wrong type fails closed: read-only, naming the line.
+        assert!(config.readonly);
+        let lock = config.safety_lock.expect("locked");
+        assert!(lock.problem.contains("config.toml:2: readonly"), "{lock:?}");
         assert!(config.contexts["prod"].protected);
+    }
+
+    #[test]
+    fn a_wrong_type_or_a_typo_in_a_context_locks_too() {
+        for text in [
+            "readonly = \"true\"\n",
+            "[contexts.prod]\nprotected = \"yes\"\n",
+            "[contexts.prod]\nprotect = true\n",
+            "contexts = 1\n",
+        ] {
+            let (config, _) = parse("config.toml", text);
+            assert!(config.readonly && config.safety_lock.is_some(), "{text}");
+        }
+        let (config, warnings) = parse("config.toml", "[logs]\nbuffer_lines = -3\n");
+        assert!(!config.readonly && config.safety_lock.is_none());
+        assert_eq!(warnings[0].line, Some(2));
+    }
+
+    #[test]
+    fn a_syntax_error_anywhere_keeps_readonly_on_and_names_the_line() {
+        let text = "readonly = true\n[logs]\nbuffer_lines = 5000x\n";
+        let (config, warnings) = parse("config.toml", text);
+        assert!(config.readonly);
+        let lock = config.safety_lock.expect("locked");
+        assert!(
+            lock.problem.starts_with("config.toml:3: not valid TOML"),
+            "{lock:?}"
+        );
+        assert_eq!(warnings.len(), 1);
     }
 
     #[test]
     fn broken_toml_gives_defaults_and_one_warning() {
         let (config, warnings) = parse("config.toml", "theme = ");
-        assert_eq!(config, Config::default());
+        assert_eq!(config.log_buffer_lines, Config::default().log_buffer_lines);
+        assert!(config.readonly && config.safety_lock.is_some());
         assert_eq!(warnings.len(), 1);
     }
 
@@ -287,5 +371,6 @@ protect = true
         let loaded = load(Some(Path::new("/nonexistent/kdeck.toml")));
         assert_eq!(loaded.warnings.len(), 1);
         assert!(loaded.warnings[0].message.contains("cannot read"));
+        assert!(loaded.config.readonly && loaded.config.safety_lock.is_some());
     }
 }

@@ -1,5 +1,6 @@
 //! Problems found in user files. They never stop kdeck: each becomes a warning shown in the UI
-//! (and in the log), and the default is used instead.
+//! (and in the log), and the default is used instead — except that a problem with a safety
+//! setting makes kdeck read-only (see [`crate::config::SafetyLock`]).
 
 use std::fmt;
 
@@ -8,6 +9,8 @@ use std::fmt;
 pub struct ConfigWarning {
     pub file: String,
     pub key: Option<String>,
+    /// The line in the file (1-based), where known.
+    pub line: Option<usize>,
     pub message: String,
 }
 
@@ -16,6 +19,7 @@ impl ConfigWarning {
         ConfigWarning {
             file: file.into(),
             key: key.map(str::to_string),
+            line: None,
             message: message.into(),
         }
     }
@@ -23,9 +27,13 @@ impl ConfigWarning {
 
 impl fmt::Display for ConfigWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
         match &self.key {
-            Some(key) => write!(f, "{}: {}: {}", self.file, key, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some(key) => write!(f, ": {}: {}", key, self.message),
+            None => write!(f, ": {}", self.message),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod event;
 pub mod fixtures;
 pub mod gpu;
 pub mod guard;
+pub mod inert;
 pub mod isvc;
 pub mod json;
 pub mod k8s;

@@ -1,32 +1,99 @@
-//! Files kdeck writes for the user (saved logs, incident snapshots) in its state directory.
+//! Files kdeck writes for the user (saved logs, incident snapshots, the audit log, its own
+//! log, kubeconfigs): all private, 0600 in 0700 directories, also when the file was already
+//! there with wider permissions (a token must never be world-readable on a shared bastion).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
 
 /// Writes `content` to `name` in the state directory; returns the full path or a message
 /// saying why it could not be written.
 pub async fn save_in_state_dir(name: &str, content: &str) -> Result<String, String> {
     let dir = crate::config::paths::state_dir()
         .ok_or("no state directory to save into (set KDECK_STATE_DIR)")?;
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let path = dir.join(name);
-    tokio::fs::write(&path, content)
+    let content = content.to_string();
+    let target = path.clone();
+    tokio::task::spawn_blocking(move || write_private(&target, content.as_bytes()))
         .await
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path.display().to_string())
 }
 
-/// Writes `content` to `path`, readable and writable by the owner only (it may hold a
-/// credential), creating parent directories.
-pub fn write_private(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
+/// Creates `dir` (and its parents) and makes it private (0700). Directories above it that
+/// already exist keep their permissions.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
+/// Opens `path` for writing (appending or truncating), created 0600 and made 0600 if it
+/// existed with other permissions; its directory is created private.
+pub fn open_private(path: &Path, append: bool) -> std::io::Result<File> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if parent.exists() {
+            // A directory the user chose (e.g. for --kubeconfig-out) keeps its permissions.
+        } else {
+            private_dir(parent)?;
+        }
+    }
+    let mut options = OpenOptions::new();
+    options.create(true);
+    if append {
+        options.append(true);
+    } else {
+        options.write(true).truncate(true);
+    }
     #[cfg(unix)]
-    options.mode(0o600);
-    options.open(path)?.write_all(content)
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+/// Writes `content` to `path`, readable and writable by the owner only (it may hold a
+/// credential), creating parent directories private.
+pub fn write_private(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    open_private(path, false)?.write_all(content)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).expect("stat").permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn files_are_private_also_when_they_existed_wider() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let existing = dir.path().join("kubeconfig");
+        std::fs::write(&existing, "old").expect("write");
+        std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        write_private(&existing, b"token").expect("write private");
+        assert_eq!(mode(&existing), 0o600);
+        let nested = dir.path().join("state/kdeck/audit.log");
+        open_private(&nested, true).expect("open");
+        assert_eq!(mode(&nested), 0o600);
+        assert_eq!(mode(&dir.path().join("state/kdeck")), 0o700);
+    }
 }

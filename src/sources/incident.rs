@@ -1,6 +1,7 @@
 //! Writing an incident snapshot: the Markdown header built from the console's state, then
-//! the last lines of each pod's containers, fetched now, then the file.
+//! the last lines of each pod's containers, fetched now, then the file (inert, private).
 
+use crate::domain::inert::inert;
 use crate::domain::logline::sanitize;
 use crate::domain::snapshot::logs_section;
 use crate::sources::kube::logs::split_timestamp;
@@ -52,11 +53,21 @@ pub async fn write(client: &kube::Client, request: IncidentRequest) -> Result<St
             }
         }
     }
+    // The header quotes the cluster (condition reasons, events, messages): the whole file is
+    // made inert, so `cat` of a snapshot cannot drive the reader's terminal.
+    let md = inert(&md).into_owned();
     match request.path {
-        Some(path) => tokio::fs::write(&path, md)
+        Some(path) => {
+            let target = path.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::sources::files::write_private(&target, md.as_bytes())
+            })
             .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
             .map(|()| path.display().to_string())
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
         None => crate::sources::files::save_in_state_dir(&request.file_name, &md).await,
     }
 }

@@ -33,6 +33,9 @@ fn target(state: &State) -> Option<ObjectKey> {
 
 /// Why changes are refused right now, if they are.
 fn readonly_reason(state: &State) -> Option<String> {
+    if let Some(lock) = &state.config.safety_lock {
+        return Some(lock.message());
+    }
     state.session.readonly.then(|| {
         "read-only mode: rollouts are disabled (started with --readonly, or readonly in the config or for this context)".to_string()
     })

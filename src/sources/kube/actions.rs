@@ -346,22 +346,19 @@ pub async fn emit_event(client: &kube::Client, record: &AuditRecord) -> Result<(
     .map_err(|e| format!("cannot write the audit event: {}", describe(&e)))
 }
 
-/// Appends the record to `audit.log` in the state directory; returns the file path.
+/// Appends the record to `audit.log` in the state directory (0600 in a 0700 directory);
+/// returns the file path.
 pub async fn append_audit_log(record: &AuditRecord) -> Result<String, String> {
-    use tokio::io::AsyncWriteExt;
     let dir = crate::config::paths::state_dir().ok_or("no state directory for the audit log")?;
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let path = dir.join("audit.log");
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .await
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    file.write_all(format!("{}\n", record.json_line()).as_bytes())
-        .await
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let line = format!("{}\n", record.json_line());
+    let target = path.clone();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        crate::sources::files::open_private(&target, true)?.write_all(line.as_bytes())
+    })
+    .await
+    .map_err(|e| format!("cannot write {}: {e}", path.display()))?
+    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path.display().to_string())
 }

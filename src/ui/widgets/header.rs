@@ -86,7 +86,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             theme.style(Slot::HeaderProtected),
         ));
     }
-    if session.readonly {
+    if state.config.safety_lock.is_some() {
+        // The config's safety settings cannot be trusted: say so where the mode is shown
+        // (the warnings list, `!`, has the file and line).
+        spans.push(Span::styled(
+            " READ-ONLY: config unreadable ",
+            theme.style(Slot::TextWarning),
+        ));
+    } else if session.readonly {
         spans.push(Span::styled(" READ-ONLY ", theme.style(Slot::TextWarning)));
     }
     frame.render_widget(
