@@ -19,7 +19,10 @@ fn start(sandbox: &Sandbox, extra_env: &[(&str, &str)], args: &str) -> PtySessio
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string())),
     );
-    let script = format!("{} {args}; echo \"EXIT=$?\"; stty -a; sleep 5", kdeck());
+    let script = format!(
+        "{} {args}; echo \"EXIT=$?\"; stty -a; echo STTY-DONE; sleep 5",
+        kdeck()
+    );
     let session = PtySession::spawn("sh", &["-c", &script], &env_refs(&env), 100, 30);
     assert!(
         session.wait_for(WAIT, |s| s.contains("kdeck") && s.contains("help")),
@@ -37,7 +40,11 @@ fn assert_restored(session: &PtySession, expected_exit: &str) {
         "no exit line:\n{}",
         String::from_utf8_lossy(&session.output())
     );
-    assert!(session.wait_for_output(WAIT, "speed"), "stty did not run");
+    // The whole of stty's report, not the first line of it.
+    assert!(
+        session.wait_for_output(WAIT, "STTY-DONE"),
+        "stty did not run"
+    );
     let text = String::from_utf8_lossy(&session.output()).to_string();
     assert!(
         text.contains(&format!("EXIT={expected_exit}")),

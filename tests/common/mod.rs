@@ -7,6 +7,7 @@ pub mod model_server;
 pub mod pty;
 pub mod sim;
 
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Whether this is a CI run (`CI` is `true` or `1`), where a missing dependency fails.
@@ -24,7 +25,9 @@ pub fn missing_dependency(why: &str) {
              .ci/run and tests/run.sh set up kubectl and the KServe venv"
         );
     }
-    eprintln!(
+    // Straight to stderr, past the test harness's capture, so a passing run shows it too.
+    let _ = writeln!(
+        std::io::stderr().lock(),
         "\n*** SKIPPED, NOTHING TESTED: {why}\n*** (with CI=true this test fails; \
          tests/run.sh sets up the KServe venv, .ci/run also installs kubectl)\n"
     );
