@@ -1,10 +1,12 @@
-//! Property tests by mutation: KServe's own manifests (../shared/kserve), Prometheus text,
-//! kubeconfig, keymap, theme and config files, randomly mutated (seeded, so a failure is
-//! reproducible), must never panic the code that reads them: every input becomes a value or
-//! a worded problem. Longer runs: `KDECK_FUZZ_ROUNDS=100000`.
+//! Property tests by mutation: the KServe-shaped manifests of tests/fixtures/kserve,
+//! Prometheus text, kubeconfig, keymap, theme and config files, randomly mutated (seeded, so
+//! a failure is reproducible). Edits that keep a manifest valid parse to exactly the edited
+//! fields; edits that break it never panic the code that reads it: every input becomes a
+//! value or a worded problem. Longer runs: `KDECK_FUZZ_ROUNDS=100000`.
 
 #![allow(clippy::unwrap_used)]
 
+use kdeck::domain::isvc::{Isvc, MODEL_KEYS};
 use kdeck::domain::kind::{KINDS, parse};
 use kdeck::domain::prom::Exposition;
 use rand::rngs::SmallRng;
@@ -18,25 +20,19 @@ fn rounds() -> usize {
         .unwrap_or(400)
 }
 
-/// The YAML manifests shipped in ../shared/kserve, as JSON values (empty when absent).
+/// The repository's KServe-shaped manifests (tests/fixtures/kserve), as JSON values.
 fn kserve_fixtures() -> Vec<Value> {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/kserve");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/kserve");
     let mut out = Vec::new();
     for dir in ["isvc", "runtimes", "graph"] {
-        let Ok(entries) = std::fs::read_dir(format!("{root}/{dir}")) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                continue;
-            };
+        for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for doc in serde_yaml::Deserializer::from_str(&text) {
-                if let Ok(v) = <Value as serde::Deserialize>::deserialize(doc) {
-                    out.push(v);
-                }
+                out.push(<Value as serde::Deserialize>::deserialize(doc).unwrap());
             }
         }
     }
+    assert!(out.len() >= 30, "only {} fixture documents", out.len());
     out
 }
 
@@ -134,26 +130,103 @@ fn with_status(mut v: Value) -> Value {
     v
 }
 
+/// Where the predictor's model is (`model` or a framework field), if it has one.
+fn model_key(isvc: &Value) -> Option<&'static str> {
+    MODEL_KEYS
+        .iter()
+        .copied()
+        .find(|k| isvc["spec"]["predictor"].get(*k).is_some())
+}
+
 #[test]
-fn mutated_kserve_objects_never_panic_the_parsers() {
-    let fixtures = kserve_fixtures();
-    if fixtures.is_empty() {
-        eprintln!("../shared/kserve is not here; mutating a built-in object only");
+fn valid_edits_of_kserve_services_parse_to_the_edited_fields() {
+    let services: Vec<Value> = kserve_fixtures()
+        .into_iter()
+        .filter(|v| v["kind"] == "InferenceService")
+        .collect();
+    assert!(services.len() >= 17, "{}", services.len());
+    let mut rng = SmallRng::seed_from_u64(5);
+    for round in 0..rounds() {
+        let original = &services[round % services.len()];
+        let before = Isvc::parse(original);
+        let mut v = original.clone();
+        let name = format!("svc-{round}");
+        let namespace = format!("team-{}", rng.random_range(0..50));
+        v["metadata"]["name"] = json!(name);
+        v["metadata"]["namespace"] = json!(namespace);
+        v["metadata"]["labels"] = json!({"team": "fuzz", format!("k{round}"): "v"});
+        let percent = rng.random_range(0..=100);
+        let replicas = rng.random_range(0..5);
+        v["spec"]["predictor"]["canaryTrafficPercent"] = json!(percent);
+        v["spec"]["predictor"]["minReplicas"] = json!(replicas);
+        let uri = format!("s3://bucket/{round}");
+        if let Some(key) = model_key(&v) {
+            v["spec"]["predictor"][key]["storageUri"] = json!(uri);
+        }
+        // The status KServe writes for that split.
+        v["status"] = json!({
+            "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": "2026-11-20T10:00:00Z"}],
+            "components": {"predictor": {"traffic": [
+                {"revisionName": format!("{name}-predictor-00002"), "percent": percent, "latestRevision": true},
+                {"revisionName": format!("{name}-predictor-00001"), "percent": 100 - percent, "tag": "prev"}]}}
+        });
+        let isvc = Isvc::parse(&v);
+        let at = format!("round {round}: {v}");
+        assert!(isvc.problems.is_empty(), "{at}: {:?}", isvc.problems);
+        assert_eq!(isvc.meta.name, name, "{at}");
+        assert_eq!(isvc.meta.namespace, namespace, "{at}");
+        assert_eq!(isvc.canary_percent(), Some(percent), "{at}");
+        assert_eq!(isvc.runtime_label(), before.runtime_label(), "{at}");
+        assert_eq!(isvc.mode, before.mode, "{at}");
+        assert_eq!(isvc.gpus_per_replica(), before.gpus_per_replica(), "{at}");
+        let predictor = isvc.predictor().expect("a predictor");
+        assert_eq!(predictor.min_replicas, Some(replicas), "{at}");
+        if model_key(&v).is_some() {
+            assert_eq!(predictor.storage_uri.as_deref(), Some(uri.as_str()), "{at}");
+        }
+        let traffic = &isvc.predictor_status().expect("predictor status").traffic;
+        let split: Vec<(i64, bool)> = traffic.iter().map(|t| (t.percent, t.latest)).collect();
+        assert_eq!(split, [(percent, true), (100 - percent, false)], "{at}");
     }
-    let mut seeds = fixtures;
+}
+
+#[test]
+fn mutated_kserve_objects_parse_or_name_their_problem() {
+    let mut seeds = kserve_fixtures();
     seeds.push(json!({"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
         "metadata": {"name": "a", "namespace": "n"}, "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}}}}}));
     let mut rng = SmallRng::seed_from_u64(7);
-    let mut parsed = 0;
+    let (mut clean, mut with_problems) = (0, 0);
     for round in 0..rounds() {
         let mut v = with_status(seeds[round % seeds.len()].clone());
         mutate(&mut v, &mut rng);
+        // Every kind's parser takes every mutated object without panicking.
         for spec in KINDS {
             let _ = parse(spec.kind, &v);
-            parsed += 1;
+        }
+        let isvc = Isvc::parse(&v);
+        let at = format!("round {round}: {v}");
+        let name = v["metadata"]["name"].as_str().filter(|n| !n.is_empty());
+        let predictor = &v["spec"]["predictor"];
+        if name.is_none() || !predictor.is_object() || !v["spec"].is_object() {
+            assert!(
+                !isvc.problems.is_empty(),
+                "a broken service without a problem: {at}"
+            );
+        }
+        if isvc.problems.is_empty() {
+            clean += 1;
+            assert_eq!(Some(isvc.meta.name.as_str()), name, "{at}");
+            assert!(isvc.predictor().is_some(), "{at}");
+        } else {
+            with_problems += 1;
         }
     }
-    assert!(parsed > 0);
+    // The mutations reach both outcomes.
+    assert!(
+        clean > 0 && with_problems > 0,
+        "{clean} clean, {with_problems} with problems"
+    );
 }
 
 #[test]

@@ -187,21 +187,29 @@ async fn the_loop_follows_the_pod_list_and_stops_when_cancelled() {
         cancel.clone(),
         tx,
     ));
-    let first = rx.recv().await.expect("a first batch");
+    let first = within("a first batch", rx.recv())
+        .await
+        .expect("a first batch");
     assert_eq!((first.targets, first.gpus.len()), (1, 4));
 
     // A second exporter appears in the caller's list; a later round scrapes it too.
     pods.lock()
         .expect("lock")
         .push(Arc::new(exporter("exporter-b", "gpu-node-2")));
-    let mut later = rx.recv().await.expect("another batch");
+    let mut later = within("another batch", rx.recv())
+        .await
+        .expect("another batch");
     while later.targets < 2 {
-        later = rx.recv().await.expect("another batch");
+        later = within("a batch with both exporters", rx.recv())
+            .await
+            .expect("another batch");
     }
     assert_eq!(later.gpus.len(), 7);
 
     cancel.cancel();
-    task.await.expect("the loop ends cleanly");
+    within("the loop to end once cancelled", task)
+        .await
+        .expect("the loop ends cleanly");
 }
 
 #[tokio::test]
@@ -209,14 +217,28 @@ async fn the_loop_ends_when_the_receiver_is_dropped() {
     let addr = serve(axum::Router::new().fallback(api_server)).await;
     let (tx, rx) = tokio::sync::mpsc::channel(1);
     drop(rx);
-    dcgm_scrape::run(
-        kube_client(addr),
-        || vec![Arc::new(exporter("exporter-a", "gpu-node-1"))],
-        config(),
-        CancellationToken::new(),
-        tx,
+    let cancel = CancellationToken::new();
+    // Never cancelled: the loop must see that nobody listens and end by itself.
+    within(
+        "the loop to end without a receiver",
+        dcgm_scrape::run(
+            kube_client(addr),
+            || vec![Arc::new(exporter("exporter-a", "gpu-node-1"))],
+            config(),
+            cancel.clone(),
+            tx,
+        ),
     )
     .await;
+    assert!(!cancel.is_cancelled());
+}
+
+/// `fut`'s output, or a test failure naming `what` after 10 s.
+async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(Duration::from_secs(10), fut).await {
+        Ok(out) => out,
+        Err(_) => panic!("no {what} within 10 s"),
+    }
 }
 
 async fn prometheus(uri: Uri) -> Response {

@@ -139,14 +139,16 @@ async fn pods_are_scraped_through_the_pod_proxy_and_summed_per_service() {
     let client = kube::Client::try_from(kube::Config::new(url.parse().unwrap())).unwrap();
     let mut tracker = Tracker::new(Duration::from_secs(60));
     let timeout = settings().timeout;
-    let first = scrape::round(&client, &the_targets(), timeout, &mut tracker).await;
+    // The rounds' times are given, 10 s apart, rather than slept for.
+    let t0 = chrono::Utc::now();
+    let first = scrape::round_at(&client, &the_targets(), timeout, &mut tracker, t0).await;
     assert_eq!(first.services.len(), 3, "{:?}", first.services);
     assert!(
         first.services.iter().all(|(_, f)| f.p50_ms.is_none()),
         "one scrape is no window"
     );
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let m = scrape::round(&client, &the_targets(), timeout, &mut tracker).await;
+    let t1 = t0 + chrono::Duration::seconds(10);
+    let m = scrape::round_at(&client, &the_targets(), timeout, &mut tracker, t1).await;
     let svc = |name: &str| {
         m.services
             .iter()
@@ -160,7 +162,8 @@ async fn pods_are_scraped_through_the_pod_proxy_and_summed_per_service() {
     assert!(!a.stale);
     assert_eq!(a.error_ratio, Some(0.1));
     assert!((a.p50_ms.unwrap() - 50.0).abs() < 1e-9, "{a:?}");
-    assert!(a.rps.unwrap() > 0.0);
+    // 100 requests in the 10 s between the rounds.
+    assert!((a.rps.unwrap() - 10.0).abs() < 1e-9, "{a:?}");
     let rev = m
         .revisions
         .iter()

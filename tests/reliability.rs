@@ -11,6 +11,7 @@ mod common;
 
 use common::cluster::{Cluster, console, console_with_env};
 use common::pty::PtySession;
+use common::sim::poll;
 use common::{Sandbox, env_refs, kdeck};
 use std::time::{Duration, Instant};
 
@@ -66,14 +67,31 @@ fn faults_while_the_console_runs_never_lose_the_users_place() {
     let mut s = console(&sandbox, &cluster, &[]);
     let selected = take_a_place(&mut s);
 
-    // Watches dropped every second, resumes answered with 410 Gone: relists, no marker needed.
+    // Watches dropped every second, resumes answered with 410 Gone: the console lists again
+    // and keeps up, so a service created meanwhile reaches the screen.
+    let faults = &cluster.server.faults;
     cluster.fault("drop-watches=1s");
     cluster.fault("gone-on-resume");
-    std::thread::sleep(Duration::from_secs(3));
-    assert!(s.screen().contains("fraud-detector"), "{}", s.screen());
+    assert!(
+        poll(WAIT, || (faults.gone_answered() >= 2).then_some(())).is_some(),
+        "no resumed watch was answered 410 Gone ({} so far)",
+        faults.gone_answered()
+    );
+    cluster.create_isvc("ml-prod", "z-added-during-churn");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("z-added-during-churn")
+            && t.contains("fraud-detector")),
+        "a service created while watches were refused never showed:\n{}",
+        s.screen()
+    );
+    println!(
+        "reliability: {} watches answered 410 Gone before the new service showed",
+        faults.gone_answered()
+    );
     cluster.server.faults.clear();
 
     // Errors and a hung list while the watches are cut: stale, then recovery.
+    let hung_before = faults.hung();
     cluster.fault("error500=watch");
     cluster.fault("hang=list");
     cluster.server.faults.drop_watches();
@@ -82,8 +100,12 @@ fn faults_while_the_console_runs_never_lose_the_users_place() {
         "no stale marker with failing watches:\n{}",
         s.screen()
     );
-    // Let the relists start and hang.
-    std::thread::sleep(Duration::from_millis(1500));
+    // The relists start and hang.
+    assert!(
+        poll(WAIT, || (faults.hung() > hung_before).then_some(())).is_some(),
+        "no list was left hanging:\n{}",
+        s.screen()
+    );
     let cleared = Instant::now();
     cluster.server.faults.clear();
     // Requests that hung stay hung; the console gives up on them and lists again.
@@ -139,7 +161,11 @@ fn the_bearer_token_never_reaches_the_log_the_screen_or_errors() {
     // Errors worth logging: a forbidden write and a server that goes away.
     cluster.fault("forbid-verb=patch:inferenceservices");
     s.send("R");
-    std::thread::sleep(Duration::from_millis(800));
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("Not allowed")),
+        "the forbidden rollback was not refused:\n{}",
+        s.screen()
+    );
     s.send_esc();
     cluster.server.stop_serving();
     assert!(

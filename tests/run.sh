@@ -6,8 +6,18 @@ cd "$(dirname "$0")/.."
 
 if ! .venv/bin/python -c 'import kserve' >/dev/null 2>&1; then
   echo "== creating .venv with the KServe model server (first run only, ~1 min)"
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check kserve
+  python3 -m venv .venv || {
+    echo "ERROR: python3 -m venv .venv failed (is python3-venv installed?)" >&2
+    exit 1
+  }
+  .venv/bin/pip install --quiet --disable-pip-version-check kserve || {
+    echo "ERROR: pip could not install kserve into .venv" >&2
+    exit 1
+  }
+  .venv/bin/python -c 'import kserve' || {
+    echo "ERROR: .venv was made but cannot import kserve" >&2
+    exit 1
+  }
 fi
 export KDECK_KSERVE_VENV="$PWD/.venv"
 

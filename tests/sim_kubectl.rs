@@ -1,6 +1,7 @@
 //! Simulator fidelity, judged by a tool nobody here wrote: the real kubectl against the
 //! simulated cluster (DESIGN.md §2, §4). Each test starts its own demo cluster in-process
-//! (twenty times faster than real time) and skips, saying why, when kubectl is not on PATH.
+//! (twenty times faster than real time). Without kubectl on PATH each test fails under CI
+//! and skips, saying why, elsewhere.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -548,10 +549,7 @@ fn manifest_services(text: &str) -> Vec<(Option<String>, String)> {
 #[test]
 fn create_f_accepts_every_kserve_example_and_each_gets_a_status() {
     require_kubectl!();
-    let Some(dir) = common::sim::kserve_examples() else {
-        eprintln!("skipped: ../shared/kserve/isvc is not beside the repository");
-        return;
-    };
+    let dir = common::sim::kserve_isvc_fixtures();
     let sim = Sim::demo();
     let k = sim.kubectl();
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -560,7 +558,7 @@ fn create_f_accepts_every_kserve_example_and_each_gets_a_status() {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     files.sort();
-    assert!(files.len() >= 10, "{files:?}");
+    assert_eq!(files.len(), 17, "{files:?}");
     let mut created = Vec::new();
     for (i, file) in files.iter().enumerate() {
         let text = std::fs::read_to_string(file).unwrap();
@@ -606,23 +604,18 @@ fn create_f_accepts_every_kserve_example_and_each_gets_a_status() {
             "{ns}/{name}"
         );
     }
-    // The canary example on a fresh service: no rolled-out revision yet, so the canary
+    // The canary step on a fresh service: no rolled-out revision yet, so the canary
     // percentage does not apply and the first revision takes everything.
     let canary_ns = created
         .iter()
         .find(|(f, _, _)| f.ends_with("rollout-canary.yaml"))
         .map(|(_, ns, _)| ns.clone())
         .expect("rollout-canary.yaml");
-    wait_jsonpath(&sim, &canary_ns, "my-model", LATEST_PCT, "100");
-    assert_eq!(jsonpath(&sim, &canary_ns, "my-model", PREV_PCT), "");
+    wait_jsonpath(&sim, &canary_ns, "plants-rollout", LATEST_PCT, "100");
+    assert_eq!(jsonpath(&sim, &canary_ns, "plants-rollout", PREV_PCT), "");
     // Standard mode reports itself and has no traffic split.
     assert_eq!(
-        jsonpath(
-            &sim,
-            "default",
-            "rollout-strategy-example",
-            ".status.deploymentMode"
-        ),
+        jsonpath(&sim, "default", "strategy-surge", ".status.deploymentMode"),
         "Standard"
     );
     let all = k.ok(&["get", "isvc", "-A", "--no-headers"]);
@@ -632,10 +625,7 @@ fn create_f_accepts_every_kserve_example_and_each_gets_a_status() {
 #[test]
 fn explain_and_the_documented_apply_canary_flow_work() {
     require_kubectl!();
-    let Some(dir) = common::sim::kserve_examples() else {
-        eprintln!("skipped: ../shared/kserve/isvc is not beside the repository");
-        return;
-    };
+    let dir = common::sim::kserve_isvc_fixtures();
     let sim = Sim::demo();
     let k = sim.kubectl();
     let explain = k.ok(&["explain", "isvc"]);
@@ -644,47 +634,48 @@ fn explain_and_the_documented_apply_canary_flow_work() {
         "{explain}"
     );
     assert!(k.ok(&["explain", "isvc.spec"]).contains("FIELD: spec"));
-    // website: rollout-strategies/canary-example.md, with kubectl apply and no flags.
+    // The documented canary flow (website: rollout-strategies/canary-example.md) with the
+    // repository's rollout steps, kubectl apply and no flags.
     let file = |n: &str| dir.join(n).to_str().unwrap().to_string();
     k.ok(&["create", "namespace", "canary"]);
     let ns = "canary";
-    let out = k.ok(&["apply", "-f", &file("rollout-default.yaml"), "-n", ns]);
+    let out = k.ok(&["apply", "-f", &file("rollout-first.yaml"), "-n", ns]);
     assert!(out.contains("created"), "{out}");
     wait_jsonpath(
         &sim,
         ns,
-        "my-model",
+        "plants-rollout",
         ".status.components.predictor.latestRolledoutRevision",
-        "my-model-predictor-00001",
+        "plants-rollout-predictor-00001",
     );
     let out = k.ok(&["apply", "-f", &file("rollout-canary.yaml"), "-n", ns]);
     assert!(out.contains("configured"), "{out}");
-    wait_jsonpath(&sim, ns, "my-model", LATEST_PCT, "10");
-    assert_eq!(jsonpath(&sim, ns, "my-model", PREV_PCT), "90");
+    wait_jsonpath(&sim, ns, "plants-rollout", LATEST_PCT, "25");
+    assert_eq!(jsonpath(&sim, ns, "plants-rollout", PREV_PCT), "75");
     assert_eq!(
-        jsonpath(&sim, ns, "my-model", PREV_REV),
-        "my-model-predictor-00001"
+        jsonpath(&sim, ns, "plants-rollout", PREV_REV),
+        "plants-rollout-predictor-00001"
     );
     // Without enable-tag-routing only the prev entry is tagged.
     assert_eq!(
         jsonpath(
             &sim,
             ns,
-            "my-model",
+            "plants-rollout",
             ".status.components.predictor.traffic[?(@.latestRevision==true)].tag"
         ),
         ""
     );
-    k.ok(&["apply", "-f", &file("rollout-promotion.yaml"), "-n", ns]);
-    wait_jsonpath(&sim, ns, "my-model", LATEST_PCT, "100");
-    k.ok(&["apply", "-f", &file("rollout-pinned.yaml"), "-n", ns]);
-    wait_jsonpath(&sim, ns, "my-model", PREV_PCT, "100");
+    k.ok(&["apply", "-f", &file("rollout-promote.yaml"), "-n", ns]);
+    wait_jsonpath(&sim, ns, "plants-rollout", LATEST_PCT, "100");
+    k.ok(&["apply", "-f", &file("rollout-pin.yaml"), "-n", ns]);
+    wait_jsonpath(&sim, ns, "plants-rollout", PREV_PCT, "100");
     assert_eq!(
-        jsonpath(&sim, ns, "my-model", PREV_REV),
-        "my-model-predictor-00001"
+        jsonpath(&sim, ns, "plants-rollout", PREV_REV),
+        "plants-rollout-predictor-00001"
     );
     // Applying the same file again changes nothing.
-    let again = k.ok(&["apply", "-f", &file("rollout-pinned.yaml"), "-n", ns]);
+    let again = k.ok(&["apply", "-f", &file("rollout-pin.yaml"), "-n", ns]);
     assert!(again.contains("unchanged"), "{again}");
     // Server-side field validation (kubectl's default, Strict) refuses unknown fields.
     let typo = sim.dir.path().join("typo.yaml");

@@ -7,7 +7,7 @@ mod common;
 
 use common::pty::{PtySession, has_colour_codes};
 use common::{Sandbox, env_refs, kdeck};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -19,7 +19,10 @@ fn start(sandbox: &Sandbox, extra_env: &[(&str, &str)], args: &str) -> PtySessio
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string())),
     );
-    let script = format!("{} {args}; echo \"EXIT=$?\"; stty -a; sleep 5", kdeck());
+    let script = format!(
+        "{} {args}; echo \"EXIT=$?\"; stty -a; echo STTY-DONE; sleep 5",
+        kdeck()
+    );
     let session = PtySession::spawn("sh", &["-c", &script], &env_refs(&env), 100, 30);
     assert!(
         session.wait_for(WAIT, |s| s.contains("kdeck") && s.contains("help")),
@@ -37,7 +40,11 @@ fn assert_restored(session: &PtySession, expected_exit: &str) {
         "no exit line:\n{}",
         String::from_utf8_lossy(&session.output())
     );
-    assert!(session.wait_for_output(WAIT, "speed"), "stty did not run");
+    // The whole of stty's report, not the first line of it.
+    assert!(
+        session.wait_for_output(WAIT, "STTY-DONE"),
+        "stty did not run"
+    );
     let text = String::from_utf8_lossy(&session.output()).to_string();
     assert!(
         text.contains(&format!("EXIT={expected_exit}")),
@@ -179,13 +186,35 @@ fn theme_flag_changes_the_palette() {
 fn an_idle_console_writes_nothing() {
     let sandbox = Sandbox::new();
     let mut s = start(&sandbox, &[], "");
-    std::thread::sleep(Duration::from_millis(1500));
+    // Start-up is over once the console has written nothing for a second.
+    assert!(
+        wait_quiet(&s, Duration::from_secs(1), Duration::from_secs(30)),
+        "the console never went quiet after starting:\n{}",
+        s.screen()
+    );
     let before = s.output_len();
     std::thread::sleep(Duration::from_secs(3));
     let written = s.output_len() - before;
     s.send("q");
     assert_restored(&s, "0");
     assert_eq!(written, 0, "an idle console wrote {written} bytes in 3 s");
+}
+
+/// Waits until `s` has written nothing for `quiet`; false if that never happens within
+/// `deadline`.
+fn wait_quiet(s: &PtySession, quiet: Duration, deadline: Duration) -> bool {
+    let end = Instant::now() + deadline;
+    let (mut len, mut since) = (s.output_len(), Instant::now());
+    while Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = s.output_len();
+        if now != len {
+            (len, since) = (now, Instant::now());
+        } else if since.elapsed() >= quiet {
+            return true;
+        }
+    }
+    false
 }
 
 /// The pid of kdeck, a child of the `sh` the pty runs.

@@ -635,35 +635,99 @@ mod tests {
         assert_eq!(isvc.canaries[0].storage_uri.as_deref(), Some("s3://m/2"));
     }
 
-    #[test]
-    fn every_shipped_kserve_example_parses() {
-        let dir = crate::domain::fixtures::shared_dir().join("kserve/isvc");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            panic!(
-                "KServe fixtures not found at {} (set KDECK_SHARED_DIR)",
-                dir.display()
-            );
-        };
-        let mut n = 0;
-        for entry in entries {
+    /// Every InferenceService in the repository's KServe-shaped fixtures, by name.
+    fn fixture_services() -> std::collections::BTreeMap<String, Isvc> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/kserve/isvc");
+        let mut out = std::collections::BTreeMap::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for doc in serde_yaml::Deserializer::from_str(&text) {
                 let value: Value = serde::Deserialize::deserialize(doc).unwrap();
-                if value.get("kind").and_then(Value::as_str) != Some("InferenceService") {
-                    continue;
+                if value.get("kind").and_then(Value::as_str) == Some("InferenceService") {
+                    let isvc = Isvc::parse(&value);
+                    out.insert(isvc.meta.name.clone(), isvc);
                 }
-                let isvc = Isvc::parse(&value);
-                assert!(
-                    isvc.problems.is_empty(),
-                    "{}: {:?}",
-                    isvc.meta.name,
-                    isvc.problems
-                );
-                assert!(!isvc.runtime_label().is_empty(), "{}", isvc.meta.name);
-                n += 1;
             }
         }
-        assert!(n >= 12, "only {n} examples");
+        out
+    }
+
+    #[test]
+    fn every_kserve_shaped_fixture_parses_to_its_fields() {
+        let all = fixture_services();
+        // 20 documents; the four rollout steps share one name.
+        assert_eq!(all.len(), 17, "{:?}", all.keys().collect::<Vec<_>>());
+        for (name, isvc) in &all {
+            assert!(isvc.problems.is_empty(), "{name}: {:?}", isvc.problems);
+            assert!(!isvc.runtime_label().is_empty(), "{name}");
+        }
+        let get = |name: &str| all.get(name).unwrap_or_else(|| panic!("{name}"));
+        let predictor = |name: &str| get(name).predictor().unwrap().clone();
+        assert_eq!(predictor("churn-sklearn").implementation, "sklearn");
+        assert_eq!(
+            predictor("churn-sklearn-v2").protocol.as_deref(),
+            Some("v2")
+        );
+        assert_eq!(predictor("fraud-xgb").max_replicas, Some(3));
+        // GPU quantities as an integer and as a string.
+        assert_eq!(get("plants-tf-gpu").gpus_per_replica(), 1.0);
+        assert_eq!(get("digits-torch-v2").gpus_per_replica(), 1.0);
+        let llm = predictor("chat-llm");
+        assert_eq!(llm.implementation, "model");
+        assert_eq!(llm.model_format.as_deref(), Some("huggingface"));
+        assert_eq!(llm.cpu.as_deref(), Some("4"));
+        assert_eq!(
+            llm.storage_uri.as_deref(),
+            Some("hf://example-org/tiny-chat-1b")
+        );
+        assert_eq!(get("echo-custom").runtime_label(), "custom");
+        let kinds = |name: &str| {
+            get(name)
+                .components
+                .iter()
+                .map(|(k, c)| (*k, c.implementation.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            kinds("images-with-transformer")
+                .contains(&(ComponentKind::Transformer, "containers".to_string()))
+        );
+        assert!(kinds("digits-explained").contains(&(ComponentKind::Explainer, "art".to_string())));
+        let rollout_step = |file: &str| {
+            let path = format!(
+                "{}/tests/fixtures/kserve/isvc/{file}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let value: Value =
+                serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            Isvc::parse(&value).canary_percent()
+        };
+        assert_eq!(rollout_step("rollout-first.yaml"), None);
+        assert_eq!(rollout_step("rollout-canary.yaml"), Some(25));
+        assert_eq!(rollout_step("rollout-promote.yaml"), None);
+        assert_eq!(rollout_step("rollout-pin.yaml"), Some(0));
+        for name in [
+            "strategy-surge",
+            "strategy-defaults",
+            "strategy-multinode",
+            "ranker-raw",
+        ] {
+            assert_eq!(get(name).mode, Some(DeploymentMode::Standard), "{name}");
+        }
+        let raw = get("ranker-raw");
+        assert_eq!(
+            (
+                raw.canaries[0].name.as_str(),
+                raw.canaries[0].traffic_percent
+            ),
+            ("candidate", 20)
+        );
+        assert_eq!(get("ranker-onnx").runtime_label(), "kserve-tritonserver");
+        assert_eq!(
+            predictor("ranker-onnx").protocol.as_deref(),
+            Some("grpc-v2")
+        );
+        assert_eq!(predictor("ranker-xgb").min_replicas, Some(0));
     }
 
     #[test]

@@ -5,8 +5,6 @@ pub mod cost;
 pub mod dcgm;
 pub mod diagnose;
 pub mod event;
-#[cfg(test)]
-pub mod fixtures;
 pub mod gpu;
 pub mod guard;
 pub mod inert;

@@ -94,33 +94,73 @@ impl Graph {
 mod tests {
     use super::*;
 
-    fn shared(path: &str) -> Vec<Value> {
-        let text =
-            std::fs::read_to_string(crate::domain::fixtures::shared_dir().join(path)).unwrap();
+    /// The documents of one of the repository's KServe-shaped fixtures.
+    fn fixture(path: &str) -> Vec<Value> {
+        let path = format!(
+            "{}/tests/fixtures/kserve/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
         serde_yaml::Deserializer::from_str(&text)
             .map(|d| serde::Deserialize::deserialize(d).unwrap())
             .collect()
     }
 
     #[test]
-    fn shipped_runtimes_and_graphs_parse() {
-        let rt = &shared("kserve/runtimes/kserve-sklearnserver.yaml")[0];
-        let r = Runtime::parse(rt, true);
-        assert!(
-            r.formats.contains(&"sklearn".to_string()),
-            "{:?}",
-            r.formats
+    fn kserve_shaped_runtimes_parse_to_their_fields() {
+        let r = Runtime::parse(&fixture("runtimes/sklearn-cluster-runtime.yaml")[0], true);
+        assert_eq!(r.meta.name, "example-sklearnserver");
+        assert_eq!(r.formats, ["sklearn"]);
+        assert_eq!(r.protocols, ["v1", "v2"]);
+        assert_eq!(r.image, "registry.example/sklearnserver:0.20.0");
+        assert!(!r.disabled && !r.multi_model);
+        let r = Runtime::parse(
+            &fixture("runtimes/huggingface-cluster-runtime.yaml")[0],
+            true,
         );
-        assert!(!r.protocols.is_empty());
-        for file in ["splitter", "sequence", "switch"] {
-            let docs = shared(&format!("kserve/graph/{file}.yaml"));
+        assert_eq!(
+            (r.formats.as_slice(), r.protocols.as_slice()),
+            (
+                &["huggingface".to_string()][..],
+                &["v2".to_string(), "v1".to_string()][..]
+            )
+        );
+        let r = Runtime::parse(
+            &fixture("runtimes/xgboost-namespaced-runtime.yaml")[0],
+            false,
+        );
+        assert_eq!(r.meta.namespace, "team-a");
+        assert!(r.disabled && r.multi_model && !r.cluster_scoped);
+    }
+
+    #[test]
+    fn kserve_shaped_graphs_parse_to_their_routers_and_targets() {
+        for (file, router, targets) in [
+            ("splitter", "Splitter", vec!["churn-a", "churn-b"]),
+            (
+                "sequence",
+                "Sequence",
+                vec!["features-sklearn", "scorer-xgb"],
+            ),
+            (
+                "switch",
+                "Switch",
+                vec![
+                    "http://route-large.default.{$your-domain}/switch",
+                    "http://route-small.default.{$your-domain}/switch",
+                    "http://route-text.default.{$your-domain}/switch",
+                ],
+            ),
+        ] {
+            let docs = fixture(&format!("graph/{file}.yaml"));
             let graph = docs
                 .iter()
                 .find(|d| str_at(d, &["kind"]) == Some("InferenceGraph"))
                 .unwrap();
             let g = Graph::parse(graph);
-            assert!(!g.root_router.is_empty(), "{file}");
-            assert!(!g.targets.is_empty(), "{file}");
+            assert_eq!(g.root_router, router, "{file}");
+            assert_eq!(g.targets, targets, "{file}");
+            assert_eq!(g.nodes, 1, "{file}");
         }
     }
 }

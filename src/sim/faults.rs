@@ -176,6 +176,9 @@ const LISTED: usize = 4096;
 pub struct FaultControl {
     inner: Arc<RwLock<Inner>>,
     requests: Arc<AtomicU64>,
+    /// Watches answered 410 Gone and requests left hanging, by these faults, so far.
+    gone_answered: Arc<AtomicU64>,
+    hung: Arc<AtomicU64>,
     /// Bumped whenever open watches must be dropped.
     pub drops: Arc<tokio::sync::watch::Sender<u64>>,
     /// Bumped whenever open followed log streams must be ended.
@@ -298,7 +301,22 @@ impl FaultControl {
     /// Whether a watch from `rv` must get 410: the fault is on and `rv` is not the
     /// resourceVersion of a list this server answered.
     pub fn gone_on_resume(&self, rv: u64) -> bool {
-        self.with(|i| i.specs.contains(&FaultSpec::GoneOnResume) && !i.listed.contains(&rv))
+        let gone =
+            self.with(|i| i.specs.contains(&FaultSpec::GoneOnResume) && !i.listed.contains(&rv));
+        if gone {
+            self.gone_answered.fetch_add(1, Ordering::Relaxed);
+        }
+        gone
+    }
+
+    /// How many watches `gone-on-resume` has answered with 410 Gone so far.
+    pub fn gone_answered(&self) -> u64 {
+        self.gone_answered.load(Ordering::Relaxed)
+    }
+
+    /// How many requests a `hang` fault has left hanging so far.
+    pub fn hung(&self) -> u64 {
+        self.hung.load(Ordering::Relaxed)
     }
 
     /// Whether a request of this kind on `resource` (plural) in `namespace` may do `verb`.
@@ -336,7 +354,10 @@ impl FaultControl {
             };
             for s in &i.specs {
                 match s {
-                    FaultSpec::Hang(t) if hit(t) => return Some(Injected::Hang),
+                    FaultSpec::Hang(t) if hit(t) => {
+                        self.hung.fetch_add(1, Ordering::Relaxed);
+                        return Some(Injected::Hang);
+                    }
                     FaultSpec::Error500(t) if hit(t) => return Some(Injected::Error500),
                     _ => {}
                 }
@@ -427,8 +448,18 @@ mod tests {
             gone.gone_on_resume(1250),
             "a watch from a later event resumes"
         );
+        assert_eq!(gone.gone_answered(), 1, "one watch was answered 410");
         gone.clear();
         assert!(!gone.gone_on_resume(1250));
+        assert_eq!(gone.gone_answered(), 1);
+        let hang = FaultControl::new(vec!["hang=list".parse().unwrap()]);
+        assert_eq!(hang.check(RequestKind::Get, "pods", "a"), None);
+        assert_eq!(hang.hung(), 0);
+        assert_eq!(
+            hang.check(RequestKind::List, "pods", "a"),
+            Some(Injected::Hang)
+        );
+        assert_eq!(hang.hung(), 1);
         let half = FaultControl::new(vec!["error500=0.5".parse().unwrap()]);
         let hits = (0..100)
             .filter(|_| half.check(RequestKind::Get, "pods", "a").is_some())

@@ -5,7 +5,7 @@ use super::Sandbox;
 use super::pty::PtySession;
 use super::sim::Sim;
 use k8s_openapi::api::core::v1::{ConfigMap, Event};
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -77,6 +77,22 @@ impl Cluster {
         let api: Api<k8s_openapi::api::apps::v1::Deployment> =
             Api::namespaced(self.client.clone(), ns);
         serde_json::to_value(self.block_on(api.get(name)).expect("get deployment")).unwrap()
+    }
+
+    /// Creates a small scikit-learn InferenceService as another user would.
+    pub fn create_isvc(&self, ns: &str, name: &str) {
+        let api: Api<DynamicObject> =
+            Api::namespaced_with(self.client.clone(), ns, &isvc_resource());
+        let obj: DynamicObject = serde_json::from_value(serde_json::json!({
+            "apiVersion": "serving.kserve.io/v1beta1",
+            "kind": "InferenceService",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"},
+                "storageUri": "gs://example-models/sklearn/churn/3"}}}
+        }))
+        .unwrap();
+        self.block_on(api.create(&PostParams::default(), &obj))
+            .expect("create isvc");
     }
 
     /// Merge-patches the InferenceService as another user would (no resourceVersion).

@@ -7,7 +7,31 @@ pub mod model_server;
 pub mod pty;
 pub mod sim;
 
+use std::io::Write;
 use std::path::PathBuf;
+
+/// Whether this is a CI run (`CI` is `true` or `1`), where a missing dependency fails.
+pub fn in_ci() -> bool {
+    std::env::var("CI")
+        .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"))
+}
+
+/// A test's real dependency (kubectl, the KServe venv) is missing. With `CI` set that fails
+/// the test; on a developer machine the caller skips the test, and this says so loudly.
+pub fn missing_dependency(why: &str) {
+    if in_ci() {
+        panic!(
+            "{why}\nCI is set, so a missing test dependency fails the test: \
+             .ci/run and tests/run.sh set up kubectl and the KServe venv"
+        );
+    }
+    // Straight to stderr, past the test harness's capture, so a passing run shows it too.
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "\n*** SKIPPED, NOTHING TESTED: {why}\n*** (with CI=true this test fails; \
+         tests/run.sh sets up the KServe venv, .ci/run also installs kubectl)\n"
+    );
+}
 
 /// The kdeck binary cargo built for these tests.
 pub fn kdeck() -> &'static str {

@@ -3,8 +3,8 @@
 //! `/v2/health/ready` answers 200 (and the gRPC port accepts), killed when dropped (and it
 //! exits by itself when the test process is gone). `shared()` is one server per test binary
 //! with several models of different behaviour, so tests pay one Python start-up. Without
-//! that venv (or without kserve in it) `start` says why and returns `None`, and the test
-//! returns early.
+//! that venv (or without kserve in it) the test fails when `CI` is set; elsewhere `start`
+//! says why and returns `None`, and the test returns early.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -20,10 +20,10 @@ pub fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-/// The venv's python, if the venv is set and has kserve.
+/// The venv's python, if the venv is set and has kserve (else see `missing_dependency`).
 pub fn python() -> Option<PathBuf> {
     let Some(venv) = std::env::var_os("KDECK_KSERVE_VENV") else {
-        eprintln!("skipping: KDECK_KSERVE_VENV is not set (tests/run.sh sets it)");
+        super::missing_dependency("KDECK_KSERVE_VENV is not set (tests/run.sh sets it)");
         return None;
     };
     let python = PathBuf::from(venv).join("bin").join("python");
@@ -34,7 +34,10 @@ pub fn python() -> Option<PathBuf> {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("skipping: {} cannot import kserve", python.display());
+        super::missing_dependency(&format!(
+            "{} cannot import kserve (KDECK_KSERVE_VENV)",
+            python.display()
+        ));
         return None;
     }
     Some(python)
@@ -74,7 +77,7 @@ impl ModelServer {
             })
             .as_ref();
         if server.is_none() {
-            eprintln!("skipping: no KServe model server (see above: KDECK_KSERVE_VENV)");
+            eprintln!("skipped: no KServe model server (see above: KDECK_KSERVE_VENV)");
         }
         server
     }

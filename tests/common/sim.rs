@@ -150,7 +150,7 @@ impl Drop for Sim {
     }
 }
 
-/// Whether kubectl is on PATH; `Err` says why not (tests then print it and return).
+/// Whether kubectl is on PATH; `Err` says why not (see `require_kubectl!`).
 pub fn kubectl_available() -> Result<(), String> {
     match Command::new("kubectl")
         .args(["version", "--client"])
@@ -166,12 +166,12 @@ pub fn kubectl_available() -> Result<(), String> {
     }
 }
 
-/// Skips the test (printing why) when kubectl is missing.
+/// Fails the test under CI, or skips it saying why elsewhere, when kubectl is missing.
 #[macro_export]
 macro_rules! require_kubectl {
     () => {
         if let Err(why) = $crate::common::sim::kubectl_available() {
-            eprintln!("skipped: {why}");
+            $crate::common::missing_dependency(&why);
             return;
         }
     };
@@ -307,13 +307,9 @@ pub fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T>
     }
 }
 
-/// The directory of KServe's example InferenceServices beside the repository, if present.
-pub fn kserve_examples() -> Option<PathBuf> {
-    let dir = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/kserve/isvc"
-    ));
-    dir.is_dir().then(|| dir.to_path_buf())
+/// The repository's KServe-shaped InferenceService manifests (tests/fixtures/kserve/isvc).
+pub fn kserve_isvc_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kserve/isvc")
 }
 
 /// Polls the future `f` makes until it returns `Some` or `timeout` passes.

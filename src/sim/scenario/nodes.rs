@@ -1,5 +1,5 @@
 //! Nodes of the simulated cluster: CPU nodes and GPU nodes of several AWS families (facts
-//! from ../shared/gpu-instances.csv: GPU model, count and memory), with the well-known
+//! from the AWS instance-type table: GPU model, count and memory), with the well-known
 //! instance-type, zone and NVIDIA GPU-feature-discovery labels, capacity and allocatable,
 //! and one DCGM exporter pod per GPU node (namespace gpu-operator, port 9400).
 

@@ -16,7 +16,28 @@ pub async fn round(
     tracker: &mut Tracker,
 ) -> Measurements {
     let texts = futures::future::join_all(targets.iter().map(|t| fetch(client, t, timeout))).await;
-    let at = chrono::Utc::now();
+    fold(targets, texts, chrono::Utc::now(), tracker)
+}
+
+/// [`round`] with the round's time given (tests step the clock instead of sleeping).
+pub async fn round_at(
+    client: &kube::Client,
+    targets: &[Target],
+    timeout: Duration,
+    tracker: &mut Tracker,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Measurements {
+    let texts = futures::future::join_all(targets.iter().map(|t| fetch(client, t, timeout))).await;
+    fold(targets, texts, at, tracker)
+}
+
+/// The fetched texts of one round, read at `at` and folded into `tracker`.
+fn fold(
+    targets: &[Target],
+    texts: Vec<Result<String, String>>,
+    at: chrono::DateTime<chrono::Utc>,
+    tracker: &mut Tracker,
+) -> Measurements {
     let mut problems = Vec::new();
     let pods: Vec<PodRound> = targets
         .iter()
