@@ -15,7 +15,7 @@ use std::process::ExitCode;
 #[command(
     after_help = "Faults (--fault, repeatable): drop-watches=DUR, drop-logs=DUR, gone-on-resume, \
     conflict-next-patch, reject-dry-run, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, \
-    error500=KIND|FRACTION, hang=KIND (KIND: get, list, watch, create, update, patch, delete, \
+    error500=KIND|FRACTION, hang=KIND, lose-answer=KIND (KIND: get, list, watch, create, update, patch, delete, \
     log, proxy, all). They can also be changed while it runs: POST a spec to \
     /kdeck-sim/v1/faults, DELETE there clears them.\n\n\
     Exit codes: 0 stopped by Ctrl-C or SIGTERM; 2 bad flags or the address cannot be used."

@@ -62,7 +62,9 @@ pub struct Change {
 pub async fn apply(client: kube::Client, id: u64, change: Change, tx: Outbox) {
     let report = write::apply_change(&client, &change.patch, change.history, &change.intent).await;
     let (result, note) = match report.outcome {
-        WriteOutcome::Applied { generation, note } => (Ok(generation), note),
+        WriteOutcome::Applied {
+            generation, note, ..
+        } => (Ok(generation), note),
         WriteOutcome::NotApplied(e) => (Err(e), None),
         WriteOutcome::Unknown(why) => (
             Err(WriteError {

@@ -99,17 +99,18 @@ pub async fn run(
             kserve: kserve.clone(),
         }))
         .await;
+    let backoff = Arc::new(super::backoff::SharedBackoff::default());
     let mut tasks = vec![tokio::spawn(super::health::run(
         connection.clone(),
         epoch,
         tx.clone(),
         cancel.clone(),
+        backoff.clone(),
     ))];
     // The services list first: the other kinds start once the services are listed (or after
     // SERVICES_FIRST), so on a big cluster the pods' pages don't compete with the list the
     // user is waiting for.
     let services_listed = Arc::new(tokio::sync::Notify::new());
-    let backoff = Arc::new(super::backoff::SharedBackoff::default());
     for spec in KINDS {
         let wanted = match (&kserve, spec.kind) {
             (Kserve::Missing, _) if spec.kserve => false,

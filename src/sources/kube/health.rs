@@ -2,7 +2,8 @@
 //! lands in the connection's `HealthTracker` (the deadline layer); this source sends the
 //! header's word whenever it changes. When no request has ended for a while (watches, logs
 //! and scrapes prove nothing), it asks one small question — a one-item list of InferenceServices — so a
-//! hung API server shows as unresponsive within one deadline.
+//! hung API server shows as unresponsive within one deadline. A probe that succeeds also
+//! tells the watchers' shared back-off that the server is back.
 
 use crate::app::inbox::Outbox;
 use crate::app::msg::{ClusterMsg, Msg};
@@ -23,6 +24,7 @@ pub async fn run(
     epoch: u64,
     tx: Outbox,
     cancel: CancellationToken,
+    backoff: std::sync::Arc<super::backoff::SharedBackoff>,
 ) {
     let mut sent = ApiHealth::Connected;
     let mut probe: Option<tokio::task::JoinHandle<()>> = None;
@@ -47,7 +49,14 @@ pub async fn run(
         }
         let quiet = last.is_none_or(|at| chrono::Utc::now() - at > QUIET_FOR);
         if quiet && probe.as_ref().is_none_or(|p| p.is_finished()) {
-            probe = Some(tokio::spawn(ask(connection.client.clone())));
+            let (client, backoff) = (connection.client.clone(), backoff.clone());
+            probe = Some(tokio::spawn(async move {
+                // The server answers lists again: the watchers waiting out their back-off
+                // retry now instead of up to 30 s later.
+                if ask(client).await {
+                    backoff.succeeded();
+                }
+            }));
         }
     }
     if let Some(p) = probe {
@@ -55,8 +64,8 @@ pub async fn run(
     }
 }
 
-/// One small request; its outcome is recorded by the deadline layer.
-async fn ask(client: kube::Client) {
+/// One small request (its outcome is recorded by the deadline layer); whether it succeeded.
+async fn ask(client: kube::Client) -> bool {
     let api: Api<DynamicObject> = Api::all_with(client, &super::actions::isvc_resource());
-    let _ = api.list(&ListParams::default().limit(1)).await;
+    api.list(&ListParams::default().limit(1)).await.is_ok()
 }

@@ -18,6 +18,8 @@ pub enum WriteOutcome {
     /// Applied; `note` says how it was known when the answer was lost.
     Applied {
         generation: i64,
+        /// The service as the change left it (to follow the rollout from there).
+        object: Box<Value>,
         note: Option<String>,
     },
     /// Refused, or read back unchanged: nothing was changed.
@@ -93,6 +95,7 @@ pub async fn patch_and_confirm(
         Ok(object) => {
             return WriteOutcome::Applied {
                 generation: generation(&object),
+                object: Box::new(object),
                 note: None,
             };
         }
@@ -111,6 +114,7 @@ pub async fn patch_and_confirm(
         Ok(object) => match judge(patch, resource_version, &object) {
             ReadBack::Applied => WriteOutcome::Applied {
                 generation: generation(&object),
+                object: Box::new(object.clone()),
                 note: Some(format!(
                     "the answer to the patch was lost ({}); reading the service again shows the change applied",
                     lost.message
