@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::cluster::{Cluster, WAIT, audit_lines, canary_percent};
+use common::cluster::{Cluster, WAIT, audit_lines, canary_percent, console};
 use common::pty::PtySession;
 use common::sim::Child;
 use common::{Sandbox, env_refs, kdeck};
@@ -147,6 +147,33 @@ fn a_config_that_cannot_be_read_whole_keeps_rollouts_refused() {
         text(&out.stderr)
     );
     assert!(text(&out.stdout).contains(FRAUD));
+}
+
+#[test]
+fn the_console_says_why_it_is_read_only_and_refuses_rollouts() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&[]);
+    std::fs::create_dir_all(sandbox.config_dir()).unwrap();
+    std::fs::write(
+        sandbox.config_dir().join("config.toml"),
+        "readonly = true\n[logs]\nbuffer_lines = 5000x\n",
+    )
+    .unwrap();
+    let mut s = console(&sandbox, &cluster, &[]);
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("READ-ONLY: config unreadable")),
+        "{}",
+        s.screen()
+    );
+    s.send("R");
+    assert!(
+        s.wait_for(WAIT, |t| t
+            .contains("read-only: the config's safety settings")),
+        "{}",
+        s.screen()
+    );
+    assert!(!s.screen().contains("y applies"), "{}", s.screen());
+    assert_eq!(cluster.patches(), 0, "{}", cluster.request_counts());
 }
 
 #[test]
