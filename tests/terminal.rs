@@ -126,6 +126,25 @@ fn sigterm_restores_the_terminal() {
 }
 
 #[test]
+fn a_panic_report_on_a_non_terminal_stderr_has_no_colour_codes() {
+    let sandbox = Sandbox::new();
+    let report = sandbox.dir.path().join("stderr.txt");
+    let mut s = start(
+        &sandbox,
+        &[("KDECK_DEBUG_PANIC_KEY", "x")],
+        &format!("2>{}", report.display()),
+    );
+    s.send("x");
+    assert_restored(&s, "101");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("deliberate panic"), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "coloured report in a file: {text:?}"
+    );
+}
+
+#[test]
 fn a_panic_restores_the_terminal_then_reports() {
     let sandbox = Sandbox::new();
     let mut s = start(&sandbox, &[("KDECK_DEBUG_PANIC_KEY", "x")], "");

@@ -5,6 +5,7 @@
 use super::Output;
 use super::out;
 use crate::cli::Cli;
+use crate::domain::inert::inert;
 use crate::domain::isvc::Readiness;
 use crate::state::State;
 use crate::state::services::ServiceColumn;
@@ -128,7 +129,8 @@ pub fn render_table(state: &State, sym: &Symbols, wide: bool, all_namespaces: bo
     for key in &state.derived.services {
         rows.push(
             cols.iter()
-                .map(|c| cell(state, sym, key, *c).text)
+                // Inert before measuring, so hostile text cannot skew the columns.
+                .map(|c| inert(&cell(state, sym, key, *c).text).into_owned())
                 .collect(),
         );
     }

@@ -158,8 +158,7 @@ fn parse_values(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
                 file,
                 None,
                 format!(
-                    "not valid TOML ({}); using defaults, and read-only because the safety \
-                     settings cannot be trusted",
+                    "not valid TOML ({}); using the defaults",
                     err.message().trim()
                 ),
             );

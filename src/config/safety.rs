@@ -14,7 +14,7 @@ impl SafetyLock {
     /// What to tell the user wherever a change is refused.
     pub fn message(&self) -> String {
         format!(
-            "read-only: the safety settings in the config cannot be trusted ({}); fix the file \
+            "read-only: the config's safety settings cannot be trusted ({}); fix the file \
              (`kdeck config check` lists every problem) to allow changes",
             self.problem
         )

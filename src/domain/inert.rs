@@ -10,8 +10,9 @@
 //! - [`inert`]: any text for plain output (headless commands, errors), newlines and tabs kept.
 //! - [`inert_json`]: JSON text, with the characters serde leaves raw written as `\uXXXX`.
 //!
-//! The console's screens draw through ratatui, which drops control characters; the console's
-//! backend applies [`inert`] to each cell as well, so bidi controls never reach the terminal.
+//! The console's screens draw through ratatui, whose buffer drops control characters and
+//! zero-width graphemes (bidi controls are graphemes of their own), so a cell never carries
+//! them; the headless commands print through `commands::out`, which applies [`inert`].
 
 use std::borrow::Cow;
 use vte::{Params, Parser, Perform};

@@ -63,6 +63,8 @@ pub async fn run(
         match attempt {
             Ok(connection) => break connection,
             Err(err) => {
+                // The message is already free of secrets (errors::describe_auth).
+                tracing::warn!("cannot connect: {}", err.message);
                 let msg = ClusterMsg::ConnectFailed {
                     epoch,
                     error: err.message,
