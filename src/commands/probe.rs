@@ -110,7 +110,10 @@ impl ProbeArgs {
                 )
             }
         };
-        let rest = matches!(self.protocol, Protocol::V1 | Protocol::V2 | Protocol::Openai);
+        let rest = matches!(
+            self.protocol,
+            Protocol::V1 | Protocol::V2 | Protocol::Openai
+        );
         if rest && !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
             return Err(format!(
                 "`{}` is not an http(s) URL; give e.g. http://{}",
@@ -393,7 +396,10 @@ mod tests {
             ..openai_args()
         };
         let ask = plain.ask().openai;
-        assert_eq!((ask.api, ask.stream, ask.max_tokens), (Api::Completion, false, 5));
+        assert_eq!(
+            (ask.api, ask.stream, ask.max_tokens),
+            (Api::Completion, false, 5)
+        );
         assert_eq!(ask.prompt, "hi");
         assert!(openai_args().spec().is_ok());
         let grpc_url = ProbeArgs {

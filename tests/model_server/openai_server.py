@@ -3,9 +3,11 @@ server (PyPI kserve 0.14.1: its OpenAI data plane does not need vllm) under
 /openai/v1/completions, /openai/v1/chat/completions and /openai/v1/models, or under /v1/…
 like vLLM with --route_prefix "".
 
-The model streams tokens with known delays: the first token after --ttft_ms, every further
-one --itl_ms after the one before, so a client's time to first token, inter-token latency and
-decode rate can be checked against them. It answers max_tokens tokens (default 16), then a
+The model streams tokens with known delays: the first token --ttft_ms after the request
+arrived, every further one --itl_ms after the one before, so a client's time to first token,
+inter-token latency and decode rate can be checked against them. The delays count from the
+moment the request reached the server (a middleware stamps it), so the server's own request
+handling does not add to them. It answers max_tokens tokens (default 16), then a
 last chunk with finish_reason "length", then data: [DONE].
 
 Flags:
@@ -45,6 +47,7 @@ ARGS = parse_args()
 # KServe reads the prefix when its OpenAI endpoints module is imported.
 os.environ["KSERVE_OPENAI_ROUTE_PREFIX"] = ARGS.route_prefix
 
+import kserve.model_server  # noqa: E402
 from kserve import ModelServer  # noqa: E402
 from kserve.protocol.rest.openai import OpenAIModel  # noqa: E402
 from kserve.protocol.rest.openai.types import (  # noqa: E402
@@ -68,14 +71,41 @@ def usage(n):
     return {"prompt_tokens": 4, "completion_tokens": n, "total_tokens": 4 + n}
 
 
-async def tokens_in_time(n, ttft_s, itl_s):
-    """Yields 0..n at the known delays, measured from the call (not from the last yield, so
-    the client's own pace does not shift them)."""
-    start = time.perf_counter()
+ARRIVED = "x-kdeck-arrived"
+
+
+class ArrivalStamp:
+    """ASGI middleware: stamps each request with the time it reached the server."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            stamp = repr(time.perf_counter()).encode()
+            scope["headers"] = list(scope["headers"]) + [(ARRIVED.encode(), stamp)]
+        await self.app(scope, receive, send)
+
+
+def arrival(request):
+    headers = (request.context or {}).get("headers") or {}
+    try:
+        return float(headers[ARRIVED])
+    except (KeyError, ValueError):
+        return time.perf_counter()
+
+
+async def tokens_in_time(start, n, ttft_s, itl_s):
+    """Yields 0..n at the known delays after start (each against the clock, not after the
+    last yield, so the client's own pace does not shift them)."""
     for i in range(n):
         due = start + ttft_s + i * itl_s
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
         yield i
+
+
+async def sleep_until(due):
+    await asyncio.sleep(max(0.0, due - time.perf_counter()))
 
 
 class UsageChunk:
@@ -105,10 +135,11 @@ class StreamingModel(OpenAIModel):
 
     async def create_completion(self, request):
         params = request.params
+        start = arrival(request)
         n = wanted_tokens(params)
         created = int(time.time())
         if not params.stream:
-            await asyncio.sleep(self.ttft_s + (n - 1) * self.itl_s)
+            await sleep_until(arrival(request) + self.ttft_s + (n - 1) * self.itl_s)
             return Completion(
                 id="cmpl-kdeck",
                 object="text_completion",
@@ -126,7 +157,7 @@ class StreamingModel(OpenAIModel):
             )
 
         async def stream():
-            async for i in tokens_in_time(n, self.ttft_s, self.itl_s):
+            async for i in tokens_in_time(start, n, self.ttft_s, self.itl_s):
                 last = i == n - 1
                 yield Completion(
                     id="cmpl-kdeck",
@@ -148,10 +179,11 @@ class StreamingModel(OpenAIModel):
 
     async def create_chat_completion(self, request):
         params = request.params
+        start = arrival(request)
         n = wanted_tokens(params)
         created = int(time.time())
         if not params.stream:
-            await asyncio.sleep(self.ttft_s + (n - 1) * self.itl_s)
+            await sleep_until(arrival(request) + self.ttft_s + (n - 1) * self.itl_s)
             return ChatCompletion(
                 id="chatcmpl-kdeck",
                 object="chat.completion",
@@ -190,7 +222,7 @@ class StreamingModel(OpenAIModel):
         async def stream():
             # Like vLLM: the role first, with no text, then one chunk per token.
             yield chunk({"role": "assistant", "content": ""})
-            async for i in tokens_in_time(n, self.ttft_s, self.itl_s):
+            async for i in tokens_in_time(start, n, self.ttft_s, self.itl_s):
                 yield chunk({"content": token(i)})
             yield chunk({}, "length")
             if ARGS.stream_usage:
@@ -213,6 +245,8 @@ def watch_parent(pid):
 def main():
     if ARGS.parent_pid:
         threading.Thread(target=watch_parent, args=(ARGS.parent_pid,), daemon=True).start()
+    # kserve's uvicorn serves this module-level app; the stamp goes on before it starts.
+    kserve.model_server.app.add_middleware(ArrivalStamp)
     ModelServer(
         http_port=ARGS.http_port,
         grpc_port=ARGS.grpc_port,

@@ -130,8 +130,14 @@ mod tests {
     fn server_text_is_made_inert() {
         let hostile = "bad\x1b]0;title\x07 \x1b[2Jmodel\u{202E}gnp.exe\r\n";
         let safe = inert(hostile);
-        assert!(!safe.contains('\x1b') && !safe.contains('\u{202E}'), "{safe:?}");
+        assert!(
+            !safe.contains('\x1b') && !safe.contains('\u{202E}'),
+            "{safe:?}"
+        );
         assert!(!safe.chars().any(|c| c.is_control()), "{safe:?}");
-        assert!(safe.starts_with("bad") && safe.contains("modelgnp.exe"), "{safe:?}");
+        assert!(
+            safe.starts_with("bad") && safe.contains("modelgnp.exe"),
+            "{safe:?}"
+        );
     }
 }

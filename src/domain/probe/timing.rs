@@ -32,8 +32,7 @@ impl StreamTiming {
 
     /// Output tokens: the usage's count, else the events that carried text.
     pub fn output_tokens(&self) -> u64 {
-        self.usage_tokens
-            .unwrap_or(self.token_times.len() as u64)
+        self.usage_tokens.unwrap_or(self.token_times.len() as u64)
     }
 
     /// The decode rate in tokens per second: (tokens − 1) / (last token − first token);
@@ -68,9 +67,26 @@ pub fn figures(streams: &[StreamTiming]) -> StreamFigures {
         v.sort_by(|a, b| a.total_cmp(b));
         v
     };
-    let ttft = sorted(streams.iter().filter_map(StreamTiming::ttft).map(ms).collect());
-    let itl = sorted(streams.iter().flat_map(|s| s.inter_token()).map(ms).collect());
-    let rates = sorted(streams.iter().filter_map(StreamTiming::decode_rate).collect());
+    let ttft = sorted(
+        streams
+            .iter()
+            .filter_map(StreamTiming::ttft)
+            .map(ms)
+            .collect(),
+    );
+    let itl = sorted(
+        streams
+            .iter()
+            .flat_map(|s| s.inter_token())
+            .map(ms)
+            .collect(),
+    );
+    let rates = sorted(
+        streams
+            .iter()
+            .filter_map(StreamTiming::decode_rate)
+            .collect(),
+    );
     StreamFigures {
         ttft_p50_ms: quantile(&ttft, 0.5),
         ttft_p90_ms: quantile(&ttft, 0.9),
@@ -128,10 +144,10 @@ mod tests {
     #[test]
     fn figures_pool_gaps_and_take_the_median_rate() {
         let streams = [
-            stream(&[80, 100, 120], 125, None),   // gaps 20, 20; 50 tok/s
-            stream(&[90, 130], 135, None),        // gap 40; 25 tok/s
+            stream(&[80, 100, 120], 125, None),       // gaps 20, 20; 50 tok/s
+            stream(&[90, 130], 135, None),            // gap 40; 25 tok/s
             stream(&[100, 110, 120, 130], 131, None), // gaps 10 ×3; 100 tok/s
-            stream(&[], 400, Some(12)),           // not streamed: counts tokens only
+            stream(&[], 400, Some(12)),               // not streamed: counts tokens only
         ];
         let f = figures(&streams);
         assert_eq!(f.ttft_p50_ms, Some(90.0));

@@ -117,7 +117,11 @@ async fn discover(
         }
         return Ok(root.clone());
     }
-    checks.push(failed_check(&format!("{base}/…/models"), "no OpenAI model list", 0.0));
+    checks.push(failed_check(
+        &format!("{base}/…/models"),
+        "no OpenAI model list",
+        0.0,
+    ));
     Err(format!(
         "no OpenAI-compatible API at {base}: tried {}; give the API root (e.g. \
          http://host/openai/v1 or http://host/v1) or check the URL",
