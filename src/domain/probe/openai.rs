@@ -3,7 +3,9 @@
 //! of /models, and what one streamed event says (text, usage, the end, or a server error).
 //! Pure: the I/O lives in `sources::probe::openai`.
 
+use serde::de::IgnoredAny;
 use serde_json::{Value, json};
+use std::borrow::Cow;
 
 /// Which endpoint a probe calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -102,14 +104,51 @@ pub enum EventProblem {
     ServerError(String),
 }
 
+/// The parts of a streamed chunk a probe reads; the rest is skipped unparsed (a probe reads
+/// thousands of events a second and must not cost more than the client it stands for).
+#[derive(serde::Deserialize)]
+struct Chunk<'a> {
+    #[serde(borrow, default)]
+    choices: Option<Vec<ChunkChoice<'a>>>,
+    #[serde(default)]
+    usage: Option<Usage>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct ChunkChoice<'a> {
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    delta: Option<Delta<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Delta<'a> {
+    #[serde(borrow, default)]
+    content: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(default)]
+    tool_calls: Option<Vec<IgnoredAny>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Usage {
+    #[serde(default)]
+    completion_tokens: Option<u64>,
+}
+
 /// Reads one event's data.
 pub fn parse_event(api: Api, data: &str) -> Result<StreamItem, EventProblem> {
     if data.trim() == "[DONE]" {
         return Ok(StreamItem::Done);
     }
-    let value: Value = serde_json::from_str(data)
-        .map_err(|e| EventProblem::Malformed(format!("an event is not JSON ({e})")))?;
-    if let Some(error) = value.get("error").filter(|e| !e.is_null()) {
+    let chunk: Chunk = serde_json::from_str(data).map_err(|e| {
+        EventProblem::Malformed(format!("an event is not an OpenAI completion chunk ({e})"))
+    })?;
+    if let Some(error) = chunk.error.filter(|e| !e.is_null()) {
         let message = error
             .get("message")
             .and_then(Value::as_str)
@@ -117,7 +156,7 @@ pub fn parse_event(api: Api, data: &str) -> Result<StreamItem, EventProblem> {
             .unwrap_or_else(|| error.to_string());
         return Err(EventProblem::ServerError(message));
     }
-    let Some(choices) = value.get("choices").and_then(Value::as_array) else {
+    let Some(choices) = chunk.choices else {
         return Err(EventProblem::Malformed(
             "an event has no `choices` (not an OpenAI completion chunk)".into(),
         ));
@@ -125,26 +164,20 @@ pub fn parse_event(api: Api, data: &str) -> Result<StreamItem, EventProblem> {
     let text = choices.iter().any(|c| carries_text(api, c));
     Ok(StreamItem::Chunk {
         text,
-        completion_tokens: completion_tokens(&value),
+        completion_tokens: chunk.usage.and_then(|u| u.completion_tokens),
     })
 }
 
 /// Whether a choice of a chunk carries generated output: text, reasoning or a tool call.
-fn carries_text(api: Api, choice: &Value) -> bool {
-    let non_empty = |v: Option<&Value>| match v {
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        _ => false,
-    };
+fn carries_text(api: Api, choice: &ChunkChoice) -> bool {
+    let non_empty = |s: &Option<Cow<str>>| s.as_ref().is_some_and(|s| !s.is_empty());
     match api {
-        Api::Completion => non_empty(choice.get("text")),
-        Api::Chat => {
-            let delta = choice.get("delta");
-            let field = |name| delta.and_then(|d| d.get(name));
-            non_empty(field("content"))
-                || non_empty(field("reasoning_content"))
-                || non_empty(field("tool_calls"))
-        }
+        Api::Completion => non_empty(&choice.text),
+        Api::Chat => choice.delta.as_ref().is_some_and(|d| {
+            non_empty(&d.content)
+                || non_empty(&d.reasoning_content)
+                || d.tool_calls.as_ref().is_some_and(|t| !t.is_empty())
+        }),
     }
 }
 
@@ -213,6 +246,15 @@ mod tests {
         assert_eq!(parse_event(Api::Chat, " [DONE]"), Ok(StreamItem::Done));
         let text = r#"{"choices":[{"text":" a","index":0}]}"#;
         assert_eq!(parse_event(Api::Completion, text), chunk(true, None));
+        // Escaped text, reasoning and tool calls are output too; nulls are not.
+        let escaped = r#"{"choices":[{"delta":{"content":"\n\u00e9"}}]}"#;
+        assert_eq!(parse_event(Api::Chat, escaped), chunk(true, None));
+        let reasoning = r#"{"choices":[{"delta":{"reasoning_content":"hm"}}]}"#;
+        assert_eq!(parse_event(Api::Chat, reasoning), chunk(true, None));
+        let tool = r#"{"choices":[{"delta":{"tool_calls":[{"index":0}]}}]}"#;
+        assert_eq!(parse_event(Api::Chat, tool), chunk(true, None));
+        let nulls = r#"{"choices":[{"delta":null,"text":null}],"usage":null,"error":null}"#;
+        assert_eq!(parse_event(Api::Chat, nulls), chunk(false, None));
     }
 
     #[test]
@@ -223,6 +265,14 @@ mod tests {
         ));
         assert!(matches!(
             parse_event(Api::Chat, r#"{"id":"x"}"#),
+            Err(EventProblem::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_event(Api::Chat, r#"[1, 2]"#),
+            Err(EventProblem::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_event(Api::Chat, r#"{"choices": [{"delta": {"content": 7}}]}"#),
             Err(EventProblem::Malformed(_))
         ));
         assert_eq!(

@@ -54,33 +54,39 @@ impl SseDecoder {
     }
 
     /// Feeds the next bytes; returns the events they completed.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<SseEvent>, SseError> {
+    pub fn push(&mut self, mut bytes: &[u8]) -> Result<Vec<SseEvent>, SseError> {
         let mut events = Vec::new();
-        for &b in bytes {
+        while !bytes.is_empty() {
             if self.after_cr {
                 self.after_cr = false;
-                if b == b'\n' {
+                if bytes[0] == b'\n' {
+                    bytes = &bytes[1..];
                     continue;
                 }
             }
-            match b {
-                b'\n' | b'\r' => {
-                    self.after_cr = b == b'\r';
-                    let line = std::mem::take(&mut self.line);
-                    let line = String::from_utf8(line).map_err(|_| SseError::NotUtf8)?;
-                    if let Some(event) = self.line_done(&line) {
-                        events.push(event);
-                    }
-                }
-                _ => {
-                    if self.line.len() >= MAX_LINE_BYTES {
-                        return Err(SseError::LineTooLong);
-                    }
-                    self.line.push(b);
-                }
+            let Some(end) = bytes.iter().position(|b| *b == b'\n' || *b == b'\r') else {
+                self.take_part(bytes)?;
+                break;
+            };
+            self.take_part(&bytes[..end])?;
+            self.after_cr = bytes[end] == b'\r';
+            bytes = &bytes[end + 1..];
+            let line = std::mem::take(&mut self.line);
+            let line = String::from_utf8(line).map_err(|_| SseError::NotUtf8)?;
+            if let Some(event) = self.line_done(&line) {
+                events.push(event);
             }
         }
         Ok(events)
+    }
+
+    /// Adds bytes of the current line, refusing lines past the limit.
+    fn take_part(&mut self, part: &[u8]) -> Result<(), SseError> {
+        if self.line.len() + part.len() > MAX_LINE_BYTES {
+            return Err(SseError::LineTooLong);
+        }
+        self.line.extend_from_slice(part);
+        Ok(())
     }
 
     /// Whether bytes of an unfinished event are held (at the end of the body: a cut stream).
