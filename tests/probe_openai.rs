@@ -216,6 +216,30 @@ fn vllm_route_prefix_is_found_and_the_usage_counts_tokens() {
     );
     assert_eq!(json["output_tokens_total"], 14, "{json}");
     assert!(f(&json, "ttft_p50_ms") >= 30.0, "{json}");
+    // A URL that names the API root is taken as it is.
+    let (code, json, stderr) = probe(&format!("{}/v1/", fake.url()), &["--count", "1"]);
+    assert_eq!(code, 0, "{json}\n{stderr}");
+    assert_eq!(json["checks"].as_array().unwrap().len(), 1, "{json}");
+}
+
+#[test]
+fn a_server_that_is_down_or_not_openai_is_a_setup_error() {
+    let port = common::model_server::free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let (code, stdout, stderr) = kdeck_probe(&[&url, "--model", "llm", "--protocol", "openai"]);
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(stderr.contains("cannot reach the model server"), "{stderr}");
+    // Something answers, but no OpenAI model list under either prefix.
+    let other = FakeSse::serve(Box::new(|_, _| {
+        Reply::Whole(404, "text/plain", "no such page".into())
+    }));
+    let (code, stdout, stderr) =
+        kdeck_probe(&[&other.url(), "--model", "llm", "--protocol", "openai"]);
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("no OpenAI-compatible API") && stderr.contains("/openai/v1/models"),
+        "{stderr}"
+    );
 }
 
 #[test]
