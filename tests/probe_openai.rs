@@ -60,9 +60,11 @@ fn f(v: &Value, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("{key} missing in {v}"))
 }
 
-/// The figures against the server's delays: TTFT within 15 ms above (kdeck's clock starts
-/// before the request is sent, the server's when it arrived), ITL within 3 ms, the decode
-/// rate within 10 % of 1000 / ITL.
+/// The figures against the server's delays: TTFT never below the server's delay (a clock
+/// started late, e.g. at the response headers, would be) and at most 20 ms above it (kdeck's
+/// clock starts before the request is sent, the server's once its event loop took the
+/// request: on an idle machine the gap is 2–6 ms, on a loaded one more), ITL within 3 ms,
+/// the decode rate within 10 % of 1000 / ITL.
 fn assert_matches_the_delays(json: &Value) {
     let (ttft, itl, rate) = (
         f(json, "ttft_p50_ms"),
@@ -80,7 +82,7 @@ fn assert_matches_the_delays(json: &Value) {
         f(json, "p50_ms"),
     );
     assert!(
-        (TTFT_MS..TTFT_MS + 15.0).contains(&ttft),
+        (TTFT_MS..TTFT_MS + 20.0).contains(&ttft),
         "TTFT {ttft}: {json}"
     );
     assert!((itl - ITL_MS).abs() <= 3.0, "ITL {itl}: {json}");
