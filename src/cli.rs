@@ -80,7 +80,8 @@ pub enum Command {
     Canary(crate::commands::rollout::CanaryArgs),
     /// Give the latest revision (or the Standard-mode canary) all traffic.
     Promote(crate::commands::rollout::PromoteArgs),
-    /// Probe a model server: health checks and timed inferences (v2 REST, v1 REST, gRPC);
+    /// Probe a model server: health checks and timed inferences (v2 REST, v1 REST, gRPC,
+    /// OpenAI-compatible streaming with TTFT and inter-token latency);
     /// exit 0 all requests ok, 1 some failed, 2 usage or setup problems.
     Probe(crate::commands::probe::ProbeArgs),
     /// Show the local GPUs (NVML): utilisation, memory, power, clocks, MIG, processes.

@@ -1,10 +1,13 @@
 //! `kdeck probe URL --model NAME`: health checks and timed inferences against one model
-//! server (V2 REST, V1 REST or V2 gRPC), printed as a table or JSON, with an exit code for
-//! scripts (0 all requests succeeded, 1 some failed, 2 usage or setup problems).
+//! server (V2 REST, V1 REST or V2 gRPC; V1 explanations; OpenAI-compatible generations with
+//! time to first token, inter-token latency and decode rate), printed as a table or JSON,
+//! with an exit code for scripts (0 all requests succeeded, 1 some failed, 2 usage or setup
+//! problems).
 
 use super::out::{self, errln};
+use crate::domain::probe::openai::{Api, DEFAULT_MAX_TOKENS, DEFAULT_PROMPT, OpenAiAsk};
 use crate::domain::probe::{Protocol, Summary};
-use crate::sources::probe::{self, ProbeSpec};
+use crate::sources::probe::{self, Ask, ProbeSpec};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -20,10 +23,16 @@ pub enum ProbeOutput {
 #[command(
     after_help = "Exit codes: 0 when every timed request succeeded, 1 when any failed \
     (errors are counted by kind: connect_refused, timeout, http_4xx, http_5xx, bad_body, \
-    grpc_<status>), 2 for usage problems and when the probe could not start (server down, \
-    unknown model, no usable metadata).\n\
+    grpc_<status>, and for openai stream_cut, bad_event, stream_error), 2 for usage problems \
+    and when the probe could not start (server down, unknown model, no usable metadata).\n\
+    With --protocol openai the route prefix is found by asking /openai/v1/models (KServe) \
+    then /v1/models (vLLM); the figures add time to first token (ttft_*), inter-token \
+    latency (itl_*), the decode rate (output_tokens_per_s) and output_tokens_total; p50_ms \
+    and the others stay end to end.\n\
     Examples:\n  kdeck probe http://localhost:8080 --model iris\n  \
-    kdeck probe localhost:8081 --model iris --protocol grpc --count 200 --concurrency 8 -o json"
+    kdeck probe localhost:8081 --model iris --protocol grpc --count 200 --concurrency 8 -o json\n  \
+    kdeck probe http://localhost:8080 --model llama --protocol openai --max-tokens 64 --concurrency 4\n  \
+    kdeck probe http://localhost:8080 --model iris --protocol v1 --explain --payload row.json"
 )]
 pub struct ProbeArgs {
     /// The model server: a base URL (http://host:port) for v1/v2, HOST:PORT for grpc.
@@ -31,7 +40,8 @@ pub struct ProbeArgs {
     /// The model's name on the server (KServe: usually the InferenceService name).
     #[arg(long, value_name = "NAME")]
     pub model: String,
-    /// v2: Open Inference Protocol REST; v1: KServe V1 REST; grpc: Open Inference Protocol gRPC.
+    /// v2: Open Inference Protocol REST; v1: KServe V1 REST; grpc: Open Inference Protocol
+    /// gRPC; openai: the OpenAI-compatible API of generative servers (KServe, vLLM).
     #[arg(long, value_enum, default_value = "v2")]
     pub protocol: Protocol,
     /// Timed inference requests to send.
@@ -44,12 +54,36 @@ pub struct ProbeArgs {
     /// v1) instead of one built from the model's metadata.
     #[arg(long, value_name = "FILE")]
     pub payload: Option<PathBuf>,
-    /// Per-request timeout, e.g. 500ms, 5s.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    pub timeout: Duration,
+    /// Per-request timeout (the whole answer, a stream to its end), e.g. 500ms, 5s; default
+    /// 5s, 60s with --protocol openai.
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// v1: time `POST /v1/models/NAME:explain` (the model's explainer) instead of `:predict`.
+    #[arg(long)]
+    pub explain: bool,
+    /// openai: call /completions with a prompt instead of /chat/completions.
+    #[arg(long)]
+    pub completion: bool,
+    /// openai: the prompt (the chat's user message).
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+    /// openai: tokens to generate per request (default 16).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_tokens: Option<u32>,
+    /// openai: ask for the whole answer at once (end-to-end time and tokens only).
+    #[arg(long)]
+    pub no_stream: bool,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
     pub output: ProbeOutput,
+}
+
+/// The timeout when none is given: generations take longer than inferences.
+fn default_timeout(protocol: Protocol) -> Duration {
+    match protocol {
+        Protocol::Openai => Duration::from_secs(60),
+        _ => Duration::from_secs(5),
+    }
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -64,6 +98,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 impl ProbeArgs {
     /// The probe the arguments describe; `Err` is a usage problem for the user.
     pub fn spec(&self) -> Result<ProbeSpec, String> {
+        self.check_flags()?;
         let payload = match &self.payload {
             None => None,
             Some(path) => {
@@ -76,7 +111,10 @@ impl ProbeArgs {
                 )
             }
         };
-        let rest = matches!(self.protocol, Protocol::V1 | Protocol::V2);
+        let rest = matches!(
+            self.protocol,
+            Protocol::V1 | Protocol::V2 | Protocol::Openai
+        );
         if rest && !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
             return Err(format!(
                 "`{}` is not an http(s) URL; give e.g. http://{}",
@@ -97,9 +135,60 @@ impl ProbeArgs {
             protocol: self.protocol,
             count: self.count as usize,
             concurrency: self.concurrency as usize,
-            timeout: self.timeout,
+            timeout: self.timeout.unwrap_or(default_timeout(self.protocol)),
             payload,
         })
+    }
+
+    /// What the timed requests ask.
+    pub fn ask(&self) -> Ask {
+        Ask {
+            explain: self.explain,
+            openai: OpenAiAsk {
+                api: if self.completion {
+                    Api::Completion
+                } else {
+                    Api::Chat
+                },
+                prompt: self
+                    .prompt
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_PROMPT.to_string()),
+                max_tokens: self.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+                stream: !self.no_stream,
+            },
+        }
+    }
+
+    /// Flags that only mean something with one protocol are refused with the others.
+    fn check_flags(&self) -> Result<(), String> {
+        let openai_only = [
+            ("--completion", self.completion),
+            ("--prompt", self.prompt.is_some()),
+            ("--max-tokens", self.max_tokens.is_some()),
+            ("--no-stream", self.no_stream),
+        ];
+        let protocol = self.protocol.name();
+        if self.protocol != Protocol::Openai
+            && let Some((flag, _)) = openai_only.iter().find(|(_, given)| *given)
+        {
+            return Err(format!(
+                "{flag} is for --protocol openai (this probe speaks {protocol})"
+            ));
+        }
+        if self.explain && self.protocol != Protocol::V1 {
+            return Err(format!(
+                "--explain asks KServe's V1 `:explain`; add --protocol v1 (not {protocol})"
+            ));
+        }
+        if self.protocol == Protocol::Openai && self.payload.is_some() {
+            return Err(
+                "--payload is for v1, v2 and grpc; an openai probe builds its request from \
+                 --prompt and --max-tokens"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 }
 
@@ -112,7 +201,7 @@ pub async fn run(args: &ProbeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let report = probe::run(&spec).await;
+    let report = probe::run_asking(&spec, &args.ask()).await;
     let summary = report.summary(spec.protocol, &spec.target, &spec.model, spec.concurrency);
     match args.output {
         ProbeOutput::Json => match serde_json::to_string_pretty(&summary) {
@@ -184,6 +273,30 @@ pub fn table(s: &Summary) -> String {
         ms(s.max_ms),
         ms(s.min_ms)
     );
+    let f = &s.stream;
+    if f.ttft_p50_ms.is_some() {
+        let _ = writeln!(
+            out,
+            "{:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            "TTFT p50", "TTFT p99", "ITL p50", "ITL p99", "tok/s", "tokens"
+        );
+        let rate = f
+            .output_tokens_per_s
+            .map(|v| format!("{v:.1}"))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "{:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            ms(f.ttft_p50_ms),
+            ms(f.ttft_p99_ms),
+            ms(f.itl_p50_ms),
+            ms(f.itl_p99_ms),
+            rate,
+            f.output_tokens_total
+        );
+    } else if s.protocol == Protocol::Openai && s.ok > 0 {
+        let _ = writeln!(out, "output tokens {}", f.output_tokens_total);
+    }
     for (kind, n) in &s.errors {
         let example = s.error_examples.get(kind).map(String::as_str).unwrap_or("");
         let _ = writeln!(out, "  error {kind:<16} {n:>6}  e.g. {example}");
@@ -233,7 +346,12 @@ mod tests {
             count: 1,
             concurrency: 1,
             payload: None,
-            timeout: Duration::from_secs(1),
+            timeout: Some(Duration::from_secs(1)),
+            explain: false,
+            completion: false,
+            prompt: None,
+            max_tokens: None,
+            no_stream: false,
             output: ProbeOutput::Json,
         };
         assert!(args.spec().unwrap_err().contains("http://localhost:8080"));
@@ -247,5 +365,100 @@ mod tests {
             ..grpc
         };
         assert!(tls.spec().unwrap_err().contains("TLS"));
+    }
+
+    fn openai_args() -> ProbeArgs {
+        ProbeArgs {
+            url: "http://localhost:8080".into(),
+            model: "llm".into(),
+            protocol: Protocol::Openai,
+            count: 1,
+            concurrency: 1,
+            payload: None,
+            timeout: None,
+            explain: false,
+            completion: false,
+            prompt: None,
+            max_tokens: None,
+            no_stream: false,
+            output: ProbeOutput::Table,
+        }
+    }
+
+    #[test]
+    fn openai_probes_stream_chat_with_a_longer_timeout_by_default() {
+        let args = openai_args();
+        let spec = args.spec().unwrap();
+        assert_eq!(spec.timeout, Duration::from_secs(60));
+        let ask = args.ask().openai;
+        assert_eq!((ask.api, ask.stream), (Api::Chat, true));
+        assert_eq!(ask.max_tokens, DEFAULT_MAX_TOKENS);
+        let plain = ProbeArgs {
+            completion: true,
+            no_stream: true,
+            max_tokens: Some(5),
+            prompt: Some("hi".into()),
+            ..openai_args()
+        };
+        let ask = plain.ask().openai;
+        assert_eq!(
+            (ask.api, ask.stream, ask.max_tokens),
+            (Api::Completion, false, 5)
+        );
+        assert_eq!(ask.prompt, "hi");
+        assert!(openai_args().spec().is_ok());
+        let grpc_url = ProbeArgs {
+            url: "localhost:8080".into(),
+            ..openai_args()
+        };
+        assert!(grpc_url.spec().unwrap_err().contains("http://"));
+    }
+
+    #[test]
+    fn flags_of_another_protocol_are_refused() {
+        let v2_with_prompt = ProbeArgs {
+            protocol: Protocol::V2,
+            prompt: Some("hi".into()),
+            ..openai_args()
+        };
+        let e = v2_with_prompt.spec().unwrap_err();
+        assert!(e.contains("--prompt") && e.contains("openai"), "{e}");
+        let explain_v2 = ProbeArgs {
+            protocol: Protocol::V2,
+            explain: true,
+            ..openai_args()
+        };
+        assert!(explain_v2.spec().unwrap_err().contains("--protocol v1"));
+        let explain_v1 = ProbeArgs {
+            protocol: Protocol::V1,
+            explain: true,
+            ..openai_args()
+        };
+        assert!(explain_v1.spec().is_ok() && explain_v1.ask().explain);
+        let payload = ProbeArgs {
+            payload: Some(PathBuf::from("x.json")),
+            ..openai_args()
+        };
+        assert!(payload.spec().unwrap_err().contains("--prompt"));
+    }
+
+    #[test]
+    fn the_table_shows_stream_figures() {
+        use crate::domain::probe::timing::StreamTiming;
+        let report = ProbeReport {
+            latencies: vec![Duration::from_millis(165)],
+            streams: vec![StreamTiming {
+                token_times: [80, 100, 120].map(Duration::from_millis).to_vec(),
+                end: Duration::from_millis(165),
+                usage_tokens: None,
+            }],
+            elapsed: Duration::from_millis(165),
+            ..ProbeReport::default()
+        };
+        let s = report.summary(Protocol::Openai, "http://x", "llm", 1);
+        let text = table(&s);
+        assert!(text.contains("TTFT p50"), "{text}");
+        assert!(text.contains("80.00") && text.contains("20.00"), "{text}");
+        assert!(text.contains("50.0"), "{text}");
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod cluster;
 pub mod fake_http;
+pub mod fake_sse;
 pub mod model_server;
+pub mod openai_server;
 pub mod pty;
 pub mod sim;
 

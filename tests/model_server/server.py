@@ -10,6 +10,9 @@ Flags (or environment variables of the same name in upper case, prefixed KDECK_M
   --error_rate               or: this share of predicts raise, spread evenly (0.25 = every 4th)
   --model NAME:LATENCY_MS:ERROR_EVERY
                              serve this model too (repeatable; each keeps its own counter)
+  --explainer NAME:LATENCY_MS
+                             serve a model with an explainer too: V1 :explain sleeps that
+                             long and answers {"explanations": [...]}, one per instance
   --parent_pid PID           exit when that process is gone (so a test run never leaks us)
 """
 
@@ -74,6 +77,31 @@ class ProbeModel(Model):
         return {"predictions": [1.0 for _ in instances]}
 
 
+class ExplainerModel(ProbeModel):
+    """A model whose V1 `:explain` is its own (as an explainer container's model is)."""
+
+    def __init__(self, name, latency_ms):
+        super().__init__(name, 0, 0)
+        self.explain_s = latency_ms / 1000.0
+        self.explained = 0
+
+    async def explain(self, payload, headers=None):
+        self.explained += 1
+        if self.explain_s > 0:
+            await asyncio.sleep(self.explain_s)
+        if isinstance(payload, (bytes, bytearray)):
+            import json
+
+            payload = json.loads(payload)
+        instances = payload.get("instances", []) if isinstance(payload, dict) else []
+        return {
+            "explanations": [
+                {"feature_importance": [0.25] * len(row) if isinstance(row, list) else []}
+                for row in instances
+            ]
+        }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--http_port", type=int, default=int(env("http_port", 8080)))
@@ -83,12 +111,16 @@ def main():
     parser.add_argument("--error_every", type=int, default=int(env("error_every", 0)))
     parser.add_argument("--error_rate", type=float, default=float(env("error_rate", 0)))
     parser.add_argument("--model", action="append", default=[])
+    parser.add_argument("--explainer", action="append", default=[])
     parser.add_argument("--parent_pid", type=int, default=0)
     args, _ = parser.parse_known_args()
     models = [ProbeModel(args.model_name, args.latency_ms, args.error_every, args.error_rate)]
     for spec in args.model:
         name, latency_ms, error_every = spec.split(":")
         models.append(ProbeModel(name, float(latency_ms), int(error_every)))
+    for spec in args.explainer:
+        name, latency_ms = spec.split(":")
+        models.append(ExplainerModel(name, float(latency_ms)))
     if args.parent_pid:
         threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
     ModelServer(

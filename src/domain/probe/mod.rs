@@ -1,9 +1,13 @@
-//! Active probes of a model server, the pure half: what a probe measured (`stats`), the
-//! kinds of failure (`ErrorKind`), and the inference payloads built from a model's metadata
-//! (`payload`). The I/O lives in `sources::probe`.
+//! Active probes of a model server, the pure half: what a probe measured (`stats`, and
+//! `timing` for streamed generations), the kinds of failure (`ErrorKind`), the inference
+//! payloads built from a model's metadata (`payload`), the OpenAI-compatible API (`openai`)
+//! and the server-sent events it streams (`sse`). The I/O lives in `sources::probe`.
 
+pub mod openai;
 pub mod payload;
+pub mod sse;
 pub mod stats;
+pub mod timing;
 
 pub use stats::{ProbeReport, Summary};
 
@@ -17,6 +21,9 @@ pub enum Protocol {
     V2,
     /// Open Inference Protocol over gRPC (`inference.GRPCInferenceService`).
     Grpc,
+    /// The OpenAI-compatible API of generative servers (KServe: `/openai/v1`, vLLM: `/v1`),
+    /// streamed: time to first token, inter-token latency, decode rate.
+    Openai,
 }
 
 impl Protocol {
@@ -25,6 +32,7 @@ impl Protocol {
             Protocol::V1 => "v1",
             Protocol::V2 => "v2",
             Protocol::Grpc => "grpc",
+            Protocol::Openai => "openai",
         }
     }
 }
@@ -46,6 +54,14 @@ pub enum ErrorKind {
     BadBody,
     /// A gRPC status other than OK, by its canonical name (`unavailable`, `not_found` …).
     Grpc(String),
+    /// A streamed answer ended before its end (`data: [DONE]`): the connection closed or
+    /// broke mid-way.
+    StreamCut,
+    /// A streamed event is not what the protocol promises (not JSON, no `choices`, not
+    /// server-sent events at all).
+    BadEvent,
+    /// The server reported an error inside the stream.
+    StreamError,
     /// Anything else on the wire.
     Transport,
 }
@@ -61,6 +77,9 @@ impl ErrorKind {
             ErrorKind::Http5xx(_) => "http_5xx".into(),
             ErrorKind::BadBody => "bad_body".into(),
             ErrorKind::Grpc(code) => format!("grpc_{code}"),
+            ErrorKind::StreamCut => "stream_cut".into(),
+            ErrorKind::BadEvent => "bad_event".into(),
+            ErrorKind::StreamError => "stream_error".into(),
             ErrorKind::Transport => "transport".into(),
         }
     }
@@ -85,5 +104,40 @@ impl ProbeError {
 impl std::fmt::Display for ProbeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+/// Text from a model server made inert for the terminal: escape sequences dropped, control
+/// characters shown in caret notation (the console's log sanitiser), and the bidirectional
+/// controls that could reorder what the user reads removed.
+pub fn inert(text: &str) -> String {
+    crate::domain::logline::sanitize(text.as_bytes())
+        .text
+        .chars()
+        .filter(|c| !is_bidi_control(*c))
+        .collect()
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_text_is_made_inert() {
+        let hostile = "bad\x1b]0;title\x07 \x1b[2Jmodel\u{202E}gnp.exe\r\n";
+        let safe = inert(hostile);
+        assert!(
+            !safe.contains('\x1b') && !safe.contains('\u{202E}'),
+            "{safe:?}"
+        );
+        assert!(!safe.chars().any(|c| c.is_control()), "{safe:?}");
+        assert!(
+            safe.starts_with("bad") && safe.contains("modelgnp.exe"),
+            "{safe:?}"
+        );
     }
 }

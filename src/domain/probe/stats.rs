@@ -1,7 +1,9 @@
 //! What a probe measured: the health checks, every request's latency or error, and the
-//! summary (p50/p90/p99/max in ms, throughput, errors by kind) printed as a table or JSON.
+//! summary (p50/p90/p99/max in ms, throughput, errors by kind, and for streamed generations
+//! the figures of `timing`) printed as a table or JSON.
 
-use super::{ErrorKind, ProbeError, Protocol};
+use super::timing::{StreamFigures, StreamTiming, figures};
+use super::{ErrorKind, ProbeError, Protocol, inert};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -25,6 +27,8 @@ pub struct ProbeReport {
     pub elapsed: Duration,
     /// Why the timed requests could not start (server down, unknown model …), if so.
     pub setup_error: Option<String>,
+    /// The token timing of the successful OpenAI requests (empty for other protocols).
+    pub streams: Vec<StreamTiming>,
 }
 
 /// The figures of a probe, as printed.
@@ -54,6 +58,10 @@ pub struct Summary {
     pub http_statuses: BTreeMap<u16, usize>,
     pub checks: Vec<Check>,
     pub setup_error: Option<String>,
+    /// Time to first token, inter-token latency and decode rate (OpenAI probes; `null`
+    /// for the others).
+    #[serde(flatten)]
+    pub stream: StreamFigures,
 }
 
 /// The `q`-quantile of sorted samples, interpolating linearly between neighbours.
@@ -87,7 +95,7 @@ impl ProbeReport {
             *errors.entry(e.kind.key()).or_insert(0) += 1;
             error_examples
                 .entry(e.kind.key())
-                .or_insert_with(|| e.message.clone());
+                .or_insert_with(|| inert(&e.message));
             if let ErrorKind::Http4xx(code) | ErrorKind::Http5xx(code) = e.kind {
                 *http_statuses.entry(code).or_insert(0) += 1;
             }
@@ -116,8 +124,17 @@ impl ProbeReport {
             errors,
             error_examples,
             http_statuses,
-            checks: self.checks.clone(),
-            setup_error: self.setup_error.clone(),
+            // Messages carry the server's text: made inert here, for console and headless alike.
+            checks: self
+                .checks
+                .iter()
+                .map(|c| Check {
+                    detail: inert(&c.detail),
+                    ..c.clone()
+                })
+                .collect(),
+            setup_error: self.setup_error.as_deref().map(inert),
+            stream: figures(&self.streams),
         }
     }
 }
@@ -147,6 +164,15 @@ impl Summary {
                 .map(|(k, n)| format!("{k} {n}"))
                 .collect();
             line.push_str(&format!("; errors: {}", kinds.join(", ")));
+        }
+        if let Some(ttft) = self.stream.ttft_p50_ms {
+            line.push_str(&format!(", TTFT p50 {ttft:.1} ms"));
+            if let Some(itl) = self.stream.itl_p50_ms {
+                line.push_str(&format!(", ITL p50 {itl:.1} ms"));
+            }
+            if let Some(rate) = self.stream.output_tokens_per_s {
+                line.push_str(&format!(", {rate:.1} tok/s"));
+            }
         }
         line
     }

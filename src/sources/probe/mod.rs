@@ -1,12 +1,15 @@
 //! Active probes of a model server: the health and metadata checks of its protocol, then
-//! `count` timed inferences, `concurrency` at a time, each with a timeout. Used by
-//! `kdeck probe` and by the console's probe effect. Errors are data in the report, never
-//! panics.
+//! `count` timed inferences (or explanations, or OpenAI generations), `concurrency` at a
+//! time, each with a deadline. Used by `kdeck probe` and by the console's probe effect.
+//! Errors are data in the report, never panics.
 
 pub mod grpc;
 pub mod oip;
+pub mod openai;
 pub mod rest;
+pub mod stream;
 
+use crate::domain::probe::openai::OpenAiAsk;
 use crate::domain::probe::{ProbeError, ProbeReport, Protocol};
 use futures::StreamExt;
 use std::future::Future;
@@ -27,12 +30,67 @@ pub struct ProbeSpec {
     pub payload: Option<serde_json::Value>,
 }
 
-/// Runs the probe.
+/// What the timed requests ask beyond the protocol's default (a V1/V2 inference, or an
+/// OpenAI generation with `OpenAiAsk::default()`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Ask {
+    /// V1 only: `POST /v1/models/NAME:explain` instead of `:predict`.
+    pub explain: bool,
+    /// `--protocol openai`: the endpoint, prompt, tokens and streaming.
+    pub openai: OpenAiAsk,
+}
+
+/// Runs the probe with the protocol's default requests.
 pub async fn run(spec: &ProbeSpec) -> ProbeReport {
+    run_asking(spec, &Ask::default()).await
+}
+
+/// Runs the probe, asking what `ask` says.
+pub async fn run_asking(spec: &ProbeSpec, ask: &Ask) -> ProbeReport {
     match spec.protocol {
-        Protocol::V1 | Protocol::V2 => rest::run(spec).await,
+        Protocol::V1 | Protocol::V2 => rest::run(spec, ask.explain).await,
         Protocol::Grpc => grpc::run(spec).await,
+        Protocol::Openai => openai::run(spec, &ask.openai).await,
     }
+}
+
+/// Runs `count` calls of `call`, `concurrency` at a time, each under `deadline` (a call
+/// still running then is a timeout): the results and the wall time of them all.
+pub async fn run_many<T, F, Fut>(
+    count: usize,
+    concurrency: usize,
+    deadline: Duration,
+    call: F,
+) -> (Vec<Result<T, ProbeError>>, Duration)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, ProbeError>>,
+{
+    let started = Instant::now();
+    let results = futures::stream::iter(0..count)
+        .map(|_| {
+            let call = call();
+            async move {
+                tokio::time::timeout(deadline, call)
+                    .await
+                    .unwrap_or_else(|_| Err(past_deadline(deadline)))
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    (results, started.elapsed())
+}
+
+/// The error of a request that ran past its deadline.
+pub fn past_deadline(deadline: Duration) -> ProbeError {
+    ProbeError::new(
+        crate::domain::probe::ErrorKind::Timeout,
+        format!(
+            "no complete answer within the timeout ({}); raise --timeout, or the server is overloaded",
+            humantime::format_duration(deadline)
+        ),
+    )
 }
 
 /// Runs `count` calls of `call`, `concurrency` at a time; each call times itself (so a

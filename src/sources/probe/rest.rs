@@ -1,7 +1,7 @@
 //! Probes over REST: the V2 (Open Inference Protocol) health, model-ready and metadata
 //! endpoints then `POST /v2/models/NAME/infer`, or the V1 model endpoint then
-//! `POST /v1/models/NAME:predict`. Each failure is classified (connection refused, timeout,
-//! HTTP 4xx/5xx, a body that is not the protocol's JSON).
+//! `POST /v1/models/NAME:predict` (or `:explain`). Each failure is classified (connection
+//! refused, timeout, HTTP 4xx/5xx, a body that is not the protocol's JSON).
 
 use super::{ProbeSpec, ms_since, timed};
 use crate::domain::probe::payload::{inputs_from_metadata, v1_body, v2_body};
@@ -10,8 +10,8 @@ use crate::domain::probe::{ErrorKind, ProbeError, ProbeReport, Protocol};
 use serde_json::Value;
 use std::time::Instant;
 
-/// Runs a REST probe.
-pub async fn run(spec: &ProbeSpec) -> ProbeReport {
+/// Runs a REST probe; with `explain` a V1 probe asks `:explain` instead of `:predict`.
+pub async fn run(spec: &ProbeSpec, explain: bool) -> ProbeReport {
     crate::sources::tls::ensure_crypto_provider();
     let client = match reqwest::Client::builder()
         .timeout(spec.timeout)
@@ -110,9 +110,14 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
             }
         }
     };
+    // An explanation has no fixed shape (each explainer answers its own JSON).
     let (url, expect) = match spec.protocol {
-        Protocol::V1 => (format!("{base}/v1/models/{model}:predict"), "predictions"),
-        _ => (format!("{base}/v2/models/{model}/infer"), "outputs"),
+        Protocol::V1 if explain => (format!("{base}/v1/models/{model}:explain"), None),
+        Protocol::V1 => (
+            format!("{base}/v1/models/{model}:predict"),
+            Some("predictions"),
+        ),
+        _ => (format!("{base}/v2/models/{model}/infer"), Some("outputs")),
     };
     let body = std::sync::Arc::new(body);
     let mut report = timed(spec.count, spec.concurrency, || {
@@ -129,7 +134,9 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
             let value = answer(&url, sent).await;
             let elapsed = t.elapsed();
             let value = value?;
-            if value.get(expect).is_none() {
+            if let Some(expect) = expect
+                && value.get(expect).is_none()
+            {
                 return Err(ProbeError::new(
                     ErrorKind::BadBody,
                     format!(
@@ -146,7 +153,7 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
     report
 }
 
-fn setup_failed(checks: Vec<Check>, why: String) -> ProbeReport {
+pub(crate) fn setup_failed(checks: Vec<Check>, why: String) -> ProbeReport {
     ProbeReport {
         checks,
         setup_error: Some(why),
@@ -154,13 +161,13 @@ fn setup_failed(checks: Vec<Check>, why: String) -> ProbeReport {
     }
 }
 
-async fn get_json(client: &reqwest::Client, url: &str) -> Result<Value, ProbeError> {
+pub(crate) async fn get_json(client: &reqwest::Client, url: &str) -> Result<Value, ProbeError> {
     answer(url, client.get(url).send().await).await
 }
 
 /// Whether a send failed because the server had closed a pooled connection (reset or
 /// closed before any answer), which a fresh connection does not suffer.
-fn stale_connection(e: &reqwest::Error) -> bool {
+pub(crate) fn stale_connection(e: &reqwest::Error) -> bool {
     if e.is_timeout() || e.is_connect() {
         return false;
     }
@@ -185,7 +192,7 @@ fn stale_connection(e: &reqwest::Error) -> bool {
 }
 
 /// Classifies an HTTP answer; 2xx must be JSON.
-async fn answer(
+pub(crate) async fn answer(
     url: &str,
     sent: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<Value, ProbeError> {
@@ -193,20 +200,7 @@ async fn answer(
     let status = response.status();
     let text = response.text().await.map_err(|e| classify(url, &e))?;
     if !status.is_success() {
-        let detail = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| v.get("error").or(v.get("detail")).map(|e| e.to_string()))
-            .unwrap_or_else(|| excerpt(&text));
-        let code = status.as_u16();
-        let kind = if status.is_server_error() {
-            ErrorKind::Http5xx(code)
-        } else {
-            ErrorKind::Http4xx(code)
-        };
-        return Err(ProbeError::new(
-            kind,
-            format!("{url} answered HTTP {code}: {detail}"),
-        ));
+        return Err(http_failure(url, status, &text));
     }
     serde_json::from_str(&text).map_err(|e| {
         ProbeError::new(
@@ -220,8 +214,23 @@ async fn answer(
     })
 }
 
+/// An answer with a status other than 2xx, with the server's message when its body has one.
+pub(crate) fn http_failure(url: &str, status: reqwest::StatusCode, text: &str) -> ProbeError {
+    let detail = serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v.get("error").or(v.get("detail")).map(|e| e.to_string()))
+        .unwrap_or_else(|| excerpt(text));
+    let code = status.as_u16();
+    let kind = if status.is_server_error() {
+        ErrorKind::Http5xx(code)
+    } else {
+        ErrorKind::Http4xx(code)
+    };
+    ProbeError::new(kind, format!("{url} answered HTTP {code}: {detail}"))
+}
+
 /// The start of a body, on one line.
-fn excerpt(text: &str) -> String {
+pub(crate) fn excerpt(text: &str) -> String {
     let one_line: String = text
         .chars()
         .take(120)
