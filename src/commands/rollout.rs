@@ -14,7 +14,7 @@ use crate::sources::kube::connect::Connection;
 use crate::sources::kube::write::{self, WriteOutcome};
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject, WatchEvent, WatchParams};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::time::Duration;
 
