@@ -186,7 +186,11 @@ pub async fn handle(ctx: Ctx, req: Request<Body>) -> Response<Body> {
                 ),
                 None => {
                     let answer = resource(&ctx, &method, rp, &q, &accept, &body, &content_type);
-                    if answer.is_ok() && !dry_run && ctx.faults.loses_answer(kind) {
+                    let write = !matches!(
+                        kind,
+                        RequestKind::Get | RequestKind::List | RequestKind::Watch
+                    );
+                    if write && answer.is_ok() && !dry_run && ctx.faults.loses_answer(kind) {
                         return respond::lost_answer();
                     }
                     (answer, label)
