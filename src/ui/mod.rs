@@ -9,6 +9,8 @@ pub mod fixture_cluster;
 pub mod format;
 pub mod slot;
 #[cfg(test)]
+mod snapshot_sizes;
+#[cfg(test)]
 pub mod snapshot_tests;
 pub mod symbols;
 pub mod table;
