@@ -10,7 +10,7 @@ use crate::domain::logline::{Level, SafeText};
 use crate::domain::pod::{Pod, RunState};
 use crate::state::State;
 use crate::state::cluster::ClusterState;
-use crate::state::logs::{ContainerChoice, LogLine, LogTarget, LogView, StreamInfo};
+use crate::state::logs::{ContainerChoice, LogLine, LogTarget, LogView, StreamInfo, cycle};
 use crate::state::ui::{NoticeLevel, ObjectKey, Route};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -91,12 +91,30 @@ fn containers_for(pod: &Pod, choice: ContainerChoice) -> Vec<String> {
     }
 }
 
-/// The streams a view wants right now, from the pods the cluster has.
-pub fn wanted(cluster: &ClusterState, view: &LogView) -> Vec<WantedStream> {
-    let pods: Vec<&Pod> = match &view.target {
+fn target_pods<'a>(cluster: &'a ClusterState, target: &LogTarget) -> Vec<&'a Pod> {
+    match target {
         LogTarget::Service(key) => cluster.pods_of(key).collect(),
         LogTarget::Pod(key) => cluster.pods.items.get(key).into_iter().collect(),
-    };
+    }
+}
+
+/// The container choice after `view`'s, skipping choices none of the target's pods has (a
+/// service without a transformer never offers `transformer`). Without pods: the next one.
+pub fn next_container(cluster: &ClusterState, view: &LogView) -> ContainerChoice {
+    let pods = target_pods(cluster, &view.target);
+    let mut choice = view.container.next();
+    for _ in 0..ContainerChoice::CYCLE.len() {
+        if pods.is_empty() || pods.iter().any(|p| !containers_for(p, choice).is_empty()) {
+            return choice;
+        }
+        choice = choice.next();
+    }
+    choice
+}
+
+/// The streams a view wants right now, from the pods the cluster has.
+pub fn wanted(cluster: &ClusterState, view: &LogView) -> Vec<WantedStream> {
+    let pods = target_pods(cluster, &view.target);
     let mut out = Vec::new();
     for pod in pods {
         let revision = pod
@@ -135,10 +153,10 @@ fn spec(view: &LogView, w: &WantedStream) -> LogStreamSpec {
     }
 }
 
-fn marker(text: String, tag: &str, canary: bool) -> LogLine {
+fn marker(text: String, pod: &str, tag: &str, canary: bool) -> LogLine {
     LogLine {
         seq: 0,
-        pod: Arc::from(""),
+        pod: Arc::from(pod),
         container: Arc::from(""),
         tag: Arc::from(tag),
         canary,
@@ -186,6 +204,7 @@ pub fn sync(state: &mut State) -> Vec<Effect> {
         if !first_sync {
             view.push([marker(
                 format!("── {} joined ({}) ──", w.pod.name, w.container),
+                &w.pod.name,
                 &w.tag,
                 w.canary,
             )]);
@@ -217,6 +236,7 @@ pub fn sync(state: &mut State) -> Vec<Effect> {
             info.ended = Some("pod went away".to_string());
             let line = marker(
                 format!("── {} went away ──", key.0.name),
+                &key.0.name,
                 &info.tag,
                 info.canary,
             );
@@ -329,6 +349,7 @@ pub fn handle(state: &mut State, msg: LogMsg) -> Vec<Effect> {
             if let Some(info) = view.streams.get_mut(&(pod.clone(), container.clone())) {
                 let line = marker(
                     format!("── {} {container}: {reason} ──", pod.name),
+                    &pod.name,
                     &info.tag,
                     info.canary,
                 );
@@ -362,7 +383,7 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleWrap => view.wrap = !view.wrap,
         Action::ToggleTimestamps => view.timestamps = !view.timestamps,
         Action::NextContainer => {
-            view.container = view.container.next();
+            view.container = next_container(&state.cluster, view);
             let label = view.container.label();
             state.notify(NoticeLevel::Info, format!("container: {label}"));
             return restart(state);
@@ -406,6 +427,21 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
                 content,
                 lines,
             }];
+        }
+        Action::NextRevisionFilter => {
+            view.only_revision = cycle(view.only_revision.as_deref(), &view.revisions());
+            view.refilter();
+            let label = format!(
+                "showing {}",
+                view.only_revision.as_deref().unwrap_or("all revisions")
+            );
+            state.notify(NoticeLevel::Info, label);
+        }
+        Action::NextPodFilter => {
+            view.only_pod = cycle(view.only_pod.as_deref(), &view.pods());
+            view.refilter();
+            let label = format!("showing {}", view.only_pod.as_deref().unwrap_or("all pods"));
+            state.notify(NoticeLevel::Info, label);
         }
         Action::Up => view.scroll(-1, height),
         Action::Down => view.scroll(1, height),
@@ -486,7 +522,7 @@ mod tests {
         })
     }
 
-    fn starts(effects: &[Effect]) -> Vec<(String, String)> {
+    pub(super) fn starts(effects: &[Effect]) -> Vec<(String, String)> {
         effects
             .iter()
             .filter_map(|e| match e {
@@ -496,7 +532,7 @@ mod tests {
             .collect()
     }
 
-    fn lines(session: u64, pod: &str, texts: &[&str]) -> Msg {
+    pub(super) fn lines(session: u64, pod: &str, texts: &[&str]) -> Msg {
         Msg::Logs(LogMsg::Lines(LogBatch {
             session,
             pod: ObjectKey::new("ml", pod),
@@ -528,7 +564,7 @@ mod tests {
         ]
     }
 
-    fn setup() -> State {
+    pub(super) fn setup() -> State {
         let mut s = crate::ui::snapshot_tests::state();
         let m = watch(&s, Kind::InferenceService, vec![isvc()]);
         update(&mut s, m);
@@ -681,3 +717,7 @@ mod tests {
         assert!(s.logs.as_ref().unwrap().search.is_none());
     }
 }
+
+#[cfg(test)]
+#[path = "logs_keys_tests.rs"]
+mod keys_tests;

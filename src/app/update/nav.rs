@@ -65,6 +65,17 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::ShowWarnings => state.ui.push(Route::Warnings),
+        // The logs view scrolls its own buffer (and pauses following when moved up).
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+            if in_logs =>
+        {
+            return super::logs::action(state, action);
+        }
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -101,6 +112,8 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::NextContainer
         | Action::TogglePrevious
         | Action::NextSince
+        | Action::NextRevisionFilter
+        | Action::NextPodFilter
         | Action::SaveLogs => return view_action(state, action),
         Action::Snapshot => return super::incident::action(state),
         Action::Probe => return super::probe::action(state),
