@@ -90,7 +90,11 @@ fn scroll_keys_move_the_log_and_pause_following() {
     press(&mut s, KeyCode::Char('j'));
     let top = view(&s).first_visible(rows(&s));
     press(&mut s, KeyCode::Char('k'));
-    assert_eq!(view(&s).first_visible(rows(&s)) + 1, top, "k moves one line up");
+    assert_eq!(
+        view(&s).first_visible(rows(&s)) + 1,
+        top,
+        "k moves one line up"
+    );
     press(&mut s, KeyCode::Char('G'));
     assert!(view(&s).follow, "G follows again");
     press(&mut s, KeyCode::PageUp);
