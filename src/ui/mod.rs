@@ -2,6 +2,7 @@
 //! so a 2,000-row list costs the same to draw as a 20-row one.
 
 pub mod color;
+pub mod contrast;
 #[cfg(test)]
 pub mod demo_cluster;
 #[cfg(test)]
