@@ -18,6 +18,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Route::Yaml(_) | Route::Detail(_) | Route::Gpu
     );
     let in_logs = state.ui.route() == &Route::Logs;
+    let in_yaml = matches!(state.ui.route(), Route::Yaml(_));
     match action {
         Action::Quit => return vec![Effect::Quit],
         Action::Suspend => return vec![Effect::Suspend],
@@ -43,6 +44,16 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 .logs
                 .as_ref()
                 .and_then(|v| v.search.as_ref())
+                .map(|p| p.text.clone())
+                .unwrap_or_default();
+            state.ui.mode = Mode::Search(LineInput::with_text(&current));
+        }
+        // The YAML has no list to filter: `/` searches it (n/N move between matches).
+        Action::Filter | Action::Search if in_yaml => {
+            let current = state
+                .ui
+                .text_search
+                .as_ref()
                 .map(|p| p.text.clone())
                 .unwrap_or_default();
             state.ui.mode = Mode::Search(LineInput::with_text(&current));
@@ -157,6 +168,7 @@ fn view_action(state: &mut State, action: Action) -> Vec<Effect> {
     }
     match state.ui.route().clone() {
         Route::Logs => super::logs::action(state, action),
+        Route::Yaml(key) => super::yaml::action(state, &key, action),
         Route::Services => super::services::action(state, action),
         Route::Detail(key) => super::detail::action(state, &key, action),
         Route::Pods => super::services::pods_action(state, action),
