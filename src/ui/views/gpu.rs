@@ -194,7 +194,7 @@ pub fn local_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     ))];
     match &state.gpu.local {
         LocalGpus::Waiting => out.push(Line::from(Span::styled(
-            "  reading NVML…",
+            format!("  reading NVML{}", theme.symbols.ellipsis),
             theme.style(Slot::TextDim),
         ))),
         // No driver at all is the normal case on a bastion: one plain line with the hint.
@@ -258,7 +258,10 @@ pub fn cluster_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     ))];
     let Some(cluster) = &state.gpu.cluster else {
         out.push(Line::from(Span::styled(
-            "  waiting for the first scrape of the DCGM exporters…",
+            format!(
+                "  waiting for the first scrape of the DCGM exporters{}",
+                theme.symbols.ellipsis
+            ),
             theme.style(Slot::TextDim),
         )));
         return out;

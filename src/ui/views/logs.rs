@@ -227,11 +227,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     }
     if view.visible.is_empty() {
-        let text = if view.filter.is_some() {
-            "No lines match the filter (& to change it)."
-        } else {
-            "Waiting for log lines…"
-        };
+        let text =
+            if view.filter.is_some() || view.only_revision.is_some() || view.only_pod.is_some() {
+                "No lines match the filter (& r o to change it).".to_string()
+            } else {
+                format!("Waiting for log lines{}", theme.symbols.ellipsis)
+            };
         frame.render_widget(
             Paragraph::new(Span::styled(
                 format!("  {text}"),

@@ -141,7 +141,11 @@ fn hints(state: &State, theme: &Theme, max: usize) -> Line<'static> {
             .keymap
             .bindings(crate::config::keymap::Scope::Global)
             .iter()
-            .filter(|g| !g.keys.iter().any(|k| own.iter().any(|b| b.keys.contains(k)))),
+            .filter(|g| {
+                !g.keys
+                    .iter()
+                    .any(|k| own.iter().any(|b| b.keys.contains(k)))
+            }),
     );
     for binding in bindings {
         let (Some(key), Some(desc)) = (binding.keys.first(), binding.hint.as_ref()) else {
