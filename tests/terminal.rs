@@ -137,7 +137,7 @@ fn the_linux_console_gets_ascii_borders_and_symbols() {
     assert!(s.wait_for(WAIT, |t| t.contains("Help (esc closes")));
     let screen = s.screen();
     assert!(
-        screen.chars().all(|c| c.is_ascii()),
+        screen.is_ascii(),
         "non-ASCII on a Linux console:\n{screen}"
     );
     assert!(screen.contains('+') && screen.contains('|'), "{screen}");
