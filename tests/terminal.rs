@@ -136,10 +136,7 @@ fn the_linux_console_gets_ascii_borders_and_symbols() {
     s.send("?");
     assert!(s.wait_for(WAIT, |t| t.contains("Help (esc closes")));
     let screen = s.screen();
-    assert!(
-        screen.is_ascii(),
-        "non-ASCII on a Linux console:\n{screen}"
-    );
+    assert!(screen.is_ascii(), "non-ASCII on a Linux console:\n{screen}");
     assert!(screen.contains('+') && screen.contains('|'), "{screen}");
     s.send_esc();
     s.send("q");
