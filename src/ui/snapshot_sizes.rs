@@ -56,7 +56,7 @@ fn services_keep_namespace_and_figures_at_every_size() {
     let (all, screens) = at_all_sizes("services");
     for text in &screens {
         let head = header(text, "NAME");
-        for title in ["NAME", "NAMESPACE", "READY", "TRAFFIC"] {
+        for title in ["NAME", "NAMESPACE", "READY", "TRAFFIC", "P99"] {
             assert!(head.contains(title), "{title} missing: {head}");
         }
     }
