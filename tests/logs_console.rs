@@ -129,3 +129,96 @@ fn l_on_fraud_detector_merges_both_revisions_and_new_pods_join() {
     assert!(s.wait_exit(WAIT).is_some(), "kdeck did not quit");
     server.shutdown();
 }
+
+/// At 80×24: the follow state is visible, `k` and PgUp scroll back and pause ("paused (N
+/// new)" counts what arrives), End follows again; `r` narrows to one revision in the title.
+#[test]
+fn scrolling_back_pauses_and_end_follows_again_at_80_columns() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(SimServer::start(SimOptions {
+            scenario: Scenario::Demo,
+            time_scale: 20.0,
+            ..SimOptions::default()
+        }))
+        .unwrap();
+    let sandbox = Sandbox::new();
+    let kubeconfig = sandbox.dir.path().join("kubeconfig");
+    server.write_kubeconfig(&kubeconfig).unwrap();
+    let env = sandbox.env();
+    let mut s = PtySession::spawn(
+        kdeck(),
+        &[
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "-n",
+            "ml-prod",
+        ],
+        &env_refs(&env),
+        80,
+        24,
+    );
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("fraud-detector")
+            && t.contains("connected")),
+        "the services list did not load:\n{}",
+        s.screen()
+    );
+    s.send("/fraud-detector\r");
+    assert!(
+        s.wait_for(WAIT, |t| !t.contains("sklearn-iris")),
+        "the filter did not apply:\n{}",
+        s.screen()
+    );
+    s.send("l");
+    // Enough lines to scroll: more than a screen of container lines.
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("following")
+            && tagged(t, "r1") + tagged(t, "r2") >= 15),
+        "the follow state is not visible at 80 columns, or too few lines:\n{}",
+        s.screen()
+    );
+    s.send("k");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("paused (")),
+        "k did not pause:\n{}",
+        s.screen()
+    );
+    assert!(
+        s.wait_for(WAIT, |t| !t.contains("paused (0 new)")
+            && t.contains(" new)")),
+        "new lines are not counted while paused:\n{}",
+        s.screen()
+    );
+    s.send("\x1b[F");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("following")),
+        "End did not follow again:\n{}",
+        s.screen()
+    );
+    s.send("\x1b[5~");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("paused (")),
+        "PgUp did not pause:\n{}",
+        s.screen()
+    );
+    s.send("G");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("following")),
+        "G did not follow again:\n{}",
+        s.screen()
+    );
+    s.send("r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("only r1") && tagged(t, "r2") == 0),
+        "r did not narrow to r1:\n{}",
+        s.screen()
+    );
+    s.send("q");
+    assert!(s.wait_exit(WAIT).is_some(), "kdeck did not quit");
+    server.shutdown();
+}

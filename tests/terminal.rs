@@ -158,6 +158,26 @@ fn a_panic_restores_the_terminal_then_reports() {
     );
 }
 
+/// The Linux console (and vt100-class terminals) cannot draw rounded corners or ✓: kdeck
+/// draws ASCII there even when the locale says UTF-8.
+#[test]
+fn the_linux_console_gets_ascii_borders_and_symbols() {
+    let sandbox = Sandbox::new();
+    let mut s = start(
+        &sandbox,
+        &[("TERM", "linux"), ("LANG", "en_US.UTF-8"), ("LC_ALL", "")],
+        "",
+    );
+    s.send("?");
+    assert!(s.wait_for(WAIT, |t| t.contains("Help (esc closes")));
+    let screen = s.screen();
+    assert!(screen.is_ascii(), "non-ASCII on a Linux console:\n{screen}");
+    assert!(screen.contains('+') && screen.contains('|'), "{screen}");
+    s.send_esc();
+    s.send("q");
+    assert_restored(&s, "0");
+}
+
 #[test]
 fn no_color_means_no_colour_codes() {
     let sandbox = Sandbox::new();

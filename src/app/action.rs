@@ -42,6 +42,8 @@ pub enum Action {
     NextContainer,
     TogglePrevious,
     NextSince,
+    NextRevisionFilter,
+    NextPodFilter,
     SaveLogs,
     Snapshot,
     Rollback,

@@ -1,7 +1,9 @@
 //! Theme files: the built-in themes in `themes/` (embedded) and user themes in the config
 //! directory, which patch a built-in one with `inherits = "NAME"`.
 //!
-//! A theme is a palette (names → colours) plus styles for semantic slots (`status.ready` …).
+//! A theme is a palette (names → colours) plus styles for semantic slots (`status.ready` …),
+//! and optionally `styles16`: slots that look different when the terminal shows only the 16
+//! basic colours (a dark green on white becomes black there; a green badge stays green).
 //! Problems (unknown slot, bad colour, unknown field) become warnings; the inherited value
 //! stays in place.
 
@@ -40,6 +42,8 @@ pub struct ThemeSpec {
     pub name: String,
     pub palette: BTreeMap<String, String>,
     pub styles: BTreeMap<Slot, StyleSpec>,
+    /// Replacements for `styles` at 16 colours.
+    pub styles16: BTreeMap<Slot, StyleSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +55,8 @@ struct ThemeFile {
     palette: BTreeMap<String, String>,
     #[serde(default)]
     styles: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    styles16: BTreeMap<String, toml::Value>,
 }
 
 /// Loads theme `name`: a user theme from `user_dir` if one exists, else a built-in one.
@@ -148,22 +154,39 @@ pub fn apply(spec: &mut ThemeSpec, file: &str, text: &str, warnings: &mut Vec<Co
     }
     let _ = parsed.inherits;
     spec.palette.extend(parsed.palette);
-    for (slot_name, value) in parsed.styles {
+    apply_styles(&mut spec.styles, "styles", parsed.styles, file, warnings);
+    apply_styles(
+        &mut spec.styles16,
+        "styles16",
+        parsed.styles16,
+        file,
+        warnings,
+    );
+}
+
+fn apply_styles(
+    into: &mut BTreeMap<Slot, StyleSpec>,
+    table: &str,
+    styles: BTreeMap<String, toml::Value>,
+    file: &str,
+    warnings: &mut Vec<ConfigWarning>,
+) {
+    for (slot_name, value) in styles {
         let Ok(slot) = slot_name.parse::<Slot>() else {
             warnings.push(ConfigWarning::new(
                 file,
-                Some(&format!("styles.\"{slot_name}\"")),
+                Some(&format!("{table}.\"{slot_name}\"")),
                 "unknown style slot, ignored",
             ));
             continue;
         };
         match value.try_into::<StyleSpec>() {
             Ok(style) => {
-                spec.styles.insert(slot, style);
+                into.insert(slot, style);
             }
             Err(err) => warnings.push(ConfigWarning::new(
                 file,
-                Some(&format!("styles.\"{slot_name}\"")),
+                Some(&format!("{table}.\"{slot_name}\"")),
                 format!(
                     "expected {{ fg, bg, bold, italic, underline, dim, reversed }}: {}",
                     err.message()

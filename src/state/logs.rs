@@ -67,8 +67,8 @@ impl ContainerChoice {
 /// How far back to start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Since {
-    OneMinute,
-    TenMinutes,
+    FiveMinutes,
+    FifteenMinutes,
     OneHour,
     All,
 }
@@ -76,8 +76,8 @@ pub enum Since {
 impl Since {
     pub fn seconds(self) -> Option<i64> {
         match self {
-            Since::OneMinute => Some(60),
-            Since::TenMinutes => Some(600),
+            Since::FiveMinutes => Some(300),
+            Since::FifteenMinutes => Some(900),
             Since::OneHour => Some(3600),
             Since::All => None,
         }
@@ -85,8 +85,8 @@ impl Since {
 
     pub fn label(self) -> &'static str {
         match self {
-            Since::OneMinute => "1m",
-            Since::TenMinutes => "10m",
+            Since::FiveMinutes => "5m",
+            Since::FifteenMinutes => "15m",
             Since::OneHour => "1h",
             Since::All => "all",
         }
@@ -94,10 +94,10 @@ impl Since {
 
     pub fn next(self) -> Since {
         match self {
-            Since::OneMinute => Since::TenMinutes,
-            Since::TenMinutes => Since::OneHour,
+            Since::FiveMinutes => Since::FifteenMinutes,
+            Since::FifteenMinutes => Since::OneHour,
             Since::OneHour => Since::All,
-            Since::All => Since::OneMinute,
+            Since::All => Since::FiveMinutes,
         }
     }
 }
@@ -117,6 +117,26 @@ pub struct LogLine {
     pub level: Level,
     /// A marker kdeck wrote itself (pod joined, pod went away), not a container line.
     pub marker: bool,
+}
+
+impl LogLine {
+    /// The short revision of the line's pod (`r2` of the tag `r2·x7k2p`).
+    pub fn revision(&self) -> &str {
+        revision_of_tag(&self.tag)
+    }
+}
+
+/// The short revision a stream tag starts with (`r2` of `r2·x7k2p/queue-proxy`).
+pub fn revision_of_tag(tag: &str) -> &str {
+    tag.split('·').next().unwrap_or(tag)
+}
+
+/// Steps `current` through `values` and back to none: None → first → … → last → None.
+pub fn cycle(current: Option<&str>, values: &[String]) -> Option<String> {
+    match current.and_then(|c| values.iter().position(|v| v == c)) {
+        None => values.first().cloned(),
+        Some(i) => values.get(i + 1).cloned(),
+    }
 }
 
 /// One (pod, container) stream.
@@ -158,6 +178,10 @@ pub struct LogView {
     pub timestamps: bool,
     pub filter: Option<Pattern>,
     pub search: Option<Pattern>,
+    /// Only lines of this short revision (`r2`), or all.
+    pub only_revision: Option<String>,
+    /// Only lines of this pod (its name), or all.
+    pub only_pod: Option<String>,
     /// Lines dropped from the front of the ring so far.
     pub evicted: u64,
 }
@@ -183,14 +207,41 @@ impl LogView {
             timestamps: false,
             filter: None,
             search: None,
+            only_revision: None,
+            only_pod: None,
             evicted: 0,
         }
     }
 
     fn passes(&self, line: &LogLine) -> bool {
-        self.filter
-            .as_ref()
-            .is_none_or(|f| line.marker || f.regex.is_match(&line.text.text))
+        self.only_revision
+            .as_deref()
+            .is_none_or(|r| line.revision() == r)
+            && self.only_pod.as_deref().is_none_or(|p| *line.pod == *p)
+            && self
+                .filter
+                .as_ref()
+                .is_none_or(|f| line.marker || f.regex.is_match(&line.text.text))
+    }
+
+    /// The short revisions of the streams, sorted (what the revision filter cycles through).
+    pub fn revisions(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .streams
+            .values()
+            .map(|s| revision_of_tag(&s.tag).to_string())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The pods of the streams, sorted (what the pod filter cycles through).
+    pub fn pods(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.streams.keys().map(|(p, _)| p.name.clone()).collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Appends lines, evicting the oldest beyond capacity.
@@ -393,6 +444,42 @@ mod tests {
         v.scroll(1000, 10);
         assert!(v.follow);
         assert_eq!(v.new_while_paused, 0);
+    }
+
+    #[test]
+    fn revision_and_pod_filters_keep_only_their_lines() {
+        let mut v = LogView::new(LogTarget::Pod(ObjectKey::new("a", "b")), 1000, 1);
+        let tagged = |text: &str, tag: &str, pod: &str| LogLine {
+            tag: Arc::from(tag),
+            pod: Arc::from(pod),
+            ..line(text)
+        };
+        v.push([
+            tagged("stable", "r1·x1", "p-x1"),
+            tagged("canary", "r2·y2", "p-y2"),
+            tagged("canary too", "r2·z3", "p-z3"),
+        ]);
+        for (pod, tag) in [("p-x1", "r1·x1"), ("p-y2", "r2·y2"), ("p-z3", "r2·z3")] {
+            v.streams.insert(
+                (ObjectKey::new("a", pod), "c".to_string()),
+                StreamInfo {
+                    tag: Arc::from(tag),
+                    canary: false,
+                    ended: None,
+                },
+            );
+        }
+        assert_eq!(v.revisions(), vec!["r1", "r2"]);
+        v.only_revision = cycle(None, &v.revisions());
+        v.only_revision = cycle(v.only_revision.as_deref(), &v.revisions());
+        assert_eq!(v.only_revision.as_deref(), Some("r2"));
+        v.refilter();
+        assert_eq!(v.visible.len(), 2);
+        v.only_pod = Some("p-z3".to_string());
+        v.refilter();
+        assert_eq!(v.visible.len(), 1);
+        assert_eq!(v.line(v.visible[0]).unwrap().text.text, "canary too");
+        assert_eq!(cycle(Some("r2"), &v.revisions()), None, "back to all");
     }
 
     #[test]

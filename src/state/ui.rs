@@ -183,6 +183,8 @@ pub struct UiState {
     pub lists: BTreeMap<Scope, ListView>,
     /// Scroll position of text views (YAML, help-like panels).
     pub text_scroll: u16,
+    /// The search in text views (`/` in the YAML), moved through with n/N.
+    pub text_search: Option<super::logs::Pattern>,
     /// The tab shown in the service detail.
     pub detail_tab: DetailTab,
 }

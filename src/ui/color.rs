@@ -84,7 +84,7 @@ const ANSI16_RGB: [(u8, u8, u8); 16] = [
     (255, 255, 255),
 ];
 
-const ANSI16: [Color; 16] = [
+pub const ANSI16: [Color; 16] = [
     Color::Black,
     Color::Red,
     Color::Green,
@@ -147,10 +147,49 @@ fn distance(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
     3 * d(a.0, b.0).pow(2) + 4 * d(a.1, b.1).pow(2) + 2 * d(a.2, b.2).pow(2)
 }
 
+/// The nearest of the 16 basic colours. A clearly coloured input keeps its hue (a pastel
+/// green must stay green, not become gray, and a dark green must not become black like the
+/// text): it maps to the basic colour of the nearest hue, normal or bright by distance.
+/// Grays map to the nearest of black, dark gray, gray and white.
 fn nearest_16(r: u8, g: u8, b: u8) -> Color {
-    let mut best = 0;
-    for (i, rgb) in ANSI16_RGB.iter().enumerate() {
-        if distance((r, g, b), *rgb) < distance((r, g, b), ANSI16_RGB[best]) {
+    let max = r.max(g).max(b);
+    let min = r.min(g).min(b);
+    let chroma = f64::from(max - min);
+    let candidates: &[usize] = if chroma >= 48.0 && chroma / f64::from(max.max(1)) >= 0.3 {
+        let (rf, gf, bf) = (f64::from(r), f64::from(g), f64::from(b));
+        let hue = if max == r {
+            60.0 * ((gf - bf) / chroma).rem_euclid(6.0)
+        } else if max == g {
+            60.0 * ((bf - rf) / chroma + 2.0)
+        } else {
+            60.0 * ((rf - gf) / chroma + 4.0)
+        };
+        // red, yellow, green, cyan, blue, magenta: (normal, bright) indices.
+        const HUES: [(f64, [usize; 2]); 6] = [
+            (0.0, [1, 9]),
+            (60.0, [3, 11]),
+            (120.0, [2, 10]),
+            (180.0, [6, 14]),
+            (240.0, [4, 12]),
+            (300.0, [5, 13]),
+        ];
+        let off = |h: f64| {
+            let d = (hue - h).abs();
+            d.min(360.0 - d)
+        };
+        let mut best = &HUES[0];
+        for entry in &HUES {
+            if off(entry.0) < off(best.0) {
+                best = entry;
+            }
+        }
+        &best.1
+    } else {
+        &[0, 7, 8, 15]
+    };
+    let mut best = candidates[0];
+    for &i in candidates {
+        if distance((r, g, b), ANSI16_RGB[i]) < distance((r, g, b), ANSI16_RGB[best]) {
             best = i;
         }
     }
@@ -159,7 +198,8 @@ fn nearest_16(r: u8, g: u8, b: u8) -> Color {
 
 const CUBE_LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
 
-fn index_to_rgb(index: u8) -> (u8, u8, u8) {
+/// The usual RGB value of a 256-colour index.
+pub fn index_to_rgb(index: u8) -> (u8, u8, u8) {
     match index {
         0..=15 => ANSI16_RGB[usize::from(index)],
         16..=231 => {

@@ -2,12 +2,15 @@
 //! so a 2,000-row list costs the same to draw as a 20-row one.
 
 pub mod color;
+pub mod contrast;
 #[cfg(test)]
 pub mod demo_cluster;
 #[cfg(test)]
 pub mod fixture_cluster;
 pub mod format;
 pub mod slot;
+#[cfg(test)]
+mod snapshot_sizes;
 #[cfg(test)]
 pub mod snapshot_tests;
 pub mod symbols;

@@ -52,6 +52,51 @@ pub fn screen(terminal: &Terminal<TestBackend>) -> String {
     out
 }
 
+/// A colour in snapshots: `#rrggbb`, `i42` (256-colour index), or the ANSI name.
+fn color_name(color: ratatui::style::Color) -> String {
+    use ratatui::style::Color;
+    match color {
+        Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
+        Color::Indexed(i) => format!("i{i}"),
+        Color::Reset => "-".to_string(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// The screen with its styles: each row is a sequence of runs `[fg=…,bg=…,mod=…]text`, a run
+/// starting wherever the style changes, so a theme regression shows in the snapshot.
+pub fn styled_screen(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let mut current: Option<(String, String, String)> = None;
+        for x in 0..buffer.area.width {
+            let cell = &buffer[(x, y)];
+            let style = (
+                color_name(cell.fg),
+                color_name(cell.bg),
+                format!("{:?}", cell.modifier)
+                    .trim_start_matches("Modifier(")
+                    .trim_end_matches(')')
+                    .replace(" | ", "+")
+                    .to_lowercase(),
+            );
+            if current.as_ref() != Some(&style) {
+                let m = if style.2.is_empty() || style.2 == "0x0" {
+                    String::new()
+                } else {
+                    format!(",mod={}", style.2)
+                };
+                out.push_str(&format!("[fg={},bg={}{m}]", style.0, style.1));
+                current = Some(style);
+            }
+            out.push_str(cell.symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
 pub fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
@@ -65,7 +110,7 @@ fn empty_state_snapshots() {
         for (w, h) in SIZES {
             let mut s = state();
             let t = render(&mut s, &theme(theme_name), w, h);
-            insta::assert_snapshot!(format!("empty_{theme_name}_{w}x{h}"), screen(&t));
+            insta::assert_snapshot!(format!("empty_{theme_name}_{w}x{h}"), styled_screen(&t));
         }
     }
 }
@@ -233,7 +278,7 @@ fn filters_by_name_and_label_selector() {
 }
 
 /// A state holding the simulated demo cluster, connected, at the fixed clock.
-fn demo_state() -> State {
+pub fn demo_state() -> State {
     let mut s = cluster_state();
     s.cluster = super::demo_cluster::cluster();
     s.session.context = Some("kdeck-sim".to_string());

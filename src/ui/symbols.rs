@@ -68,8 +68,10 @@ impl Symbols {
         bars: &[' ', '.', '.', '-', '-', '=', '=', '#', '#'],
     };
 
-    /// Unicode when the locale says UTF-8 (`LC_ALL`, then `LC_CTYPE`, then `LANG`), ASCII
-    /// otherwise. `KDECK_UNICODE=0|1` overrides.
+    /// Unicode when the locale says UTF-8 (`LC_ALL`, then `LC_CTYPE`, then `LANG`) and the
+    /// terminal can draw it; ASCII on a non-UTF-8 locale and on terminals whose fonts lack
+    /// box drawing and symbols (`TERM=linux`, the Linux console; `vt100`/`vt220`; `dumb`).
+    /// `KDECK_UNICODE=0|1` overrides.
     pub fn detect(env: impl Fn(&str) -> Option<String>) -> Symbols {
         if let Some(forced) = env("KDECK_UNICODE") {
             return if forced == "0" {
@@ -77,6 +79,13 @@ impl Symbols {
             } else {
                 Symbols::UNICODE
             };
+        }
+        let term = env("TERM").unwrap_or_default().to_ascii_lowercase();
+        if matches!(
+            term.as_str(),
+            "linux" | "vt100" | "vt102" | "vt220" | "vt52" | "dumb" | "ansi" | "cons25"
+        ) {
+            return Symbols::ASCII;
         }
         let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
             .iter()
@@ -115,6 +124,21 @@ mod tests {
         assert!(!Symbols::detect(c_locale).unicode);
         assert!(!Symbols::detect(lc_all_wins).unicode);
         assert!(!Symbols::detect(|_| None).unicode);
+        for term in ["linux", "vt100", "vt220"] {
+            let console = |k: &str| match k {
+                "TERM" => Some(term.to_string()),
+                "LANG" => Some("en_US.UTF-8".to_string()),
+                _ => None,
+            };
+            assert!(!Symbols::detect(console).unicode, "TERM={term}");
+            assert!(Symbols::detect(console).border.top_left.is_ascii());
+        }
+        let xterm = |k: &str| match k {
+            "TERM" => Some("xterm-256color".to_string()),
+            "LANG" => Some("en_US.UTF-8".to_string()),
+            _ => None,
+        };
+        assert!(Symbols::detect(xterm).unicode);
     }
 
     #[test]

@@ -30,6 +30,10 @@ impl Theme {
         let file = format!("theme {}", spec.name);
         let mut styles = HashMap::new();
         for (slot, style_spec) in &spec.styles {
+            let style_spec = match depth {
+                ColorDepth::Ansi16 => spec.styles16.get(slot).unwrap_or(style_spec),
+                _ => style_spec,
+            };
             let style = resolve_style(spec, *slot, style_spec, depth, &file, &mut warnings);
             styles.insert(*slot, style);
         }

@@ -48,6 +48,9 @@ pub fn handle_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Mode::Search(line) if matches!(state.ui.route(), crate::state::ui::Route::Yaml(_)) => {
+            super::yaml::search_key(state, line, key)
+        }
         Mode::Search(mut line) => {
             match key.code {
                 KeyCode::Esc => super::logs::set_pattern(state, "", true),

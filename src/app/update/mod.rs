@@ -15,6 +15,7 @@ mod nav;
 pub mod probe;
 pub mod rollout;
 mod services;
+mod yaml;
 
 use super::effect::Effect;
 use super::msg::{Msg, TermSignal};
@@ -68,6 +69,10 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Key(key) => {
             state.dirty = true;
+            // A notice answers the last key; the next key clears it (a new one may follow).
+            if key.kind != crossterm::event::KeyEventKind::Release {
+                state.ui.notice = None;
+            }
             input::handle_key(state, key)
         }
         Msg::Resize { width, height } => {

@@ -18,6 +18,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Route::Yaml(_) | Route::Detail(_) | Route::Gpu
     );
     let in_logs = state.ui.route() == &Route::Logs;
+    let in_yaml = matches!(state.ui.route(), Route::Yaml(_));
     match action {
         Action::Quit => return vec![Effect::Quit],
         Action::Suspend => return vec![Effect::Suspend],
@@ -47,6 +48,16 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 .unwrap_or_default();
             state.ui.mode = Mode::Search(LineInput::with_text(&current));
         }
+        // The YAML has no list to filter: `/` searches it (n/N move between matches).
+        Action::Filter | Action::Search if in_yaml => {
+            let current = state
+                .ui
+                .text_search
+                .as_ref()
+                .map(|p| p.text.clone())
+                .unwrap_or_default();
+            state.ui.mode = Mode::Search(LineInput::with_text(&current));
+        }
         Action::Filter => {
             let current = state.ui.list_view(scope).filter;
             state.ui.mode = Mode::Filter(LineInput::with_text(&current));
@@ -65,6 +76,17 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::ShowWarnings => state.ui.push(Route::Warnings),
+        // The logs view scrolls its own buffer (and pauses following when moved up).
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+            if in_logs =>
+        {
+            return super::logs::action(state, action);
+        }
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -101,6 +123,8 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::NextContainer
         | Action::TogglePrevious
         | Action::NextSince
+        | Action::NextRevisionFilter
+        | Action::NextPodFilter
         | Action::SaveLogs => return view_action(state, action),
         Action::Snapshot => return super::incident::action(state),
         Action::Probe => return super::probe::action(state),
@@ -144,6 +168,7 @@ fn view_action(state: &mut State, action: Action) -> Vec<Effect> {
     }
     match state.ui.route().clone() {
         Route::Logs => super::logs::action(state, action),
+        Route::Yaml(key) => super::yaml::action(state, &key, action),
         Route::Services => super::services::action(state, action),
         Route::Detail(key) => super::detail::action(state, &key, action),
         Route::Pods => super::services::pods_action(state, action),

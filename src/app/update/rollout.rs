@@ -666,11 +666,15 @@ pub fn dialog_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
             }
             Some(Vec::new())
         }
+        // Any key closes the result; a key that is not a dismissal (esc, enter, q) then does
+        // what it does in the view, so a cancelled dialog never swallows the next key.
         Stage::Finished(_) => {
+            state.rollout = None;
             if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
-                state.rollout = None;
+                Some(Vec::new())
+            } else {
+                None
             }
-            Some(Vec::new())
         }
         _ => {
             if key.code == KeyCode::Esc {

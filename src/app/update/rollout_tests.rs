@@ -176,6 +176,25 @@ fn enter_on_the_default_button_cancels() {
 }
 
 #[test]
+fn the_key_after_a_cancelled_dialog_is_not_swallowed() {
+    let mut s = setup();
+    to_confirmation(&mut s);
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(
+        s.rollout.as_ref().unwrap().stage,
+        Stage::Finished(Finish::Cancelled)
+    );
+    assert!(s.ui.notice.is_some(), "the cancel is reported");
+    update(&mut s, key('?'));
+    assert!(s.rollout.is_none(), "the result panel stays open");
+    assert!(s.ui.notice.is_none(), "the notice outlived the next key");
+    assert!(
+        matches!(s.ui.mode, crate::state::ui::Mode::Help { .. }),
+        "? after the cancel did not open help"
+    );
+}
+
+#[test]
 fn forbidden_changes_are_never_attempted() {
     let mut s = setup();
     update(&mut s, key('R'));

@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Column::new("RPS", 6, 6, 3),
         Column::new("GPU%", 5, 5, 4),
         Column::new("REPLICAS", 8, 8, 5),
-        Column::new("HINT", 200, 20, 1),
+        Column::flex("HINT", 20, 1),
     ];
     let rows: Vec<Vec<Cell>> = keys
         .iter()

@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ),
         Connection::Connecting { .. } => (
             Slot::StatusProgressing,
-            "Connecting to the cluster…".to_string(),
+            format!("Connecting to the cluster{}", theme.symbols.ellipsis),
             "Listing InferenceServices; rows appear as soon as the first page arrives.".to_string(),
         ),
         Connection::Failed { error, .. } => (

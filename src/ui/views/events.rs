@@ -18,7 +18,7 @@ pub fn columns() -> Vec<Column> {
         Column::new("REASON", 18, 10, 1),
         Column::new("OBJECT", 40, 12, 3),
         Column::new("COUNT", 5, 5, 4),
-        Column::new("MESSAGE", 200, 20, 0),
+        Column::flex("MESSAGE", 40, 0),
     ]
 }
 

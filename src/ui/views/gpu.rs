@@ -6,6 +6,7 @@
 use crate::domain::gpu::GpuDevice;
 use crate::domain::gpu::format as gf;
 use crate::domain::gpu::throttle::describe as throttle_words;
+use crate::domain::gpu::unavailable::UnavailableKind;
 use crate::state::State;
 use crate::state::gpu::LocalGpus;
 use crate::ui::slot::Slot;
@@ -193,18 +194,33 @@ pub fn local_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     ))];
     match &state.gpu.local {
         LocalGpus::Waiting => out.push(Line::from(Span::styled(
-            "  reading NVML…",
+            format!("  reading NVML{}", theme.symbols.ellipsis),
             theme.style(Slot::TextDim),
         ))),
+        // No driver at all is the normal case on a bastion: one plain line with the hint.
+        // Other failures say what failed and what to do; the raw NVML text only when the
+        // kind is unknown (it is in the log file either way).
+        LocalGpus::Unavailable(why) if why.kind == UnavailableKind::LibraryNotFound => {
+            out.push(Line::from(Span::styled(
+                "  No NVIDIA driver on this machine: cluster GPUs are below \
+                 (set KDECK_NVML_LIB=PATH if the driver library is elsewhere)."
+                    .to_string(),
+                theme.style(Slot::StatusUnknown),
+            )));
+        }
         LocalGpus::Unavailable(why) => {
             out.push(Line::from(Span::styled(
                 format!("  No local GPUs: {}", why.kind.headline()),
                 theme.style(Slot::StatusUnknown),
             )));
-            out.push(Line::from(Span::styled(
-                format!("  {}", why.message),
-                theme.style(Slot::TextDim),
-            )));
+            if why.kind == UnavailableKind::Other
+                && let Some(first) = why.message.lines().next()
+            {
+                out.push(Line::from(Span::styled(
+                    format!("  {first}"),
+                    theme.style(Slot::TextDim),
+                )));
+            }
             out.push(Line::from(Span::styled(
                 format!("  What to do: {}", why.what_to_do),
                 theme.style(Slot::Base),
@@ -242,7 +258,10 @@ pub fn cluster_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     ))];
     let Some(cluster) = &state.gpu.cluster else {
         out.push(Line::from(Span::styled(
-            "  waiting for the first scrape of the DCGM exporters…",
+            format!(
+                "  waiting for the first scrape of the DCGM exporters{}",
+                theme.symbols.ellipsis
+            ),
             theme.style(Slot::TextDim),
         )));
         return out;
@@ -391,4 +410,28 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             .scroll((state.ui.text_scroll, 0)),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::gpu::unavailable::NvmlUnavailable;
+
+    #[test]
+    fn without_a_driver_the_local_part_is_one_plain_line() {
+        let mut s = crate::ui::snapshot_tests::state();
+        s.gpu.local = LocalGpus::Unavailable(NvmlUnavailable::new(
+            UnavailableKind::LibraryNotFound,
+            "NVML: libloading error: libnvidia-ml.so.1: cannot open shared object file\n\
+             caused by: No such file or directory (os error 2)",
+        ));
+        let lines = local_lines(&s, &crate::ui::snapshot_tests::theme("dark"));
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| l.spans.iter().map(|sp| sp.content.to_string()).collect())
+            .collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert!(text[1].contains("No NVIDIA driver"), "{text:?}");
+        assert!(text.iter().all(|l| !l.contains("libloading")), "{text:?}");
+    }
 }

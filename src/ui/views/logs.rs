@@ -18,7 +18,8 @@ use ratatui::widgets::Paragraph;
 use regex::Regex;
 use unicode_width::UnicodeWidthChar;
 
-/// The view's one-line summary of what is shown and how.
+/// The view's one-line summary of what is shown and how. The follow state comes first so it
+/// stays visible on an 80-column terminal; then the filters, then the target and settings.
 pub fn summary(view: &LogView, theme: &Theme) -> Line<'static> {
     let sym = &theme.symbols;
     let target = match &view.target {
@@ -26,7 +27,33 @@ pub fn summary(view: &LogView, theme: &Theme) -> Line<'static> {
         LogTarget::Pod(k) => format!("pod {k}"),
     };
     let live = view.streams.values().filter(|s| s.ended.is_none()).count();
-    let mut spans = vec![
+    let (slot, state) = if view.follow {
+        (Slot::StatusReady, "following".to_string())
+    } else {
+        (
+            Slot::StatusProgressing,
+            format!("paused ({} new)", view.new_while_paused),
+        )
+    };
+    let mut spans = vec![Span::styled(state, theme.style(slot))];
+    if let Some(rev) = &view.only_revision {
+        spans.push(Span::styled(
+            format!(" {} only {rev}", sym.sep),
+            theme.style(Slot::TextKey),
+        ));
+    }
+    if let Some(pod) = &view.only_pod {
+        spans.push(Span::styled(
+            format!(
+                " {} only pod {}",
+                sym.sep,
+                pod.rsplit('-').next().unwrap_or(pod)
+            ),
+            theme.style(Slot::TextKey),
+        ));
+    }
+    spans.extend([
+        Span::styled(format!(" {} ", sym.sep), theme.style(Slot::TextDim)),
         Span::styled(target, theme.style(Slot::TextStrong)),
         Span::styled(
             format!(" {} {}", sym.sep, view.container.label()),
@@ -40,26 +67,13 @@ pub fn summary(view: &LogView, theme: &Theme) -> Line<'static> {
             format!(" {} {live}/{} streams", sym.sep, view.streams.len()),
             theme.style(Slot::TextDim),
         ),
-    ];
+    ]);
     if view.previous {
         spans.push(Span::styled(
             " · previous".to_string(),
             theme.style(Slot::TextWarning),
         ));
     }
-    let (slot, text) = if view.follow {
-        (Slot::StatusReady, " following".to_string())
-    } else {
-        (
-            Slot::StatusProgressing,
-            format!(" paused ({} new)", view.new_while_paused),
-        )
-    };
-    spans.push(Span::styled(
-        format!(" {}", sym.sep),
-        theme.style(Slot::TextDim),
-    ));
-    spans.push(Span::styled(text, theme.style(slot)));
     if let Some(f) = &view.filter {
         spans.push(Span::styled(
             format!(" {} only /{}/", sym.sep, f.text),
@@ -213,11 +227,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     }
     if view.visible.is_empty() {
-        let text = if view.filter.is_some() {
-            "No lines match the filter (& to change it)."
-        } else {
-            "Waiting for log lines…"
-        };
+        let text =
+            if view.filter.is_some() || view.only_revision.is_some() || view.only_pod.is_some() {
+                "No lines match the filter (& r o to change it).".to_string()
+            } else {
+                format!("Waiting for log lines{}", theme.symbols.ellipsis)
+            };
         frame.render_widget(
             Paragraph::new(Span::styled(
                 format!("  {text}"),

@@ -28,6 +28,18 @@ fn columns(state: &State, theme: &Theme, visible: &[&ObjectKey]) -> Vec<(Service
         .map(|k| k.namespace.chars().count())
         .max()
         .unwrap_or(9);
+    // READY and TRAFFIC are as wide as their widest cell on screen (within bounds), so a
+    // list of short states leaves room for the figures at 80 columns.
+    let content_want = |column: ServiceColumn, min: usize, max: usize| {
+        visible
+            .iter()
+            .map(|k| crate::ui::text::width(&cell(state, &theme.symbols, k, column).text))
+            .max()
+            .unwrap_or(min)
+            .clamp(min, max)
+    };
+    let ready_want = content_want(ServiceColumn::Ready, 8, 20);
+    let traffic_want = content_want(ServiceColumn::Traffic, 10, 21);
     let mut cols = vec![
         (
             ServiceColumn::Name,
@@ -35,17 +47,20 @@ fn columns(state: &State, theme: &Theme, visible: &[&ObjectKey]) -> Vec<(Service
         ),
         (
             ServiceColumn::Namespace,
-            Column::new("NAMESPACE", ns_want.clamp(9, 20), 9, 6),
+            Column::new("NAMESPACE", ns_want.clamp(9, 20), 9, 2),
         ),
-        (ServiceColumn::Ready, Column::new("READY", 20, 8, 1)),
+        (ServiceColumn::Ready, Column::new("READY", ready_want, 8, 1)),
         (ServiceColumn::Mode, Column::new("MODE", 9, 8, 9)),
         (ServiceColumn::Runtime, Column::new("RUNTIME", 22, 8, 10)),
-        (ServiceColumn::Traffic, Column::new("TRAFFIC", 21, 10, 2)),
-        (ServiceColumn::Replicas, Column::new("REPLICAS", 8, 8, 3)),
+        (
+            ServiceColumn::Traffic,
+            Column::new("TRAFFIC", traffic_want, 10, 2),
+        ),
+        (ServiceColumn::Replicas, Column::new("REPLICAS", 8, 8, 4)),
         (ServiceColumn::Gpus, Column::new("GPUS", 4, 4, 11)),
         (ServiceColumn::Age, Column::new("AGE", 4, 4, 12)),
         (ServiceColumn::P50, Column::new("P50", 7, 7, 8)),
-        (ServiceColumn::P99, Column::new("P99", 7, 7, 4)),
+        (ServiceColumn::P99, Column::new("P99", 7, 7, 3)),
         (ServiceColumn::Rps, Column::new("RPS", 6, 6, 5)),
         (ServiceColumn::GpuPct, Column::new("GPU%", 5, 5, 7)),
     ];

@@ -1,5 +1,5 @@
-//! The YAML of an InferenceService: scrollable, keys highlighted, bulk fields hidden. Only
-//! the lines on screen are styled.
+//! The YAML of an InferenceService: scrollable, keys highlighted, bulk fields hidden, lines
+//! matching the search (`/`) marked. Only the lines on screen are styled.
 
 use crate::state::State;
 use crate::state::ui::ObjectKey;
@@ -68,12 +68,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, key: &O
     let height = usize::from(area.height);
     let scroll = usize::from(state.ui.text_scroll).min(total.saturating_sub(height));
     let width = usize::from(area.width);
+    let search = state.ui.text_search.as_ref().map(|p| &p.regex);
     let lines: Vec<Line> = yaml
         .lines()
         .skip(scroll)
         .take(height)
         .map(|l| {
-            if text::width(l) > width {
+            let matched = search.is_some_and(|re| re.is_match(l));
+            if matched {
+                Line::from(Span::styled(
+                    text::fit(l, width, theme.symbols.ellipsis),
+                    theme.style(Slot::LogMatch),
+                ))
+            } else if text::width(l) > width {
                 Line::from(Span::styled(
                     text::fit(l, width, theme.symbols.ellipsis),
                     theme.style(Slot::YamlValue),

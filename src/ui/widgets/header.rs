@@ -22,7 +22,7 @@ fn clock(at: chrono::DateTime<chrono::Utc>) -> String {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let sym = &theme.symbols;
     let session = &state.session;
-    let mut spans = vec![Span::styled(" kdeck ", theme.style(Slot::Title))];
+    let mut spans = vec![Span::styled(" kdeck ", theme.style(Slot::HeaderContext))];
     let context_slot = if session.protected {
         Slot::HeaderProtected
     } else {

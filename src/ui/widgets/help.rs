@@ -77,28 +77,47 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .max()
         .unwrap_or(0)
         .min(28);
-    let popup = centered(area, 84, lines.len() as u16 + 2);
-    let inner_width = usize::from(popup.width.saturating_sub(2));
-    let rendered: Vec<Line> = lines
-        .iter()
-        .map(|l| match l {
-            HelpLine::Heading(h) => Line::from(Span::styled(h.clone(), theme.style(Slot::Title))),
-            HelpLine::Entry { keys, desc } => Line::from(vec![
-                Span::styled(
-                    format!("  {}", text::pad(keys, key_width, theme.symbols.ellipsis)),
-                    theme.style(Slot::TextKey),
-                ),
-                Span::styled(
-                    text::fit(
-                        &format!("  {desc}"),
-                        inner_width.saturating_sub(key_width + 2),
-                        theme.symbols.ellipsis,
-                    ),
-                    theme.style(Slot::Base),
-                ),
-            ]),
-        })
-        .collect();
+    let width = area.width.saturating_sub(4).clamp(20.min(area.width), 120);
+    let inner_width = usize::from(width.saturating_sub(2));
+    let desc_width = inner_width.saturating_sub(key_width + 4).max(10);
+    let mut rendered: Vec<Line> = Vec::new();
+    for l in &lines {
+        match l {
+            HelpLine::Heading(h) => rendered.push(Line::from(Span::styled(
+                h.clone(),
+                theme.style(Slot::Title),
+            ))),
+            HelpLine::Entry { keys, desc } => {
+                // Keys wider than their column get a line of their own.
+                let own_line = text::width(keys) > key_width;
+                if own_line {
+                    rendered.push(Line::from(Span::styled(
+                        format!(
+                            "  {}",
+                            text::fit(keys, inner_width.saturating_sub(2), theme.symbols.ellipsis)
+                        ),
+                        theme.style(Slot::TextKey),
+                    )));
+                }
+                for (n, part) in wrap_words(desc, desc_width).into_iter().enumerate() {
+                    let keys = if n == 0 && !own_line {
+                        keys.as_str()
+                    } else {
+                        ""
+                    };
+                    rendered.push(Line::from(vec![
+                        Span::styled(
+                            format!("  {}  ", text::pad(keys, key_width, theme.symbols.ellipsis)),
+                            theme.style(Slot::TextKey),
+                        ),
+                        Span::styled(part, theme.style(Slot::Base)),
+                    ]));
+                }
+            }
+        }
+    }
+    let height = u16::try_from(rendered.len() + 2).unwrap_or(u16::MAX);
+    let popup = centered(area, width, height);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_set(theme.symbols.border)
@@ -115,6 +134,42 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             .scroll((scroll, 0)),
         popup,
     );
+}
+
+/// Splits `text` into lines of at most `width` cells at spaces (a word longer than a line is
+/// cut into pieces), so help descriptions wrap instead of being cut.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word = word.to_string();
+        loop {
+            let need = text::width(&line) + usize::from(!line.is_empty()) + text::width(&word);
+            if need <= width {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word wider than the whole line: cut it.
+            let cut: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            out.push(cut);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
 }
 
 /// A rectangle of at most `width`×`height` centred in `area`.
@@ -154,5 +209,15 @@ mod tests {
                 .iter()
                 .any(|l| matches!(l, HelpLine::Entry { keys, .. } if keys.starts_with(":ns")))
         );
+    }
+
+    #[test]
+    fn long_descriptions_wrap_at_spaces() {
+        let text = "Probe: health checks and 20 timed inferences at the service URL";
+        let lines = wrap_words(text, 20);
+        assert!(lines.iter().all(|l| text::width(l) <= 20), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        assert_eq!(wrap_words("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("", 4), vec![""]);
     }
 }

@@ -134,11 +134,19 @@ fn hints(state: &State, theme: &Theme, max: usize) -> Line<'static> {
     let scope = state.ui.route().scope();
     let mut spans = Vec::new();
     let mut used = 0;
-    let bindings = state
-        .keymap
-        .bindings(scope)
-        .iter()
-        .chain(state.keymap.bindings(crate::config::keymap::Scope::Global));
+    let own = state.keymap.bindings(scope);
+    // A global hint whose key the view binds itself (`/` searches the logs) is not shown.
+    let bindings = own.iter().chain(
+        state
+            .keymap
+            .bindings(crate::config::keymap::Scope::Global)
+            .iter()
+            .filter(|g| {
+                !g.keys
+                    .iter()
+                    .any(|k| own.iter().any(|b| b.keys.contains(k)))
+            }),
+    );
     for binding in bindings {
         let (Some(key), Some(desc)) = (binding.keys.first(), binding.hint.as_ref()) else {
             continue;
