@@ -364,7 +364,8 @@ async fn follow(
             Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o))) => o,
             Some(Ok(_)) => continue,
             Some(Err(e)) => {
-                errln!("kdeck: watching the rollout: {e}; retrying");
+                let (error, _) = crate::sources::kube::errors::describe_watch(&e);
+                errln!("kdeck: watching the rollout: {error}; retrying");
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 continue;
             }
