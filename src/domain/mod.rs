@@ -24,3 +24,4 @@ pub mod rollout;
 pub mod runtime;
 pub mod selector;
 pub mod snapshot;
+pub mod traffic_check;
