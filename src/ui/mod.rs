@@ -3,6 +3,8 @@
 
 pub mod color;
 #[cfg(test)]
+mod cost_snapshot_tests;
+#[cfg(test)]
 pub mod demo_cluster;
 #[cfg(test)]
 pub mod fixture_cluster;

@@ -4,7 +4,7 @@
 mod cluster;
 pub mod command;
 mod detail;
-mod gpu;
+pub mod gpu;
 pub mod incident;
 mod input;
 mod latency_targets;
