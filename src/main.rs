@@ -8,7 +8,7 @@ use kdeck::domain::rollout::RolloutAction;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse().resolved();
     if let Err(err) = kdeck::errors::install_hooks() {
         eprintln!("kdeck: cannot install error hooks: {err}");
     }

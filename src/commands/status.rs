@@ -20,6 +20,8 @@ use std::process::ExitCode;
     2 the cluster could not be reached or the listing was refused."
 )]
 pub struct StatusArgs {
+    #[command(flatten)]
+    pub target: crate::cli::ListFlags,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: Output,
