@@ -1,11 +1,12 @@
 //! Active probes of a model server: the health and metadata checks of its protocol, then
-//! `count` timed inferences, `concurrency` at a time, each with a timeout. Used by
-//! `kdeck probe` and by the console's probe effect. Errors are data in the report, never
-//! panics.
+//! `count` timed inferences, `concurrency` at a time, each with a timeout, straight to the
+//! server or through the API server's pod proxy (`transport`). Used by `kdeck probe` and by
+//! the console's probe effect. Errors are data in the report, never panics.
 
 pub mod grpc;
 pub mod oip;
 pub mod rest;
+pub mod transport;
 
 use crate::domain::probe::{ProbeError, ProbeReport, Protocol};
 use futures::StreamExt;
@@ -33,6 +34,17 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
         Protocol::V1 | Protocol::V2 => rest::run(spec).await,
         Protocol::Grpc => grpc::run(spec).await,
     }
+}
+
+/// Runs a REST probe through the API server's pod proxy (`spec.target` is the proxy's base
+/// path). gRPC does not pass the proxy, so a gRPC spec is probed over REST V2, which KServe's
+/// model servers serve on their HTTP port too.
+pub async fn run_via_api(client: &kube::Client, spec: &ProbeSpec) -> ProbeReport {
+    let mut spec = spec.clone();
+    if spec.protocol == Protocol::Grpc {
+        spec.protocol = Protocol::V2;
+    }
+    rest::run_via_api(client, &spec).await
 }
 
 /// Runs `count` calls of `call`, `concurrency` at a time; each call times itself (so a

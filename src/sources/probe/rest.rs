@@ -3,6 +3,7 @@
 //! `POST /v1/models/NAME:predict`. Each failure is classified (connection refused, timeout,
 //! HTTP 4xx/5xx, a body that is not the protocol's JSON).
 
+use super::transport::Transport;
 use super::{ProbeSpec, ms_since, timed};
 use crate::domain::probe::payload::{inputs_from_metadata, v1_body, v2_body};
 use crate::domain::probe::stats::Check;
@@ -10,7 +11,7 @@ use crate::domain::probe::{ErrorKind, ProbeError, ProbeReport, Protocol};
 use serde_json::Value;
 use std::time::Instant;
 
-/// Runs a REST probe.
+/// Runs a REST probe straight to the model server's URL.
 pub async fn run(spec: &ProbeSpec) -> ProbeReport {
     crate::sources::tls::ensure_crypto_provider();
     let client = match reqwest::Client::builder()
@@ -24,6 +25,21 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
             return setup_failed(Vec::new(), format!("cannot set up an HTTP client: {e}"));
         }
     };
+    run_with(spec, &Transport::Direct(client)).await
+}
+
+/// Runs a REST probe through the API server's pod proxy: `spec.target` is the proxy's base
+/// path (`/api/v1/namespaces/NS/pods/POD:PORT/proxy`).
+pub async fn run_via_api(client: &kube::Client, spec: &ProbeSpec) -> ProbeReport {
+    let transport = Transport::ApiProxy {
+        client: client.clone(),
+        timeout: spec.timeout,
+    };
+    run_with(spec, &transport).await
+}
+
+/// Runs a REST probe over `transport`.
+pub async fn run_with(spec: &ProbeSpec, transport: &Transport) -> ProbeReport {
     let base = spec.target.trim_end_matches('/').to_string();
     let model = &spec.model;
     let mut checks = Vec::new();
@@ -43,7 +59,7 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
     };
     for (i, (name, url)) in checks_to_run.iter().enumerate() {
         let t = Instant::now();
-        let result = get_json(&client, url).await;
+        let result = transport.get_json(url).await;
         let ms = ms_since(t);
         match result {
             Ok(_) => checks.push(Check {
@@ -81,7 +97,9 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
         Some(p) => p.clone(),
         None => {
             let t = Instant::now();
-            let meta = get_json(&client, &format!("{base}/v2/models/{model}")).await;
+            let meta = transport
+                .get_json(&format!("{base}/v2/models/{model}"))
+                .await;
             let inputs = meta
                 .map_err(|e| e.message)
                 .and_then(|m| inputs_from_metadata(&m));
@@ -116,18 +134,9 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
     };
     let body = std::sync::Arc::new(body);
     let mut report = timed(spec.count, spec.concurrency, || {
-        let (client, url, body) = (client.clone(), url.clone(), body.clone());
+        let (transport, url, body) = (transport.clone(), url.clone(), body.clone());
         async move {
-            let mut t = Instant::now();
-            let mut sent = client.post(&url).json(&*body).send().await;
-            // uvicorn (the KServe model server) resets a kept-alive connection after it
-            // answered 500; like curl, retry once on a fresh connection, timing the retry.
-            if sent.as_ref().is_err_and(stale_connection) {
-                t = Instant::now();
-                sent = client.post(&url).json(&*body).send().await;
-            }
-            let value = answer(&url, sent).await;
-            let elapsed = t.elapsed();
+            let (value, elapsed) = transport.post_json(&url, &body).await;
             let value = value?;
             if value.get(expect).is_none() {
                 return Err(ProbeError::new(
@@ -154,13 +163,9 @@ fn setup_failed(checks: Vec<Check>, why: String) -> ProbeReport {
     }
 }
 
-async fn get_json(client: &reqwest::Client, url: &str) -> Result<Value, ProbeError> {
-    answer(url, client.get(url).send().await).await
-}
-
 /// Whether a send failed because the server had closed a pooled connection (reset or
 /// closed before any answer), which a fresh connection does not suffer.
-fn stale_connection(e: &reqwest::Error) -> bool {
+pub(super) fn stale_connection(e: &reqwest::Error) -> bool {
     if e.is_timeout() || e.is_connect() {
         return false;
     }
@@ -185,18 +190,27 @@ fn stale_connection(e: &reqwest::Error) -> bool {
 }
 
 /// Classifies an HTTP answer; 2xx must be JSON.
-async fn answer(
+pub(super) async fn answer(
     url: &str,
     sent: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<Value, ProbeError> {
     let response = sent.map_err(|e| classify(url, &e))?;
     let status = response.status();
     let text = response.text().await.map_err(|e| classify(url, &e))?;
+    classify_status(url, status, &text)
+}
+
+/// Classifies a status and body: an error with the server's words, or the JSON of a 2xx.
+pub(super) fn classify_status(
+    url: &str,
+    status: http::StatusCode,
+    text: &str,
+) -> Result<Value, ProbeError> {
     if !status.is_success() {
-        let detail = serde_json::from_str::<Value>(&text)
+        let detail = serde_json::from_str::<Value>(text)
             .ok()
             .and_then(|v| v.get("error").or(v.get("detail")).map(|e| e.to_string()))
-            .unwrap_or_else(|| excerpt(&text));
+            .unwrap_or_else(|| excerpt(text));
         let code = status.as_u16();
         let kind = if status.is_server_error() {
             ErrorKind::Http5xx(code)
@@ -208,13 +222,13 @@ async fn answer(
             format!("{url} answered HTTP {code}: {detail}"),
         ));
     }
-    serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(text).map_err(|e| {
         ProbeError::new(
             ErrorKind::BadBody,
             format!(
                 "{url} answered HTTP {} but not with JSON ({e}): {}",
                 status.as_u16(),
-                excerpt(&text)
+                excerpt(text)
             ),
         )
     })
