@@ -102,11 +102,7 @@ fn probe_through_the_pod_proxy_sees_the_bad_canary_fail() {
     assert_eq!((stable.latencies.len(), stable.errors.len()), (50, 0));
     let canary = report_for("fraud-detector-predictor-00002");
     assert_eq!(canary.setup_error, None, "{canary:?}");
-    // 8 % of 50 (the budget adds 0.08 per request, so rounding may leave the 4th pending).
-    assert!(
-        (3..=4).contains(&canary.errors.len()),
-        "8 % of 50: {canary:?}"
-    );
+    assert_eq!(canary.errors.len(), 4, "8 % of 50: {canary:?}");
     assert!(
         canary.errors[0].message.contains("HTTP 500"),
         "{:?}",
