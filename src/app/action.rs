@@ -31,6 +31,7 @@ pub enum Action {
     JumpNotReady,
     ToggleAllNamespaces,
     ShowYaml,
+    Describe,
     ShowWarnings,
     Logs,
     Search,

@@ -112,6 +112,7 @@ fn draw_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Route::Services => views::services::draw(frame, inner, state, theme),
         Route::Detail(key) => views::detail::draw(frame, inner, state, theme, key),
         Route::Yaml(key) => views::yaml::draw(frame, inner, state, theme, key),
+        Route::PodDescribe(key) => views::describe::draw_pod(frame, inner, state, theme, key),
         Route::Logs => views::logs::draw(frame, inner, state, theme),
         Route::Pods => views::pods::draw(frame, inner, state, theme),
         Route::Events => views::events::draw(frame, inner, state, theme),

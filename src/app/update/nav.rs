@@ -15,7 +15,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     let page = rows.saturating_sub(1).max(1) as isize;
     let is_text_view = matches!(
         state.ui.route(),
-        Route::Yaml(_) | Route::Detail(_) | Route::Gpu
+        Route::Yaml(_) | Route::PodDescribe(_) | Route::Detail(_) | Route::Gpu
     );
     let in_logs = state.ui.route() == &Route::Logs;
     match action {
@@ -91,6 +91,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::JumpNotReady
         | Action::ToggleAllNamespaces
         | Action::ShowYaml
+        | Action::Describe
         | Action::Logs
         | Action::Search
         | Action::SearchNext

@@ -1,7 +1,7 @@
-//! Actions of the services list (and the pods list): open, YAML, sort, jump to the next
-//! service that is not ready, switch between all namespaces and one.
+//! Actions of the services list (and the pods list): open or describe, YAML, sort, jump to
+//! the next service that is not ready, switch between all namespaces and one. Enter or `d`
+//! on a pod describes the pod.
 
-use super::lists;
 use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::config::keymap::Scope;
@@ -9,13 +9,14 @@ use crate::domain::isvc::Readiness;
 use crate::state::State;
 use crate::state::services::ServiceColumn;
 use crate::state::session::NamespaceScope;
-use crate::state::ui::{DetailTab, NoticeLevel, ObjectKey, Route};
+use crate::state::ui::{DetailTab, NoticeLevel, Route};
 
 /// Applies a services-list action.
 pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
     let selected = state.selected_service().cloned();
     match action {
-        Action::Open => {
+        // A service's describe is its detail: conditions, components, revisions, pods, events.
+        Action::Open | Action::Describe => {
             if let Some(key) = selected {
                 state.ui.detail_tab = DetailTab::Overview;
                 state.ui.push(Route::Detail(key));
@@ -97,31 +98,14 @@ fn jump_not_ready(state: &mut State) {
 
 /// Applies a pods-list action: enter opens the service the pod belongs to.
 pub fn pods_action(state: &mut State, action: Action) -> Vec<Effect> {
-    if action != Action::Open {
+    if !matches!(action, Action::Open | Action::Describe) {
         return Vec::new();
     }
     let Some(key) = crate::state::lists::selected(state, Scope::Pods) else {
+        state.notify(NoticeLevel::Info, "no pod selected".into());
         return Vec::new();
     };
-    let owner = state
-        .cluster
-        .pods
-        .items
-        .get(&key)
-        .and_then(|p| p.isvc())
-        .map(str::to_string);
-    match owner {
-        Some(isvc) => {
-            state.ui.detail_tab = DetailTab::Pods;
-            state
-                .ui
-                .push(Route::Detail(ObjectKey::new(&key.namespace, &isvc)));
-        }
-        None => state.notify(
-            NoticeLevel::Info,
-            format!("pod {key} does not belong to an InferenceService"),
-        ),
-    }
-    lists::keep_cursors_visible(state);
+    state.ui.text_scroll = 0;
+    state.ui.push(Route::PodDescribe(key));
     Vec::new()
 }
