@@ -15,6 +15,8 @@ mod nav;
 pub mod probe;
 pub mod rollout;
 mod services;
+#[cfg(test)]
+mod sort_tests;
 
 use super::effect::Effect;
 use super::msg::{Msg, TermSignal};

@@ -28,21 +28,26 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::SortNext => {
+            // The next column on screen (hidden ones are skipped), in its usual direction.
+            let shown = crate::ui::views::services::visible_columns(state);
             let view = state.ui.list(Scope::Services);
-            view.sort_column = (view.sort_column + 1) % ServiceColumn::ALL.len();
-            if ServiceColumn::ALL[view.sort_column] == ServiceColumn::Namespace
-                && state.session.namespace != NamespaceScope::All
-            {
-                let view = state.ui.list(Scope::Services);
-                view.sort_column = (view.sort_column + 1) % ServiceColumn::ALL.len();
-            }
-            let title = ServiceColumn::ALL[state.ui.list_view(Scope::Services).sort_column].title();
-            state.notify(NoticeLevel::Info, format!("sorted by {title}"));
+            let current = ServiceColumn::ALL.get(view.sort_column).copied();
+            let next = match shown.iter().position(|c| Some(*c) == current) {
+                Some(i) => shown[(i + 1) % shown.len()],
+                None => shown.first().copied().unwrap_or(ServiceColumn::Name),
+            };
+            view.sort_column = ServiceColumn::ALL
+                .iter()
+                .position(|c| *c == next)
+                .unwrap_or(0);
+            view.sort_reverse = false;
+            notify_sort(state);
             state.derived.dirty = true;
         }
         Action::SortReverse => {
             let view = state.ui.list(Scope::Services);
             view.sort_reverse = !view.sort_reverse;
+            notify_sort(state);
             state.derived.dirty = true;
         }
         Action::JumpNotReady => jump_not_ready(state),
@@ -108,4 +113,27 @@ pub fn pods_action(state: &mut State, action: Action) -> Vec<Effect> {
     state.ui.text_scroll = 0;
     state.ui.push(Route::PodDescribe(key));
     Vec::new()
+}
+
+/// Says how the services list is sorted now: `sorted by P99 ↓ (descending; blanks last)`.
+fn notify_sort(state: &mut State) {
+    let view = state.ui.list_view(Scope::Services);
+    let column = ServiceColumn::ALL
+        .get(view.sort_column)
+        .copied()
+        .unwrap_or(ServiceColumn::Name);
+    let way = if crate::state::services::sorts_descending(column, view.sort_reverse) {
+        "↓ (descending"
+    } else {
+        "↑ (ascending"
+    };
+    let blanks = if column.has_blanks() {
+        "; blanks last"
+    } else {
+        ""
+    };
+    state.notify(
+        NoticeLevel::Info,
+        format!("sorted by {} {way}{blanks}); S reverses", column.title()),
+    );
 }
