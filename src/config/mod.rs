@@ -39,6 +39,9 @@ pub struct Config {
     /// Guard every canary (not only those switched on with the guard key).
     pub guard_all: bool,
     pub guard: crate::domain::guard::GuardConfig,
+    /// Namespaces for the keys 1–9 (`namespaces = ["ml-prod", "llm"]`); empty: the
+    /// namespaces seen, in name order.
+    pub namespace_favourites: Vec<String>,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             contexts: BTreeMap::new(),
             guard_all: false,
             guard: crate::domain::guard::GuardConfig::default(),
+            namespace_favourites: Vec::new(),
         }
     }
 }
@@ -120,6 +124,9 @@ pub fn parse(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
     config.theme = top.string("theme");
     if let Some(readonly) = top.bool("readonly") {
         config.readonly = readonly;
+    }
+    if let Some(favourites) = top.string_list("namespaces") {
+        config.namespace_favourites = favourites;
     }
     if let Some(mut logs) = top.section("logs") {
         if let Some(lines) = logs.positive_usize("buffer_lines") {
@@ -198,6 +205,7 @@ mod tests {
         let text = r#"
 theme = "light"
 readonly = true
+namespaces = ["ml-prod", "llm"]
 [logs]
 buffer_lines = 5000
 [metrics]
@@ -232,6 +240,7 @@ auto_rollback = true
         assert_eq!(config.dcgm_selectors, vec!["app=dcgm"]);
         assert_eq!(config.prices.get("g5.xlarge"), Some(&0.9));
         assert!(config.contexts["prod"].protected);
+        assert_eq!(config.namespace_favourites, vec!["ml-prod", "llm"]);
     }
 
     #[test]

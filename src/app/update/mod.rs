@@ -4,9 +4,12 @@
 mod cluster;
 pub mod command;
 mod detail;
+mod favourites;
 pub mod gpu;
 pub mod incident;
 mod input;
+#[cfg(test)]
+mod keys_tests;
 mod latency_targets;
 mod lists;
 pub mod logs;

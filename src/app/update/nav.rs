@@ -103,6 +103,18 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::TogglePrevious
         | Action::NextSince
         | Action::SaveLogs => return view_action(state, action),
+        Action::NamespaceAll
+        | Action::Namespace1
+        | Action::Namespace2
+        | Action::Namespace3
+        | Action::Namespace4
+        | Action::Namespace5
+        | Action::Namespace6
+        | Action::Namespace7
+        | Action::Namespace8
+        | Action::Namespace9 => {
+            return super::favourites::switch(state, action.namespace_favourite().unwrap_or(0));
+        }
         Action::Snapshot => return super::incident::action(state),
         Action::Probe => return super::probe::action(state),
         Action::Rollback

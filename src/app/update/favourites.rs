@@ -1,0 +1,100 @@
+//! Namespace favourites (k9s' digits): `0` shows all namespaces, `1`–`9` the favourites from
+//! the config's `namespaces` list, or, without one, the namespaces seen in name order.
+
+use crate::app::effect::Effect;
+use crate::state::State;
+use crate::state::session::NamespaceScope;
+use crate::state::ui::NoticeLevel;
+
+/// The namespaces the keys 1–9 pick, in order.
+pub fn favourites(state: &State) -> Vec<String> {
+    if state.config.namespace_favourites.is_empty() {
+        state.known_namespaces()
+    } else {
+        state.config.namespace_favourites.clone()
+    }
+}
+
+/// Switches to favourite `index` (0: all namespaces).
+pub fn switch(state: &mut State, index: usize) -> Vec<Effect> {
+    let scope = if index == 0 {
+        NamespaceScope::All
+    } else {
+        match favourites(state).get(index - 1) {
+            Some(ns) => NamespaceScope::One(ns.clone()),
+            None => {
+                state.notify(
+                    NoticeLevel::Info,
+                    format!(
+                        "no namespace favourite {index}: set namespaces = [\"…\"] in config.toml \
+                         (0 shows all namespaces)"
+                    ),
+                );
+                return Vec::new();
+            }
+        }
+    };
+    if scope == state.session.namespace {
+        state.notify(
+            NoticeLevel::Info,
+            format!("namespace: {} (already)", scope.label()),
+        );
+        return Vec::new();
+    }
+    state.notify(NoticeLevel::Info, format!("namespace: {}", scope.label()));
+    let context = state.session.context.clone();
+    super::reconnect(state, context, scope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::effect::Effect;
+    use crate::app::update::update;
+    use crate::ui::snapshot_tests::{cluster_state, key};
+    use std::sync::Arc;
+
+    fn demo() -> State {
+        let mut s = cluster_state();
+        s.cluster = crate::ui::demo_cluster::cluster();
+        s
+    }
+
+    #[test]
+    fn digits_switch_to_the_namespaces_seen_and_zero_to_all() {
+        let mut s = demo();
+        let seen = s.known_namespaces();
+        assert!(seen.len() >= 2, "{seen:?}");
+        let effects = update(&mut s, key('2'));
+        assert_eq!(s.session.namespace, NamespaceScope::One(seen[1].clone()));
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::Connect { .. })),
+            "{effects:?}"
+        );
+        update(&mut s, key('0'));
+        assert_eq!(s.session.namespace, NamespaceScope::All);
+        update(&mut s, key('9'));
+        let notice =
+            s.ui.notice
+                .as_ref()
+                .map(|n| n.text.clone())
+                .unwrap_or_default();
+        assert!(notice.contains("no namespace favourite 9"), "{notice}");
+        assert_eq!(s.session.namespace, NamespaceScope::All);
+    }
+
+    #[test]
+    fn configured_favourites_come_first() {
+        let mut s = demo();
+        let mut config = (*s.config).clone();
+        config.namespace_favourites = vec!["llm".into(), "ml-staging".into()];
+        s.config = Arc::new(config);
+        update(&mut s, key('1'));
+        assert_eq!(s.session.namespace, NamespaceScope::One("llm".into()));
+        update(&mut s, key('2'));
+        assert_eq!(
+            s.session.namespace,
+            NamespaceScope::One("ml-staging".into())
+        );
+    }
+}
