@@ -179,6 +179,9 @@ pub struct UiState {
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub command_history: Vec<String>,
+    /// Namespaces that held InferenceServices this session (for the keys 1–9; kept across
+    /// namespace switches so the digits keep their meaning).
+    pub seen_namespaces: std::collections::BTreeSet<String>,
     /// Terminal size, from the last resize.
     pub width: u16,
     pub height: u16,

@@ -1,18 +1,26 @@
 //! Namespace favourites (k9s' digits): `0` shows all namespaces, `1`–`9` the favourites from
-//! the config's `namespaces` list, or, without one, the namespaces seen in name order.
+//! the config's `namespaces` list, or, without one, the namespaces that held InferenceServices
+//! this session, in name order (remembered across switches, so a digit keeps its meaning).
 
 use crate::app::effect::Effect;
 use crate::state::State;
 use crate::state::session::NamespaceScope;
 use crate::state::ui::NoticeLevel;
 
-/// The namespaces the keys 1–9 pick, in order.
-pub fn favourites(state: &State) -> Vec<String> {
-    if state.config.namespace_favourites.is_empty() {
-        state.known_namespaces()
-    } else {
-        state.config.namespace_favourites.clone()
+/// The namespaces the keys 1–9 pick, in order; remembers the ones seen now.
+pub fn favourites(state: &mut State) -> Vec<String> {
+    if !state.config.namespace_favourites.is_empty() {
+        return state.config.namespace_favourites.clone();
     }
+    let now: Vec<String> = state
+        .cluster
+        .isvcs
+        .items
+        .keys()
+        .map(|k| k.namespace.clone())
+        .collect();
+    state.ui.seen_namespaces.extend(now);
+    state.ui.seen_namespaces.iter().cloned().collect()
 }
 
 /// Switches to favourite `index` (0: all namespaces).
@@ -63,13 +71,18 @@ mod tests {
     #[test]
     fn digits_switch_to_the_namespaces_seen_and_zero_to_all() {
         let mut s = demo();
-        let seen = s.known_namespaces();
-        assert!(seen.len() >= 2, "{seen:?}");
+        // The demo's services live in llm, ml-prod and ml-staging.
         let effects = update(&mut s, key('2'));
-        assert_eq!(s.session.namespace, NamespaceScope::One(seen[1].clone()));
+        assert_eq!(s.session.namespace, NamespaceScope::One("ml-prod".into()));
         assert!(
             effects.iter().any(|e| matches!(e, Effect::Connect { .. })),
             "{effects:?}"
+        );
+        // The digits keep their meaning after the switch emptied the cluster state.
+        update(&mut s, key('3'));
+        assert_eq!(
+            s.session.namespace,
+            NamespaceScope::One("ml-staging".into())
         );
         update(&mut s, key('0'));
         assert_eq!(s.session.namespace, NamespaceScope::All);
