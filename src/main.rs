@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse().resolved();
     if let Err(err) = kdeck::errors::install_hooks() {
         eprintln!("kdeck: cannot install error hooks: {err}");
     }

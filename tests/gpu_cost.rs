@@ -60,7 +60,7 @@ fn nodes() -> HashMap<String, NodeFacts> {
     HashMap::from([
         node("gpu-a", Some("g5.12xlarge"), Some(4.0), Some(47_810)),
         node("gpu-b", Some("g4dn.xlarge"), None, Some(3_920)),
-        node("cpu-a", Some("m5.xlarge"), None, Some(3_920)),
+        node("cpu-a", Some("t3.xlarge"), None, Some(3_920)),
         node("mystery", None, None, Some(4_000)),
         node("new", Some("p5.48xlarge"), Some(8.0), Some(191_450)),
     ])
@@ -97,8 +97,8 @@ fn gpu_pods_pay_their_share_of_the_node() {
 
 #[test]
 fn unknown_prices_make_the_cost_unknown_not_zero() {
-    // m5.xlarge is not in the GPU table; p5.48xlarge has specs but no shipped price; the
-    // mystery node has no instance-type label; one pod has no CPU request.
+    // t3.xlarge is in neither the GPU nor the CPU table; p5.48xlarge has specs but no
+    // shipped price; the mystery node has no instance-type label; one pod has no CPU request.
     let pods = [
         pod("transformer", Some("cpu-a"), 0.0, Some(500)),
         pod("llm", Some("new"), 8.0, Some(1_000)),
@@ -111,7 +111,7 @@ fn unknown_prices_make_the_cost_unknown_not_zero() {
     };
     assert_eq!(reasons.len(), 4);
     assert!(
-        reasons[0].contains("no price for instance type m5.xlarge")
+        reasons[0].contains("no price for instance type t3.xlarge")
             && reasons[0].contains("[prices]")
     );
     assert!(reasons[1].contains("p5.48xlarge"));
@@ -135,7 +135,7 @@ fn unknown_prices_make_the_cost_unknown_not_zero() {
 #[test]
 fn overrides_patch_prices_and_add_cpu_nodes() {
     let mut t = table();
-    let warnings = t.apply_overrides([("g5.xlarge", 0.9), ("m5.xlarge", 0.192)]);
+    let warnings = t.apply_overrides([("g5.xlarge", 0.9), ("t3.xlarge", 0.192)]);
     assert!(warnings.is_empty());
     let g5 = t.get("g5.xlarge").expect("g5");
     assert_eq!(
@@ -144,7 +144,7 @@ fn overrides_patch_prices_and_add_cpu_nodes() {
     );
     assert_eq!(g5.gpus, Some(1), "specs are kept");
 
-    // A CPU pod on m5.xlarge now has a cost: 500m of 3920m.
+    // A CPU pod on t3.xlarge now has a cost: 500m of 3920m.
     let (total, _) = service_cost(&[pod("t", Some("cpu-a"), 0.0, Some(500))], &nodes(), &t);
     assert!(close(
         total.usd_per_hour().expect("known"),

@@ -31,6 +31,27 @@ pub enum Action {
     JumpNotReady,
     ToggleAllNamespaces,
     ShowYaml,
+    Describe,
+    /// `0`: all namespaces; `1`–`9`: the namespace favourites (k9s' digits).
+    NamespaceAll,
+    #[strum(serialize = "namespace_1")]
+    Namespace1,
+    #[strum(serialize = "namespace_2")]
+    Namespace2,
+    #[strum(serialize = "namespace_3")]
+    Namespace3,
+    #[strum(serialize = "namespace_4")]
+    Namespace4,
+    #[strum(serialize = "namespace_5")]
+    Namespace5,
+    #[strum(serialize = "namespace_6")]
+    Namespace6,
+    #[strum(serialize = "namespace_7")]
+    Namespace7,
+    #[strum(serialize = "namespace_8")]
+    Namespace8,
+    #[strum(serialize = "namespace_9")]
+    Namespace9,
     ShowWarnings,
     Logs,
     Search,
@@ -62,6 +83,25 @@ impl Action {
     /// The snake_case name used in keymap files.
     pub fn name(self) -> &'static str {
         self.into()
+    }
+
+    /// The favourite a namespace action picks: 0 for all namespaces, 1–9 for favourites.
+    pub fn namespace_favourite(self) -> Option<usize> {
+        use Action::*;
+        [
+            NamespaceAll,
+            Namespace1,
+            Namespace2,
+            Namespace3,
+            Namespace4,
+            Namespace5,
+            Namespace6,
+            Namespace7,
+            Namespace8,
+            Namespace9,
+        ]
+        .iter()
+        .position(|a| *a == self)
     }
 }
 

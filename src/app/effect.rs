@@ -67,9 +67,13 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProbeRequest {
     pub key: ObjectKey,
-    /// The tagged revision probed through its URL, or `None` for the service URL.
+    /// The revision probed (through one of its pods, or its tag URL), or `None` for the
+    /// service as a whole.
     pub revision: Option<String>,
+    /// A URL, or with `via_api` the API server's pod-proxy base path of one pod.
     pub url: String,
+    /// Through the Kubernetes API server's pod proxy (works from a bastion).
+    pub via_api: bool,
     pub model: String,
     pub protocol: crate::domain::probe::Protocol,
     pub count: usize,

@@ -28,6 +28,8 @@ use tokio_util::sync::CancellationToken;
 pub struct LogsArgs {
     /// The InferenceService.
     pub name: String,
+    #[command(flatten)]
+    pub target: crate::cli::ServiceFlags,
     /// Container: kserve-container (default), queue-proxy, storage-initializer, transformer, agent, all.
     #[arg(short = 'c', long, default_value = "kserve-container")]
     pub container: String,
@@ -100,7 +102,10 @@ pub async fn run(cli: &Cli, args: &LogsArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let namespace = super::target_namespace(cli, &connection);
+    let namespace = match super::target_namespace(cli, &connection, &args.name, "logs").await {
+        Ok(ns) => ns,
+        Err(code) => return code,
+    };
     let key = ObjectKey::new(&namespace, &args.name);
     // A previous instance has ended: there is nothing to follow (kubectl ends too).
     let follow = args.follow && !args.previous;

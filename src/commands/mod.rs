@@ -95,11 +95,55 @@ pub async fn bounded(
     }
 }
 
-/// The namespace of a single-object command: `-n`, else the context's default.
-pub fn target_namespace(cli: &Cli, connection: &Connection) -> String {
-    cli.namespace
-        .clone()
-        .unwrap_or_else(|| connection.default_namespace.clone())
+/// The namespace of a single-service command: `-n`, else the one namespace holding an
+/// InferenceService called `name`. A name found in several namespaces is refused with their
+/// list (exit code 2); found nowhere, or not allowed to list across namespaces, it is the
+/// context's default namespace (whose own answer then says what is wrong).
+pub async fn target_namespace(
+    cli: &Cli,
+    connection: &Connection,
+    name: &str,
+    command: &str,
+) -> Result<String, ExitCode> {
+    if let Some(ns) = &cli.namespace {
+        return Ok(ns.clone());
+    }
+    let api: kube::Api<kube::api::DynamicObject> = kube::Api::all_with(
+        connection.client.clone(),
+        &crate::sources::kube::watch::api_resource(
+            crate::domain::kind::Kind::InferenceService.spec(),
+        ),
+    );
+    let params = kube::api::ListParams::default().fields(&format!("metadata.name={name}"));
+    let found = match api.list(&params).await {
+        Ok(list) => list.items,
+        Err(e) => {
+            tracing::info!(
+                "{command}: cannot search all namespaces for {name} ({e}); using the default"
+            );
+            return Ok(connection.default_namespace.clone());
+        }
+    };
+    let mut namespaces: Vec<String> = found
+        .iter()
+        .filter(|o| o.metadata.name.as_deref() == Some(name))
+        .filter_map(|o| o.metadata.namespace.clone())
+        .collect();
+    namespaces.sort();
+    namespaces.dedup();
+    match namespaces.as_slice() {
+        [] => Ok(connection.default_namespace.clone()),
+        [one] => Ok(one.clone()),
+        many => {
+            errln!(
+                "kdeck {command}: InferenceService {name} exists in {} namespaces: {}; say which \
+                 with -n NAMESPACE",
+                many.len(),
+                many.join(", ")
+            );
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 /// Whether stdout is a terminal and colour is allowed (`NO_COLOR` unset).

@@ -45,6 +45,10 @@ const EXIT_HELP: &str = "Exit codes: 0 done; 1 failed, not confirmed, or applied
 pub struct Common {
     /// The InferenceService.
     pub name: String,
+    #[command(flatten)]
+    pub target: crate::cli::ServiceFlags,
+    #[command(flatten)]
+    pub change: crate::cli::ChangeFlags,
     /// Apply without asking (required when stdin is not a terminal).
     #[arg(short = 'y', long)]
     pub yes: bool,
@@ -200,7 +204,12 @@ pub async fn run(cli: &Cli, common: &Common, action: RolloutAction) -> ExitCode 
             &format!("context {context} is read-only in the config"),
         );
     }
-    let namespace = super::target_namespace(cli, &connection);
+    let verb = action.verb();
+    let verb = verb.split(' ').next().unwrap_or("rollout");
+    let namespace = match super::target_namespace(cli, &connection, &common.name, verb).await {
+        Ok(ns) => ns,
+        Err(code) => return code,
+    };
     let deadline = started + common.timeout;
     execute(
         &connection,

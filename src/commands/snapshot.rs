@@ -23,6 +23,8 @@ use std::process::ExitCode;
 pub struct SnapshotArgs {
     /// The InferenceService.
     pub name: String,
+    #[command(flatten)]
+    pub target: crate::cli::ServiceFlags,
     /// Where to write the Markdown (default: the state directory).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -38,7 +40,10 @@ pub async fn run(cli: &Cli, args: &SnapshotArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let namespace = super::target_namespace(cli, &connection);
+    let namespace = match super::target_namespace(cli, &connection, &args.name, "snapshot").await {
+        Ok(ns) => ns,
+        Err(code) => return code,
+    };
     let scope = NamespaceScope::One(namespace.clone());
     let mut cluster = match load_services(&connection.client, &scope).await {
         Ok(c) => c,

@@ -24,6 +24,8 @@ use std::process::ExitCode;
     [api] exec_timeout in config.toml), or --timeout passed."
 )]
 pub struct StatusArgs {
+    #[command(flatten)]
+    pub target: crate::cli::ListFlags,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: Output,

@@ -46,6 +46,9 @@ pub struct Config {
     pub api: crate::domain::api_health::ApiTimeouts,
     /// Set when the safety settings cannot be trusted; `readonly` is then true as well.
     pub safety_lock: Option<SafetyLock>,
+    /// Namespaces for the keys 1–9 (`namespaces = ["ml-prod", "llm"]`); empty: the
+    /// namespaces seen, in name order.
+    pub namespace_favourites: Vec<String>,
 }
 
 impl Default for Config {
@@ -67,6 +70,7 @@ impl Default for Config {
             guard: crate::domain::guard::GuardConfig::default(),
             api: crate::domain::api_health::ApiTimeouts::default(),
             safety_lock: None,
+            namespace_favourites: Vec::new(),
         }
     }
 }
@@ -174,6 +178,9 @@ fn parse_values(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
     if let Some(readonly) = top.bool("readonly") {
         config.readonly = readonly;
     }
+    if let Some(favourites) = top.string_list("namespaces") {
+        config.namespace_favourites = favourites;
+    }
     if let Some(mut logs) = top.section("logs") {
         if let Some(lines) = logs.positive_usize("buffer_lines") {
             config.log_buffer_lines = lines;
@@ -260,6 +267,7 @@ mod tests {
         let text = r#"
 theme = "light"
 readonly = true
+namespaces = ["ml-prod", "llm"]
 [logs]
 buffer_lines = 5000
 [metrics]
@@ -294,6 +302,7 @@ auto_rollback = true
         assert_eq!(config.dcgm_selectors, vec!["app=dcgm"]);
         assert_eq!(config.prices.get("g5.xlarge"), Some(&0.9));
         assert!(config.contexts["prod"].protected);
+        assert_eq!(config.namespace_favourites, vec!["ml-prod", "llm"]);
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub struct State {
     pub gpu: gpu::GpuState,
     /// Estimated cost per service (list prices), with the reasons when unknown.
     pub costs: std::collections::HashMap<ui::ObjectKey, crate::domain::cost::CostEstimate>,
+    /// GPUs on nodes that no pod requests, most expensive first.
+    pub idle_gpus: Vec<crate::domain::cost::IdleGpus>,
     /// The instance price table (shipped, patched by the config's [prices]).
     pub prices: Arc<crate::domain::cost::PriceTable>,
     /// Canary guards per service, and the services the user switched the guard on for.
@@ -103,6 +105,7 @@ impl State {
             log_sessions: 0,
             gpu: gpu::GpuState::default(),
             costs: Default::default(),
+            idle_gpus: Vec::new(),
             prices: Arc::new(crate::domain::cost::PriceTable::shipped().0),
             guards: Default::default(),
             guarded: Default::default(),

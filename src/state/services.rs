@@ -3,7 +3,6 @@
 //! something it depends on changes, so drawing only builds the visible rows.
 
 use super::State;
-use super::figures::ServiceFigures;
 use super::ui::ObjectKey;
 use crate::config::keymap::Scope;
 use crate::domain::isvc::{Isvc, Readiness};
@@ -62,6 +61,33 @@ impl ServiceColumn {
             ServiceColumn::GpuPct => "GPU%",
         }
     }
+
+    /// Columns whose usual order is largest first: the figures (worst latency, busiest),
+    /// replicas and GPUs, and canaries in progress first.
+    pub fn descending_by_default(self) -> bool {
+        matches!(
+            self,
+            ServiceColumn::Traffic
+                | ServiceColumn::Replicas
+                | ServiceColumn::Gpus
+                | ServiceColumn::P50
+                | ServiceColumn::P99
+                | ServiceColumn::Rps
+                | ServiceColumn::GpuPct
+        )
+    }
+
+    /// Columns whose cells can be blank (`–`).
+    pub fn has_blanks(self) -> bool {
+        matches!(
+            self,
+            ServiceColumn::Gpus
+                | ServiceColumn::P50
+                | ServiceColumn::P99
+                | ServiceColumn::Rps
+                | ServiceColumn::GpuPct
+        )
+    }
 }
 
 /// Pods behind a service: (ready, total, GPUs requested), counting pods not being deleted.
@@ -89,23 +115,31 @@ fn readiness_rank(r: &Readiness) -> u8 {
     }
 }
 
-fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
-    match (a, b) {
-        (Some(a), Some(b)) => a.total_cmp(&b),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
+/// A figure column's value, `None` when the cell shows a blank (`–`).
+fn figure(state: &State, column: ServiceColumn, key: &ObjectKey) -> Option<f64> {
+    let f = state.figures.service(key);
+    match column {
+        ServiceColumn::P50 => f.and_then(|f| f.p50_ms),
+        ServiceColumn::P99 => f.and_then(|f| f.p99_ms),
+        ServiceColumn::Rps => f.and_then(|f| f.rps),
+        ServiceColumn::GpuPct => f.and_then(|f| f.gpu_util_pct),
+        ServiceColumn::Gpus => Some(replica_counts(state, key).2).filter(|g| *g > 0.0),
+        _ => None,
     }
 }
 
-fn compare(
+/// Whether `key`'s cell in `column` is a blank (`–`); blanks sort last in either direction.
+fn is_blank(state: &State, column: ServiceColumn, key: &ObjectKey) -> bool {
+    column.has_blanks() && figure(state, column, key).is_none()
+}
+
+/// The ascending order of two rows by `column` (smallest, earliest, youngest first).
+fn ascending(
     state: &State,
     column: ServiceColumn,
     a: (&ObjectKey, &Isvc),
     b: (&ObjectKey, &Isvc),
 ) -> Ordering {
-    let fig = |k: &ObjectKey| state.figures.service(k).cloned().unwrap_or_default();
-    let by = |f: fn(&ServiceFigures) -> Option<f64>| cmp_opt(f(&fig(a.0)), f(&fig(b.0))).reverse();
     match column {
         ServiceColumn::Name => a.0.name.cmp(&b.0.name),
         ServiceColumn::Namespace => a.0.namespace.cmp(&b.0.namespace),
@@ -114,19 +148,26 @@ fn compare(
         }
         ServiceColumn::Mode => a.1.mode.cmp(&b.1.mode),
         ServiceColumn::Runtime => a.1.runtime_label().cmp(&b.1.runtime_label()),
-        ServiceColumn::Traffic => b.1.canary_in_progress().cmp(&a.1.canary_in_progress()),
-        ServiceColumn::Replicas => replica_counts(state, b.0)
+        ServiceColumn::Traffic => a.1.canary_in_progress().cmp(&b.1.canary_in_progress()),
+        ServiceColumn::Replicas => replica_counts(state, a.0)
             .1
-            .cmp(&replica_counts(state, a.0).1),
-        ServiceColumn::Gpus => replica_counts(state, b.0)
-            .2
-            .total_cmp(&replica_counts(state, a.0).2),
+            .cmp(&replica_counts(state, b.0).1),
+        // Age ascending: the youngest (latest created) first.
         ServiceColumn::Age => b.1.meta.created.cmp(&a.1.meta.created),
-        ServiceColumn::P50 => by(|f| f.p50_ms),
-        ServiceColumn::P99 => by(|f| f.p99_ms),
-        ServiceColumn::Rps => by(|f| f.rps),
-        ServiceColumn::GpuPct => by(|f| f.gpu_util_pct),
+        ServiceColumn::Gpus
+        | ServiceColumn::P50
+        | ServiceColumn::P99
+        | ServiceColumn::Rps
+        | ServiceColumn::GpuPct => {
+            let value = |k: &ObjectKey| figure(state, column, k).unwrap_or(f64::NEG_INFINITY);
+            value(a.0).total_cmp(&value(b.0))
+        }
     }
+}
+
+/// Whether the list is sorted descending: the column's usual direction, flipped by `S`.
+pub fn sorts_descending(column: ServiceColumn, reverse: bool) -> bool {
+    column.descending_by_default() != reverse
 }
 
 /// The filtered, sorted order of the services list, and the filter's error if it is a
@@ -163,14 +204,15 @@ pub fn derive(state: &State) -> (Vec<ObjectKey>, Option<String>) {
         .get(view.sort_column)
         .copied()
         .unwrap_or(ServiceColumn::Name);
+    let descending = sorts_descending(column, view.sort_reverse);
     rows.sort_by(|a, b| {
-        let primary = compare(state, column, *a, *b);
-        let primary = if view.sort_reverse {
-            primary.reverse()
-        } else {
-            primary
-        };
-        primary.then_with(|| a.0.cmp(b.0))
+        let blanks = is_blank(state, column, a.0).cmp(&is_blank(state, column, b.0));
+        blanks
+            .then_with(|| {
+                let order = ascending(state, column, *a, *b);
+                if descending { order.reverse() } else { order }
+            })
+            .then_with(|| a.0.cmp(b.0))
     });
     (rows.into_iter().map(|(k, _)| k.clone()).collect(), error)
 }

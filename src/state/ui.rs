@@ -37,6 +37,8 @@ pub enum Route {
     Services,
     Detail(ObjectKey),
     Yaml(ObjectKey),
+    /// A pod described (k9s' `d`).
+    PodDescribe(ObjectKey),
     Logs,
     Pods,
     Events,
@@ -54,7 +56,7 @@ impl Route {
         match self {
             Route::Services => Scope::Services,
             Route::Detail(_) => Scope::Detail,
-            Route::Yaml(_) => Scope::Yaml,
+            Route::Yaml(_) | Route::PodDescribe(_) => Scope::Yaml,
             Route::Logs => Scope::Logs,
             Route::Pods => Scope::Pods,
             Route::Events => Scope::Events,
@@ -73,6 +75,7 @@ impl Route {
             Route::Services => "InferenceServices".to_string(),
             Route::Detail(key) => format!("InferenceService {key}"),
             Route::Yaml(key) => format!("YAML {key}"),
+            Route::PodDescribe(key) => format!("Pod {key}"),
             Route::Logs => "Logs".to_string(),
             Route::Pods => "Pods".to_string(),
             Route::Events => "Events".to_string(),
@@ -176,6 +179,9 @@ pub struct UiState {
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub command_history: Vec<String>,
+    /// Namespaces that held InferenceServices this session (for the keys 1–9; kept across
+    /// namespace switches so the digits keep their meaning).
+    pub seen_namespaces: std::collections::BTreeSet<String>,
     /// Terminal size, from the last resize.
     pub width: u16,
     pub height: u16,

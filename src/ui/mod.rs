@@ -4,6 +4,8 @@
 pub mod color;
 pub mod contrast;
 #[cfg(test)]
+mod cost_snapshot_tests;
+#[cfg(test)]
 pub mod demo_cluster;
 #[cfg(test)]
 pub mod fixture_cluster;
@@ -113,6 +115,7 @@ fn draw_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Route::Services => views::services::draw(frame, inner, state, theme),
         Route::Detail(key) => views::detail::draw(frame, inner, state, theme, key),
         Route::Yaml(key) => views::yaml::draw(frame, inner, state, theme, key),
+        Route::PodDescribe(key) => views::describe::draw_pod(frame, inner, state, theme, key),
         Route::Logs => views::logs::draw(frame, inner, state, theme),
         Route::Pods => views::pods::draw(frame, inner, state, theme),
         Route::Events => views::events::draw(frame, inner, state, theme),

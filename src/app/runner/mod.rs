@@ -155,6 +155,14 @@ impl EffectRunner {
                 });
             }
             Effect::Probe(request) => {
+                let client = if request.via_api {
+                    match self.client_or_notice() {
+                        Some(client) => Some(client),
+                        None => return,
+                    }
+                } else {
+                    None
+                };
                 let tx = self.tx.clone();
                 let cancel = self.epoch_cancel.clone();
                 tokio::spawn(async move {
@@ -169,7 +177,12 @@ impl EffectRunner {
                     };
                     let report = tokio::select! {
                         _ = cancel.cancelled() => return,
-                        r = crate::sources::probe::run(&spec) => r,
+                        r = async {
+                            match &client {
+                                Some(client) => crate::sources::probe::run_via_api(client, &spec).await,
+                                None => crate::sources::probe::run(&spec).await,
+                            }
+                        } => r,
                     };
                     let summary =
                         report.summary(spec.protocol, &spec.target, &spec.model, spec.concurrency);

@@ -3,7 +3,7 @@
 //! each service recomputed from its pods' nodes and the price table.
 
 use crate::app::msg::GpuMsg;
-use crate::domain::cost::{NodeFacts, PodUsage, service_cost};
+use crate::domain::cost::{NodeFacts, PodUsage, idle_gpus, service_cost};
 use crate::domain::dcgm::aggregate::{PodName, ServiceName, per_node, per_service};
 use crate::sources::gpu::GpuReport;
 use crate::state::State;
@@ -120,4 +120,18 @@ pub fn refresh_costs(state: &mut State) {
         costs.insert(key.clone(), estimate);
     }
     state.costs = costs;
+    let live_pods: Vec<PodUsage> = state
+        .cluster
+        .pods
+        .items
+        .values()
+        .filter(|p| !p.meta.deleting && p.phase != "Succeeded" && p.phase != "Failed")
+        .map(|p| PodUsage {
+            name: p.meta.name.clone(),
+            node: p.node.clone(),
+            gpus_requested: p.gpus(),
+            cpu_request_millis: None,
+        })
+        .collect();
+    state.idle_gpus = idle_gpus(&nodes, &live_pods, &state.prices);
 }

@@ -32,7 +32,7 @@ pub fn handle_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let scope = state.ui.route().scope();
             match state.keymap.action_for(scope, &key) {
                 Some(action) => nav::apply(state, action),
-                None => Vec::new(),
+                None => unbound(state, scope, &key),
             }
         }
         Mode::Filter(mut line) if state.ui.route() == &crate::state::ui::Route::Logs => {
@@ -188,4 +188,18 @@ fn command_key(state: &mut State, mut cmd: CommandLine, key: KeyEvent) -> Vec<Ef
             Vec::new()
         }
     }
+}
+
+/// A letter, digit or ctrl-key with no binding in this view says so, rather than nothing
+/// (arrows, Enter and the like stay quiet).
+fn unbound(state: &mut State, scope: crate::config::keymap::Scope, key: &KeyEvent) -> Vec<Effect> {
+    if matches!(key.code, KeyCode::Char(_)) {
+        let name = crate::config::keys::KeySpec::from_event(key);
+        let view = format!("{scope}").replace('_', " ");
+        state.notify(
+            crate::state::ui::NoticeLevel::Info,
+            format!("{name} does nothing in the {view} view; ? lists its keys"),
+        );
+    }
+    Vec::new()
 }

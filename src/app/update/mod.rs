@@ -4,9 +4,12 @@
 mod cluster;
 pub mod command;
 mod detail;
-mod gpu;
+mod favourites;
+pub mod gpu;
 pub mod incident;
 mod input;
+#[cfg(test)]
+mod keys_tests;
 mod latency_targets;
 mod lists;
 pub mod logs;
@@ -16,6 +19,8 @@ pub mod probe;
 pub mod rollout;
 mod services;
 mod yaml;
+#[cfg(test)]
+mod sort_tests;
 
 use super::effect::Effect;
 use super::msg::{Msg, TermSignal};

@@ -15,7 +15,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     let page = rows.saturating_sub(1).max(1) as isize;
     let is_text_view = matches!(
         state.ui.route(),
-        Route::Yaml(_) | Route::Detail(_) | Route::Gpu
+        Route::Yaml(_) | Route::PodDescribe(_) | Route::Detail(_) | Route::Gpu
     );
     let in_logs = state.ui.route() == &Route::Logs;
     let in_yaml = matches!(state.ui.route(), Route::Yaml(_));
@@ -113,6 +113,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::JumpNotReady
         | Action::ToggleAllNamespaces
         | Action::ShowYaml
+        | Action::Describe
         | Action::Logs
         | Action::Search
         | Action::SearchNext
@@ -126,6 +127,18 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::NextRevisionFilter
         | Action::NextPodFilter
         | Action::SaveLogs => return view_action(state, action),
+        Action::NamespaceAll
+        | Action::Namespace1
+        | Action::Namespace2
+        | Action::Namespace3
+        | Action::Namespace4
+        | Action::Namespace5
+        | Action::Namespace6
+        | Action::Namespace7
+        | Action::Namespace8
+        | Action::Namespace9 => {
+            return super::favourites::switch(state, action.namespace_favourite().unwrap_or(0));
+        }
         Action::Snapshot => return super::incident::action(state),
         Action::Probe => return super::probe::action(state),
         Action::Rollback

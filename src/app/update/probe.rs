@@ -1,8 +1,12 @@
-//! The console's probe: the probe key on a service asks the effect runner to probe its URL
-//! (and each tagged revision's URL, so a canary can be tested without moving traffic) with a
-//! short burst of inferences; each result comes back as a notice.
+//! The console's probe: the probe key on a service asks the effect runner to probe it
+//! through the Kubernetes API server's pod proxy (one ready predictor pod per revision, so a
+//! canary is tested without moving traffic, and a bastion that reaches only the API server
+//! can probe), or, with no ready pod known, its URL and tagged revision URLs. The protocol
+//! comes from the predictor's `protocolVersion`, else from its ServingRuntime's
+//! `protocolVersions`. Each result comes back as a notice.
 
 use crate::app::effect::{Effect, ProbeRequest};
+use crate::domain::isvc::Isvc;
 use crate::domain::probe::{Protocol, Summary};
 use crate::state::State;
 use crate::state::ui::{NoticeLevel, ObjectKey, Route};
@@ -11,12 +15,57 @@ use crate::state::ui::{NoticeLevel, ObjectKey, Route};
 pub const CONSOLE_COUNT: usize = 20;
 pub const CONSOLE_CONCURRENCY: usize = 2;
 
-/// The protocol of the predictor's `protocolVersion` (KServe's default is v1). gRPC services
-/// are probed over their REST port, which KServe serves too.
-fn protocol(spec: Option<&str>) -> Protocol {
-    match spec {
-        Some("v2") | Some("grpc-v2") => Protocol::V2,
-        _ => Protocol::V1,
+/// The model server's HTTP port when the pod names none (KServe's default).
+const DEFAULT_PORT: u16 = 8080;
+
+/// A protocol name of KServe (`v1`, `v2`, `grpc-v2`) as the REST protocol to probe with
+/// (gRPC services are probed over their REST port, which KServe serves too).
+fn parse_protocol(name: &str) -> Option<Protocol> {
+    match name {
+        "v2" | "grpc-v2" => Some(Protocol::V2),
+        "v1" | "grpc-v1" => Some(Protocol::V1),
+        _ => None,
+    }
+}
+
+/// The protocol to probe `isvc` with: the predictor's `protocolVersion`; else its runtime's
+/// (named, or the first one supporting the model format) `protocolVersions`, V1 when the
+/// runtime supports it (KServe's default) and its first otherwise; else V1.
+pub fn protocol(state: &State, key: &ObjectKey, isvc: &Isvc) -> Protocol {
+    let predictor = isvc.predictor();
+    if let Some(p) = predictor
+        .and_then(|p| p.protocol.as_deref())
+        .and_then(parse_protocol)
+    {
+        return p;
+    }
+    let runtime_name = predictor.and_then(|p| p.runtime.as_deref());
+    let format = predictor.and_then(|p| p.model_format.as_deref());
+    let runtimes = &state.cluster.runtimes.items;
+    let usable = |ns_ok: bool, r: &crate::domain::runtime::Runtime| {
+        ns_ok
+            && !r.disabled
+            && match runtime_name {
+                Some(name) => r.meta.name == name,
+                None => format.is_some_and(|f| r.formats.iter().any(|x| x == f)),
+            }
+    };
+    let runtime = runtimes
+        .values()
+        .find(|r| usable(r.meta.namespace == key.namespace, r))
+        .or_else(|| runtimes.values().find(|r| usable(r.cluster_scoped, r)));
+    let protocols: Vec<Protocol> = runtime
+        .map(|r| {
+            r.protocols
+                .iter()
+                .filter_map(|p| parse_protocol(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    if protocols.is_empty() || protocols.contains(&Protocol::V1) {
+        Protocol::V1
+    } else {
+        protocols[0]
     }
 }
 
@@ -47,30 +96,71 @@ pub fn action(state: &mut State) -> Vec<Effect> {
     requests.into_iter().map(Effect::Probe).collect()
 }
 
-/// The service URL and every tagged revision URL of `key`.
+/// What to probe for `key`: one ready predictor pod per revision through the API server's
+/// pod proxy; with none known, the service URL and every tagged revision URL.
 pub fn requests(state: &State, key: &ObjectKey) -> Vec<ProbeRequest> {
     let Some(isvc) = state.cluster.isvcs.items.get(key) else {
         return Vec::new();
     };
-    let protocol = protocol(isvc.predictor().and_then(|p| p.protocol.as_deref()));
-    let make = |url: &str, revision: Option<String>| ProbeRequest {
+    let protocol = protocol(state, key, isvc);
+    let make = |url: String, revision: Option<String>, via_api: bool| ProbeRequest {
         key: key.clone(),
         revision,
-        url: url.to_string(),
+        url,
+        via_api,
         model: key.name.clone(),
         protocol,
         count: CONSOLE_COUNT,
         concurrency: CONSOLE_CONCURRENCY,
     };
-    let mut out: Vec<ProbeRequest> = isvc.url.iter().map(|u| make(u, None)).collect();
+    let through_pods = pod_targets(state, key);
+    let several = through_pods.len() > 1;
+    if !through_pods.is_empty() {
+        return through_pods
+            .into_iter()
+            .map(|(revision, path)| make(path, revision.filter(|_| several), true))
+            .collect();
+    }
+    let mut out: Vec<ProbeRequest> = isvc
+        .url
+        .iter()
+        .map(|u| make(u.clone(), None, false))
+        .collect();
     if let Some(status) = isvc.predictor_status() {
         for t in &status.traffic {
             if let (Some(url), Some(_)) = (&t.url, &t.tag) {
-                out.push(make(url, Some(t.revision.clone())));
+                out.push(make(url.clone(), Some(t.revision.clone()), false));
             }
         }
     }
     out
+}
+
+/// (revision, pod-proxy base path) of the first ready predictor pod of each revision, the
+/// revisions in name order.
+fn pod_targets(state: &State, key: &ObjectKey) -> Vec<(Option<String>, String)> {
+    let mut by_revision: std::collections::BTreeMap<Option<String>, String> = Default::default();
+    let mut pods: Vec<&crate::domain::pod::Pod> = state
+        .cluster
+        .pods_of(key)
+        .filter(|p| p.is_ready() && !p.meta.deleting)
+        .filter(|p| p.component().is_none_or(|c| c == "predictor"))
+        .collect();
+    pods.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+    for pod in pods {
+        let port = pod
+            .containers
+            .iter()
+            .find(|c| c.name == "kserve-container")
+            .or_else(|| pod.containers.first())
+            .and_then(|c| c.ports.first().copied())
+            .unwrap_or(DEFAULT_PORT);
+        let base = crate::sources::pod_proxy::proxy_path(&key.namespace, &pod.meta.name, port, "");
+        by_revision
+            .entry(pod.revision().map(str::to_string))
+            .or_insert_with(|| base.trim_end_matches('/').to_string());
+    }
+    by_revision.into_iter().collect()
 }
 
 /// A probe finished: show it.
@@ -86,6 +176,9 @@ pub fn done(state: &mut State, request: &ProbeRequest, summary: &Summary) -> Vec
             "{line} [revision {}]",
             crate::domain::isvc::short_revision(rev)
         );
+    }
+    if request.via_api {
+        line.push_str(" · via API server");
     }
     state.notify(level, line);
     state.dirty = true;
@@ -151,6 +244,100 @@ mod tests {
             notice.text.contains("connection refused") && notice.text.contains("r2"),
             "{}",
             notice.text
+        );
+    }
+
+    fn upsert(s: &mut State, kind: Kind, object: serde_json::Value) {
+        let epoch = s.cluster.epoch;
+        let parsed = parse(kind, &object);
+        update(
+            s,
+            Msg::Cluster(ClusterMsg::Watch {
+                epoch,
+                kind,
+                events: vec![WatchEvent::Upsert(parsed)],
+            }),
+        );
+    }
+
+    #[test]
+    fn a_demo_canary_is_probed_through_the_api_server_once_per_revision() {
+        let mut s = crate::ui::snapshot_tests::cluster_state();
+        s.cluster = crate::ui::demo_cluster::cluster();
+        let key = ObjectKey::new("ml-prod", "fraud-detector");
+        let r = requests(&s, &key);
+        assert_eq!(r.len(), 2, "{r:?}");
+        for request in &r {
+            assert!(request.via_api, "{request:?}");
+            assert!(
+                request
+                    .url
+                    .starts_with("/api/v1/namespaces/ml-prod/pods/fraud-detector-predictor-")
+                    && request.url.ends_with(":8080/proxy"),
+                "{}",
+                request.url
+            );
+        }
+        let revisions: Vec<_> = r.iter().filter_map(|q| q.revision.as_deref()).collect();
+        assert_eq!(
+            revisions,
+            [
+                "fraud-detector-predictor-00001",
+                "fraud-detector-predictor-00002"
+            ]
+        );
+        // A service with one revision is probed once, named by the service alone.
+        let iris = requests(&s, &ObjectKey::new("ml-prod", "sklearn-iris"));
+        assert_eq!(iris.len(), 1, "{iris:?}");
+        assert_eq!(
+            (iris[0].revision.as_deref(), iris[0].protocol),
+            (None, Protocol::V1)
+        );
+    }
+
+    #[test]
+    fn without_protocol_version_the_runtime_decides() {
+        let mut s = crate::ui::snapshot_tests::cluster_state();
+        let isvc = |name: &str, runtime: serde_json::Value| {
+            serde_json::json!({"metadata": {"name": name, "namespace": "ml", "resourceVersion": "1"},
+                "spec": {"predictor": {"model": {"modelFormat": {"name": "triton-onnx"}, "runtime": runtime}}},
+                "status": {"url": format!("http://{name}.ml.example.com")}})
+        };
+        upsert(
+            &mut s,
+            Kind::InferenceService,
+            isvc("onnx", serde_json::json!("triton")),
+        );
+        upsert(
+            &mut s,
+            Kind::InferenceService,
+            isvc("anyrt", serde_json::Value::Null),
+        );
+        upsert(
+            &mut s,
+            Kind::ServingRuntime,
+            serde_json::json!({"metadata": {"name": "triton", "namespace": "ml", "resourceVersion": "1"},
+                "spec": {"supportedModelFormats": [{"name": "triton-onnx"}], "protocolVersions": ["v2", "grpc-v2"],
+                    "containers": [{"name": "kserve-container", "image": "nvcr.io/triton"}]}}),
+        );
+        let protocol_of =
+            |s: &State, name: &str| requests(s, &ObjectKey::new("ml", name))[0].protocol;
+        assert_eq!(protocol_of(&s, "onnx"), Protocol::V2);
+        // Chosen by model format when the spec names no runtime.
+        assert_eq!(protocol_of(&s, "anyrt"), Protocol::V2);
+        // A runtime that supports v1 gets KServe's default, v1.
+        upsert(
+            &mut s,
+            Kind::ServingRuntime,
+            serde_json::json!({"metadata": {"name": "triton", "namespace": "ml", "resourceVersion": "2"},
+                "spec": {"supportedModelFormats": [{"name": "triton-onnx"}], "protocolVersions": ["v1", "v2"],
+                    "containers": [{"name": "kserve-container", "image": "nvcr.io/triton"}]}}),
+        );
+        assert_eq!(protocol_of(&s, "onnx"), Protocol::V1);
+        // protocolVersion wins over the runtime.
+        assert_eq!(
+            requests(&state_with_canary(), &ObjectKey::new("ml", "fraud"))[0].protocol,
+            Protocol::V2
         );
     }
 }

@@ -1,7 +1,7 @@
-//! Actions of the services list (and the pods list): open, YAML, sort, jump to the next
-//! service that is not ready, switch between all namespaces and one.
+//! Actions of the services list (and the pods list): open or describe, YAML, sort, jump to
+//! the next service that is not ready, switch between all namespaces and one. Enter or `d`
+//! on a pod describes the pod.
 
-use super::lists;
 use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::config::keymap::Scope;
@@ -9,13 +9,14 @@ use crate::domain::isvc::Readiness;
 use crate::state::State;
 use crate::state::services::ServiceColumn;
 use crate::state::session::NamespaceScope;
-use crate::state::ui::{DetailTab, NoticeLevel, ObjectKey, Route};
+use crate::state::ui::{DetailTab, NoticeLevel, Route};
 
 /// Applies a services-list action.
 pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
     let selected = state.selected_service().cloned();
     match action {
-        Action::Open => {
+        // A service's describe is its detail: conditions, components, revisions, pods, events.
+        Action::Open | Action::Describe => {
             if let Some(key) = selected {
                 state.ui.detail_tab = DetailTab::Overview;
                 state.ui.push(Route::Detail(key));
@@ -27,21 +28,26 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::SortNext => {
+            // The next column on screen (hidden ones are skipped), in its usual direction.
+            let shown = crate::ui::views::services::visible_columns(state);
             let view = state.ui.list(Scope::Services);
-            view.sort_column = (view.sort_column + 1) % ServiceColumn::ALL.len();
-            if ServiceColumn::ALL[view.sort_column] == ServiceColumn::Namespace
-                && state.session.namespace != NamespaceScope::All
-            {
-                let view = state.ui.list(Scope::Services);
-                view.sort_column = (view.sort_column + 1) % ServiceColumn::ALL.len();
-            }
-            let title = ServiceColumn::ALL[state.ui.list_view(Scope::Services).sort_column].title();
-            state.notify(NoticeLevel::Info, format!("sorted by {title}"));
+            let current = ServiceColumn::ALL.get(view.sort_column).copied();
+            let next = match shown.iter().position(|c| Some(*c) == current) {
+                Some(i) => shown[(i + 1) % shown.len()],
+                None => shown.first().copied().unwrap_or(ServiceColumn::Name),
+            };
+            view.sort_column = ServiceColumn::ALL
+                .iter()
+                .position(|c| *c == next)
+                .unwrap_or(0);
+            view.sort_reverse = false;
+            notify_sort(state);
             state.derived.dirty = true;
         }
         Action::SortReverse => {
             let view = state.ui.list(Scope::Services);
             view.sort_reverse = !view.sort_reverse;
+            notify_sort(state);
             state.derived.dirty = true;
         }
         Action::JumpNotReady => jump_not_ready(state),
@@ -97,31 +103,37 @@ fn jump_not_ready(state: &mut State) {
 
 /// Applies a pods-list action: enter opens the service the pod belongs to.
 pub fn pods_action(state: &mut State, action: Action) -> Vec<Effect> {
-    if action != Action::Open {
+    if !matches!(action, Action::Open | Action::Describe) {
         return Vec::new();
     }
     let Some(key) = crate::state::lists::selected(state, Scope::Pods) else {
+        state.notify(NoticeLevel::Info, "no pod selected".into());
         return Vec::new();
     };
-    let owner = state
-        .cluster
-        .pods
-        .items
-        .get(&key)
-        .and_then(|p| p.isvc())
-        .map(str::to_string);
-    match owner {
-        Some(isvc) => {
-            state.ui.detail_tab = DetailTab::Pods;
-            state
-                .ui
-                .push(Route::Detail(ObjectKey::new(&key.namespace, &isvc)));
-        }
-        None => state.notify(
-            NoticeLevel::Info,
-            format!("pod {key} does not belong to an InferenceService"),
-        ),
-    }
-    lists::keep_cursors_visible(state);
+    state.ui.text_scroll = 0;
+    state.ui.push(Route::PodDescribe(key));
     Vec::new()
+}
+
+/// Says how the services list is sorted now: `sorted by P99 ↓ (descending; blanks last)`.
+fn notify_sort(state: &mut State) {
+    let view = state.ui.list_view(Scope::Services);
+    let column = ServiceColumn::ALL
+        .get(view.sort_column)
+        .copied()
+        .unwrap_or(ServiceColumn::Name);
+    let way = if crate::state::services::sorts_descending(column, view.sort_reverse) {
+        "↓ (descending"
+    } else {
+        "↑ (ascending"
+    };
+    let blanks = if column.has_blanks() {
+        "; blanks last"
+    } else {
+        ""
+    };
+    state.notify(
+        NoticeLevel::Info,
+        format!("sorted by {} {way}{blanks}); S reverses", column.title()),
+    );
 }

@@ -20,6 +20,9 @@ pub enum PriceBasis {
     SourcePost,
     /// An approximate us-east-1 on-demand list price shipped with kdeck.
     ApproxList,
+    /// A us-east-1 on-demand Linux list price copied from AWS's pricing page (the CPU
+    /// families; the row's source says when).
+    AwsList,
     /// Set by the user in the config file.
     UserConfig,
 }
@@ -30,6 +33,7 @@ impl PriceBasis {
         match self {
             PriceBasis::SourcePost => "list price quoted by the source post",
             PriceBasis::ApproxList => "approximate us-east-1 on-demand list price",
+            PriceBasis::AwsList => "us-east-1 on-demand Linux list price from AWS's pricing page",
             PriceBasis::UserConfig => "price from your config",
         }
     }
@@ -115,6 +119,7 @@ impl PriceTable {
             };
             let basis = price.map(|_| match get("price_basis") {
                 Some("source-post") => PriceBasis::SourcePost,
+                Some("aws-list") => PriceBasis::AwsList,
                 _ => PriceBasis::ApproxList,
             });
             table.instances.insert(
@@ -266,6 +271,70 @@ mod tests {
             p5.source
                 .as_deref()
                 .is_some_and(|s| s.starts_with("https://"))
+        );
+    }
+
+    #[test]
+    fn shipped_table_prices_the_common_cpu_families_with_date_and_source() {
+        let (table, _) = PriceTable::shipped();
+        for family in ["m5", "m6i", "c5", "c6i", "r5"] {
+            let sizes: Vec<&InstanceSpec> = table
+                .iter()
+                .filter(|s| family_of(&s.instance) == family)
+                .collect();
+            assert_eq!(sizes.len(), 8, "{family}: {sizes:?}");
+            for spec in sizes {
+                assert_eq!(spec.price_basis, Some(PriceBasis::AwsList), "{spec:?}");
+                assert_eq!(spec.gpus, Some(0), "{spec:?}");
+                let source = spec.source.as_deref().unwrap_or_default();
+                assert!(
+                    source.starts_with("https://aws.amazon.com/ec2/pricing/on-demand/")
+                        && source.contains("us-east-1")
+                        && source.contains("2024-06"),
+                    "{source}"
+                );
+            }
+            assert!(
+                table.get(&format!("{family}.large")).is_some(),
+                "{family}.large"
+            );
+            assert!(
+                table.get(&format!("{family}.24xlarge")).is_some(),
+                "{family}.24xlarge"
+            );
+        }
+        // The demo's CPU node type, and prices doubling with each size step.
+        let m5 = |size: &str| {
+            table
+                .get(&format!("m5.{size}"))
+                .and_then(|s| s.usd_per_hour)
+        };
+        assert_eq!(m5("2xlarge"), Some(0.384));
+        assert_eq!(m5("4xlarge"), Some(0.768));
+        assert_eq!(m5("24xlarge"), Some(4.608));
+        assert_eq!(
+            table.get("c5.9xlarge").and_then(|s| s.usd_per_hour),
+            Some(1.53)
+        );
+        assert!(
+            SHIPPED_CSV
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("June 2024")
+                    && l.contains("https://aws.amazon.com/ec2/pricing/on-demand/")),
+            "the header names the date and source of the CPU prices"
+        );
+    }
+
+    #[test]
+    fn config_prices_override_the_shipped_cpu_prices() {
+        let (mut table, _) = PriceTable::shipped();
+        let warnings = table.apply_overrides([("m5.2xlarge", 0.30)]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let m5 = table.get("m5.2xlarge").expect("m5.2xlarge");
+        assert_eq!(
+            (m5.usd_per_hour, m5.price_basis),
+            (Some(0.30), Some(PriceBasis::UserConfig))
         );
     }
 

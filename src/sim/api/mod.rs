@@ -297,8 +297,8 @@ fn resource(
         ),
         ("DELETE", Some(name), None) => crud::delete(ctx, r, &ns, name, q, body),
         ("GET", Some(name), Some("log")) if r.kind == "Pod" => pods::log(ctx, &ns, name, q),
-        ("GET", Some(name), Some("proxy")) if r.kind == "Pod" => {
-            pods::proxy(ctx, &ns, name, &rp.rest)
+        (m @ ("GET" | "POST"), Some(name), Some("proxy")) if r.kind == "Pod" => {
+            pods::proxy(ctx, &ns, name, m, &rp.rest, body)
         }
         (m, _, sub) => Err(ApiError::new(
             405,

@@ -164,8 +164,16 @@ pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>,
     ))
 }
 
-/// `GET …/pods/NAME[:PORT]/proxy/PATH`.
-pub fn proxy(ctx: &Ctx, ns: &str, name_port: &str, path: &str) -> Result<Response<Body>, ApiError> {
+/// `GET|POST …/pods/NAME[:PORT]/proxy/PATH`: the pod's answer, its status passed through
+/// as the API server does.
+pub fn proxy(
+    ctx: &Ctx,
+    ns: &str,
+    name_port: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<Response<Body>, ApiError> {
     let target = name_port
         .trim_start_matches("http:")
         .trim_start_matches("https:");
@@ -188,12 +196,10 @@ pub fn proxy(ctx: &Ctx, ns: &str, name_port: &str, path: &str) -> Result<Respons
     } else {
         port
     };
-    match ctx.workload.proxy(ns, name, port, path) {
-        Ok(text) => Ok(respond::bytes(
-            200,
-            "text/plain; version=0.0.4; charset=utf-8",
-            text.into_bytes(),
-        )),
+    match ctx.workload.serve(ns, name, port, method, path, body) {
+        Ok((status, content_type, text)) => {
+            Ok(respond::bytes(status, content_type, text.into_bytes()))
+        }
         Err(ProxyMiss::NoPod) => Err(ApiError::not_found("pods", "", name)),
         Err(ProxyMiss::NotRunning) => Err(ApiError::new(
             503,

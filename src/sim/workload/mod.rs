@@ -1,11 +1,13 @@
 //! What runs inside the simulated pods: model servers taking traffic (request counters that
 //! advance with simulated time, by each revision's latency and error profile), their
 //! container logs (startup, model load, sampled access lines, errors for a bad revision),
-//! DCGM exporters reporting the GPUs of their node, and what the pod proxy serves.
+//! DCGM exporters reporting the GPUs of their node, and what the pod proxy serves (metrics,
+//! and the model servers' V1/V2 endpoints: `serve`).
 
 pub mod latency;
 pub mod logs;
 pub mod metrics;
+pub mod serve;
 
 use chrono::{DateTime, Utc};
 use latency::Profile;
@@ -77,6 +79,8 @@ struct Inner {
     pods: BTreeMap<PodKey, PodWork>,
     node_gpus: BTreeMap<String, Vec<GpuSlot>>,
     ticks: u64,
+    /// Each model-server pod's inference error budget (see `serve::spend`).
+    error_budgets: BTreeMap<PodKey, f64>,
 }
 
 /// All pods' insides.
@@ -336,6 +340,44 @@ impl Workload {
     }
 
     /// What GET `path` on `port` of the pod returns.
+    /// The answer of a pod to `method path` on `port` through the pod proxy: a model
+    /// server's V1/V2 endpoints on 8080 (inferences fail at the revision's error ratio),
+    /// else what [`Workload::proxy`] serves (metrics), as a 200.
+    pub fn serve(
+        &self,
+        ns: &str,
+        pod: &str,
+        port: u16,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<serve::Answer, ProxyMiss> {
+        let path = path.trim_start_matches('/');
+        let answered = self.write(|i| {
+            let p = i.pods.get(&key(ns, pod)).ok_or(ProxyMiss::NoPod)?;
+            if !p.ready {
+                return Err(ProxyMiss::NotRunning);
+            }
+            let Role::ModelServer { model, profile, .. } = &p.role else {
+                return Ok(None);
+            };
+            if port != 8080 {
+                return Ok(None);
+            }
+            let (model, profile) = (model.clone(), *profile);
+            let fail = serve::is_inference(method, path)
+                && serve::spend(i.error_budgets.entry(key(ns, pod)).or_default(), &profile);
+            Ok(serve::answer(&model, method, path, body, fail))
+        })?;
+        match answered {
+            Some(answer) => Ok(answer),
+            None if method == "GET" => self
+                .proxy(ns, pod, port, path)
+                .map(|text| (200, "text/plain; version=0.0.4; charset=utf-8", text)),
+            None => Err(ProxyMiss::NothingOnPort(port)),
+        }
+    }
+
     pub fn proxy(&self, ns: &str, pod: &str, port: u16, path: &str) -> Result<String, ProxyMiss> {
         self.read(|i| {
             let p = i.pods.get(&key(ns, pod)).ok_or(ProxyMiss::NoPod)?;

@@ -1,13 +1,14 @@
 //! Active probes of a model server: the health and metadata checks of its protocol, then
-//! `count` timed inferences (or explanations, or OpenAI generations), `concurrency` at a
-//! time, each with a deadline. Used by `kdeck probe` and by the console's probe effect.
-//! Errors are data in the report, never panics.
+//! `count` timed inferences, `concurrency` at a time, each with a timeout, straight to the
+//! server or through the API server's pod proxy (`transport`). Used by `kdeck probe` and by
+//! the console's probe effect. Errors are data in the report, never panics.
 
 pub mod grpc;
 pub mod oip;
 pub mod openai;
 pub mod rest;
 pub mod stream;
+pub mod transport;
 
 use crate::domain::probe::openai::OpenAiAsk;
 use crate::domain::probe::{ProbeError, ProbeReport, Protocol};
@@ -91,6 +92,17 @@ pub fn past_deadline(deadline: Duration) -> ProbeError {
             humantime::format_duration(deadline)
         ),
     )
+}
+
+/// Runs a REST probe through the API server's pod proxy (`spec.target` is the proxy's base
+/// path). gRPC does not pass the proxy, so a gRPC spec is probed over REST V2, which KServe's
+/// model servers serve on their HTTP port too.
+pub async fn run_via_api(client: &kube::Client, spec: &ProbeSpec) -> ProbeReport {
+    let mut spec = spec.clone();
+    if spec.protocol == Protocol::Grpc {
+        spec.protocol = Protocol::V2;
+    }
+    rest::run_via_api(client, &spec).await
 }
 
 /// Runs `count` calls of `call`, `concurrency` at a time; each call times itself (so a

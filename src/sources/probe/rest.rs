@@ -3,6 +3,7 @@
 //! `POST /v1/models/NAME:predict` (or `:explain`). Each failure is classified (connection
 //! refused, timeout, HTTP 4xx/5xx, a body that is not the protocol's JSON).
 
+use super::transport::Transport;
 use super::{ProbeSpec, ms_since, timed};
 use crate::domain::probe::payload::{inputs_from_metadata, v1_body, v2_body};
 use crate::domain::probe::stats::Check;
@@ -24,6 +25,21 @@ pub async fn run(spec: &ProbeSpec, explain: bool) -> ProbeReport {
             return setup_failed(Vec::new(), format!("cannot set up an HTTP client: {e}"));
         }
     };
+    run_with(spec, &Transport::Direct(client), explain).await
+}
+
+/// Runs a REST probe through the API server's pod proxy: `spec.target` is the proxy's base
+/// path (`/api/v1/namespaces/NS/pods/POD:PORT/proxy`).
+pub async fn run_via_api(client: &kube::Client, spec: &ProbeSpec) -> ProbeReport {
+    let transport = Transport::ApiProxy {
+        client: client.clone(),
+        timeout: spec.timeout,
+    };
+    run_with(spec, &transport, false).await
+}
+
+/// Runs a REST probe over `transport`; with `explain` a V1 probe asks `:explain`.
+pub async fn run_with(spec: &ProbeSpec, transport: &Transport, explain: bool) -> ProbeReport {
     let base = spec.target.trim_end_matches('/').to_string();
     let model = &spec.model;
     let mut checks = Vec::new();
@@ -43,7 +59,7 @@ pub async fn run(spec: &ProbeSpec, explain: bool) -> ProbeReport {
     };
     for (i, (name, url)) in checks_to_run.iter().enumerate() {
         let t = Instant::now();
-        let result = get_json(&client, url).await;
+        let result = transport.get_json(url).await;
         let ms = ms_since(t);
         match result {
             Ok(_) => checks.push(Check {
@@ -81,7 +97,9 @@ pub async fn run(spec: &ProbeSpec, explain: bool) -> ProbeReport {
         Some(p) => p.clone(),
         None => {
             let t = Instant::now();
-            let meta = get_json(&client, &format!("{base}/v2/models/{model}")).await;
+            let meta = transport
+                .get_json(&format!("{base}/v2/models/{model}"))
+                .await;
             let inputs = meta
                 .map_err(|e| e.message)
                 .and_then(|m| inputs_from_metadata(&m));
@@ -121,18 +139,9 @@ pub async fn run(spec: &ProbeSpec, explain: bool) -> ProbeReport {
     };
     let body = std::sync::Arc::new(body);
     let mut report = timed(spec.count, spec.concurrency, || {
-        let (client, url, body) = (client.clone(), url.clone(), body.clone());
+        let (transport, url, body) = (transport.clone(), url.clone(), body.clone());
         async move {
-            let mut t = Instant::now();
-            let mut sent = client.post(&url).json(&*body).send().await;
-            // uvicorn (the KServe model server) resets a kept-alive connection after it
-            // answered 500; like curl, retry once on a fresh connection, timing the retry.
-            if sent.as_ref().is_err_and(stale_connection) {
-                t = Instant::now();
-                sent = client.post(&url).json(&*body).send().await;
-            }
-            let value = answer(&url, sent).await;
-            let elapsed = t.elapsed();
+            let (value, elapsed) = transport.post_json(&url, &body).await;
             let value = value?;
             if let Some(expect) = expect
                 && value.get(expect).is_none()
@@ -199,16 +208,25 @@ pub(crate) async fn answer(
     let response = sent.map_err(|e| classify(url, &e))?;
     let status = response.status();
     let text = response.text().await.map_err(|e| classify(url, &e))?;
+    classify_status(url, status, &text)
+}
+
+/// Classifies a status and body: an error with the server's words, or the JSON of a 2xx.
+pub(super) fn classify_status(
+    url: &str,
+    status: http::StatusCode,
+    text: &str,
+) -> Result<Value, ProbeError> {
     if !status.is_success() {
-        return Err(http_failure(url, status, &text));
+        return Err(http_failure(url, status, text));
     }
-    serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(text).map_err(|e| {
         ProbeError::new(
             ErrorKind::BadBody,
             format!(
                 "{url} answered HTTP {} but not with JSON ({e}): {}",
                 status.as_u16(),
-                excerpt(&text)
+                excerpt(text)
             ),
         )
     })

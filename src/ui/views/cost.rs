@@ -17,7 +17,7 @@ use crate::ui::table::{self, Cell, Column};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// The most relevant hint for a service, if any.
@@ -66,7 +66,14 @@ pub fn hint(state: &State, key: &ObjectKey) -> Option<String> {
 /// Draws the cost table.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let sym = &theme.symbols;
-    let [body, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let idle_lines = state.idle_gpus.len().min(IDLE_LINES_MAX) as u16;
+    let idle_height = if idle_lines > 0 { idle_lines + 1 } else { 0 };
+    let [body, idle, foot] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(idle_height),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     let keys = lists::keys(state, Scope::Cost);
     let cursor = state.ui.list_view(Scope::Cost).cursor;
     let fit = usize::from(body.height.saturating_sub(1));
@@ -147,14 +154,60 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .values()
         .filter_map(CostEstimate::usd_per_hour)
         .sum();
+    draw_idle_gpus(frame, idle, state, theme);
+    let idle_total: f64 = state.idle_gpus.iter().filter_map(|i| i.usd_per_hour).sum();
+    let idle_part = if state.idle_gpus.is_empty() {
+        String::new()
+    } else {
+        format!(" · idle GPUs ≈ ${idle_total:.2}/h")
+    };
     frame.render_widget(
         Paragraph::new(Span::styled(
             format!(
-                " total ≈ ${total:.2}/h · {} · override prices in config [prices]",
+                " services ≈ ${total:.2}/h{idle_part} · {} · override prices in config [prices]",
                 crate::domain::cost::LIST_PRICE_LABEL
             ),
             theme.style(Slot::TextDim),
         )),
         foot,
     );
+}
+
+/// At most this many idle GPU nodes are listed (the most expensive first).
+const IDLE_LINES_MAX: usize = 4;
+
+/// The GPUs nobody requests: a title line and one line per node, most expensive first.
+fn draw_idle_gpus(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    if area.height == 0 || state.idle_gpus.is_empty() {
+        return;
+    }
+    let sym = &theme.symbols;
+    let more = state.idle_gpus.len().saturating_sub(IDLE_LINES_MAX);
+    let title = if more > 0 {
+        format!(" IDLE GPUS (no pod requests them; {more} more nodes not shown)")
+    } else {
+        " IDLE GPUS (no pod requests them)".to_string()
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        title,
+        theme.style(Slot::TextWarning),
+    ))];
+    for idle in state.idle_gpus.iter().take(IDLE_LINES_MAX) {
+        let price = idle
+            .usd_per_hour
+            .map(|p| format!("${p:.2}/h"))
+            .unwrap_or_else(|| "?".to_string());
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {price:>9} "), theme.style(Slot::TextWarning)),
+            Span::raw(format!(
+                "{}/{} {} idle on {} ({})",
+                format::gpus(idle.idle, sym),
+                format::gpus(idle.total, sym),
+                idle.gpu_model.as_deref().unwrap_or("GPU"),
+                idle.node,
+                idle.instance.as_deref().unwrap_or(sym.dash),
+            )),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }

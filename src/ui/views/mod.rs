@@ -1,6 +1,7 @@
 //! One module per screen. Each draws from `&State` only and builds only the visible rows.
 
 pub mod cost;
+pub mod describe;
 pub mod detail;
 pub mod empty;
 pub mod events;

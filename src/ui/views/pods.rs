@@ -23,7 +23,7 @@ pub fn columns(with_namespace: bool) -> Vec<Column> {
         Column::new("AGE", 4, 4, 6),
     ];
     if with_namespace {
-        cols.insert(1, Column::new("NAMESPACE", 12, 9, 7));
+        cols.insert(1, Column::new("NAMESPACE", 12, 9, 2));
     }
     cols
 }

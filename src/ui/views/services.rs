@@ -16,7 +16,11 @@ use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-fn columns(state: &State, theme: &Theme, visible: &[&ObjectKey]) -> Vec<(ServiceColumn, Column)> {
+fn base_columns(
+    state: &State,
+    sym: &Symbols,
+    visible: &[&ObjectKey],
+) -> Vec<(ServiceColumn, Column)> {
     let name_want = visible
         .iter()
         .map(|k| k.name.chars().count())
@@ -33,7 +37,7 @@ fn columns(state: &State, theme: &Theme, visible: &[&ObjectKey]) -> Vec<(Service
     let content_want = |column: ServiceColumn, min: usize, max: usize| {
         visible
             .iter()
-            .map(|k| crate::ui::text::width(&cell(state, &theme.symbols, k, column).text))
+            .map(|k| crate::ui::text::width(&cell(state, sym, k, column).text))
             .max()
             .unwrap_or(min)
             .clamp(min, max)
@@ -67,17 +71,49 @@ fn columns(state: &State, theme: &Theme, visible: &[&ObjectKey]) -> Vec<(Service
     if state.session.namespace != NamespaceScope::All {
         cols.retain(|(c, _)| *c != ServiceColumn::Namespace);
     }
+    cols
+}
+
+/// The columns with the sort arrow on the sorted one.
+fn columns(state: &State, theme: &Theme, visible: &[&ObjectKey]) -> Vec<(ServiceColumn, Column)> {
+    let mut cols = base_columns(state, &theme.symbols, visible);
     let view = state.ui.list_view(Scope::Services);
     if let Some(sorted) = ServiceColumn::ALL.get(view.sort_column)
         && let Some((_, col)) = cols.iter_mut().find(|(c, _)| c == sorted)
     {
-        col.title.push_str(if view.sort_reverse {
-            theme.symbols.down
-        } else {
-            theme.symbols.up
-        });
+        // ↑ ascending, ↓ descending, the same in every column.
+        col.title.push_str(
+            if crate::state::services::sorts_descending(*sorted, view.sort_reverse) {
+                theme.symbols.down
+            } else {
+                theme.symbols.up
+            },
+        );
     }
     cols
+}
+
+/// The columns the services list shows at the current terminal width, in display order
+/// (the sort key cycles through these only).
+pub fn visible_columns(state: &State) -> Vec<ServiceColumn> {
+    let rows = state.ui.list_rows();
+    let offset = state.ui.list_view(Scope::Services).cursor.offset;
+    let visible: Vec<&ObjectKey> = state
+        .derived
+        .services
+        .iter()
+        .skip(offset)
+        .take(rows)
+        .collect();
+    // Widths as the Unicode symbols draw them; the ASCII ones are never wider.
+    let cols = base_columns(state, &Symbols::UNICODE, &visible);
+    let specs: Vec<Column> = cols.iter().map(|(_, c)| c.clone()).collect();
+    // The list sits inside a frame: two border cells.
+    let width = usize::from(state.ui.width.saturating_sub(2));
+    table::layout(&specs, width)
+        .into_iter()
+        .map(|(i, _)| cols[i].0)
+        .collect()
 }
 
 /// The text and style of one cell; shared with `kdeck status`, which prints the same rows.

@@ -1,0 +1,111 @@
+//! The console's probe key end to end: the real binary in a pseudo-terminal against the
+//! simulated demo cluster, whose model servers are reachable only through the API server's
+//! pod proxy (their URLs resolve nowhere), so a successful probe proves the proxy route and
+//! the protocol chosen from the service.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::Sandbox;
+use common::cluster::{Cluster, WAIT, console, line_with};
+
+#[test]
+fn probe_key_on_a_demo_service_shows_a_successful_probe_with_latency() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&[]);
+    let mut s = console(&sandbox, &cluster, &[]);
+    s.send("/sklearn-iris\r");
+    assert!(
+        // Its latency figures come from its pods, so the console knows them by then.
+        s.wait_for(WAIT, |t| !t.contains("fraud-detector")
+            && line_with(t, " ml-prod ").is_some_and(|l| l.contains("ms "))),
+        "filter did not apply, or the pods are not known:\n{}",
+        s.screen()
+    );
+    s.send("i");
+    assert!(
+        s.wait_for(WAIT, |t| t
+            .contains("probe sklearn-iris (v1): 20/20 ok, p50 ")
+            && t.contains(" ms")),
+        "no successful probe:\n{}\n{}",
+        s.screen(),
+        probe_lines(&s)
+    );
+    s.send("q");
+    s.wait_exit(WAIT);
+}
+
+#[test]
+fn probe_key_goes_through_the_api_server() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&[]);
+    let mut s = console(&sandbox, &cluster, &[]);
+    s.send("/recommender\r");
+    assert!(
+        // Its latency figures come from its pods, so the console knows them by then.
+        s.wait_for(WAIT, |t| !t.contains("fraud-detector")
+            && line_with(t, " ml-prod ").is_some_and(|l| l.contains("ms "))),
+        "filter did not apply, or the pods are not known:\n{}",
+        s.screen()
+    );
+    s.send("i");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("probe recommender (")
+            && t.contains("20/20 ok")
+            && t.contains("via API server")),
+        "no probe through the API server:\n{}\n{}",
+        s.screen(),
+        probe_lines(&s)
+    );
+    s.send("q");
+    s.wait_exit(WAIT);
+}
+
+/// What the console wrote about probes (notices come and go; the raw output keeps them).
+fn probe_lines(s: &common::pty::PtySession) -> String {
+    let raw = String::from_utf8_lossy(&s.output()).to_string();
+    raw.match_indices("prob")
+        .map(|(i, _)| raw[i..].chars().take(160).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The probe source through the API server against the demo's canary: the bad revision's pod
+/// fails its share of inferences (HTTP 500, kept through the proxy), the stable one none.
+#[test]
+fn probe_through_the_pod_proxy_sees_the_bad_canary_fail() {
+    use k8s_openapi::api::core::v1::Pod;
+    use kdeck::domain::probe::Protocol;
+    use kdeck::sources::probe::{ProbeSpec, run_via_api};
+    use kube::api::{Api, ListParams};
+    let cluster = Cluster::start(&[]);
+    let client = cluster.client();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "ml-prod");
+    let report_for = |revision: &str| {
+        let params =
+            ListParams::default().labels(&format!("serving.knative.dev/revision={revision}"));
+        let list = cluster.block_on(pods.list(&params)).expect("list pods");
+        let pod = list.items[0].metadata.name.clone().expect("pod name");
+        let spec = ProbeSpec {
+            target: format!("/api/v1/namespaces/ml-prod/pods/{pod}:8080/proxy"),
+            model: "fraud-detector".into(),
+            protocol: Protocol::V2,
+            count: 50,
+            concurrency: 2,
+            timeout: std::time::Duration::from_secs(5),
+            payload: None,
+        };
+        cluster.block_on(run_via_api(&client, &spec))
+    };
+    let stable = report_for("fraud-detector-predictor-00001");
+    assert_eq!(stable.setup_error, None, "{stable:?}");
+    assert_eq!((stable.latencies.len(), stable.errors.len()), (50, 0));
+    let canary = report_for("fraud-detector-predictor-00002");
+    assert_eq!(canary.setup_error, None, "{canary:?}");
+    assert_eq!(canary.errors.len(), 4, "8 % of 50: {canary:?}");
+    assert!(
+        canary.errors[0].message.contains("HTTP 500"),
+        "{:?}",
+        canary.errors[0]
+    );
+}
