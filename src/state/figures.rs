@@ -18,6 +18,9 @@ pub struct ServiceFigures {
     pub at: Option<DateTime<Utc>>,
     /// The figures are older than the scrape interval allows: show them marked.
     pub stale: bool,
+    /// From the first scrape's cumulative counts (since the pod started), until the window
+    /// has a second scrape: shown marked.
+    pub cumulative: bool,
 }
 
 /// What was measured for one revision of a service (canary and stable side by side).
@@ -30,6 +33,8 @@ pub struct RevisionFigures {
     pub error_ratio: Option<f64>,
     pub at: Option<DateTime<Utc>>,
     pub stale: bool,
+    /// From the first scrape's cumulative counts (since the pod started), not the window.
+    pub cumulative: bool,
 }
 
 /// One point of a service's latency history (for sparklines).

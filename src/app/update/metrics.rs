@@ -21,6 +21,7 @@ pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
         entry.error_ratio = f.error_ratio;
         entry.at = f.at.or(Some(m.at));
         entry.stale = f.stale;
+        entry.cumulative = f.cumulative;
         state.figures.record(
             key,
             HistoryPoint {

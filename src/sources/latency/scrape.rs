@@ -37,6 +37,7 @@ pub async fn round(
                 uid: t.uid.clone(),
                 service: t.service.clone(),
                 revision: t.revision.clone(),
+                started: t.started,
                 outcome,
             }
         })

@@ -75,7 +75,9 @@ pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn
         |value: Option<f64>, fmt: &dyn Fn(f64) -> String, slot: &dyn Fn(f64) -> Slot| match (
             value, figures,
         ) {
-            (Some(v), Some(f)) if f.stale => Cell::styled(format!("~{}", fmt(v)), Slot::TextDim),
+            (Some(v), Some(f)) if f.stale || f.cumulative => {
+                Cell::styled(format!("~{}", fmt(v)), Slot::TextDim)
+            }
             (Some(v), _) => Cell::styled(fmt(v), slot(v)),
             (None, _) => Cell::styled(sym.dash, Slot::TextDim),
         };
