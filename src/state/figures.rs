@@ -56,6 +56,8 @@ pub struct Figures {
     pub history: HashMap<ObjectKey, std::collections::VecDeque<HistoryPoint>>,
     /// Why the last round of measurements could not read some pods, if so.
     pub problems: Vec<String>,
+    /// Canary revisions known to be worse than their stable one (see `state::canary`).
+    pub breaches: HashMap<ObjectKey, crate::domain::canary::Breach>,
 }
 
 impl Figures {

@@ -1,5 +1,6 @@
 //! The console's state: one owner (the app loop), changed only by `update`, read by views.
 
+pub mod canary;
 pub mod cluster;
 pub mod figures;
 pub mod gpu;

@@ -47,6 +47,7 @@ pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
             .insert(revision, f);
     }
     state.figures.problems = m.problems;
+    crate::state::canary::refresh(state);
     state.derived.dirty = true;
     state.dirty = true;
     guard(state, m.at)
