@@ -88,7 +88,7 @@ pub struct State {
 
 impl State {
     pub fn new(keymap: Keymap, config: Config, session: Session, now: DateTime<Utc>) -> State {
-        State {
+        let mut state = State {
             now,
             ui: UiState {
                 stack: vec![Route::Services],
@@ -118,7 +118,12 @@ impl State {
             latency_targets: Vec::new(),
             dirty: true,
             debug_panic_key: None,
-        }
+        };
+        state
+            .ui
+            .list(crate::config::keymap::Scope::Services)
+            .sort_column = services::ServiceColumn::index(services::ServiceColumn::DEFAULT_SORT);
+        state
     }
 }
 

@@ -26,10 +26,12 @@ pub enum ServiceColumn {
     P99,
     Rps,
     GpuPct,
+    /// The worst revision's error rate; sorting by it puts the unhealthy first.
+    Err,
 }
 
 impl ServiceColumn {
-    pub const ALL: [ServiceColumn; 13] = [
+    pub const ALL: [ServiceColumn; 14] = [
         ServiceColumn::Name,
         ServiceColumn::Namespace,
         ServiceColumn::Ready,
@@ -43,7 +45,19 @@ impl ServiceColumn {
         ServiceColumn::P99,
         ServiceColumn::Rps,
         ServiceColumn::GpuPct,
+        ServiceColumn::Err,
     ];
+
+    /// The services list's default sort: the unhealthy first.
+    pub const DEFAULT_SORT: ServiceColumn = ServiceColumn::Err;
+
+    /// The index of `column` in `ALL` (what the list's sort setting stores).
+    pub fn index(column: ServiceColumn) -> usize {
+        ServiceColumn::ALL
+            .iter()
+            .position(|c| *c == column)
+            .unwrap_or(0)
+    }
 
     pub fn title(self) -> &'static str {
         match self {
@@ -60,6 +74,7 @@ impl ServiceColumn {
             ServiceColumn::P99 => "P99",
             ServiceColumn::Rps => "RPS",
             ServiceColumn::GpuPct => "GPU%",
+            ServiceColumn::Err => "ERR%",
         }
     }
 }
@@ -86,6 +101,16 @@ fn readiness_rank(r: &Readiness) -> u8 {
         Readiness::Progressing(_) => 1,
         Readiness::Unknown => 2,
         Readiness::Ready => 3,
+    }
+}
+
+/// Orders health: a failing canary first, then readiness (failed, progressing, unknown),
+/// then the healthy.
+fn health_rank(state: &State, key: &ObjectKey, isvc: &Isvc) -> u8 {
+    if super::canary::breach(state, key).is_some() {
+        0
+    } else {
+        1 + readiness_rank(&isvc.readiness())
     }
 }
 
@@ -126,6 +151,13 @@ fn compare(
         ServiceColumn::P99 => by(|f| f.p99_ms),
         ServiceColumn::Rps => by(|f| f.rps),
         ServiceColumn::GpuPct => by(|f| f.gpu_util_pct),
+        ServiceColumn::Err => health_rank(state, a.0, a.1)
+            .cmp(&health_rank(state, b.0, b.1))
+            .then_with(|| {
+                // Highest error rate first, unmeasured last.
+                let worst = |k: &ObjectKey| super::canary::worst_error(state, k).map(|(e, _)| -e);
+                cmp_opt(worst(a.0), worst(b.0))
+            }),
     }
 }
 

@@ -106,6 +106,21 @@ pub struct Tracker {
 /// The default window: one minute, like the Prometheus mode's `rate(…[1m])`.
 pub const DEFAULT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// The window for a scrape interval: the default minute, or two intervals if longer.
+pub fn window_for(interval: std::time::Duration) -> std::time::Duration {
+    DEFAULT_WINDOW.max(interval * 2)
+}
+
+/// A window in words for headers: "1m", "90s".
+pub fn window_label(window: std::time::Duration) -> String {
+    let secs = window.as_secs();
+    if secs % 60 == 0 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
 impl Tracker {
     pub fn new(window: std::time::Duration) -> Tracker {
         Tracker {

@@ -10,7 +10,6 @@ use crate::app::inbox::Outbox;
 use crate::app::msg::Msg;
 use crate::domain::latency::Tracker;
 use crate::domain::latency::targets::Target;
-use crate::domain::latency::window::DEFAULT_WINDOW;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -31,7 +30,7 @@ impl LatencyConfig {
             timeout: settings
                 .metrics_interval
                 .clamp(Duration::from_secs(1), Duration::from_secs(5)),
-            window: DEFAULT_WINDOW.max(settings.metrics_interval * 2),
+            window: crate::domain::latency::window::window_for(settings.metrics_interval),
             prometheus_url: settings.prometheus_url.clone(),
         }
     }
