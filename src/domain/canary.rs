@@ -114,6 +114,39 @@ pub fn judge(
     reasons
 }
 
+/// The latest revision's share before and after a change aiming at `goal`, when the change
+/// raises it: (revision, before %, after %).
+pub fn raises_latest(
+    isvc: &crate::domain::isvc::Isvc,
+    goal: &crate::domain::rollout::progress::Goal,
+) -> Option<(String, i64, i64)> {
+    use crate::domain::rollout::progress::Goal;
+    let latest = isvc.predictor_status()?.traffic.iter().find(|t| t.latest)?;
+    let after = match goal {
+        Goal::LatestPercent { percent } => *percent,
+        Goal::AllTrafficTo { revision } if *revision == latest.revision => 100,
+        _ => return None,
+    };
+    (after > latest.percent).then(|| (latest.revision.clone(), latest.percent, after))
+}
+
+/// The warning before a change sends more traffic to a failing revision, if it does.
+pub fn more_traffic_warning(
+    breach: Option<&Breach>,
+    isvc: &crate::domain::isvc::Isvc,
+    goal: &crate::domain::rollout::progress::Goal,
+) -> Option<String> {
+    let breach = breach?;
+    let (revision, before, after) = raises_latest(isvc, goal)?;
+    (revision == breach.canary).then(|| {
+        format!(
+            "{} is failing ({}); this sends it more traffic: {before}% → {after}%",
+            crate::domain::isvc::short_revision(&revision),
+            breach.reasons.join(", ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +195,46 @@ mod tests {
         assert_eq!(
             t.describe(),
             "errors > 1.0% and > 2× stable, or p99 > 1.5× stable and > 100 ms"
+        );
+    }
+
+    #[test]
+    fn more_traffic_to_the_failing_revision_is_warned_about_less_is_not() {
+        use crate::domain::rollout::progress::Goal;
+        let isvc = crate::domain::isvc::Isvc::parse(&serde_json::json!({
+            "metadata": {"name": "f", "namespace": "ml"},
+            "spec": {"predictor": {"model": {}}},
+            "status": {"components": {"predictor": {"traffic": [
+                {"revisionName": "f-predictor-00002", "latestRevision": true, "percent": 10},
+                {"revisionName": "f-predictor-00001", "percent": 90, "tag": "prev"}]}}}}));
+        let breach = Breach {
+            canary: "f-predictor-00002".into(),
+            stable: Some("f-predictor-00001".into()),
+            reasons: vec!["errors 9.0% vs 0.2% stable".into()],
+        };
+        let warn = |goal: Goal| more_traffic_warning(Some(&breach), &isvc, &goal);
+        assert_eq!(
+            warn(Goal::LatestPercent { percent: 25 }).as_deref(),
+            Some(
+                "r2 is failing (errors 9.0% vs 0.2% stable); this sends it more traffic: 10% → 25%"
+            )
+        );
+        assert!(
+            warn(Goal::AllTrafficTo {
+                revision: "f-predictor-00002".into()
+            })
+            .is_some()
+        );
+        assert_eq!(warn(Goal::LatestPercent { percent: 5 }), None);
+        assert_eq!(
+            warn(Goal::AllTrafficTo {
+                revision: "f-predictor-00001".into()
+            }),
+            None
+        );
+        assert_eq!(
+            more_traffic_warning(None, &isvc, &Goal::LatestPercent { percent: 25 }),
+            None
         );
     }
 }

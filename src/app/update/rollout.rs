@@ -346,6 +346,7 @@ pub fn start(
         stage: Stage::LoadingHistory,
         started: state.now,
         protected,
+        warning: None,
         automatic,
         done: Vec::new(),
         notes: Vec::new(),
@@ -452,7 +453,19 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
             {
                 flow.notes.push(p);
             }
-            match plan(&raw, flow.action.clone(), &history) {
+            let planned = plan(&raw, flow.action.clone(), &history);
+            let warning = planned.as_ref().ok().and_then(|p| {
+                crate::domain::canary::more_traffic_warning(
+                    crate::state::canary::breach(state, &key),
+                    state.cluster.isvcs.items.get(&key)?,
+                    &p.goal,
+                )
+            });
+            let Some(flow) = state.rollout.as_mut() else {
+                return Vec::new();
+            };
+            flow.warning = warning;
+            match planned {
                 Ok(p) => {
                     flow.done.push((
                         "planned".to_string(),
@@ -677,10 +690,14 @@ pub fn dialog_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
     state.dirty = true;
     match &mut flow.stage {
         Stage::Confirm { yes, typed } => {
-            let decision = if flow.protected {
+            let decision = if flow.protected || flow.warning.is_some() {
+                // A failing revision outside a protected context may also be confirmed with "yes".
+                let yes_allowed = !flow.protected && typed.text.trim() == "yes";
                 match key.code {
                     KeyCode::Esc => ConfirmKey::Cancel,
-                    KeyCode::Enter if typed.text == flow.key.name => ConfirmKey::Confirm,
+                    KeyCode::Enter if typed.text == flow.key.name || yes_allowed => {
+                        ConfirmKey::Confirm
+                    }
                     KeyCode::Enter => ConfirmKey::WrongName,
                     _ => ConfirmKey::Type,
                 }
@@ -708,10 +725,14 @@ pub fn dialog_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
                 }
                 ConfirmKey::WrongName => {
                     let name = flow.key.name.clone();
-                    state.notify(
-                        NoticeLevel::Error,
-                        format!("protected context: type '{name}' exactly to confirm, esc cancels"),
-                    );
+                    let text = if flow.protected {
+                        format!("protected context: type '{name}' exactly to confirm, esc cancels")
+                    } else {
+                        format!(
+                            "the revision is failing: type '{name}' or 'yes' to confirm, esc cancels"
+                        )
+                    };
+                    state.notify(NoticeLevel::Error, text);
                 }
                 ConfirmKey::Ignore => {}
             }
