@@ -1,5 +1,6 @@
 //! Headless subcommands for scripts and runbooks. Each returns the process exit code.
 
+pub mod figures;
 pub mod gpu;
 pub mod logs;
 pub mod probe;

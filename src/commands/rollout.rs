@@ -26,11 +26,14 @@ pub mod exit {
     pub const INVALID: u8 = 4;
     pub const CONFLICT: u8 = 5;
     pub const READONLY: u8 = 6;
+    pub const FAILING_REVISION: u8 = 7;
 }
 
 const EXIT_HELP: &str = "Exit codes: 0 done; 1 failed, timed out, or not confirmed; 2 connection or \
     API error; 3 forbidden (RBAC); 4 rejected (nothing to do, or the server's dry run refused it); \
-    5 conflict (the service changed meanwhile; nothing was overwritten); 6 read-only mode.";
+    5 conflict (the service changed meanwhile; nothing was overwritten); 6 read-only mode; \
+    7 refused: the change sends more traffic to a revision that is failing (errors or p99 past the \
+    [canary] thresholds against its stable revision, from one scrape of its pods); --force sends it anyway.";
 
 /// Options shared by the rollout commands.
 #[derive(Debug, Clone, clap::Args)]
@@ -43,6 +46,9 @@ pub struct Common {
     /// Check permission and validity and print the diff; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Send more traffic to a revision even when it is failing (exit code 7 without it).
+    #[arg(long)]
+    pub force: bool,
     /// How long to follow the rollout before giving up.
     #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
@@ -168,7 +174,15 @@ pub async fn run(cli: &Cli, common: &Common, action: RolloutAction) -> ExitCode 
         );
     }
     let namespace = super::target_namespace(cli, &connection);
-    execute(&connection, &namespace, common, action, settings.protected).await
+    execute(
+        &connection,
+        &namespace,
+        common,
+        action,
+        settings.protected,
+        &config.canary,
+    )
+    .await
 }
 
 async fn execute(
@@ -177,6 +191,7 @@ async fn execute(
     common: &Common,
     action: RolloutAction,
     protected: bool,
+    thresholds: &crate::domain::canary::CanaryThresholds,
 ) -> ExitCode {
     let client = &connection.client;
     let name = &common.name;
@@ -255,6 +270,10 @@ async fn execute(
         connection.context.as_deref().unwrap_or(""),
         super::colour_stdout(),
     );
+    if let Some(code) = check_failing_revision(client, &raw, &plan, common.force, thresholds).await
+    {
+        return ExitCode::from(code);
+    }
     if common.dry_run {
         println!("dry run only: nothing was changed");
         return ExitCode::SUCCESS;
@@ -322,6 +341,38 @@ async fn execute(
         Err(e) => eprintln!("kdeck: {e}"),
     }
     follow(client, namespace, name, &plan, generation, common.timeout).await
+}
+
+/// When the plan raises the latest revision's share, scrapes its pods once and refuses
+/// (exit code 7) if that revision is failing, unless `force`. Returns the exit code to stop
+/// with, if any.
+async fn check_failing_revision(
+    client: &kube::Client,
+    raw: &serde_json::Value,
+    plan: &Plan,
+    force: bool,
+    thresholds: &crate::domain::canary::CanaryThresholds,
+) -> Option<u8> {
+    let isvc = Isvc::parse(raw);
+    crate::domain::canary::raises_latest(&isvc, &plan.goal)?;
+    let breach = match super::figures::failing_canary(client, &isvc, thresholds).await {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("kdeck: could not measure the revision that gets more traffic: {e}");
+            None
+        }
+    };
+    let warning = crate::domain::canary::more_traffic_warning(breach.as_ref(), &isvc, &plan.goal)?;
+    if force {
+        eprintln!("kdeck: warning: {warning} (going ahead: --force)");
+        return None;
+    }
+    eprintln!(
+        "kdeck: refused: {warning}. Figures from one scrape (cumulative since each pod started). \
+         Roll back with `kdeck rollback {}`, or add --force to send it traffic anyway.",
+        plan.name
+    );
+    Some(exit::FAILING_REVISION)
 }
 
 /// Watches the service until the plan's goal is reached, it fails, or time runs out.
