@@ -168,7 +168,12 @@ impl State {
         self.derived.services = services;
         self.derived.services_filter_error = error;
         self.derived.dirty = false;
-        if let Some(key) = selected
+        let moved = self
+            .ui
+            .list_view(crate::config::keymap::Scope::Services)
+            .cursor
+            .moved;
+        if let Some(key) = selected.filter(|_| moved)
             && let Some(index) = self.derived.services.iter().position(|k| *k == key)
         {
             self.ui
