@@ -1,6 +1,7 @@
-//! One scrape of a service's pods for the headless rollout commands: the figures of each
-//! revision from their cumulative counts (a one-shot has no window), judged as the console
-//! judges a canary, so a runbook cannot send more traffic to a failing revision unawares.
+//! One scrape of pods for the headless commands (`status`, `snapshot`, the rollout
+//! commands): the figures of each revision from their cumulative counts (a one-shot has no
+//! window), judged as the console judges a canary, so a runbook cannot send more traffic to
+//! a failing revision unawares.
 
 use crate::domain::canary::{Breach, CanaryThresholds, judge};
 use crate::domain::isvc::Isvc;
@@ -58,4 +59,26 @@ pub async fn failing_canary(
         stable: Some(stable),
         reasons,
     }))
+}
+
+/// Scrapes the pods of `keys` once and feeds the figures to the state, as the console's
+/// latency source would in its first round (cumulative counts since each pod started).
+pub async fn measure_once(
+    client: &kube::Client,
+    state: &mut crate::state::State,
+    keys: &[crate::state::ui::ObjectKey],
+) {
+    let targets: Vec<_> = keys
+        .iter()
+        .flat_map(|k| state.cluster.pods_of(k))
+        .filter_map(target)
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let mut tracker = Tracker::new(DEFAULT_WINDOW);
+    let m = crate::sources::latency::scrape::round(client, &targets, SCRAPE_TIMEOUT, &mut tracker)
+        .await;
+    crate::app::update::update(state, crate::app::msg::Msg::Metrics(m));
+    state.refresh_derived();
 }

@@ -68,7 +68,8 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
     state.cluster = cluster;
     state.derived.dirty = true;
     state.refresh_derived();
-    measure_once(&connection.client, &mut state).await;
+    let keys = state.derived.services.clone();
+    super::figures::measure_once(&connection.client, &mut state, &keys).await;
     let sym = if std::env::var("LANG")
         .unwrap_or_default()
         .to_lowercase()
@@ -118,32 +119,8 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
     }
 }
 
-/// How long one scrape of a pod may take.
-const SCRAPE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
 /// The JSON `window` of one-shot figures.
 pub const ONE_SHOT_WINDOW: &str = "cumulative since pod start";
-
-/// Scrapes the listed services' pods once and feeds the figures to the state, as the
-/// console's latency source would (its first round: cumulative counts).
-async fn measure_once(client: &kube::Client, state: &mut State) {
-    let targets: Vec<_> = state
-        .derived
-        .services
-        .iter()
-        .flat_map(|k| state.cluster.pods_of(k))
-        .filter_map(crate::domain::latency::targets::target)
-        .collect();
-    if targets.is_empty() {
-        return;
-    }
-    let mut tracker =
-        crate::domain::latency::Tracker::new(crate::domain::latency::window::DEFAULT_WINDOW);
-    let m = crate::sources::latency::scrape::round(client, &targets, SCRAPE_TIMEOUT, &mut tracker)
-        .await;
-    crate::app::update::update(state, crate::app::msg::Msg::Metrics(m));
-    state.refresh_derived();
-}
 
 /// The columns printed for table and wide output.
 pub fn columns(wide: bool, all_namespaces: bool) -> Vec<ServiceColumn> {
