@@ -104,13 +104,16 @@ fn readiness_rank(r: &Readiness) -> u8 {
     }
 }
 
-/// Orders health: a failing canary first, then readiness (failed, progressing, unknown),
+/// Orders health: a failing canary first, then the other canaries in progress (a change in
+/// flight, judged once its figures arrive), then readiness (failed, progressing, unknown),
 /// then the healthy.
 fn health_rank(state: &State, key: &ObjectKey, isvc: &Isvc) -> u8 {
     if super::canary::breach(state, key).is_some() {
         0
+    } else if isvc.canary_in_progress() {
+        1
     } else {
-        1 + readiness_rank(&isvc.readiness())
+        2 + readiness_rank(&isvc.readiness())
     }
 }
 

@@ -149,6 +149,9 @@ fn services_list_detail_and_yaml_snapshots() {
 #[test]
 fn why_not_ready_panel_for_a_failing_service() {
     let mut s = cluster_state();
+    // Unhealthy first: the failed sentiment-bert, then the pending onnx-resnet.
+    update(&mut s, key('!'));
+    assert_eq!(s.selected_service().unwrap().name, "sentiment-bert");
     update(&mut s, key('!'));
     let selected = s.selected_service().cloned().unwrap();
     assert_eq!(selected.name, "onnx-resnet");
