@@ -161,4 +161,34 @@ mod tests {
         update(&mut s, round(Some((85.0, 0.001))));
         assert!(breach(&s, &key).is_none());
     }
+
+    #[test]
+    fn the_selection_stays_on_top_until_a_key_is_pressed_then_follows_its_row() {
+        let key_press = |c: char| {
+            Msg::Key(crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            ))
+        };
+        let fraud = ObjectKey::new("ml-prod", "fraud-detector");
+        // Untouched: the top row stays selected while rows move.
+        let mut s = crate::ui::snapshot_tests::cluster_state();
+        assert_eq!(s.selected_service(), Some(&fraud));
+        with_split(&mut s, 100);
+        s.refresh_derived();
+        assert_ne!(
+            s.derived.services.first(),
+            Some(&fraud),
+            "no canary any more"
+        );
+        assert_eq!(s.selected_service(), s.derived.services.first());
+        // After a key in the list, the selection follows fraud-detector wherever it goes.
+        let mut s = crate::ui::snapshot_tests::cluster_state();
+        update(&mut s, key_press('S'));
+        update(&mut s, key_press('S'));
+        assert_eq!(s.selected_service(), Some(&fraud));
+        with_split(&mut s, 100);
+        s.refresh_derived();
+        assert_eq!(s.selected_service(), Some(&fraud));
+    }
 }

@@ -168,12 +168,12 @@ impl State {
         self.derived.services = services;
         self.derived.services_filter_error = error;
         self.derived.dirty = false;
-        let moved = self
+        let touched = self
             .ui
             .list_view(crate::config::keymap::Scope::Services)
             .cursor
-            .moved;
-        if let Some(key) = selected.filter(|_| moved)
+            .touched;
+        if let Some(key) = selected.filter(|_| touched)
             && let Some(index) = self.derived.services.iter().position(|k| *k == key)
         {
             self.ui
