@@ -114,7 +114,7 @@ pub fn window_for(interval: std::time::Duration) -> std::time::Duration {
 /// A window in words for headers: "1m", "90s".
 pub fn window_label(window: std::time::Duration) -> String {
     let secs = window.as_secs();
-    if secs % 60 == 0 {
+    if secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")
