@@ -70,14 +70,17 @@ pub fn worst_error(state: &State, key: &ObjectKey) -> Option<(f64, bool)> {
     let by_revision = state.figures.revisions.get(key).and_then(|revisions| {
         revisions
             .values()
-            .filter_map(|f| f.error_ratio.map(|e| (e, f.cumulative || f.stale)))
+            .filter_map(|f| {
+                f.error_ratio
+                    .map(|e| (e, f.cumulative || f.partial || f.stale))
+            })
             .max_by(|a, b| a.0.total_cmp(&b.0))
     });
     by_revision.or_else(|| {
-        state
-            .figures
-            .service(key)
-            .and_then(|f| f.error_ratio.map(|e| (e, f.cumulative || f.stale)))
+        state.figures.service(key).and_then(|f| {
+            f.error_ratio
+                .map(|e| (e, f.cumulative || f.partial || f.stale))
+        })
     })
 }
 

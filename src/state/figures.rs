@@ -21,6 +21,8 @@ pub struct ServiceFigures {
     /// From the first scrape's cumulative counts (since the pod started), until the window
     /// has a second scrape: shown marked.
     pub cumulative: bool,
+    /// Over less than the full window yet (the first scrapes): shown marked.
+    pub partial: bool,
 }
 
 /// What was measured for one revision of a service (canary and stable side by side).
@@ -35,6 +37,8 @@ pub struct RevisionFigures {
     pub stale: bool,
     /// From the first scrape's cumulative counts (since the pod started), not the window.
     pub cumulative: bool,
+    /// Over less than the full window yet (the first scrapes): shown marked.
+    pub partial: bool,
 }
 
 /// One point of a service's latency history (for sparklines).

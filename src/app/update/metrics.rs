@@ -22,6 +22,7 @@ pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
         entry.at = f.at.or(Some(m.at));
         entry.stale = f.stale;
         entry.cumulative = f.cumulative;
+        entry.partial = f.partial;
         state.figures.record(
             key,
             HistoryPoint {

@@ -57,17 +57,21 @@ struct Sum {
     /// Pods seen once so far: their cumulative counts, used only while no pod of the group
     /// has a window yet.
     first: Option<Box<Sum>>,
+    /// The longest stretch of time any pod's deltas cover, in seconds.
+    covered: f64,
 }
 
 impl Sum {
-    fn figures(&self, at: DateTime<Utc>) -> RevisionFigures {
+    /// The figures; `window` is in seconds. Figures from less than 90 % of the window (the
+    /// first scrapes) are marked `partial`.
+    fn figures(&self, at: DateTime<Utc>, window: f64) -> RevisionFigures {
         if !self.fresh
             && let Some(first) = self.first.as_deref()
         {
             return RevisionFigures {
                 cumulative: true,
                 stale: self.stale,
-                ..first.figures(at)
+                ..first.figures(at, window)
             };
         }
         let q = |p: f64| self.latency_ms.as_ref().and_then(|b| b.quantile(p));
@@ -83,6 +87,7 @@ impl Sum {
             at: if self.stale { self.newest } else { Some(at) },
             stale: self.stale || !self.fresh,
             cumulative: false,
+            partial: self.fresh && self.covered < window * 0.9,
         }
     }
 }
@@ -133,6 +138,7 @@ impl Tracker {
     /// revision for every service that has a pod in the round.
     pub fn round(&mut self, at: DateTime<Utc>, pods: &[PodRound]) -> RoundFigures {
         let mut out = RoundFigures::default();
+        let window = self.window.num_milliseconds() as f64 / 1000.0;
         // Pods that are no longer targets are forgotten.
         self.pods
             .retain(|key, _| pods.iter().any(|p| &p.pod == key));
@@ -188,11 +194,11 @@ impl Tracker {
         }
         out.services = services
             .into_iter()
-            .map(|(k, s)| (k, s.figures(at)))
+            .map(|(k, s)| (k, s.figures(at, window)))
             .collect();
         out.revisions = revisions
             .into_iter()
-            .map(|((k, r), s)| (k, r, s.figures(at)))
+            .map(|((k, r), s)| (k, r, s.figures(at, window)))
             .collect();
         out
     }
@@ -214,6 +220,7 @@ fn add_pod(sum: &mut Sum, history: Option<&PodHistory>, read: bool) {
     }
     sum.newest = sum.newest.max(Some(h.last.0));
     let seconds: f64 = h.deltas.iter().map(|d| d.seconds).sum();
+    sum.covered = sum.covered.max(seconds);
     let requests: Option<f64> = h.deltas.iter().map(|d| d.requests).sum();
     if let Some(r) = requests {
         sum.requests += r;
@@ -362,6 +369,7 @@ mod tests {
         let (_, s) = &f.services[0];
         assert!(!s.stale);
         assert!(!s.cumulative);
+        assert!(s.partial, "5 s of a 60 s window");
         assert_eq!(s.rps, Some(10.0));
         assert_eq!(s.error_ratio, Some(0.1));
         // All 50 are in the 10..100 bucket: the median interpolates to its middle.
@@ -483,5 +491,10 @@ mod tests {
             last = f.revisions[0].2.rps;
         }
         assert_eq!(last, Some(0.0), "60 s after the traffic moved away");
+        let f = tr.round(
+            t(95),
+            &[pod("a", "s", Some("s-2"), Ok(reading(served, 0.0, 0.0)))],
+        );
+        assert!(!f.revisions[0].2.partial, "the window is full");
     }
 }

@@ -98,7 +98,7 @@ pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn
         |value: Option<f64>, fmt: &dyn Fn(f64) -> String, slot: &dyn Fn(f64) -> Slot| match (
             value, figures,
         ) {
-            (Some(v), Some(f)) if f.stale || f.cumulative => {
+            (Some(v), Some(f)) if f.stale || f.cumulative || f.partial => {
                 Cell::styled(format!("~{}", fmt(v)), Slot::TextDim)
             }
             (Some(v), _) => Cell::styled(fmt(v), slot(v)),

@@ -248,7 +248,7 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
             crate::domain::latency::window::window_for(state.config.metrics_interval),
         );
         out.push(heading(
-            &format!("Revisions and traffic (predictor) · figures over the last {window}, ~ since pod start"),
+            &format!("Revisions and traffic (predictor) · figures over the last {window} (~ since pod start, or window filling)"),
             theme,
         ));
         for t in &status.traffic {
@@ -314,6 +314,8 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
                             "  (stale)".to_string()
                         } else if f.cumulative {
                             "  ~ since pod start (first scrape)".to_string()
+                        } else if f.partial {
+                            "  ~ window filling".to_string()
                         } else {
                             String::new()
                         },
