@@ -56,12 +56,21 @@ pub fn refresh(state: &mut State) {
     }
 }
 
-/// The remembered breach of `key`'s latest revision, if that is still the latest.
+/// The breach of `key`'s canary while it serves traffic: the badge, the sort, the title and
+/// `kdeck status`'s exit code. A canary rolled back to 0 % is no longer a problem there.
 pub fn breach<'a>(state: &'a State, key: &ObjectKey) -> Option<&'a Breach> {
+    known_failing(state, key)
+        .filter(|(_, percent)| *percent > 0)
+        .map(|(b, _)| b)
+}
+
+/// The remembered breach of `key`'s latest revision, if that is still the latest, with the
+/// share it has now (0 after a rollback): what the warning before more traffic asks.
+pub fn known_failing<'a>(state: &'a State, key: &ObjectKey) -> Option<(&'a Breach, i64)> {
     let breach = state.figures.breaches.get(key)?;
     let isvc = state.cluster.isvcs.items.get(key)?;
     let latest = isvc.predictor_status()?.traffic.iter().find(|t| t.latest)?;
-    (latest.revision == breach.canary).then_some(breach)
+    (latest.revision == breach.canary).then_some((breach, latest.percent))
 }
 
 /// The highest error share among the service's revisions (or of the service as a whole
@@ -155,10 +164,12 @@ mod tests {
             "r2: errors 8.0% vs 0.2% stable, p99 1.40s vs 80ms stable"
         );
         assert_eq!(worst_error(&s, &key), Some((0.08, false)));
-        // Rolled back: r2 gets no requests, so no figures; the breach stays known.
+        // Rolled back: r2 gets no requests, so no figures; the breach stays known (for the
+        // warning before more traffic), but is no badge: r2 serves nothing.
         with_split(&mut s, 0);
         update(&mut s, round(None));
-        assert!(breach(&s, &key).is_some());
+        assert!(breach(&s, &key).is_none());
+        assert_eq!(known_failing(&s, &key).map(|(_, p)| p), Some(0));
         // Measured fine again: forgotten.
         with_split(&mut s, 10);
         update(&mut s, round(Some((85.0, 0.001))));

@@ -456,7 +456,7 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
             let planned = plan(&raw, flow.action.clone(), &history);
             let warning = planned.as_ref().ok().and_then(|p| {
                 crate::domain::canary::more_traffic_warning(
-                    crate::state::canary::breach(state, &key),
+                    crate::state::canary::known_failing(state, &key).map(|(b, _)| b),
                     state.cluster.isvcs.items.get(&key)?,
                     &p.goal,
                 )

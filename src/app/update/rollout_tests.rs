@@ -520,3 +520,40 @@ fn the_guard_key_toggles_the_guard_even_read_only_and_says_it_only_alarms() {
     assert!(!s.guarded.contains(&fraud));
     assert!(s.rollout.is_none());
 }
+
+#[test]
+fn undo_of_a_rollback_onto_the_failing_canary_warns_though_it_has_no_traffic_now() {
+    let mut s = setup();
+    failing_canary_round(&mut s);
+    // Rolled back: r2 at 0 %, no badge, but still known to fail.
+    let m = watch(&s, isvc_json(0, 2));
+    update(&mut s, m);
+    let fraud = ObjectKey::new("ml-prod", "fraud-detector");
+    assert!(crate::state::canary::breach(&s, &fraud).is_none());
+    update(&mut s, key('u'));
+    let i = id(&s);
+    let now = s.now;
+    // (The fixture's spec keeps canaryTrafficPercent 10; the recorded one differs.)
+    let before_rollback = json!({"predictor": {"canaryTrafficPercent": 25, "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "s3://m/2"}}});
+    update(
+        &mut s,
+        rollout(RolloutMsg::History {
+            id: i,
+            key: fraud,
+            entries: vec![HistoryEntry {
+                at: now,
+                action: "rollback".into(),
+                revision: None,
+                by: "me".into(),
+                spec: before_rollback,
+            }],
+            problem: None,
+            deployed: Ok(Vec::new()),
+        }),
+    );
+    let warning = s.rollout.as_ref().unwrap().warning.clone();
+    assert!(
+        warning.as_deref().is_some_and(|w| w.contains("0% → 25%")),
+        "{warning:?}"
+    );
+}

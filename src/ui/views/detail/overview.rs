@@ -361,15 +361,20 @@ fn canary_lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> V
     let mut out = Vec::new();
     let sym = theme.symbols;
     let thresholds = state.config.canary.describe();
-    if let Some(b) = crate::state::canary::breach(state, key) {
+    if let Some((b, percent)) = crate::state::canary::known_failing(state, key) {
         let stable = b
             .stable
             .as_deref()
             .map(short_revision)
             .unwrap_or_else(|| sym.dash.to_string());
+        let what_now = if percent > 0 {
+            "R rolls back"
+        } else {
+            "no traffic now; giving it more asks you to type the name"
+        };
         out.push(Line::from(vec![Span::styled(
             format!(
-                "  {} canary {} is worse than {stable}: {} (R rolls back)",
+                "  {} canary {} is worse than {stable}: {} ({what_now})",
                 sym.fail,
                 short_revision(&b.canary),
                 b.reasons.join(", ")
