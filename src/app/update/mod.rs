@@ -5,6 +5,7 @@ mod cluster;
 pub mod command;
 mod detail;
 mod gpu;
+mod guard;
 pub mod incident;
 mod input;
 mod latency_targets;
