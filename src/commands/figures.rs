@@ -16,6 +16,9 @@ use std::time::Duration;
 /// How long one pod's scrape may take.
 const SCRAPE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Pods scraped at the same time by `measure_once`.
+const MAX_AT_ONCE: usize = 64;
+
 /// The service's canary breach as one scrape shows it; `Err` says why it could not be
 /// measured (the caller decides whether that matters).
 pub async fn failing_canary(
@@ -68,17 +71,37 @@ pub async fn measure_once(
     state: &mut crate::state::State,
     keys: &[crate::state::ui::ObjectKey],
 ) {
-    let targets: Vec<_> = keys
-        .iter()
-        .flat_map(|k| state.cluster.pods_of(k))
-        .filter_map(target)
-        .collect();
-    if targets.is_empty() {
-        return;
+    // Whole services per batch, at most about MAX_AT_ONCE pods read at a time, so that
+    // `status -A` on a large cluster does not ask the API server for thousands at once.
+    let mut batches: Vec<Vec<crate::domain::latency::targets::Target>> = vec![Vec::new()];
+    for key in keys {
+        let pods: Vec<_> = state.cluster.pods_of(key).filter_map(target).collect();
+        if batches
+            .last()
+            .is_some_and(|b| b.len() + pods.len() > MAX_AT_ONCE && !b.is_empty())
+        {
+            batches.push(Vec::new());
+        }
+        if let Some(batch) = batches.last_mut() {
+            batch.extend(pods);
+        }
     }
-    let mut tracker = Tracker::new(DEFAULT_WINDOW);
-    let m = crate::sources::latency::scrape::round(client, &targets, SCRAPE_TIMEOUT, &mut tracker)
-        .await;
-    crate::app::update::update(state, crate::app::msg::Msg::Metrics(m));
-    state.refresh_derived();
+    let mut all: Option<crate::app::msg::Measurements> = None;
+    for batch in batches.iter().filter(|b| !b.is_empty()) {
+        let mut tracker = Tracker::new(DEFAULT_WINDOW);
+        let m = crate::sources::latency::scrape::round(client, batch, SCRAPE_TIMEOUT, &mut tracker)
+            .await;
+        match all.as_mut() {
+            None => all = Some(m),
+            Some(a) => {
+                a.services.extend(m.services);
+                a.revisions.extend(m.revisions);
+                a.problems.extend(m.problems);
+            }
+        }
+    }
+    if let Some(m) = all {
+        crate::app::update::update(state, crate::app::msg::Msg::Metrics(m));
+        state.refresh_derived();
+    }
 }
