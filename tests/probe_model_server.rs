@@ -64,6 +64,7 @@ fn reading(server: &ModelServer, model: &str) -> PodRound {
         uid: "u".into(),
         service: ObjectKey::new("test", model),
         revision: None,
+        started: None,
         outcome: extract::parse(Endpoint::ModelServer, &text).0,
     }
 }

@@ -4,6 +4,7 @@
 #![deny(clippy::disallowed_macros)]
 
 pub mod config_check;
+pub mod figures;
 pub mod gpu;
 #[cfg(test)]
 mod inert_tests;

@@ -29,6 +29,7 @@ pub mod exit {
     pub const READONLY: u8 = 6;
     pub const TIMED_OUT: u8 = super::super::EXIT_TIMED_OUT;
     pub const UNKNOWN: u8 = 8;
+    pub const FAILING_REVISION: u8 = 9;
 }
 
 const EXIT_HELP: &str = "Exit codes: 0 done; 1 failed, not confirmed, or applied but not done within --timeout; 2 connection or \
@@ -38,7 +39,9 @@ const EXIT_HELP: &str = "Exit codes: 0 done; 1 failed, not confirmed, or applied
     its deadline, [api] request_timeout in config.toml; nothing was changed), or --timeout \
     passed; 8 the change was sent but its answer was lost and reading the service again could \
     not tell whether it applied (check with kdeck status). A change whose answer was lost is \
-    read again: applied continues as usual, not applied exits 2.";
+    read again: applied continues as usual, not applied exits 2. 9 refused: the change sends more \
+    traffic to a revision that is failing (errors or p99 past the [canary] thresholds against its \
+    stable revision, from one scrape of its pods); --force sends it anyway.";
 
 /// Options shared by the rollout commands.
 #[derive(Debug, Clone, clap::Args)]
@@ -55,6 +58,9 @@ pub struct Common {
     /// Check permission and validity and print the diff; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Send more traffic to a revision even when it is failing (exit code 9 without it).
+    #[arg(long)]
+    pub force: bool,
     /// How long the whole command may take (checks, change and following the rollout)
     /// before giving up with exit code 7 (1 when the change was applied and only
     /// following it ran out of time).
@@ -218,6 +224,7 @@ pub async fn run(cli: &Cli, common: &Common, action: RolloutAction) -> ExitCode 
         action,
         settings.protected,
         deadline,
+        &config.canary,
     )
     .await
 }
@@ -229,6 +236,7 @@ async fn execute(
     action: RolloutAction,
     protected: bool,
     deadline: tokio::time::Instant,
+    thresholds: &crate::domain::canary::CanaryThresholds,
 ) -> ExitCode {
     let client = &connection.client;
     let name = &common.name;
@@ -323,6 +331,10 @@ async fn execute(
         connection.context.as_deref().unwrap_or(""),
         super::colour_stdout(),
     );
+    if let Some(code) = check_failing_revision(client, &raw, &plan, common.force, thresholds).await
+    {
+        return ExitCode::from(code);
+    }
     if common.dry_run {
         outln!("dry run only: nothing was changed");
         return ExitCode::SUCCESS;
@@ -436,6 +448,38 @@ fn termination_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
         });
     }
     flag
+}
+
+/// When the plan raises the latest revision's share, scrapes its pods once and refuses
+/// (exit code 9) if that revision is failing, unless `force`. Returns the exit code to stop
+/// with, if any.
+async fn check_failing_revision(
+    client: &kube::Client,
+    raw: &serde_json::Value,
+    plan: &Plan,
+    force: bool,
+    thresholds: &crate::domain::canary::CanaryThresholds,
+) -> Option<u8> {
+    let isvc = Isvc::parse(raw);
+    crate::domain::canary::raises_latest(&isvc, &plan.goal)?;
+    let breach = match super::figures::failing_canary(client, &isvc, thresholds).await {
+        Ok(b) => b,
+        Err(e) => {
+            errln!("kdeck: could not measure the revision that gets more traffic: {e}");
+            None
+        }
+    };
+    let warning = crate::domain::canary::more_traffic_warning(breach.as_ref(), &isvc, &plan.goal)?;
+    if force {
+        errln!("kdeck: warning: {warning} (going ahead: --force)");
+        return None;
+    }
+    errln!(
+        "kdeck: refused: {warning}. Figures from one scrape (cumulative since each pod started). \
+         Roll back with `kdeck rollback {}`, or add --force to send it traffic anyway.",
+        plan.name
+    );
+    Some(exit::FAILING_REVISION)
 }
 
 /// Watches the service from the change's own resourceVersion (no list: a hung list cannot

@@ -75,6 +75,7 @@ pub async fn run(cli: &Cli, args: &SnapshotArgs) -> ExitCode {
     );
     state.cluster = cluster;
     let key = ObjectKey::new(&namespace, &args.name);
+    super::figures::measure_once(&connection.client, &mut state, std::slice::from_ref(&key)).await;
     let Some(mut req) = request(&state, &key) else {
         errln!("kdeck snapshot: no InferenceService {key}");
         return ExitCode::from(1);

@@ -1,6 +1,9 @@
 //! `kdeck status`: the services list, printed once, for scripts and runbooks. The rows are
-//! the console's rows (same parsing, same cell text). Exit codes: 0 all listed services
-//! Ready, 1 any not Ready, 2 connection or permission error, 7 timed out.
+//! the console's rows (same parsing, same cell text), with one scrape of the model servers'
+//! metrics: a one-shot has no window, so its figures are the cumulative counts since each
+//! pod started (`window` in the JSON says so). Exit codes: 0 all listed services Ready and
+//! no canary worse than its stable revision, 1 otherwise, 2 connection or permission error,
+//! 7 timed out.
 
 use super::Output;
 use super::out;
@@ -18,8 +21,14 @@ use std::process::ExitCode;
 /// Flags of `kdeck status`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit codes: 0 every listed service is Ready; 1 at least one is not Ready; \
-    2 the cluster could not be reached or the listing was refused; 7 timed out: the API server \
+    after_help = "Figures (P50, P99, ERR%, RPS; -o wide and -o json) come from one scrape of each \
+    pod's metrics through the API server: cumulative counts since the pod started, marked ~. \
+    A canary is failing when its error rate or p99 is past the [canary] thresholds of \
+    config.toml against its stable revision (default: errors > 1% and > 2x stable, or p99 > \
+    1.5x stable and > 100 ms).\n\n\
+    Exit codes: 0 every listed service is Ready and no canary is failing; 1 at least one is \
+    not Ready or has a failing canary; 2 the cluster could not be reached or the listing was \
+    refused; 7 timed out: the API server \
     or a credential plugin did not answer within its deadline ([api] request_timeout, \
     [api] exec_timeout in config.toml), or --timeout passed."
 )]
@@ -65,6 +74,8 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
     state.cluster = cluster;
     state.derived.dirty = true;
     state.refresh_derived();
+    let keys = state.derived.services.clone();
+    super::figures::measure_once(&connection.client, &mut state, &keys).await;
     let sym = if std::env::var("LANG")
         .unwrap_or_default()
         .to_lowercase()
@@ -87,6 +98,9 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
         Output::Json => out::json(&text),
         Output::Table | Output::Wide => out::line(&text),
     };
+    for problem in &state.figures.problems {
+        out::errln!("kdeck status: figures: {problem}");
+    }
     let all_ready = state.derived.services.iter().all(|k| {
         state
             .cluster
@@ -95,12 +109,27 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
             .get(k)
             .is_some_and(|i| i.readiness() == Readiness::Ready && !i.stopped())
     });
-    if all_ready {
+    let failing: Vec<String> = state
+        .derived
+        .services
+        .iter()
+        .filter_map(|k| {
+            crate::state::canary::breach(&state, k)
+                .map(|b| format!("{}/{} canary {}", k.namespace, k.name, b.summary()))
+        })
+        .collect();
+    for line in &failing {
+        out::errln!("kdeck status: failing: {line}");
+    }
+    if all_ready && failing.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
 }
+
+/// The JSON `window` of one-shot figures.
+pub const ONE_SHOT_WINDOW: &str = "cumulative since pod start";
 
 /// The columns printed for table and wide output.
 pub fn columns(wide: bool, all_namespaces: bool) -> Vec<ServiceColumn> {
@@ -118,6 +147,10 @@ pub fn columns(wide: bool, all_namespaces: bool) -> Vec<ServiceColumn> {
             ServiceColumn::Mode,
             ServiceColumn::Runtime,
             ServiceColumn::Gpus,
+            ServiceColumn::P50,
+            ServiceColumn::P99,
+            ServiceColumn::Err,
+            ServiceColumn::Rps,
         ]);
     }
     cols.push(ServiceColumn::Age);
@@ -175,15 +208,28 @@ pub fn render_json(state: &State) -> String {
                 Readiness::NotReady(r) | Readiness::Progressing(r) => (false, r),
                 Readiness::Unknown => (false, "NoStatus".to_string()),
             };
+            let revision_figures = state.figures.revisions.get(key);
             let traffic: Vec<serde_json::Value> = isvc
                 .predictor_status()
                 .map(|s| {
                     s.traffic
                         .iter()
-                        .map(|t| json!({"revision": t.revision, "percent": t.percent, "latest": t.latest, "tag": t.tag}))
+                        .map(|t| {
+                            let f = revision_figures.and_then(|r| r.get(&t.revision));
+                            let mut entry = json!({"revision": t.revision, "percent": t.percent, "latest": t.latest, "tag": t.tag});
+                            if let (Some(entry), serde_json::Value::Object(figures)) =
+                                (entry.as_object_mut(), figures_json(f))
+                            {
+                                entry.extend(figures);
+                            }
+                            entry
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
+            let canary = crate::state::canary::breach(state, key).map(|b| {
+                json!({"failing": true, "revision": b.canary, "stable": b.stable, "reasons": b.reasons})
+            });
             json!({
                 "name": key.name,
                 "namespace": key.namespace,
@@ -197,8 +243,42 @@ pub fn render_json(state: &State) -> String {
                 "gpus": gpus,
                 "created": isvc.meta.created,
                 "problems": isvc.problems.0,
+                "figures": figures_json(state.figures.service(key).map(|f| crate::state::figures::RevisionFigures {
+                    p50_ms: f.p50_ms,
+                    p99_ms: f.p99_ms,
+                    rps: f.rps,
+                    error_ratio: f.error_ratio,
+                    cumulative: f.cumulative,
+                    ..Default::default()
+                }).as_ref()),
+                "canary": canary.unwrap_or_else(|| json!({"failing": false})),
             })
         })
         .collect();
     serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// A revision's (or service's) figures for `-o json`: `rps`, `p50_ms`, `p99_ms`,
+/// `error_rate` (0–1) and the `window` they cover; nulls when not measured.
+fn figures_json(f: Option<&crate::state::figures::RevisionFigures>) -> serde_json::Value {
+    let Some(f) = f else {
+        return json!({"rps": null, "p50_ms": null, "p99_ms": null, "error_rate": null, "window": null});
+    };
+    let window = if f.cumulative {
+        ONE_SHOT_WINDOW.to_string()
+    } else {
+        format!(
+            "last {}",
+            crate::domain::latency::window::window_label(
+                crate::domain::latency::window::DEFAULT_WINDOW
+            )
+        )
+    };
+    json!({
+        "rps": f.rps,
+        "p50_ms": f.p50_ms,
+        "p99_ms": f.p99_ms,
+        "error_rate": f.error_ratio,
+        "window": window,
+    })
 }

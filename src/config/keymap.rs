@@ -302,6 +302,49 @@ mod tests {
     }
 
     #[test]
+    fn the_default_keymap_binds_no_key_to_two_actions_in_one_scope() {
+        let (keymap, _) = Keymap::load(None);
+        let navigation = [
+            Action::Up,
+            Action::Down,
+            Action::PageUp,
+            Action::PageDown,
+            Action::Top,
+            Action::Bottom,
+            Action::Left,
+            Action::Right,
+        ];
+        let global_navigation: Vec<KeySpec> = keymap
+            .bindings(Scope::Global)
+            .iter()
+            .filter(|b| navigation.contains(&b.action))
+            .flat_map(|b| b.keys.clone())
+            .collect();
+        for scope in Scope::iter() {
+            let mut seen: BTreeMap<String, Action> = BTreeMap::new();
+            for b in keymap.bindings(scope) {
+                for key in &b.keys {
+                    if let Some(other) = seen.insert(key.to_string(), b.action) {
+                        assert_eq!(
+                            other, b.action,
+                            "{scope}: {key} is bound to {other:?} and {:?}",
+                            b.action
+                        );
+                    }
+                    // A view's binding hides the global one: never for moving around.
+                    assert!(
+                        scope == Scope::Global
+                            || scope == Scope::Logs
+                            || !global_navigation.contains(key),
+                        "{scope}: {key} ({:?}) hides a navigation key",
+                        b.action
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn default_keymap_parses_strictly_and_describes_every_binding() {
         let (keymap, warnings) = Keymap::load(None);
         assert!(warnings.is_empty(), "{warnings:?}");

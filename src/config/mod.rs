@@ -49,6 +49,8 @@ pub struct Config {
     /// Namespaces for the keys 1–9 (`namespaces = ["ml-prod", "llm"]`); empty: the
     /// namespaces seen, in name order.
     pub namespace_favourites: Vec<String>,
+    /// When a canary counts as worse than its stable revision (`[canary]`).
+    pub canary: crate::domain::canary::CanaryThresholds,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
             api: crate::domain::api_health::ApiTimeouts::default(),
             safety_lock: None,
             namespace_favourites: Vec::new(),
+            canary: crate::domain::canary::CanaryThresholds::default(),
         }
     }
 }
@@ -230,6 +233,21 @@ fn parse_values(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
         }
         api.finish();
     }
+    if let Some(mut canary) = top.section("canary") {
+        if let Some(pct) = canary.non_negative_f64("error_percent") {
+            config.canary.error_ratio = pct / 100.0;
+        }
+        if let Some(f) = canary.non_negative_f64("error_factor") {
+            config.canary.error_factor = f;
+        }
+        if let Some(f) = canary.non_negative_f64("p99_factor") {
+            config.canary.p99_factor = f;
+        }
+        if let Some(ms) = canary.non_negative_f64("p99_floor_ms") {
+            config.canary.p99_floor_ms = ms;
+        }
+        canary.finish();
+    }
     if let Some(mut prices) = top.section("prices") {
         for key in prices.keys() {
             if let Some(price) = prices.non_negative_f64(&key) {
@@ -286,6 +304,11 @@ p99_ms = 800
 error_percent = 5
 intervals = 2
 auto_rollback = true
+[canary]
+error_percent = 2
+error_factor = 3
+p99_factor = 2
+p99_floor_ms = 250
 "#;
         let (config, warnings) = parse("config.toml", text);
         assert!(warnings.is_empty(), "{warnings:?}");
@@ -294,6 +317,15 @@ auto_rollback = true
         assert_eq!(config.guard.error_ratio, 0.05);
         assert_eq!(config.guard.intervals, 2);
         assert!(config.guard.auto_rollback);
+        assert_eq!(
+            config.canary,
+            crate::domain::canary::CanaryThresholds {
+                error_ratio: 0.02,
+                error_factor: 3.0,
+                p99_factor: 2.0,
+                p99_floor_ms: 250.0,
+            }
+        );
         assert_eq!(config.theme.as_deref(), Some("light"));
         assert!(config.readonly);
         assert_eq!(config.log_buffer_lines, 5000);

@@ -1,6 +1,7 @@
 //! Pure types and parsing: no I/O, no terminal. Everything here is unit-tested with fixtures.
 
 pub mod api_health;
+pub mod canary;
 pub mod cost;
 pub mod dcgm;
 pub mod diagnose;

@@ -18,6 +18,11 @@ pub struct ServiceFigures {
     pub at: Option<DateTime<Utc>>,
     /// The figures are older than the scrape interval allows: show them marked.
     pub stale: bool,
+    /// From the first scrape's cumulative counts (since the pod started), until the window
+    /// has a second scrape: shown marked.
+    pub cumulative: bool,
+    /// Over less than the full window yet (the first scrapes): shown marked.
+    pub partial: bool,
 }
 
 /// What was measured for one revision of a service (canary and stable side by side).
@@ -30,6 +35,10 @@ pub struct RevisionFigures {
     pub error_ratio: Option<f64>,
     pub at: Option<DateTime<Utc>>,
     pub stale: bool,
+    /// From the first scrape's cumulative counts (since the pod started), not the window.
+    pub cumulative: bool,
+    /// Over less than the full window yet (the first scrapes): shown marked.
+    pub partial: bool,
 }
 
 /// One point of a service's latency history (for sparklines).
@@ -51,6 +60,8 @@ pub struct Figures {
     pub history: HashMap<ObjectKey, std::collections::VecDeque<HistoryPoint>>,
     /// Why the last round of measurements could not read some pods, if so.
     pub problems: Vec<String>,
+    /// Canary revisions known to be worse than their stable one (see `state::canary`).
+    pub breaches: HashMap<ObjectKey, crate::domain::canary::Breach>,
 }
 
 impl Figures {

@@ -1,5 +1,6 @@
 //! The console's state: one owner (the app loop), changed only by `update`, read by views.
 
+pub mod canary;
 pub mod cluster;
 pub mod figures;
 pub mod gpu;
@@ -89,7 +90,7 @@ pub struct State {
 
 impl State {
     pub fn new(keymap: Keymap, config: Config, session: Session, now: DateTime<Utc>) -> State {
-        State {
+        let mut state = State {
             now,
             ui: UiState {
                 stack: vec![Route::Services],
@@ -120,7 +121,12 @@ impl State {
             latency_targets: Vec::new(),
             dirty: true,
             debug_panic_key: None,
-        }
+        };
+        state
+            .ui
+            .list(crate::config::keymap::Scope::Services)
+            .sort_column = services::ServiceColumn::index(services::ServiceColumn::DEFAULT_SORT);
+        state
     }
 }
 
@@ -165,7 +171,12 @@ impl State {
         self.derived.services = services;
         self.derived.services_filter_error = error;
         self.derived.dirty = false;
-        if let Some(key) = selected
+        let touched = self
+            .ui
+            .list_view(crate::config::keymap::Scope::Services)
+            .cursor
+            .touched;
+        if let Some(key) = selected.filter(|_| touched)
             && let Some(index) = self.derived.services.iter().position(|k| *k == key)
         {
             self.ui

@@ -57,6 +57,9 @@ pub struct RolloutFlow {
     pub started: DateTime<Utc>,
     /// Typing the service name is required to confirm (protected context).
     pub protected: bool,
+    /// The change sends more traffic to a revision known to be failing: said in red, and
+    /// confirmed by typing the service name or "yes".
+    pub warning: Option<String>,
     /// Started by the guard with auto-rollback on: no confirmation.
     pub automatic: bool,
     /// Steps done so far, for the dialog: (label, detail).

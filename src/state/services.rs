@@ -25,10 +25,12 @@ pub enum ServiceColumn {
     P99,
     Rps,
     GpuPct,
+    /// The worst revision's error rate; sorting by it puts the unhealthy first.
+    Err,
 }
 
 impl ServiceColumn {
-    pub const ALL: [ServiceColumn; 13] = [
+    pub const ALL: [ServiceColumn; 14] = [
         ServiceColumn::Name,
         ServiceColumn::Namespace,
         ServiceColumn::Ready,
@@ -42,7 +44,19 @@ impl ServiceColumn {
         ServiceColumn::P99,
         ServiceColumn::Rps,
         ServiceColumn::GpuPct,
+        ServiceColumn::Err,
     ];
+
+    /// The services list's default sort: the unhealthy first.
+    pub const DEFAULT_SORT: ServiceColumn = ServiceColumn::Err;
+
+    /// The index of `column` in `ALL` (what the list's sort setting stores).
+    pub fn index(column: ServiceColumn) -> usize {
+        ServiceColumn::ALL
+            .iter()
+            .position(|c| *c == column)
+            .unwrap_or(0)
+    }
 
     pub fn title(self) -> &'static str {
         match self {
@@ -59,6 +73,7 @@ impl ServiceColumn {
             ServiceColumn::P99 => "P99",
             ServiceColumn::Rps => "RPS",
             ServiceColumn::GpuPct => "GPU%",
+            ServiceColumn::Err => "ERR%",
         }
     }
 
@@ -128,6 +143,28 @@ fn figure(state: &State, column: ServiceColumn, key: &ObjectKey) -> Option<f64> 
     }
 }
 
+/// Orders health: a failing canary first, then the other canaries in progress (a change in
+/// flight, judged once its figures arrive), then readiness (failed, progressing, unknown),
+/// then the healthy.
+fn health_rank(state: &State, key: &ObjectKey, isvc: &Isvc) -> u8 {
+    if super::canary::breach(state, key).is_some() {
+        0
+    } else if isvc.canary_in_progress() {
+        1
+    } else {
+        2 + readiness_rank(&isvc.readiness())
+    }
+}
+
+fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a.total_cmp(&b),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
 /// Whether `key`'s cell in `column` is a blank (`–`); blanks sort last in either direction.
 fn is_blank(state: &State, column: ServiceColumn, key: &ObjectKey) -> bool {
     column.has_blanks() && figure(state, column, key).is_none()
@@ -162,6 +199,14 @@ fn ascending(
             let value = |k: &ObjectKey| figure(state, column, k).unwrap_or(f64::NEG_INFINITY);
             value(a.0).total_cmp(&value(b.0))
         }
+        // Ascending health: the unhealthy first, the highest error rate first among equals,
+        // unmeasured last.
+        ServiceColumn::Err => health_rank(state, a.0, a.1)
+            .cmp(&health_rank(state, b.0, b.1))
+            .then_with(|| {
+                let worst = |k: &ObjectKey| super::canary::worst_error(state, k).map(|(e, _)| -e);
+                cmp_opt(worst(a.0), worst(b.0))
+            }),
     }
 }
 

@@ -123,6 +123,10 @@ pub struct CommandLine {
 pub struct ListCursor {
     pub selected: usize,
     pub offset: usize,
+    /// The user pressed a key in this list (moved or acted on the selection). Until then the
+    /// selection stays on the first row (the most urgent in the services list's default
+    /// order) while rows move; after, it follows its row.
+    pub touched: bool,
 }
 
 impl ListCursor {
@@ -133,6 +137,7 @@ impl ListCursor {
             *self = ListCursor::default();
             return;
         }
+        self.touched = true;
         let target = self.selected as isize + delta;
         self.selected = target.clamp(0, len as isize - 1) as usize;
         self.keep_visible(len, height);
@@ -140,6 +145,7 @@ impl ListCursor {
 
     /// Selects row `index` (clamped).
     pub fn select(&mut self, index: usize, len: usize, height: usize) {
+        self.touched = true;
         self.selected = index.min(len.saturating_sub(1));
         self.keep_visible(len, height);
     }

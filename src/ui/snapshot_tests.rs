@@ -194,6 +194,9 @@ fn services_list_detail_and_yaml_snapshots() {
 #[test]
 fn why_not_ready_panel_for_a_failing_service() {
     let mut s = cluster_state();
+    // Unhealthy first: the failed sentiment-bert, then the pending onnx-resnet.
+    update(&mut s, key('!'));
+    assert_eq!(s.selected_service().unwrap().name, "sentiment-bert");
     update(&mut s, key('!'));
     let selected = s.selected_service().cloned().unwrap();
     assert_eq!(selected.name, "onnx-resnet");
@@ -284,6 +287,38 @@ pub fn demo_state() -> State {
     s.session.context = Some("kdeck-sim".to_string());
     s.derived.dirty = true;
     s.refresh_derived();
+    // One round of figures: the canary r2 fails 8 % of its requests and is slow.
+    let fraud = crate::state::ui::ObjectKey::new("ml-prod", "fraud-detector");
+    let at = s.now;
+    let fig = |p99: f64, errors: f64, rps: f64| crate::state::figures::RevisionFigures {
+        p50_ms: Some(p99 / 3.0),
+        p99_ms: Some(p99),
+        rps: Some(rps),
+        error_ratio: Some(errors),
+        at: Some(at),
+        ..Default::default()
+    };
+    update(
+        &mut s,
+        Msg::Metrics(crate::app::msg::Measurements {
+            at,
+            services: vec![(fraud.clone(), fig(700.0, 0.009, 36.0))],
+            revisions: vec![
+                (
+                    fraud.clone(),
+                    "fraud-detector-predictor-00002".into(),
+                    fig(1400.0, 0.08, 3.6),
+                ),
+                (
+                    fraud,
+                    "fraud-detector-predictor-00001".into(),
+                    fig(80.0, 0.0, 32.4),
+                ),
+            ],
+            problems: Vec::new(),
+        }),
+    );
+    s.refresh_derived();
     s
 }
 
@@ -295,7 +330,7 @@ fn demo_scenario_list_detail_and_yaml_snapshots() {
         let list = screen(&render(&mut s, &t, w, h));
         assert!(list.contains("fraud-detector"), "{list}");
         insta::assert_snapshot!(format!("demo_services_{w}x{h}"), list);
-        // The first row is the bad canary.
+        // The first row is the bad canary, and the selection, not moved yet, is on it.
         update(
             &mut s,
             Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),

@@ -22,7 +22,13 @@ pub fn request(state: &State, key: &ObjectKey) -> Option<IncidentRequest> {
     let events = state.cluster.events_for(&key.namespace, &names);
     let mut figures = Vec::new();
     if let Some(f) = state.figures.service(key) {
-        let stale = if f.stale { " (stale)" } else { "" };
+        let stale = if f.stale {
+            " (stale)"
+        } else if f.cumulative {
+            " (cumulative since pod start)"
+        } else {
+            ""
+        };
         let mut add = |name: &str, value: Option<String>| {
             if let Some(v) = value {
                 figures.push((name.to_string(), format!("{v}{stale}")));
@@ -41,6 +47,7 @@ pub fn request(state: &State, key: &ObjectKey) -> Option<IncidentRequest> {
             f.usd_per_hour.map(|c| format!("${c:.2}/h")),
         );
     }
+    figures.extend(revision_figures(state, key));
     let context = state
         .session
         .context
@@ -72,6 +79,52 @@ pub fn request(state: &State, key: &ObjectKey) -> Option<IncidentRequest> {
         streams,
         tail: SNAPSHOT_TAIL,
     })
+}
+
+/// Per revision: p50, p99, rate and errors with the window they cover; then the canary's
+/// verdict against its stable revision.
+fn revision_figures(state: &State, key: &ObjectKey) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let window = format!(
+        "last {}",
+        crate::domain::latency::window::window_label(crate::domain::latency::window::window_for(
+            state.config.metrics_interval
+        ))
+    );
+    for (revision, f) in state.figures.revisions.get(key).into_iter().flatten() {
+        let show =
+            |v: Option<f64>, fmt: fn(f64) -> String| v.map(fmt).unwrap_or_else(|| "–".into());
+        let covers = if f.cumulative {
+            "cumulative since pod start"
+        } else {
+            window.as_str()
+        };
+        let stale = if f.stale { ", stale" } else { "" };
+        out.push((
+            format!(
+                "revision {} ({revision})",
+                crate::domain::isvc::short_revision(revision)
+            ),
+            format!(
+                "p50 {} · p99 {} · {} req/s · errors {} ({covers}{stale})",
+                show(f.p50_ms, format::millis),
+                show(f.p99_ms, format::millis),
+                show(f.rps, format::rate),
+                show(f.error_ratio, crate::domain::canary::percent),
+            ),
+        ));
+    }
+    if let Some(b) = crate::state::canary::breach(state, key) {
+        out.push((
+            "canary".to_string(),
+            format!(
+                "FAILING: {} ({})",
+                b.summary(),
+                state.config.canary.describe()
+            ),
+        ));
+    }
+    out
 }
 
 /// The snapshot action: of the selected service, or the one in view.

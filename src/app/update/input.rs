@@ -30,6 +30,10 @@ pub fn handle_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Prompt(prompt) => super::rollout::prompt_key(state, prompt, key),
         Mode::Normal => {
             let scope = state.ui.route().scope();
+            if scope == crate::config::keymap::Scope::Services {
+                // From now on the selection follows its row (see `ListCursor::touched`).
+                state.ui.list(scope).cursor.touched = true;
+            }
             match state.keymap.action_for(scope, &key) {
                 Some(action) => nav::apply(state, action),
                 None => unbound(state, scope, &key),

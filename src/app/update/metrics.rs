@@ -21,6 +21,8 @@ pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
         entry.error_ratio = f.error_ratio;
         entry.at = f.at.or(Some(m.at));
         entry.stale = f.stale;
+        entry.cumulative = f.cumulative;
+        entry.partial = f.partial;
         state.figures.record(
             key,
             HistoryPoint {
@@ -46,6 +48,7 @@ pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
             .insert(revision, f);
     }
     state.figures.problems = m.problems;
+    crate::state::canary::refresh(state);
     state.derived.dirty = true;
     state.dirty = true;
     guard(state, m.at)

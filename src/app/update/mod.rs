@@ -6,6 +6,7 @@ pub mod command;
 mod detail;
 mod favourites;
 pub mod gpu;
+mod guard;
 pub mod incident;
 mod input;
 #[cfg(test)]

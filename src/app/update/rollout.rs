@@ -54,6 +54,10 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
         );
         return Vec::new();
     };
+    if action == Action::ToggleGuard {
+        super::guard::toggle(state, key);
+        return Vec::new();
+    }
     if let Some(reason) = readonly_reason(state) {
         state.notify(NoticeLevel::Error, reason);
         return Vec::new();
@@ -294,6 +298,7 @@ pub fn start(
         stage: Stage::LoadingHistory,
         started: state.now,
         protected,
+        warning: None,
         automatic,
         done: Vec::new(),
         notes: Vec::new(),
@@ -400,7 +405,19 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
             {
                 flow.notes.push(p);
             }
-            match plan(&raw, flow.action.clone(), &history) {
+            let planned = plan(&raw, flow.action.clone(), &history);
+            let warning = planned.as_ref().ok().and_then(|p| {
+                crate::domain::canary::more_traffic_warning(
+                    crate::state::canary::known_failing(state, &key).map(|(b, _)| b),
+                    state.cluster.isvcs.items.get(&key)?,
+                    &p.goal,
+                )
+            });
+            let Some(flow) = state.rollout.as_mut() else {
+                return Vec::new();
+            };
+            flow.warning = warning;
+            match planned {
                 Ok(p) => {
                     flow.done.push((
                         "planned".to_string(),
@@ -626,10 +643,14 @@ pub fn dialog_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
     state.dirty = true;
     match &mut flow.stage {
         Stage::Confirm { yes, typed } => {
-            let decision = if flow.protected {
+            let decision = if flow.protected || flow.warning.is_some() {
+                // A failing revision outside a protected context may also be confirmed with "yes".
+                let yes_allowed = !flow.protected && typed.text.trim() == "yes";
                 match key.code {
                     KeyCode::Esc => ConfirmKey::Cancel,
-                    KeyCode::Enter if typed.text == flow.key.name => ConfirmKey::Confirm,
+                    KeyCode::Enter if typed.text == flow.key.name || yes_allowed => {
+                        ConfirmKey::Confirm
+                    }
                     KeyCode::Enter => ConfirmKey::WrongName,
                     _ => ConfirmKey::Type,
                 }
@@ -657,10 +678,14 @@ pub fn dialog_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
                 }
                 ConfirmKey::WrongName => {
                     let name = flow.key.name.clone();
-                    state.notify(
-                        NoticeLevel::Error,
-                        format!("protected context: type '{name}' exactly to confirm, esc cancels"),
-                    );
+                    let text = if flow.protected {
+                        format!("protected context: type '{name}' exactly to confirm, esc cancels")
+                    } else {
+                        format!(
+                            "the revision is failing: type '{name}' or 'yes' to confirm, esc cancels"
+                        )
+                    };
+                    state.notify(NoticeLevel::Error, text);
                 }
                 ConfirmKey::Ignore => {}
             }

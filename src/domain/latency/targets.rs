@@ -18,6 +18,8 @@ pub struct Target {
     pub endpoint: Endpoint,
     pub port: u16,
     pub path: String,
+    /// When the pod was created: the first scrape's counts are read as "since then".
+    pub started: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Target {
@@ -68,6 +70,7 @@ pub fn target(pod: &Pod) -> Option<Target> {
         endpoint,
         port,
         path,
+        started: pod.meta.created,
     })
 }
 

@@ -21,6 +21,8 @@ pub struct PodRound {
     pub service: ObjectKey,
     /// Its Knative revision, if any.
     pub revision: Option<String>,
+    /// When the pod was created, for the first scrape's rate since then.
+    pub started: Option<DateTime<Utc>>,
     pub outcome: Result<Reading, String>,
 }
 
@@ -37,6 +39,7 @@ struct Delta {
 #[derive(Debug, Clone)]
 struct PodHistory {
     uid: String,
+    started: Option<DateTime<Utc>>,
     last: (DateTime<Utc>, Reading),
     deltas: VecDeque<Delta>,
 }
@@ -51,10 +54,26 @@ struct Sum {
     fresh: bool,
     stale: bool,
     newest: Option<DateTime<Utc>>,
+    /// Pods seen once so far: their cumulative counts, used only while no pod of the group
+    /// has a window yet.
+    first: Option<Box<Sum>>,
+    /// The longest stretch of time any pod's deltas cover, in seconds.
+    covered: f64,
 }
 
 impl Sum {
-    fn figures(&self, at: DateTime<Utc>) -> RevisionFigures {
+    /// The figures; `window` is in seconds. Figures from less than 90 % of the window (the
+    /// first scrapes) are marked `partial`.
+    fn figures(&self, at: DateTime<Utc>, window: f64) -> RevisionFigures {
+        if !self.fresh
+            && let Some(first) = self.first.as_deref()
+        {
+            return RevisionFigures {
+                cumulative: true,
+                stale: self.stale,
+                ..first.figures(at, window)
+            };
+        }
         let q = |p: f64| self.latency_ms.as_ref().and_then(|b| b.quantile(p));
         RevisionFigures {
             p50_ms: q(0.5),
@@ -67,6 +86,8 @@ impl Sum {
                 .map(|e| (e / self.requests).clamp(0.0, 1.0)),
             at: if self.stale { self.newest } else { Some(at) },
             stale: self.stale || !self.fresh,
+            cumulative: false,
+            partial: self.fresh && self.covered < window * 0.9,
         }
     }
 }
@@ -90,6 +111,21 @@ pub struct Tracker {
 /// The default window: one minute, like the Prometheus mode's `rate(…[1m])`.
 pub const DEFAULT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// The window for a scrape interval: the default minute, or two intervals if longer.
+pub fn window_for(interval: std::time::Duration) -> std::time::Duration {
+    DEFAULT_WINDOW.max(interval * 2)
+}
+
+/// A window in words for headers: "1m", "90s".
+pub fn window_label(window: std::time::Duration) -> String {
+    let secs = window.as_secs();
+    if secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
 impl Tracker {
     pub fn new(window: std::time::Duration) -> Tracker {
         Tracker {
@@ -102,6 +138,7 @@ impl Tracker {
     /// revision for every service that has a pod in the round.
     pub fn round(&mut self, at: DateTime<Utc>, pods: &[PodRound]) -> RoundFigures {
         let mut out = RoundFigures::default();
+        let window = self.window.num_milliseconds() as f64 / 1000.0;
         // Pods that are no longer targets are forgotten.
         self.pods
             .retain(|key, _| pods.iter().any(|p| &p.pod == key));
@@ -114,6 +151,7 @@ impl Tracker {
                         p.pod.clone(),
                         PodHistory {
                             uid: p.uid.clone(),
+                            started: p.started,
                             last: (at, reading.clone()),
                             deltas: VecDeque::new(),
                         },
@@ -156,11 +194,11 @@ impl Tracker {
         }
         out.services = services
             .into_iter()
-            .map(|(k, s)| (k, s.figures(at)))
+            .map(|(k, s)| (k, s.figures(at, window)))
             .collect();
         out.revisions = revisions
             .into_iter()
-            .map(|((k, r), s)| (k, r, s.figures(at)))
+            .map(|((k, r), s)| (k, r, s.figures(at, window)))
             .collect();
         out
     }
@@ -172,6 +210,9 @@ fn add_pod(sum: &mut Sum, history: Option<&PodHistory>, read: bool) {
     }
     let Some(h) = history else { return };
     if h.deltas.is_empty() {
+        if read {
+            add_first(sum.first.get_or_insert_default(), h);
+        }
         return;
     }
     if read {
@@ -179,6 +220,7 @@ fn add_pod(sum: &mut Sum, history: Option<&PodHistory>, read: bool) {
     }
     sum.newest = sum.newest.max(Some(h.last.0));
     let seconds: f64 = h.deltas.iter().map(|d| d.seconds).sum();
+    sum.covered = sum.covered.max(seconds);
     let requests: Option<f64> = h.deltas.iter().map(|d| d.requests).sum();
     if let Some(r) = requests {
         sum.requests += r;
@@ -197,6 +239,32 @@ fn add_pod(sum: &mut Sum, history: Option<&PodHistory>, read: bool) {
                 None => l.clone(),
             });
         }
+    }
+}
+
+/// Adds a pod seen once: everything it counted since it started.
+fn add_first(sum: &mut Sum, h: &PodHistory) {
+    let (at, reading) = &h.last;
+    sum.fresh = true;
+    sum.newest = sum.newest.max(Some(*at));
+    if let Some(r) = reading.requests {
+        sum.requests += r;
+        let seconds = h
+            .started
+            .map(|s| (*at - s).num_milliseconds() as f64 / 1000.0)
+            .filter(|s| *s >= 1.0);
+        if let Some(seconds) = seconds {
+            sum.rps = Some(sum.rps.unwrap_or(0.0) + r / seconds);
+        }
+        if let Some(e) = reading.errors {
+            sum.errors = Some(sum.errors.unwrap_or(0.0) + e);
+        }
+    }
+    if let Some(l) = &reading.latency_ms {
+        sum.latency_ms = Some(match &sum.latency_ms {
+            Some(acc) => acc.add(l),
+            None => l.clone(),
+        });
     }
 }
 
@@ -274,27 +342,34 @@ mod tests {
             uid: format!("uid-{name}"),
             service: ObjectKey::new("ml", svc),
             revision: rev.map(str::to_string),
+            started: Some(t(-100)),
             outcome,
         }
     }
 
     #[test]
-    fn the_first_scrape_gives_no_numbers_the_second_gives_the_window() {
+    fn the_first_scrape_gives_cumulative_figures_the_second_gives_the_window() {
         let mut tr = Tracker::new(DEFAULT_WINDOW);
         let f = tr.round(
             t(0),
-            &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 0.0, 0.0)))],
+            &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 0.0, 2.0)))],
         );
+        // 100 requests since the pod started 100 s ago, all under 10 ms, 2 failed.
         let (_, s) = &f.services[0];
-        assert_eq!(s.p50_ms, None);
-        assert_eq!(s.rps, None);
+        assert!(s.cumulative, "{s:?}");
+        assert_eq!(s.rps, Some(1.0));
+        assert_eq!(s.error_ratio, Some(0.02));
+        assert!((s.p50_ms.unwrap() - 5.0).abs() < 1e-9, "{:?}", s.p50_ms);
+        assert!(f.revisions[0].2.cumulative);
         // 50 more requests, all slow (10..100 ms), 5 failed, in 5 s.
         let f = tr.round(
             t(5),
-            &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 50.0, 5.0)))],
+            &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 50.0, 7.0)))],
         );
         let (_, s) = &f.services[0];
         assert!(!s.stale);
+        assert!(!s.cumulative);
+        assert!(s.partial, "5 s of a 60 s window");
         assert_eq!(s.rps, Some(10.0));
         assert_eq!(s.error_ratio, Some(0.1));
         // All 50 are in the 10..100 bucket: the median interpolates to its middle.
@@ -393,5 +468,33 @@ mod tests {
         assert_eq!(s.rps, Some(0.0));
         assert_eq!(s.p50_ms, None);
         assert_eq!(s.error_ratio, None);
+    }
+
+    #[test]
+    fn traffic_that_moved_away_reads_zero_within_one_window() {
+        let mut tr = Tracker::new(DEFAULT_WINDOW);
+        let mut served = 0.0;
+        for sec in (0..=30).step_by(5) {
+            served += 50.0;
+            tr.round(
+                t(sec),
+                &[pod("a", "s", Some("s-2"), Ok(reading(served, 0.0, 0.0)))],
+            );
+        }
+        // From t(30) on the revision gets nothing; its counters stay put.
+        let mut last = None;
+        for sec in (35..=90).step_by(5) {
+            let f = tr.round(
+                t(sec),
+                &[pod("a", "s", Some("s-2"), Ok(reading(served, 0.0, 0.0)))],
+            );
+            last = f.revisions[0].2.rps;
+        }
+        assert_eq!(last, Some(0.0), "60 s after the traffic moved away");
+        let f = tr.round(
+            t(95),
+            &[pod("a", "s", Some("s-2"), Ok(reading(served, 0.0, 0.0)))],
+        );
+        assert!(!f.revisions[0].2.partial, "the window is full");
     }
 }

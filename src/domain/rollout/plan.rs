@@ -116,7 +116,7 @@ pub fn implementation_key(predictor: &Value) -> Option<&'static str> {
 fn without_traffic_setting(spec: &Value) -> Value {
     let mut spec = spec.clone();
     if let Some(p) = spec.get_mut("predictor").and_then(Value::as_object_mut) {
-        p.remove("canaryTrafficPercent");
+        p.shift_remove("canaryTrafficPercent");
     }
     spec
 }
@@ -196,7 +196,7 @@ pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Res
         }
         (RolloutAction::Rollback, _) => {
             if !isvc.canaries.is_empty() {
-                spec_after.as_object_mut().map(|s| s.remove("canary"));
+                spec_after.as_object_mut().map(|s| s.shift_remove("canary"));
                 explanation.push("Removes the spec.canary entries: the stable predictor takes all traffic and the canary Deployments go away.".to_string());
                 (
                     "stable 100%".to_string(),
@@ -298,7 +298,7 @@ pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Res
             }
             spec_after["predictor"]
                 .as_object_mut()
-                .map(|p| p.remove("canaryTrafficPercent"));
+                .map(|p| p.shift_remove("canaryTrafficPercent"));
             explanation.push(format!(
                 "{} takes 100%; once it has, KServe records it as the rolled-out revision and the previous one scales down.",
                 short_revision(&latest.revision)
@@ -324,7 +324,7 @@ pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Res
                 json_patch::merge(&mut promoted, overrides);
             }
             spec_after["predictor"] = promoted;
-            spec_after.as_object_mut().map(|s| s.remove("canary"));
+            spec_after.as_object_mut().map(|s| s.shift_remove("canary"));
             explanation.push(format!("The predictor takes the canary '{name}' settings (and its name), and the canary entry is removed, as KServe documents for promotion."));
             (
                 format!("{name} 100%"),
@@ -632,6 +632,37 @@ mod tests {
             json!(10)
         );
         assert!(matches!(p.goal, Goal::NewRevision { percent: 10, .. }));
+    }
+
+    #[test]
+    fn the_promote_diff_shows_only_the_removed_traffic_setting() {
+        let raw = json!({
+            "metadata": {"name": "fraud", "namespace": "ml", "resourceVersion": "42"},
+            "spec": {"predictor": {"canaryTrafficPercent": 10, "minReplicas": 2, "maxReplicas": 4,
+                "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "s3://m/2"}}},
+            "status": {"deploymentMode": "Knative", "components": {"predictor": {
+                "latestRolledoutRevision": "fraud-predictor-00001",
+                "traffic": [
+                    {"revisionName": "fraud-predictor-00002", "latestRevision": true, "percent": 10},
+                    {"revisionName": "fraud-predictor-00001", "percent": 90, "tag": "prev"}]}}}
+        });
+        let p = plan(&raw, RolloutAction::Promote, &[]).unwrap();
+        let changed: Vec<_> = super::super::diff::yaml_diff(&p.spec_before, &p.spec_after, 2)
+            .into_iter()
+            .filter(|l| {
+                matches!(
+                    l,
+                    super::super::diff::DiffLine::Added(_)
+                        | super::super::diff::DiffLine::Removed(_)
+                )
+            })
+            .collect();
+        assert_eq!(
+            changed,
+            vec![super::super::diff::DiffLine::Removed(
+                "  canaryTrafficPercent: 10".to_string()
+            )]
+        );
     }
 
     #[test]

@@ -49,6 +49,19 @@ fn percent_of(isvc: &Isvc, revision: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// The share of the predictor's traffic on revisions other than `latest`.
+fn other_revisions_percent(isvc: &Isvc, latest: &str) -> i64 {
+    isvc.predictor_status()
+        .map(|s| {
+            s.traffic
+                .iter()
+                .filter(|t| !t.latest && t.revision != latest)
+                .map(|t| t.percent)
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 fn failure(isvc: &Isvc) -> Option<String> {
     if let Readiness::NotReady(reason) = isvc.readiness() {
         let message = find(&isvc.conditions, "PredictorReady")
@@ -85,18 +98,31 @@ pub fn evaluate(goal: &Goal, isvc: &Isvc, applied_generation: i64) -> Progress {
         Goal::LatestPercent { percent } => {
             let latest = isvc
                 .predictor_status()
-                .and_then(|s| s.traffic.iter().find(|t| t.latest))
-                .map(|t| t.percent);
+                .and_then(|s| s.traffic.iter().find(|t| t.latest));
             steps.push((
                 format!(
                     "latest revision at {percent}% (now {})",
                     latest
-                        .map(|p| format!("{p}%"))
+                        .map(|t| format!("{}%", t.percent))
                         .unwrap_or_else(|| "–".into())
                 ),
-                latest == Some(*percent),
+                latest.is_some_and(|t| t.percent == *percent),
             ));
-            latest == Some(*percent)
+            // KServe writes the split in two passes: for a moment the rest can still name
+            // the latest revision itself. Done only when another revision carries it.
+            let rest = latest.map(|l| other_revisions_percent(isvc, &l.revision));
+            let rest_placed = *percent >= 100 || rest == Some(100 - *percent);
+            if *percent < 100 {
+                steps.push((
+                    format!(
+                        "the other {}% on the previous revision (now {})",
+                        100 - *percent,
+                        rest.map(|p| format!("{p}%")).unwrap_or_else(|| "–".into())
+                    ),
+                    rest_placed,
+                ));
+            }
+            latest.is_some_and(|t| t.percent == *percent) && rest_placed
         }
         Goal::NewRevision {
             previous_latest,
@@ -232,5 +258,28 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_split_is_done_only_when_the_rest_is_on_another_revision() {
+        let goal = Goal::LatestPercent { percent: 10 };
+        // After undoing a promote, KServe's first pass still names r2 for the rest.
+        let first_pass = isvc(
+            json!([{"revisionName": "f-predictor-00002", "latestRevision": true, "percent": 10},
+                   {"revisionName": "f-predictor-00002", "tag": "prev", "percent": 90}]),
+            "True",
+            3,
+        );
+        assert_eq!(evaluate(&goal, &first_pass, 3).outcome, None);
+        let second_pass = isvc(
+            json!([{"revisionName": "f-predictor-00002", "latestRevision": true, "percent": 10},
+                   {"revisionName": "f-predictor-00001", "tag": "prev", "percent": 90}]),
+            "True",
+            3,
+        );
+        assert_eq!(
+            evaluate(&goal, &second_pass, 3).outcome,
+            Some(Outcome::Done)
+        );
     }
 }

@@ -10,9 +10,11 @@ use crate::app::inbox::Outbox;
 use crate::app::msg::Msg;
 use crate::domain::latency::Tracker;
 use crate::domain::latency::targets::Target;
-use crate::domain::latency::window::DEFAULT_WINDOW;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+
+/// The pause between the first round that reads pods and the second.
+const WARM_UP: Duration = Duration::from_secs(1);
 
 /// How often and where to measure.
 #[derive(Debug, Clone)]
@@ -31,7 +33,7 @@ impl LatencyConfig {
             timeout: settings
                 .metrics_interval
                 .clamp(Duration::from_secs(1), Duration::from_secs(5)),
-            window: DEFAULT_WINDOW.max(settings.metrics_interval * 2),
+            window: crate::domain::latency::window::window_for(settings.metrics_interval),
             prometheus_url: settings.prometheus_url.clone(),
         }
     }
@@ -62,10 +64,28 @@ pub async fn run(
     let mut tracker = Tracker::new(config.window);
     let mut ticker = tokio::time::interval(config.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut targets = targets;
+    let mut rounds_read = 0u32;
     loop {
+        // Until there is something to read, a new set of targets starts a round at once
+        // (the first figures then come with the first rows, not one interval later); the
+        // round after the first comes after a second, so that pods that just started (no
+        // counts since their start yet) have figures soon too.
+        let idle = config.prometheus_url.is_none() && targets.borrow().is_empty();
+        let warm_up = rounds_read == 1 && config.interval > WARM_UP;
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = ticker.tick() => {}
+            _ = tokio::time::sleep(WARM_UP), if warm_up => ticker.reset(),
+            changed = targets.changed(), if idle => {
+                if changed.is_err() {
+                    return;
+                }
+                ticker.reset();
+            }
+        }
+        if config.prometheus_url.is_some() || !targets.borrow().is_empty() {
+            rounds_read += 1;
         }
         let work = async {
             match (&http, &config.prometheus_url) {

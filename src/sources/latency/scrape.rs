@@ -58,6 +58,7 @@ fn fold(
                 uid: t.uid.clone(),
                 service: t.service.clone(),
                 revision: t.revision.clone(),
+                started: t.started,
                 outcome,
             }
         })

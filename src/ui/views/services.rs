@@ -23,7 +23,14 @@ fn base_columns(
 ) -> Vec<(ServiceColumn, Column)> {
     let name_want = visible
         .iter()
-        .map(|k| k.name.chars().count())
+        .map(|k| {
+            k.name.chars().count()
+                + if guarded(state, k) {
+                    GUARD_BADGE.len()
+                } else {
+                    0
+                }
+        })
         .max()
         .unwrap_or(10)
         + 2;
@@ -64,7 +71,8 @@ fn base_columns(
         (ServiceColumn::Gpus, Column::new("GPUS", 4, 4, 11)),
         (ServiceColumn::Age, Column::new("AGE", 4, 4, 12)),
         (ServiceColumn::P50, Column::new("P50", 7, 7, 8)),
-        (ServiceColumn::P99, Column::new("P99", 7, 7, 3)),
+        (ServiceColumn::P99, Column::new("P99", 7, 7, 4)),
+        (ServiceColumn::Err, Column::new("ERR%", 6, 5, 3)),
         (ServiceColumn::Rps, Column::new("RPS", 6, 6, 5)),
         (ServiceColumn::GpuPct, Column::new("GPU%", 5, 5, 7)),
     ];
@@ -116,6 +124,21 @@ pub fn visible_columns(state: &State) -> Vec<ServiceColumn> {
         .collect()
 }
 
+/// Shown after the name of a service whose canary is guarded.
+pub const GUARD_BADGE: &str = " [guard]";
+
+/// Whether the guard watches `key`'s canary (switched on for it, or for all canaries).
+pub fn guarded(state: &State, key: &ObjectKey) -> bool {
+    state.guarded.contains(key)
+        || (state.config.guard_all
+            && state
+                .cluster
+                .isvcs
+                .items
+                .get(key)
+                .is_some_and(|i| i.canary_in_progress()))
+}
+
 /// The text and style of one cell; shared with `kdeck status`, which prints the same rows.
 pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn) -> Cell {
     let Some(isvc) = state.cluster.isvcs.items.get(key) else {
@@ -126,16 +149,22 @@ pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn
         |value: Option<f64>, fmt: &dyn Fn(f64) -> String, slot: &dyn Fn(f64) -> Slot| match (
             value, figures,
         ) {
-            (Some(v), Some(f)) if f.stale => Cell::styled(format!("~{}", fmt(v)), Slot::TextDim),
+            (Some(v), Some(f)) if f.stale || f.cumulative || f.partial => {
+                Cell::styled(format!("~{}", fmt(v)), Slot::TextDim)
+            }
             (Some(v), _) => Cell::styled(fmt(v), slot(v)),
             (None, _) => Cell::styled(sym.dash, Slot::TextDim),
         };
     match column {
         ServiceColumn::Name => {
+            let badge = if guarded(state, key) { GUARD_BADGE } else { "" };
             if isvc.problems.is_empty() {
-                Cell::plain(&key.name)
+                Cell::plain(format!("{}{badge}", key.name))
             } else {
-                Cell::styled(format!("{} {}", sym.warn, key.name), Slot::TextWarning)
+                Cell::styled(
+                    format!("{} {}{badge}", sym.warn, key.name),
+                    Slot::TextWarning,
+                )
             }
         }
         ServiceColumn::Namespace => Cell::styled(&key.namespace, Slot::TextDim),
@@ -154,6 +183,8 @@ pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn
             let label = isvc.traffic_label(sym.sep);
             if label.is_empty() {
                 Cell::styled(sym.dash, Slot::TextDim)
+            } else if crate::state::canary::breach(state, key).is_some() {
+                Cell::styled(format!("{} {label}", sym.fail), Slot::StatusFailed)
             } else if isvc.canary_in_progress() {
                 Cell::styled(label, Slot::RevisionCanary)
             } else {
@@ -192,6 +223,21 @@ pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn
             &format::latency_slot,
         ),
         ServiceColumn::Rps => figure(figures.and_then(|f| f.rps), &format::rate, &|_| Slot::Base),
+        ServiceColumn::Err => match crate::state::canary::worst_error(state, key) {
+            None => Cell::styled(sym.dash, Slot::TextDim),
+            Some((ratio, approximate)) => {
+                let text = crate::domain::canary::percent(ratio);
+                if approximate {
+                    Cell::styled(format!("~{text}"), Slot::TextDim)
+                } else if crate::state::canary::breach(state, key).is_some()
+                    || ratio > state.config.canary.error_ratio
+                {
+                    Cell::styled(text, Slot::StatusFailed)
+                } else {
+                    Cell::plain(text)
+                }
+            }
+        },
         ServiceColumn::GpuPct => figure(
             figures.and_then(|f| f.gpu_util_pct),
             &format::percent,
@@ -210,6 +256,37 @@ pub fn title(state: &State, theme: &Theme) -> String {
         title.push_str(&format!(" {} filter /{filter}", theme.symbols.sep));
         if let Some(err) = &state.derived.services_filter_error {
             title.push_str(&format!(" ({err})"));
+        }
+    }
+    let failing = state
+        .derived
+        .services
+        .iter()
+        .filter(|k| crate::state::canary::breach(state, k).is_some())
+        .count();
+    if failing > 0 {
+        let s = theme.symbols;
+        title.push_str(&format!(
+            " {} {} {failing} failing canar{}",
+            s.sep,
+            s.fail,
+            if failing == 1 { "y" } else { "ies" }
+        ));
+        // Why: the selected service's canary, else the first failing one in the list.
+        let selected = state
+            .selected_service()
+            .filter(|k| crate::state::canary::breach(state, k).is_some());
+        let shown = selected.or_else(|| {
+            state
+                .derived
+                .services
+                .iter()
+                .find(|k| crate::state::canary::breach(state, k).is_some())
+        });
+        if let Some(key) = shown
+            && let Some(b) = crate::state::canary::breach(state, key)
+        {
+            title.push_str(&format!(": {} {}", key.name, b.summary()));
         }
     }
     if !state.cluster.isvcs.synced

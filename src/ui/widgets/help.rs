@@ -13,6 +13,23 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+/// What the marks on the services list and the detail mean.
+const FIGURES_LEGEND: [(&str, &str); 4] = [
+    (
+        "~26ms",
+        "not over the full window (1m) yet: the first scrape (since pod start) or a window still filling; also stale figures",
+    ),
+    (
+        "✗ r2 10%",
+        "failing canary: errors or p99 past [canary] in config.toml against its stable revision",
+    ),
+    (
+        "ERR%",
+        "error rate of the worst revision; sorted on: unhealthy first",
+    ),
+    ("[guard]", "the guard watches this canary"),
+];
+
 /// One line of help: a key column and a description, or a section heading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelpLine {
@@ -45,6 +62,15 @@ pub fn help_lines(keymap: &Keymap, scope: Scope, view_title: &str) -> Vec<HelpLi
         section(format!("{view_title} view"), keymap.bindings(scope));
     }
     section("Everywhere".to_string(), keymap.bindings(Scope::Global));
+    if matches!(scope, Scope::Services | Scope::Detail) {
+        lines.push(HelpLine::Heading("Legend".to_string()));
+        for (keys, desc) in FIGURES_LEGEND {
+            lines.push(HelpLine::Entry {
+                keys: keys.to_string(),
+                desc: desc.to_string(),
+            });
+        }
+    }
     lines.push(HelpLine::Heading(
         "Commands (type : then Tab to complete)".to_string(),
     ));

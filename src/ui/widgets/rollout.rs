@@ -134,13 +134,20 @@ pub fn lines(state: &State, flow: &RolloutFlow, theme: &Theme) -> Vec<Line<'stat
         }
     }
     out.push(Line::default());
+    if let Some(warning) = &flow.warning {
+        out.push(Line::from(Span::styled(
+            format!(" {} {warning}", sym.warn),
+            theme.style(Slot::TextError),
+        )));
+    }
     match &flow.stage {
         Stage::Confirm { yes, typed } => {
-            if flow.protected {
+            if flow.protected || flow.warning.is_some() {
+                let or_yes = if flow.protected { "" } else { " or yes" };
                 out.push(Line::from(vec![
                     Span::styled(
                         format!(
-                            " Type the service name ({}) and press enter: ",
+                            " Type the service name ({}){or_yes} and press enter: ",
                             flow.key.name
                         ),
                         theme.style(Slot::TextError),

@@ -244,7 +244,13 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
 
     if let Some(status) = isvc.predictor_status() {
         out.push(Line::default());
-        out.push(heading("Revisions and traffic (predictor)", theme));
+        let window = crate::domain::latency::window::window_label(
+            crate::domain::latency::window::window_for(state.config.metrics_interval),
+        );
+        out.push(heading(
+            &format!("Revisions and traffic (predictor) · figures over the last {window} (~ since pod start, or window filling)"),
+            theme,
+        ));
         for t in &status.traffic {
             let stable = status.latest_rolledout.as_deref() == Some(t.revision.as_str());
             let slot = if stable {
@@ -306,6 +312,10 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
                     Span::styled(
                         if f.stale {
                             "  (stale)".to_string()
+                        } else if f.cumulative {
+                            "  ~ since pod start (first scrape)".to_string()
+                        } else if f.partial {
+                            "  ~ window filling".to_string()
                         } else {
                             String::new()
                         },
@@ -314,6 +324,7 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
                 ]));
             }
         }
+        out.extend(canary_lines(state, theme, key, isvc));
         let rev = |r: &Option<String>| r.clone().unwrap_or_else(dash);
         let mut spans = vec![Span::raw("  ")];
         spans.extend(field("latest ready", rev(&status.latest_ready), theme));
@@ -342,6 +353,74 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
         ));
         out.push(Line::from(spans));
     }
+    out
+}
+
+/// The canary's verdict against its stable revision, the thresholds, and the guard.
+fn canary_lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let sym = theme.symbols;
+    let thresholds = state.config.canary.describe();
+    if let Some((b, percent)) = crate::state::canary::known_failing(state, key) {
+        let stable = b
+            .stable
+            .as_deref()
+            .map(short_revision)
+            .unwrap_or_else(|| sym.dash.to_string());
+        let what_now = if percent > 0 {
+            "R rolls back"
+        } else {
+            "no traffic now; giving it more asks you to type the name"
+        };
+        out.push(Line::from(vec![Span::styled(
+            format!(
+                "  {} canary {} is worse than {stable}: {} ({what_now})",
+                sym.fail,
+                short_revision(&b.canary),
+                b.reasons.join(", ")
+            ),
+            theme.style(Slot::StatusFailed),
+        )]));
+    } else if isvc.canary_in_progress() {
+        out.push(Line::from(vec![Span::styled(
+            format!("  {} canary within thresholds", sym.ok),
+            theme.style(Slot::StatusReady),
+        )]));
+    }
+    if !isvc.canary_in_progress() && out.is_empty() {
+        return out;
+    }
+    out.push(Line::from(vec![Span::styled(
+        format!("  worse than stable when: {thresholds}"),
+        theme.style(Slot::TextDim),
+    )]));
+    let guard = state.config.guard;
+    let on = super::super::services::guarded(state, key);
+    let acts = if state.session.readonly {
+        "read-only: it alarms but cannot roll back"
+    } else if guard.auto_rollback {
+        "rolls back automatically"
+    } else {
+        "alarms; you roll back with R"
+    };
+    let key_hint = state
+        .keymap
+        .key_for(
+            crate::config::keymap::Scope::Detail,
+            crate::app::action::Action::ToggleGuard,
+        )
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| "the guard key".to_string());
+    out.push(Line::from(vec![Span::styled(
+        format!(
+            "  guard {} ({key_hint} toggles): p99 > {:.0} ms or errors > {:.1}% for {} intervals; {acts}",
+            if on { "ON" } else { "off" },
+            guard.p99_ms,
+            guard.error_ratio * 100.0,
+            guard.intervals
+        ),
+        theme.style(if on { Slot::TextStrong } else { Slot::TextDim }),
+    )]));
     out
 }
 
