@@ -19,9 +19,9 @@ mod nav;
 pub mod probe;
 pub mod rollout;
 mod services;
-mod yaml;
 #[cfg(test)]
 mod sort_tests;
+mod yaml;
 
 use super::effect::Effect;
 use super::msg::{Msg, TermSignal};

@@ -107,19 +107,11 @@ impl std::fmt::Display for ProbeError {
     }
 }
 
-/// Text from a model server made inert for the terminal: escape sequences dropped, control
-/// characters shown in caret notation (the console's log sanitiser), and the bidirectional
-/// controls that could reorder what the user reads removed.
+/// Text from a model server made inert for one line of the terminal: the one sanitiser
+/// ([`crate::domain::inert`]) drops escape sequences and shows control and bidi characters
+/// visibly (`^G`, `<U+202E>`).
 pub fn inert(text: &str) -> String {
-    crate::domain::logline::sanitize(text.as_bytes())
-        .text
-        .chars()
-        .filter(|c| !is_bidi_control(*c))
-        .collect()
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    crate::domain::inert::sanitize(text.as_bytes()).text
 }
 
 #[cfg(test)]
@@ -136,7 +128,7 @@ mod tests {
         );
         assert!(!safe.chars().any(|c| c.is_control()), "{safe:?}");
         assert!(
-            safe.starts_with("bad") && safe.contains("modelgnp.exe"),
+            safe.starts_with("bad") && safe.contains("model<U+202E>gnp.exe"),
             "{safe:?}"
         );
     }
