@@ -82,7 +82,7 @@ async fn headless(cli: &Cli, command: &Command) -> ExitCode {
                 let run = commands::rollout::run(cli, &args.common, RolloutAction::Promote);
                 bounded("promote", Some(args.common.timeout + GRACE), run).await
             }
-            Command::Config(args) => commands::config_check::run(&cli, args),
+            Command::Config(args) => commands::config_check::run(cli, args),
             Command::Probe(args) => commands::probe::run(args).await,
             Command::Bench(_) => ExitCode::SUCCESS,
             Command::Sim(args) => commands::sim::run(args).await,

@@ -6,46 +6,17 @@
 mod common;
 
 use common::cluster::{Cluster, WAIT};
+use common::headless::{run_kdeck, text};
 use common::{Sandbox, kdeck};
 use kube::api::{Api, ApiResource, DynamicObject, PostParams};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// Runs `kdeck ARGS --kubeconfig …` (no `-n`) with stdin not a terminal.
 fn run(sandbox: &Sandbox, cluster: &Cluster, args: &[&str]) -> Output {
-    let mut cmd = Command::new(kdeck());
-    cmd.args(args)
-        .args(["--kubeconfig", &cluster.kubeconfig_arg()])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in sandbox.env() {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn kdeck");
-    let start = std::time::Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if start.elapsed() > WAIT * 2 {
-            let _ = child.kill();
-            panic!("kdeck {} did not finish", args.join(" "));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
-    println!(
-        "kdeck {}: {:?}\n--- stdout\n{}--- stderr\n{}",
-        args.join(" "),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
+    let kubeconfig = cluster.kubeconfig_arg();
+    let mut all = args.to_vec();
+    all.extend(["--kubeconfig", kubeconfig.as_str()]);
+    run_kdeck(sandbox, &all, WAIT * 2).0
 }
 
 /// Creates a second `sklearn-iris` in `ml-staging` (the demo's is in `ml-prod`).

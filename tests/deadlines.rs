@@ -7,10 +7,11 @@
 
 mod common;
 
+use common::Sandbox;
 use common::cluster::{Cluster, WAIT, audit_lines, canary_percent};
-use common::{Sandbox, kdeck};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use common::headless::{run_kdeck, text};
+use std::process::Output;
+use std::time::Duration;
 
 const NS: &str = "ml-prod";
 const FRAUD: &str = "fraud-detector";
@@ -31,48 +32,9 @@ fn sandbox_with_deadline() -> Sandbox {
 /// Runs kdeck with the sandbox's env, stdin not a terminal; returns its output and how long
 /// it took. Kills it (and fails) if it runs past the test's bound.
 fn run(sandbox: &Sandbox, kubeconfig: &str, args: &[&str]) -> (Output, Duration) {
-    let mut cmd = Command::new(kdeck());
-    cmd.args(args)
-        .args(["--kubeconfig", kubeconfig])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in sandbox.env() {
-        cmd.env(k, v);
-    }
-    let started = Instant::now();
-    let mut child = cmd.spawn().expect("spawn kdeck");
-    while started.elapsed() < WAIT {
-        if child.try_wait().expect("wait").is_some() {
-            let took = started.elapsed();
-            let out = child.wait_with_output().expect("output");
-            println!(
-                "kdeck {}: {:?} after {:.1} s\n--- stdout\n{}--- stderr\n{}",
-                args.join(" "),
-                out.status.code(),
-                took.as_secs_f64(),
-                text(&out.stdout),
-                text(&out.stderr)
-            );
-            return (out, took);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let out = child.wait_with_output().expect("output");
-    panic!(
-        "kdeck {} did not return within {WAIT:?}:\n{}\n{}",
-        args.join(" "),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
+    let mut all = args.to_vec();
+    all.extend(["--kubeconfig", kubeconfig]);
+    run_kdeck(sandbox, &all, WAIT)
 }
 
 #[test]

@@ -6,59 +6,20 @@
 
 mod common;
 
+use common::Sandbox;
 use common::cluster::{Cluster, WAIT, audit_lines, canary_percent, percent_of, predictor_status};
-use common::{Sandbox, kdeck};
-use std::process::{Command, Output, Stdio};
+use common::headless::{run_kdeck, text};
+use std::process::Output;
 
 const NS: &str = "ml-prod";
 const FRAUD: &str = "fraud-detector";
 
 /// Runs `kdeck ARGS --kubeconfig … -n ml-prod` with the sandbox's env and stdin not a terminal.
 fn run(sandbox: &Sandbox, cluster: &Cluster, args: &[&str]) -> Output {
-    let mut cmd = Command::new(kdeck());
-    cmd.args(args)
-        .args(["-n", NS, "--kubeconfig", &cluster.kubeconfig_arg()])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in sandbox.env() {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().expect("spawn kdeck");
-    let out = wait_output(child);
-    println!(
-        "kdeck {}: {:?}\n--- stdout\n{}--- stderr\n{}",
-        args.join(" "),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// Waits for the process, killing it if it runs past the test's bound.
-fn wait_output(mut child: std::process::Child) -> Output {
-    let start = std::time::Instant::now();
-    while start.elapsed() < WAIT * 2 {
-        if child.try_wait().expect("wait").is_some() {
-            return child.wait_with_output().expect("output");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let out = child.wait_with_output().expect("output");
-    panic!(
-        "kdeck did not finish:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
+    let kubeconfig = cluster.kubeconfig_arg();
+    let mut all = args.to_vec();
+    all.extend(["-n", NS, "--kubeconfig", kubeconfig.as_str()]);
+    run_kdeck(sandbox, &all, WAIT * 2).0
 }
 
 #[test]

@@ -7,6 +7,7 @@
 mod common;
 
 use common::cluster::{Cluster, WAIT, audit_lines, canary_percent, console};
+use common::headless::{run_kdeck, text};
 use common::pty::PtySession;
 use common::sim::Child;
 use common::{Sandbox, env_refs, kdeck};
@@ -21,43 +22,12 @@ const TOKEN: &str = "sk-live-LEAKED-TOKEN-8d1f2c";
 
 /// `kdeck ARGS` with the sandbox's env, stdin not a terminal; waits with a deadline.
 fn run_with(sandbox: &Sandbox, kubeconfig: &str, args: &[&str]) -> Output {
-    let mut cmd = Command::new(kdeck());
-    cmd.args(args);
+    let mut all = args.to_vec();
     // `config check` reads no cluster, so it takes no --kubeconfig: "" leaves it out.
     if !kubeconfig.is_empty() {
-        cmd.args(["--kubeconfig", kubeconfig]);
+        all.extend(["--kubeconfig", kubeconfig]);
     }
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("LANG", "C.UTF-8")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in sandbox.env() {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn kdeck");
-    let start = std::time::Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if start.elapsed() > WAIT * 2 {
-            let _ = child.kill();
-            panic!("kdeck {args:?} did not finish");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
-    println!(
-        "kdeck {}: {:?}\n--- stdout\n{}--- stderr\n{}",
-        args.join(" "),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
+    run_kdeck(sandbox, &all, WAIT * 2).0
 }
 
 fn mode(path: &Path) -> u32 {

@@ -152,3 +152,24 @@ pub fn colour_stdout() -> bool {
     use std::io::IsTerminal;
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
+
+/// The console's state for a headless command: the keymap, the user's config (so the
+/// `[canary]` thresholds `status` and `snapshot` judge by are the user's) and the scope.
+pub fn headless_state(
+    cli: &Cli,
+    namespace: crate::state::session::NamespaceScope,
+    context: Option<String>,
+) -> crate::state::State {
+    let (keymap, _) = crate::config::keymap::Keymap::load(None);
+    let session = crate::state::session::Session {
+        namespace,
+        context,
+        ..crate::state::session::Session::default()
+    };
+    crate::state::State::new(
+        keymap,
+        crate::config::load(cli.config.as_deref()).config,
+        session,
+        chrono::Utc::now(),
+    )
+}

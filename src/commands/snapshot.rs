@@ -6,9 +6,8 @@ use crate::app::update::incident::request;
 use crate::cli::Cli;
 use crate::domain::kind::Kind;
 use crate::sources::kube::listing::{list_all, load_services};
-use crate::state::State;
 use crate::state::cluster::WatchEvent;
-use crate::state::session::{NamespaceScope, Session};
+use crate::state::session::NamespaceScope;
 use crate::state::ui::ObjectKey;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,18 +60,7 @@ pub async fn run(cli: &Cli, args: &SnapshotArgs) -> ExitCode {
             .collect();
         cluster.apply(Kind::Event, events);
     }
-    let (keymap, _) = crate::config::keymap::Keymap::load(None);
-    let session = Session {
-        namespace: scope,
-        context: connection.context.clone(),
-        ..Session::default()
-    };
-    let mut state = State::new(
-        keymap,
-        crate::config::Config::default(),
-        session,
-        chrono::Utc::now(),
-    );
+    let mut state = super::headless_state(cli, scope, connection.context.clone());
     state.cluster = cluster;
     let key = ObjectKey::new(&namespace, &args.name);
     super::figures::measure_once(&connection.client, &mut state, std::slice::from_ref(&key)).await;

@@ -12,7 +12,7 @@ use crate::domain::inert::inert;
 use crate::domain::isvc::Readiness;
 use crate::state::State;
 use crate::state::services::ServiceColumn;
-use crate::state::session::{NamespaceScope, Session};
+use crate::state::session::NamespaceScope;
 use crate::ui::symbols::Symbols;
 use crate::ui::views::services::cell;
 use serde_json::json;
@@ -59,18 +59,7 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
             Ok(c) => c,
             Err(e) => return super::api_failure("status", &e),
         };
-    let (keymap, _) = crate::config::keymap::Keymap::load(None);
-    let session = Session {
-        namespace: namespace.clone(),
-        context: connection.context.clone(),
-        ..Session::default()
-    };
-    let mut state = State::new(
-        keymap,
-        crate::config::Config::default(),
-        session,
-        chrono::Utc::now(),
-    );
+    let mut state = super::headless_state(cli, namespace.clone(), connection.context.clone());
     state.cluster = cluster;
     state.derived.dirty = true;
     state.refresh_derived();
