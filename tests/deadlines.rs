@@ -9,7 +9,7 @@ mod common;
 
 use common::Sandbox;
 use common::cluster::{Cluster, WAIT, audit_lines, canary_percent};
-use common::headless::{run_kdeck, text};
+use common::headless::{run_kdeck, spawn_kdeck, text, wait_bounded};
 use std::process::Output;
 use std::time::Duration;
 
@@ -167,5 +167,54 @@ fn a_patch_the_server_fails_records_no_undo_point_and_says_not_applied() {
         !cluster.has_history(NS),
         "no undo point for a change that did not apply"
     );
+    assert_eq!(canary_percent(&cluster.isvc(NS, FRAUD)), Some(10));
+}
+
+#[test]
+fn sigterm_while_a_change_is_written_finishes_its_audit_record_first() {
+    let sandbox = sandbox_with_deadline();
+    let cluster = Cluster::start(&[]);
+    // The dry run passes; the patch itself is never answered, so the change is in flight
+    // until its 2 s deadline and the read-back that follows.
+    cluster.fault("hang=patch");
+    let kubeconfig = cluster.kubeconfig_arg();
+    let args = [
+        "rollback",
+        FRAUD,
+        "-n",
+        NS,
+        "--yes",
+        "--kubeconfig",
+        kubeconfig.as_str(),
+    ];
+    let started = std::time::Instant::now();
+    let child = spawn_kdeck(&sandbox, &args);
+    let intent_written =
+        common::sim::poll(WAIT, || (audit_lines(&sandbox).len() == 1).then_some(()));
+    assert!(intent_written.is_some(), "no audit intent line");
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let (out, _) = wait_bounded(child, &args, started, WAIT);
+    assert!(
+        out.status.code().is_some(),
+        "kdeck was killed by the signal instead of finishing its record: {:?}",
+        out.status
+    );
+    assert!(
+        text(&out.stderr).contains("SIGTERM: finishing the change's audit record first"),
+        "{}",
+        text(&out.stderr)
+    );
+    let outcomes: Vec<String> = audit_lines(&sandbox)
+        .iter()
+        .map(|l| l["outcome"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(outcomes.len(), 2, "intent, then outcome: {outcomes:?}");
+    assert_eq!(outcomes[0], "intent");
+    assert!(outcomes[1].starts_with("not applied"), "{outcomes:?}");
+    cluster.clear_faults();
     assert_eq!(canary_percent(&cluster.isvc(NS, FRAUD)), Some(10));
 }

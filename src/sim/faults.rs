@@ -17,7 +17,8 @@
 //! - `error500=KIND` or `error500=FRACTION` — KIND is get, list, watch, create, update,
 //!   patch, delete, log, proxy or all; FRACTION (0–1) of all requests fail (server-side
 //!   dry runs are exempt: a change passes its checks and fails when sent)
-//! - `hang=KIND` — requests of that kind are accepted and never answered
+//! - `hang=KIND` — requests of that kind are accepted and never answered (server-side dry
+//!   runs are exempt, as for error500)
 //! - `lose-answer=KIND` — requests of that kind (not dry runs) are carried out, then the
 //!   connection drops before the answer arrives (the client cannot tell whether they applied)
 

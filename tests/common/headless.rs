@@ -4,12 +4,11 @@
 //! fails with what it printed so far.
 
 use super::{Sandbox, kdeck};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// `kdeck ARGS`; returns its output and how long it took. Prints both streams, so a failing
-/// test shows what the command said.
-pub fn run_kdeck(sandbox: &Sandbox, args: &[&str], bound: Duration) -> (Output, Duration) {
+/// Starts `kdeck ARGS` in that environment, stdout and stderr piped.
+pub fn spawn_kdeck(sandbox: &Sandbox, args: &[&str]) -> Child {
     let mut cmd = Command::new(kdeck());
     cmd.args(args)
         .env_clear()
@@ -22,8 +21,24 @@ pub fn run_kdeck(sandbox: &Sandbox, args: &[&str], bound: Duration) -> (Output, 
     for (k, v) in sandbox.env() {
         cmd.env(k, v);
     }
+    cmd.spawn().expect("spawn kdeck")
+}
+
+/// `kdeck ARGS`; returns its output and how long it took. Prints both streams, so a failing
+/// test shows what the command said.
+pub fn run_kdeck(sandbox: &Sandbox, args: &[&str], bound: Duration) -> (Output, Duration) {
     let started = Instant::now();
-    let mut child = cmd.spawn().expect("spawn kdeck");
+    let child = spawn_kdeck(sandbox, args);
+    wait_bounded(child, args, started, bound)
+}
+
+/// Waits for `child` until `bound` after `started`; past it kills the process and fails.
+pub fn wait_bounded(
+    mut child: Child,
+    args: &[&str],
+    started: Instant,
+    bound: Duration,
+) -> (Output, Duration) {
     while started.elapsed() < bound {
         if child.try_wait().expect("wait").is_some() {
             let took = started.elapsed();

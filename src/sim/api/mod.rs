@@ -130,12 +130,12 @@ pub async fn handle(ctx: Ctx, req: Request<Body>) -> Response<Body> {
             let (kind, label) = kind_of(&method, &rp, &q);
             let ns = rp.namespace.clone().unwrap_or_default();
             let dry_run = q.contains_key("dryRun");
-            // A dry run is exempt from error500 (reject-dry-run is its fault), so a change
-            // can pass its checks and fail when sent.
+            // A dry run is exempt from error500 and hang (reject-dry-run is its fault), so a
+            // change can pass its checks and then fail or hang when sent.
             let injected = ctx
                 .faults
                 .check(kind, rp.resource.plural, &ns)
-                .filter(|i| !(dry_run && *i == Injected::Error500));
+                .filter(|i| !(dry_run && matches!(i, Injected::Error500 | Injected::Hang)));
             match injected {
                 Some(Injected::Hang) => {
                     std::future::pending::<()>().await;
