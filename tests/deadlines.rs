@@ -8,7 +8,7 @@
 mod common;
 
 use common::Sandbox;
-use common::cluster::{Cluster, WAIT, audit_lines, canary_percent};
+use common::cluster::{Cluster, WAIT, audit_lines, audit_outcomes, canary_percent};
 use common::headless::{run_kdeck, spawn_kdeck, text, wait_bounded};
 use std::process::Output;
 use std::time::Duration;
@@ -124,10 +124,7 @@ fn a_patch_whose_answer_is_lost_is_read_back_and_reported_applied_with_its_audit
     );
     cluster.clear_faults();
     assert_eq!(canary_percent(&cluster.isvc(NS, FRAUD)), Some(0));
-    let outcomes: Vec<String> = audit_lines(&sandbox)
-        .iter()
-        .map(|l| l["outcome"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let outcomes = audit_outcomes(&sandbox);
     assert_eq!(outcomes.len(), 2, "intent, then outcome: {outcomes:?}");
     assert_eq!(outcomes[0], "intent");
     assert!(outcomes[1].starts_with("applied"), "{outcomes:?}");
@@ -156,10 +153,7 @@ fn a_patch_the_server_fails_records_no_undo_point_and_says_not_applied() {
         "{}",
         text(&out.stderr)
     );
-    let outcomes: Vec<String> = audit_lines(&sandbox)
-        .iter()
-        .map(|l| l["outcome"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let outcomes = audit_outcomes(&sandbox);
     assert_eq!(outcomes.len(), 2, "intent, then outcome: {outcomes:?}");
     assert!(outcomes[1].starts_with("not applied"), "{outcomes:?}");
     cluster.clear_faults();
@@ -208,10 +202,7 @@ fn sigterm_while_a_change_is_written_finishes_its_audit_record_first() {
         "{}",
         text(&out.stderr)
     );
-    let outcomes: Vec<String> = audit_lines(&sandbox)
-        .iter()
-        .map(|l| l["outcome"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let outcomes = audit_outcomes(&sandbox);
     assert_eq!(outcomes.len(), 2, "intent, then outcome: {outcomes:?}");
     assert_eq!(outcomes[0], "intent");
     assert!(outcomes[1].starts_with("not applied"), "{outcomes:?}");

@@ -7,8 +7,8 @@ mod common;
 
 use common::Sandbox;
 use common::cluster::{
-    Cluster, WAIT, audit_lines, canary_percent, console, percent_of, predictor_status, traffic,
-    wait_until,
+    Cluster, WAIT, audit_lines, audit_outcomes, canary_percent, console, percent_of,
+    predictor_status, traffic, wait_until,
 };
 use common::pty::PtySession;
 use serde_json::json;
@@ -382,10 +382,7 @@ fn a_conflict_is_shown_and_nothing_is_overwritten() {
     );
     assert_eq!(canary_percent(&cluster.isvc(NS, FRAUD)), Some(30));
     // The refused write left its intent and a "not applied" outcome, never "applied".
-    let outcomes: Vec<String> = audit_lines(&sandbox)
-        .iter()
-        .map(|l| l["outcome"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let outcomes = audit_outcomes(&sandbox);
     assert_eq!(outcomes.len(), 2, "{outcomes:?}");
     assert_eq!(outcomes[0], "intent");
     assert!(outcomes[1].starts_with("not applied"), "{outcomes:?}");

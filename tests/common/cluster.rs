@@ -222,6 +222,15 @@ pub fn audit_lines(sandbox: &Sandbox) -> Vec<Value> {
         .collect()
 }
 
+/// The `outcome` of each audit line, in order (`intent` before each write, then what it
+/// came to).
+pub fn audit_outcomes(sandbox: &Sandbox) -> Vec<String> {
+    audit_lines(sandbox)
+        .iter()
+        .map(|l| l["outcome"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 /// Waits for a file-based condition (the audit log is written after the patch returns).
 pub fn wait_until(timeout: Duration, mut pred: impl FnMut() -> bool) -> bool {
     let start = Instant::now();

@@ -27,28 +27,9 @@ impl FakeHttp {
                     return;
                 }
                 let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                let mut request_line = String::new();
-                if reader.read_line(&mut request_line).is_err() {
+                let Some((method, path)) = read_request(&stream) else {
                     continue;
-                }
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = line.split_once(':')
-                        && k.eq_ignore_ascii_case("content-length")
-                    {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0u8; length];
-                let _ = reader.read_exact(&mut body);
-                let mut parts = request_line.split_whitespace();
-                let method = parts.next().unwrap_or("GET").to_string();
-                let path = parts.next().unwrap_or("/").to_string();
+                };
                 let (code, content_type, text) = handler(&method, &path);
                 let _ = write!(
                     stream,
@@ -71,4 +52,30 @@ impl Drop for FakeHttp {
         // Wake the accept loop so the thread ends.
         let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
     }
+}
+
+/// Reads one HTTP/1.1 request from `stream` (its body is read and dropped): the method and
+/// the path, or `None` when the client went away first.
+pub fn read_request(stream: &std::net::TcpStream) -> Option<(String, String)> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0u8; length];
+    let _ = reader.read_exact(&mut body);
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or("GET").to_string();
+    let path = parts.next().unwrap_or("/").to_string();
+    Some((method, path))
 }

@@ -3,7 +3,7 @@
 //! is) by asking `…/models`, checks that the model is listed, then sends the timed
 //! generations (`stream`), `concurrency` at a time, each under the timeout.
 
-use super::rest::{get_json, setup_failed};
+use super::rest::{get_json, http_client, setup_failed};
 use super::{ProbeSpec, ms_since, run_many};
 use crate::domain::probe::openai::{OpenAiAsk, model_ids, request_body};
 use crate::domain::probe::stats::Check;
@@ -16,17 +16,9 @@ const PREFIXES: [&str; 2] = ["/openai/v1", "/v1"];
 
 /// Runs an OpenAI probe.
 pub async fn run(spec: &ProbeSpec, ask: &OpenAiAsk) -> ProbeReport {
-    crate::sources::tls::ensure_crypto_provider();
-    let client = match reqwest::Client::builder()
-        .timeout(spec.timeout)
-        .connect_timeout(spec.timeout)
-        .pool_max_idle_per_host(spec.concurrency.max(1))
-        .build()
-    {
+    let client = match http_client(spec) {
         Ok(c) => c,
-        Err(e) => {
-            return setup_failed(Vec::new(), format!("cannot set up an HTTP client: {e}"));
-        }
+        Err(report) => return *report,
     };
     let mut checks = Vec::new();
     let api_root = match discover(&client, spec, &mut checks).await {

@@ -13,19 +13,10 @@ use std::time::Instant;
 
 /// Runs a REST probe; with `explain` a V1 probe asks `:explain` instead of `:predict`.
 pub async fn run(spec: &ProbeSpec, explain: bool) -> ProbeReport {
-    crate::sources::tls::ensure_crypto_provider();
-    let client = match reqwest::Client::builder()
-        .timeout(spec.timeout)
-        .connect_timeout(spec.timeout)
-        .pool_max_idle_per_host(spec.concurrency.max(1))
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            return setup_failed(Vec::new(), format!("cannot set up an HTTP client: {e}"));
-        }
-    };
-    run_with(spec, &Transport::Direct(client), explain).await
+    match http_client(spec) {
+        Ok(client) => run_with(spec, &Transport::Direct(client), explain).await,
+        Err(report) => *report,
+    }
 }
 
 /// Runs a REST probe through the API server's pod proxy: `spec.target` is the proxy's base
@@ -160,6 +151,24 @@ pub async fn run_with(spec: &ProbeSpec, transport: &Transport, explain: bool) ->
     .await;
     report.checks = checks;
     report
+}
+
+/// The HTTP client of a direct probe: the spec's deadline for connecting and for each
+/// request, one pooled connection per concurrent request. A client that cannot be built is
+/// the probe's setup failure.
+pub(crate) fn http_client(spec: &ProbeSpec) -> Result<reqwest::Client, Box<ProbeReport>> {
+    crate::sources::tls::ensure_crypto_provider();
+    reqwest::Client::builder()
+        .timeout(spec.timeout)
+        .connect_timeout(spec.timeout)
+        .pool_max_idle_per_host(spec.concurrency.max(1))
+        .build()
+        .map_err(|e| {
+            Box::new(setup_failed(
+                Vec::new(),
+                format!("cannot set up an HTTP client: {e}"),
+            ))
+        })
 }
 
 pub(crate) fn setup_failed(checks: Vec<Check>, why: String) -> ProbeReport {
