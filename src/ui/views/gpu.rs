@@ -249,8 +249,15 @@ pub fn local_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
-/// The cluster part.
-pub fn cluster_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+/// Cells before the SERVICE / POD column of a per-GPU row.
+const PER_GPU_PREFIX_CELLS: usize = 72;
+
+/// The cluster part, `width` cells wide: a per-GPU row's service and pod are cut to fit, so a
+/// long pod name never wraps under the NODE column.
+pub fn cluster_lines(state: &State, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let workload_cells = usize::from(width)
+        .saturating_sub(PER_GPU_PREFIX_CELLS)
+        .max(3);
     let sym = &theme.symbols;
     let mut out = vec![Line::from(Span::styled(
         "Cluster GPUs (DCGM exporter)",
@@ -378,7 +385,7 @@ pub fn cluster_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
                 if workload.is_empty() {
                     "idle".to_string()
                 } else {
-                    workload
+                    crate::ui::text::fit(&workload, workload_cells, sym.ellipsis)
                 },
                 theme.style(Slot::TextDim),
             ),
@@ -403,7 +410,7 @@ pub fn cluster_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut lines = local_lines(state, theme);
     lines.push(Line::default());
-    lines.extend(cluster_lines(state, theme));
+    lines.extend(cluster_lines(state, theme, area.width));
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -433,5 +440,49 @@ mod tests {
         assert_eq!(text.len(), 2, "{text:?}");
         assert!(text[1].contains("No NVIDIA driver"), "{text:?}");
         assert!(text.iter().all(|l| !l.contains("libloading")), "{text:?}");
+    }
+
+    #[test]
+    fn a_long_pod_name_is_cut_to_the_width_instead_of_wrapping() {
+        use crate::domain::dcgm::{DcgmBatch, DcgmGpu, Workload};
+        let mut s = crate::ui::snapshot_tests::state();
+        let pod = "torch-mnist-predictor-00001-deployment-8xjrd-ppztz-with-a-very-long-suffix";
+        let gpu = DcgmGpu {
+            hostname: Some("gpu-g4dn-1".into()),
+            gpu: "0".into(),
+            util_pct: Some(22.0),
+            workloads: vec![Workload {
+                namespace: "ml-prod".into(),
+                pod: pod.into(),
+                container: None,
+            }],
+            ..DcgmGpu::default()
+        };
+        s.gpu.cluster = Some(crate::state::gpu::ClusterGpus {
+            batch: DcgmBatch {
+                taken_at: chrono::Utc::now(),
+                targets: 1,
+                gpus: vec![gpu],
+                errors: vec![],
+                warnings: vec![],
+            },
+            per_node: vec![],
+            per_service: vec![],
+        });
+        let theme = crate::ui::snapshot_tests::theme("dark");
+        for width in [78u16, 138] {
+            let lines = cluster_lines(&s, &theme, width);
+            let row = lines
+                .iter()
+                .find(|l| l.spans.iter().any(|sp| sp.content.contains("gpu-g4dn-1")))
+                .expect("the GPU's row");
+            assert!(
+                row.width() <= usize::from(width),
+                "{width}: {} cells: {row:?}",
+                row.width()
+            );
+            let text: String = row.spans.iter().map(|sp| sp.content.to_string()).collect();
+            assert!(text.ends_with(&theme.symbols.ellipsis), "{text}");
+        }
     }
 }
