@@ -91,17 +91,17 @@ fn a_hung_exec_credential_plugin_ends_status_with_a_message_naming_it() {
     std::fs::write(&plugin, "#!/bin/sh\nexec sleep 600\n").unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let mut kubeconfig: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(&cluster.kubeconfig).unwrap()).unwrap();
+    let mut kubeconfig: serde_norway::Value =
+        serde_norway::from_str(&std::fs::read_to_string(&cluster.kubeconfig).unwrap()).unwrap();
     for user in kubeconfig["users"].as_sequence_mut().unwrap() {
-        user["user"] = serde_yaml::from_str(&format!(
+        user["user"] = serde_norway::from_str(&format!(
             "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: {}\n  interactiveMode: Never\n",
             plugin.display()
         ))
         .unwrap();
     }
     let path = sandbox.dir.path().join("exec-kubeconfig");
-    std::fs::write(&path, serde_yaml::to_string(&kubeconfig).unwrap()).unwrap();
+    std::fs::write(&path, serde_norway::to_string(&kubeconfig).unwrap()).unwrap();
     let (out, _) = run(&sandbox, &path.display().to_string(), &["status", "-A"]);
     assert_eq!(out.status.code(), Some(TIMED_OUT), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);

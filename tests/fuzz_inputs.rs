@@ -27,7 +27,7 @@ fn kserve_fixtures() -> Vec<Value> {
     for dir in ["isvc", "runtimes", "graph"] {
         for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            for doc in serde_yaml::Deserializer::from_str(&text) {
+            for doc in serde_norway::Deserializer::from_str(&text) {
                 out.push(<Value as serde::Deserialize>::deserialize(doc).unwrap());
             }
         }

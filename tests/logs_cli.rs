@@ -296,6 +296,24 @@ fn bench_only_micro_floods_a_bounded_ring() {
     assert_eq!(r["rss_mb_after_rounds"].as_array().unwrap().len(), 3);
 }
 
+/// The PTY benchmark is behind the `bench` feature: a default build says how to get it
+/// instead of starting a cluster.
+#[cfg(not(feature = "bench"))]
+#[test]
+fn bench_against_kubectl_needs_the_bench_feature() {
+    let sandbox = Sandbox::new();
+    let mut cmd = Command::new(kdeck());
+    cmd.args(["bench", "--services", "1", "--idle", "1s"]);
+    for (k, v) in sandbox.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("kdeck bench runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--features bench"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no figures without the feature");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn previous_instance_of_a_crash_loop_and_previous_ends_even_with_follow() {
     let sandbox = Sandbox::new();

@@ -159,10 +159,10 @@ fn stub_server() -> (tokio::runtime::Runtime, u16) {
         let chunk = |i: u64| {
             let c = serde_json::json!({"id": "x", "object": "chat.completion.chunk", "model": "llm",
                 "choices": [{"index": 0, "delta": {"content": format!(" tok{i}")}, "finish_reason": null}]});
-            Ok::<_, std::convert::Infallible>(bytes::Bytes::from(format!("data: {c}\n\n")))
+            Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(format!("data: {c}\n\n")))
         };
         let events = futures::stream::iter((0..n).map(chunk).chain(std::iter::once(Ok(
-            bytes::Bytes::from_static(b"data: [DONE]\n\n"),
+            axum::body::Bytes::from_static(b"data: [DONE]\n\n"),
         ))));
         axum::response::Response::builder()
             .header("content-type", "text/event-stream")

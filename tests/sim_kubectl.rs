@@ -160,7 +160,7 @@ fn get_isvc_yaml_is_a_kserve_object() {
         "-o",
         "yaml",
     ]);
-    let obj: Value = serde_yaml::from_str(&out).expect("kubectl printed YAML");
+    let obj: Value = serde_norway::from_str(&out).expect("kubectl printed YAML");
     assert_eq!(obj["apiVersion"], "serving.kserve.io/v1beta1");
     assert_eq!(obj["kind"], "InferenceService");
     assert_eq!(obj["metadata"]["name"], "fraud-detector");
@@ -530,10 +530,10 @@ fn get_events_lists_the_controllers_events() {
 
 /// Every InferenceService in a manifest file, as (namespace in the file, name).
 fn manifest_services(text: &str) -> Vec<(Option<String>, String)> {
-    serde_yaml::Deserializer::from_str(text)
+    serde_norway::Deserializer::from_str(text)
         .filter_map(|doc| {
             let v = serde_json::to_value(
-                <serde_yaml::Value as serde::Deserialize>::deserialize(doc).ok()?,
+                <serde_norway::Value as serde::Deserialize>::deserialize(doc).ok()?,
             )
             .ok()?;
             (v["kind"] == "InferenceService").then(|| {

@@ -1,6 +1,6 @@
 //! The processes a benchmark runs: the simulated cluster (`kdeck sim`) as a child process,
 //! kubectl, and kdeck itself in a pseudo-terminal whose screen is read to know when the
-//! complete list is drawn. Also /proc readings (RSS, CPU time).
+//! complete list is drawn.
 
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 use std::io::{BufRead, BufReader, Read};
@@ -203,28 +203,4 @@ impl Drop for Console {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
-}
-
-/// Resident memory of a process in MB.
-pub fn rss_mb(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
-
-/// CPU time (user + system) a process has used, in seconds.
-pub fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
-    // After the command name: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    // USER_HZ is 100 on Linux.
-    Some((utime + stime) / 100.0)
 }

@@ -607,7 +607,7 @@ mod tests {
         let mut out = std::collections::BTreeMap::new();
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            for doc in serde_yaml::Deserializer::from_str(&text) {
+            for doc in serde_norway::Deserializer::from_str(&text) {
                 let value: Value = serde::Deserialize::deserialize(doc).unwrap();
                 if value.get("kind").and_then(Value::as_str) == Some("InferenceService") {
                     let isvc = Isvc::parse(&value);
@@ -665,7 +665,7 @@ mod tests {
                 env!("CARGO_MANIFEST_DIR")
             );
             let value: Value =
-                serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+                serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
             Isvc::parse(&value).canary_percent()
         };
         assert_eq!(rollout_step("rollout-first.yaml"), None);

@@ -100,7 +100,7 @@ pub fn header(
     }
     let yaml = serde_json::from_str::<serde_json::Value>(&isvc.raw)
         .ok()
-        .and_then(|v| serde_yaml::to_string(&v).ok())
+        .and_then(|v| serde_norway::to_string(&v).ok())
         .unwrap_or_else(|| isvc.raw.to_string());
     let _ = writeln!(md, "\n## YAML\n\n```yaml\n{}```", yaml);
     let _ = writeln!(md, "\n## Logs\n");

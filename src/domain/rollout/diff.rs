@@ -15,7 +15,7 @@ pub enum DiffLine {
 }
 
 fn yaml(value: &Value) -> String {
-    serde_yaml::to_string(value).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    serde_norway::to_string(value).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
 }
 
 /// A unified diff of `before` → `after` rendered as YAML, with `context` lines around

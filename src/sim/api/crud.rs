@@ -39,7 +39,7 @@ fn parse_body(body: &[u8], content_type: &str) -> Result<Value, ApiError> {
     if super::protobuf::is_protobuf(content_type) {
         super::protobuf::decode(body)
     } else if content_type.contains("yaml") {
-        serde_yaml::from_slice(body)
+        serde_norway::from_slice(body)
             .map_err(|e| ApiError::bad_request(format!("the body is not valid YAML: {e}")))
     } else {
         serde_json::from_slice(body)
@@ -424,7 +424,7 @@ pub fn patch(
         | "application/apply-patch+yaml"
         | "application/apply-patch+json" => {
             let patch = if ct.ends_with("yaml") {
-                serde_yaml::from_slice::<Value>(body)
+                serde_norway::from_slice::<Value>(body)
                     .map_err(|e| ApiError::bad_request(format!("invalid apply patch: {e}")))?
             } else {
                 serde_json::from_slice::<Value>(body)

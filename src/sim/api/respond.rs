@@ -44,7 +44,7 @@ pub fn stream(content_type: &'static str, body: Body) -> Response<Body> {
 /// body (the `lose-answer` fault; the request itself was carried out).
 pub fn lost_answer() -> Response<Body> {
     let broken = futures::stream::once(async {
-        Err::<bytes::Bytes, std::io::Error>(std::io::Error::new(
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,
             "kdeck sim: answer lost (lose-answer fault)",
         ))

@@ -18,7 +18,7 @@ pub fn yaml_text(raw: &str) -> String {
         Err(e) => return format!("# cannot show this object as YAML: {e}\n{raw}"),
     };
     let body =
-        serde_yaml::to_string(&value).unwrap_or_else(|e| format!("# cannot render YAML: {e}\n"));
+        serde_norway::to_string(&value).unwrap_or_else(|e| format!("# cannot render YAML: {e}\n"));
     format!("# managedFields and last-applied-configuration are hidden\n{body}")
 }
 
