@@ -76,7 +76,7 @@ pub fn namespace_scope(cli: &Cli) -> NamespaceScope {
 /// Runs the interactive console.
 pub async fn run_console(
     cli: &Cli,
-    log: Result<std::path::PathBuf, String>,
+    log: Result<std::path::PathBuf, crate::logging::LogError>,
 ) -> color_eyre::Result<()> {
     let mut settings = load_settings(cli);
     if let Some(url) = &cli.prometheus {
@@ -131,11 +131,7 @@ pub async fn run_console(
         false => None,
     };
     let source = match (&demo, &cli.kubeconfig) {
-        (Some(server), _) => KubeconfigSource::Inline(Box::new(
-            server
-                .kubeconfig()
-                .map_err(|e| color_eyre::eyre::eyre!(e))?,
-        )),
+        (Some(server), _) => KubeconfigSource::Inline(Box::new(server.kubeconfig()?)),
         (None, Some(path)) => KubeconfigSource::File(path.clone()),
         (None, None) => KubeconfigSource::Default,
     };

@@ -12,15 +12,28 @@ use tracing_subscriber::EnvFilter;
 /// The size at which the log file rotates.
 pub const MAX_LOG_BYTES: u64 = 10 * 1024 * 1024;
 
-/// Starts file logging. Returns the log path, or why there is none (shown as a warning).
-pub fn init() -> Result<PathBuf, String> {
-    let dir =
-        crate::config::paths::state_dir().ok_or("no state directory (set KDECK_STATE_DIR)")?;
-    crate::sources::files::private_dir(&dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+/// Why kdeck logs nothing this run (shown as a warning; the console still runs).
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error(transparent)]
+    File(#[from] crate::sources::files::FileError),
+    #[error("logging already set up: {0}")]
+    AlreadySetUp(String),
+}
+
+/// Starts file logging. Returns the log path, or why there is none.
+pub fn init() -> Result<PathBuf, LogError> {
+    use crate::sources::files::FileError;
+    let dir = crate::config::paths::state_dir().ok_or(FileError::NoStateDir)?;
+    crate::sources::files::private_dir(&dir).map_err(|source| FileError::CreateDir {
+        path: dir.clone(),
+        source,
+    })?;
     let path = dir.join("kdeck.log");
-    let file = RotatingLog::open(&path, MAX_LOG_BYTES)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let file = RotatingLog::open(&path, MAX_LOG_BYTES).map_err(|source| FileError::Open {
+        path: path.clone(),
+        source,
+    })?;
     let filter = EnvFilter::try_from_env("KDECK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // A blocking writer: log volume is small, and nothing is lost when a panic ends the
     // process right after logging it.
@@ -29,7 +42,7 @@ pub fn init() -> Result<PathBuf, String> {
         .with_writer(Mutex::new(file))
         .with_ansi(false)
         .try_init()
-        .map_err(|e| format!("logging already set up: {e}"))?;
+        .map_err(|e| LogError::AlreadySetUp(e.to_string()))?;
     Ok(path)
 }
 

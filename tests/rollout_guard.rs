@@ -125,14 +125,16 @@ fn run_effects(
             }
             Effect::CheckPermission { id, key } => RolloutMsg::Permission {
                 id,
-                result: cluster.block_on(actions::can_i(
-                    &client,
-                    "patch",
-                    "serving.kserve.io",
-                    "inferenceservices",
-                    &key.namespace,
-                    &key.name,
-                )),
+                result: cluster
+                    .block_on(actions::can_i(
+                        &client,
+                        "patch",
+                        "serving.kserve.io",
+                        "inferenceservices",
+                        &key.namespace,
+                        &key.name,
+                    ))
+                    .map_err(|e| e.to_string()),
             },
             Effect::DryRunPatch { id, key, patch } => RolloutMsg::DryRun {
                 id,
@@ -180,7 +182,8 @@ fn run_effects(
                             &key.name,
                             *history,
                         ))
-                        .err();
+                        .err()
+                        .map(|e| e.to_string());
                 }
                 RolloutMsg::Applied {
                     id,

@@ -298,7 +298,7 @@ async fn execute(
         }
         Ok((false, reason)) => return fail(exit::FORBIDDEN, &format!("forbidden: {reason}")),
         Err(e) => {
-            let code = if e.starts_with("timed out") {
+            let code = if matches!(e, actions::CallError::TimedOut(_)) {
                 exit::TIMED_OUT
             } else {
                 exit::ERROR

@@ -21,6 +21,7 @@ pub mod error;
 pub mod faults;
 pub mod resources;
 pub mod scenario;
+pub mod setup_error;
 pub mod store;
 pub mod tls;
 pub mod validate;
@@ -31,6 +32,7 @@ use clock::SimClock;
 use faults::{FaultControl, FaultSpec};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use scenario::Scenario;
+use setup_error::SimSetupError;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -85,13 +87,14 @@ pub const CONTEXT: &str = "kdeck-sim";
 
 impl SimServer {
     /// Binds `options.listen`, builds the scenario and starts serving.
-    pub async fn start(options: SimOptions) -> Result<SimServer, String> {
+    pub async fn start(options: SimOptions) -> Result<SimServer, SimSetupError> {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| format!("cannot read the listening address: {e}"))?;
+            .map_err(|source| SimSetupError::Listen {
+                addr: options.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(SimSetupError::LocalAddress)?;
         let store = Store::default();
         let workload = Arc::new(Workload::default());
         let clock = SimClock::new(options.time_scale);
@@ -162,15 +165,20 @@ impl SimServer {
     }
 
     /// The same kubeconfig, parsed for the kube client.
-    pub fn kubeconfig(&self) -> Result<kube::config::Kubeconfig, String> {
-        kube::config::Kubeconfig::from_yaml(&self.kubeconfig_yaml())
-            .map_err(|e| format!("the simulated cluster's kubeconfig does not parse: {e}"))
+    pub fn kubeconfig(&self) -> Result<kube::config::Kubeconfig, SimSetupError> {
+        Ok(kube::config::Kubeconfig::from_yaml(
+            &self.kubeconfig_yaml(),
+        )?)
     }
 
     /// Writes the kubeconfig to `path` (readable by the owner only: it holds the token).
-    pub fn write_kubeconfig(&self, path: &std::path::Path) -> Result<(), String> {
-        crate::sources::files::write_private(path, self.kubeconfig_yaml().as_bytes())
-            .map_err(|e| format!("cannot write the kubeconfig to {}: {e}", path.display()))
+    pub fn write_kubeconfig(&self, path: &std::path::Path) -> Result<(), SimSetupError> {
+        crate::sources::files::write_private(path, self.kubeconfig_yaml().as_bytes()).map_err(
+            |source| SimSetupError::WriteKubeconfig {
+                path: path.to_path_buf(),
+                source,
+            },
+        )
     }
 
     /// Stops serving and closes every open connection (watches and log streams end).
@@ -187,10 +195,13 @@ impl SimServer {
     }
 
     /// The API server comes back on the same address, with the same certificate and token.
-    pub async fn resume_serving(&self) -> Result<(), String> {
+    pub async fn resume_serving(&self) -> Result<(), SimSetupError> {
         let listener = tokio::net::TcpListener::bind(self.addr)
             .await
-            .map_err(|e| format!("cannot listen on {} again: {e}", self.addr))?;
+            .map_err(|source| SimSetupError::Listen {
+                addr: self.addr,
+                source,
+            })?;
         let serving = self.cancel.child_token();
         if let Ok(mut current) = self.serving.lock() {
             current.cancel();

@@ -4,6 +4,7 @@
 //! the server as they would in production; nothing turns verification off. (kubectl also
 //! refuses to send a bearer token over plain HTTP, so TLS is needed for token auth anyway.)
 
+use super::setup_error::SimSetupError;
 use base64::Engine;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
@@ -25,38 +26,32 @@ impl SimTls {
     }
 }
 
-fn problem(e: impl std::fmt::Display) -> String {
-    format!("cannot set up the simulated cluster's TLS: {e}")
-}
-
 /// Makes a CA and a server certificate signed by it.
-pub fn generate() -> Result<SimTls, String> {
+pub fn generate() -> Result<SimTls, SimSetupError> {
     crate::sources::tls::ensure_crypto_provider();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(problem)?;
+    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params
         .distinguished_name
         .push(DnType::CommonName, "kdeck-sim-ca");
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(problem)?)
-        .map_err(problem)?;
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate()?)?;
     let names = vec![
         "localhost".to_string(),
         "127.0.0.1".to_string(),
         "::1".to_string(),
     ];
-    let mut params = CertificateParams::new(names).map_err(problem)?;
+    let mut params = CertificateParams::new(names)?;
     params
         .distinguished_name
         .push(DnType::CommonName, "kdeck-sim-apiserver");
-    let key = KeyPair::generate().map_err(problem)?;
-    let cert = params.signed_by(&key, &ca).map_err(problem)?;
+    let key = KeyPair::generate()?;
+    let cert = params.signed_by(&key, &ca)?;
     let chain = vec![cert.der().clone()];
     let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let mut config = rustls::ServerConfig::builder()
         .with_no_client_auth()
-        .with_single_cert(chain, private)
-        .map_err(problem)?;
+        .with_single_cert(chain, private)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(SimTls {
         acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),

@@ -4,20 +4,53 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Writes `content` to `name` in the state directory; returns the full path or a message
-/// saying why it could not be written.
-pub async fn save_in_state_dir(name: &str, content: &str) -> Result<String, String> {
-    let dir = crate::config::paths::state_dir()
-        .ok_or("no state directory to save into (set KDECK_STATE_DIR)")?;
-    let path = dir.join(name);
-    let content = content.to_string();
+/// A file kdeck could not write for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("no state directory to write into (set KDECK_STATE_DIR)")]
+    NoStateDir,
+    #[error("cannot create {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: the writing task ended ({reason})", path.display())]
+    Interrupted { path: PathBuf, reason: String },
+}
+
+/// Writes `content` to `path` (private) off the async runtime's threads.
+pub async fn write_private_async(path: PathBuf, content: Vec<u8>) -> Result<(), FileError> {
     let target = path.clone();
-    tokio::task::spawn_blocking(move || write_private(&target, content.as_bytes()))
-        .await
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    match tokio::task::spawn_blocking(move || write_private(&target, &content)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(source)) => Err(FileError::Write { path, source }),
+        Err(e) => Err(FileError::Interrupted {
+            path,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// Writes `content` to `name` in the state directory; returns the full path.
+pub async fn save_in_state_dir(name: &str, content: &str) -> Result<String, FileError> {
+    let dir = crate::config::paths::state_dir().ok_or(FileError::NoStateDir)?;
+    let path = dir.join(name);
+    write_private_async(path.clone(), content.as_bytes().to_vec()).await?;
     Ok(path.display().to_string())
 }
 

@@ -22,7 +22,10 @@ pub struct IncidentRequest {
 }
 
 /// Fetches the log tails, writes the file, and returns its path.
-pub async fn write(client: &kube::Client, request: IncidentRequest) -> Result<String, String> {
+pub async fn write(
+    client: &kube::Client,
+    request: IncidentRequest,
+) -> Result<String, crate::sources::files::FileError> {
     let mut md = request.header;
     for (pod, container) in &request.streams {
         let api: Api<Pod> = Api::namespaced(client.clone(), &pod.namespace);
@@ -58,15 +61,8 @@ pub async fn write(client: &kube::Client, request: IncidentRequest) -> Result<St
     let md = inert(&md).into_owned();
     match request.path {
         Some(path) => {
-            let target = path.clone();
-            tokio::task::spawn_blocking(move || {
-                crate::sources::files::write_private(&target, md.as_bytes())
-            })
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|r| r.map_err(|e| e.to_string()))
-            .map(|()| path.display().to_string())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            crate::sources::files::write_private_async(path.clone(), md.into_bytes()).await?;
+            Ok(path.display().to_string())
         }
         None => crate::sources::files::save_in_state_dir(&request.file_name, &md).await,
     }

@@ -149,7 +149,7 @@ impl EffectRunner {
                             NoticeLevel::Info,
                             format!("incident snapshot written to {path}"),
                         ),
-                        Err(error) => Msg::Notice(NoticeLevel::Error, error),
+                        Err(error) => Msg::Notice(NoticeLevel::Error, error.to_string()),
                     };
                     let _ = tx.send(msg).await;
                 });
@@ -199,7 +199,9 @@ impl EffectRunner {
                     let msg = match crate::sources::files::save_in_state_dir(&name, &content).await
                     {
                         Ok(path) => LogMsg::Saved { path, lines },
-                        Err(error) => LogMsg::SaveFailed { error },
+                        Err(error) => LogMsg::SaveFailed {
+                            error: error.to_string(),
+                        },
                     };
                     let _ = tx.send(Msg::Logs(msg)).await;
                 });

@@ -12,7 +12,7 @@ use serde_json::Value;
 pub async fn load_history(client: kube::Client, id: u64, key: ObjectKey, tx: Outbox) {
     let (entries, problem) = match actions::load_history(&client, &key.namespace, &key.name).await {
         Ok(r) => r,
-        Err(e) => (Vec::new(), Some(e)),
+        Err(e) => (Vec::new(), Some(e.to_string())),
     };
     let deployed = actions::deployed_revisions(&client, &key.namespace, &key.name).await;
     let _ = tx
@@ -35,7 +35,8 @@ pub async fn check_permission(client: kube::Client, id: u64, key: ObjectKey, tx:
         &key.namespace,
         &key.name,
     )
-    .await;
+    .await
+    .map_err(|e| e.to_string());
     let _ = tx
         .send(Msg::Rollout(RolloutMsg::Permission { id, result }))
         .await;
@@ -94,10 +95,10 @@ pub async fn apply(client: kube::Client, id: u64, change: Change, tx: Outbox) {
 pub async fn audit(client: kube::Client, id: u64, record: AuditRecord, tx: Outbox) {
     let mut problems = Vec::new();
     if let Err(e) = actions::emit_event(&client, &record).await {
-        problems.push(e);
+        problems.push(e.to_string());
     }
     if let Err(e) = actions::append_audit_log(&record).await {
-        problems.push(e);
+        problems.push(e.to_string());
     }
     let _ = tx
         .send(Msg::Rollout(RolloutMsg::Audited { id, problems }))

@@ -52,6 +52,31 @@ impl WriteError {
     }
 }
 
+/// Why a permission check, the spec history or the audit trail could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    TimedOut(#[from] super::deadline::TimedOut),
+    /// The API server or the connection said no; `reason` is in the user's words.
+    #[error("cannot {doing}: {reason}")]
+    Failed { doing: &'static str, reason: String },
+    #[error("cannot build {what}: {source}")]
+    Build {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    File(#[from] crate::sources::files::FileError),
+}
+
+fn failed(doing: &'static str, e: &kube::Error) -> CallError {
+    CallError::Failed {
+        doing,
+        reason: describe(e),
+    }
+}
+
 /// The code of a `WriteError` whose request ran into its deadline.
 pub const TIMED_OUT: u16 = 408;
 
@@ -85,7 +110,7 @@ pub async fn can_i(
     resource: &str,
     namespace: &str,
     name: &str,
-) -> Result<(bool, String), String> {
+) -> Result<(bool, String), CallError> {
     let review = SelfSubjectAccessReview {
         spec: SelfSubjectAccessReviewSpec {
             resource_attributes: Some(ResourceAttributes {
@@ -105,9 +130,8 @@ pub async fn can_i(
         "the permission check",
         api.create(&PostParams::default(), &review),
     )
-    .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| format!("cannot check permissions: {}", describe(&e)))?;
+    .await?
+    .map_err(|e| failed("check permissions", &e))?;
     let status = answer.status.unwrap_or_default();
     let reason = if status.allowed {
         status.reason.unwrap_or_default()
@@ -173,14 +197,13 @@ pub async fn load_history(
     client: &kube::Client,
     namespace: &str,
     name: &str,
-) -> Result<(Vec<HistoryEntry>, Option<String>), String> {
+) -> Result<(Vec<HistoryEntry>, Option<String>), CallError> {
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
     let read = within(
         "reading kdeck's spec history",
         api.get_opt(history::CONFIGMAP),
     )
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     match read {
         Ok(Some(cm)) => {
             let text = cm
@@ -193,10 +216,7 @@ pub async fn load_history(
                 .unwrap_or((Vec::new(), None)))
         }
         Ok(None) => Ok((Vec::new(), None)),
-        Err(e) => Err(format!(
-            "cannot read kdeck's spec history: {}",
-            describe(&e)
-        )),
+        Err(e) => Err(failed("read kdeck's spec history", &e)),
     }
 }
 
@@ -233,7 +253,7 @@ pub async fn save_history(
     namespace: &str,
     name: &str,
     entry: HistoryEntry,
-) -> Result<(), String> {
+) -> Result<(), CallError> {
     let (entries, _) = load_history(client, namespace, name).await?;
     let data = history::render(&history::push(entries, entry));
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
@@ -245,26 +265,24 @@ pub async fn save_history(
     });
     let (params, merge) = (PatchParams::default(), Patch::Merge(&patch));
     let write = api.patch(history::CONFIGMAP, &params, &merge);
-    let written = within("writing kdeck's spec history", write)
-        .await
-        .map_err(|e| e.to_string())?;
+    let written = within("writing kdeck's spec history", write).await?;
     match written {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(status)) if status.code == 404 => {
-            let cm: ConfigMap = serde_json::from_value(patch).map_err(|e| e.to_string())?;
+            let cm: ConfigMap =
+                serde_json::from_value(patch).map_err(|source| CallError::Build {
+                    what: "the spec history ConfigMap",
+                    source,
+                })?;
             within(
                 "creating kdeck's spec history",
                 api.create(&PostParams::default(), &cm),
             )
-            .await
-            .map_err(|e| e.to_string())?
+            .await?
             .map(|_| ())
-            .map_err(|e| format!("cannot keep kdeck's spec history: {}", describe(&e)))
+            .map_err(|e| failed("keep kdeck's spec history", &e))
         }
-        Err(e) => Err(format!(
-            "cannot keep kdeck's spec history: {}",
-            describe(&e)
-        )),
+        Err(e) => Err(failed("keep kdeck's spec history", &e)),
     }
 }
 
@@ -314,7 +332,7 @@ impl AuditRecord {
 }
 
 /// Writes the audit Event on the InferenceService.
-pub async fn emit_event(client: &kube::Client, record: &AuditRecord) -> Result<(), String> {
+pub async fn emit_event(client: &kube::Client, record: &AuditRecord) -> Result<(), CallError> {
     let now = record.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let event = json!({
         "apiVersion": "v1",
@@ -333,32 +351,41 @@ pub async fn emit_event(client: &kube::Client, record: &AuditRecord) -> Result<(
         "count": 1
     });
     let event: k8s_openapi::api::core::v1::Event =
-        serde_json::from_value(event).map_err(|e| e.to_string())?;
+        serde_json::from_value(event).map_err(|source| CallError::Build {
+            what: "the audit event",
+            source,
+        })?;
     let api: Api<k8s_openapi::api::core::v1::Event> =
         Api::namespaced(client.clone(), &record.namespace);
     within(
         "writing the audit event",
         api.create(&PostParams::default(), &event),
     )
-    .await
-    .map_err(|e| e.to_string())?
+    .await?
     .map(|_| ())
-    .map_err(|e| format!("cannot write the audit event: {}", describe(&e)))
+    .map_err(|e| failed("write the audit event", &e))
 }
 
 /// Appends the record to `audit.log` in the state directory (0600 in a 0700 directory);
 /// returns the file path.
-pub async fn append_audit_log(record: &AuditRecord) -> Result<String, String> {
-    let dir = crate::config::paths::state_dir().ok_or("no state directory for the audit log")?;
+pub async fn append_audit_log(record: &AuditRecord) -> Result<String, CallError> {
+    use crate::sources::files::FileError;
+    let dir = crate::config::paths::state_dir().ok_or(FileError::NoStateDir)?;
     let path = dir.join("audit.log");
     let line = format!("{}\n", record.json_line());
     let target = path.clone();
-    tokio::task::spawn_blocking(move || {
+    let appended = tokio::task::spawn_blocking(move || {
         use std::io::Write;
         crate::sources::files::open_private(&target, true)?.write_all(line.as_bytes())
     })
-    .await
-    .map_err(|e| format!("cannot write {}: {e}", path.display()))?
-    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(path.display().to_string())
+    .await;
+    match appended {
+        Ok(Ok(())) => Ok(path.display().to_string()),
+        Ok(Err(source)) => Err(FileError::Write { path, source }.into()),
+        Err(e) => Err(FileError::Interrupted {
+            path,
+            reason: e.to_string(),
+        }
+        .into()),
+    }
 }

@@ -160,7 +160,7 @@ pub async fn apply_change(
     let mut record = intent.clone();
     record.outcome = "intent".to_string();
     if let Err(e) = actions::append_audit_log(&record).await {
-        audit_problems.push(e);
+        audit_problems.push(e.to_string());
     }
     let outcome = patch_and_confirm(client, namespace, name, patch).await;
     record.at = chrono::Utc::now();
@@ -169,7 +169,7 @@ pub async fn apply_change(
     if matches!(outcome, WriteOutcome::Applied { .. }) {
         record.outcome = "applied".to_string();
         if let Err(e) = actions::emit_event(client, &record).await {
-            audit_problems.push(e);
+            audit_problems.push(e.to_string());
         }
         record.outcome = outcome.audit_word();
         history_problem = actions::save_history(client, namespace, name, history)
@@ -178,7 +178,7 @@ pub async fn apply_change(
             .map(|e| format!("{e}; applied without a recorded undo point"));
     }
     if let Err(e) = actions::append_audit_log(&record).await {
-        audit_problems.push(e);
+        audit_problems.push(e.to_string());
     }
     ChangeReport {
         outcome,
