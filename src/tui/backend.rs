@@ -3,15 +3,15 @@
 //! ratatui's stock crossterm backend ends every draw with colour and attribute resets and
 //! the terminal re-sends "hide cursor" on every frame, so even an unchanged redraw writes
 //! bytes. Over a slow SSH link and for an idle console that should cost nothing, this
-//! backend skips empty draws, only resets what it changed, and remembers the cursor state.
+//! backend skips empty draws, only resets what it changed (so a `NO_COLOR` frame carries no
+//! colour codes, not even resets), and remembers the cursor state. Colours convert with
+//! ratatui's own `IntoCrossterm`; what stays here is what the stock backend does not do.
 
 use crossterm::cursor::{Hide, MoveTo, Show};
-use crossterm::style::{
-    Attribute, Color as CColor, Print, SetAttribute, SetBackgroundColor, SetForegroundColor,
-};
+use crossterm::style::{Attribute, Print, SetAttribute, SetBackgroundColor, SetForegroundColor};
 use crossterm::terminal::{Clear, ClearType as CClearType};
 use crossterm::{QueueableCommand, queue};
-use ratatui::backend::{Backend, ClearType, WindowSize};
+use ratatui::backend::{Backend, ClearType, IntoCrossterm, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
 use ratatui::style::{Color, Modifier};
@@ -55,30 +55,6 @@ impl<W: Write> QuietBackend<W> {
     }
 }
 
-fn to_crossterm(color: Color) -> CColor {
-    match color {
-        Color::Reset => CColor::Reset,
-        Color::Black => CColor::Black,
-        Color::Red => CColor::DarkRed,
-        Color::Green => CColor::DarkGreen,
-        Color::Yellow => CColor::DarkYellow,
-        Color::Blue => CColor::DarkBlue,
-        Color::Magenta => CColor::DarkMagenta,
-        Color::Cyan => CColor::DarkCyan,
-        Color::Gray => CColor::Grey,
-        Color::DarkGray => CColor::DarkGrey,
-        Color::LightRed => CColor::Red,
-        Color::LightGreen => CColor::Green,
-        Color::LightYellow => CColor::Yellow,
-        Color::LightBlue => CColor::Blue,
-        Color::LightMagenta => CColor::Magenta,
-        Color::LightCyan => CColor::Cyan,
-        Color::White => CColor::White,
-        Color::Indexed(i) => CColor::AnsiValue(i),
-        Color::Rgb(r, g, b) => CColor::Rgb { r, g, b },
-    }
-}
-
 /// Writes the attribute changes from `from` to `to`. Turning a modifier off is done with
 /// a full attribute reset followed by the ones that stay on, which is short and portable.
 fn queue_modifiers(
@@ -92,10 +68,10 @@ fn queue_modifiers(
         queue!(w, SetAttribute(Attribute::Reset))?;
         // A reset also clears colours; restore them.
         if fg != Color::Reset {
-            queue!(w, SetForegroundColor(to_crossterm(fg)))?;
+            queue!(w, SetForegroundColor(fg.into_crossterm()))?;
         }
         if bg != Color::Reset {
-            queue!(w, SetBackgroundColor(to_crossterm(bg)))?;
+            queue!(w, SetBackgroundColor(bg.into_crossterm()))?;
         }
         return queue_added(w, to);
     }
@@ -145,11 +121,11 @@ impl<W: Write> Backend for QuietBackend<W> {
                 modifier = cell.modifier;
             }
             if cell.fg != fg {
-                queue!(self.writer, SetForegroundColor(to_crossterm(cell.fg)))?;
+                queue!(self.writer, SetForegroundColor(cell.fg.into_crossterm()))?;
                 fg = cell.fg;
             }
             if cell.bg != bg {
-                queue!(self.writer, SetBackgroundColor(to_crossterm(cell.bg)))?;
+                queue!(self.writer, SetBackgroundColor(cell.bg.into_crossterm()))?;
                 bg = cell.bg;
             }
             queue!(self.writer, Print(cell.symbol()))?;
