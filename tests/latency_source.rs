@@ -82,9 +82,7 @@ fn model_server(n: u64) -> String {
          request_predict_seconds_bucket{{le=\"+Inf\",model_name=\"b\"}} {}\n\
          request_predict_seconds_count{{model_name=\"b\"}} {}\n\
          request_predict_seconds_sum{{model_name=\"b\"}} 1.0\n\
-         # HELP broken a family an exporter got wrong\n\
-         # TYPE broken gauge\n\
-         broken{{x=\"1\" 5\n",
+         request_predict_seconds_bucket{{le=\"1.0\",model_name=\"b\" 5\n",
         10 * n,
         20 * n,
         20 * n,

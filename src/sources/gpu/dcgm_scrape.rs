@@ -62,7 +62,7 @@ pub async fn scrape_once(
     for (target, result) in targets.iter().zip(results) {
         match result {
             Ok(text) => {
-                let exposition = Exposition::parse(&text);
+                let exposition = Exposition::parse_only(&text, &crate::domain::dcgm::metric::ALL);
                 for problem in exposition.problems.iter() {
                     batch
                         .warnings
