@@ -61,6 +61,10 @@ pub struct BenchArgs {
     /// and print its RSS then (flat over time: within 10 % of the RSS after start-up).
     #[arg(long, default_value_t = 0, value_name = "MINUTES")]
     pub soak: u64,
+    /// Measure this kdeck binary's console instead of this one's (an older build, say),
+    /// against the same simulated cluster.
+    #[arg(long, value_name = "PATH")]
+    pub console: Option<std::path::PathBuf>,
     /// How long to watch the console idle.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub idle: Duration,
@@ -109,6 +113,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// What to measure once: a scenario at a size.
 struct Case<'a> {
     exe: &'a std::path::Path,
+    console: &'a std::path::Path,
     dir: &'a std::path::Path,
     scenario: &'a str,
     services: usize,
@@ -139,13 +144,13 @@ fn measure(case: &Case) -> Result<BenchResult, String> {
     let timeout = Duration::from_secs(120);
     let (mut first_runs, mut kdeck_runs) = (Vec::new(), Vec::new());
     for _ in 0..2 {
-        let console = Console::start(case.exe, &sim.kubeconfig, case.dir)?;
+        let console = Console::start(case.console, &sim.kubeconfig, case.dir)?;
         let (first, full) = console.wait_for_full_list(services, timeout)?;
         first_runs.push(first);
         kdeck_runs.push(full);
     }
     // The third run stays up for the idle measurements.
-    let console = Console::start(case.exe, &sim.kubeconfig, case.dir)?;
+    let console = Console::start(case.console, &sim.kubeconfig, case.dir)?;
     let (first, full) = console.wait_for_full_list(services, timeout)?;
     first_runs.push(first);
     kdeck_runs.push(full);
@@ -387,6 +392,7 @@ pub fn run(args: &BenchArgs) -> ExitCode {
         for scenario in &args.scenarios {
             let case = Case {
                 exe: &exe,
+                console: args.console.as_deref().unwrap_or(&exe),
                 dir: &dir,
                 scenario,
                 services: n,
