@@ -82,9 +82,7 @@ fn model_server(n: u64) -> String {
          request_predict_seconds_bucket{{le=\"+Inf\",model_name=\"b\"}} {}\n\
          request_predict_seconds_count{{model_name=\"b\"}} {}\n\
          request_predict_seconds_sum{{model_name=\"b\"}} 1.0\n\
-         # HELP broken a family an exporter got wrong\n\
-         # TYPE broken gauge\n\
-         broken{{x=\"1\" 5\n",
+         request_predict_seconds_bucket{{le=\"1.0\",model_name=\"b\" 5\n",
         10 * n,
         20 * n,
         20 * n,
@@ -326,4 +324,58 @@ async fn the_source_sends_a_round_per_interval_until_cancelled() {
         .await
         .unwrap()
         .unwrap();
+}
+
+/// Counts the scrapes the fake serves at once, holding each a moment so that overlapping
+/// requests overlap at the server.
+#[derive(Default)]
+struct Overlap {
+    now: AtomicU64,
+    most: AtomicU64,
+    served: AtomicU64,
+}
+
+#[tokio::test]
+async fn a_round_keeps_few_scrapes_in_flight_and_reads_every_pod() {
+    kdeck::sources::tls::ensure_crypto_provider();
+    let overlap = Arc::new(Overlap::default());
+    let router = Router::new()
+        .route(
+            "/api/v1/namespaces/{ns}/pods/{target}/proxy/{*rest}",
+            get(|State(o): State<Arc<Overlap>>| async move {
+                let now = o.now.fetch_add(1, Ordering::SeqCst) + 1;
+                o.most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                o.now.fetch_sub(1, Ordering::SeqCst);
+                o.served.fetch_add(1, Ordering::SeqCst);
+                model_server(1)
+            }),
+        )
+        .with_state(overlap.clone());
+    let url = serve(router).await;
+    let client = kube::Client::try_from(kube::Config::new(url.parse().unwrap())).unwrap();
+    let pods: Vec<serde_json::Value> = (0..40)
+        .map(|i| {
+            pod(
+                &format!("s{i}-predictor-1"),
+                &format!("s{i}"),
+                None,
+                &["kserve-container"],
+            )
+        })
+        .collect();
+    let m = scrape::round(
+        &client,
+        &targets(&pods),
+        settings().timeout,
+        &mut Tracker::new(Duration::from_secs(60)),
+    )
+    .await;
+    assert_eq!(overlap.served.load(Ordering::SeqCst), 40);
+    assert_eq!(m.services.len(), 40, "{:?}", m.problems);
+    let most = overlap.most.load(Ordering::SeqCst);
+    assert!(
+        most <= scrape::MAX_IN_FLIGHT as u64 && most > 1,
+        "{most} scrapes at once"
+    );
 }

@@ -1,68 +1,43 @@
-//! `kdeck bench` without `--only micro` (feature `bench`): for each size, a simulated
-//! cluster, kubectl and kdeck in a pseudo-terminal, and the figures side by side.
+//! `kdeck bench` without `--only micro` (feature `bench`): for each size and scenario, a
+//! simulated cluster, kubectl and kdeck in a pseudo-terminal, and the figures side by side.
 
 use super::proc_stat::{cpu_seconds, rss_mb};
-use super::procs::{Console, SimProcess, kubectl_list};
+use super::procs::{Console, SimProcess, kubectl_list, sim_requests};
 use super::{BenchArgs, micro};
 use crate::commands::Output;
 use serde::Serialize;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Measures every size against kubectl and prints the figures.
-pub fn run(args: &BenchArgs) -> ExitCode {
-    let exe = match std::env::current_exe() {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("kdeck bench: cannot find its own binary: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let dir = match tempfile_dir() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("kdeck bench: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut results = Vec::new();
-    for &n in &args.services {
-        match measure(&exe, &dir, n, args.idle) {
-            Ok(r) => results.push(r),
-            Err(e) => {
-                eprintln!("kdeck bench: {n} services: {e}");
-                let _ = std::fs::remove_dir_all(&dir);
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    match args.output {
-        Output::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&results).unwrap_or_default()
-        ),
-        _ => print_table(&results),
-    }
-    ExitCode::SUCCESS
-}
-
 /// The figures for one size (JSON field names are stable).
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchResult {
+    pub scenario: String,
     pub services: usize,
     pub pods: usize,
+    pub first_rows_s: f64,
+    pub first_rows_ratio_vs_kubectl: f64,
     pub kdeck_list_s: f64,
     pub kubectl_list_s: f64,
     pub list_ratio_vs_kubectl: f64,
     pub rss_mb: f64,
+    /// RSS divided by the services (and by the pods): everything included.
+    pub rss_bytes_per_service: f64,
+    pub rss_bytes_per_pod: f64,
     pub idle_cpu_pct: f64,
     pub idle_tty_bytes: u64,
+    pub idle_tty_bytes_per_s: f64,
+    /// Requests the console made to the API server while idle, per minute per 1,000 services.
+    pub idle_api_requests_per_min_per_1000: f64,
     pub frame_ms: f64,
     pub log_lines_per_s: f64,
     pub log_ring_lines_held: usize,
     pub log_ring_capacity: usize,
     pub sim_rss_mb: f64,
+    pub sim_rss_start_mb: f64,
+    /// The sim's RSS after `--soak` minutes more, when asked.
+    pub sim_rss_soak_mb: Option<f64>,
+    pub soak_minutes: u64,
     pub cores: usize,
 }
 
@@ -71,14 +46,25 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn measure(
-    exe: &std::path::Path,
-    dir: &std::path::Path,
+/// What to measure once: a scenario at a size.
+struct Case<'a> {
+    exe: &'a std::path::Path,
+    console: &'a std::path::Path,
+    dir: &'a std::path::Path,
+    scenario: &'a str,
     services: usize,
     idle: Duration,
-) -> Result<BenchResult, String> {
-    eprintln!("bench: {services} services: starting the simulated cluster…");
-    let sim = SimProcess::start(exe, dir, services)?;
+    soak: u64,
+}
+
+fn measure(case: &Case) -> Result<BenchResult, String> {
+    let (services, idle) = (case.services, case.idle);
+    eprintln!(
+        "bench: {services} services, {}: starting the simulated cluster…",
+        case.scenario
+    );
+    let sim = SimProcess::start(case.exe, case.dir, case.scenario, services)?;
+    let sim_rss_start_mb = rss_mb(sim.pid()).unwrap_or(f64::NAN);
     let mut kubectl_runs = Vec::new();
     for _ in 0..3 {
         let (secs, rows) = kubectl_list(&sim.kubeconfig)?;
@@ -92,25 +78,34 @@ fn measure(
         median(kubectl_runs.clone())
     );
     let timeout = Duration::from_secs(120);
-    let mut kdeck_runs = Vec::new();
+    let (mut first_runs, mut kdeck_runs) = (Vec::new(), Vec::new());
     for _ in 0..2 {
-        let console = Console::start(exe, &sim.kubeconfig, dir)?;
-        kdeck_runs.push(console.wait_for_full_list(services, timeout)?);
+        let console = Console::start(case.console, &sim.kubeconfig, case.dir)?;
+        let (first, full) = console.wait_for_full_list(services, timeout)?;
+        first_runs.push(first);
+        kdeck_runs.push(full);
     }
     // The third run stays up for the idle measurements.
-    let console = Console::start(exe, &sim.kubeconfig, dir)?;
-    kdeck_runs.push(console.wait_for_full_list(services, timeout)?);
-    let kdeck_list_s = median(kdeck_runs);
-    eprintln!("bench: kdeck complete list drawn: {kdeck_list_s:.3}s (median of 3)");
+    let console = Console::start(case.console, &sim.kubeconfig, case.dir)?;
+    let (first, full) = console.wait_for_full_list(services, timeout)?;
+    first_runs.push(first);
+    kdeck_runs.push(full);
+    let (first_rows_s, kdeck_list_s) = (median(first_runs), median(kdeck_runs));
+    eprintln!(
+        "bench: kdeck first rows {first_rows_s:.3}s, complete list drawn: {kdeck_list_s:.3}s (medians of 3)"
+    );
     let pid = console.pid().ok_or("kdeck has no pid")?;
     // Let the first scrapes and the first frame settle, then watch it idle.
     std::thread::sleep(Duration::from_secs(3));
     let rss = rss_mb(pid).unwrap_or(f64::NAN);
     let cpu_before = cpu_seconds(pid).unwrap_or(0.0);
     let bytes_before = console.bytes_written();
+    let requests_before = sim_requests(&sim.kubeconfig)?;
     std::thread::sleep(idle);
     let cpu_after = cpu_seconds(pid).unwrap_or(0.0);
     let idle_tty_bytes = console.bytes_written() - bytes_before;
+    // The statistics request itself is one of them.
+    let idle_requests = sim_requests(&sim.kubeconfig)?.saturating_sub(requests_before + 1);
     let idle_cpu_pct = (cpu_after - cpu_before) / idle.as_secs_f64() * 100.0;
     drop(console);
     eprintln!("bench: loading the list in-process for the frame measurement…");
@@ -119,21 +114,42 @@ fn measure(
     let frame_ms = micro::frame_ms(cluster, 300);
     let ingest = micro::log_ingest(1_000_000, 20_000);
     let sim_rss_mb = rss_mb(sim.pid()).unwrap_or(f64::NAN);
+    let sim_rss_soak_mb = (case.soak > 0).then(|| {
+        eprintln!(
+            "bench: soaking the simulated cluster for {} min…",
+            case.soak
+        );
+        std::thread::sleep(Duration::from_secs(case.soak * 60));
+        rss_mb(sim.pid()).unwrap_or(f64::NAN)
+    });
     let kubectl_list_s = median(kubectl_runs);
+    let minutes = idle.as_secs_f64() / 60.0;
     Ok(BenchResult {
+        scenario: case.scenario.to_string(),
         services,
         pods,
+        first_rows_s,
+        first_rows_ratio_vs_kubectl: first_rows_s / kubectl_list_s,
         kdeck_list_s,
         kubectl_list_s,
         list_ratio_vs_kubectl: kdeck_list_s / kubectl_list_s,
         rss_mb: rss,
+        rss_bytes_per_service: rss * 1048576.0 / services.max(1) as f64,
+        rss_bytes_per_pod: rss * 1048576.0 / pods.max(1) as f64,
         idle_cpu_pct,
         idle_tty_bytes,
+        idle_tty_bytes_per_s: idle_tty_bytes as f64 / idle.as_secs_f64(),
+        idle_api_requests_per_min_per_1000: idle_requests as f64
+            / minutes
+            / (services.max(1) as f64 / 1000.0),
         frame_ms,
         log_lines_per_s: ingest.lines_per_s,
         log_ring_lines_held: ingest.lines_held,
         log_ring_capacity: ingest.capacity,
         sim_rss_mb,
+        sim_rss_start_mb,
+        sim_rss_soak_mb,
+        soak_minutes: case.soak,
         cores: std::thread::available_parallelism()
             .map(usize::from)
             .unwrap_or(1),
@@ -162,41 +178,107 @@ fn load_cluster(sim: &SimProcess) -> Result<crate::state::cluster::ClusterState,
 
 fn print_table(results: &[BenchResult]) {
     println!(
-        "{:>8} {:>6} {:>10} {:>11} {:>7} {:>8} {:>9} {:>9} {:>9} {:>12} {:>8}",
+        "{:>11} {:>8} {:>6} {:>8} {:>7} {:>10} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7} {:>8} {:>8} {:>9} {:>9} {:>11}",
+        "scenario",
         "services",
         "pods",
-        "kdeck s",
+        "first s",
+        "ratio",
         "kubectl s",
+        "list s",
         "ratio",
         "RSS MB",
-        "idle CPU",
-        "idle B",
+        "B/svc",
+        "B/pod",
+        "idle %",
+        "idle B/s",
+        "req/min/k",
         "frame ms",
-        "log lines/s",
+        "log l/s",
         "sim MB"
     );
     for r in results {
+        let soak = r
+            .sim_rss_soak_mb
+            .map(|m| format!("→{m:.0}"))
+            .unwrap_or_default();
         println!(
-            "{:>8} {:>6} {:>10.3} {:>11.3} {:>7.2} {:>8.1} {:>8.2}% {:>9} {:>9.3} {:>12.0} {:>8.1}",
+            "{:>11} {:>8} {:>6} {:>8.3} {:>7.2} {:>10.3} {:>7.3} {:>7.2} {:>7.1} {:>7.0} {:>8.0} {:>6.2}% {:>8.1} {:>9.1} {:>9.3} {:>9.0} {:>5.0}→{:.0}{soak}",
+            r.scenario,
             r.services,
             r.pods,
-            r.kdeck_list_s,
+            r.first_rows_s,
+            r.first_rows_ratio_vs_kubectl,
             r.kubectl_list_s,
+            r.kdeck_list_s,
             r.list_ratio_vs_kubectl,
             r.rss_mb,
+            r.rss_bytes_per_service,
+            r.rss_bytes_per_pod,
             r.idle_cpu_pct,
-            r.idle_tty_bytes,
+            r.idle_tty_bytes_per_s,
+            r.idle_api_requests_per_min_per_1000,
             r.frame_ms,
             r.log_lines_per_s,
-            r.sim_rss_mb
+            r.sim_rss_start_mb,
+            r.sim_rss_mb,
         );
     }
     if let Some(r) = results.first() {
         println!(
-            "goals: ratio <= 1.0, RSS < 60 MB (150 MB at 10k), idle CPU < 1%, idle bytes 0, frame well under 1 ms, >= 200k log lines/s (ring held {}/{})",
+            "goals: first rows <= 0.25x and list <= 0.8x kubectl, RSS < 60 MB at 2,000 (150 MB at 10,000), idle CPU < 1% (2% at 10,000), idle output <= 1 KB/s (0 B/s quiet), frame < 0.5 ms, >= 200k log lines/s (ring held {}/{}), sim MB (after start-up → end → after --soak) flat",
             r.log_ring_lines_held, r.log_ring_capacity
         );
     }
+}
+
+/// Measures every size and scenario against kubectl and prints the figures.
+pub fn run(args: &BenchArgs) -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("kdeck bench: cannot find its own binary: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = match tempfile_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("kdeck bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut results = Vec::new();
+    for &n in &args.services {
+        for scenario in &args.scenarios {
+            let case = Case {
+                exe: &exe,
+                console: args.console.as_deref().unwrap_or(&exe),
+                dir: &dir,
+                scenario,
+                services: n,
+                idle: args.idle,
+                soak: args.soak,
+            };
+            match measure(&case) {
+                Ok(r) => results.push(r),
+                Err(e) => {
+                    eprintln!("kdeck bench: {n} services, {scenario}: {e}");
+                    let _ = std::fs::remove_dir_all(&dir);
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    match args.output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&results).unwrap_or_default()
+        ),
+        _ => print_table(&results),
+    }
+    ExitCode::SUCCESS
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf, String> {

@@ -1,15 +1,15 @@
 //! `kdeck bench`: kdeck measured against kubectl on the same simulated cluster, at several
 //! sizes, so growth is visible. Figures are printed, never asserted.
 //!
-//! For each size: start `kdeck sim --scenario scale --services N`; time `kubectl get isvc -A`
-//! (median of 3); time kdeck in a pseudo-terminal from start until the complete list is
-//! drawn (median of 3); then, with kdeck left running, its RSS after load, its CPU and the
-//! bytes it wrote to the terminal over an idle window; and in-process, the time to draw the
-//! list and the log ingest rate into a bounded ring. `--only micro` runs the last alone
+//! For each size and scenario (`scale`, which churns, and `scale-quiet`, where nothing
+//! changes): start `kdeck sim --scenario S --services N`; time `kubectl get isvc -A`
+//! (median of 3); time kdeck in a pseudo-terminal from start until the first service rows
+//! and until the complete list are drawn (median of 3); then, with kdeck left running, its
+//! RSS after load, its CPU, the bytes it wrote to the terminal and the requests it made to
+//! the API server (the sim's statistics) over an idle window; in-process, the time to draw
+//! the list and the log ingest rate into a bounded ring; and the sim's RSS after start-up
+//! and at the end (after `--soak` minutes more when asked). `--only micro` runs the last alone
 //! (no cluster, kubectl or terminal), with the process's memory over a longer flood.
-//!
-//! Everything but `--only micro` needs the cargo feature `bench` (it brings portable-pty and
-//! vt100 into the binary); without it `kdeck bench` says how to rebuild.
 
 #[cfg(feature = "bench")]
 mod full;
@@ -39,8 +39,7 @@ pub enum Part {
     pseudo-terminal (needs kubectl on PATH). `kdeck bench --only micro` runs just the \
     in-process log ingest: --log-lines lines, three times over, into a ring of --ring lines, \
     printing lines/s, the lines the ring holds and the RSS after each round (flat once the \
-    ring is full: memory is bounded). Build with --release for meaningful figures; \
-    everything but --only micro needs `--features bench`."
+    ring is full: memory is bounded). Build with --release for meaningful figures."
 )]
 pub struct BenchArgs {
     /// Run only this part.
@@ -55,6 +54,21 @@ pub struct BenchArgs {
     /// Cluster sizes to measure (InferenceServices; the scale scenario has 3 pods each).
     #[arg(long = "services", value_delimiter = ',', default_value = "2000")]
     pub services: Vec<usize>,
+    /// Scenarios of the simulated cluster to measure each size with.
+    #[arg(
+        long = "scenario",
+        value_delimiter = ',',
+        default_value = "scale,scale-quiet"
+    )]
+    pub scenarios: Vec<String>,
+    /// After the measurements, keep the simulated cluster running this many minutes more
+    /// and print its RSS then (flat over time: within 10 % of the RSS after start-up).
+    #[arg(long, default_value_t = 0, value_name = "MINUTES")]
+    pub soak: u64,
+    /// Measure this kdeck binary's console instead of this one's (an older build, say),
+    /// against the same simulated cluster.
+    #[arg(long, value_name = "PATH")]
+    pub console: Option<std::path::PathBuf>,
     /// How long to watch the console idle.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub idle: Duration,

@@ -1,6 +1,6 @@
 //! The processes a benchmark runs: the simulated cluster (`kdeck sim`) as a child process,
 //! kubectl, and kdeck itself in a pseudo-terminal whose screen is read to know when the
-//! complete list is drawn.
+//! complete list is drawn. Also /proc readings (RSS, CPU time).
 
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 use std::io::{BufRead, BufReader, Read};
@@ -18,16 +18,21 @@ pub struct SimProcess {
 }
 
 impl SimProcess {
-    /// Starts `kdeck sim --scenario scale --services N` on a free loopback port.
-    pub fn start(exe: &Path, dir: &Path, services: usize) -> Result<SimProcess, String> {
-        let kubeconfig = dir.join(format!("sim-{services}.kubeconfig"));
+    /// Starts `kdeck sim --scenario SCENARIO --services N` on a free loopback port.
+    pub fn start(
+        exe: &Path,
+        dir: &Path,
+        scenario: &str,
+        services: usize,
+    ) -> Result<SimProcess, String> {
+        let kubeconfig = dir.join(format!("sim-{scenario}-{services}.kubeconfig"));
         let mut child = Command::new(exe)
             .args([
                 "sim",
                 "--listen",
                 "127.0.0.1:0",
                 "--scenario",
-                "scale",
+                scenario,
                 "--services",
                 &services.to_string(),
                 "--kubeconfig-out",
@@ -181,13 +186,22 @@ impl Console {
     }
 
     /// Waits until the title says all `total` services are loaded (no "loading"); returns
-    /// the seconds since start.
-    pub fn wait_for_full_list(&self, total: usize, timeout: Duration) -> Result<f64, String> {
+    /// the seconds since start until the first service row was drawn, and until then.
+    pub fn wait_for_full_list(
+        &self,
+        total: usize,
+        timeout: Duration,
+    ) -> Result<(f64, f64), String> {
         let needle = format!("/{total} ready");
+        let mut first_rows = None;
         while self.started.elapsed() < timeout {
             let screen = self.screen();
+            if first_rows.is_none() && screen.contains("model-") {
+                first_rows = Some(self.started.elapsed().as_secs_f64());
+            }
             if screen.contains(&needle) && !screen.contains("loading") {
-                return Ok(self.started.elapsed().as_secs_f64());
+                let full = self.started.elapsed().as_secs_f64();
+                return Ok((first_rows.unwrap_or(full), full));
             }
             std::thread::sleep(Duration::from_millis(2));
         }
@@ -203,4 +217,20 @@ impl Drop for Console {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// Requests the simulated API server has handled so far (all kinds, from its statistics).
+pub fn sim_requests(kubeconfig: &Path) -> Result<u64, String> {
+    let out = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["get", "--raw", "/kdeck-sim/v1/stats"])
+        .output()
+        .map_err(|e| format!("cannot run kubectl (is it installed?): {e}"))?;
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("the sim's statistics are not JSON: {e}"))?;
+    Ok(stats["requests"]
+        .as_object()
+        .map(|kinds| kinds.values().filter_map(|k| k["requests"].as_u64()).sum())
+        .unwrap_or(0))
 }

@@ -27,7 +27,8 @@ pub struct SimArgs {
     /// Write a kubeconfig for the simulated cluster here (kubectl --kubeconfig PATH …).
     #[arg(long, value_name = "PATH")]
     pub kubeconfig_out: Option<PathBuf>,
-    /// What the cluster holds: demo (a dozen services), scale (--services N), empty.
+    /// What the cluster holds: demo (a dozen services), scale (--services N), scale-quiet (scale
+    /// without traffic or failing models: nothing changes), empty.
     #[arg(long, default_value = "demo", value_name = "NAME")]
     pub scenario: Scenario,
     /// Number of InferenceServices of the scale scenario (3 pods each).

@@ -112,7 +112,7 @@ impl Meta {
             deleting: super::json::at(value, &["metadata", "deletionTimestamp"])
                 .is_some_and(|v| !v.is_null()),
             labels: string_map_at(value, &["metadata", "labels"]),
-            annotations: string_map_at(value, &["metadata", "annotations"]),
+            annotations: kept_annotations(value),
         }
     }
 
@@ -129,6 +129,20 @@ impl Meta {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// Annotations longer than this are not kept: none that kdeck reads comes near it, and
+/// tools write whole objects into some (kubectl's last-applied-configuration, Helm, Argo CD).
+pub const MAX_KEPT_ANNOTATION: usize = 2048;
+
+/// The object's annotations without the large copies tools write into them, which would
+/// double the memory each object takes (the YAML view shows the object as fetched).
+fn kept_annotations(value: &Value) -> Vec<(String, String)> {
+    let mut annotations = string_map_at(value, &["metadata", "annotations"]);
+    annotations.retain(|(k, v)| {
+        k != "kubectl.kubernetes.io/last-applied-configuration" && v.len() <= MAX_KEPT_ANNOTATION
+    });
+    annotations
 }
 
 /// A compact age like kubectl prints: `45s`, `12m`, `3h`, `5d`, `2y`.
@@ -211,6 +225,25 @@ pub fn is_gpu_resource(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn meta_keeps_small_annotations_and_drops_whole_object_copies() {
+        let big = "x".repeat(MAX_KEPT_ANNOTATION + 1);
+        let meta = Meta::parse(
+            &serde_json::json!({"metadata": {"name": "a", "annotations": {
+                "serving.kserve.io/deploymentMode": "Serverless",
+                "kubectl.kubernetes.io/last-applied-configuration": "{\"kind\":\"InferenceService\"}",
+                "meta.helm.sh/big": big,
+            }}}),
+        );
+        assert_eq!(
+            meta.annotations,
+            vec![(
+                "serving.kserve.io/deploymentMode".to_string(),
+                "Serverless".to_string()
+            )]
+        );
+    }
+
     use super::*;
     use serde_json::json;
 

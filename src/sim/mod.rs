@@ -7,7 +7,7 @@
 //! - `store`: objects with resource versions, history for resuming watches, fan-out
 //! - `controller`: KServe's reconciliation (Knative and Standard modes, revisions, traffic)
 //! - `workload`: what runs inside the pods: traffic, latency, metrics, logs, GPU load
-//! - `scenario`: what the cluster holds at start (`demo`, `scale`, `empty`)
+//! - `scenario`: what the cluster holds at start (`demo`, `scale`, `scale-quiet`, `empty`)
 //! - `faults`: injected failures (dropped watches, 410, 409, 403, 500, latency, hangs)
 //!
 //! [`SimServer::start`] binds, fills the store, starts the controller and serves until

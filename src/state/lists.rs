@@ -44,18 +44,23 @@ impl Filter {
 
 /// Keys of the rows the list of `scope` shows, in order.
 pub fn keys(state: &State, scope: Scope) -> Vec<ObjectKey> {
+    matching(state, scope).into_iter().cloned().collect()
+}
+
+/// The keys of [`keys`], borrowed: for counting rows or picking one without cloning all.
+pub fn matching(state: &State, scope: Scope) -> Vec<&ObjectKey> {
     let filter = Filter::parse(&state.ui.list_view(scope).filter);
     let ns = &state.session.namespace;
     let c = &state.cluster;
     match scope {
-        Scope::Services => state.derived.services.clone(),
+        Scope::Services => state.derived.services.iter().collect(),
         Scope::Pods => c
             .pods
             .items
             .iter()
             .filter(|(k, _)| ns.contains(&k.namespace))
             .filter(|(k, p)| filter.matches(k, &p.meta.labels, p.node.as_deref().unwrap_or("")))
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| k)
             .collect(),
         Scope::Events => {
             let mut events: Vec<_> = c
@@ -72,7 +77,7 @@ pub fn keys(state: &State, scope: Scope) -> Vec<ObjectKey> {
                 })
                 .collect();
             events.sort_by_key(|(_, e)| std::cmp::Reverse(e.last_seen));
-            events.into_iter().map(|(k, _)| k.clone()).collect()
+            events.into_iter().map(|(k, _)| k).collect()
         }
         Scope::Nodes => c
             .nodes
@@ -81,7 +86,7 @@ pub fn keys(state: &State, scope: Scope) -> Vec<ObjectKey> {
             .filter(|(k, n)| {
                 filter.matches(k, &n.meta.labels, n.instance_type.as_deref().unwrap_or(""))
             })
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| k)
             .collect(),
         Scope::Runtimes => c
             .runtimes
@@ -91,7 +96,7 @@ pub fn keys(state: &State, scope: Scope) -> Vec<ObjectKey> {
                 (r.cluster_scoped || ns.contains(&k.namespace))
                     && filter.matches(k, &r.meta.labels, &r.formats.join(" "))
             })
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| k)
             .collect(),
         Scope::Graphs => c
             .graphs
@@ -100,7 +105,7 @@ pub fn keys(state: &State, scope: Scope) -> Vec<ObjectKey> {
             .filter(|(k, g)| {
                 ns.contains(&k.namespace) && filter.matches(k, &g.meta.labels, &g.targets.join(" "))
             })
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| k)
             .collect(),
         Scope::Cost => {
             let mut keys: Vec<&ObjectKey> = state
@@ -119,7 +124,7 @@ pub fn keys(state: &State, scope: Scope) -> Vec<ObjectKey> {
                 };
                 cost(b).total_cmp(&cost(a)).then_with(|| a.cmp(b))
             });
-            keys.into_iter().cloned().collect()
+            keys
         }
         Scope::Gpu => Vec::new(),
         Scope::Global | Scope::Detail | Scope::Yaml | Scope::Logs | Scope::Warnings => Vec::new(),
@@ -132,5 +137,7 @@ pub fn selected(state: &State, scope: Scope) -> Option<ObjectKey> {
     if scope == Scope::Services {
         return state.derived.services.get(cursor.selected).cloned();
     }
-    keys(state, scope).into_iter().nth(cursor.selected)
+    matching(state, scope)
+        .get(cursor.selected)
+        .map(|k| (*k).clone())
 }

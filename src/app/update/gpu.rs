@@ -5,11 +5,14 @@
 use crate::app::msg::GpuMsg;
 use crate::domain::cost::{NodeFacts, PodUsage, idle_gpus, service_cost};
 use crate::domain::dcgm::aggregate::{PodName, ServiceName, per_node, per_service};
+use crate::domain::kind::ClusterObject;
+use crate::domain::pod::Pod;
 use crate::sources::gpu::GpuReport;
 use crate::state::State;
+use crate::state::cluster::WatchEvent;
 use crate::state::gpu::{ClusterGpus, LocalGpus, SERVICE_UTIL_WINDOW};
 use crate::state::ui::ObjectKey;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Applies a GPU message.
 pub fn handle(state: &mut State, msg: GpuMsg) {
@@ -75,9 +78,9 @@ pub fn handle(state: &mut State, msg: GpuMsg) {
     state.dirty = true;
 }
 
-/// Recomputes every service's estimated cost from its pods, their nodes and the prices.
-pub fn refresh_costs(state: &mut State) {
-    let nodes: HashMap<String, NodeFacts> = state
+/// The nodes' facts the cost model needs, by node name.
+fn node_facts(state: &State) -> HashMap<String, NodeFacts> {
+    state
         .cluster
         .nodes
         .items
@@ -93,33 +96,38 @@ pub fn refresh_costs(state: &mut State) {
                 },
             )
         })
+        .collect()
+}
+
+/// Recomputes one service's estimated cost from its live pods (none: no estimate).
+fn refresh_cost_of(state: &mut State, key: &ObjectKey, nodes: &HashMap<String, NodeFacts>) {
+    let pods: Vec<PodUsage> = state
+        .cluster
+        .pods_of(key)
+        .filter(|p| !p.meta.deleting && p.phase != "Succeeded" && p.phase != "Failed")
+        .map(|p| PodUsage {
+            name: p.meta.name.clone(),
+            node: p.node.clone(),
+            gpus_requested: p.gpus(),
+            cpu_request_millis: p.cpu_request_millis(),
+        })
         .collect();
-    let mut costs = HashMap::new();
-    for key in state.cluster.isvcs.items.keys() {
-        let pods: Vec<PodUsage> = state
-            .cluster
-            .pods_of(key)
-            .filter(|p| !p.meta.deleting && p.phase != "Succeeded" && p.phase != "Failed")
-            .map(|p| PodUsage {
-                name: p.meta.name.clone(),
-                node: p.node.clone(),
-                gpus_requested: p.gpus(),
-                cpu_request_millis: p.cpu_request_millis(),
-            })
-            .collect();
-        if pods.is_empty() {
-            continue;
-        }
-        let (estimate, _) = service_cost(&pods, &nodes, &state.prices);
-        state
-            .figures
-            .services
-            .entry(key.clone())
-            .or_default()
-            .usd_per_hour = estimate.usd_per_hour();
-        costs.insert(key.clone(), estimate);
+    if pods.is_empty() || !state.cluster.isvcs.items.contains_key(key) {
+        state.costs.remove(key);
+        return;
     }
-    state.costs = costs;
+    let (estimate, _) = service_cost(&pods, nodes, &state.prices);
+    state
+        .figures
+        .services
+        .entry(key.clone())
+        .or_default()
+        .usd_per_hour = estimate.usd_per_hour();
+    state.costs.insert(key.clone(), estimate);
+}
+
+/// Recomputes the GPUs no pod requests.
+fn refresh_idle_gpus(state: &mut State, nodes: &HashMap<String, NodeFacts>) {
     let live_pods: Vec<PodUsage> = state
         .cluster
         .pods
@@ -133,5 +141,137 @@ pub fn refresh_costs(state: &mut State) {
             cpu_request_millis: None,
         })
         .collect();
-    state.idle_gpus = idle_gpus(&nodes, &live_pods, &state.prices);
+    state.idle_gpus = idle_gpus(nodes, &live_pods, &state.prices);
+}
+
+/// Recomputes every service's estimated cost from its pods, their nodes and the prices.
+pub fn refresh_costs(state: &mut State) {
+    let nodes = node_facts(state);
+    state.costs.clear();
+    let keys: Vec<ObjectKey> = state.cluster.isvcs.items.keys().cloned().collect();
+    for key in &keys {
+        refresh_cost_of(state, key, &nodes);
+    }
+    refresh_idle_gpus(state, &nodes);
+}
+
+/// What a batch of pod events can change in the costs: the services of the pods it adds,
+/// changes or deletes, and whether any of them requests GPUs (the idle GPUs then change).
+/// Read before the batch is applied, so a deleted pod's owner is still known.
+#[derive(Debug, Default, PartialEq)]
+pub struct PodBatchReach {
+    services: BTreeSet<ObjectKey>,
+    gpus: bool,
+    /// A relist or anything else that is not a pod upsert or delete: recompute everything.
+    all: bool,
+}
+
+pub fn pod_batch_reach(state: &State, events: &[WatchEvent]) -> PodBatchReach {
+    let mut reach = PodBatchReach::default();
+    let note = |reach: &mut PodBatchReach, pod: Option<&Pod>| {
+        if let Some(pod) = pod {
+            if let Some(isvc) = pod.isvc() {
+                reach
+                    .services
+                    .insert(ObjectKey::new(&pod.meta.namespace, isvc));
+            }
+            reach.gpus |= pod.gpus() > 0.0;
+        }
+    };
+    for event in events {
+        match event {
+            WatchEvent::Upsert(ClusterObject::Pod(pod)) => {
+                let old = state
+                    .cluster
+                    .pods
+                    .items
+                    .get(&ObjectKey::new(&pod.meta.namespace, &pod.meta.name));
+                note(&mut reach, old);
+                note(&mut reach, Some(pod));
+            }
+            WatchEvent::Delete(key) => note(&mut reach, state.cluster.pods.items.get(key)),
+            _ => reach.all = true,
+        }
+    }
+    reach
+}
+
+/// Recomputes the costs a pod batch can have changed (all of them after a relist): the
+/// work per batch follows the pods in it, not the size of the cluster.
+pub fn refresh_costs_after(state: &mut State, reach: &PodBatchReach) {
+    if reach.all {
+        return refresh_costs(state);
+    }
+    if reach.services.is_empty() && !reach.gpus {
+        return;
+    }
+    let nodes = node_facts(state);
+    for key in &reach.services {
+        refresh_cost_of(state, key, &nodes);
+    }
+    if reach.gpus {
+        refresh_idle_gpus(state, &nodes);
+    }
+}
+
+#[cfg(test)]
+mod cost_reach_tests {
+    use super::*;
+    use crate::app::msg::{ClusterMsg, Msg};
+    use crate::app::update::update;
+    use crate::domain::kind::{Kind, parse};
+    use crate::ui::snapshot_tests::cluster_state;
+    use serde_json::json;
+
+    #[test]
+    fn a_pod_batch_updates_the_costs_as_a_full_recomputation_would() {
+        let mut state = cluster_state();
+        refresh_costs(&mut state);
+        let gpu_pod = json!({"metadata": {"name": "onnx-resnet-predictor-x1", "namespace": "ml-staging", "uid": "u-x1",
+                "labels": {"serving.kserve.io/inferenceservice": "onnx-resnet", "component": "predictor"}},
+            "spec": {"nodeName": "gpu-g5-1", "containers": [{"name": "kserve-container", "resources": {"limits": {"nvidia.com/gpu": "1"}}}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "kserve-container", "ready": true, "restartCount": 0, "state": {"running": {}}}]}});
+        let gone = ObjectKey::new(
+            "ml-prod",
+            "fraud-detector-predictor-00001-deployment-6c7d8-x1k2p",
+        );
+        let before_fraud = state
+            .costs
+            .get(&ObjectKey::new("ml-prod", "fraud-detector"))
+            .cloned();
+        let epoch = state.cluster.epoch;
+        let _ = update(
+            &mut state,
+            Msg::Cluster(ClusterMsg::Watch {
+                epoch,
+                kind: Kind::Pod,
+                events: vec![
+                    WatchEvent::Upsert(parse(Kind::Pod, &gpu_pod)),
+                    WatchEvent::Delete(gone),
+                ],
+            }),
+        );
+        let mut full = state.clone();
+        refresh_costs(&mut full);
+        assert_ne!(
+            format!("{before_fraud:?}"),
+            format!(
+                "{:?}",
+                state
+                    .costs
+                    .get(&ObjectKey::new("ml-prod", "fraud-detector"))
+            )
+        );
+        let mut ours: Vec<String> = state.costs.iter().map(|c| format!("{c:?}")).collect();
+        let mut theirs: Vec<String> = full.costs.iter().map(|c| format!("{c:?}")).collect();
+        ours.sort();
+        theirs.sort();
+        assert_eq!(ours, theirs);
+        assert_eq!(state.idle_gpus, full.idle_gpus);
+        assert!(
+            state
+                .costs
+                .contains_key(&ObjectKey::new("ml-staging", "onnx-resnet"))
+        );
+    }
 }

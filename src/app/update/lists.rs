@@ -13,7 +13,7 @@ pub fn len(state: &State, scope: Scope) -> usize {
         | Scope::Nodes
         | Scope::Runtimes
         | Scope::Graphs
-        | Scope::Cost => crate::state::lists::keys(state, scope).len(),
+        | Scope::Cost => crate::state::lists::matching(state, scope).len(),
         Scope::Global | Scope::Detail | Scope::Yaml | Scope::Logs | Scope::Gpu => 0,
     }
 }

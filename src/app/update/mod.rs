@@ -55,13 +55,24 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 crate::app::msg::ClusterMsg::Watch { kind, .. } => Some(*kind),
                 _ => None,
             };
+            // A pod batch reaches the costs of its pods' services only (read before it applies).
+            let pod_reach = match &msg {
+                crate::app::msg::ClusterMsg::Watch {
+                    kind: Kind::Pod,
+                    events,
+                    ..
+                } => Some(gpu::pod_batch_reach(state, events)),
+                _ => None,
+            };
             let mut effects = cluster::handle(state, msg);
             if matches!(kind, Some(Kind::Pod | Kind::InferenceService)) {
                 effects.extend(logs::sync(state));
                 effects.extend(rollout::check_progress(state));
             }
-            if matches!(kind, Some(Kind::Pod | Kind::Node)) {
-                gpu::refresh_costs(state);
+            match (kind, pod_reach) {
+                (Some(Kind::Pod), Some(reach)) => gpu::refresh_costs_after(state, &reach),
+                (Some(Kind::Node), _) => gpu::refresh_costs(state),
+                _ => {}
             }
             effects
         }

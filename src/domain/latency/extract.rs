@@ -51,26 +51,16 @@ pub struct Reading {
 /// Parses a scrape's text and reads it; also returns the parser's problems (malformed lines
 /// skipped), worded for the user.
 pub fn parse(endpoint: Endpoint, text: &str) -> (Result<Reading, String>, Vec<String>) {
-    let exposition = Exposition::parse(text);
-    let mut result = reading(endpoint, &exposition);
-    if result.is_err() && endpoint == Endpoint::ModelServer && declared(text, PREDICT_SECONDS) {
-        // prometheus_client declares the family but writes no series before the first
-        // request: that is zero requests, not a foreign exporter.
-        result = Ok(Reading {
-            latency_ms: Buckets::from_cumulative(&[], Some(0.0)),
-            requests: Some(0.0),
-            errors: None,
-        });
-    }
-    (result, exposition.problems)
+    let exposition = Exposition::parse_only(text, families(endpoint));
+    (reading(endpoint, &exposition), exposition.problems)
 }
 
-/// Whether the text has a `# TYPE name histogram` line.
-fn declared(text: &str, name: &str) -> bool {
-    text.lines().any(|l| {
-        let mut w = l.split_whitespace();
-        w.next() == Some("#") && w.next() == Some("TYPE") && w.next() == Some(name)
-    })
+/// The metric families an endpoint's reading uses: the only ones parsed.
+pub fn families(endpoint: Endpoint) -> &'static [&'static str] {
+    match endpoint {
+        Endpoint::ModelServer => &[PREDICT_SECONDS],
+        Endpoint::QueueProxy => &[APP_LATENCIES_MS, APP_REQUEST_COUNT],
+    }
 }
 
 /// Reads a parsed scrape. `Err` says, for the user, why it holds nothing usable.

@@ -17,6 +17,9 @@ use std::sync::Arc;
 pub enum Scenario {
     Demo,
     Scale,
+    /// The scale scenario without traffic or failing models: nothing changes once it has
+    /// started (what an idle console should then write is nothing at all).
+    ScaleQuiet,
     /// Only namespaces, nodes, CRDs and runtimes (for tests).
     Empty,
 }
@@ -28,8 +31,11 @@ impl FromStr for Scenario {
         match s {
             "demo" => Ok(Scenario::Demo),
             "scale" => Ok(Scenario::Scale),
+            "scale-quiet" => Ok(Scenario::ScaleQuiet),
             "empty" => Ok(Scenario::Empty),
-            other => Err(format!("unknown scenario '{other}' (demo, scale, empty)")),
+            other => Err(format!(
+                "unknown scenario '{other}' (demo, scale, scale-quiet, empty)"
+            )),
         }
     }
 }
@@ -45,6 +51,7 @@ pub fn build(
     let behaviour = match scenario {
         Scenario::Demo => demo::behaviour(),
         Scenario::Scale => scale::behaviour(),
+        Scenario::ScaleQuiet => scale::quiet_behaviour(),
         Scenario::Empty => super::controller::Behaviour {
             default_rps: 5.0,
             ..Default::default()
@@ -69,7 +76,7 @@ pub fn build(
                 demo::services(&mut c);
             }
         }
-        Scenario::Scale => {
+        Scenario::Scale | Scenario::ScaleQuiet => {
             let mut names: Vec<String> = vec!["default".to_string(), "gpu-operator".to_string()];
             names.extend(scale::namespaces(services));
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();

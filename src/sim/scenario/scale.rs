@@ -22,6 +22,14 @@ pub fn behaviour() -> Behaviour {
     }
 }
 
+/// The quiet variant: no traffic and every model found, so nothing changes after start-up.
+pub fn quiet_behaviour() -> Behaviour {
+    Behaviour {
+        default_rps: 0.0,
+        ..Behaviour::default()
+    }
+}
+
 pub fn build(c: &mut Controller, n: usize) {
     for i in 0..(n / 30).max(2) {
         let info = nodes::add(
@@ -64,5 +72,36 @@ pub fn build(c: &mut Controller, n: usize) {
             let stored = c.ctl.store.put(r, v2);
             c.reconcile(&stored, now);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::clock::SimClock;
+    use crate::sim::scenario::{Scenario, build};
+    use crate::sim::store::Store;
+    use crate::sim::workload::Workload;
+    use std::sync::Arc;
+
+    /// The resourceVersion after a minute of the scenario's life (stepped, not slept).
+    fn changes_in_a_minute(scenario: Scenario) -> u64 {
+        let store = Store::default();
+        let workload = Arc::new(Workload::default());
+        let mut c = build(scenario, 80, &store, &workload, SimClock::new(1.0));
+        let start = chrono::Utc::now();
+        let rv = store.rv();
+        for s in 1..=60 {
+            let now = start + chrono::Duration::seconds(s);
+            c.step(now);
+            c.traffic(1.0, now);
+        }
+        store.rv() - rv
+    }
+
+    #[test]
+    fn the_quiet_variant_changes_nothing_once_started() {
+        assert_eq!("scale-quiet".parse::<Scenario>(), Ok(Scenario::ScaleQuiet));
+        assert_eq!(changes_in_a_minute(Scenario::ScaleQuiet), 0);
+        assert!(changes_in_a_minute(Scenario::Scale) > 0);
     }
 }

@@ -288,6 +288,7 @@ impl Workload {
     pub fn tick(&self, dt: f64, now: DateTime<Utc>) {
         self.write(|i| {
             i.ticks += 1;
+            let max_bytes = logs::bytes_per_container(i.pods.len());
             for ((ns, name), pod) in i.pods.iter_mut() {
                 let Role::ModelServer { profile, model, queue_proxy, .. } = &pod.role else {
                     continue;
@@ -308,32 +309,32 @@ impl Workload {
                     pod.log_budget -= 1.0;
                     seq = seq.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                     let ms = profile.median_ms * (1.0 + ((seq >> 33) % 7) as f64 / 10.0);
-                    log.push(now, format!(
+                    log.push_within(now, format!(
                         "{} INFO:     10.244.1.{}:{} - \"POST /v2/models/{model}/infer HTTP/1.1\" 200 OK ({ms:.1} ms)",
                         now.format("%Y-%m-%d %H:%M:%S,%3f"),
                         (seq >> 40) % 250,
                         40_000 + (seq >> 20) % 20_000
-                    ));
+                    ), max_bytes);
                 }
                 let mut errors_logged = 0;
                 while pod.error_budget >= 1.0 && errors_logged < 2 {
                     pod.error_budget -= 1.0;
                     errors_logged += 1;
                     let stamp = now.format("%Y-%m-%d %H:%M:%S,%3f");
-                    log.push(now, format!("{stamp} ERROR kserve.trace: predict failed for model {model}"));
-                    log.push(now, "Traceback (most recent call last):".to_string());
-                    log.push(now, "  File \"/kserve/kserve/model.py\", line 376, in __call__".to_string());
-                    log.push(now, "RuntimeError: feature vector length 31 does not match the model (expected 30)".to_string());
-                    log.push(now, format!("{stamp} INFO:     10.244.1.9:51234 - \"POST /v2/models/{model}/infer HTTP/1.1\" 500 Internal Server Error"));
+                    log.push_within(now, format!("{stamp} ERROR kserve.trace: predict failed for model {model}"), max_bytes);
+                    log.push_within(now, "Traceback (most recent call last):".to_string(), max_bytes);
+                    log.push_within(now, "  File \"/kserve/kserve/model.py\", line 376, in __call__".to_string(), max_bytes);
+                    log.push_within(now, "RuntimeError: feature vector length 31 does not match the model (expected 30)".to_string(), max_bytes);
+                    log.push_within(now, format!("{stamp} INFO:     10.244.1.9:51234 - \"POST /v2/models/{model}/infer HTTP/1.1\" 500 Internal Server Error"), max_bytes);
                 }
                 pod.error_budget = pod.error_budget.min(5.0);
                 if *queue_proxy && i.ticks % 10 == 0 {
                     let qp = pod.logs.entry("queue-proxy".to_string()).or_default();
-                    qp.push(now, format!(
+                    qp.push_within(now, format!(
                         "{{\"severity\":\"INFO\",\"timestamp\":\"{}\",\"logger\":\"queueproxy\",\"message\":\"requests served\",\"knative.dev/key\":\"{ns}/{name}\",\"count\":{}}}",
                         now.to_rfc3339(),
                         pod.counters.requests.floor()
-                    ));
+                    ), max_bytes);
                 }
             }
         });

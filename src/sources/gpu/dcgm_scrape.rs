@@ -41,14 +41,22 @@ pub async fn run(
     }
 }
 
-/// Scrapes the targets once, all at the same time.
+/// Scrapes the targets once, a few at a time.
 pub async fn scrape_once(
     client: &kube::Client,
     targets: &[ScrapeTarget],
     config: &DcgmScrapeConfig,
 ) -> DcgmBatch {
-    let results =
-        futures::future::join_all(targets.iter().map(|t| scrape_target(client, t, config))).await;
+    use futures::{FutureExt, StreamExt};
+    // Boxed and collected first: a stream over a borrowing closure is not `Send`.
+    let requests: Vec<_> = targets
+        .iter()
+        .map(|t| scrape_target(client, t, config).boxed())
+        .collect();
+    let results: Vec<_> = futures::stream::iter(requests)
+        .buffered(crate::sources::latency::scrape::MAX_IN_FLIGHT)
+        .collect()
+        .await;
     let mut batch = DcgmBatch {
         taken_at: chrono::Utc::now(),
         targets: targets.len(),
@@ -62,7 +70,7 @@ pub async fn scrape_once(
     for (target, result) in targets.iter().zip(results) {
         match result {
             Ok(text) => {
-                let exposition = Exposition::parse(&text);
+                let exposition = Exposition::parse_only(&text, &crate::domain::dcgm::metric::ALL);
                 for problem in exposition.problems.iter() {
                     batch
                         .warnings

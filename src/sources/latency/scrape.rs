@@ -1,12 +1,17 @@
 //! One round of pod scrapes: every target's `/metrics` through the API server's pod proxy,
-//! all at once, each with a timeout; the texts parsed into readings, failures worded for the
+//! at most [`MAX_IN_FLIGHT`] at once (so the client's pooled connections are reused rather
+//! than one opened per pod), each with a timeout; the texts parsed into readings, failures worded for the
 //! user, then fed to the window to give one `Measurements`.
 
 use crate::app::msg::Measurements;
 use crate::domain::latency::targets::Target;
 use crate::domain::latency::{PodRound, Tracker, extract};
 use crate::sources::pod_proxy::{self, ProxyError};
+use futures::StreamExt;
 use std::time::Duration;
+
+/// Scrapes in flight at once; the rest wait for a free slot.
+pub const MAX_IN_FLIGHT: usize = 8;
 
 /// Scrapes `targets` once and folds the round into `tracker`.
 pub async fn round(
@@ -15,7 +20,7 @@ pub async fn round(
     timeout: Duration,
     tracker: &mut Tracker,
 ) -> Measurements {
-    let texts = futures::future::join_all(targets.iter().map(|t| fetch(client, t, timeout))).await;
+    let texts = fetch_all(client, targets, timeout).await;
     fold(targets, texts, chrono::Utc::now(), tracker)
 }
 
@@ -27,8 +32,23 @@ pub async fn round_at(
     tracker: &mut Tracker,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Measurements {
-    let texts = futures::future::join_all(targets.iter().map(|t| fetch(client, t, timeout))).await;
+    let texts = fetch_all(client, targets, timeout).await;
     fold(targets, texts, at, tracker)
+}
+
+/// Every target's text, in the targets' order, [`MAX_IN_FLIGHT`] at a time. A target's
+/// timeout starts when its request does, not while it waits for a slot.
+async fn fetch_all(
+    client: &kube::Client,
+    targets: &[Target],
+    timeout: Duration,
+) -> Vec<Result<String, String>> {
+    // Collected first: a stream over a borrowing closure is not `Send` for the spawned task.
+    let requests: Vec<_> = targets.iter().map(|t| fetch(client, t, timeout)).collect();
+    futures::stream::iter(requests)
+        .buffered(MAX_IN_FLIGHT)
+        .collect()
+        .await
 }
 
 /// The fetched texts of one round, read at `at` and folded into `tracker`.
