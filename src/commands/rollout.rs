@@ -3,17 +3,17 @@
 //! run, the exact diff, confirmation — then the change, the audit trail, and progress
 //! followed until done, failed or timed out.
 
+mod follow;
+
 use super::out::{self, Paint, Styled, errln, outln};
 use crate::cli::Cli;
 use crate::domain::isvc::Isvc;
 use crate::domain::rollout::history::HistoryEntry;
-use crate::domain::rollout::progress::{Outcome, evaluate};
 use crate::domain::rollout::{Plan, RolloutAction, diff, plan};
 use crate::sources::kube::actions::{self, AuditRecord};
 use crate::sources::kube::connect::Connection;
 use crate::sources::kube::write::{self, WriteOutcome};
-use futures::StreamExt;
-use kube::api::{Api, DynamicObject, WatchEvent, WatchParams};
+use follow::follow;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -240,19 +240,73 @@ async fn execute(
 ) -> ExitCode {
     let client = &connection.client;
     let name = &common.name;
+    let (raw, plan) = match read_and_plan(client, namespace, name, action).await {
+        Ok(read) => read,
+        Err(code) => return code,
+    };
+    if let Err(code) = check_allowed(client, namespace, name, &plan).await {
+        return code;
+    }
+    outln!("dry run: accepted by the API server");
+    print_plan(
+        &plan,
+        connection.context.as_deref().unwrap_or(""),
+        super::colour_stdout(),
+    );
+    if let Some(code) = check_failing_revision(client, &raw, &plan, common.force, thresholds).await
+    {
+        return ExitCode::from(code);
+    }
+    if common.dry_run {
+        outln!("dry run only: nothing was changed");
+        return ExitCode::SUCCESS;
+    }
+    if !common.yes {
+        if !std::io::stdin().is_terminal() {
+            return fail(
+                exit::FAILED,
+                "refusing to change the cluster without --yes when stdin is not a terminal",
+            );
+        }
+        if !confirm(&plan, protected) {
+            return fail(exit::FAILED, "not confirmed; nothing was changed");
+        }
+    }
+    // SIGTERM while the change is written waits until its outcome is recorded.
+    let terminated = termination_flag();
+    let applied = match write_change(connection, namespace, name, &raw, &plan).await {
+        Ok(applied) => applied,
+        Err(code) => return code,
+    };
+    if terminated.load(std::sync::atomic::Ordering::SeqCst) {
+        return fail(
+            TERMINATED,
+            "terminated (SIGTERM) after the change was applied and audited; not following it",
+        );
+    }
+    follow(client, namespace, name, &plan, applied, deadline).await
+}
+
+/// Reads the service, kdeck's history and the Deployment's revisions, and makes the plan.
+async fn read_and_plan(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    action: RolloutAction,
+) -> Result<(serde_json::Value, Plan), ExitCode> {
     let raw = match actions::get_isvc(client, namespace, name).await {
         Ok(raw) => raw,
         Err(e) if e.code == 404 => {
-            return fail(
+            return Err(fail(
                 exit::FAILED,
                 &format!("no InferenceService {namespace}/{name}"),
-            );
+            ));
         }
         Err(e) => {
-            return fail(
+            return Err(fail(
                 read_failure(&e),
                 &format!("{}; nothing was changed", e.message),
-            );
+            ));
         }
     };
     let history = match actions::load_history(client, namespace, name).await {
@@ -281,8 +335,18 @@ async fn execute(
         crate::domain::rollout::deployed::history_for(&action, &history, &spec, &deployed);
     let plan = match plan(&raw, action.clone(), &history) {
         Ok(p) => p,
-        Err(e) => return fail(exit::INVALID, &e),
+        Err(e) => return Err(fail(exit::INVALID, &e)),
     };
+    Ok((raw, plan))
+}
+
+/// Checks permission (SelfSubjectAccessReview) and has the server dry-run the exact patch.
+async fn check_allowed(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    plan: &Plan,
+) -> Result<(), ExitCode> {
     match actions::can_i(
         client,
         "patch",
@@ -296,14 +360,14 @@ async fn execute(
         Ok((true, _)) => {
             outln!("permission: patch inferenceservices/{name} in {namespace} allowed")
         }
-        Ok((false, reason)) => return fail(exit::FORBIDDEN, &format!("forbidden: {reason}")),
+        Ok((false, reason)) => return Err(fail(exit::FORBIDDEN, &format!("forbidden: {reason}"))),
         Err(e) => {
             let code = if matches!(e, actions::CallError::TimedOut(_)) {
                 exit::TIMED_OUT
             } else {
                 exit::ERROR
             };
-            return fail(code, &format!("{e}; nothing was changed"));
+            return Err(fail(code, &format!("{e}; nothing was changed")));
         }
     }
     if let Err(e) = actions::patch_isvc(client, namespace, name, &plan.patch, true).await {
@@ -316,41 +380,29 @@ async fn execute(
         } else {
             read_failure(&e)
         };
-        return fail(
+        return Err(fail(
             code,
             &if e.is_timed_out() {
                 format!("{}; nothing was changed", e.message)
             } else {
                 format!("the server's dry run refused the change: {}", e.message)
             },
-        );
+        ));
     }
-    outln!("dry run: accepted by the API server");
-    print_plan(
-        &plan,
-        connection.context.as_deref().unwrap_or(""),
-        super::colour_stdout(),
-    );
-    if let Some(code) = check_failing_revision(client, &raw, &plan, common.force, thresholds).await
-    {
-        return ExitCode::from(code);
-    }
-    if common.dry_run {
-        outln!("dry run only: nothing was changed");
-        return ExitCode::SUCCESS;
-    }
-    if !common.yes {
-        if !std::io::stdin().is_terminal() {
-            return fail(
-                exit::FAILED,
-                "refusing to change the cluster without --yes when stdin is not a terminal",
-            );
-        }
-        if !confirm(&plan, protected) {
-            return fail(exit::FAILED, "not confirmed; nothing was changed");
-        }
-    }
-    let isvc = Isvc::parse(&raw);
+    Ok(())
+}
+
+/// Writes the change with its history entry and audit record; the generation and object
+/// it produced, or the exit code when it was not applied.
+async fn write_change(
+    connection: &Connection,
+    namespace: &str,
+    name: &str,
+    raw: &serde_json::Value,
+    plan: &Plan,
+) -> Result<(i64, serde_json::Value), ExitCode> {
+    let client = &connection.client;
+    let isvc = Isvc::parse(raw);
     let entry = HistoryEntry {
         at: chrono::Utc::now(),
         action: plan.action.verb(),
@@ -363,7 +415,7 @@ async fn execute(
         user: connection.user.clone(),
         context: connection.context.clone().unwrap_or_default(),
         namespace: namespace.to_string(),
-        name: name.clone(),
+        name: name.to_string(),
         uid: isvc.meta.uid.clone(),
         reason: plan.action.event_reason().to_string(),
         action: plan.action.verb(),
@@ -372,8 +424,6 @@ async fn execute(
         patch: plan.patch.clone(),
         outcome: String::new(),
     };
-    // SIGTERM while the change is written waits until its outcome is recorded.
-    let terminated = termination_flag();
     let report = write::apply_change(client, &plan.patch, entry, &intent).await;
     for problem in &report.audit_problems {
         errln!("kdeck: {problem}");
@@ -390,22 +440,22 @@ async fn execute(
             (generation, *object)
         }
         WriteOutcome::NotApplied(e) if e.is_conflict() => {
-            return fail(
+            return Err(fail(
                 exit::CONFLICT,
                 &format!(
                     "{name} changed since it was read (resourceVersion {}); nothing was overwritten — run again to see the new state",
                     plan.resource_version
                 ),
-            );
+            ));
         }
         WriteOutcome::NotApplied(e) if e.is_forbidden() => {
-            return fail(exit::FORBIDDEN, &e.message);
+            return Err(fail(exit::FORBIDDEN, &e.message));
         }
         WriteOutcome::NotApplied(e) => {
-            return fail(exit::ERROR, &format!("not applied: {}", e.message));
+            return Err(fail(exit::ERROR, &format!("not applied: {}", e.message)));
         }
         WriteOutcome::Unknown(why) => {
-            return fail(exit::UNKNOWN, &format!("outcome unknown: {why}"));
+            return Err(fail(exit::UNKNOWN, &format!("outcome unknown: {why}")));
         }
     };
     if let Some(problem) = &report.history_problem {
@@ -418,13 +468,7 @@ async fn execute(
             .unwrap_or_default();
         outln!("audit: event written; local record in {path}");
     }
-    if terminated.load(std::sync::atomic::Ordering::SeqCst) {
-        return fail(
-            TERMINATED,
-            "terminated (SIGTERM) after the change was applied and audited; not following it",
-        );
-    }
-    follow(client, namespace, name, &plan, applied, deadline).await
+    Ok(applied)
 }
 
 /// Exit code after SIGTERM (128 + 15, as a shell reports it).
@@ -480,142 +524,4 @@ async fn check_failing_revision(
         plan.name
     );
     Some(exit::FAILING_REVISION)
-}
-
-/// Watches the service from the change's own resourceVersion (no list: a hung list cannot
-/// stall it) until the plan's goal is reached, it fails, or the deadline passes. A broken
-/// watch resumes from the last resourceVersion seen; 410 Gone reads the service again.
-async fn follow(
-    client: &kube::Client,
-    namespace: &str,
-    name: &str,
-    plan: &Plan,
-    applied: (i64, serde_json::Value),
-    deadline: tokio::time::Instant,
-) -> ExitCode {
-    let (generation, object) = applied;
-    let mut printed: Vec<String> = Vec::new();
-    // The service as the change left it may already show progress (or be done).
-    if let Some(code) = report(plan, generation, &object, &mut printed) {
-        return code;
-    }
-    let mut rv = object
-        .pointer("/metadata/resourceVersion")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_string();
-    let timeout = deadline.saturating_duration_since(tokio::time::Instant::now());
-    let api: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), namespace, &actions::isvc_resource());
-    let params = WatchParams::default()
-        .fields(&format!("metadata.name={name}"))
-        .timeout(60);
-    let timed_out = |printed: &Vec<String>| {
-        fail(
-            exit::FAILED,
-            &format!(
-                "applied, but not done within {}; last step done: {}",
-                humantime::format_duration(timeout),
-                printed
-                    .last()
-                    .cloned()
-                    .unwrap_or_else(|| "none".to_string())
-            ),
-        )
-    };
-    loop {
-        let opened = tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => return timed_out(&printed),
-            opened = api.watch(&params, &rv) => opened,
-        };
-        match opened {
-            Ok(stream) => {
-                let mut stream = stream.boxed();
-                loop {
-                    let next = tokio::select! {
-                        _ = tokio::time::sleep_until(deadline) => return timed_out(&printed),
-                        next = stream.next() => next,
-                    };
-                    let object = match next {
-                        Some(Ok(WatchEvent::Added(o) | WatchEvent::Modified(o))) => o,
-                        Some(Ok(WatchEvent::Bookmark(b))) => {
-                            rv = b.metadata.resource_version;
-                            continue;
-                        }
-                        Some(Ok(WatchEvent::Deleted(_))) => {
-                            return fail(exit::FAILED, &format!("{name} was deleted"));
-                        }
-                        Some(Ok(WatchEvent::Error(status))) if status.code == 410 => {
-                            match actions::get_isvc(client, namespace, name).await {
-                                Ok(value) => {
-                                    if let Some(code) =
-                                        report(plan, generation, &value, &mut printed)
-                                    {
-                                        return code;
-                                    }
-                                    rv = value
-                                        .pointer("/metadata/resourceVersion")
-                                        .and_then(|v| v.as_str())
-                                        .unwrap_or_default()
-                                        .to_string();
-                                }
-                                Err(e) => errln!("kdeck: reading the rollout: {}", e.message),
-                            }
-                            break;
-                        }
-                        Some(Ok(WatchEvent::Error(status))) => {
-                            errln!("kdeck: watching the rollout: {}; retrying", status.message);
-                            break;
-                        }
-                        Some(Err(e)) => {
-                            let why = crate::sources::kube::errors::describe(&e);
-                            errln!("kdeck: watching the rollout: {why}; retrying");
-                            break;
-                        }
-                        None => break,
-                    };
-                    rv = object.metadata.resource_version.clone().unwrap_or(rv);
-                    let value = serde_json::to_value(&object).unwrap_or_default();
-                    if let Some(code) = report(plan, generation, &value, &mut printed) {
-                        return code;
-                    }
-                }
-            }
-            Err(e) => {
-                let why = crate::sources::kube::errors::describe(&e);
-                errln!("kdeck: watching the rollout: {why}; retrying");
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => return timed_out(&printed),
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-        }
-    }
-}
-
-/// Prints the steps newly done; the exit code once the rollout is done or failed.
-fn report(
-    plan: &Plan,
-    generation: i64,
-    value: &serde_json::Value,
-    printed: &mut Vec<String>,
-) -> Option<ExitCode> {
-    let isvc = Isvc::parse(value);
-    let progress = evaluate(&plan.goal, &isvc, generation);
-    for (label, done) in &progress.steps {
-        if *done && !printed.contains(label) {
-            outln!("  ✓ {label}");
-            printed.push(label.clone());
-        }
-    }
-    match progress.outcome {
-        Some(Outcome::Done) => {
-            outln!("done: traffic {}", isvc.traffic_label("·"));
-            Some(ExitCode::SUCCESS)
-        }
-        Some(Outcome::Failed(reason)) => {
-            Some(fail(exit::FAILED, &format!("rollout failed: {reason}")))
-        }
-        None => None,
-    }
 }

@@ -2,7 +2,7 @@
 //! sent, confirmation defaults, conflicts, read-only mode, progress and timeouts.
 
 use super::*;
-use crate::app::msg::{ClusterMsg, Msg};
+use crate::app::msg::{ClusterMsg, Msg, RolloutMsg};
 use crate::app::update::update;
 use crate::domain::kind::{Kind, parse};
 use crate::sources::kube::actions::WriteError;

@@ -25,8 +25,17 @@ fn title(flow: &RolloutFlow) -> String {
 
 /// The dialog's lines.
 pub fn lines(state: &State, flow: &RolloutFlow, theme: &Theme) -> Vec<Line<'static>> {
-    let sym = &theme.symbols;
     let mut out = Vec::new();
+    target_lines(&mut out, state, flow, theme);
+    plan_lines(&mut out, flow, theme);
+    step_lines(&mut out, flow, theme);
+    diff_lines(&mut out, flow, theme);
+    stage_lines(&mut out, flow, theme);
+    out
+}
+
+/// The target: cluster context and namespace, marked when protected.
+fn target_lines(out: &mut Vec<Line<'static>>, state: &State, flow: &RolloutFlow, theme: &Theme) {
     let context = state
         .session
         .context
@@ -51,6 +60,11 @@ pub fn lines(state: &State, flow: &RolloutFlow, theme: &Theme) -> Vec<Line<'stat
             theme.style(Slot::TextError),
         ),
     ]));
+}
+
+/// The planned traffic before → after, what KServe will do, and warnings.
+fn plan_lines(out: &mut Vec<Line<'static>>, flow: &RolloutFlow, theme: &Theme) {
+    let sym = &theme.symbols;
     if let Some(plan) = &flow.plan {
         out.push(Line::from(vec![
             Span::styled(" traffic ", theme.style(Slot::TextDim)),
@@ -77,6 +91,11 @@ pub fn lines(state: &State, flow: &RolloutFlow, theme: &Theme) -> Vec<Line<'stat
             )));
         }
     }
+}
+
+/// The safety steps passed, the one running, and notes.
+fn step_lines(out: &mut Vec<Line<'static>>, flow: &RolloutFlow, theme: &Theme) {
+    let sym = &theme.symbols;
     out.push(Line::default());
     for (label, detail) in &flow.done {
         out.push(Line::from(vec![
@@ -106,6 +125,11 @@ pub fn lines(state: &State, flow: &RolloutFlow, theme: &Theme) -> Vec<Line<'stat
             theme.style(Slot::TextWarning),
         )));
     }
+}
+
+/// The spec diff, while the change is being checked or confirmed.
+fn diff_lines(out: &mut Vec<Line<'static>>, flow: &RolloutFlow, theme: &Theme) {
+    let sym = &theme.symbols;
     if let (Some(plan), Stage::Confirm { .. } | Stage::DryRun | Stage::Permission) =
         (&flow.plan, &flow.stage)
     {
@@ -133,6 +157,11 @@ pub fn lines(state: &State, flow: &RolloutFlow, theme: &Theme) -> Vec<Line<'stat
             });
         }
     }
+}
+
+/// The question to confirm, the live progress, or how it finished.
+fn stage_lines(out: &mut Vec<Line<'static>>, flow: &RolloutFlow, theme: &Theme) {
+    let sym = &theme.symbols;
     out.push(Line::default());
     if let Some(warning) = &flow.warning {
         out.push(Line::from(Span::styled(
@@ -220,7 +249,6 @@ pub fn lines(state: &State, flow: &RolloutFlow, theme: &Theme) -> Vec<Line<'stat
         }
         _ => {}
     }
-    out
 }
 
 /// Draws the dialog over `area` when a rollout is shown.

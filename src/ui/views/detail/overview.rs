@@ -29,9 +29,21 @@ fn field<'a>(label: &str, value: String, theme: &Theme) -> Vec<Span<'a>> {
 
 /// All overview lines for one service.
 pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    status_lines(&mut out, state, theme, isvc);
+    live_lines(&mut out, state, theme, key);
+    why_lines(&mut out, state, theme, key, isvc);
+    condition_lines(&mut out, state, theme, isvc);
+    component_lines(&mut out, theme, isvc);
+    revision_lines(&mut out, state, theme, key, isvc);
+    model_lines(&mut out, theme, isvc);
+    out
+}
+
+/// The status line (readiness, mode, age, generation), the URL and read problems.
+fn status_lines(out: &mut Vec<Line<'static>>, state: &State, theme: &Theme, isvc: &Isvc) {
     let sym = &theme.symbols;
     let dash = || sym.dash.to_string();
-    let mut out = Vec::new();
     let readiness = isvc.readiness();
     let (ready_text, ready_slot) = format::readiness(&readiness, sym);
     let mut status = vec![Span::styled(
@@ -73,7 +85,12 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
             theme.style(Slot::TextWarning),
         )));
     }
+}
 
+/// Live figures for the whole service, with 15-minute sparklines.
+fn live_lines(out: &mut Vec<Line<'static>>, state: &State, theme: &Theme, key: &ObjectKey) {
+    let sym = &theme.symbols;
+    let dash = || sym.dash.to_string();
     if let Some(f) = state.figures.service(key) {
         let mut live = vec![Span::styled("live ", theme.style(Slot::TextDim))];
         let show = |v: Option<f64>, fmt: fn(f64) -> String| v.map(fmt).unwrap_or_else(dash);
@@ -104,8 +121,18 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
             ]));
         }
     }
+}
 
-    if readiness != Readiness::Ready || isvc.stopped() {
+/// "Why isn't it ready?": the top causes with evidence and the next step.
+fn why_lines(
+    out: &mut Vec<Line<'static>>,
+    state: &State,
+    theme: &Theme,
+    key: &ObjectKey,
+    isvc: &Isvc,
+) {
+    let sym = &theme.symbols;
+    if isvc.readiness() != Readiness::Ready || isvc.stopped() {
         let pods: Vec<_> = state.cluster.pods_of(key).collect();
         let mut names: BTreeSet<String> = pods.iter().map(|p| p.meta.name.clone()).collect();
         names.insert(key.name.clone());
@@ -132,7 +159,11 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
             )));
         }
     }
+}
 
+/// The conditions with their status, age, reason and message.
+fn condition_lines(out: &mut Vec<Line<'static>>, state: &State, theme: &Theme, isvc: &Isvc) {
+    let sym = &theme.symbols;
     out.push(Line::default());
     out.push(heading("Conditions", theme));
     if isvc.conditions.is_empty() {
@@ -163,7 +194,12 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
         }
         out.push(Line::from(spans));
     }
+}
 
+/// Each component's format, runtime, storage, replicas and resources, then the canaries.
+fn component_lines(out: &mut Vec<Line<'static>>, theme: &Theme, isvc: &Isvc) {
+    let sym = &theme.symbols;
+    let dash = || sym.dash.to_string();
     out.push(Line::default());
     out.push(heading("Components", theme));
     for (kind, c) in &isvc.components {
@@ -241,7 +277,18 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
             ),
         ]));
     }
+}
 
+/// Revisions and traffic of the predictor, with per-revision figures and canary state.
+fn revision_lines(
+    out: &mut Vec<Line<'static>>,
+    state: &State,
+    theme: &Theme,
+    key: &ObjectKey,
+    isvc: &Isvc,
+) {
+    let sym = &theme.symbols;
+    let dash = || sym.dash.to_string();
     if let Some(status) = isvc.predictor_status() {
         out.push(Line::default());
         let window = crate::domain::latency::window::window_label(
@@ -332,7 +379,12 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
         spans.extend(field("previous", rev(&status.previous_rolledout), theme));
         out.push(Line::from(spans));
     }
+}
 
+/// The model status (transition, active, target).
+fn model_lines(out: &mut Vec<Line<'static>>, theme: &Theme, isvc: &Isvc) {
+    let sym = &theme.symbols;
+    let dash = || sym.dash.to_string();
     if let Some(m) = &isvc.model_status {
         out.push(Line::default());
         let mut spans = vec![Span::styled("Model ", theme.style(Slot::Title))];
@@ -353,7 +405,6 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
         ));
         out.push(Line::from(spans));
     }
-    out
 }
 
 /// The canary's verdict against its stable revision, the thresholds, and the guard.

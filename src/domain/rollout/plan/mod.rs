@@ -2,11 +2,15 @@
 //! before and after, the traffic before and predicted after, what KServe will do, warnings
 //! (GitOps owners), and the goal that tells when it is done.
 
+mod any_mode;
+mod knative;
+mod standard;
+
 use super::RolloutAction;
 use super::diff::merge_patch;
 use super::history::HistoryEntry;
 use super::progress::Goal;
-use crate::domain::isvc::{Isvc, TAG_ROUTING_ANNOTATION, short_revision};
+use crate::domain::isvc::{Isvc, short_revision};
 use crate::domain::mode::DeploymentMode;
 use serde_json::{Value, json};
 
@@ -121,6 +125,28 @@ fn without_traffic_setting(spec: &Value) -> Value {
     spec
 }
 
+/// The traffic after the change and the goal that tells when it is done, or why the action
+/// cannot be planned.
+type Outcome = Result<(String, Goal), String>;
+
+/// Separates the two sides of a traffic split in the labels.
+const SEP: &str = "·";
+
+/// What an action's planner reads (the service as it is) and writes (the spec after the
+/// change, the explanation, warnings and annotations).
+struct Draft<'a> {
+    isvc: &'a Isvc,
+    k: Knative<'a>,
+    mode: DeploymentMode,
+    spec_before: Value,
+    predictor: Value,
+    traffic_before: String,
+    spec_after: Value,
+    explanation: Vec<String>,
+    warnings: Vec<String>,
+    annotations: Option<Value>,
+}
+
 /// Builds the plan for `action` on the service whose JSON is `raw`. `history` is kdeck's
 /// record of replaced specs (newest first), used to restore the previous model.
 pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Result<Plan, String> {
@@ -132,349 +158,32 @@ pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Res
         ));
     }
     let spec_before = raw.get("spec").cloned().unwrap_or(Value::Null);
-    let predictor = spec_before.get("predictor").cloned().unwrap_or(Value::Null);
-    let mode = effective_mode(&isvc);
-    let k = knative(&isvc);
-    let sep = "·";
     let traffic_before = {
-        let t = isvc.traffic_label(sep);
+        let t = isvc.traffic_label(SEP);
         if t.is_empty() { "–".to_string() } else { t }
     };
-    let mut explanation = Vec::new();
-    let mut warnings = gitops_warnings(&isvc);
-    let mut spec_after = spec_before.clone();
-    let mut annotations: Option<Value> = None;
-    let (traffic_after, goal) = match (&action, mode) {
-        (RolloutAction::Rollback, DeploymentMode::Knative) => {
-            let (Some(latest), stable) = (k.latest, k.prev) else {
-                return Err(
-                    "no traffic information in the status yet; wait for the controller".to_string(),
-                );
-            };
-            if let Some(prev) = stable {
-                if latest.percent == 0 {
-                    return Err(format!(
-                        "already rolled back: {} has 100% and the canary {} 0%",
-                        short_revision(&prev.revision),
-                        short_revision(&latest.revision)
-                    ));
-                }
-                spec_after["predictor"]["canaryTrafficPercent"] = json!(0);
-                explanation.push(format!(
-                    "KServe sends all traffic to {} (the last rolled-out revision, tagged prev); {} stays deployed with 0%.",
-                    short_revision(&prev.revision),
-                    short_revision(&latest.revision)
-                ));
-                explanation.push(
-                    "canaryTrafficPercent stays 0 until you promote or deploy a fixed version."
-                        .to_string(),
-                );
-                (
-                    split(&latest.revision, 0, &prev.revision, sep),
-                    Goal::AllTrafficTo {
-                        revision: prev.revision.clone(),
-                    },
-                )
-            } else {
-                let Some(previous) = k.previous_rolledout.clone() else {
-                    return Err(format!(
-                        "nothing to roll back to: {} has all traffic and there is no earlier rolled-out revision (status previousRolledoutRevision is empty)",
-                        short_revision(&latest.revision)
-                    ));
-                };
-                spec_after["predictor"]["canaryTrafficPercent"] = json!(0);
-                explanation.push(format!(
-                    "The service is fully promoted: pinning canaryTrafficPercent to 0 moves all traffic back to {}.",
-                    short_revision(&previous)
-                ));
-                explanation.push("KServe needs two reconcile passes for this (status first, then traffic); kdeck follows both.".to_string());
-                (
-                    split(&latest.revision, 0, &previous, sep),
-                    Goal::AllTrafficTo { revision: previous },
-                )
-            }
-        }
-        (RolloutAction::Rollback, _) => {
-            if !isvc.canaries.is_empty() {
-                spec_after.as_object_mut().map(|s| s.shift_remove("canary"));
-                explanation.push("Removes the spec.canary entries: the stable predictor takes all traffic and the canary Deployments go away.".to_string());
-                (
-                    "stable 100%".to_string(),
-                    Goal::Canaries { expect: Vec::new() },
-                )
-            } else if let Some(previous) = history.first() {
-                // The spec a rollback replaced is the bad one: restoring it would redeploy it.
-                if previous.action == RolloutAction::Rollback.verb() {
-                    return Err(format!(
-                        "already rolled back by {} at {}; u undoes that rollback",
-                        previous.by,
-                        previous.at.format("%Y-%m-%d %H:%M UTC")
-                    ));
-                }
-                spec_after = previous.spec.clone();
-                if previous.by == super::deployed::FROM_DEPLOYMENT {
-                    explanation.push(format!(
-                        "Restores the model of the Deployment's previous {}, created {} (a Deployment rollout to the previous model); the rest of the spec stays as it is.",
-                        previous.action,
-                        previous.at.format("%Y-%m-%d %H:%M UTC")
-                    ));
-                } else {
-                    explanation.push(format!(
-                        "Restores the spec kdeck recorded before '{}' at {} (a Deployment rollout to the previous model).",
-                        previous.action,
-                        previous.at.format("%Y-%m-%d %H:%M UTC")
-                    ));
-                }
-                ("stable 100% (previous spec)".to_string(), Goal::Observed)
-            } else {
-                return Err("Standard mode without a canary: no previous spec recorded by kdeck, and the predictor's Deployment has no older ReplicaSet with a different model to go back to.".to_string());
-            }
-        }
-        (RolloutAction::SetCanary { percent }, _) if !(0..=100).contains(percent) => {
-            return Err(format!("a canary percentage is 0 to 100, not {percent}"));
-        }
-        (RolloutAction::SetCanary { percent }, DeploymentMode::Knative) => {
-            let Some(latest) = k.latest else {
-                return Err(
-                    "no traffic information in the status yet; wait for the controller".to_string(),
-                );
-            };
-            let other = k
-                .prev
-                .map(|p| p.revision.clone())
-                .or_else(|| k.previous_rolledout.clone());
-            let Some(other) = other else {
-                return Err(format!(
-                    "{} is the only revision: deploy a new version as a canary first",
-                    short_revision(&latest.revision)
-                ));
-            };
-            if k.prev.is_none() {
-                warnings.push(format!(
-                    "No canary is in progress: this splits traffic between {} and the previous rolled-out revision {}.",
-                    short_revision(&latest.revision),
-                    short_revision(&other)
-                ));
-            }
-            spec_after["predictor"]["canaryTrafficPercent"] = json!(percent);
-            (
-                split(&latest.revision, *percent, &other, sep),
-                Goal::LatestPercent { percent: *percent },
-            )
-        }
-        (RolloutAction::SetCanary { percent }, _) => {
-            let Some(first) = isvc.canaries.first() else {
-                return Err(
-                    "Standard mode has no canary entry: deploy a new version as a canary first"
-                        .to_string(),
-                );
-            };
-            if isvc.canaries.len() > 1 {
-                warnings.push(format!(
-                    "{} canaries: only '{}' changes",
-                    isvc.canaries.len(),
-                    first.name
-                ));
-            }
-            spec_after["canary"][0]["trafficPercent"] = json!(percent);
-            (
-                format!("{} {percent}% {sep} stable {}%", first.name, 100 - percent),
-                Goal::Canaries {
-                    expect: vec![(first.name.clone(), *percent)],
-                },
-            )
-        }
-        (RolloutAction::Promote, DeploymentMode::Knative) => {
-            let Some(latest) = k.latest else {
-                return Err(
-                    "no traffic information in the status yet; wait for the controller".to_string(),
-                );
-            };
-            if isvc.canary_percent().is_none() && latest.percent == 100 {
-                return Err(format!(
-                    "nothing to promote: {} already has 100%",
-                    short_revision(&latest.revision)
-                ));
-            }
-            spec_after["predictor"]
-                .as_object_mut()
-                .map(|p| p.shift_remove("canaryTrafficPercent"));
-            explanation.push(format!(
-                "{} takes 100%; once it has, KServe records it as the rolled-out revision and the previous one scales down.",
-                short_revision(&latest.revision)
-            ));
-            (
-                format!("{} 100%", short_revision(&latest.revision)),
-                Goal::AllTrafficTo {
-                    revision: latest.revision.clone(),
-                },
-            )
-        }
-        (RolloutAction::Promote, _) => {
-            let Some(canary) = spec_before.get("canary").and_then(|c| c.get(0)).cloned() else {
-                return Err("nothing to promote: there is no spec.canary entry".to_string());
-            };
-            let name = isvc
-                .canaries
-                .first()
-                .map(|c| c.name.clone())
-                .unwrap_or_default();
-            let mut promoted = predictor.clone();
-            if let Some(overrides) = canary.get("predictor") {
-                json_patch::merge(&mut promoted, overrides);
-            }
-            spec_after["predictor"] = promoted;
-            spec_after.as_object_mut().map(|s| s.shift_remove("canary"));
-            explanation.push(format!("The predictor takes the canary '{name}' settings (and its name), and the canary entry is removed, as KServe documents for promotion."));
-            (
-                format!("{name} 100%"),
-                Goal::Canaries { expect: Vec::new() },
-            )
-        }
-        (RolloutAction::NewVersion { percent, .. }, _) if !(0..=100).contains(percent) => {
-            return Err(format!("a canary percentage is 0 to 100, not {percent}"));
-        }
-        (
-            RolloutAction::NewVersion {
-                storage_uri,
-                percent,
-            },
-            DeploymentMode::Knative,
-        ) => {
-            let Some(key) = implementation_key(&predictor) else {
-                return Err(
-                    "this predictor runs a custom container: it has no storageUri to change"
-                        .to_string(),
-                );
-            };
-            spec_after["predictor"][key]["storageUri"] = json!(storage_uri);
-            spec_after["predictor"]["canaryTrafficPercent"] = json!(percent);
-            explanation.push(format!("KServe creates a new revision with {storage_uri}; once it is ready it gets {percent}%, the rest stays on the current revision."));
-            let current = k
-                .latest_rolledout
-                .clone()
-                .or_else(|| k.latest.map(|l| l.revision.clone()))
-                .unwrap_or_default();
-            (
-                format!(
-                    "new {percent}% {sep} {} {}%",
-                    short_revision(&current),
-                    100 - percent
-                ),
-                Goal::NewRevision {
-                    previous_latest: k.latest_created.clone(),
-                    percent: *percent,
-                },
-            )
-        }
-        (
-            RolloutAction::NewVersion {
-                storage_uri,
-                percent,
-            },
-            _,
-        ) => {
-            if !isvc.canaries.is_empty() {
-                return Err(
-                    "a canary is already running: promote or roll it back first".to_string()
-                );
-            }
-            let stable_name = predictor.get("name").and_then(Value::as_str).unwrap_or("");
-            let name = if stable_name == "canary" {
-                "canary-2"
-            } else {
-                "canary"
-            };
-            spec_after["canary"] = json!([{"trafficPercent": percent, "predictor": {"name": name, "model": {"storageUri": storage_uri}}}]);
-            explanation.push(format!(
-                "Adds a Standard-mode canary '{name}' (its own Deployment) serving {storage_uri}; it gets {percent}% once ready."
-            ));
-            (
-                format!("{name} {percent}% {sep} stable {}%", 100 - percent),
-                Goal::Canaries {
-                    expect: vec![(name.to_string(), *percent)],
-                },
-            )
-        }
-        (RolloutAction::EnableTagRouting, DeploymentMode::Knative) => {
-            if isvc.meta.annotation(TAG_ROUTING_ANNOTATION) == Some("true") {
-                return Err(
-                    "tag routing is already on: revisions have latest-/prev- URLs".to_string(),
-                );
-            }
-            annotations = Some(json!({TAG_ROUTING_ANNOTATION: "true"}));
-            explanation.push(
-                "Adds latest-… and prev-… URLs so a revision can be probed without moving traffic."
-                    .to_string(),
-            );
-            explanation.push("KServe copies the annotation into the revision template, so this also creates a new revision of the same spec.".to_string());
-            (traffic_before.clone(), Goal::Observed)
-        }
-        (RolloutAction::EnableTagRouting, _) => {
-            return Err("tag routing exists only in Knative mode".to_string());
-        }
-        (RolloutAction::Scale { min, max }, _) => {
-            let cur_min = predictor.get("minReplicas").and_then(Value::as_i64);
-            let cur_max = predictor.get("maxReplicas").and_then(Value::as_i64);
-            let new_min = min.or(cur_min);
-            let new_max = max.or(cur_max);
-            if new_min.is_some_and(|n| n < 0) || new_max.is_some_and(|n| n < 0) {
-                return Err("replica counts cannot be negative".to_string());
-            }
-            if let (Some(a), Some(b)) = (new_min, new_max)
-                && a > b
-            {
-                return Err(format!("minReplicas {a} is more than maxReplicas {b}"));
-            }
-            if let Some(n) = min {
-                spec_after["predictor"]["minReplicas"] = json!(n);
-            }
-            if let Some(n) = max {
-                spec_after["predictor"]["maxReplicas"] = json!(n);
-            }
-            if mode == DeploymentMode::Knative {
-                explanation.push("Replica bounds are part of the revision template: KServe creates a new revision with them.".to_string());
-            }
-            (traffic_before.clone(), Goal::Observed)
-        }
-        (RolloutAction::RestoreSpec { spec, label }, _) => {
-            spec_after = (**spec).clone();
-            explanation.push(format!("Puts back {label}."));
-            let traffic_only =
-                without_traffic_setting(&spec_before) == without_traffic_setting(&spec_after);
-            match (mode, k.latest) {
-                // Only canaryTrafficPercent differs: no new revision, the split moves.
-                (DeploymentMode::Knative, Some(latest)) if traffic_only => {
-                    let other = k
-                        .prev
-                        .map(|p| p.revision.clone())
-                        .or_else(|| k.previous_rolledout.clone());
-                    match (
-                        spec_after["predictor"]["canaryTrafficPercent"].as_i64(),
-                        other,
-                    ) {
-                        (Some(percent), Some(other)) if percent < 100 => (
-                            split(&latest.revision, percent, &other, sep),
-                            Goal::LatestPercent { percent },
-                        ),
-                        _ => (
-                            format!("{} 100%", short_revision(&latest.revision)),
-                            Goal::AllTrafficTo {
-                                revision: latest.revision.clone(),
-                            },
-                        ),
-                    }
-                }
-                (DeploymentMode::Knative, _) => {
-                    explanation.push(
-                        "In Knative mode this creates a new revision with that spec.".to_string(),
-                    );
-                    (traffic_before.clone(), Goal::Observed)
-                }
-                _ => (traffic_before.clone(), Goal::Observed),
-            }
-        }
+    let mut d = Draft {
+        isvc: &isvc,
+        k: knative(&isvc),
+        mode: effective_mode(&isvc),
+        predictor: spec_before.get("predictor").cloned().unwrap_or(Value::Null),
+        spec_after: spec_before.clone(),
+        spec_before,
+        traffic_before,
+        explanation: Vec::new(),
+        warnings: gitops_warnings(&isvc),
+        annotations: None,
     };
+    let (traffic_after, goal) = plan_action(&mut d, &action, history)?;
+    let Draft {
+        spec_before,
+        spec_after,
+        traffic_before,
+        explanation,
+        warnings,
+        annotations,
+        ..
+    } = d;
     if spec_after == spec_before && annotations.is_none() {
         return Err("this would change nothing".to_string());
     }
@@ -500,6 +209,38 @@ pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Res
         warnings,
         goal,
     })
+}
+
+/// Hands the action to its planner for the service's deployment mode.
+fn plan_action(d: &mut Draft, action: &RolloutAction, history: &[HistoryEntry]) -> Outcome {
+    let knative_mode = d.mode == DeploymentMode::Knative;
+    match action {
+        RolloutAction::SetCanary { percent } | RolloutAction::NewVersion { percent, .. }
+            if !(0..=100).contains(percent) =>
+        {
+            Err(format!("a canary percentage is 0 to 100, not {percent}"))
+        }
+        RolloutAction::Rollback if knative_mode => knative::rollback(d),
+        RolloutAction::Rollback => standard::rollback(d, history),
+        RolloutAction::SetCanary { percent } if knative_mode => knative::set_canary(d, *percent),
+        RolloutAction::SetCanary { percent } => standard::set_canary(d, *percent),
+        RolloutAction::Promote if knative_mode => knative::promote(d),
+        RolloutAction::Promote => standard::promote(d),
+        RolloutAction::NewVersion {
+            storage_uri,
+            percent,
+        } if knative_mode => knative::new_version(d, storage_uri, *percent),
+        RolloutAction::NewVersion {
+            storage_uri,
+            percent,
+        } => standard::new_version(d, storage_uri, *percent),
+        RolloutAction::EnableTagRouting if knative_mode => knative::enable_tag_routing(d),
+        RolloutAction::EnableTagRouting => {
+            Err("tag routing exists only in Knative mode".to_string())
+        }
+        RolloutAction::Scale { min, max } => any_mode::scale(d, *min, *max),
+        RolloutAction::RestoreSpec { spec, label } => any_mode::restore_spec(d, spec, label),
+    }
 }
 
 #[cfg(test)]
