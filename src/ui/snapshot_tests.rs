@@ -288,9 +288,9 @@ pub fn demo_state() -> State {
     s.derived.dirty = true;
     s.refresh_derived();
     // One round of figures: the canary r2 fails 8 % of its requests and is slow.
-    let fraud = crate::state::ui::ObjectKey::new("ml-prod", "fraud-detector");
+    let fraud = crate::domain::key::ObjectKey::new("ml-prod", "fraud-detector");
     let at = s.now;
-    let fig = |p99: f64, errors: f64, rps: f64| crate::state::figures::RevisionFigures {
+    let fig = |p99: f64, errors: f64, rps: f64| crate::domain::figures::RevisionFigures {
         p50_ms: Some(p99 / 3.0),
         p99_ms: Some(p99),
         rps: Some(rps),
@@ -389,9 +389,10 @@ fn demo_scenario_why_not_ready_names_the_missing_bucket() {
 #[test]
 fn escape_sequences_in_logs_are_drawn_inert() {
     use crate::app::msg::{LogBatch, LogMsg};
+    use crate::domain::key::ObjectKey;
     use crate::domain::logline::{level, sanitize};
     use crate::state::logs::{LogTarget, LogView, StreamInfo};
-    use crate::state::ui::{ObjectKey, Route};
+    use crate::state::ui::Route;
     use ratatui::style::Color;
     use std::sync::Arc;
 

@@ -2,9 +2,10 @@
 //! completion, and turning a typed line into a change of view or an effect.
 
 use crate::app::effect::Effect;
+use crate::domain::notice::NoticeLevel;
+use crate::domain::scope::NamespaceScope;
 use crate::state::State;
-use crate::state::session::NamespaceScope;
-use crate::state::ui::{Mode, NoticeLevel, Route};
+use crate::state::ui::{Mode, Route};
 
 /// What a command's argument completes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

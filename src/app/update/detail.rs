@@ -2,8 +2,9 @@
 
 use crate::app::action::Action;
 use crate::app::effect::Effect;
+use crate::domain::key::ObjectKey;
 use crate::state::State;
-use crate::state::ui::{ObjectKey, Route};
+use crate::state::ui::Route;
 
 /// Applies a detail-view action.
 pub fn action(state: &mut State, key: &ObjectKey, action: Action) -> Vec<Effect> {

@@ -5,10 +5,10 @@
 use crate::app::msg::GpuMsg;
 use crate::domain::cost::{NodeFacts, PodUsage, idle_gpus, service_cost};
 use crate::domain::dcgm::aggregate::{PodName, ServiceName, per_node, per_service};
+use crate::domain::key::ObjectKey;
 use crate::sources::gpu::GpuReport;
 use crate::state::State;
 use crate::state::gpu::{ClusterGpus, LocalGpus, SERVICE_UTIL_WINDOW};
-use crate::state::ui::ObjectKey;
 use std::collections::HashMap;
 
 /// Applies a GPU message.

@@ -201,7 +201,7 @@ fn unbound(state: &mut State, scope: crate::config::keymap::Scope, key: &KeyEven
         let name = crate::config::keys::KeySpec::from_event(key);
         let view = format!("{scope}").replace('_', " ");
         state.notify(
-            crate::state::ui::NoticeLevel::Info,
+            crate::domain::notice::NoticeLevel::Info,
             format!("{name} does nothing in the {view} view; ? lists its keys"),
         );
     }

@@ -8,6 +8,8 @@ use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::msg::RolloutMsg;
 use crate::domain::isvc::Isvc;
+use crate::domain::key::ObjectKey;
+use crate::domain::notice::NoticeLevel;
 use crate::domain::rollout::deployed::history_for;
 use crate::domain::rollout::history::HistoryEntry;
 use crate::domain::rollout::progress::{Outcome, evaluate};
@@ -16,7 +18,7 @@ use crate::sources::kube::actions::AuditRecord;
 use crate::state::State;
 use crate::state::line::{LineEdit, LineInput};
 use crate::state::rollout::{Finish, Prompt, PromptKind, RolloutFlow, Stage};
-use crate::state::ui::{Mode, NoticeLevel, ObjectKey, Route};
+use crate::state::ui::{Mode, Route};
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// How long kdeck follows a rollout before calling it timed out.

@@ -6,10 +6,11 @@ use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::config::keymap::Scope;
 use crate::domain::isvc::Readiness;
+use crate::domain::notice::NoticeLevel;
+use crate::domain::scope::NamespaceScope;
 use crate::state::State;
 use crate::state::services::ServiceColumn;
-use crate::state::session::NamespaceScope;
-use crate::state::ui::{DetailTab, NoticeLevel, Route};
+use crate::state::ui::{DetailTab, Route};
 
 /// Applies a services-list action.
 pub fn action(state: &mut State, action: Action) -> Vec<Effect> {

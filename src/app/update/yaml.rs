@@ -4,9 +4,11 @@
 
 use crate::app::action::Action;
 use crate::app::effect::Effect;
+use crate::domain::key::ObjectKey;
+use crate::domain::notice::NoticeLevel;
 use crate::state::State;
 use crate::state::line::LineInput;
-use crate::state::ui::{Mode, NoticeLevel, ObjectKey};
+use crate::state::ui::Mode;
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// A key while the YAML search is being typed.

@@ -7,10 +7,10 @@ use crate::domain::cost::{
     CostEstimate, HintThresholds, KNOWN_UPGRADES, ScalingInput, cheaper_family_hint,
     cost_per_1k_requests, scaling_hints,
 };
+use crate::domain::key::ObjectKey;
 use crate::state::State;
 use crate::state::lists;
 use crate::state::services::replica_counts;
-use crate::state::ui::ObjectKey;
 use crate::ui::format;
 use crate::ui::slot::Slot;
 use crate::ui::table::{self, Cell, Column};

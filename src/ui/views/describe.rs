@@ -2,9 +2,9 @@
 //! each container (and init container) with its state, readiness and restarts, and the
 //! recent events about it. Scrolls like the YAML view.
 
+use crate::domain::key::ObjectKey;
 use crate::domain::pod::{Container, Pod, RunState};
 use crate::state::State;
-use crate::state::ui::ObjectKey;
 use crate::ui::slot::Slot;
 use crate::ui::theme::Theme;
 use ratatui::Frame;

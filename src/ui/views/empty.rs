@@ -82,7 +82,7 @@ pub fn draw_list_empty(frame: &mut Frame, area: Rect, state: &State, theme: &The
             Slot::TextDim,
             format!("No {what} match /{filter} (esc clears the filter)"),
         )
-    } else if state.cluster.kserve == crate::state::cluster::Kserve::Missing
+    } else if state.cluster.kserve == crate::domain::watch::Kserve::Missing
         && what == "InferenceServices"
     {
         (

@@ -336,7 +336,7 @@ pub fn cluster_lines(state: &State, theme: &Theme, width: u16) -> Vec<Line<'stat
                     .cluster
                     .pods
                     .items
-                    .get(&crate::state::ui::ObjectKey::new(&w.namespace, &w.pod))
+                    .get(&crate::domain::key::ObjectKey::new(&w.namespace, &w.pod))
                     .and_then(|p| p.isvc().map(str::to_string));
                 match svc {
                     Some(s) => format!("{}/{s} ({})", w.namespace, w.pod),

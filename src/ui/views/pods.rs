@@ -87,7 +87,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let keys = lists::keys(state, Scope::Pods);
     let cursor = state.ui.list_view(Scope::Pods).cursor;
     let fit = usize::from(area.height.saturating_sub(1));
-    let with_ns = state.session.namespace == crate::state::session::NamespaceScope::All;
+    let with_ns = state.session.namespace == crate::domain::scope::NamespaceScope::All;
     let rows: Vec<Vec<Cell>> = keys
         .iter()
         .skip(cursor.offset)

@@ -4,10 +4,10 @@
 use crate::config::keymap::Scope;
 use crate::domain::isvc::Readiness;
 use crate::domain::k8s::age;
+use crate::domain::key::ObjectKey;
+use crate::domain::scope::NamespaceScope;
 use crate::state::State;
 use crate::state::services::{ServiceColumn, replica_counts};
-use crate::state::session::NamespaceScope;
-use crate::state::ui::ObjectKey;
 use crate::ui::format;
 use crate::ui::slot::Slot;
 use crate::ui::symbols::Symbols;

@@ -3,8 +3,9 @@
 //! keymap; a warnings badge on the right.
 
 use crate::app::action::Action;
+use crate::domain::notice::NoticeLevel;
 use crate::state::State;
-use crate::state::ui::{Mode, NoticeLevel};
+use crate::state::ui::Mode;
 use crate::ui::slot::Slot;
 use crate::ui::text;
 use crate::ui::theme::Theme;

@@ -3,8 +3,9 @@
 
 mod overview;
 
+use crate::domain::key::ObjectKey;
 use crate::state::State;
-use crate::state::ui::{DetailTab, ObjectKey};
+use crate::state::ui::DetailTab;
 use crate::ui::slot::Slot;
 use crate::ui::table;
 use crate::ui::theme::Theme;

@@ -4,8 +4,8 @@
 use crate::domain::diagnose::diagnose;
 use crate::domain::isvc::{Isvc, Readiness, short_revision};
 use crate::domain::k8s::{CondStatus, age};
+use crate::domain::key::ObjectKey;
 use crate::state::State;
-use crate::state::ui::ObjectKey;
 use crate::ui::format;
 use crate::ui::slot::Slot;
 use crate::ui::theme::Theme;
