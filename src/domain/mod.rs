@@ -2,6 +2,7 @@
 
 pub mod api_health;
 pub mod canary;
+pub mod command_table;
 pub mod cost;
 pub mod dcgm;
 pub mod diagnose;
