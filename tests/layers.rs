@@ -78,8 +78,6 @@ const KNOWN_CROSSINGS: &[(&str, &str)] = &[
     ("src/app/update/services.rs", "ui::views"),
     ("src/app/update/yaml.rs", "ui::views"),
     ("src/cli.rs", "bench::BenchArgs"),
-    ("src/config/keymap.rs", "app::action"),
-    ("src/config/theme.rs", "ui::slot"),
     ("src/sim/api/pods.rs", "domain::pod"),
     ("src/sim/api/select.rs", "domain::selector"),
     ("src/sim/api/table.rs", "domain::pod"),
@@ -365,5 +363,5 @@ fn the_reader_finds_paths_in_braces_and_inline() {
     assert!(crossing("sim", "domain::selector").is_some());
     assert!(crossing("sim", "domain::k8s").is_none());
     assert!(crossing("ui", "app::update").is_some());
-    assert!(crossing("ui", "app::action").is_none());
+    assert!(crossing("ui", "app::msg").is_none());
 }

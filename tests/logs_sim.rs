@@ -565,7 +565,7 @@ async fn previous_container_and_container_choice() {
     open_fraud_detector(&mut console).await;
     let effects = logs::action(
         &mut console.state,
-        kdeck::app::action::Action::NextContainer,
+        kdeck::domain::action::Action::NextContainer,
     );
     assert_eq!(
         console.state.logs.as_ref().unwrap().container,

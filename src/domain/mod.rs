@@ -1,5 +1,6 @@
 //! Pure types and parsing: no I/O, no terminal. Everything here is unit-tested with fixtures.
 
+pub mod action;
 pub mod api_health;
 pub mod canary;
 pub mod command_table;

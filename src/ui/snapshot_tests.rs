@@ -233,7 +233,7 @@ fn status_cells_carry_their_meaning_in_style() {
     let (x, y) = find("ModelLoadFailed");
     assert_eq!(
         buffer[(x, y)].fg,
-        t.style(crate::ui::slot::Slot::StatusFailed).fg.unwrap()
+        t.style(crate::config::slot::Slot::StatusFailed).fg.unwrap()
     );
     let (_, iris_row) = find("sklearn-iris");
     let iris: String = (0..buffer.area.width)
@@ -245,12 +245,14 @@ fn status_cells_carry_their_meaning_in_style() {
     );
     assert_eq!(
         buffer[(x, y)].fg,
-        t.style(crate::ui::slot::Slot::StatusReady).fg.unwrap()
+        t.style(crate::config::slot::Slot::StatusReady).fg.unwrap()
     );
     let (x, y) = find("r2 10%");
     assert_eq!(
         buffer[(x, y)].fg,
-        t.style(crate::ui::slot::Slot::RevisionCanary).fg.unwrap()
+        t.style(crate::config::slot::Slot::RevisionCanary)
+            .fg
+            .unwrap()
     );
 }
 

@@ -1,7 +1,7 @@
 //! Actions of the service detail view: switch tabs, open the YAML.
 
-use crate::app::action::Action;
 use crate::app::effect::Effect;
+use crate::domain::action::Action;
 use crate::domain::key::ObjectKey;
 use crate::state::State;
 use crate::state::ui::Route;

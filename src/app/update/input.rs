@@ -2,8 +2,8 @@
 //! normal mode goes through the keymap of the current view.
 
 use super::{command, lists, nav};
-use crate::app::action::Action;
 use crate::app::effect::Effect;
+use crate::domain::action::Action;
 use crate::state::State;
 use crate::state::line::LineEdit;
 use crate::state::ui::{CommandLine, Mode};

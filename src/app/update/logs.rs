@@ -2,9 +2,9 @@
 //! closing the view, new pods joining and gone pods marked, lines arriving in batches,
 //! and the view's keys (follow, wrap, timestamps, container, previous, since, search, save).
 
-use crate::app::action::Action;
 use crate::app::effect::{Effect, LogStreamSpec};
 use crate::app::msg::LogMsg;
+use crate::domain::action::Action;
 use crate::domain::isvc::short_revision;
 use crate::domain::key::ObjectKey;
 use crate::domain::logline::{Level, SafeText};

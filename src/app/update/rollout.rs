@@ -4,9 +4,9 @@
 //! name), apply with the resourceVersion read, audit, then follow the watched status to
 //! done, failed or timed out. Forbidden or rejected changes are never attempted.
 
-use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::msg::RolloutMsg;
+use crate::domain::action::Action;
 use crate::domain::isvc::Isvc;
 use crate::domain::key::ObjectKey;
 use crate::domain::notice::NoticeLevel;

@@ -2,9 +2,9 @@
 //! the next service that is not ready, switch between all namespaces and one. Enter or `d`
 //! on a pod describes the pod.
 
-use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::config::keymap::Scope;
+use crate::domain::action::Action;
 use crate::domain::isvc::Readiness;
 use crate::domain::notice::NoticeLevel;
 use crate::domain::scope::NamespaceScope;

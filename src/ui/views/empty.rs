@@ -1,9 +1,9 @@
 //! The honest empty state: what the console is waiting for, and what the user can do.
 
-use crate::app::action::Action;
+use crate::config::slot::Slot;
+use crate::domain::action::Action;
 use crate::state::State;
 use crate::state::session::Connection;
-use crate::ui::slot::Slot;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -3,13 +3,13 @@
 //! the processes mapped to pods; then the cluster's GPUs from the DCGM exporters, per node
 //! and per GPU with the service using it.
 
+use crate::config::slot::Slot;
 use crate::domain::gpu::GpuDevice;
 use crate::domain::gpu::format as gf;
 use crate::domain::gpu::throttle::describe as throttle_words;
 use crate::domain::gpu::unavailable::UnavailableKind;
 use crate::state::State;
 use crate::state::gpu::LocalGpus;
-use crate::ui::slot::Slot;
 use crate::ui::text::pad;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
