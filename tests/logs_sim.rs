@@ -13,14 +13,15 @@ use kdeck::app::runner::EffectRunner;
 use kdeck::app::update::{logs, reconnect, update};
 use kdeck::config::Config;
 use kdeck::config::keymap::Keymap;
+use kdeck::domain::key::ObjectKey;
+use kdeck::domain::scope::NamespaceScope;
 use kdeck::sim::faults::FaultSpec;
 use kdeck::sim::scenario::Scenario;
 use kdeck::sim::{SimOptions, SimServer};
 use kdeck::sources::kube::connect::KubeconfigSource;
 use kdeck::state::State;
 use kdeck::state::logs::{ContainerChoice, LogTarget};
-use kdeck::state::session::{NamespaceScope, Session};
-use kdeck::state::ui::ObjectKey;
+use kdeck::state::session::Session;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -564,7 +565,7 @@ async fn previous_container_and_container_choice() {
     open_fraud_detector(&mut console).await;
     let effects = logs::action(
         &mut console.state,
-        kdeck::app::action::Action::NextContainer,
+        kdeck::domain::action::Action::NextContainer,
     );
     assert_eq!(
         console.state.logs.as_ref().unwrap().container,

@@ -8,8 +8,8 @@ mod common;
 
 use common::fake_http::FakeHttp;
 use common::model_server::{ModelServer, free_port, only_model};
+use kdeck::domain::key::ObjectKey;
 use kdeck::domain::latency::{Endpoint, PodRound, Tracker, extract};
-use kdeck::state::ui::ObjectKey;
 use serde_json::Value;
 use std::process::Command;
 

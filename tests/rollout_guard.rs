@@ -19,15 +19,15 @@ use kdeck::app::msg::{ClusterMsg, Measurements, Msg, RolloutMsg};
 use kdeck::app::update::update;
 use kdeck::config::Config;
 use kdeck::config::keymap::Keymap;
+use kdeck::domain::figures::RevisionFigures;
+use kdeck::domain::key::ObjectKey;
 use kdeck::domain::kind::{Kind, parse};
 use kdeck::domain::rollout::RolloutAction;
+use kdeck::domain::watch::WatchEvent;
 use kdeck::sources::kube::actions;
 use kdeck::state::State;
-use kdeck::state::cluster::WatchEvent;
-use kdeck::state::figures::RevisionFigures;
 use kdeck::state::rollout::{Finish, Stage};
 use kdeck::state::session::Session;
-use kdeck::state::ui::ObjectKey;
 use std::collections::VecDeque;
 
 const NS: &str = "ml-prod";

@@ -2,10 +2,10 @@
 //! ones (quit, suspend, clear); the effect runner spawns the I/O ones, whose results come
 //! back as messages.
 
+use crate::domain::key::ObjectKey;
 use crate::domain::rollout::history::HistoryEntry;
+use crate::domain::scope::NamespaceScope;
 use crate::sources::kube::actions::AuditRecord;
-use crate::state::session::NamespaceScope;
-use crate::state::ui::ObjectKey;
 
 /// A side effect requested by `update`.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,6 @@
 //! The app: one task owns `State`; every source sends owned messages into one bounded inbox;
 //! `update` is pure and returns effects; the effect runner does the I/O; views only read.
 
-pub mod action;
 pub mod effect;
 pub mod inbox;
 pub mod msg;

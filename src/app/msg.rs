@@ -1,12 +1,14 @@
 //! Messages: everything that can happen to the console arrives in the one inbox as an owned
 //! `Msg` — terminal input, the tick, signals, and what sources and effects report.
 
+use crate::domain::key::ObjectKey;
 use crate::domain::kind::Kind;
 use crate::domain::logline::{Level, SafeText};
+use crate::domain::notice::NoticeLevel;
 use crate::domain::rollout::history::HistoryEntry;
+use crate::domain::watch::Kserve;
+use crate::domain::watch::WatchEvent;
 use crate::sources::kube::actions::WriteError;
-use crate::state::cluster::{Kserve, WatchEvent};
-use crate::state::ui::{NoticeLevel, ObjectKey};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
@@ -57,8 +59,8 @@ pub enum Msg {
 #[derive(Debug, Clone, Default)]
 pub struct Measurements {
     pub at: chrono::DateTime<chrono::Utc>,
-    pub services: Vec<(ObjectKey, crate::state::figures::RevisionFigures)>,
-    pub revisions: Vec<(ObjectKey, String, crate::state::figures::RevisionFigures)>,
+    pub services: Vec<(ObjectKey, crate::domain::figures::RevisionFigures)>,
+    pub revisions: Vec<(ObjectKey, String, crate::domain::figures::RevisionFigures)>,
     /// Pods that could not be read this round, worded for the user.
     pub problems: Vec<String>,
 }

@@ -169,7 +169,7 @@ fn load_cluster(sim: &SimProcess) -> Result<crate::state::cluster::ClusterState,
             .map_err(|e| e.message)?;
         crate::sources::kube::listing::load_services(
             &conn.client,
-            &crate::state::session::NamespaceScope::All,
+            &crate::domain::scope::NamespaceScope::All,
         )
         .await
         .map_err(|e| crate::sources::kube::errors::describe(&e))

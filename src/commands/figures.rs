@@ -10,7 +10,7 @@ use crate::domain::latency::Tracker;
 use crate::domain::latency::targets::target;
 use crate::domain::latency::window::DEFAULT_WINDOW;
 use crate::domain::pod::Pod;
-use crate::state::session::NamespaceScope;
+use crate::domain::scope::NamespaceScope;
 use std::time::Duration;
 
 /// How long one pod's scrape may take.
@@ -69,7 +69,7 @@ pub async fn failing_canary(
 pub async fn measure_once(
     client: &kube::Client,
     state: &mut crate::state::State,
-    keys: &[crate::state::ui::ObjectKey],
+    keys: &[crate::domain::key::ObjectKey],
 ) {
     // Whole services per batch, at most about MAX_AT_ONCE pods read at a time, so that
     // `status -A` on a large cluster does not ask the API server for thousands at once.

@@ -6,12 +6,13 @@
 
 use super::out::{Paint, Styled, as_printed, json_as_printed};
 use crate::domain::inert::{inert, is_unsafe_char, sanitize};
+use crate::domain::key::ObjectKey;
 use crate::domain::kind::{self, Kind};
 use crate::domain::rollout::{RolloutAction, plan};
+use crate::domain::scope::NamespaceScope;
+use crate::domain::watch::WatchEvent;
 use crate::state::State;
-use crate::state::cluster::WatchEvent;
-use crate::state::session::{NamespaceScope, Session};
-use crate::state::ui::ObjectKey;
+use crate::state::session::Session;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};

@@ -157,7 +157,7 @@ pub fn colour_stdout() -> bool {
 /// `[canary]` thresholds `status` and `snapshot` judge by are the user's) and the scope.
 pub fn headless_state(
     cli: &Cli,
-    namespace: crate::state::session::NamespaceScope,
+    namespace: crate::domain::scope::NamespaceScope,
     context: Option<String>,
 ) -> crate::state::State {
     let (keymap, _) = crate::config::keymap::Keymap::load(None);

@@ -4,11 +4,11 @@
 use super::out::{errln, outln};
 use crate::app::update::incident::request;
 use crate::cli::Cli;
+use crate::domain::key::ObjectKey;
 use crate::domain::kind::Kind;
+use crate::domain::scope::NamespaceScope;
+use crate::domain::watch::WatchEvent;
 use crate::sources::kube::listing::{list_all, load_services};
-use crate::state::cluster::WatchEvent;
-use crate::state::session::NamespaceScope;
-use crate::state::ui::ObjectKey;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -10,9 +10,9 @@ use super::out;
 use crate::cli::Cli;
 use crate::domain::inert::inert;
 use crate::domain::isvc::Readiness;
+use crate::domain::scope::NamespaceScope;
 use crate::state::State;
 use crate::state::services::ServiceColumn;
-use crate::state::session::NamespaceScope;
 use crate::ui::symbols::Symbols;
 use crate::ui::views::services::cell;
 use serde_json::json;
@@ -232,7 +232,7 @@ pub fn render_json(state: &State) -> String {
                 "gpus": gpus,
                 "created": isvc.meta.created,
                 "problems": isvc.problems.0,
-                "figures": figures_json(state.figures.service(key).map(|f| crate::state::figures::RevisionFigures {
+                "figures": figures_json(state.figures.service(key).map(|f| crate::domain::figures::RevisionFigures {
                     p50_ms: f.p50_ms,
                     p99_ms: f.p99_ms,
                     rps: f.rps,
@@ -249,7 +249,7 @@ pub fn render_json(state: &State) -> String {
 
 /// A revision's (or service's) figures for `-o json`: `rps`, `p50_ms`, `p99_ms`,
 /// `error_rate` (0–1) and the `window` they cover; nulls when not measured.
-fn figures_json(f: Option<&crate::state::figures::RevisionFigures>) -> serde_json::Value {
+fn figures_json(f: Option<&crate::domain::figures::RevisionFigures>) -> serde_json::Value {
     let Some(f) = f else {
         return json!({"rps": null, "p50_ms": null, "p99_ms": null, "error_rate": null, "window": null});
     };

@@ -11,7 +11,7 @@
 
 use super::keys::KeySpec;
 use super::warning::ConfigWarning;
-use crate::app::action::Action;
+use crate::domain::action::Action;
 use crossterm::event::KeyEvent;
 use serde::Deserialize;
 use std::collections::BTreeMap;

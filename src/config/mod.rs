@@ -8,6 +8,7 @@ pub mod keys;
 pub mod paths;
 pub mod reader;
 pub mod safety;
+pub mod slot;
 pub mod theme;
 pub mod warning;
 

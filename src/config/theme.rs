@@ -8,7 +8,7 @@
 //! stays in place.
 
 use super::warning::ConfigWarning;
-use crate::ui::slot::Slot;
+use crate::config::slot::Slot;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;

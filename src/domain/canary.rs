@@ -4,7 +4,7 @@
 //! from `[canary]` in config.toml. The services list's badge, the ERR% sort, `kdeck status`'s
 //! exit code and the warning before more traffic goes to a failing revision all ask here.
 
-use crate::state::figures::RevisionFigures;
+use crate::domain::figures::RevisionFigures;
 
 /// When a canary counts as worse than its stable revision.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -2,10 +2,10 @@
 //! the last lines of each pod's containers, fetched now, then the file (inert, private).
 
 use crate::domain::inert::inert;
+use crate::domain::key::ObjectKey;
 use crate::domain::logline::sanitize;
 use crate::domain::snapshot::logs_section;
 use crate::sources::kube::logs::split_timestamp;
-use crate::state::ui::ObjectKey;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};
 use std::path::PathBuf;

@@ -6,9 +6,9 @@
 //! (the ERR% column).
 
 use super::State;
-use super::ui::ObjectKey;
 use crate::domain::canary::{Breach, judge};
 use crate::domain::isvc::Isvc;
+use crate::domain::key::ObjectKey;
 
 /// The latest revision and the other revision in the split (the one carrying the most of
 /// the rest), when the predictor's traffic names two revisions.
@@ -98,9 +98,9 @@ mod tests {
     use super::*;
     use crate::app::msg::{ClusterMsg, Measurements, Msg};
     use crate::app::update::update;
+    use crate::domain::figures::RevisionFigures;
     use crate::domain::kind::{Kind, parse};
-    use crate::state::cluster::WatchEvent;
-    use crate::state::figures::RevisionFigures;
+    use crate::domain::watch::WatchEvent;
 
     fn with_split(s: &mut State, latest_pct: i64) {
         let isvc = parse(

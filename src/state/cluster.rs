@@ -2,41 +2,20 @@
 //! InferenceService, and whether KServe is installed. Fed only by watch messages.
 
 use super::store::Store;
-use super::ui::ObjectKey;
 use crate::domain::event::Event;
 use crate::domain::isvc::Isvc;
 use crate::domain::k8s::Meta;
+use crate::domain::key::ObjectKey;
 use crate::domain::kind::{ClusterObject, Kind};
 use crate::domain::node::Node;
 use crate::domain::pod::Pod;
 use crate::domain::runtime::{Graph, Runtime};
+use crate::domain::watch::{Kserve, WatchEvent};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
 
 /// Events kept at most (the oldest go first); a busy cluster makes many.
 pub const MAX_EVENTS: usize = 5_000;
-
-/// Whether the cluster serves KServe's API.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Kserve {
-    #[default]
-    Unknown,
-    Missing,
-    Present {
-        llm: bool,
-    },
-}
-
-/// One change from a watcher.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WatchEvent {
-    RelistStart,
-    Upsert(ClusterObject),
-    Delete(ObjectKey),
-    RelistDone,
-    /// The watch was re-established and delivers again (a bookmark after a failure).
-    Live,
-}
 
 /// All cluster data.
 #[derive(Debug, Clone, Default)]

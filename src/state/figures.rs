@@ -1,7 +1,8 @@
 //! Live figures per service, filled by the metric scrapers and the GPU sources: latency,
 //! rate, errors, GPU utilisation, cost. Absent until measured — never invented.
 
-use super::ui::ObjectKey;
+use crate::domain::figures::RevisionFigures;
+use crate::domain::key::ObjectKey;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -20,22 +21,6 @@ pub struct ServiceFigures {
     pub stale: bool,
     /// From the first scrape's cumulative counts (since the pod started), until the window
     /// has a second scrape: shown marked.
-    pub cumulative: bool,
-    /// Over less than the full window yet (the first scrapes): shown marked.
-    pub partial: bool,
-}
-
-/// What was measured for one revision of a service (canary and stable side by side).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RevisionFigures {
-    pub p50_ms: Option<f64>,
-    pub p90_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-    pub rps: Option<f64>,
-    pub error_ratio: Option<f64>,
-    pub at: Option<DateTime<Utc>>,
-    pub stale: bool,
-    /// From the first scrape's cumulative counts (since the pod started), not the window.
     pub cumulative: bool,
     /// Over less than the full window yet (the first scrapes): shown marked.
     pub partial: bool,

@@ -2,12 +2,12 @@
 //! their recent history, and the cluster's GPUs from the DCGM exporters rolled up per node
 //! and per service.
 
-use super::ui::ObjectKey;
 use crate::domain::dcgm::DcgmBatch;
 use crate::domain::dcgm::aggregate::{NodeGpuUse, ServiceGpuUse};
 use crate::domain::gpu::GpuSnapshot;
 use crate::domain::gpu::history::GpuHistory;
 use crate::domain::gpu::unavailable::NvmlUnavailable;
+use crate::domain::key::ObjectKey;
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, VecDeque};
 

@@ -2,7 +2,7 @@
 //! merged in arrival order, follow/pause, filter and search. Memory is bounded by the ring
 //! (and the filtered index over it), whatever the pods write.
 
-use super::ui::ObjectKey;
+use crate::domain::key::ObjectKey;
 use crate::domain::logline::{Level, SafeText};
 use chrono::{DateTime, Utc};
 use regex::Regex;

@@ -26,13 +26,13 @@ use ui::{Route, UiState};
 #[derive(Debug, Clone, Default)]
 pub struct Derived {
     /// The services list order after filter and sort.
-    pub services: Vec<ui::ObjectKey>,
+    pub services: Vec<crate::domain::key::ObjectKey>,
     /// Why the services filter could not be applied (a bad selector).
     pub services_filter_error: Option<String>,
     /// How many of `services` are Ready (the list's title).
     pub services_ready: usize,
     /// Every service with a canary in progress, listed or not (their figures are always read).
-    pub canaries: Vec<ui::ObjectKey>,
+    pub canaries: Vec<crate::domain::key::ObjectKey>,
     pub dirty: bool,
 }
 
@@ -49,23 +49,25 @@ pub struct State {
     /// Local and cluster GPUs.
     pub gpu: gpu::GpuState,
     /// Estimated cost per service (list prices), with the reasons when unknown.
-    pub costs: std::collections::HashMap<ui::ObjectKey, crate::domain::cost::CostEstimate>,
+    pub costs:
+        std::collections::HashMap<crate::domain::key::ObjectKey, crate::domain::cost::CostEstimate>,
     /// GPUs on nodes that no pod requests, most expensive first.
     pub idle_gpus: Vec<crate::domain::cost::IdleGpus>,
     /// The instance price table (shipped, patched by the config's [prices]).
     pub prices: Arc<crate::domain::cost::PriceTable>,
     /// Canary guards per service, and the services the user switched the guard on for.
-    pub guards: std::collections::HashMap<ui::ObjectKey, crate::domain::guard::Guard>,
-    pub guarded: std::collections::HashSet<ui::ObjectKey>,
+    pub guards:
+        std::collections::HashMap<crate::domain::key::ObjectKey, crate::domain::guard::Guard>,
+    pub guarded: std::collections::HashSet<crate::domain::key::ObjectKey>,
     /// The latest guard alarm, shown in the header until dismissed or rolled back.
-    pub guard_alarm: Option<(ui::ObjectKey, String)>,
+    pub guard_alarm: Option<(crate::domain::key::ObjectKey, String)>,
     /// The rollout in the dialog, if any.
     pub rollout: Option<rollout::RolloutFlow>,
     /// Counter for rollout ids.
     pub rollout_ids: u64,
     /// kdeck's spec history per service, once loaded.
     pub histories: std::collections::HashMap<
-        ui::ObjectKey,
+        crate::domain::key::ObjectKey,
         Vec<crate::domain::rollout::history::HistoryEntry>,
     >,
     /// The open logs view, if any.
@@ -74,7 +76,8 @@ pub struct State {
     pub log_sessions: u64,
     /// The last log lines of failing containers, fetched for "why isn't it ready?":
     /// (pod, container, line) by service.
-    pub diagnostics: std::collections::HashMap<ui::ObjectKey, Vec<(String, String, String)>>,
+    pub diagnostics:
+        std::collections::HashMap<crate::domain::key::ObjectKey, Vec<(String, String, String)>>,
     pub keymap: Arc<Keymap>,
     pub config: Arc<Config>,
     /// Problems in user files, shown in the warnings view.
@@ -132,7 +135,7 @@ impl State {
 
 impl State {
     /// Shows a one-line message in the status bar.
-    pub fn notify(&mut self, level: ui::NoticeLevel, text: String) {
+    pub fn notify(&mut self, level: crate::domain::notice::NoticeLevel, text: String) {
         self.ui.notice = Some(ui::Notice {
             level,
             text,
@@ -188,7 +191,7 @@ impl State {
     }
 
     /// The service under the cursor in the services list.
-    pub fn selected_service(&self) -> Option<&ui::ObjectKey> {
+    pub fn selected_service(&self) -> Option<&crate::domain::key::ObjectKey> {
         let cursor = self
             .ui
             .list_view(crate::config::keymap::Scope::Services)

@@ -2,7 +2,7 @@
 //! (history → permission → dry run → confirmation → apply → follow), and how it ended.
 
 use super::line::LineInput;
-use super::ui::ObjectKey;
+use crate::domain::key::ObjectKey;
 use crate::domain::rollout::progress::Progress;
 use crate::domain::rollout::{Plan, RolloutAction};
 use chrono::{DateTime, Utc};

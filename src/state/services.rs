@@ -3,9 +3,9 @@
 //! something it depends on changes, so drawing only builds the visible rows.
 
 use super::State;
-use super::ui::ObjectKey;
 use crate::config::keymap::Scope;
 use crate::domain::isvc::{Isvc, Readiness};
+use crate::domain::key::ObjectKey;
 use crate::domain::selector::{Selector, looks_like_selector};
 use std::cmp::Ordering;
 

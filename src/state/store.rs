@@ -2,7 +2,7 @@
 //! drop objects which vanished while the watch was down. It also tracks whether the kind is
 //! synced and, when its watch is broken, since when it is stale.
 
-use super::ui::ObjectKey;
+use crate::domain::key::ObjectKey;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashSet};
 

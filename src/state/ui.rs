@@ -2,34 +2,10 @@
 
 use super::line::LineInput;
 use crate::config::keymap::Scope;
+use crate::domain::key::ObjectKey;
+use crate::domain::notice::NoticeLevel;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-
-/// Identifies one object: namespace (empty for cluster-scoped) and name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ObjectKey {
-    pub namespace: String,
-    pub name: String,
-}
-
-impl ObjectKey {
-    pub fn new(namespace: &str, name: &str) -> Self {
-        ObjectKey {
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-        }
-    }
-}
-
-impl std::fmt::Display for ObjectKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.namespace.is_empty() {
-            f.write_str(&self.name)
-        } else {
-            write!(f, "{}/{}", self.namespace, self.name)
-        }
-    }
-}
 
 /// A screen the user can be on. Esc pops back to the previous one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,13 +137,6 @@ impl ListCursor {
         }
         self.offset = self.offset.min(len.saturating_sub(height));
     }
-}
-
-/// How serious a notice is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoticeLevel {
-    Info,
-    Error,
 }
 
 /// A one-line message in the status bar: what happened, and what to do.

@@ -57,9 +57,9 @@ pub fn visible(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::slot::Slot;
     use crate::config::theme;
     use crate::ui::color::ColorDepth;
-    use crate::ui::slot::Slot;
     use crate::ui::symbols::Symbols;
     use crate::ui::theme::Theme;
     use strum::IntoEnumIterator;

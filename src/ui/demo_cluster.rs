@@ -3,11 +3,12 @@
 //! and every timestamp is pinned so snapshots never change.
 
 use crate::domain::kind::{KINDS, parse};
+use crate::domain::watch::WatchEvent;
 use crate::sim::clock::SimClock;
 use crate::sim::scenario::{self, Scenario};
 use crate::sim::store::Store;
 use crate::sim::workload::Workload;
-use crate::state::cluster::{ClusterState, WatchEvent};
+use crate::state::cluster::ClusterState;
 use serde_json::Value;
 use std::sync::Arc;
 

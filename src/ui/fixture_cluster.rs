@@ -3,7 +3,8 @@
 //! times so snapshots never change.
 
 use crate::domain::kind::{Kind, parse};
-use crate::state::cluster::{ClusterState, WatchEvent};
+use crate::domain::watch::WatchEvent;
+use crate::state::cluster::ClusterState;
 use serde_json::{Value, json};
 
 const T0: &str = "2026-11-20T10:00:00Z";

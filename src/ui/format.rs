@@ -1,7 +1,7 @@
 //! How numbers and states read on screen: latencies, rates, percentages, readiness.
 
-use super::slot::Slot;
 use super::symbols::Symbols;
+use crate::config::slot::Slot;
 use crate::domain::isvc::Readiness;
 
 /// `0.8ms`, `123ms`, `1.24s`.

@@ -10,7 +10,6 @@ pub mod demo_cluster;
 #[cfg(test)]
 pub mod fixture_cluster;
 pub mod format;
-pub mod slot;
 #[cfg(test)]
 mod snapshot_sizes;
 #[cfg(test)]
@@ -22,13 +21,13 @@ pub mod theme;
 pub mod views;
 pub mod widgets;
 
+use crate::config::slot::Slot;
 use crate::state::State;
 use crate::state::ui::{Mode, Route};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Paragraph};
-use slot::Slot;
 use theme::Theme;
 
 /// The smallest terminal the full layout needs; below it a one-line notice is drawn.

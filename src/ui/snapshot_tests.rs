@@ -233,7 +233,7 @@ fn status_cells_carry_their_meaning_in_style() {
     let (x, y) = find("ModelLoadFailed");
     assert_eq!(
         buffer[(x, y)].fg,
-        t.style(crate::ui::slot::Slot::StatusFailed).fg.unwrap()
+        t.style(crate::config::slot::Slot::StatusFailed).fg.unwrap()
     );
     let (_, iris_row) = find("sklearn-iris");
     let iris: String = (0..buffer.area.width)
@@ -245,12 +245,14 @@ fn status_cells_carry_their_meaning_in_style() {
     );
     assert_eq!(
         buffer[(x, y)].fg,
-        t.style(crate::ui::slot::Slot::StatusReady).fg.unwrap()
+        t.style(crate::config::slot::Slot::StatusReady).fg.unwrap()
     );
     let (x, y) = find("r2 10%");
     assert_eq!(
         buffer[(x, y)].fg,
-        t.style(crate::ui::slot::Slot::RevisionCanary).fg.unwrap()
+        t.style(crate::config::slot::Slot::RevisionCanary)
+            .fg
+            .unwrap()
     );
 }
 
@@ -288,9 +290,9 @@ pub fn demo_state() -> State {
     s.derived.dirty = true;
     s.refresh_derived();
     // One round of figures: the canary r2 fails 8 % of its requests and is slow.
-    let fraud = crate::state::ui::ObjectKey::new("ml-prod", "fraud-detector");
+    let fraud = crate::domain::key::ObjectKey::new("ml-prod", "fraud-detector");
     let at = s.now;
-    let fig = |p99: f64, errors: f64, rps: f64| crate::state::figures::RevisionFigures {
+    let fig = |p99: f64, errors: f64, rps: f64| crate::domain::figures::RevisionFigures {
         p50_ms: Some(p99 / 3.0),
         p99_ms: Some(p99),
         rps: Some(rps),
@@ -389,9 +391,10 @@ fn demo_scenario_why_not_ready_names_the_missing_bucket() {
 #[test]
 fn escape_sequences_in_logs_are_drawn_inert() {
     use crate::app::msg::{LogBatch, LogMsg};
+    use crate::domain::key::ObjectKey;
     use crate::domain::logline::{level, sanitize};
     use crate::state::logs::{LogTarget, LogView, StreamInfo};
-    use crate::state::ui::{ObjectKey, Route};
+    use crate::state::ui::Route;
     use ratatui::style::Color;
     use std::sync::Arc;
 

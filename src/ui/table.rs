@@ -2,9 +2,9 @@
 //! columns shrink or drop by priority to fit the width, one flexible column (long free text
 //! such as an event's MESSAGE) takes the width left over, and the selected row is highlighted.
 
-use super::slot::Slot;
 use super::text;
 use super::theme::Theme;
+use crate::config::slot::Slot;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

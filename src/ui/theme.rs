@@ -2,8 +2,8 @@
 //! lookup and colour-depth fallback, plus the glyph set.
 
 use super::color::{ColorDepth, downgrade, parse_literal};
-use super::slot::Slot;
 use super::symbols::Symbols;
+use crate::config::slot::Slot;
 use crate::config::theme::{StyleSpec, ThemeSpec};
 use crate::config::warning::ConfigWarning;
 use ratatui::style::{Color, Modifier, Style};

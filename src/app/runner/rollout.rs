@@ -3,10 +3,10 @@
 
 use crate::app::inbox::Outbox;
 use crate::app::msg::{Msg, RolloutMsg};
+use crate::domain::key::ObjectKey;
 use crate::domain::rollout::history::HistoryEntry;
 use crate::sources::kube::actions::{self, AuditRecord, WriteError};
 use crate::sources::kube::write::{self, WriteOutcome};
-use crate::state::ui::ObjectKey;
 use serde_json::Value;
 
 pub async fn load_history(client: kube::Client, id: u64, key: ObjectKey, tx: Outbox) {

@@ -4,10 +4,12 @@
 use crate::app::effect::Effect;
 use crate::app::msg::ClusterMsg;
 use crate::domain::kind::Kind;
+use crate::domain::notice::NoticeLevel;
+use crate::domain::scope::NamespaceScope;
+use crate::domain::watch::Kserve;
 use crate::state::State;
-use crate::state::cluster::{ClusterState, Kserve};
-use crate::state::session::{Connection, NamespaceScope};
-use crate::state::ui::NoticeLevel;
+use crate::state::cluster::ClusterState;
+use crate::state::session::Connection;
 
 /// Starts a new connection epoch for `context` and `namespace`, forgetting old data.
 pub fn reconnect(

@@ -1,9 +1,10 @@
 //! Actions of the service detail view: switch tabs, open the YAML.
 
-use crate::app::action::Action;
 use crate::app::effect::Effect;
+use crate::domain::action::Action;
+use crate::domain::key::ObjectKey;
 use crate::state::State;
-use crate::state::ui::{ObjectKey, Route};
+use crate::state::ui::Route;
 
 /// Applies a detail-view action.
 pub fn action(state: &mut State, key: &ObjectKey, action: Action) -> Vec<Effect> {

@@ -3,9 +3,9 @@
 //! this session, in name order (remembered across switches, so a digit keeps its meaning).
 
 use crate::app::effect::Effect;
+use crate::domain::notice::NoticeLevel;
+use crate::domain::scope::NamespaceScope;
 use crate::state::State;
-use crate::state::session::NamespaceScope;
-use crate::state::ui::NoticeLevel;
 
 /// The namespaces the keys 1–9 pick, in order; remembers the ones seen now.
 pub fn favourites(state: &mut State) -> Vec<String> {

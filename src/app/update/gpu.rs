@@ -5,13 +5,14 @@
 use crate::app::msg::GpuMsg;
 use crate::domain::cost::{NodeFacts, PodUsage, idle_gpus, service_cost};
 use crate::domain::dcgm::aggregate::{PodName, ServiceName, per_node, per_service};
+use crate::domain::key::ObjectKey;
 use crate::domain::kind::ClusterObject;
 use crate::domain::pod::Pod;
+use crate::domain::watch::WatchEvent;
 use crate::sources::gpu::GpuReport;
 use crate::state::State;
-use crate::state::cluster::WatchEvent;
 use crate::state::gpu::{ClusterGpus, LocalGpus, SERVICE_UTIL_WINDOW};
-use crate::state::ui::ObjectKey;
+
 use std::collections::{BTreeSet, HashMap};
 
 /// Applies a GPU message.

@@ -3,8 +3,9 @@
 //! roll back automatically, or, in read-only mode, only alarm.
 
 use crate::domain::isvc::Isvc;
+use crate::domain::key::ObjectKey;
+use crate::domain::notice::NoticeLevel;
 use crate::state::State;
-use crate::state::ui::{NoticeLevel, ObjectKey};
 
 /// Switches the guard on or off for one service's canary. It only watches, so read-only
 /// mode allows it; the notice says whether it can act (roll back) or only alarm.

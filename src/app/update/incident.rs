@@ -2,10 +2,12 @@
 //! pods, events and live figures; the effect runner adds the log tails and writes the file.
 
 use crate::app::effect::Effect;
+use crate::domain::key::ObjectKey;
+use crate::domain::notice::NoticeLevel;
 use crate::domain::snapshot::header;
 use crate::sources::incident::IncidentRequest;
 use crate::state::State;
-use crate::state::ui::{NoticeLevel, ObjectKey, Route};
+use crate::state::ui::Route;
 use crate::ui::format;
 use std::collections::BTreeSet;
 

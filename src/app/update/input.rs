@@ -2,8 +2,8 @@
 //! normal mode goes through the keymap of the current view.
 
 use super::{command, lists, nav};
-use crate::app::action::Action;
 use crate::app::effect::Effect;
+use crate::domain::action::Action;
 use crate::state::State;
 use crate::state::line::LineEdit;
 use crate::state::ui::{CommandLine, Mode};
@@ -201,7 +201,7 @@ fn unbound(state: &mut State, scope: crate::config::keymap::Scope, key: &KeyEven
         let name = crate::config::keys::KeySpec::from_event(key);
         let view = format!("{scope}").replace('_', " ");
         state.notify(
-            crate::state::ui::NoticeLevel::Info,
+            crate::domain::notice::NoticeLevel::Info,
             format!("{name} does nothing in the {view} view; ? lists its keys"),
         );
     }

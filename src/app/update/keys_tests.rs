@@ -74,7 +74,7 @@ fn every_listed_key_of_a_view_does_something_visible() {
         let walked = keymap
             .bindings(scope)
             .iter()
-            .filter(|b| b.action != crate::app::action::Action::ToggleGuard);
+            .filter(|b| b.action != crate::domain::action::Action::ToggleGuard);
         for binding in walked {
             for spec in &binding.keys {
                 let mut s = demo_in(scope);

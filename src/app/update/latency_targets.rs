@@ -6,9 +6,10 @@
 
 use crate::app::effect::Effect;
 use crate::config::keymap::Scope;
+use crate::domain::key::ObjectKey;
 use crate::domain::latency::targets::{Target, target};
 use crate::state::State;
-use crate::state::ui::{ObjectKey, Route};
+use crate::state::ui::Route;
 use std::collections::BTreeSet;
 
 /// The services whose pods are read now.

@@ -2,16 +2,18 @@
 //! closing the view, new pods joining and gone pods marked, lines arriving in batches,
 //! and the view's keys (follow, wrap, timestamps, container, previous, since, search, save).
 
-use crate::app::action::Action;
 use crate::app::effect::{Effect, LogStreamSpec};
 use crate::app::msg::LogMsg;
+use crate::domain::action::Action;
 use crate::domain::isvc::short_revision;
+use crate::domain::key::ObjectKey;
 use crate::domain::logline::{Level, SafeText};
+use crate::domain::notice::NoticeLevel;
 use crate::domain::pod::{Pod, RunState};
 use crate::state::State;
 use crate::state::cluster::ClusterState;
 use crate::state::logs::{ContainerChoice, LogLine, LogTarget, LogView, StreamInfo, cycle};
-use crate::state::ui::{NoticeLevel, ObjectKey, Route};
+use crate::state::ui::Route;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -7,9 +7,9 @@ use super::tests::{lines, setup, starts};
 use crate::app::effect::Effect;
 use crate::app::msg::Msg;
 use crate::app::update::update;
+use crate::domain::key::ObjectKey;
 use crate::state::State;
 use crate::state::logs::{ContainerChoice, LogTarget};
-use crate::state::ui::ObjectKey;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 const CANARY_POD: &str = "fraud-predictor-00002-deployment-b-y2";

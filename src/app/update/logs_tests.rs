@@ -5,7 +5,7 @@ use crate::app::msg::{ClusterMsg, LogBatch, Msg};
 use crate::app::update::update;
 use crate::domain::kind::{Kind, parse};
 use crate::domain::logline::sanitize;
-use crate::state::cluster::WatchEvent;
+use crate::domain::watch::WatchEvent;
 use serde_json::json;
 
 fn pod(name: &str, revision: &str) -> WatchEvent {

@@ -4,10 +4,11 @@
 use crate::app::effect::Effect;
 use crate::app::msg::Measurements;
 use crate::domain::guard::{CanarySample, Verdict};
+use crate::domain::key::ObjectKey;
+use crate::domain::notice::NoticeLevel;
 use crate::domain::rollout::RolloutAction;
 use crate::state::State;
 use crate::state::figures::HistoryPoint;
-use crate::state::ui::{NoticeLevel, ObjectKey};
 
 /// Applies one round of measurements and runs the guard.
 pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
@@ -136,9 +137,9 @@ mod tests {
     use super::*;
     use crate::app::msg::{ClusterMsg, Msg};
     use crate::app::update::update;
+    use crate::domain::figures::RevisionFigures;
     use crate::domain::kind::{Kind, parse};
-    use crate::state::cluster::WatchEvent;
-    use crate::state::figures::RevisionFigures;
+    use crate::domain::watch::WatchEvent;
 
     fn canary_state() -> State {
         let mut s = crate::ui::snapshot_tests::cluster_state();

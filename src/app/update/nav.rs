@@ -2,8 +2,8 @@
 //! command line, quitting.
 
 use super::lists;
-use crate::app::action::Action;
 use crate::app::effect::Effect;
+use crate::domain::action::Action;
 use crate::state::State;
 use crate::state::line::LineInput;
 use crate::state::ui::{CommandLine, Mode, Route};

@@ -7,9 +7,11 @@
 
 use crate::app::effect::{Effect, ProbeRequest};
 use crate::domain::isvc::Isvc;
+use crate::domain::key::ObjectKey;
+use crate::domain::notice::NoticeLevel;
 use crate::domain::probe::{Protocol, Summary};
 use crate::state::State;
-use crate::state::ui::{NoticeLevel, ObjectKey, Route};
+use crate::state::ui::Route;
 
 /// Requests per console probe, and how many at once.
 pub const CONSOLE_COUNT: usize = 20;
@@ -192,7 +194,7 @@ mod tests {
     use crate::app::update::update;
     use crate::domain::kind::{Kind, parse};
     use crate::domain::probe::ProbeReport;
-    use crate::state::cluster::WatchEvent;
+    use crate::domain::watch::WatchEvent;
 
     fn state_with_canary() -> State {
         let mut s = crate::ui::snapshot_tests::cluster_state();

@@ -4,9 +4,11 @@
 //! name), apply with the resourceVersion read, audit, then follow the watched status to
 //! done, failed or timed out. Forbidden or rejected changes are never attempted.
 
-use crate::app::action::Action;
 use crate::app::effect::Effect;
+use crate::domain::action::Action;
 use crate::domain::isvc::Isvc;
+use crate::domain::key::ObjectKey;
+use crate::domain::notice::NoticeLevel;
 use crate::domain::rollout::RolloutAction;
 use crate::domain::rollout::history::HistoryEntry;
 use crate::domain::rollout::progress::{Outcome, evaluate};
@@ -14,7 +16,7 @@ use crate::sources::kube::actions::AuditRecord;
 use crate::state::State;
 use crate::state::line::{LineEdit, LineInput};
 use crate::state::rollout::{Finish, Prompt, PromptKind, RolloutFlow, Stage};
-use crate::state::ui::{Mode, NoticeLevel, ObjectKey, Route};
+use crate::state::ui::{Mode, Route};
 use crossterm::event::{KeyCode, KeyEvent};
 
 mod replies;

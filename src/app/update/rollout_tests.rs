@@ -5,8 +5,8 @@ use super::*;
 use crate::app::msg::{ClusterMsg, Msg, RolloutMsg};
 use crate::app::update::update;
 use crate::domain::kind::{Kind, parse};
+use crate::domain::watch::WatchEvent;
 use crate::sources::kube::actions::WriteError;
-use crate::state::cluster::WatchEvent;
 use crossterm::event::KeyModifiers;
 use serde_json::json;
 
@@ -408,7 +408,7 @@ fn the_confirmation_buttons_stay_in_view_when_lines_wrap_or_the_terminal_is_shor
 /// One round of figures in which the canary r2 fails 9 % of its requests.
 fn failing_canary_round(s: &mut State) {
     let at = s.now;
-    let fig = |p99: f64, errors: f64| crate::state::figures::RevisionFigures {
+    let fig = |p99: f64, errors: f64| crate::domain::figures::RevisionFigures {
         p99_ms: Some(p99),
         error_ratio: Some(errors),
         rps: Some(3.0),

@@ -2,14 +2,15 @@
 //! the next service that is not ready, switch between all namespaces and one. Enter or `d`
 //! on a pod describes the pod.
 
-use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::config::keymap::Scope;
+use crate::domain::action::Action;
 use crate::domain::isvc::Readiness;
+use crate::domain::notice::NoticeLevel;
+use crate::domain::scope::NamespaceScope;
 use crate::state::State;
 use crate::state::services::ServiceColumn;
-use crate::state::session::NamespaceScope;
-use crate::state::ui::{DetailTab, NoticeLevel, Route};
+use crate::state::ui::{DetailTab, Route};
 
 /// Applies a services-list action.
 pub fn action(state: &mut State, action: Action) -> Vec<Effect> {

@@ -4,15 +4,15 @@
 
 use crate::app::update::update;
 use crate::config::keymap::Scope;
+use crate::domain::key::ObjectKey;
 use crate::state::State;
 use crate::state::services::ServiceColumn;
-use crate::state::ui::ObjectKey;
 use crate::ui::snapshot_tests::{cluster_state, key, render, screen, theme};
 
 fn demo(width: u16, height: u16) -> State {
     let mut s = cluster_state();
     s.cluster = crate::ui::demo_cluster::cluster();
-    s.session.namespace = crate::state::session::NamespaceScope::One("ml-prod".into());
+    s.session.namespace = crate::domain::scope::NamespaceScope::One("ml-prod".into());
     update(&mut s, crate::app::msg::Msg::Resize { width, height });
     s.derived.dirty = true;
     s.refresh_derived();

@@ -2,11 +2,13 @@
 //! capitals), Enter jumps to the first matching line below the top of the view, n/N move
 //! to the next and previous match. Matching lines are highlighted by the view.
 
-use crate::app::action::Action;
 use crate::app::effect::Effect;
+use crate::domain::action::Action;
+use crate::domain::key::ObjectKey;
+use crate::domain::notice::NoticeLevel;
 use crate::state::State;
 use crate::state::line::LineInput;
-use crate::state::ui::{Mode, NoticeLevel, ObjectKey};
+use crate::state::ui::Mode;
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// A key while the YAML search is being typed.
@@ -118,7 +120,7 @@ mod tests {
         let buffer = term.backend().buffer();
         let marked = buffer.content().iter().any(|c| {
             c.bg == t
-                .style(crate::ui::slot::Slot::LogMatch)
+                .style(crate::config::slot::Slot::LogMatch)
                 .bg
                 .unwrap_or_default()
         });

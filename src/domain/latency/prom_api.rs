@@ -7,8 +7,8 @@
 
 use super::extract::{APP_LATENCIES_MS, APP_REQUEST_COUNT, PREDICT_SECONDS};
 use super::window::RoundFigures;
-use crate::state::figures::RevisionFigures;
-use crate::state::ui::ObjectKey;
+use crate::domain::figures::RevisionFigures;
+use crate::domain::key::ObjectKey;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 

@@ -4,9 +4,9 @@
 //! The console chooses the pods (those of the services on screen and of every canary) from
 //! the pods it already watches, so the source never lists pods itself.
 
+use crate::domain::key::ObjectKey;
 use crate::domain::latency::Endpoint;
 use crate::domain::pod::Pod;
-use crate::state::ui::ObjectKey;
 
 /// One pod to scrape.
 #[derive(Debug, Clone, PartialEq, Eq)]

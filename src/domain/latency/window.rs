@@ -6,8 +6,8 @@
 
 use super::extract::Reading;
 use super::histogram::Buckets;
-use crate::state::figures::RevisionFigures;
-use crate::state::ui::ObjectKey;
+use crate::domain::figures::RevisionFigures;
+use crate::domain::key::ObjectKey;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 

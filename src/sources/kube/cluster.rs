@@ -8,8 +8,8 @@ use crate::app::inbox::Outbox;
 use crate::app::msg::{ClusterMsg, Msg};
 use crate::config::Config;
 use crate::domain::kind::{KINDS, Kind};
-use crate::state::cluster::Kserve;
-use crate::state::session::NamespaceScope;
+use crate::domain::scope::NamespaceScope;
+use crate::domain::watch::Kserve;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -177,7 +177,7 @@ async fn gpu_source(
             Ok(c) => c,
             Err(e) => {
                 let _ = tx
-                    .send(Msg::Notice(crate::state::ui::NoticeLevel::Error, e))
+                    .send(Msg::Notice(crate::domain::notice::NoticeLevel::Error, e))
                     .await;
                 return;
             }

@@ -3,8 +3,9 @@
 
 use super::watch::api_resource;
 use crate::domain::kind::{self, Kind};
-use crate::state::cluster::{ClusterState, WatchEvent};
-use crate::state::session::NamespaceScope;
+use crate::domain::scope::NamespaceScope;
+use crate::domain::watch::WatchEvent;
+use crate::state::cluster::ClusterState;
 use kube::api::{Api, DynamicObject, ListParams};
 
 /// Lists every object of `kind` in `namespace` (or cluster-wide), page by page.

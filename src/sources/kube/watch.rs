@@ -8,10 +8,10 @@
 use super::backoff::SharedBackoff;
 use crate::app::inbox::Outbox;
 use crate::app::msg::{ClusterMsg, Msg};
+use crate::domain::key::ObjectKey;
 use crate::domain::kind::{self, KindSpec};
-use crate::state::cluster::WatchEvent;
-use crate::state::session::NamespaceScope;
-use crate::state::ui::ObjectKey;
+use crate::domain::scope::NamespaceScope;
+use crate::domain::watch::WatchEvent;
 use futures::StreamExt;
 use kube::api::{
     Api, ApiResource, DynamicObject, ListParams, WatchEvent as KubeEvent, WatchParams,

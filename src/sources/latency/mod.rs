@@ -54,7 +54,7 @@ pub async fn run(
             Ok(c) => Some(c),
             Err(e) => {
                 let _ = tx
-                    .send(Msg::Notice(crate::state::ui::NoticeLevel::Error, e))
+                    .send(Msg::Notice(crate::domain::notice::NoticeLevel::Error, e))
                     .await;
                 return;
             }

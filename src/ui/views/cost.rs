@@ -3,16 +3,16 @@
 //! instance family). Every figure is a list-price estimate and says so.
 
 use crate::config::keymap::Scope;
+use crate::config::slot::Slot;
 use crate::domain::cost::{
     CostEstimate, HintThresholds, KNOWN_UPGRADES, ScalingInput, cheaper_family_hint,
     cost_per_1k_requests, scaling_hints,
 };
+use crate::domain::key::ObjectKey;
 use crate::state::State;
 use crate::state::lists;
 use crate::state::services::replica_counts;
-use crate::state::ui::ObjectKey;
 use crate::ui::format;
-use crate::ui::slot::Slot;
 use crate::ui::table::{self, Cell, Column};
 use crate::ui::theme::Theme;
 use ratatui::Frame;

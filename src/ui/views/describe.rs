@@ -2,10 +2,10 @@
 //! each container (and init container) with its state, readiness and restarts, and the
 //! recent events about it. Scrolls like the YAML view.
 
+use crate::config::slot::Slot;
+use crate::domain::key::ObjectKey;
 use crate::domain::pod::{Container, Pod, RunState};
 use crate::state::State;
-use crate::state::ui::ObjectKey;
-use crate::ui::slot::Slot;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;

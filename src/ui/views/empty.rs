@@ -1,9 +1,9 @@
 //! The honest empty state: what the console is waiting for, and what the user can do.
 
-use crate::app::action::Action;
+use crate::config::slot::Slot;
+use crate::domain::action::Action;
 use crate::state::State;
 use crate::state::session::Connection;
-use crate::ui::slot::Slot;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -82,7 +82,7 @@ pub fn draw_list_empty(frame: &mut Frame, area: Rect, state: &State, theme: &The
             Slot::TextDim,
             format!("No {what} match /{filter} (esc clears the filter)"),
         )
-    } else if state.cluster.kserve == crate::state::cluster::Kserve::Missing
+    } else if state.cluster.kserve == crate::domain::watch::Kserve::Missing
         && what == "InferenceServices"
     {
         (

@@ -1,11 +1,11 @@
 //! Events: the global events list and the events tab of a service share these rows.
 
 use crate::config::keymap::Scope;
+use crate::config::slot::Slot;
 use crate::domain::event::Event;
 use crate::domain::k8s::age;
 use crate::state::State;
 use crate::state::lists;
-use crate::ui::slot::Slot;
 use crate::ui::table::{self, Cell, Column};
 use crate::ui::theme::Theme;
 use ratatui::Frame;

@@ -3,13 +3,13 @@
 //! the processes mapped to pods; then the cluster's GPUs from the DCGM exporters, per node
 //! and per GPU with the service using it.
 
+use crate::config::slot::Slot;
 use crate::domain::gpu::GpuDevice;
 use crate::domain::gpu::format as gf;
 use crate::domain::gpu::throttle::describe as throttle_words;
 use crate::domain::gpu::unavailable::UnavailableKind;
 use crate::state::State;
 use crate::state::gpu::LocalGpus;
-use crate::ui::slot::Slot;
 use crate::ui::text::pad;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
@@ -336,7 +336,7 @@ pub fn cluster_lines(state: &State, theme: &Theme, width: u16) -> Vec<Line<'stat
                     .cluster
                     .pods
                     .items
-                    .get(&crate::state::ui::ObjectKey::new(&w.namespace, &w.pod))
+                    .get(&crate::domain::key::ObjectKey::new(&w.namespace, &w.pod))
                     .and_then(|p| p.isvc().map(str::to_string));
                 match svc {
                     Some(s) => format!("{}/{s} ({})", w.namespace, w.pod),

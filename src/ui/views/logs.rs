@@ -3,11 +3,11 @@
 //! matches marked. Only the lines on screen are styled; log colours are kept, nothing else
 //! from the log text reaches the terminal.
 
+use crate::config::slot::Slot;
 use crate::domain::logline::{AnsiColor, Level};
 use crate::state::State;
 use crate::state::logs::{LogLine, LogTarget, LogView};
 use crate::ui::color::downgrade;
-use crate::ui::slot::Slot;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use ratatui::Frame;

@@ -1,11 +1,11 @@
 //! Nodes: instance type, GPU model, GPUs allocatable and requested by pods, readiness.
 
 use crate::config::keymap::Scope;
+use crate::config::slot::Slot;
 use crate::domain::k8s::age;
 use crate::state::State;
 use crate::state::lists;
 use crate::ui::format;
-use crate::ui::slot::Slot;
 use crate::ui::table::{self, Cell, Column};
 use crate::ui::theme::Theme;
 use ratatui::Frame;

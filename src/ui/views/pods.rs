@@ -1,11 +1,11 @@
 //! Pods: the global pods list and the pods tab of a service share these rows.
 
 use crate::config::keymap::Scope;
+use crate::config::slot::Slot;
 use crate::domain::k8s::age;
 use crate::domain::pod::Pod;
 use crate::state::State;
 use crate::state::lists;
-use crate::ui::slot::Slot;
 use crate::ui::table::{self, Cell, Column};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
@@ -87,7 +87,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let keys = lists::keys(state, Scope::Pods);
     let cursor = state.ui.list_view(Scope::Pods).cursor;
     let fit = usize::from(area.height.saturating_sub(1));
-    let with_ns = state.session.namespace == crate::state::session::NamespaceScope::All;
+    let with_ns = state.session.namespace == crate::domain::scope::NamespaceScope::All;
     let rows: Vec<Vec<Cell>> = keys
         .iter()
         .skip(cursor.offset)

@@ -1,10 +1,10 @@
 //! ServingRuntimes and ClusterServingRuntimes, and InferenceGraphs.
 
 use crate::config::keymap::Scope;
+use crate::config::slot::Slot;
 use crate::domain::k8s::age;
 use crate::state::State;
 use crate::state::lists;
-use crate::ui::slot::Slot;
 use crate::ui::table::{self, Cell, Column};
 use crate::ui::theme::Theme;
 use ratatui::Frame;

@@ -2,14 +2,14 @@
 //! GPUs, age and live figures. Only the rows on screen are built.
 
 use crate::config::keymap::Scope;
+use crate::config::slot::Slot;
 use crate::domain::isvc::Readiness;
 use crate::domain::k8s::age;
+use crate::domain::key::ObjectKey;
+use crate::domain::scope::NamespaceScope;
 use crate::state::State;
 use crate::state::services::{ServiceColumn, replica_counts};
-use crate::state::session::NamespaceScope;
-use crate::state::ui::ObjectKey;
 use crate::ui::format;
-use crate::ui::slot::Slot;
 use crate::ui::symbols::Symbols;
 use crate::ui::table::{self, Cell, Column};
 use crate::ui::theme::Theme;

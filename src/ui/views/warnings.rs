@@ -1,8 +1,8 @@
 //! The list of problems found in config, keymap and theme files.
 
 use crate::config::keymap::Scope;
+use crate::config::slot::Slot;
 use crate::state::State;
-use crate::ui::slot::Slot;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use ratatui::Frame;

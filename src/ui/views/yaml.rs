@@ -1,9 +1,9 @@
 //! The YAML of an InferenceService: scrollable, keys highlighted, bulk fields hidden, lines
 //! matching the search (`/`) marked. Only the lines on screen are styled.
 
+use crate::config::slot::Slot;
+use crate::domain::key::ObjectKey;
 use crate::state::State;
-use crate::state::ui::ObjectKey;
-use crate::ui::slot::Slot;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use ratatui::Frame;

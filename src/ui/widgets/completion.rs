@@ -1,8 +1,8 @@
 //! The completion list shown above the command line while typing a `:` command.
 
+use crate::config::slot::Slot;
 use crate::state::State;
 use crate::state::ui::Mode;
-use crate::ui::slot::Slot;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use ratatui::Frame;

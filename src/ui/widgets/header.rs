@@ -1,10 +1,10 @@
 //! The top line: where you are (context, namespace), whether the data is live, and the
 //! safety mode. The context sits in a colour that stands out, red when protected.
 
+use crate::config::slot::Slot;
 use crate::domain::api_health::ApiHealth;
 use crate::state::State;
 use crate::state::session::Connection;
-use crate::ui::slot::Slot;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;

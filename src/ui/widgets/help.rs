@@ -1,11 +1,11 @@
 //! The help overlay, generated from the keymap for the current view plus the global keys
 //! and the `:` commands, so it can never drift from what the keys really do.
 
-use crate::app::update::command::COMMANDS;
 use crate::config::keymap::{Keymap, Scope};
+use crate::config::slot::Slot;
+use crate::domain::command_table::COMMANDS;
 use crate::state::State;
 use crate::state::ui::Mode;
-use crate::ui::slot::Slot;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use ratatui::Frame;

@@ -2,10 +2,10 @@
 //! the traffic before → after, the exact spec diff, the safety steps passed, and then the
 //! rollout's progress, live, until it is done, failed or timed out.
 
+use crate::config::slot::Slot;
 use crate::domain::rollout::diff::{DiffLine, yaml_diff};
 use crate::state::State;
 use crate::state::rollout::{Finish, RolloutFlow, Stage};
-use crate::ui::slot::Slot;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::help::centered;

@@ -2,10 +2,11 @@
 //! (the service, the question, the answer), else the latest notice, else key hints from the
 //! keymap; a warnings badge on the right.
 
-use crate::app::action::Action;
+use crate::config::slot::Slot;
+use crate::domain::action::Action;
+use crate::domain::notice::NoticeLevel;
 use crate::state::State;
-use crate::state::ui::{Mode, NoticeLevel};
-use crate::ui::slot::Slot;
+use crate::state::ui::Mode;
 use crate::ui::text;
 use crate::ui::theme::Theme;
 use ratatui::Frame;

@@ -3,9 +3,10 @@
 
 mod overview;
 
+use crate::config::slot::Slot;
+use crate::domain::key::ObjectKey;
 use crate::state::State;
-use crate::state::ui::{DetailTab, ObjectKey};
-use crate::ui::slot::Slot;
+use crate::state::ui::DetailTab;
 use crate::ui::table;
 use crate::ui::theme::Theme;
 use ratatui::Frame;

@@ -1,13 +1,13 @@
 //! The overview tab: status line, "why isn't it ready?", conditions, components, revisions
 //! and traffic, model status, live figures.
 
+use crate::config::slot::Slot;
 use crate::domain::diagnose::diagnose;
 use crate::domain::isvc::{Isvc, Readiness, short_revision};
 use crate::domain::k8s::{CondStatus, age};
+use crate::domain::key::ObjectKey;
 use crate::state::State;
-use crate::state::ui::ObjectKey;
 use crate::ui::format;
-use crate::ui::slot::Slot;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -458,7 +458,7 @@ fn canary_lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> V
         .keymap
         .key_for(
             crate::config::keymap::Scope::Detail,
-            crate::app::action::Action::ToggleGuard,
+            crate::domain::action::Action::ToggleGuard,
         )
         .map(|k| k.to_string())
         .unwrap_or_else(|| "the guard key".to_string());
