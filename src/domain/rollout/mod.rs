@@ -12,6 +12,7 @@
 
 pub mod deployed;
 pub mod diff;
+pub mod group;
 pub mod history;
 pub mod plan;
 pub mod progress;
