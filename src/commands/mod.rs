@@ -6,6 +6,7 @@
 pub mod config_check;
 pub mod figures;
 pub mod gpu;
+pub mod group_rollout;
 #[cfg(test)]
 mod inert_tests;
 pub mod logs;

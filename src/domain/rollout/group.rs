@@ -399,7 +399,7 @@ pub fn plan_group(all: &[Value], target: &str, action: GroupAction) -> Result<Gr
             }
         }
         GroupAction::Rollback { stop } => {
-            if me.serving_weight() == 0 && !(*stop && !me.stopped) {
+            if me.serving_weight() == 0 && (me.stopped || !*stop) {
                 return Err(format!(
                     "already rolled back: {target} takes no traffic (weight {}{})",
                     me.weight.unwrap_or(0),
