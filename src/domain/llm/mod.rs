@@ -10,6 +10,8 @@ pub mod spec;
 pub mod status;
 #[cfg(test)]
 mod tests;
+pub mod vllm;
+pub mod window;
 
 use super::isvc::{Readiness, STOP_ANNOTATION, strip_bulk};
 use super::json::{Problems, str_at};
