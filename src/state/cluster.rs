@@ -61,9 +61,11 @@ fn key_of(meta: &Meta) -> ObjectKey {
     ObjectKey::new(&meta.namespace, &meta.name)
 }
 
+/// The service a pod serves: its InferenceService, or its LLMInferenceService.
 fn pod_owner(pod: &Pod) -> Option<ObjectKey> {
     pod.isvc()
-        .map(|isvc| ObjectKey::new(&pod.meta.namespace, isvc))
+        .or_else(|| crate::domain::llm::pods::service_of(pod))
+        .map(|service| ObjectKey::new(&pod.meta.namespace, service))
 }
 
 impl ClusterState {

@@ -138,6 +138,20 @@ pub fn reading(exposition: &Exposition) -> Result<VllmReading, String> {
     Ok(r)
 }
 
+impl VllmReading {
+    /// The request latency (end to end), requests and failures, as the services list reads
+    /// every model server.
+    pub fn as_reading(&self) -> crate::domain::latency::Reading {
+        crate::domain::latency::Reading {
+            requests: self
+                .finished
+                .or_else(|| self.e2e_ms.as_ref().map(Buckets::total)),
+            latency_ms: self.e2e_ms.clone(),
+            errors: self.failed,
+        }
+    }
+}
+
 /// Parses a scrape's text and reads it; also returns the parser's problems.
 pub fn parse(text: &str) -> (Result<VllmReading, String>, Vec<String>) {
     let exposition = Exposition::parse(text);
