@@ -59,6 +59,8 @@ pub struct Measurements {
     pub at: chrono::DateTime<chrono::Utc>,
     pub services: Vec<(ObjectKey, crate::state::figures::RevisionFigures)>,
     pub revisions: Vec<(ObjectKey, String, crate::state::figures::RevisionFigures)>,
+    /// vLLM figures per LLMInferenceService (each group member is one).
+    pub llm: Vec<(ObjectKey, crate::domain::llm::window::LlmFigures)>,
     /// Pods that could not be read this round, worded for the user.
     pub problems: Vec<String>,
 }

@@ -14,6 +14,7 @@ pub mod json;
 pub mod k8s;
 pub mod kind;
 pub mod latency;
+pub mod llm;
 pub mod logline;
 pub mod mode;
 pub mod node;
