@@ -234,3 +234,77 @@ fn a_step_is_done_when_the_group_status_agrees_and_a_restart_when_ready() {
     seen["status"]["conditions"] = json!([{"type": "Ready", "status": "True"}]);
     assert!(evaluate_step(&restart, &seen, 4).done);
 }
+
+/// The group of the repository's fixture (KServe's v1alpha2 shape): chat-v1 weight 9 and
+/// Ready, chat-v2 weight 1 and stopped.
+fn fixture_group() -> Vec<Value> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/kserve/llmisvc/group-canary-v1alpha2.yaml"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_yaml::Deserializer::from_str(&text)
+        .map(|doc| serde_json::to_value(serde_yaml::Value::deserialize(doc).unwrap()).unwrap())
+        .collect()
+}
+
+use serde::Deserialize;
+
+#[test]
+fn the_fixture_group_reads_as_kserve_writes_it() {
+    let all = fixture_group();
+    let members: Vec<Member> = members_of(&all, "chat")
+        .into_iter()
+        .map(Member::parse)
+        .collect();
+    assert_eq!(members.len(), 2);
+    assert_eq!(
+        (
+            members[0].name.as_str(),
+            members[0].weight,
+            members[0].stopped
+        ),
+        ("chat-v1", Some(9), false)
+    );
+    assert_eq!(
+        (
+            members[1].name.as_str(),
+            members[1].weight,
+            members[1].stopped
+        ),
+        ("chat-v2", Some(1), true)
+    );
+    assert!(members[1].ready.clone().unwrap_err().contains("Stopped"));
+    // The stopped canary is already rolled back.
+    assert!(
+        plan_group(&all, "chat-v2", GroupAction::Rollback { stop: false })
+            .unwrap_err()
+            .contains("already rolled back")
+    );
+    // Rolling back the only running member starts the stopped one first.
+    let p = plan_group(&all, "chat-v1", GroupAction::Rollback { stop: false }).unwrap();
+    assert_eq!(
+        p.steps
+            .iter()
+            .map(|s| s.member.as_str())
+            .collect::<Vec<_>>(),
+        ["chat-v2", "chat-v1"]
+    );
+    assert!(p.steps[0].goal.ready);
+    // Giving the stopped member traffic again warns (from 0) and waits for it to be Ready.
+    let p = plan_group(&all, "chat-v2", GroupAction::SetWeight { weight: 1 }).unwrap();
+    assert!(p.steps[0].goal.ready);
+    assert_eq!(
+        p.steps[0].patch["metadata"]["annotations"][STOP_ANNOTATION],
+        Value::Null
+    );
+    assert!(!p.warnings.is_empty());
+    // The stopped member's own status shows the group as the progress check reads it.
+    let goal = StepGoal {
+        member: "chat-v2".into(),
+        weight: Some(1),
+        stopped: true,
+        ready: false,
+    };
+    assert!(evaluate_step(&goal, &all[1], 2).done);
+}
