@@ -7,9 +7,11 @@
 
 use super::out::{self, Paint, Styled, errln, outln};
 use super::rollout::{Common, exit};
+use crate::domain::canary::CanaryThresholds;
 use crate::domain::rollout::RolloutAction;
 use crate::domain::rollout::diff;
 use crate::domain::rollout::group::{GroupAction, GroupPlan, GroupStep, evaluate_step, plan_group};
+use crate::domain::rollout::group_guard::failing_member;
 use crate::domain::rollout::history::HistoryEntry;
 use crate::sources::kube::actions::{self, AuditRecord};
 use crate::sources::kube::connect::Connection;
@@ -135,8 +137,10 @@ pub async fn run_for_member(
     action: (&RolloutAction, GroupOptions),
     protected: bool,
     deadline: tokio::time::Instant,
+    thresholds: &CanaryThresholds,
 ) -> ExitCode {
-    match execute(connection, namespace, common, action, protected, deadline).await {
+    let checks = (protected, deadline, thresholds);
+    match execute(connection, namespace, common, action, checks).await {
         Some(code) => code,
         None => fail(
             exit::FAILED,
@@ -155,8 +159,7 @@ async fn execute(
     namespace: &str,
     common: &Common,
     action: (&RolloutAction, GroupOptions),
-    protected: bool,
-    deadline: tokio::time::Instant,
+    (protected, deadline, thresholds): (bool, tokio::time::Instant, &CanaryThresholds),
 ) -> Option<ExitCode> {
     let client = &connection.client;
     let name = &common.name;
@@ -195,7 +198,11 @@ async fn execute(
     ) {
         line.print();
     }
-    if let Some((member, why)) = &plan.raises_failing {
+    let failing = match &plan.raises_failing {
+        Some(f) => Some(f.clone()),
+        None => measured_failing(client, &plan, thresholds).await,
+    };
+    if let Some((member, why)) = &failing {
         if common.force {
             errln!(
                 "kdeck: warning: {member} is failing ({why}) and gets more traffic (going ahead: --force)"
@@ -225,6 +232,87 @@ async fn execute(
         }
     }
     Some(apply(connection, &plan, deadline).await)
+}
+
+/// The vLLM pages of the member's ready model-server pods, each read under the API deadline.
+async fn scrape(
+    client: &kube::Client,
+    namespace: &str,
+    member: &str,
+) -> Result<Vec<String>, String> {
+    use crate::domain::llm::{POD_NAME_LABEL, POD_PART_OF_LABEL, POD_PART_OF_VALUE};
+    let selector = format!("{POD_NAME_LABEL}={member},{POD_PART_OF_LABEL}={POD_PART_OF_VALUE}");
+    let scope = crate::state::session::NamespaceScope::One(namespace.to_string());
+    let list = crate::sources::kube::listing::list_all(
+        client,
+        crate::domain::kind::Kind::Pod,
+        &scope,
+        Some(&selector),
+    );
+    let pods =
+        crate::sources::kube::deadline::within(&format!("listing the pods of {member}"), list)
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| crate::sources::kube::errors::describe(&e))?;
+    let mut pages = Vec::new();
+    for pod in pods.iter().filter_map(|o| serde_json::to_value(o).ok()) {
+        let pod = crate::domain::pod::Pod::parse(&pod);
+        let Some(target) = crate::domain::llm::pods::vllm_target(&pod) else {
+            continue;
+        };
+        let what = format!("reading the metrics of {}", target.pod.name);
+        let read = crate::sources::pod_proxy::get_text(
+            client,
+            namespace,
+            &target.pod.name,
+            target.port,
+            &target.path,
+        );
+        match crate::sources::kube::deadline::within(&what, read).await {
+            Ok(Ok(text)) => pages.push(text),
+            Ok(Err(e)) => tracing::info!("{what}: {e}"),
+            Err(e) => tracing::info!("{e}"),
+        }
+    }
+    if pages.is_empty() {
+        return Err(format!(
+            "no metrics from {member}: none of its vLLM pods answered"
+        ));
+    }
+    Ok(pages)
+}
+
+/// The first member the plan sends more traffic to whose figures (one scrape) are worse
+/// than its stable member's, with why.
+async fn measured_failing(
+    client: &kube::Client,
+    plan: &GroupPlan,
+    thresholds: &CanaryThresholds,
+) -> Option<(String, String)> {
+    for member in &plan.raised {
+        let pages = match scrape(client, &plan.namespace, member).await {
+            Ok(p) => p,
+            Err(e) => {
+                errln!("kdeck: could not measure {member}, which gets more traffic: {e}");
+                continue;
+            }
+        };
+        let stable = match plan.stable_for(member) {
+            Some(s) => scrape(client, &plan.namespace, s).await.ok(),
+            None => None,
+        };
+        if let Some(why) = failing_member(thresholds, &pages, stable.as_deref()) {
+            let against = plan
+                .stable_for(member)
+                .map(|s| format!(" against {s}"))
+                .unwrap_or_default();
+            return Some((
+                member.clone(),
+                format!("{why}{against}, from one scrape of its pods"),
+            ));
+        }
+    }
+    None
 }
 
 /// Permission for every member changed, then the server's dry run of every step.

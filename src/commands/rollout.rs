@@ -264,7 +264,7 @@ async fn execute(
         Err(e) if e.code == 404 => {
             let member = (&action, group);
             return super::group_rollout::run_for_member(
-                connection, namespace, common, member, protected, deadline,
+                connection, namespace, common, member, protected, deadline, thresholds,
             )
             .await;
         }

@@ -222,6 +222,21 @@ pub struct GroupPlan {
     /// A member whose share of traffic rises and that is failing (not Ready): the change
     /// needs typed confirmation (console) or --force (headless).
     pub raises_failing: Option<(String, String)>,
+    /// Members whose share of traffic rises without a wait for Ready first: the ones whose
+    /// figures the guard checks.
+    pub raised: Vec<String>,
+}
+
+impl GroupPlan {
+    /// The member `member` is compared with: the other member that served the most before.
+    pub fn stable_for(&self, member: &str) -> Option<&str> {
+        self.before
+            .iter()
+            .filter(|s| s.name != member && !s.stopped)
+            .filter(|s| s.weight.unwrap_or(0) > 0)
+            .max_by_key(|s| s.weight.unwrap_or(0))
+            .map(|s| s.name.as_str())
+    }
 }
 
 /// The split as "a 9 (90%) · b 1 (10%)"; stopped members say so.
@@ -484,11 +499,15 @@ pub fn plan_group(all: &[Value], target: &str, action: GroupAction) -> Result<Gr
             steps.sort_by_key(|s| !s.goal.ready);
         }
     }
-    let raises_failing = members
+    let raised: Vec<&Member> = members
         .iter()
         .filter(|m| share(&after, &m.name) > share(&before, &m.name))
         .filter(|m| !steps.iter().any(|s| s.member == m.name && s.goal.ready))
+        .collect();
+    let raises_failing = raised
+        .iter()
         .find_map(|m| m.ready.clone().err().map(|why| (m.name.clone(), why)));
+    let raised = raised.iter().map(|m| m.name.clone()).collect();
     Ok(GroupPlan {
         namespace: me.namespace.clone(),
         group,
@@ -500,6 +519,7 @@ pub fn plan_group(all: &[Value], target: &str, action: GroupAction) -> Result<Gr
         steps,
         warnings,
         raises_failing,
+        raised,
     })
 }
 

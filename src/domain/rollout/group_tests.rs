@@ -129,6 +129,8 @@ fn raising_traffic_to_a_failing_member_is_flagged_and_from_zero_warned() {
     assert!(why.contains("MinimumReplicasUnavailable"), "{why}");
     let p = plan_group(&all, "chat-v2", GroupAction::Promote).unwrap();
     assert!(p.raises_failing.is_some());
+    assert_eq!(p.raised, ["chat-v2"]);
+    assert_eq!(p.stable_for("chat-v2"), Some("chat-v1"));
     // Lowering it is no risk.
     let lower = group((9, false, true), (3, false, false));
     let p = plan_group(&lower, "chat-v2", GroupAction::SetWeight { weight: 1 }).unwrap();

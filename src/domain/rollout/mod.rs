@@ -13,6 +13,7 @@
 pub mod deployed;
 pub mod diff;
 pub mod group;
+pub mod group_guard;
 pub mod history;
 pub mod plan;
 pub mod progress;
