@@ -10,7 +10,9 @@ use super::rollout::{Common, exit};
 use crate::domain::canary::CanaryThresholds;
 use crate::domain::rollout::RolloutAction;
 use crate::domain::rollout::diff;
-use crate::domain::rollout::group::{GroupAction, GroupPlan, GroupStep, evaluate_step, plan_group};
+use crate::domain::rollout::group::{
+    GroupAction, GroupPlan, GroupStep, evaluate_step, plan_group, rebase,
+};
 use crate::domain::rollout::group_guard::failing_member;
 use crate::domain::rollout::history::HistoryEntry;
 use crate::sources::kube::actions::{self, AuditRecord};
@@ -304,7 +306,7 @@ async fn measured_failing(
         if let Some(why) = failing_member(thresholds, &pages, stable.as_deref()) {
             let against = plan
                 .stable_for(member)
-                .map(|s| format!(" against {s}"))
+                .map(|s| format!(", measured against {s}"))
                 .unwrap_or_default();
             return Some((
                 member.clone(),
@@ -388,7 +390,29 @@ async fn apply(
             spec: json!({"group": plan.group, "members": plan.before}),
         },
     ));
-    for (i, step) in plan.steps.iter().enumerate() {
+    for (i, planned) in plan.steps.iter().enumerate() {
+        let earlier = if i > 0 {
+            format!(" (steps 1-{i} were applied)")
+        } else {
+            String::new()
+        };
+        let step = if i == 0 {
+            planned.clone()
+        } else {
+            match llm_write::get_llm(client, &plan.namespace, &planned.member).await {
+                Ok(raw) => match rebase(planned, &raw) {
+                    Ok(step) => step,
+                    Err(e) => return fail(exit::CONFLICT, &format!("{e}{earlier}")),
+                },
+                Err(e) => {
+                    return fail(
+                        read_failure(&e),
+                        &format!("{}; the remaining steps were not sent{earlier}", e.message),
+                    );
+                }
+            }
+        };
+        let step = &step;
         let intent = AuditRecord {
             at: chrono::Utc::now(),
             user: connection.user.clone(),
@@ -414,11 +438,6 @@ async fn apply(
         for problem in &report.audit_problems {
             errln!("kdeck: {problem}");
         }
-        let earlier = if i > 0 {
-            format!(" (steps 1-{i} were applied)")
-        } else {
-            String::new()
-        };
         let (generation, object) = match report.outcome {
             WriteOutcome::Applied {
                 generation,

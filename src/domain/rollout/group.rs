@@ -283,11 +283,12 @@ fn share(states: &[MemberState], name: &str) -> f64 {
 }
 
 fn routing_view(state: &MemberState) -> Value {
-    let mut v = json!({"spec": {"router": {"route": {"weight": state.weight}}}});
+    let route = json!({"router": {"route": {"weight": state.weight}}});
     if state.stopped {
-        v["metadata"] = json!({"annotations": {STOP_ANNOTATION: "true"}});
+        json!({"metadata": {"annotations": {STOP_ANNOTATION: "true"}}, "spec": route})
+    } else {
+        json!({"spec": route})
     }
-    v
 }
 
 /// The step that takes `member` from its state to `to`.
@@ -316,6 +317,27 @@ fn step(member: &Member, to: &MemberState, ready: bool, explanation: String) -> 
         },
         explanation,
     }
+}
+
+/// A later step of a plan, made again against the member as read just before it is sent:
+/// the controller rewrites a member's status (and so its resourceVersion) while an earlier
+/// step is waited for, so the precondition moves to the resourceVersion read now — but
+/// only when the member's weight and stop annotation are still as planned. Otherwise
+/// someone else changed them meanwhile, and the step is refused (Err says what changed).
+pub fn rebase(step: &GroupStep, raw: &Value) -> Result<GroupStep, String> {
+    let now = Member::parse(raw);
+    let shown = routing_view(&MemberState::of(&now));
+    if shown != step.before {
+        return Err(format!(
+            "{} changed since the plan was made (now {}); the remaining steps were not sent — run again to see the new state",
+            step.member,
+            MemberState::of(&now).label()
+        ));
+    }
+    let mut rebased = step.clone();
+    rebased.patch["metadata"]["resourceVersion"] = json!(now.resource_version);
+    rebased.resource_version = now.resource_version;
+    Ok(rebased)
 }
 
 /// Builds the plan for `action` on member `target` of its group; `all` holds the

@@ -310,3 +310,20 @@ fn the_fixture_group_reads_as_kserve_writes_it() {
     };
     assert!(evaluate_step(&goal, &all[1], 2).done);
 }
+
+#[test]
+fn a_later_step_is_rebased_on_the_member_read_again_unless_its_routing_changed() {
+    let all = group((9, true, false), (1, false, true));
+    let p = plan_group(&all, "chat-v2", GroupAction::Rollback { stop: false }).unwrap();
+    let mut now = member("chat-v2", 1, false, true);
+    now["metadata"]["resourceVersion"] = json!("rv-later");
+    let step = rebase(&p.steps[1], &now).unwrap();
+    assert_eq!(step.patch["metadata"]["resourceVersion"], json!("rv-later"));
+    assert_eq!(step.patch["spec"], p.steps[1].patch["spec"]);
+    now["spec"]["router"]["route"]["weight"] = json!(5);
+    assert!(
+        rebase(&p.steps[1], &now)
+            .unwrap_err()
+            .contains("changed since the plan")
+    );
+}
