@@ -261,7 +261,7 @@ fn member_cells(f: Option<&LlmFigures>) -> Vec<String> {
 }
 
 /// The group's members side by side (or this service alone when it has no group).
-fn members(state: &State, theme: &Theme, key: &ObjectKey, llm: &Llm) -> Lines {
+fn members(state: &State, theme: &Theme, key: &ObjectKey, llm: &Llm, width: u16) -> Lines {
     let title = match llm.group() {
         Some(g) => format!("Group {g}: members side by side"),
         None => "vLLM figures".to_string(),
@@ -282,10 +282,16 @@ fn members(state: &State, theme: &Theme, key: &ObjectKey, llm: &Llm) -> Lines {
         "TOK/S",
     ];
     let widths = [18usize, 8, 8, 8, 7, 8, 8, 9, 5, 10, 6, 7];
+    // Narrow terminals keep the columns that judge a canary: TTFT, ITL, KV, preemptions, errors.
+    let shown: Vec<usize> = if width < 112 {
+        vec![0, 1, 2, 3, 4, 8, 9, 10]
+    } else {
+        (0..header.len()).collect()
+    };
     let row = |cells: Vec<String>| -> String {
-        cells
+        shown
             .iter()
-            .zip(widths)
+            .filter_map(|i| cells.get(*i).map(|c| (c, widths[*i])))
             .map(|(c, w)| crate::ui::text::pad(c, w, ""))
             .collect::<String>()
     };
@@ -346,10 +352,10 @@ fn lora(theme: &Theme, llm: &Llm) -> Lines {
 }
 
 /// All overview lines of an LLM service.
-pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, llm: &Llm) -> Lines {
+pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, llm: &Llm, width: u16) -> Lines {
     let mut out = status_line(state, theme, llm);
     out.extend(why(theme, &crate::domain::llm::diagnose::diagnose(llm)));
-    out.extend(members(state, theme, key, llm));
+    out.extend(members(state, theme, key, llm, width));
     out.extend(condition_tree(theme, llm));
     out.extend(workloads(theme, llm));
     out.extend(router(theme, llm));
@@ -372,7 +378,7 @@ pub fn draw(
     llm: &Llm,
 ) {
     frame.render_widget(
-        Paragraph::new(lines(state, theme, key, llm))
+        Paragraph::new(lines(state, theme, key, llm, area.width))
             .wrap(Wrap { trim: false })
             .scroll((state.ui.text_scroll, 0)),
         area,
