@@ -16,6 +16,7 @@ pub mod rollout;
 pub mod sim;
 pub mod snapshot;
 pub mod status;
+pub mod status_llm;
 
 use crate::cli::Cli;
 use crate::sources::kube::connect::{Connection, KubeconfigSource, connect};

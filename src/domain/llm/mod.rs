@@ -6,6 +6,7 @@
 
 pub mod conditions;
 pub mod diagnose;
+pub mod health;
 pub mod pods;
 pub mod spec;
 pub mod status;

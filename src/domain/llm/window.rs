@@ -31,6 +31,8 @@ pub struct LlmFigures {
     pub at: Option<DateTime<Utc>>,
     /// Some pod of the service could not be read this round.
     pub stale: bool,
+    /// From the first scrape's cumulative counts since the pods started (no window yet).
+    pub cumulative: bool,
 }
 
 /// One vLLM pod scraped this round.
@@ -39,6 +41,8 @@ pub struct LlmPodRound {
     pub pod: ObjectKey,
     pub uid: String,
     pub service: ObjectKey,
+    /// When the pod was created: a first scrape's counts are read as "since then".
+    pub started: Option<DateTime<Utc>>,
     pub outcome: Result<VllmReading, String>,
 }
 
@@ -128,6 +132,9 @@ struct Sum {
     waiting: Option<f64>,
     kv: Vec<f64>,
     stale: bool,
+    /// Pods seen once so far, read as cumulative since they started; used only while no pod
+    /// of the service has a window yet.
+    first: Vec<Delta>,
 }
 
 impl Sum {
@@ -148,10 +155,49 @@ impl Sum {
             generation_tokens_per_s: rate(self.generation),
             prompt_tokens_per_s: rate(self.prompt),
             requests_per_s: rate(self.finished),
+            cumulative: false,
             error_share: (self.finished > 0.0)
                 .then(|| (self.failed / self.finished).clamp(0.0, 1.0)),
             at: Some(at),
             stale: self.stale,
+        }
+    }
+}
+
+impl Sum {
+    /// The figures of pods seen once: their counts since they started (one-shot commands).
+    fn cumulative_figures(&self, at: DateTime<Utc>) -> LlmFigures {
+        let mut s = Sum {
+            running: self.running,
+            waiting: self.waiting,
+            kv: self.kv.clone(),
+            stale: self.stale,
+            ..Sum::default()
+        };
+        let spans: Vec<f64> = self
+            .first
+            .iter()
+            .map(|d| d.seconds)
+            .filter(|x| *x > 0.0)
+            .collect();
+        for d in &self.first {
+            add(&mut s.ttft, &d.ttft);
+            add(&mut s.itl, &d.itl);
+            add(&mut s.e2e, &d.e2e);
+            add(&mut s.queue, &d.queue);
+            s.generation += d.generation;
+            s.prompt += d.prompt;
+            s.preemptions += d.preemptions;
+            s.finished += d.finished;
+            s.failed += d.failed;
+        }
+        if !spans.is_empty() {
+            s.windows = spans.len();
+            s.seconds = spans.iter().sum::<f64>() / spans.len() as f64;
+        }
+        LlmFigures {
+            cumulative: true,
+            ..s.figures(at)
         }
     }
 }
@@ -236,7 +282,14 @@ impl LlmTracker {
                 sum.failed += d.failed;
                 pod_seconds += d.seconds;
             }
-            if !h.deltas.is_empty() {
+            if h.deltas.is_empty() {
+                let since = p
+                    .started
+                    .map(|s| ((at - s).num_milliseconds() as f64 / 1000.0).max(0.0));
+                let mut whole = delta(&(at, VllmReading::default()), at, newest);
+                whole.seconds = since.unwrap_or(0.0);
+                sum.first.push(whole);
+            } else {
                 sum.windows += 1;
                 seconds
                     .entry(p.service.clone())
@@ -249,6 +302,9 @@ impl LlmTracker {
                 // Counts are summed across pods; divide by one pod's span (their mean).
                 if let Some(v) = seconds.get(&key).filter(|v| !v.is_empty()) {
                     s.seconds = v.iter().sum::<f64>() / v.len() as f64;
+                }
+                if s.windows == 0 && !s.first.is_empty() {
+                    return (key, s.cumulative_figures(at));
                 }
                 let f = s.figures(at);
                 (key, f)
@@ -306,6 +362,7 @@ vllm:request_success_total{{finished_reason=\"abort\",model_name=\"m\"}} {abort}
             pod: ObjectKey::new("llm", pod),
             uid: pod.to_string(),
             service: ObjectKey::new("llm", "chat"),
+            started: None,
             outcome: vllm::parse(text).0,
         }
     }
@@ -326,8 +383,12 @@ vllm:request_success_total{{finished_reason=\"abort\",model_name=\"m\"}} {abort}
             .unwrap()
             .with_timezone(&Utc);
         let mut tracker = LlmTracker::new(std::time::Duration::from_secs(60));
-        let first = tracker.round(t0, &[round("a", &page(10.0, 0.0, 1000.0, 0.0, 10.0, 0.0))]);
-        assert_eq!(first[0].1.generation_tokens_per_s, None);
+        let mut started = round("a", &page(10.0, 0.0, 1000.0, 0.0, 10.0, 0.0));
+        started.started = Some(t0 - chrono::Duration::seconds(100));
+        let first = tracker.round(t0, &[started]);
+        // The first scrape: counts since the pod started, marked cumulative.
+        assert_eq!(first[0].1.generation_tokens_per_s, Some(10.0));
+        assert!(first[0].1.cumulative);
         assert_eq!(first[0].1.running, Some(3.0));
         // 10 s later: 90 more requests, 10 of them slow, 5 000 tokens, 20 preemptions, 100 finished of which 10 aborted.
         let t1 = t0 + chrono::Duration::seconds(10);

@@ -224,7 +224,7 @@ impl VllmStats {
 /// Advances every vLLM pod by `dt` seconds: its metrics, and now and then the engine's
 /// periodic stats line and access lines in the log of `main`, as vLLM writes them.
 pub(super) fn tick(i: &mut Inner, dt: f64, now: DateTime<Utc>) {
-    let log_stats = i.ticks % 10 == 0;
+    let log_stats = i.ticks.is_multiple_of(10);
     for (k, pod) in i.pods.iter_mut() {
         let Role::Vllm { profile, .. } = &pod.role else {
             continue;

@@ -86,6 +86,7 @@ fn llm_round(t: &Target, outcome: Result<VllmReading, String>) -> LlmPodRound {
         pod: t.pod.clone(),
         uid: t.uid.clone(),
         service: t.service.clone(),
+        started: t.started,
         outcome,
     }
 }

@@ -208,12 +208,10 @@ impl LlmControl {
     fn observe(&self, ctl: &Ctl, svc: &LlmService, now: DateTime<Utc>) -> status::Observed {
         let w = &svc.wanted;
         let count = |part: Part| {
-            let ready = svc
-                .pods
+            svc.pods
                 .iter()
                 .filter(|p| p.part == part && p.ready())
-                .count() as u32;
-            ready
+                .count() as u32
         };
         let per_replica = |wl: spec::Workload| if w.stopped { 0 } else { wl.replicas };
         let main_ready = count(Part::Main);

@@ -199,7 +199,7 @@ impl LlmPod {
                     self.log(
                         ctl,
                         now,
-                        &format!("[api_server.py:1287] vLLM API server version 0.11.0"),
+                        "[api_server.py:1287] vLLM API server version 0.11.0",
                     );
                     self.log(ctl, now, &format!("[utils.py:326] non-default args: {{'model': '{m}', 'port': 8000, 'enable_lora': {}}}", if self.serving.adapters.is_empty() { "False" } else { "True" }));
                     self.log(ctl, now, &format!("[core.py:77] Initializing a V1 LLM engine (v0.11.0) with config: model='{m}', dtype=torch.bfloat16, tensor_parallel_size={}", self.serving.gpus.max(1)));

@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 /// Ready and wanted pods of a workload.
 pub type Pods = (u32, u32);
 
+/// A routing group as it shows: its name and members (name, weight, stopped).
+pub type Group = (String, Vec<(String, i64, bool)>);
+
 /// What the controller saw on one pass.
 #[derive(Debug, Clone)]
 pub struct Observed {
@@ -31,7 +34,7 @@ pub struct Observed {
     pub scheduler: Option<bool>,
     pub pool: Option<String>,
     /// (group, members (name, weight, stopped)) as the group shows now.
-    pub group: Option<(String, Vec<(String, i64, bool)>)>,
+    pub group: Option<Group>,
     /// (every serving member Ready, some members diverge).
     pub group_health: Option<(bool, bool)>,
     pub namespace: String,
