@@ -68,18 +68,27 @@ async fn headless(cli: &Cli, command: &Command) -> ExitCode {
                 bounded("snapshot", args.timeout, commands::snapshot::run(cli, args)).await
             }
             Command::Rollback(args) => {
-                let run = commands::rollout::run(cli, &args.common, RolloutAction::Rollback);
+                let group = commands::group_rollout::GroupOptions {
+                    weight: None,
+                    stop: args.stop,
+                };
+                let run = commands::rollout::run(cli, &args.common, RolloutAction::Rollback, group);
                 bounded("rollback", Some(args.common.timeout + GRACE), run).await
             }
             Command::Canary(args) => {
                 let action = RolloutAction::SetCanary {
-                    percent: args.percent,
+                    percent: args.percent.unwrap_or(0),
                 };
-                let run = commands::rollout::run(cli, &args.common, action);
+                let group = commands::group_rollout::GroupOptions {
+                    weight: args.weight,
+                    stop: false,
+                };
+                let run = commands::rollout::run(cli, &args.common, action, group);
                 bounded("canary", Some(args.common.timeout + GRACE), run).await
             }
             Command::Promote(args) => {
-                let run = commands::rollout::run(cli, &args.common, RolloutAction::Promote);
+                let group = commands::group_rollout::GroupOptions::default();
+                let run = commands::rollout::run(cli, &args.common, RolloutAction::Promote, group);
                 bounded("promote", Some(args.common.timeout + GRACE), run).await
             }
             Command::Config(args) => commands::config_check::run(cli, args),

@@ -61,6 +61,8 @@ pub struct Measurements {
     pub at: chrono::DateTime<chrono::Utc>,
     pub services: Vec<(ObjectKey, crate::domain::figures::RevisionFigures)>,
     pub revisions: Vec<(ObjectKey, String, crate::domain::figures::RevisionFigures)>,
+    /// vLLM figures per LLMInferenceService (each group member is one).
+    pub llm: Vec<(ObjectKey, crate::domain::llm::window::LlmFigures)>,
     /// Pods that could not be read this round, worded for the user.
     pub problems: Vec<String>,
 }

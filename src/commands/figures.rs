@@ -96,6 +96,7 @@ pub async fn measure_once(
             Some(a) => {
                 a.services.extend(m.services);
                 a.revisions.extend(m.revisions);
+                a.llm.extend(m.llm);
                 a.problems.extend(m.problems);
             }
         }

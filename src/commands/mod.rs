@@ -6,6 +6,7 @@
 pub mod config_check;
 pub mod figures;
 pub mod gpu;
+pub mod group_rollout;
 #[cfg(test)]
 mod inert_tests;
 pub mod logs;
@@ -15,6 +16,7 @@ pub mod rollout;
 pub mod sim;
 pub mod snapshot;
 pub mod status;
+pub mod status_llm;
 
 use crate::cli::Cli;
 use crate::sources::kube::connect::{Connection, KubeconfigSource, connect};

@@ -74,6 +74,10 @@ pub struct Common {
 pub struct RollbackArgs {
     #[command(flatten)]
     pub common: Common,
+    /// On an LLMInferenceService group member: stop it (annotation serving.kserve.io/stop)
+    /// instead of setting its weight to 0.
+    #[arg(long)]
+    pub stop: bool,
 }
 
 /// `kdeck canary NAME --percent P`.
@@ -83,8 +87,12 @@ pub struct CanaryArgs {
     #[command(flatten)]
     pub common: Common,
     /// Share of traffic for the latest revision (0-100).
-    #[arg(long, value_parser = clap::value_parser!(i64).range(0..=100))]
-    pub percent: i64,
+    #[arg(long, value_parser = clap::value_parser!(i64).range(0..=100), required_unless_present = "weight", conflicts_with = "weight")]
+    pub percent: Option<i64>,
+    /// The proportional weight of an LLMInferenceService routing-group member (0 or more;
+    /// KServe advises starting a canary at 1).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(0..))]
+    pub weight: Option<i64>,
 }
 
 /// `kdeck promote NAME`.
@@ -183,7 +191,12 @@ fn confirm(plan: &Plan, protected: bool) -> bool {
 }
 
 /// Runs one rollout action end to end.
-pub async fn run(cli: &Cli, common: &Common, action: RolloutAction) -> ExitCode {
+pub async fn run(
+    cli: &Cli,
+    common: &Common,
+    action: RolloutAction,
+    group: super::group_rollout::GroupOptions,
+) -> ExitCode {
     let started = tokio::time::Instant::now();
     let config = crate::config::load(cli.config.as_deref()).config;
     if let Some(lock) = &config.safety_lock {
@@ -221,7 +234,7 @@ pub async fn run(cli: &Cli, common: &Common, action: RolloutAction) -> ExitCode 
         &connection,
         &namespace,
         common,
-        action,
+        (action, group),
         settings.protected,
         deadline,
         &config.canary,
@@ -233,15 +246,28 @@ async fn execute(
     connection: &Connection,
     namespace: &str,
     common: &Common,
-    action: RolloutAction,
+    (action, group): (RolloutAction, super::group_rollout::GroupOptions),
     protected: bool,
     deadline: tokio::time::Instant,
     thresholds: &crate::domain::canary::CanaryThresholds,
 ) -> ExitCode {
     let client = &connection.client;
     let name = &common.name;
-    let (raw, plan) = match read_and_plan(client, namespace, name, action).await {
-        Ok(read) => read,
+    let (raw, plan) = match read_and_plan(client, namespace, name, action.clone(), &group).await {
+        Ok(Some(read)) => read,
+        // Not an InferenceService: perhaps a member of an LLMInferenceService group.
+        Ok(None) => {
+            return super::group_rollout::run_for_member(
+                connection,
+                namespace,
+                common,
+                (&action, group),
+                protected,
+                deadline,
+                thresholds,
+            )
+            .await;
+        }
         Err(code) => return code,
     };
     if let Err(code) = check_allowed(client, namespace, name, &plan).await {
@@ -287,20 +313,25 @@ async fn execute(
     follow(client, namespace, name, &plan, applied, deadline).await
 }
 
-/// Reads the service, kdeck's history and the Deployment's revisions, and makes the plan.
+/// Reads the service, kdeck's history and the Deployment's revisions, and makes the plan;
+/// `None` when there is no InferenceService of that name.
 async fn read_and_plan(
     client: &kube::Client,
     namespace: &str,
     name: &str,
     action: RolloutAction,
-) -> Result<(serde_json::Value, Plan), ExitCode> {
+    group: &super::group_rollout::GroupOptions,
+) -> Result<Option<(serde_json::Value, Plan)>, ExitCode> {
     let raw = match actions::get_isvc(client, namespace, name).await {
+        Ok(_) if *group != super::group_rollout::GroupOptions::default() => {
+            return Err(fail(
+                exit::INVALID,
+                "--weight and --stop are for LLMInferenceService group members; an InferenceService takes --percent",
+            ));
+        }
         Ok(raw) => raw,
         Err(e) if e.code == 404 => {
-            return Err(fail(
-                exit::FAILED,
-                &format!("no InferenceService {namespace}/{name}"),
-            ));
+            return Ok(None);
         }
         Err(e) => {
             return Err(fail(
@@ -337,7 +368,7 @@ async fn read_and_plan(
         Ok(p) => p,
         Err(e) => return Err(fail(exit::INVALID, &e)),
     };
-    Ok((raw, plan))
+    Ok(Some((raw, plan)))
 }
 
 /// Checks permission (SelfSubjectAccessReview) and has the server dry-run the exact patch.

@@ -91,13 +91,16 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
         out::errln!("kdeck status: figures: {problem}");
     }
     let all_ready = state.derived.services.iter().all(|k| {
-        state
-            .cluster
-            .isvcs
-            .items
-            .get(k)
-            .is_some_and(|i| i.readiness() == Readiness::Ready && !i.stopped())
+        match state.cluster.isvcs.items.get(k) {
+            Some(i) => i.readiness() == Readiness::Ready && !i.stopped(),
+            // LLM services are judged below, with their reasons.
+            None => state.cluster.llm_isvcs.items.contains_key(k),
+        }
     });
+    let llm_failing = super::status_llm::failures(&state);
+    for line in &llm_failing {
+        out::errln!("kdeck status: failing: {line}");
+    }
     let failing: Vec<String> = state
         .derived
         .services
@@ -110,7 +113,7 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
     for line in &failing {
         out::errln!("kdeck status: failing: {line}");
     }
-    if all_ready && failing.is_empty() {
+    if all_ready && failing.is_empty() && llm_failing.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -121,7 +124,7 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
 pub const ONE_SHOT_WINDOW: &str = "cumulative since pod start";
 
 /// The columns printed for table and wide output.
-pub fn columns(wide: bool, all_namespaces: bool) -> Vec<ServiceColumn> {
+pub fn columns(wide: bool, all_namespaces: bool, llm: bool) -> Vec<ServiceColumn> {
     let mut cols = vec![ServiceColumn::Name];
     if all_namespaces {
         cols.push(ServiceColumn::Namespace);
@@ -141,6 +144,14 @@ pub fn columns(wide: bool, all_namespaces: bool) -> Vec<ServiceColumn> {
             ServiceColumn::Err,
             ServiceColumn::Rps,
         ]);
+        if llm {
+            cols.extend([
+                ServiceColumn::Ttft99,
+                ServiceColumn::TokPerS,
+                ServiceColumn::Waiting,
+                ServiceColumn::KvCache,
+            ]);
+        }
     }
     cols.push(ServiceColumn::Age);
     cols
@@ -148,7 +159,7 @@ pub fn columns(wide: bool, all_namespaces: bool) -> Vec<ServiceColumn> {
 
 /// Plain aligned columns, like kubectl prints.
 pub fn render_table(state: &State, sym: &Symbols, wide: bool, all_namespaces: bool) -> String {
-    let cols = columns(wide, all_namespaces);
+    let cols = columns(wide, all_namespaces, !state.cluster.llm_isvcs.is_empty());
     let mut rows: Vec<Vec<String>> = vec![cols.iter().map(|c| c.title().to_string()).collect()];
     for key in &state.derived.services {
         rows.push(
@@ -189,16 +200,33 @@ pub fn render_json(state: &State) -> String {
         .derived
         .services
         .iter()
-        .filter_map(|k| state.cluster.isvcs.items.get(k).map(|i| (k, i)))
-        .map(|(key, isvc)| {
-            let (ready, total, gpus) = crate::state::services::replica_counts(state, key);
-            let (is_ready, reason) = match isvc.readiness() {
-                Readiness::Ready => (true, String::new()),
-                Readiness::NotReady(r) | Readiness::Progressing(r) => (false, r),
-                Readiness::Unknown => (false, "NoStatus".to_string()),
-            };
-            let revision_figures = state.figures.revisions.get(key);
-            let traffic: Vec<serde_json::Value> = isvc
+        .filter_map(|k| match state.cluster.isvcs.items.get(k) {
+            Some(i) => Some(isvc_entry(state, k, i)),
+            None => state
+                .cluster
+                .llm_isvcs
+                .items
+                .get(k)
+                .map(|l| super::status_llm::entry(state, k, l)),
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// One InferenceService's entry.
+fn isvc_entry(
+    state: &State,
+    key: &crate::domain::key::ObjectKey,
+    isvc: &crate::domain::isvc::Isvc,
+) -> serde_json::Value {
+    let (ready, total, gpus) = crate::state::services::replica_counts(state, key);
+    let (is_ready, reason) = match isvc.readiness() {
+        Readiness::Ready => (true, String::new()),
+        Readiness::NotReady(r) | Readiness::Progressing(r) => (false, r),
+        Readiness::Unknown => (false, "NoStatus".to_string()),
+    };
+    let revision_figures = state.figures.revisions.get(key);
+    let traffic: Vec<serde_json::Value> = isvc
                 .predictor_status()
                 .map(|s| {
                     s.traffic
@@ -216,35 +244,33 @@ pub fn render_json(state: &State) -> String {
                         .collect()
                 })
                 .unwrap_or_default();
-            let canary = crate::state::canary::breach(state, key).map(|b| {
+    let canary = crate::state::canary::breach(state, key).map(|b| {
                 json!({"failing": true, "revision": b.canary, "stable": b.stable, "reasons": b.reasons})
             });
-            json!({
-                "name": key.name,
-                "namespace": key.namespace,
-                "ready": is_ready,
-                "reason": reason,
-                "mode": isvc.mode.map(|m| m.label()),
-                "runtime": isvc.runtime_label(),
-                "url": isvc.url,
-                "traffic": traffic,
-                "replicas": {"ready": ready, "total": total},
-                "gpus": gpus,
-                "created": isvc.meta.created,
-                "problems": isvc.problems.0,
-                "figures": figures_json(state.figures.service(key).map(|f| crate::domain::figures::RevisionFigures {
-                    p50_ms: f.p50_ms,
-                    p99_ms: f.p99_ms,
-                    rps: f.rps,
-                    error_ratio: f.error_ratio,
-                    cumulative: f.cumulative,
-                    ..Default::default()
-                }).as_ref()),
-                "canary": canary.unwrap_or_else(|| json!({"failing": false})),
-            })
-        })
-        .collect();
-    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
+    json!({
+        "kind": "InferenceService",
+        "name": key.name,
+        "namespace": key.namespace,
+        "ready": is_ready,
+        "reason": reason,
+        "mode": isvc.mode.map(|m| m.label()),
+        "runtime": isvc.runtime_label(),
+        "url": isvc.url,
+        "traffic": traffic,
+        "replicas": {"ready": ready, "total": total},
+        "gpus": gpus,
+        "created": isvc.meta.created,
+        "problems": isvc.problems.0,
+        "figures": figures_json(state.figures.service(key).map(|f| crate::domain::figures::RevisionFigures {
+            p50_ms: f.p50_ms,
+            p99_ms: f.p99_ms,
+            rps: f.rps,
+            error_ratio: f.error_ratio,
+            cumulative: f.cumulative,
+            ..Default::default()
+        }).as_ref()),
+        "canary": canary.unwrap_or_else(|| json!({"failing": false})),
+    })
 }
 
 /// A revision's (or service's) figures for `-o json`: `rps`, `p50_ms`, `p99_ms`,

@@ -247,6 +247,12 @@ fn parse_values(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
         if let Some(ms) = canary.non_negative_f64("p99_floor_ms") {
             config.canary.p99_floor_ms = ms;
         }
+        if let Some(ms) = canary.non_negative_f64("ttft_p99_ms") {
+            config.canary.ttft_p99_ms = ms;
+        }
+        if let Some(rate) = canary.non_negative_f64("preemptions_per_s") {
+            config.canary.preemptions_per_s = rate;
+        }
         canary.finish();
     }
     if let Some(mut prices) = top.section("prices") {
@@ -310,6 +316,8 @@ error_percent = 2
 error_factor = 3
 p99_factor = 2
 p99_floor_ms = 250
+ttft_p99_ms = 1500
+preemptions_per_s = 0.5
 "#;
         let (config, warnings) = parse("config.toml", text);
         assert!(warnings.is_empty(), "{warnings:?}");
@@ -325,6 +333,8 @@ p99_floor_ms = 250
                 error_factor: 3.0,
                 p99_factor: 2.0,
                 p99_floor_ms: 250.0,
+                ttft_p99_ms: 1500.0,
+                preemptions_per_s: 0.5,
             }
         );
         assert_eq!(config.theme.as_deref(), Some("light"));

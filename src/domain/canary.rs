@@ -17,6 +17,10 @@ pub struct CanaryThresholds {
     pub p99_factor: f64,
     /// … above this many milliseconds.
     pub p99_floor_ms: f64,
+    /// An LLM service (or group member) breaches when its TTFT p99 is above this many ms, …
+    pub ttft_p99_ms: f64,
+    /// … or vLLM preempts more than this many requests per second.
+    pub preemptions_per_s: f64,
 }
 
 impl Default for CanaryThresholds {
@@ -26,6 +30,8 @@ impl Default for CanaryThresholds {
             error_factor: 2.0,
             p99_factor: 1.5,
             p99_floor_ms: 100.0,
+            ttft_p99_ms: 2000.0,
+            preemptions_per_s: 1.0,
         }
     }
 }

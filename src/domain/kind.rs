@@ -140,8 +140,8 @@ pub enum ClusterObject {
     Event(Box<Event>),
     Runtime(Box<Runtime>),
     Graph(Box<Graph>),
-    /// An LLMInferenceService is listed with the services but read only by its metadata.
-    Llm(Box<super::k8s::Meta>),
+    /// An LLMInferenceService (see `domain::llm`).
+    Llm(Box<super::llm::Llm>),
     Namespace(String),
 }
 
@@ -157,7 +157,7 @@ pub fn parse(kind: Kind, value: &Value) -> ClusterObject {
             ClusterObject::Runtime(Box::new(Runtime::parse(value, true)))
         }
         Kind::InferenceGraph => ClusterObject::Graph(Box::new(Graph::parse(value))),
-        Kind::LlmInferenceService => ClusterObject::Llm(Box::new(super::k8s::Meta::parse(value))),
+        Kind::LlmInferenceService => ClusterObject::Llm(Box::new(super::llm::Llm::parse(value))),
         Kind::Namespace => ClusterObject::Namespace(
             super::json::str_at(value, &["metadata", "name"])
                 .unwrap_or("")

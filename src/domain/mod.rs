@@ -18,6 +18,7 @@ pub mod k8s;
 pub mod key;
 pub mod kind;
 pub mod latency;
+pub mod llm;
 pub mod logline;
 pub mod mode;
 pub mod node;

@@ -76,6 +76,14 @@ macro_rules! col {
     };
 }
 
+/// LLMInferenceService's columns, as its CRD prints them.
+const LLM_COLUMNS: &[PrinterColumn] = &[
+    col!("URL", ".status.url"),
+    col!("Ready", ".status.conditions[?(@.type=='Ready')].status"),
+    col!("Reason", ".status.conditions[?(@.type=='Ready')].reason"),
+    AGE,
+];
+
 /// Every served resource.
 pub const RESOURCES: &[Resource] = &[
     Resource {
@@ -324,6 +332,112 @@ pub const RESOURCES: &[Resource] = &[
             AGE,
         ],
     },
+    Resource {
+        group: "serving.kserve.io",
+        version: "v1alpha2",
+        kind: "LLMInferenceService",
+        plural: "llminferenceservices",
+        singular: "llminferenceservice",
+        namespaced: true,
+        short_names: &["llmisvc"],
+        categories: &[],
+        verbs: ALL_VERBS,
+        subresources: &["status"],
+        has_spec_generation: true,
+        columns: LLM_COLUMNS,
+    },
+    Resource {
+        group: "serving.kserve.io",
+        version: "v1alpha1",
+        kind: "LLMInferenceService",
+        plural: "llminferenceservices",
+        singular: "llminferenceservice",
+        namespaced: true,
+        short_names: &["llmisvc"],
+        categories: &[],
+        verbs: ALL_VERBS,
+        subresources: &["status"],
+        has_spec_generation: true,
+        columns: LLM_COLUMNS,
+    },
+    Resource {
+        group: "serving.kserve.io",
+        version: "v1alpha1",
+        kind: "LLMInferenceServiceConfig",
+        plural: "llminferenceserviceconfigs",
+        singular: "llminferenceserviceconfig",
+        namespaced: true,
+        short_names: &["llmisvcconfig"],
+        categories: &[],
+        verbs: ALL_VERBS,
+        subresources: &[],
+        has_spec_generation: true,
+        columns: &[AGE],
+    },
+    Resource {
+        group: "inference.networking.k8s.io",
+        version: "v1",
+        kind: "InferencePool",
+        plural: "inferencepools",
+        singular: "inferencepool",
+        namespaced: true,
+        short_names: &["infpool"],
+        categories: &[],
+        verbs: ALL_VERBS,
+        subresources: &["status"],
+        has_spec_generation: true,
+        columns: &[AGE],
+    },
+    Resource {
+        group: "gateway.networking.k8s.io",
+        version: "v1",
+        kind: "Gateway",
+        plural: "gateways",
+        singular: "gateway",
+        namespaced: true,
+        short_names: &["gtw"],
+        categories: &["gateway-api"],
+        verbs: ALL_VERBS,
+        subresources: &["status"],
+        has_spec_generation: true,
+        columns: &[
+            col!("Class", ".spec.gatewayClassName"),
+            col!("Address", ".status.addresses[*].value"),
+            col!(
+                "Programmed",
+                ".status.conditions[?(@.type=='Programmed')].status"
+            ),
+            AGE,
+        ],
+    },
+    Resource {
+        group: "gateway.networking.k8s.io",
+        version: "v1",
+        kind: "HTTPRoute",
+        plural: "httproutes",
+        singular: "httproute",
+        namespaced: true,
+        short_names: &[],
+        categories: &["gateway-api"],
+        verbs: ALL_VERBS,
+        subresources: &["status"],
+        has_spec_generation: true,
+        columns: &[col!("Hostnames", ".spec.hostnames"), AGE],
+    },
+    Resource {
+        group: "leaderworkerset.x-k8s.io",
+        version: "v1",
+        kind: "LeaderWorkerSet",
+        plural: "leaderworkersets",
+        singular: "leaderworkerset",
+        namespaced: true,
+        short_names: &["lws"],
+        categories: &[],
+        verbs: ALL_VERBS,
+        subresources: &["status", "scale"],
+        has_spec_generation: true,
+        columns: &[AGE],
+    },
 ];
 
 /// The resource with this group, version and plural.
@@ -340,6 +454,50 @@ pub fn of_kind(api_version: &str, kind: &str) -> Option<&'static Resource> {
         .find(|r| r.api_version() == api_version && r.kind == kind)
 }
 
+/// Kubernetes' version priority: GA before beta before alpha, higher numbers first (as the
+/// API server orders a group's versions; the first is the preferred one).
+fn version_rank(v: &str) -> (u8, i64, i64) {
+    let Some(rest) = v.strip_prefix('v') else {
+        return (0, 0, 0);
+    };
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let major = digits.parse::<i64>().unwrap_or(0);
+    let tail = &rest[digits.len()..];
+    let (level, minor) = if let Some(n) = tail.strip_prefix("beta") {
+        (2, n.parse::<i64>().unwrap_or(0))
+    } else if let Some(n) = tail.strip_prefix("alpha") {
+        (1, n.parse::<i64>().unwrap_or(0))
+    } else if tail.is_empty() {
+        (3, 0)
+    } else {
+        (0, 0)
+    };
+    (level, major, minor)
+}
+
+/// The version objects of this group and plural are stored as (the first listed), when the
+/// resource is served in several versions.
+pub fn storage_version(group: &str, plural: &str) -> Option<&'static Resource> {
+    RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.plural == plural)
+}
+
+/// An object as the version `r` serves it: the same fields under `r`'s apiVersion (the
+/// conversion between the versions this sim serves is the identity on what it models).
+pub fn served_as<'a>(
+    r: &Resource,
+    obj: &'a serde_json::Value,
+) -> std::borrow::Cow<'a, serde_json::Value> {
+    let wanted = r.api_version();
+    if obj["apiVersion"].as_str().is_none_or(|v| v == wanted) {
+        return std::borrow::Cow::Borrowed(obj);
+    }
+    let mut converted = obj.clone();
+    converted["apiVersion"] = serde_json::Value::String(wanted);
+    std::borrow::Cow::Owned(converted)
+}
+
 /// The API groups served, with their versions (core group excluded), in a stable order.
 pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
     let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
@@ -352,6 +510,9 @@ pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
             }
             None => out.push((r.group, vec![r.version])),
         }
+    }
+    for (_, versions) in out.iter_mut() {
+        versions.sort_by_key(|v| std::cmp::Reverse(version_rank(v)));
     }
     out
 }

@@ -146,6 +146,7 @@ mod tests {
         }
         Msg::Metrics(Measurements {
             at,
+            llm: Vec::new(),
             services: vec![(key, fig(200.0, 0.01))],
             revisions,
             problems: vec![],

@@ -7,6 +7,7 @@ use crate::domain::isvc::Isvc;
 use crate::domain::k8s::Meta;
 use crate::domain::key::ObjectKey;
 use crate::domain::kind::{ClusterObject, Kind};
+use crate::domain::llm::Llm;
 use crate::domain::node::Node;
 use crate::domain::pod::Pod;
 use crate::domain::runtime::{Graph, Runtime};
@@ -24,7 +25,7 @@ pub struct ClusterState {
     pub epoch: u64,
     pub kserve: Kserve,
     pub isvcs: Store<Isvc>,
-    pub llm_isvcs: Store<Meta>,
+    pub llm_isvcs: Store<Llm>,
     pub pods: Store<Pod>,
     pub nodes: Store<Node>,
     pub events: Store<Event>,
@@ -39,9 +40,11 @@ fn key_of(meta: &Meta) -> ObjectKey {
     ObjectKey::new(&meta.namespace, &meta.name)
 }
 
+/// The service a pod serves: its InferenceService, or its LLMInferenceService.
 fn pod_owner(pod: &Pod) -> Option<ObjectKey> {
     pod.isvc()
-        .map(|isvc| ObjectKey::new(&pod.meta.namespace, isvc))
+        .or_else(|| crate::domain::llm::pods::service_of(pod))
+        .map(|service| ObjectKey::new(&pod.meta.namespace, service))
 }
 
 impl ClusterState {
@@ -118,8 +121,8 @@ impl ClusterState {
             ClusterObject::Isvc(isvc) => {
                 self.isvcs.upsert(key_of(&isvc.meta), *isvc);
             }
-            ClusterObject::Llm(meta) => {
-                self.llm_isvcs.upsert(key_of(&meta), *meta);
+            ClusterObject::Llm(llm) => {
+                self.llm_isvcs.upsert(key_of(&llm.meta), *llm);
             }
             ClusterObject::Pod(pod) => {
                 let key = key_of(&pod.meta);

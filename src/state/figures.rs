@@ -47,6 +47,8 @@ pub struct Figures {
     pub problems: Vec<String>,
     /// Canary revisions known to be worse than their stable one (see `state::canary`).
     pub breaches: HashMap<ObjectKey, crate::domain::canary::Breach>,
+    /// vLLM figures per LLMInferenceService (TTFT, tokens/s, KV cache …).
+    pub llm: HashMap<ObjectKey, crate::domain::llm::window::LlmFigures>,
 }
 
 impl Figures {

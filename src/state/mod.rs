@@ -8,6 +8,7 @@ pub mod line;
 pub mod lists;
 pub mod logs;
 pub mod rollout;
+pub mod service_kind;
 pub mod services;
 pub mod session;
 pub mod store;
@@ -157,15 +158,14 @@ impl State {
         }
         let selected = self.selected_service().cloned();
         let (services, error) = services::derive(self);
-        let isvcs = &self.cluster.isvcs.items;
         self.derived.services_ready = services
             .iter()
             .filter(|k| {
-                isvcs
-                    .get(*k)
-                    .is_some_and(|i| i.readiness() == crate::domain::isvc::Readiness::Ready)
+                service_kind::lookup(self, k)
+                    .is_some_and(|s| s.readiness() == crate::domain::isvc::Readiness::Ready)
             })
             .count();
+        let isvcs = &self.cluster.isvcs.items;
         self.derived.canaries = isvcs
             .iter()
             .filter(|(_, isvc)| isvc.canary_in_progress())

@@ -3,8 +3,9 @@
 //! something it depends on changes, so drawing only builds the visible rows.
 
 use super::State;
+use super::service_kind::{Svc, llm_breaches};
 use crate::config::keymap::Scope;
-use crate::domain::isvc::{Isvc, Readiness};
+use crate::domain::isvc::Readiness;
 use crate::domain::key::ObjectKey;
 use crate::domain::selector::{Selector, looks_like_selector};
 use std::cmp::Ordering;
@@ -27,10 +28,18 @@ pub enum ServiceColumn {
     GpuPct,
     /// The worst revision's error rate; sorting by it puts the unhealthy first.
     Err,
+    /// LLM services: vLLM's time to first token, p99.
+    Ttft99,
+    /// LLM services: generated tokens per second.
+    TokPerS,
+    /// LLM services: requests waiting in vLLM's queue.
+    Waiting,
+    /// LLM services: KV-cache usage.
+    KvCache,
 }
 
 impl ServiceColumn {
-    pub const ALL: [ServiceColumn; 14] = [
+    pub const ALL: [ServiceColumn; 18] = [
         ServiceColumn::Name,
         ServiceColumn::Namespace,
         ServiceColumn::Ready,
@@ -45,6 +54,10 @@ impl ServiceColumn {
         ServiceColumn::Rps,
         ServiceColumn::GpuPct,
         ServiceColumn::Err,
+        ServiceColumn::Ttft99,
+        ServiceColumn::TokPerS,
+        ServiceColumn::Waiting,
+        ServiceColumn::KvCache,
     ];
 
     /// The services list's default sort: the unhealthy first.
@@ -74,6 +87,10 @@ impl ServiceColumn {
             ServiceColumn::Rps => "RPS",
             ServiceColumn::GpuPct => "GPU%",
             ServiceColumn::Err => "ERR%",
+            ServiceColumn::Ttft99 => "TTFT99",
+            ServiceColumn::TokPerS => "TOK/S",
+            ServiceColumn::Waiting => "WAIT",
+            ServiceColumn::KvCache => "KV%",
         }
     }
 
@@ -89,6 +106,10 @@ impl ServiceColumn {
                 | ServiceColumn::P99
                 | ServiceColumn::Rps
                 | ServiceColumn::GpuPct
+                | ServiceColumn::Ttft99
+                | ServiceColumn::TokPerS
+                | ServiceColumn::Waiting
+                | ServiceColumn::KvCache
         )
     }
 
@@ -101,6 +122,10 @@ impl ServiceColumn {
                 | ServiceColumn::P99
                 | ServiceColumn::Rps
                 | ServiceColumn::GpuPct
+                | ServiceColumn::Ttft99
+                | ServiceColumn::TokPerS
+                | ServiceColumn::Waiting
+                | ServiceColumn::KvCache
         )
     }
 }
@@ -131,14 +156,19 @@ fn readiness_rank(r: &Readiness) -> u8 {
 }
 
 /// A figure column's value, `None` when the cell shows a blank (`–`).
-fn figure(state: &State, column: ServiceColumn, key: &ObjectKey) -> Option<f64> {
+pub fn figure(state: &State, column: ServiceColumn, key: &ObjectKey) -> Option<f64> {
     let f = state.figures.service(key);
+    let llm = state.figures.llm.get(key);
     match column {
         ServiceColumn::P50 => f.and_then(|f| f.p50_ms),
         ServiceColumn::P99 => f.and_then(|f| f.p99_ms),
         ServiceColumn::Rps => f.and_then(|f| f.rps),
         ServiceColumn::GpuPct => f.and_then(|f| f.gpu_util_pct),
         ServiceColumn::Gpus => Some(replica_counts(state, key).2).filter(|g| *g > 0.0),
+        ServiceColumn::Ttft99 => llm.and_then(|f| f.ttft_p99_ms),
+        ServiceColumn::TokPerS => llm.and_then(|f| f.generation_tokens_per_s),
+        ServiceColumn::Waiting => llm.and_then(|f| f.waiting),
+        ServiceColumn::KvCache => llm.and_then(|f| f.kv_cache),
         _ => None,
     }
 }
@@ -146,8 +176,8 @@ fn figure(state: &State, column: ServiceColumn, key: &ObjectKey) -> Option<f64> 
 /// Orders health: a failing canary first, then the other canaries in progress (a change in
 /// flight, judged once its figures arrive), then readiness (failed, progressing, unknown),
 /// then the healthy.
-fn health_rank(state: &State, key: &ObjectKey, isvc: &Isvc) -> u8 {
-    if super::canary::breach(state, key).is_some() {
+fn health_rank(state: &State, key: &ObjectKey, isvc: Svc) -> u8 {
+    if super::canary::breach(state, key).is_some() || !llm_breaches(state, key).is_empty() {
         0
     } else if isvc.canary_in_progress() {
         1
@@ -174,8 +204,8 @@ fn is_blank(state: &State, column: ServiceColumn, key: &ObjectKey) -> bool {
 fn ascending(
     state: &State,
     column: ServiceColumn,
-    a: (&ObjectKey, &Isvc),
-    b: (&ObjectKey, &Isvc),
+    a: (&ObjectKey, Svc),
+    b: (&ObjectKey, Svc),
 ) -> Ordering {
     match column {
         ServiceColumn::Name => a.0.name.cmp(&b.0.name),
@@ -183,19 +213,23 @@ fn ascending(
         ServiceColumn::Ready => {
             readiness_rank(&a.1.readiness()).cmp(&readiness_rank(&b.1.readiness()))
         }
-        ServiceColumn::Mode => a.1.mode.cmp(&b.1.mode),
+        ServiceColumn::Mode => a.1.mode().cmp(&b.1.mode()),
         ServiceColumn::Runtime => a.1.runtime_label().cmp(&b.1.runtime_label()),
         ServiceColumn::Traffic => a.1.canary_in_progress().cmp(&b.1.canary_in_progress()),
         ServiceColumn::Replicas => replica_counts(state, a.0)
             .1
             .cmp(&replica_counts(state, b.0).1),
         // Age ascending: the youngest (latest created) first.
-        ServiceColumn::Age => b.1.meta.created.cmp(&a.1.meta.created),
+        ServiceColumn::Age => b.1.meta().created.cmp(&a.1.meta().created),
         ServiceColumn::Gpus
         | ServiceColumn::P50
         | ServiceColumn::P99
         | ServiceColumn::Rps
-        | ServiceColumn::GpuPct => {
+        | ServiceColumn::GpuPct
+        | ServiceColumn::Ttft99
+        | ServiceColumn::TokPerS
+        | ServiceColumn::Waiting
+        | ServiceColumn::KvCache => {
             let value = |k: &ObjectKey| figure(state, column, k).unwrap_or(f64::NEG_INFINITY);
             value(a.0).total_cmp(&value(b.0))
         }
@@ -229,14 +263,26 @@ pub fn derive(state: &State) -> (Vec<ObjectKey>, Option<String>) {
         (None, None)
     };
     let needle = filter.to_lowercase();
-    let mut rows: Vec<(&ObjectKey, &Isvc)> = state
+    let isvcs = state
         .cluster
         .isvcs
         .items
         .iter()
+        .map(|(k, i)| (k, Svc::Isvc(i)));
+    // An LLMInferenceService named like an InferenceService of its namespace is not listed
+    // twice: the key is one row.
+    let llms = state
+        .cluster
+        .llm_isvcs
+        .items
+        .iter()
+        .filter(|(k, _)| !state.cluster.isvcs.items.contains_key(*k))
+        .map(|(k, l)| (k, Svc::Llm(l)));
+    let mut rows: Vec<(&ObjectKey, Svc)> = isvcs
+        .chain(llms)
         .filter(|(k, _)| state.session.namespace.contains(&k.namespace))
-        .filter(|(k, isvc)| match &selector {
-            Some(sel) => sel.matches(&isvc.meta.labels),
+        .filter(|(k, svc)| match &selector {
+            Some(sel) => sel.matches(&svc.meta().labels),
             None if error.is_some() || needle.is_empty() => true,
             None => {
                 k.name.to_lowercase().contains(&needle)
@@ -254,7 +300,7 @@ pub fn derive(state: &State) -> (Vec<ObjectKey>, Option<String>) {
         let blanks = is_blank(state, column, a.0).cmp(&is_blank(state, column, b.0));
         blanks
             .then_with(|| {
-                let order = ascending(state, column, *a, *b);
+                let order = ascending(state, column, (a.0, a.1), (b.0, b.1));
                 if descending { order.reverse() } else { order }
             })
             .then_with(|| a.0.cmp(b.0))

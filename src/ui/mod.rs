@@ -11,6 +11,8 @@ pub mod demo_cluster;
 pub mod fixture_cluster;
 pub mod format;
 #[cfg(test)]
+mod llm_snapshot_tests;
+#[cfg(test)]
 mod snapshot_sizes;
 #[cfg(test)]
 pub mod snapshot_tests;
@@ -72,6 +74,12 @@ fn draw_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let route = state.ui.route();
     let title = match route {
         Route::Services => views::services::title(state, theme),
+        Route::Detail(key)
+            if !state.cluster.isvcs.items.contains_key(key)
+                && state.cluster.llm_isvcs.items.contains_key(key) =>
+        {
+            format!("LLMInferenceService {key}")
+        }
         other => other.title(),
     };
     let stale = state.cluster.stale_since();

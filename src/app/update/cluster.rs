@@ -105,7 +105,10 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
         }
         ClusterMsg::Watch { kind, events, .. } => {
             state.cluster.apply(kind, events);
-            if matches!(kind, Kind::InferenceService | Kind::Pod) {
+            if matches!(
+                kind,
+                Kind::InferenceService | Kind::LlmInferenceService | Kind::Pod
+            ) {
                 state.derived.dirty = true;
             }
         }

@@ -68,6 +68,7 @@ fn can_stream(pod: &Pod, container: &str, previous: bool) -> bool {
 
 /// Containers of `pod` that `choice` selects.
 fn containers_for(pod: &Pod, choice: ContainerChoice) -> Vec<String> {
+    use crate::domain::llm;
     let component = pod.component().unwrap_or("predictor");
     let has = |n: &str| pod.has_container(n) || pod.init_containers.iter().any(|c| c.name == n);
     let pick = |n: &str| {
@@ -77,6 +78,13 @@ fn containers_for(pod: &Pod, choice: ContainerChoice) -> Vec<String> {
             Vec::new()
         }
     };
+    // An LLMInferenceService's model server is vLLM in `main` (not the scheduler's `main`).
+    if matches!(choice, ContainerChoice::Model) && llm::pods::service_of(pod).is_some() {
+        if llm::pods::is_router_pod(pod) {
+            return Vec::new();
+        }
+        return pick(llm::MAIN_CONTAINER);
+    }
     match choice {
         ContainerChoice::Model if component != "transformer" => pick("kserve-container"),
         ContainerChoice::Transformer if component == "transformer" => pick("kserve-container"),

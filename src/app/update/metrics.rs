@@ -48,6 +48,13 @@ pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
             .or_default()
             .insert(revision, f);
     }
+    // LLM services not measured this round keep their numbers, marked stale.
+    for (key, f) in state.figures.llm.iter_mut() {
+        if !m.llm.iter().any(|(k, _)| k == key) {
+            f.stale = true;
+        }
+    }
+    state.figures.llm.extend(m.llm);
     state.figures.problems = m.problems;
     crate::state::canary::refresh(state);
     state.derived.dirty = true;
@@ -171,6 +178,7 @@ mod tests {
         };
         Msg::Metrics(Measurements {
             at,
+            llm: Vec::new(),
             services: vec![(key.clone(), fig(canary_p99 * 0.1 + 40.0, 0.008))],
             revisions: vec![
                 (

@@ -420,6 +420,7 @@ fn failing_canary_round(s: &mut State) {
         s,
         Msg::Metrics(crate::app::msg::Measurements {
             at,
+            llm: Vec::new(),
             services: vec![(fraud.clone(), fig(200.0, 0.01))],
             revisions: vec![
                 (

@@ -59,10 +59,10 @@ fn jump(state: &mut State, key: &ObjectKey, forward: bool, include_top: bool) {
     let Some(pattern) = &state.ui.text_search else {
         return;
     };
-    let Some(isvc) = state.cluster.isvcs.items.get(key) else {
+    let Some(raw) = crate::state::service_kind::raw(state, key) else {
         return;
     };
-    let text = crate::ui::views::yaml::yaml_text(&isvc.raw);
+    let text = crate::ui::views::yaml::yaml_text(raw);
     let lines: Vec<&str> = text.lines().collect();
     let top = usize::from(state.ui.text_scroll).min(lines.len().saturating_sub(1));
     let hit = |i: &usize| pattern.regex.is_match(lines[*i]);

@@ -14,6 +14,8 @@ pub enum Endpoint {
     ModelServer,
     /// Knative's queue-proxy sidecar, port 9091 `/metrics`: latency and response codes.
     QueueProxy,
+    /// vLLM of an LLMInferenceService, port 8000 `/metrics` (see `domain::llm::vllm`).
+    Vllm,
 }
 
 impl Endpoint {
@@ -22,6 +24,7 @@ impl Endpoint {
         match self {
             Endpoint::ModelServer => (8080, "/metrics"),
             Endpoint::QueueProxy => (9091, "/metrics"),
+            Endpoint::Vllm => (8000, "/metrics"),
         }
     }
 
@@ -29,6 +32,7 @@ impl Endpoint {
         match self {
             Endpoint::ModelServer => "model server",
             Endpoint::QueueProxy => "queue-proxy",
+            Endpoint::Vllm => "vLLM",
         }
     }
 }
@@ -60,12 +64,14 @@ pub fn families(endpoint: Endpoint) -> &'static [&'static str] {
     match endpoint {
         Endpoint::ModelServer => &[PREDICT_SECONDS],
         Endpoint::QueueProxy => &[APP_LATENCIES_MS, APP_REQUEST_COUNT],
+        Endpoint::Vllm => crate::domain::llm::vllm::FAMILIES,
     }
 }
 
 /// Reads a parsed scrape. `Err` says, for the user, why it holds nothing usable.
 pub fn reading(endpoint: Endpoint, exposition: &Exposition) -> Result<Reading, String> {
     match endpoint {
+        Endpoint::Vllm => crate::domain::llm::vllm::reading(exposition).map(|r| r.as_reading()),
         Endpoint::ModelServer => {
             let latency = summed(exposition, PREDICT_SECONDS).map(|b| b.scaled(1000.0));
             // prometheus_client declares the family but writes no series before the first

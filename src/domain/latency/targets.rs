@@ -48,6 +48,9 @@ pub fn targets<'a>(pods: impl IntoIterator<Item = &'a serde_json::Value>) -> Vec
 
 /// The target of one pod, if it is a ready predictor pod of an InferenceService.
 pub fn target(pod: &Pod) -> Option<Target> {
+    if crate::domain::llm::pods::service_of(pod).is_some() {
+        return crate::domain::llm::pods::vllm_target(pod);
+    }
     let service = pod.isvc()?;
     if pod.component().is_some_and(|c| c != "predictor") || !pod.is_ready() {
         return None;

@@ -106,6 +106,8 @@ pub struct RoundFigures {
 pub struct Tracker {
     window: chrono::Duration,
     pods: HashMap<ObjectKey, PodHistory>,
+    /// The vLLM figures of LLM services' pods (TTFT, tokens/s …), over the same window.
+    pub llm: crate::domain::llm::window::LlmTracker,
 }
 
 /// The default window: one minute, like the Prometheus mode's `rate(…[1m])`.
@@ -131,6 +133,7 @@ impl Tracker {
         Tracker {
             window: chrono::Duration::from_std(window).unwrap_or(chrono::Duration::minutes(1)),
             pods: HashMap::new(),
+            llm: crate::domain::llm::window::LlmTracker::new(window),
         }
     }
 

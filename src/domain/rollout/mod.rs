@@ -12,6 +12,8 @@
 
 pub mod deployed;
 pub mod diff;
+pub mod group;
+pub mod group_guard;
 pub mod history;
 pub mod plan;
 pub mod progress;

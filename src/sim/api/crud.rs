@@ -9,7 +9,7 @@ use super::select::{FieldSelector, labels, object_labels};
 use super::table;
 use super::{Ctx, Query};
 use crate::sim::error::ApiError;
-use crate::sim::resources::Resource;
+use crate::sim::resources::{Resource, served_as, storage_version};
 use crate::sim::store::{key_of, rv_of};
 use axum::body::Body;
 use axum::http::Response;
@@ -154,7 +154,7 @@ pub fn list(
         if i > 0 {
             body.push(b',');
         }
-        serde_json::to_writer(&mut body, item.as_ref())
+        serde_json::to_writer(&mut body, served_as(r, item).as_ref())
             .map_err(|e| ApiError::new(500, "InternalError", e.to_string()))?;
     }
     body.extend_from_slice(b"]}");
@@ -176,7 +176,14 @@ pub fn get(
             &table::table(r, &[obj.as_ref()], &rv, None, false),
         ));
     }
-    Ok(respond::json(200, &obj))
+    Ok(respond::json(200, &served_as(r, &obj)))
+}
+
+/// The apiVersion objects of `r`'s kind are stored under (its storage version).
+fn storage_api_version(r: &Resource) -> String {
+    storage_version(r.group, r.plural)
+        .unwrap_or(r)
+        .api_version()
 }
 
 fn check_namespace(ctx: &Ctx, r: &Resource, ns: &str) -> Result<(), ApiError> {
@@ -260,7 +267,7 @@ pub fn create(
     if !obj.is_object() {
         return Err(ApiError::bad_request("the body is not an object"));
     }
-    obj["apiVersion"] = json!(r.api_version());
+    obj["apiVersion"] = json!(storage_api_version(r));
     obj["kind"] = json!(r.kind);
     if !obj["metadata"].is_object() {
         obj["metadata"] = json!({});
@@ -308,10 +315,10 @@ pub fn create(
     strict_fields(r, &obj, q)?;
     validate(r, &obj)?;
     if dry_run(q) {
-        return Ok(respond::json(201, &obj));
+        return Ok(respond::json(201, &served_as(r, &obj)));
     }
     let stored = ctx.store.put(r, obj);
-    Ok(respond::json(201, &stored))
+    Ok(respond::json(201, &served_as(r, &stored)))
 }
 
 /// Applies a new version of an object (from PUT or PATCH): checks the resourceVersion the
@@ -342,7 +349,7 @@ fn commit(
     if r.namespaced {
         next["metadata"]["namespace"] = json!(ns);
     }
-    next["apiVersion"] = json!(r.api_version());
+    next["apiVersion"] = json!(storage_api_version(r));
     next["kind"] = json!(r.kind);
     strict_fields(r, &next, q)?;
     validate(r, &next)?;
@@ -357,10 +364,10 @@ fn commit(
                 ),
             ));
         }
-        return Ok(respond::json(200, &next));
+        return Ok(respond::json(200, &served_as(r, &next)));
     }
     let stored = ctx.store.put(r, next);
-    Ok(respond::json(200, &stored))
+    Ok(respond::json(200, &served_as(r, &stored)))
 }
 
 pub fn update(

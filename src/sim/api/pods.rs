@@ -196,6 +196,9 @@ pub fn proxy(
     } else {
         port
     };
+    if let Ok(Some(reply)) = ctx.workload.openai(ns, name, port, method, path, body) {
+        return Ok(openai_response(reply));
+    }
     match ctx.workload.serve(ns, name, port, method, path, body) {
         Ok((status, content_type, text)) => {
             Ok(respond::bytes(status, content_type, text.into_bytes()))
@@ -215,4 +218,39 @@ pub fn proxy(
             ),
         )),
     }
+}
+
+/// A vLLM pod's OpenAI answer, each part sent after its delay (tokens stream as they come).
+fn openai_response(reply: crate::sim::workload::openai::Reply) -> Response<Body> {
+    use crate::sim::workload::openai::Reply;
+    let (status, content_type, events) = match reply {
+        Reply::Whole {
+            delay,
+            status,
+            content_type,
+            body,
+        } => (status, content_type, vec![(delay, body)]),
+        Reply::Stream {
+            content_type,
+            events,
+        } => (200, content_type, events),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(8);
+    tokio::spawn(async move {
+        for (delay, text) in events {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            if tx.send(Ok(axum::body::Bytes::from(text))).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut response = respond::stream(
+        content_type,
+        Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
+    );
+    *response.status_mut() =
+        axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
+    response
 }

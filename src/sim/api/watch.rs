@@ -94,7 +94,7 @@ pub fn watch(
                     .to_string();
                 line(kind, &table::table(r, &[obj], &rv, None, false))
             } else {
-                line(kind, obj)
+                line(kind, &crate::sim::resources::served_as(r, obj))
             }
         };
         if gone_on_resume {

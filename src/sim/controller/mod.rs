@@ -7,6 +7,7 @@
 
 pub mod events;
 pub mod knative;
+pub mod llm;
 pub mod pods;
 mod settle;
 pub mod spec;
@@ -40,6 +41,9 @@ pub struct Behaviour {
     pub default_rps: f64,
     /// Shifts each service's traffic phase (`kdeck sim --seed`).
     pub seed: u64,
+    /// Model URIs (substrings) whose LLM pods are slow: high TTFT, preemptions (a bad
+    /// canary member).
+    pub slow_llm_uris: Vec<String>,
 }
 
 /// What the controller's parts share.
@@ -159,6 +163,8 @@ pub struct Controller {
     pub ctl: Ctl,
     pub services: BTreeMap<(String, String), Service>,
     graphs: BTreeMap<(String, String), (DateTime<Utc>, bool)>,
+    /// LLMInferenceServices.
+    pub llm: llm::LlmControl,
 }
 
 const COMPONENTS: [&str; 3] = ["predictor", "transformer", "explainer"];
@@ -169,6 +175,7 @@ impl Controller {
             ctl,
             services: BTreeMap::new(),
             graphs: BTreeMap::new(),
+            llm: llm::LlmControl::default(),
         }
     }
 
@@ -373,6 +380,7 @@ impl Controller {
             self.settle(&ns, &name, now);
         }
         self.step_graphs(now);
+        self.llm.step(&self.ctl, now);
     }
 
     /// Advances traffic by `dt` seconds: each serving pod's rate from the traffic split.
@@ -420,6 +428,8 @@ impl Controller {
                 self.ctl.workload.set_rps(&ns, &pod, r);
             }
         }
+        self.llm
+            .traffic(&self.ctl, |ns, name| self.rps(ns, name, now));
         self.ctl.workload.tick(dt, now);
     }
 
@@ -486,10 +496,11 @@ impl Controller {
 
 /// Runs the controller until cancelled: reacts to changes, steps pods, drives traffic.
 pub async fn run(mut controller: Controller, cancel: CancellationToken) {
-    let (Some(isvcs), Some(graphs), Some(pods)) = (
+    let (Some(isvcs), Some(graphs), Some(pods), Some(llmisvcs)) = (
         resources::find("serving.kserve.io", "v1beta1", "inferenceservices"),
         resources::find("serving.kserve.io", "v1alpha1", "inferencegraphs"),
         resources::find("", "v1", "pods"),
+        resources::storage_version("serving.kserve.io", "llminferenceservices"),
     ) else {
         return;
     };
@@ -497,6 +508,7 @@ pub async fn run(mut controller: Controller, cancel: CancellationToken) {
     let (mut isvc_rx, _) = store.subscribe(isvcs);
     let (mut graph_rx, _) = store.subscribe(graphs);
     let (mut pod_rx, _) = store.subscribe(pods);
+    let (mut llm_rx, _) = store.subscribe(llmisvcs);
     let now = Utc::now();
     for obj in store.list(isvcs, None).0 {
         controller.reconcile(&obj, now);
@@ -530,6 +542,23 @@ pub async fn run(mut controller: Controller, cancel: CancellationToken) {
                     let now = Utc::now();
                     for obj in store.list(isvcs, None).0 {
                         controller.reconcile(&obj, now);
+                    }
+                }
+                Err(_) => return,
+            },
+            e = llm_rx.recv() => match e {
+                Ok(e) => {
+                    let now = Utc::now();
+                    let (ns, name) = key_of(&e.object);
+                    match e.change {
+                        Change::Deleted => controller.llm.forget(&controller.ctl, &ns, &name, now),
+                        _ => controller.llm.reconcile(&controller.ctl, &e.object, now),
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let now = Utc::now();
+                    for obj in store.list(llmisvcs, None).0 {
+                        controller.llm.reconcile(&controller.ctl, &obj, now);
                     }
                 }
                 Err(_) => return,

@@ -16,13 +16,30 @@ pub fn namespaces(store: &Store, names: &[&str]) {
     }
 }
 
-fn crd(r: &Resource) -> Value {
+fn crd_version(r: &Resource, storage: bool) -> Value {
     let columns: Vec<Value> = r
         .columns
         .iter()
         .map(|c| json!({"name": c.name, "type": c.kind, "jsonPath": c.json_path}))
         .collect();
-    json!({
+    json!({"name": r.version, "served": true, "storage": storage,
+        "subresources": if r.subresources.contains(&"status") { json!({"status": {}}) } else { json!({}) },
+        "additionalPrinterColumns": columns,
+        "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+            "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"},
+            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}}})
+}
+
+/// The CRD of a kind: every version it is served in, the first listed being the storage one.
+fn crd(versions: &[&Resource]) -> Option<Value> {
+    let r = versions.first()?;
+    let served: Vec<Value> = versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| crd_version(v, i == 0))
+        .collect();
+    let mut crd = json!({
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
         "metadata": {"name": format!("{}.{}", r.plural, r.group), "annotations": {"controller-gen.kubebuilder.io/version": "v0.16.4"}},
@@ -30,29 +47,45 @@ fn crd(r: &Resource) -> Value {
             "group": r.group,
             "names": {"kind": r.kind, "listKind": format!("{}List", r.kind), "plural": r.plural, "singular": r.singular, "shortNames": r.short_names},
             "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
-            "versions": [{"name": r.version, "served": true, "storage": true,
-                "subresources": if r.subresources.contains(&"status") { json!({"status": {}}) } else { json!({}) },
-                "additionalPrinterColumns": columns,
-                "schema": {"openAPIV3Schema": {"type": "object", "properties": {
-                    "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"},
-                    "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
-                    "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}}}]
+            "versions": null
         },
-        "status": {"conditions": [{"type": "Established", "status": "True"}], "acceptedNames": {"kind": r.kind, "plural": r.plural}}
-    })
+        "status": {"conditions": [{"type": "Established", "status": "True"}], "acceptedNames": {"kind": r.kind, "plural": r.plural},
+            "storedVersions": [r.version]}
+    });
+    crd["spec"]["versions"] = Value::Array(served);
+    Some(crd)
 }
 
-/// Adds KServe's CRDs.
+/// The groups served by CRDs (the rest are built into the API server).
+const CRD_GROUPS: &[&str] = &[
+    "serving.kserve.io",
+    "inference.networking.k8s.io",
+    "gateway.networking.k8s.io",
+    "leaderworkerset.x-k8s.io",
+];
+
+/// Adds the CRDs: KServe's and the ones its LLM serving depends on.
 pub fn crds(store: &Store) {
     let Some(crds) = resources::find("apiextensions.k8s.io", "v1", "customresourcedefinitions")
     else {
         return;
     };
+    let mut done: Vec<(&str, &str)> = Vec::new();
     for r in resources::RESOURCES
         .iter()
-        .filter(|r| r.group == "serving.kserve.io")
+        .filter(|r| CRD_GROUPS.contains(&r.group))
     {
-        store.put(crds, crd(r));
+        if done.contains(&(r.group, r.plural)) {
+            continue;
+        }
+        done.push((r.group, r.plural));
+        let versions: Vec<&Resource> = resources::RESOURCES
+            .iter()
+            .filter(|v| v.group == r.group && v.plural == r.plural)
+            .collect();
+        if let Some(c) = crd(&versions) {
+            store.put(crds, c);
+        }
     }
 }
 

@@ -18,6 +18,8 @@
 //! | `ml-staging/lgbm-ranker` | Standard with a `spec.canary[]` entry `fast` at 20 % |
 //! | `ml-staging/income-explainer` | predictor + explainer |
 //! | `ml-staging/mm-sklearn` | ModelMesh |
+//!
+//! The LLMInferenceServices of namespace `llm` are in `llm_demo`.
 
 use super::nodes::{self, G4DN_XLARGE, G5_12XLARGE, G5_XLARGE, M5_2XLARGE, P4D_24XLARGE};
 use crate::sim::controller::{Behaviour, Controller};
@@ -60,6 +62,7 @@ pub fn behaviour() -> Behaviour {
     ] {
         b.rps.insert((ns.to_string(), name.to_string()), rps);
     }
+    super::llm_demo::behaviour(&mut b);
     b
 }
 
@@ -87,6 +90,8 @@ pub fn nodes(c: &mut Controller) {
         );
         c.ctl.nodes.push(info);
     }
+    let next = c.ctl.nodes.len() as u32 + 1;
+    super::llm_demo::nodes(c, next);
 }
 
 fn put_and_reconcile(c: &mut Controller, obj: Value) {
@@ -277,6 +282,7 @@ pub fn services(c: &mut Controller) {
                 "containers": [{"name": "kserve-container", "image": "kserve/sklearnserver:v0.15.0"}]}}));
     }
     nasty_log_line(c);
+    super::llm_demo::services(c);
 }
 
 /// The image-classifier transformer's line with a colour, a window-title change (OSC 0), a

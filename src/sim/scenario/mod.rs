@@ -2,6 +2,7 @@
 
 pub mod base;
 pub mod demo;
+pub mod llm_demo;
 pub mod nodes;
 pub mod scale;
 

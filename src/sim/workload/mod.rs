@@ -5,8 +5,10 @@
 //! and the model servers' V1/V2 endpoints: `serve`).
 
 pub mod latency;
+pub mod llm;
 pub mod logs;
 pub mod metrics;
+pub mod openai;
 pub mod serve;
 
 use chrono::{DateTime, Utc};
@@ -45,6 +47,17 @@ pub enum Role {
     Dcgm {
         node: String,
     },
+    /// A vLLM container `main` of an LLMInferenceService (port 8000).
+    Vllm {
+        service: String,
+        model: String,
+        profile: llm::TokenProfile,
+        /// LoRA adapters served beside the base model.
+        adapters: Vec<String>,
+        gpu_mem_mib: f64,
+        gpu_idle: f64,
+        gpu_per_rps: f64,
+    },
     Other,
 }
 
@@ -81,6 +94,8 @@ struct Inner {
     ticks: u64,
     /// Each model-server pod's inference error budget (see `serve::spend`).
     error_budgets: BTreeMap<PodKey, f64>,
+    /// Each vLLM pod's cumulative metrics (fixed size per pod).
+    vllm: BTreeMap<PodKey, llm::VllmStats>,
 }
 
 /// All pods' insides.
@@ -140,6 +155,12 @@ impl Workload {
         containers: &[&str],
     ) {
         self.write(|i| {
+            if matches!(role, Role::Vllm { .. }) {
+                i.vllm.insert(
+                    key(ns, pod),
+                    llm::VllmStats::new(Utc::now().timestamp() as f64),
+                );
+            }
             let logs = containers
                 .iter()
                 .map(|c| (c.to_string(), ContainerLog::default()))
@@ -168,6 +189,8 @@ impl Workload {
     pub fn remove_pod(&self, ns: &str, pod: &str) {
         self.write(|i| {
             i.pods.remove(&key(ns, pod));
+            i.vllm.remove(&key(ns, pod));
+            i.error_budgets.remove(&key(ns, pod));
         });
     }
 
@@ -287,6 +310,7 @@ impl Workload {
     /// Advances every serving pod by `dt` seconds of traffic, writing sampled access lines.
     pub fn tick(&self, dt: f64, now: DateTime<Utc>) {
         self.write(|i| {
+            llm::tick(i, dt, now);
             i.ticks += 1;
             let max_bytes = logs::bytes_per_container(i.pods.len());
             for ((ns, name), pod) in i.pods.iter_mut() {
@@ -379,6 +403,37 @@ impl Workload {
         }
     }
 
+    /// A vLLM pod's answer on its OpenAI API (port 8000), None for other pods and paths.
+    pub fn openai(
+        &self,
+        ns: &str,
+        pod: &str,
+        port: u16,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<Option<openai::Reply>, ProxyMiss> {
+        self.read(|i| {
+            let p = i.pods.get(&key(ns, pod)).ok_or(ProxyMiss::NoPod)?;
+            let Role::Vllm {
+                model,
+                profile,
+                adapters,
+                ..
+            } = &p.role
+            else {
+                return Ok(None);
+            };
+            if port != 8000 {
+                return Ok(None);
+            }
+            if !p.ready {
+                return Err(ProxyMiss::NotRunning);
+            }
+            Ok(openai::reply(model, adapters, profile, method, path, body))
+        })
+    }
+
     pub fn proxy(&self, ns: &str, pod: &str, port: u16, path: &str) -> Result<String, ProxyMiss> {
         self.read(|i| {
             let p = i.pods.get(&key(ns, pod)).ok_or(ProxyMiss::NoPod)?;
@@ -415,6 +470,12 @@ impl Workload {
                     Ok(metrics::queue_proxy(&labels, &p.counters, profile))
                 }
                 (Role::Dcgm { node }, 9400, "metrics") => Ok(dcgm_text(i, node)),
+                (Role::Vllm { model, .. }, 8000, "metrics") => Ok(i
+                    .vllm
+                    .get(&key(ns, pod))
+                    .map(|s| llm::vllm_metrics(model, s))
+                    .unwrap_or_default()),
+                (Role::Vllm { .. }, 8000, "health" | "ping") => Ok(String::new()),
                 _ => Err(ProxyMiss::NothingOnPort(port)),
             }
         })
@@ -445,15 +506,28 @@ fn dcgm_text(i: &Inner, node: &str) -> String {
                             *gpu_mem_mib / p.gpus.len().max(1) as f64,
                         ),
                         Role::ModelServer { gpu_mem_mib, .. } => (0.0, gpu_mem_mib * 0.2),
+                        Role::Vllm {
+                            gpu_idle,
+                            gpu_per_rps,
+                            gpu_mem_mib,
+                            ..
+                        } => (
+                            if p.ready {
+                                (gpu_idle + gpu_per_rps * p.rps).min(100.0)
+                            } else {
+                                0.0
+                            },
+                            // vLLM takes its share of GPU memory up front (KV cache included).
+                            *gpu_mem_mib,
+                        ),
                         _ => (0.0, 0.0),
                     };
-                    (
-                        ns.clone(),
-                        pod.clone(),
-                        "kserve-container".to_string(),
-                        util,
-                        mem,
-                    )
+                    let container = if matches!(p.role, Role::Vllm { .. }) {
+                        "main"
+                    } else {
+                        "kserve-container"
+                    };
+                    (ns.clone(), pod.clone(), container.to_string(), util, mem)
                 }
                 None => (String::new(), String::new(), String::new(), 0.0, 0.0),
             }

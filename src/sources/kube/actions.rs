@@ -89,7 +89,7 @@ impl From<super::deadline::TimedOut> for WriteError {
     }
 }
 
-fn write_error(e: &kube::Error) -> WriteError {
+pub(super) fn write_error(e: &kube::Error) -> WriteError {
     let code = match e {
         kube::Error::Api(status) => status.code,
         _ if super::deadline::timed_out(e).is_some() => TIMED_OUT,

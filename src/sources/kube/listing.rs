@@ -46,9 +46,16 @@ pub async fn load_services(
     namespace: &NamespaceScope,
 ) -> Result<ClusterState, kube::Error> {
     let mut state = ClusterState::default();
+    let llm_pods = format!(
+        "{}={}",
+        crate::domain::llm::POD_PART_OF_LABEL,
+        crate::domain::llm::POD_PART_OF_VALUE
+    );
     let jobs = [
         (Kind::InferenceService, None),
+        (Kind::LlmInferenceService, None),
         (Kind::Pod, Some(crate::domain::pod::ISVC_LABEL)),
+        (Kind::Pod, Some(llm_pods.as_str())),
         (Kind::Node, None),
     ];
     for (kind, selector) in jobs {
@@ -56,6 +63,12 @@ pub async fn load_services(
             Ok(objects) => objects,
             // Nodes are extra detail (instance types); a user may not be allowed to list them.
             Err(e) if kind == Kind::Node && super::errors::is_forbidden(&e) => Vec::new(),
+            // A KServe without LLMInferenceService (before 0.16) serves no such resource.
+            Err(kube::Error::Api(status))
+                if kind == Kind::LlmInferenceService && status.code == 404 =>
+            {
+                Vec::new()
+            }
             Err(e) => return Err(e),
         };
         let events: Vec<WatchEvent> = objects

@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod errors;
 pub mod health;
 pub mod listing;
+pub mod llm_write;
 pub mod logs;
 pub mod watch;
 pub mod write;

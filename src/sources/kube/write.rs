@@ -55,10 +55,10 @@ pub struct ChangeReport {
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
 /// Counts one change in flight while alive.
-struct InFlight;
+pub(super) struct InFlight;
 
 impl InFlight {
-    fn start() -> InFlight {
+    pub(super) fn start() -> InFlight {
         IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
         InFlight
     }
@@ -139,7 +139,7 @@ pub async fn patch_and_confirm(
     }
 }
 
-fn generation(object: &Value) -> i64 {
+pub(super) fn generation(object: &Value) -> i64 {
     object
         .pointer("/metadata/generation")
         .and_then(Value::as_i64)

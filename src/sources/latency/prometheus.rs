@@ -24,6 +24,7 @@ pub async fn round(client: &reqwest::Client, base_url: &str, timeout: Duration) 
     let figures = prom_api::figures(at, &good);
     Measurements {
         at,
+        llm: Vec::new(),
         services: figures.services,
         revisions: figures.revisions,
         problems,

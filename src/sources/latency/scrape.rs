@@ -5,7 +5,9 @@
 
 use crate::app::msg::Measurements;
 use crate::domain::latency::targets::Target;
-use crate::domain::latency::{PodRound, Tracker, extract};
+use crate::domain::latency::{Endpoint, PodRound, Tracker, extract};
+use crate::domain::llm::vllm::{self, VllmReading};
+use crate::domain::llm::window::LlmPodRound;
 use crate::sources::pod_proxy::{self, ProxyError};
 use futures::StreamExt;
 use std::time::Duration;
@@ -59,12 +61,13 @@ fn fold(
     tracker: &mut Tracker,
 ) -> Measurements {
     let mut problems = Vec::new();
+    let mut llm_pods = Vec::new();
     let pods: Vec<PodRound> = targets
         .iter()
         .zip(texts)
         .map(|(t, text)| {
             let outcome = text.and_then(|text| {
-                let (reading, parse_problems) = extract::parse(t.endpoint, &text);
+                let (reading, parse_problems) = read(t, &text, &mut llm_pods);
                 for p in parse_problems {
                     problems.push(format!("{}: {p}", t.describe()));
                 }
@@ -72,6 +75,9 @@ fn fold(
             });
             if let Err(e) = &outcome {
                 problems.push(e.clone());
+                if t.endpoint == Endpoint::Vllm {
+                    llm_pods.push(llm_round(t, Err(e.clone())));
+                }
             }
             PodRound {
                 pod: t.pod.clone(),
@@ -84,13 +90,41 @@ fn fold(
         })
         .collect();
     let figures = tracker.round(at, &pods);
+    let llm = tracker.llm.round(at, &llm_pods);
     problems.extend(figures.restarts);
     Measurements {
         at,
         services: figures.services,
         revisions: figures.revisions,
+        llm,
         problems,
     }
+}
+
+fn llm_round(t: &Target, outcome: Result<VllmReading, String>) -> LlmPodRound {
+    LlmPodRound {
+        pod: t.pod.clone(),
+        uid: t.uid.clone(),
+        service: t.service.clone(),
+        started: t.started,
+        outcome,
+    }
+}
+
+/// Reads one page: a vLLM page also feeds the vLLM window (through `llm_pods`).
+fn read(
+    t: &Target,
+    text: &str,
+    llm_pods: &mut Vec<LlmPodRound>,
+) -> (Result<extract::Reading, String>, Vec<String>) {
+    if t.endpoint != Endpoint::Vllm {
+        return extract::parse(t.endpoint, text);
+    }
+    let (reading, problems) = vllm::parse(text);
+    if let Ok(r) = &reading {
+        llm_pods.push(llm_round(t, Ok(r.clone())));
+    }
+    (reading.map(|r| r.as_reading()), problems)
 }
 
 async fn fetch(client: &kube::Client, t: &Target, timeout: Duration) -> Result<String, String> {

@@ -11,5 +11,6 @@ pub mod nodes;
 pub mod pods;
 pub mod runtimes;
 pub mod services;
+pub mod services_llm;
 pub mod warnings;
 pub mod yaml;

@@ -25,6 +25,11 @@ fn base_columns(
         .iter()
         .map(|k| {
             k.name.chars().count()
+                + if state.cluster.isvcs.items.contains_key(*k) {
+                    0
+                } else {
+                    super::services_llm::LLM_BADGE.len()
+                }
                 + if guarded(state, k) {
                     GUARD_BADGE.len()
                 } else {
@@ -76,6 +81,15 @@ fn base_columns(
         (ServiceColumn::Rps, Column::new("RPS", 6, 6, 5)),
         (ServiceColumn::GpuPct, Column::new("GPU%", 5, 5, 7)),
     ];
+    // vLLM's figures, only while the list has LLM services.
+    if !state.cluster.llm_isvcs.is_empty() {
+        cols.extend([
+            (ServiceColumn::Ttft99, Column::new("TTFT99", 7, 6, 3)),
+            (ServiceColumn::TokPerS, Column::new("TOK/S", 6, 5, 6)),
+            (ServiceColumn::Waiting, Column::new("WAIT", 4, 4, 7)),
+            (ServiceColumn::KvCache, Column::new("KV%", 4, 4, 8)),
+        ]);
+    }
     if state.session.namespace != NamespaceScope::All {
         cols.retain(|(c, _)| *c != ServiceColumn::Namespace);
     }
@@ -142,7 +156,10 @@ pub fn guarded(state: &State, key: &ObjectKey) -> bool {
 /// The text and style of one cell; shared with `kdeck status`, which prints the same rows.
 pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn) -> Cell {
     let Some(isvc) = state.cluster.isvcs.items.get(key) else {
-        return Cell::plain("");
+        return match state.cluster.llm_isvcs.items.get(key) {
+            Some(llm) => super::services_llm::cell(state, sym, key, llm, column),
+            None => Cell::plain(""),
+        };
     };
     let figures = state.figures.service(key);
     let figure =
@@ -243,6 +260,10 @@ pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn
             &format::percent,
             &|_| Slot::GaugeGpu,
         ),
+        ServiceColumn::Ttft99
+        | ServiceColumn::TokPerS
+        | ServiceColumn::Waiting
+        | ServiceColumn::KvCache => Cell::styled(sym.dash, Slot::TextDim),
     }
 }
 
@@ -250,7 +271,11 @@ pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn
 pub fn title(state: &State, theme: &Theme) -> String {
     let total = state.derived.services.len();
     let ready = state.derived.services_ready;
-    let mut title = format!("InferenceServices {ready}/{total} ready");
+    let mut title = if state.cluster.llm_isvcs.is_empty() {
+        format!("InferenceServices {ready}/{total} ready")
+    } else {
+        format!("Services {ready}/{total} ready")
+    };
     let filter = state.ui.list_view(Scope::Services).filter;
     if !filter.is_empty() {
         title.push_str(&format!(" {} filter /{filter}", theme.symbols.sep));

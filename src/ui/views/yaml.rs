@@ -53,7 +53,7 @@ pub fn highlight<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
 
 /// Draws the YAML of `key`, scrolled by the view's text scroll.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, key: &ObjectKey) {
-    let Some(isvc) = state.cluster.isvcs.items.get(key) else {
+    let Some(raw) = crate::state::service_kind::raw(state, key) else {
         frame.render_widget(
             Paragraph::new(Span::styled(
                 format!("  {key} is gone from the cluster"),
@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, key: &O
         );
         return;
     };
-    let yaml = yaml_text(&isvc.raw);
+    let yaml = yaml_text(raw);
     let total = yaml.lines().count();
     let height = usize::from(area.height);
     let scroll = usize::from(state.ui.text_scroll).min(total.saturating_sub(height));

@@ -1,6 +1,7 @@
 //! The detail of one InferenceService: tabs for the overview (status, why it is not ready,
 //! components, revisions and traffic, live figures), its pods and its events.
 
+mod llm;
 mod overview;
 
 use crate::config::slot::Slot;
@@ -17,7 +18,9 @@ use std::collections::BTreeSet;
 
 /// Draws the detail of `key`.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, key: &ObjectKey) {
-    let Some(isvc) = state.cluster.isvcs.items.get(key) else {
+    let isvc = state.cluster.isvcs.items.get(key);
+    let llm = state.cluster.llm_isvcs.items.get(key);
+    if isvc.is_none() && llm.is_none() {
         frame.render_widget(
             Paragraph::new(Span::styled(
                 format!("  {key} is gone from the cluster (esc goes back)"),
@@ -26,7 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, key: &O
             area,
         );
         return;
-    };
+    }
     let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     let mut spans = Vec::new();
     for tab in DetailTab::ALL {
@@ -47,7 +50,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, key: &O
     ));
     frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
     match state.ui.detail_tab {
-        DetailTab::Overview => overview::draw(frame, body, state, theme, key, isvc),
+        DetailTab::Overview => match (isvc, llm) {
+            (Some(isvc), _) => overview::draw(frame, body, state, theme, key, isvc),
+            (None, Some(llm)) => llm::draw(frame, body, state, theme, key, llm),
+            (None, None) => {}
+        },
         DetailTab::Pods => {
             let mut pods: Vec<_> = state.cluster.pods_of(key).collect();
             pods.sort_by(|a, b| {
