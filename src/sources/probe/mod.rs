@@ -3,6 +3,7 @@
 //! server or through the API server's pod proxy (`transport`). Used by `kdeck probe` and by
 //! the console's probe effect. Errors are data in the report, never panics.
 
+pub mod chain;
 pub mod grpc;
 pub mod oip;
 pub mod openai;
