@@ -125,9 +125,8 @@ fn probe_key_on_a_service_with_an_explainer_also_probes_explain() {
     s.send("i");
     // The explainer pod answers :explain through the API server's pod proxy.
     assert!(
-        s.wait_for(WAIT, |t| line_with(t, "[:explain]").is_some_and(
-            |l| l.contains("probe income-explainer (v1): 20/20 ok")
-        )),
+        s.wait_for(WAIT, |t| t
+            .contains("probe income-explainer :explain (v1): 20/20 ok")),
         "no :explain probe:\n{}\n{}",
         s.screen(),
         probe_lines(&s)

@@ -195,7 +195,9 @@ pub fn done(state: &mut State, request: &ProbeRequest, summary: &Summary) -> Vec
     };
     let mut line = summary.one_line();
     if request.explain {
-        line = format!("{line} [:explain]");
+        // Early in the line, so a narrow status bar still says what was probed.
+        let probed = format!("probe {} ", summary.model);
+        line = line.replacen(&probed, &format!("probe {} :explain ", summary.model), 1);
     }
     if let Some(rev) = &request.revision {
         line = format!(
@@ -415,6 +417,7 @@ mod tests {
         );
         let summary = ProbeReport::default().summary(Protocol::V1, &r[0].url, "income", 2);
         update(&mut s, Msg::Probe(Box::new((explain[0].clone(), summary))));
-        assert!(s.ui.notice.as_ref().unwrap().text.contains("[:explain]"));
+        let notice = &s.ui.notice.as_ref().unwrap().text;
+        assert!(notice.starts_with("probe income :explain (v1)"), "{notice}");
     }
 }
