@@ -324,6 +324,24 @@ pub const RESOURCES: &[Resource] = &[
             AGE,
         ],
     },
+    Resource {
+        group: "serving.kserve.io",
+        version: "v1alpha1",
+        kind: "TrainedModel",
+        plural: "trainedmodels",
+        singular: "trainedmodel",
+        namespaced: true,
+        short_names: &["tm"],
+        categories: &[],
+        verbs: ALL_VERBS,
+        subresources: &["status"],
+        has_spec_generation: true,
+        columns: &[
+            col!("URL", ".status.url"),
+            col!("Ready", ".status.conditions[?(@.type=='Ready')].status"),
+            AGE,
+        ],
+    },
 ];
 
 /// The resource with this group, version and plural.
