@@ -109,3 +109,28 @@ fn probe_through_the_pod_proxy_sees_the_bad_canary_fail() {
         canary.errors[0]
     );
 }
+
+#[test]
+fn probe_key_on_a_service_with_an_explainer_also_probes_explain() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&[]);
+    let mut s = console(&sandbox, &cluster, &[]);
+    s.send("/income-explainer\r");
+    assert!(
+        s.wait_for(WAIT, |t| !t.contains("fraud-detector")
+            && line_with(t, " ml-staging ").is_some_and(|l| l.contains("ms "))),
+        "filter did not apply, or the pods are not known:\n{}",
+        s.screen()
+    );
+    s.send("i");
+    // The explainer pod answers :explain through the API server's pod proxy.
+    assert!(
+        s.wait_for(WAIT, |t| t
+            .contains("probe income-explainer :explain (v1): 20/20 ok")),
+        "no :explain probe:\n{}\n{}",
+        s.screen(),
+        probe_lines(&s)
+    );
+    s.send("q");
+    s.wait_exit(WAIT);
+}

@@ -78,6 +78,8 @@ pub struct ProbeRequest {
     pub protocol: crate::domain::probe::Protocol,
     pub count: usize,
     pub concurrency: usize,
+    /// V1 `:explain` (the service's explainer) instead of `:predict`.
+    pub explain: bool,
 }
 
 impl ProbeRequest {

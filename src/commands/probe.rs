@@ -5,8 +5,10 @@
 //! problems).
 
 use super::out::{self, errln};
+use crate::domain::latency::chain::ChainSplit;
 use crate::domain::probe::openai::{Api, DEFAULT_MAX_TOKENS, DEFAULT_PROMPT, OpenAiAsk};
 use crate::domain::probe::{Protocol, Summary};
+use crate::sources::probe::chain::ChainTarget;
 use crate::sources::probe::{self, Ask, ProbeSpec};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,7 +34,8 @@ pub enum ProbeOutput {
     Examples:\n  kdeck probe http://localhost:8080 --model iris\n  \
     kdeck probe localhost:8081 --model iris --protocol grpc --count 200 --concurrency 8 -o json\n  \
     kdeck probe http://localhost:8080 --model llama --protocol openai --max-tokens 64 --concurrency 4\n  \
-    kdeck probe http://localhost:8080 --model iris --protocol v1 --explain --payload row.json"
+    kdeck probe http://localhost:8080 --model iris --protocol v1 --explain --payload row.json\n  \
+    kdeck probe http://localhost:8080 --model img --protocol v1 --predictor http://localhost:8090"
 )]
 pub struct ProbeArgs {
     /// The model server: a base URL (http://host:port) for v1/v2, HOST:PORT for grpc.
@@ -73,6 +76,12 @@ pub struct ProbeArgs {
     /// openai: ask for the whole answer at once (end-to-end time and tokens only).
     #[arg(long)]
     pub no_stream: bool,
+    /// v1/v2 against a transformer (URL): its predictor's base URL. Both servers'
+    /// `/metrics` are read around the timed requests and the latency split is printed
+    /// (preprocess, predict, postprocess, and the transformer → predictor hop). To probe
+    /// the predictor alone, give its URL as URL instead.
+    #[arg(long, value_name = "URL")]
+    pub predictor: Option<String>,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
     pub output: ProbeOutput,
@@ -181,6 +190,19 @@ impl ProbeArgs {
                 "--explain asks KServe's V1 `:explain`; add --protocol v1 (not {protocol})"
             ));
         }
+        if let Some(url) = &self.predictor {
+            if !matches!(self.protocol, Protocol::V1 | Protocol::V2) {
+                return Err(format!(
+                    "--predictor splits a REST transformer chain; use --protocol v1 or v2 \
+                     (not {protocol})"
+                ));
+            }
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "--predictor `{url}` is not an http(s) URL; give e.g. http://{url}"
+                ));
+            }
+        }
         if self.protocol == Protocol::Openai && self.payload.is_some() {
             return Err(
                 "--payload is for v1, v2 and grpc; an openai probe builds its request from \
@@ -201,23 +223,81 @@ pub async fn run(args: &ProbeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let report = probe::run_asking(&spec, &args.ask()).await;
+    let (report, split) = match &args.predictor {
+        None => (probe::run_asking(&spec, &args.ask()).await, None),
+        Some(predictor) => {
+            let target = ChainTarget {
+                transformer: spec.target.clone(),
+                predictor: predictor.clone(),
+            };
+            let chain = probe::chain::run(&spec, &args.ask(), &target).await;
+            (chain.report, Some(chain.split))
+        }
+    };
     let summary = report.summary(spec.protocol, &spec.target, &spec.model, spec.concurrency);
     match args.output {
-        ProbeOutput::Json => match serde_json::to_string_pretty(&summary) {
+        ProbeOutput::Json => match json(&summary, split.as_ref()) {
             Ok(text) => {
                 out::json(&text);
             }
             Err(e) => errln!("kdeck probe: cannot write JSON: {e}"),
         },
         ProbeOutput::Table => {
-            out::line(table(&summary).trim_end_matches('\n'));
+            let mut text = table(&summary);
+            if let Some(Ok(split)) = &split {
+                text.push_str(&chain_table(split));
+            }
+            out::line(text.trim_end_matches('\n'));
         }
     }
     if let Some(e) = &summary.setup_error {
         errln!("kdeck probe: {e}");
     }
+    if let Some(Err(e)) = &split {
+        errln!("kdeck probe: no latency split: {e}");
+    }
     ExitCode::from(exit_code(&summary))
+}
+
+/// The JSON output: the summary, plus `chain` (the split, or `null` with `chain_error`)
+/// when a predictor was given.
+fn json(
+    summary: &Summary,
+    split: Option<&Result<ChainSplit, String>>,
+) -> Result<String, serde_json::Error> {
+    let mut value = serde_json::to_value(summary)?;
+    if let (Some(split), Some(object)) = (split, value.as_object_mut()) {
+        let (chain, error) = match split {
+            Ok(s) => (serde_json::to_value(s)?, serde_json::Value::Null),
+            Err(e) => (serde_json::Value::Null, e.clone().into()),
+        };
+        object.insert("chain".into(), chain);
+        object.insert("chain_error".into(), error);
+    }
+    serde_json::to_string_pretty(&value)
+}
+
+/// The latency split's lines under the table: mean milliseconds per request.
+pub fn chain_table(s: &ChainSplit) -> String {
+    let ms = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into());
+    format!(
+        "chain (mean ms over {:.0} requests, from the servers' metrics)\n\
+         {:>12} {:>12} {:>12} {:>12} {:>12}\n\
+         {:>12} {:>12} {:>12} {:>12} {:>12}\n",
+        s.requests,
+        "preprocess",
+        "hop",
+        "predictor",
+        "postprocess",
+        "transformer",
+        ms(Some(s.preprocess_ms)),
+        ms(s.hop_ms),
+        ms(s.predictor_predict_ms),
+        ms(Some(s.postprocess_ms)),
+        ms(Some(
+            s.preprocess_ms + s.transformer_predict_ms + s.postprocess_ms
+        )),
+    )
 }
 
 /// 0 all requests succeeded, 1 some failed, 2 the probe could not start.
@@ -352,6 +432,7 @@ mod tests {
             prompt: None,
             max_tokens: None,
             no_stream: false,
+            predictor: None,
             output: ProbeOutput::Json,
         };
         assert!(args.spec().unwrap_err().contains("http://localhost:8080"));
@@ -381,6 +462,7 @@ mod tests {
             prompt: None,
             max_tokens: None,
             no_stream: false,
+            predictor: None,
             output: ProbeOutput::Table,
         }
     }
@@ -440,6 +522,46 @@ mod tests {
             ..openai_args()
         };
         assert!(payload.spec().unwrap_err().contains("--prompt"));
+        let chain_openai = ProbeArgs {
+            predictor: Some("http://p:8080".into()),
+            ..openai_args()
+        };
+        assert!(chain_openai.spec().unwrap_err().contains("v1 or v2"));
+        let chain_bare = ProbeArgs {
+            protocol: Protocol::V1,
+            predictor: Some("p:8080".into()),
+            ..openai_args()
+        };
+        assert!(chain_bare.spec().unwrap_err().contains("http://p:8080"));
+        let chain = ProbeArgs {
+            protocol: Protocol::V2,
+            predictor: Some("http://p:8080".into()),
+            ..openai_args()
+        };
+        assert!(chain.spec().is_ok());
+    }
+
+    #[test]
+    fn the_chain_table_shows_each_part_and_the_whole() {
+        let split = ChainSplit {
+            requests: 20.0,
+            preprocess_ms: 15.0,
+            transformer_predict_ms: 46.0,
+            predictor_predict_ms: Some(40.0),
+            hop_ms: Some(6.0),
+            postprocess_ms: 8.0,
+        };
+        let text = chain_table(&split);
+        assert!(text.contains("20 requests"), "{text}");
+        for figure in ["15.00", "6.00", "40.00", "8.00", "69.00"] {
+            assert!(text.contains(figure), "{figure}: {text}");
+        }
+        let alone = chain_table(&ChainSplit {
+            predictor_predict_ms: None,
+            hop_ms: None,
+            ..split
+        });
+        assert!(alone.contains(" - "), "{alone}");
     }
 
     #[test]

@@ -106,6 +106,11 @@ impl SimServer {
         let tls = tls::generate()?;
         let ca_data = tls.ca_data();
         let cancel = CancellationToken::new();
+        tokio::spawn(controller::trained::run(
+            store.clone(),
+            clock,
+            cancel.clone(),
+        ));
         tokio::spawn(controller::run(controller, cancel.clone()));
         tokio::spawn(drop_watches_periodically(faults.clone(), cancel.clone()));
         tokio::spawn(drop_logs_periodically(faults.clone(), cancel.clone()));

@@ -13,6 +13,11 @@ Flags (or environment variables of the same name in upper case, prefixed KDECK_M
   --explainer NAME:LATENCY_MS
                              serve a model with an explainer too: V1 :explain sleeps that
                              long and answers {"explanations": [...]}, one per instance
+  --transformer PRE_MS:POST_MS
+                             serve --model_name as a transformer instead: preprocess sleeps
+                             PRE_MS, postprocess POST_MS, and predict is KServe's own call to
+                             the predictor named by KServe's --predictor_host (with
+                             --predictor_protocol v1 or v2)
   --parent_pid PID           exit when that process is gone (so a test run never leaks us)
 """
 
@@ -102,6 +107,35 @@ class ExplainerModel(ProbeModel):
         }
 
 
+class TransformerModel(Model):
+    """A transformer: KServe's Model with sleeping pre- and post-processing; its predict is
+    the base class's HTTP call to the predictor (timed by KServe as request_predict_seconds)."""
+
+    def __init__(self, name, pre_ms, post_ms):
+        super().__init__(name)
+        self.pre_s = pre_ms / 1000.0
+        self.post_s = post_ms / 1000.0
+        self.ready = True
+
+    def load(self):
+        self.ready = True
+        return self.ready
+
+    async def preprocess(self, payload, headers=None):
+        if self.pre_s > 0:
+            await asyncio.sleep(self.pre_s)
+        if isinstance(payload, (bytes, bytearray)):
+            import json
+
+            payload = json.loads(payload)
+        return payload
+
+    async def postprocess(self, result, headers=None, response_headers=None):
+        if self.post_s > 0:
+            await asyncio.sleep(self.post_s)
+        return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--http_port", type=int, default=int(env("http_port", 8080)))
@@ -112,9 +146,14 @@ def main():
     parser.add_argument("--error_rate", type=float, default=float(env("error_rate", 0)))
     parser.add_argument("--model", action="append", default=[])
     parser.add_argument("--explainer", action="append", default=[])
+    parser.add_argument("--transformer", default="")
     parser.add_argument("--parent_pid", type=int, default=0)
     args, _ = parser.parse_known_args()
-    models = [ProbeModel(args.model_name, args.latency_ms, args.error_every, args.error_rate)]
+    if args.transformer:
+        pre_ms, post_ms = args.transformer.split(":")
+        models = [TransformerModel(args.model_name, float(pre_ms), float(post_ms))]
+    else:
+        models = [ProbeModel(args.model_name, args.latency_ms, args.error_every, args.error_rate)]
     for spec in args.model:
         name, latency_ms, error_every = spec.split(":")
         models.append(ProbeModel(name, float(latency_ms), int(error_every)))

@@ -179,8 +179,8 @@ impl EffectRunner {
                         _ = cancel.cancelled() => return,
                         r = async {
                             match &client {
-                                Some(client) => crate::sources::probe::run_via_api(client, &spec).await,
-                                None => crate::sources::probe::run(&spec).await,
+                                Some(client) => crate::sources::probe::run_via_api_asking(client, &spec, request.explain).await,
+                                None => crate::sources::probe::run_asking(&spec, &crate::sources::probe::Ask { explain: request.explain, ..Default::default() }).await,
                             }
                         } => r,
                     };

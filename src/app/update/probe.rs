@@ -3,7 +3,8 @@
 //! canary is tested without moving traffic, and a bastion that reaches only the API server
 //! can probe), or, with no ready pod known, its URL and tagged revision URLs. The protocol
 //! comes from the predictor's `protocolVersion`, else from its ServingRuntime's
-//! `protocolVersions`. Each result comes back as a notice.
+//! `protocolVersions`. A service with an explainer also gets a V1 `:explain` probe of its
+//! explainer (pod, else the service URL). Each result comes back as a notice.
 
 use crate::app::effect::{Effect, ProbeRequest};
 use crate::domain::isvc::Isvc;
@@ -114,13 +115,20 @@ pub fn requests(state: &State, key: &ObjectKey) -> Vec<ProbeRequest> {
         protocol,
         count: CONSOLE_COUNT,
         concurrency: CONSOLE_CONCURRENCY,
+        explain: false,
     };
-    let through_pods = pod_targets(state, key);
+    let explain = explain_request(state, key, isvc).map(|(url, via_api)| ProbeRequest {
+        protocol: Protocol::V1,
+        explain: true,
+        ..make(url, None, via_api)
+    });
+    let through_pods = pod_targets(state, key, "predictor");
     let several = through_pods.len() > 1;
     if !through_pods.is_empty() {
         return through_pods
             .into_iter()
             .map(|(revision, path)| make(path, revision.filter(|_| several), true))
+            .chain(explain)
             .collect();
     }
     let mut out: Vec<ProbeRequest> = isvc
@@ -135,18 +143,33 @@ pub fn requests(state: &State, key: &ObjectKey) -> Vec<ProbeRequest> {
             }
         }
     }
+    out.extend(explain);
     out
 }
 
-/// (revision, pod-proxy base path) of the first ready predictor pod of each revision, the
-/// revisions in name order.
-fn pod_targets(state: &State, key: &ObjectKey) -> Vec<(Option<String>, String)> {
+/// Where to probe the explainer of a service that has one (KServe's explainers speak V1
+/// `:explain`): a ready explainer pod through the API server's pod proxy, else the
+/// service URL, which routes `:explain` to the explainer. (URL, through the API server.)
+fn explain_request(state: &State, key: &ObjectKey, isvc: &Isvc) -> Option<(String, bool)> {
+    isvc.component(crate::domain::isvc::ComponentKind::Explainer)?;
+    match pod_targets(state, key, "explainer").into_iter().next() {
+        Some((_, path)) => Some((path, true)),
+        None => isvc.url.clone().map(|u| (u, false)),
+    }
+}
+
+/// (revision, pod-proxy base path) of the first ready `component` pod (pods without the
+/// label count as predictors) of each revision, the revisions in name order.
+fn pod_targets(state: &State, key: &ObjectKey, component: &str) -> Vec<(Option<String>, String)> {
     let mut by_revision: std::collections::BTreeMap<Option<String>, String> = Default::default();
     let mut pods: Vec<&crate::domain::pod::Pod> = state
         .cluster
         .pods_of(key)
         .filter(|p| p.is_ready() && !p.meta.deleting)
-        .filter(|p| p.component().is_none_or(|c| c == "predictor"))
+        .filter(|p| match p.component() {
+            Some(c) => c == component,
+            None => component == "predictor",
+        })
         .collect();
     pods.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
     for pod in pods {
@@ -173,6 +196,11 @@ pub fn done(state: &mut State, request: &ProbeRequest, summary: &Summary) -> Vec
         NoticeLevel::Info
     };
     let mut line = summary.one_line();
+    if request.explain {
+        // Early in the line, so a narrow status bar still says what was probed.
+        let probed = format!("probe {} ", summary.model);
+        line = line.replacen(&probed, &format!("probe {} :explain ", summary.model), 1);
+    }
     if let Some(rev) = &request.revision {
         line = format!(
             "{line} [revision {}]",
@@ -341,5 +369,57 @@ mod tests {
             requests(&state_with_canary(), &ObjectKey::new("ml", "fraud"))[0].protocol,
             Protocol::V2
         );
+    }
+
+    #[test]
+    fn a_service_with_an_explainer_also_probes_explain_on_an_explainer_pod() {
+        let mut s = state_with_canary();
+        let key = ObjectKey::new("ml", "income");
+        upsert(
+            &mut s,
+            Kind::InferenceService,
+            serde_json::json!({"metadata": {"name": "income", "namespace": "ml", "resourceVersion": "3"},
+            "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "protocolVersion": "v2"}},
+                     "explainer": {"art": {"type": "SquareAttack"}}},
+            "status": {"url": "http://income.ml.example.com"}}),
+        );
+        // No pod known: the service URL, which routes :explain to the explainer, with V1.
+        let r = requests(&s, &key);
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert!(!r[0].explain && r[0].protocol == Protocol::V2, "{r:?}");
+        assert!(r[1].explain && r[1].protocol == Protocol::V1, "{r:?}");
+        assert_eq!(r[1].url, "http://income.ml.example.com");
+        // A ready explainer pod: through the API server's pod proxy to that pod.
+        upsert(
+            &mut s,
+            Kind::Pod,
+            serde_json::json!({"metadata": {"name": "income-explainer-x", "namespace": "ml", "resourceVersion": "4",
+                "labels": {"serving.kserve.io/inferenceservice": "income", "component": "explainer"}},
+            "spec": {"containers": [{"name": "kserve-container", "ports": [{"containerPort": 8080}]}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
+                "containerStatuses": [{"name": "kserve-container", "ready": true, "restartCount": 0}]}}),
+        );
+        let r = requests(&s, &key);
+        let explain: Vec<&ProbeRequest> = r.iter().filter(|r| r.explain).collect();
+        assert_eq!(explain.len(), 1, "{r:?}");
+        assert!(explain[0].via_api, "{r:?}");
+        assert!(explain[0].url.contains("income-explainer-x"), "{r:?}");
+        // The explainer pod is not probed as a predictor.
+        assert!(
+            r.iter()
+                .filter(|r| !r.explain)
+                .all(|r| !r.url.contains("explainer")),
+            "{r:?}"
+        );
+        // Services without an explainer ask no :explain.
+        assert!(
+            requests(&s, &ObjectKey::new("ml", "fraud"))
+                .iter()
+                .all(|r| !r.explain)
+        );
+        let summary = ProbeReport::default().summary(Protocol::V1, &r[0].url, "income", 2);
+        update(&mut s, Msg::Probe(Box::new((explain[0].clone(), summary))));
+        let notice = &s.ui.notice.as_ref().unwrap().text;
+        assert!(notice.starts_with("probe income :explain (v1)"), "{notice}");
     }
 }

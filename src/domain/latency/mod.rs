@@ -1,8 +1,10 @@
 //! Request latency from the model servers' Prometheus histograms: bucket arithmetic and
 //! quantiles (`histogram`), what one scrape of a pod says (`extract`), and the per-pod
-//! window summed per service and revision (`window`), and which pods to read (`targets`).
+//! window summed per service and revision (`window`), and which pods to read (`targets`);
+//! the transformer → predictor split (`chain`).
 //! Pure: no I/O.
 
+pub mod chain;
 pub mod extract;
 pub mod histogram;
 pub mod prom_api;

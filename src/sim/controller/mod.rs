@@ -13,6 +13,7 @@ mod settle;
 pub mod spec;
 pub mod standard;
 pub mod status;
+pub mod trained;
 
 use super::clock::{SimClock, stamp};
 use super::resources;

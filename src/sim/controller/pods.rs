@@ -277,6 +277,7 @@ impl SimPod {
             gpu_mem_mib: self.plan.gpu_mem_mib,
             gpu_idle: if self.plan.gpus > 0 { 8.0 } else { 0.0 },
             gpu_per_rps: if self.plan.gpus > 0 { 2.2 } else { 0.0 },
+            explains: self.plan.component == "explainer",
         }
     }
 

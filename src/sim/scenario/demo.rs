@@ -5,7 +5,7 @@
 //! | service | what it shows |
 //! | --- | --- |
 //! | `ml-prod/fraud-detector` | Knative (legacy `Serverless` annotation), sklearn, tag routing on, canary at 10 %: revision 00002 is slow (p99 ≈ 1.4 s) with ≈ 8 % 5xx and ERROR logs; 00001 is stable — the rollback drill |
-//! | `ml-prod/sklearn-iris` | Knative sklearn, v1 protocol |
+//! | `ml-prod/sklearn-iris` | Knative sklearn, v1 protocol; TrainedModels iris-v2 (loads) and iris-xgb (xgboost: FrameworkNotSupported) |
 //! | `ml-prod/xgb-churn` | Knative xgboost, v2 protocol |
 //! | `ml-prod/torch-mnist` | Knative pytorch on 1 GPU (g4dn.xlarge) |
 //! | `ml-prod/image-classifier` | transformer + predictor; one transformer log line carries escape sequences |
@@ -92,6 +92,34 @@ pub fn nodes(c: &mut Controller) {
     }
     let next = c.ctl.nodes.len() as u32 + 1;
     super::llm_demo::nodes(c, next);
+}
+
+/// Multi-model serving on `ml-prod/sklearn-iris`: a second sklearn model that loads, and an
+/// xgboost one its sklearn predictor cannot load (FrameworkSupported false).
+fn trained_models(c: &mut Controller) {
+    let Some(r) = resources::find("serving.kserve.io", "v1alpha1", "trainedmodels") else {
+        return;
+    };
+    for (name, framework, uri) in [
+        (
+            "iris-v2",
+            "sklearn",
+            "gs://kfserving-examples/models/sklearn/1.0/model-2",
+        ),
+        (
+            "iris-xgb",
+            "xgboost",
+            "gs://kfserving-examples/models/xgboost/iris",
+        ),
+    ] {
+        c.ctl.store.put(
+            r,
+            json!({"apiVersion": "serving.kserve.io/v1alpha1", "kind": "TrainedModel",
+            "metadata": {"name": name, "namespace": "ml-prod"},
+            "spec": {"inferenceService": "sklearn-iris",
+                     "model": {"storageUri": uri, "framework": framework, "memory": "256Mi"}}}),
+        );
+    }
 }
 
 fn put_and_reconcile(c: &mut Controller, obj: Value) {
@@ -264,6 +292,7 @@ pub fn services(c: &mut Controller) {
             json!({"predictor": {"minReplicas": 2, "model": model("lightgbm", "s3://kdeck-demo/recsys/lgbm-42")}}),
         ),
     );
+    trained_models(c);
     if let Some(r) = resources::find("serving.kserve.io", "v1alpha1", "inferencegraphs") {
         let graph = c.ctl.store.put(
             r,

@@ -43,6 +43,8 @@ pub enum Role {
         /// GPU utilisation at idle and added per request/s.
         gpu_idle: f64,
         gpu_per_rps: f64,
+        /// An explainer's model server: it also answers V1 `:explain`.
+        explains: bool,
     },
     Dcgm {
         node: String,
@@ -383,11 +385,20 @@ impl Workload {
             if !p.ready {
                 return Err(ProxyMiss::NotRunning);
             }
-            let Role::ModelServer { model, profile, .. } = &p.role else {
+            let Role::ModelServer {
+                model,
+                profile,
+                explains,
+                ..
+            } = &p.role
+            else {
                 return Ok(None);
             };
             if port != 8080 {
                 return Ok(None);
+            }
+            if *explains && let Some(answer) = serve::explain(model, method, path, body) {
+                return Ok(Some(answer));
             }
             let (model, profile) = (model.clone(), *profile);
             let fail = serve::is_inference(method, path)

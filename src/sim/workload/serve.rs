@@ -1,6 +1,7 @@
 //! What a simulated model server answers on its HTTP port (8080) through the pod proxy:
 //! KServe's V1 (`/v1/models/NAME`, `:predict`) and V2 / Open Inference Protocol
-//! (`/v2/health/{live,ready}`, `/v2/models/NAME[/ready]`, `/v2/models/NAME/infer`) endpoints,
+//! (`/v2/health/{live,ready}`, `/v2/models/NAME[/ready]`, `/v2/models/NAME/infer`) endpoints
+//! (and an explainer's V1 `:explain`),
 //! like the KServe model server, which serves both. Inference fails with HTTP 500 at the
 //! revision's error ratio (a deterministic budget, so a bad canary fails a steady share).
 
@@ -63,6 +64,33 @@ pub fn answer(model: &str, method: &str, path: &str, body: &[u8], fail: bool) ->
     }
 }
 
+/// An explainer's answer to V1 `POST v1/models/NAME:explain`: one explanation per instance
+/// (feature importances), as KServe's explainers answer; `None` for any other request.
+pub fn explain(model: &str, method: &str, path: &str, body: &[u8]) -> Option<Answer> {
+    if method != "POST" || path != format!("v1/models/{model}:explain") {
+        return None;
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(body) else {
+        return Some((
+            400,
+            JSON,
+            json!({"error": "the request body is not JSON"}).to_string(),
+        ));
+    };
+    let explanations: Vec<Value> = request["instances"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|row| {
+                    let width = row.as_array().map_or(0, Vec::len);
+                    json!({"feature_importance": vec![1.0 / width.max(1) as f64; width]})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((200, JSON, json!({"explanations": explanations}).to_string()))
+}
+
 /// Whether `method path` is an inference (which spends the error budget).
 pub fn is_inference(method: &str, path: &str) -> bool {
     method == "POST" && (path.ends_with(":predict") || path.ends_with("/infer"))
@@ -83,6 +111,25 @@ pub fn spend(budget: &mut f64, profile: &Profile) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn explainers_answer_explain_for_their_model_only() {
+        let (code, _, body) = explain(
+            "income",
+            "POST",
+            "v1/models/income:explain",
+            br#"{"instances": [[1, 2]]}"#,
+        )
+        .expect("explain");
+        assert_eq!(code, 200);
+        assert!(body.contains("\"feature_importance\":[0.5,0.5]"), "{body}");
+        assert!(explain("income", "POST", "v1/models/other:explain", b"{}").is_none());
+        assert!(explain("income", "POST", "v1/models/income:predict", b"{}").is_none());
+        assert_eq!(
+            explain("income", "POST", "v1/models/income:explain", b"x").map(|a| a.0),
+            Some(400)
+        );
+    }
 
     #[test]
     fn v1_and_v2_endpoints_answer_and_unknown_ones_do_not() {

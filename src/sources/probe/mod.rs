@@ -3,6 +3,7 @@
 //! server or through the API server's pod proxy (`transport`). Used by `kdeck probe` and by
 //! the console's probe effect. Errors are data in the report, never panics.
 
+pub mod chain;
 pub mod grpc;
 pub mod oip;
 pub mod openai;
@@ -98,11 +99,20 @@ pub fn past_deadline(deadline: Duration) -> ProbeError {
 /// path). gRPC does not pass the proxy, so a gRPC spec is probed over REST V2, which KServe's
 /// model servers serve on their HTTP port too.
 pub async fn run_via_api(client: &kube::Client, spec: &ProbeSpec) -> ProbeReport {
+    run_via_api_asking(client, spec, false).await
+}
+
+/// `run_via_api`; with `explain` (V1) the timed requests ask `:explain`.
+pub async fn run_via_api_asking(
+    client: &kube::Client,
+    spec: &ProbeSpec,
+    explain: bool,
+) -> ProbeReport {
     let mut spec = spec.clone();
     if spec.protocol == Protocol::Grpc {
         spec.protocol = Protocol::V2;
     }
-    rest::run_via_api(client, &spec).await
+    rest::run_via_api(client, &spec, explain).await
 }
 
 /// Runs `count` calls of `call`, `concurrency` at a time; each call times itself (so a

@@ -21,12 +21,12 @@ pub async fn run(spec: &ProbeSpec, explain: bool) -> ProbeReport {
 
 /// Runs a REST probe through the API server's pod proxy: `spec.target` is the proxy's base
 /// path (`/api/v1/namespaces/NS/pods/POD:PORT/proxy`).
-pub async fn run_via_api(client: &kube::Client, spec: &ProbeSpec) -> ProbeReport {
+pub async fn run_via_api(client: &kube::Client, spec: &ProbeSpec, explain: bool) -> ProbeReport {
     let transport = Transport::ApiProxy {
         client: client.clone(),
         timeout: spec.timeout,
     };
-    run_with(spec, &transport, false).await
+    run_with(spec, &transport, explain).await
 }
 
 /// Runs a REST probe over `transport`; with `explain` a V1 probe asks `:explain`.
