@@ -29,7 +29,7 @@ fn wait_for_the_badge(s: &common::pty::PtySession) {
 fn the_failing_canary_is_badged_with_why_at_launch_and_rolled_back_in_two_keys() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     // No key pressed: the row's badge, ERR% and, in the title, why.
     wait_for_the_badge(&s);
     let screen = s.screen();
@@ -58,7 +58,7 @@ fn the_failing_canary_is_badged_with_why_at_launch_and_rolled_back_in_two_keys()
 fn the_detail_says_why_with_thresholds_window_and_guard() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster, &["--readonly"]);
+    let mut s = console(&sandbox, &cluster, &["--readonly", "-n", "ml-prod"]);
     wait_for_the_badge(&s);
     s.send("\r");
     assert!(
@@ -89,7 +89,7 @@ fn the_detail_says_why_with_thresholds_window_and_guard() {
 fn more_traffic_to_the_failing_canary_needs_the_name_or_yes_typed() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     wait_for_the_badge(&s);
     s.send("c");
     assert!(s.wait_for(WAIT, |t| t.contains("canary % (0-100): 10")));
@@ -123,7 +123,7 @@ fn more_traffic_to_the_failing_canary_needs_the_name_or_yes_typed() {
 fn undo_after_promote_names_the_revisions_from_the_status() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     wait_for_the_badge(&s);
     s.send("P");
     assert!(
@@ -216,13 +216,25 @@ fn status_exits_1_with_a_failing_canary_and_json_carries_per_revision_figures() 
     for column in ["P50", "P99", "ERR%", "RPS"] {
         assert!(text.lines().next().unwrap().contains(column), "{text}");
     }
-    // A healthy namespace: exit 0.
-    let staging = kdeck(&cluster, &sandbox, &["status", "-n", "llm", "-o", "json"]);
-    assert_eq!(
-        staging.status.code(),
-        Some(0),
+    // A healthy namespace (the demo's are not: each holds a failing service by design): exit
+    // 0 once its one service is Ready, and 1 for the demo's llm namespace, whose LLM canary is slow.
+    cluster.create_isvc("healthy", "churn");
+    assert!(
+        common::cluster::wait_until(WAIT, || {
+            kdeck(&cluster, &sandbox, &["status", "-n", "healthy"])
+                .status
+                .code()
+                == Some(0)
+        }),
         "{}",
-        String::from_utf8_lossy(&staging.stderr)
+        String::from_utf8_lossy(&kdeck(&cluster, &sandbox, &["status", "-n", "healthy"]).stdout)
+    );
+    let llm = kdeck(&cluster, &sandbox, &["status", "-n", "llm", "-o", "json"]);
+    assert_eq!(
+        llm.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&llm.stderr)
     );
 }
 

@@ -131,7 +131,7 @@ fn quickest_rollback_from_start_up_is_r_then_y() {
     let cluster = Cluster::start(&[]);
     let (stable, canary) = fraud_revisions(&cluster);
     let started = Instant::now();
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     println!(
         "start-up to the services list: {} ms",
         started.elapsed().as_millis()
@@ -182,7 +182,7 @@ fn canary_percentage_from_the_prompt() {
     lenient_canary_thresholds(&sandbox);
     let cluster = Cluster::start(&[]);
     let (stable, canary) = fraud_revisions(&cluster);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     s.send("c");
     assert!(
         s.wait_for(WAIT, |t| t.contains("canary % (0-100): 10")
@@ -224,7 +224,7 @@ fn promote_gives_the_latest_revision_all_traffic() {
     lenient_canary_thresholds(&sandbox);
     let cluster = Cluster::start(&[]);
     let (stable, canary) = fraud_revisions(&cluster);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     s.send("P");
     wait_confirm(&s, "Promote", FRAUD);
     s.send("y");
@@ -278,7 +278,7 @@ fn forbidden_patch_is_never_attempted() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&["forbid-verb=patch:inferenceservices"]);
     let before = cluster.isvc(NS, FRAUD);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     s.send("R");
     assert!(
         s.wait_for(WAIT, |t| t.contains("Not allowed")
@@ -306,7 +306,7 @@ fn a_dry_run_the_server_rejects_stops_before_the_dialog() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&["reject-dry-run"]);
     let before = cluster.isvc(NS, FRAUD);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     s.send("R");
     assert!(
         s.wait_for(WAIT, |t| t.contains("Not done")
@@ -330,7 +330,7 @@ fn a_conflict_is_shown_and_nothing_is_overwritten() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
     let (_, canary) = fraud_revisions(&cluster);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     s.send("R");
     wait_confirm(&s, "Rollback", FRAUD);
     // Someone else moves the canary while the dialog is open.
@@ -393,7 +393,7 @@ fn readonly_refuses_every_mutating_key() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
     let before = cluster.isvc(NS, FRAUD);
-    let mut s = console(&sandbox, &cluster, &["--readonly"]);
+    let mut s = console(&sandbox, &cluster, &["--readonly", "-n", "ml-prod"]);
     for key in ["R", "c", "P", "N", "T", "+", "u"] {
         s.send(key);
         assert!(
@@ -440,7 +440,7 @@ fn raw_deployment_rollback_restores_the_previous_model() {
     // Deployment's older ReplicaSet remembers the previous model.
     assert_eq!(uri(&before), "s3://kdeck-demo/recsys/lgbm-42");
     assert!(!cluster.has_history(NS));
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     s.send("/recommender\r");
     assert!(
         s.wait_for(WAIT, |t| t.contains(REC) && !t.contains(FRAUD)),
@@ -500,7 +500,7 @@ fn undo_puts_back_the_spec_the_last_change_replaced() {
     lenient_canary_thresholds(&sandbox);
     let cluster = Cluster::start(&[]);
     let (stable, canary) = fraud_revisions(&cluster);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     // Two changes: canary 35 %, then a rollback.
     s.send("c");
     assert!(s.wait_for(WAIT, |t| t.contains("canary % (0-100): 10")));
@@ -567,7 +567,7 @@ fn a_protected_context_applies_only_after_the_name_is_typed() {
     .unwrap();
     let cluster = Cluster::start(&[]);
     let (stable, _) = fraud_revisions(&cluster);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     s.send("R");
     assert!(
         s.wait_for(WAIT, |t| t
@@ -604,7 +604,7 @@ fn a_new_model_version_starts_as_a_canary() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
     let (stable, old_canary) = fraud_revisions(&cluster);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     s.send("N");
     assert!(
         s.wait_for(WAIT, |t| t.contains("new storageUri: gs://kdeck-demo")),
@@ -652,7 +652,7 @@ fn standard_mode_canary_share_then_rollback() {
     let cluster = Cluster::start(&[]);
     let before = cluster.isvc(NS_STAGING, RANKER);
     assert_eq!(share(&before), Some(json!(20)), "{before}");
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     s.send("/lgbm-ranker\r");
     assert!(
         s.wait_for(WAIT, |t| t.contains(RANKER) && !t.contains(FRAUD)),

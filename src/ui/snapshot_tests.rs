@@ -353,7 +353,7 @@ fn demo_scenario_list_detail_and_yaml_snapshots() {
             &mut s,
             Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
         );
-        assert!(screen(&render(&mut s, &t, w, h)).contains("InferenceServices"));
+        assert!(screen(&render(&mut s, &t, w, h)).contains("Services "));
     }
 }
 

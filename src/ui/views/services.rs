@@ -70,21 +70,23 @@ fn base_columns(
         (ServiceColumn::Runtime, Column::new("RUNTIME", 22, 8, 10)),
         (
             ServiceColumn::Traffic,
-            Column::new("TRAFFIC", traffic_want, 10, 2),
+            // After ERR%: at 80 columns a long split is cut before the error rate that
+            // tells a failing canary is dropped.
+            Column::new("TRAFFIC", traffic_want, 10, 3),
         ),
         (ServiceColumn::Replicas, Column::new("REPLICAS", 8, 8, 4)),
         (ServiceColumn::Gpus, Column::new("GPUS", 4, 4, 11)),
         (ServiceColumn::Age, Column::new("AGE", 4, 4, 12)),
         (ServiceColumn::P50, Column::new("P50", 7, 7, 8)),
         (ServiceColumn::P99, Column::new("P99", 7, 7, 4)),
-        (ServiceColumn::Err, Column::new("ERR%", 6, 5, 3)),
+        (ServiceColumn::Err, Column::new("ERR%", 6, 5, 2)),
         (ServiceColumn::Rps, Column::new("RPS", 6, 6, 5)),
         (ServiceColumn::GpuPct, Column::new("GPU%", 5, 5, 7)),
     ];
     // vLLM's figures, only while the list has LLM services.
     if !state.cluster.llm_isvcs.is_empty() {
         cols.extend([
-            (ServiceColumn::Ttft99, Column::new("TTFT99", 7, 6, 3)),
+            (ServiceColumn::Ttft99, Column::new("TTFT99", 7, 6, 5)),
             (ServiceColumn::TokPerS, Column::new("TOK/S", 6, 5, 6)),
             (ServiceColumn::Waiting, Column::new("WAIT", 4, 4, 7)),
             (ServiceColumn::KvCache, Column::new("KV%", 4, 4, 8)),
