@@ -218,16 +218,16 @@ fn status_exits_1_with_a_failing_canary_and_json_carries_per_revision_figures() 
     }
     // A healthy namespace (the demo's are not: each holds a failing service by design): exit
     // 0 once its one service is Ready, and 1 for the demo's llm namespace, whose LLM canary is slow.
-    cluster.create_isvc("healthy", "churn");
+    cluster.create_isvc("default", "churn");
     assert!(
         common::cluster::wait_until(WAIT, || {
-            kdeck(&cluster, &sandbox, &["status", "-n", "healthy"])
+            kdeck(&cluster, &sandbox, &["status", "-n", "default"])
                 .status
                 .code()
                 == Some(0)
         }),
         "{}",
-        String::from_utf8_lossy(&kdeck(&cluster, &sandbox, &["status", "-n", "healthy"]).stdout)
+        String::from_utf8_lossy(&kdeck(&cluster, &sandbox, &["status", "-n", "default"]).stdout)
     );
     let llm = kdeck(&cluster, &sandbox, &["status", "-n", "llm", "-o", "json"]);
     assert_eq!(

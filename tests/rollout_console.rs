@@ -652,7 +652,7 @@ fn standard_mode_canary_share_then_rollback() {
     let cluster = Cluster::start(&[]);
     let before = cluster.isvc(NS_STAGING, RANKER);
     assert_eq!(share(&before), Some(json!(20)), "{before}");
-    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
+    let mut s = console(&sandbox, &cluster, &[]);
     s.send("/lgbm-ranker\r");
     assert!(
         s.wait_for(WAIT, |t| t.contains(RANKER) && !t.contains(FRAUD)),
