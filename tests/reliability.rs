@@ -157,7 +157,12 @@ fn the_bearer_token_never_reaches_the_log_the_screen_or_errors() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
     let token = cluster.server.token().to_string();
-    let mut s = console_with_env(&sandbox, &cluster, &[], &[("KDECK_LOG", "trace")]);
+    let mut s = console_with_env(
+        &sandbox,
+        &cluster,
+        &["-n", "ml-prod"],
+        &[("KDECK_LOG", "trace")],
+    );
     // Errors worth logging: a forbidden write and a server that goes away.
     cluster.fault("forbid-verb=patch:inferenceservices");
     s.send("R");
