@@ -62,6 +62,22 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
         state.notify(NoticeLevel::Error, reason);
         return Vec::new();
     }
+    if super::group_rollout::is_llm(state, &key) {
+        use crate::domain::rollout::group::GroupAction;
+        return match action {
+            Action::Rollback => {
+                super::group_rollout::start(state, key, GroupAction::Rollback { stop: false })
+            }
+            Action::Promote => super::group_rollout::start(state, key, GroupAction::Promote),
+            _ => {
+                state.notify(
+                    NoticeLevel::Error,
+                    "on an LLMInferenceService group member the console offers rollback (R) and promote; set weights with kdeck canary NAME --weight W".to_string(),
+                );
+                Vec::new()
+            }
+        };
+    }
     if state
         .rollout
         .as_ref()

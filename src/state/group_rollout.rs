@@ -1,0 +1,42 @@
+//! A group change in progress in the console on an LLMInferenceService routing group: the
+//! plan (domain/rollout/group.rs), where it stands (confirmation → each step applied and
+//! followed until `status.router.group` agrees), and how it ended.
+
+use super::line::LineInput;
+use super::rollout::Finish;
+use crate::domain::rollout::group::GroupPlan;
+use chrono::{DateTime, Utc};
+
+/// Where the group flow stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupStage {
+    /// Waiting for the user; `yes` is the highlighted button (starts on "no").
+    Confirm {
+        yes: bool,
+    },
+    /// Step `step` (0-based) was sent; waiting for the server's answer.
+    Applying {
+        step: usize,
+    },
+    /// Step `step` applied with `generation`; waiting for the watched status to agree.
+    Following {
+        step: usize,
+        generation: i64,
+        deadline: DateTime<Utc>,
+    },
+    Finished(Finish),
+}
+
+/// The group change shown in the dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupFlow {
+    pub id: u64,
+    pub plan: GroupPlan,
+    pub stage: GroupStage,
+    /// What is done so far, for the dialog.
+    pub done: Vec<String>,
+    /// The member's name as typed, when confirming needs it (protected context, or the
+    /// change sends traffic to a failing member).
+    pub typed: LineInput,
+    pub protected: bool,
+}
