@@ -40,3 +40,15 @@ pub struct GroupFlow {
     pub typed: LineInput,
     pub protected: bool,
 }
+
+impl GroupFlow {
+    /// Whether confirming takes typing the member's name: a protected context, a failing
+    /// (not Ready) member that gets more traffic, or the chosen member itself getting more
+    /// traffic — the console has no verdict on an LLM member's figures (the headless
+    /// commands measure them from one scrape), so sending it more is never one key.
+    pub fn needs_typed_confirmation(&self) -> bool {
+        self.protected
+            || self.plan.raises_failing.is_some()
+            || self.plan.raised.contains(&self.plan.target)
+    }
+}

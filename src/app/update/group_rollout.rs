@@ -25,6 +25,22 @@ pub fn is_llm(state: &State, key: &ObjectKey) -> bool {
     !state.cluster.isvcs.items.contains_key(key) && state.cluster.llm_isvcs.items.contains_key(key)
 }
 
+/// The member's `spec.router.route.weight` as watched (1, KServe's advice for a start, when
+/// unset).
+pub fn current_weight(state: &State, key: &ObjectKey) -> i64 {
+    state
+        .cluster
+        .llm_isvcs
+        .items
+        .get(key)
+        .and_then(|l| serde_json::from_str::<Value>(&l.raw).ok())
+        .and_then(|v| {
+            v.pointer("/spec/router/route/weight")
+                .and_then(Value::as_i64)
+        })
+        .unwrap_or(1)
+}
+
 /// The namespace's LLMInferenceServices as JSON, as watched.
 fn namespace_objects(state: &State, namespace: &str) -> Vec<Value> {
     state
@@ -155,7 +171,7 @@ fn finish(state: &mut State, finish: Finish) {
 pub fn dialog_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
     let flow = state.group_rollout.as_mut()?;
     state.dirty = true;
-    let typing = flow.protected || flow.plan.raises_failing.is_some();
+    let typing = flow.needs_typed_confirmation();
     match &mut flow.stage {
         GroupStage::Confirm { yes } => {
             let confirmed = if typing {

@@ -72,7 +72,22 @@ fn confirm_lines(flow: &GroupFlow, yes: bool, theme: &Theme, out: &mut Vec<Line<
             theme.style(Slot::TextError),
         )));
     }
-    if flow.protected || flow.plan.raises_failing.is_some() {
+    if flow.plan.raises_failing.is_none() && flow.plan.raised.contains(&flow.plan.target) {
+        out.push(Line::from(Span::styled(
+            format!(
+                " {} {} gets more traffic and the console does not judge its figures (kdeck {} checks them from one scrape)",
+                theme.symbols.warn,
+                flow.plan.target,
+                if flow.plan.action == crate::domain::rollout::group::GroupAction::Promote {
+                    "promote"
+                } else {
+                    "canary --weight"
+                }
+            ),
+            theme.style(Slot::TextWarning),
+        )));
+    }
+    if flow.needs_typed_confirmation() {
         out.push(Line::from(vec![
             Span::styled(
                 format!(
