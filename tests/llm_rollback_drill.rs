@@ -60,21 +60,9 @@ fn group_status(v: &Value) -> Vec<(String, i64, bool)> {
         .unwrap_or_default()
 }
 
-/// The drill's keys up to the confirmation: `:ns llm⏎`, `/llama-chat-canary⏎`, `R`.
+/// The drill's keys up to the confirmation: `:ns llm⏎`, `/llama-chat-canary⏎`, `g`, `R`.
 fn open_rollback(s: &mut PtySession) {
-    s.send(":ns llm\r");
-    assert!(
-        s.wait_for(WAIT, |t| t.contains("ns llm") && t.contains(CANARY)),
-        "the llm namespace did not show:\n{}",
-        s.screen()
-    );
-    s.send(&format!("/{CANARY}\r"));
-    assert!(
-        s.wait_for(WAIT, |t| t.contains(&format!("filter /{CANARY}"))
-            && !t.contains(STABLE)),
-        "the filter did not leave the canary alone:\n{}",
-        s.screen()
-    );
+    select_canary(s);
     s.send("R");
     assert!(
         s.wait_for(WAIT, |t| t.contains("rollback llm/llama-chat-canary")
@@ -154,4 +142,118 @@ fn n_cancels_the_group_rollback_and_nothing_is_patched() {
     assert_eq!(cluster.patches(), patches);
     assert_eq!(weight(&llm(&cluster, CANARY)), Some(10));
     assert!(audit_outcomes(&sandbox).is_empty());
+}
+
+/// The keys to the canary member's row: `:ns llm⏎`, `/llama-chat-canary⏎`, `g`.
+fn select_canary(s: &mut PtySession) {
+    s.send(":ns llm\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("ns llm") && t.contains(CANARY)),
+        "{}",
+        s.screen()
+    );
+    s.send(&format!("/{CANARY}\r"));
+    assert!(
+        s.wait_for(WAIT, |t| t.contains(&format!("filter /{CANARY}"))
+            && !t.contains(STABLE)),
+        "{}",
+        s.screen()
+    );
+    // The selection may still follow a row the filter hides: g selects the first row.
+    s.send("g");
+}
+
+#[test]
+fn c_sets_the_canary_weight_from_the_prompt_and_raising_it_takes_the_typed_name() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&[]);
+    let mut s = console(&sandbox, &cluster, &[]);
+    select_canary(&mut s);
+    // Lowering the canary's share: one key.
+    s.send("c");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("group weight") && t.contains(": 10")),
+        "no weight prompt with the current weight:\n{}",
+        s.screen()
+    );
+    s.send("\u{7f}\u{7f}x\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("'x' is not a weight")),
+        "{}",
+        s.screen()
+    );
+    s.send("\u{7f}1\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("weight 1 llm/llama-chat-canary")
+            && t.contains("y applies")),
+        "{}",
+        s.screen()
+    );
+    s.send("y");
+    assert!(
+        s.wait_for(WAIT * 2, |t| t
+            .contains("Done: weights llama-chat-canary 1")),
+        "{}",
+        s.screen()
+    );
+    assert_eq!(weight(&llm(&cluster, CANARY)), Some(1));
+    // Raising it again: the console does not judge the member, so its name is typed.
+    s.send_esc();
+    s.send("c");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("group weight")),
+        "{}",
+        s.screen()
+    );
+    s.send("\u{7f}20\r");
+    assert!(
+        s.wait_for(WAIT, |t| t
+            .contains("Type the member name (llama-chat-canary)")),
+        "raising the canary did not ask for its name:\n{}",
+        s.screen()
+    );
+    let patches = cluster.patches();
+    s.send("y\r");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("type 'llama-chat-canary' exactly")),
+        "{}",
+        s.screen()
+    );
+    assert_eq!(cluster.patches(), patches);
+    s.send("\u{7f}");
+    s.send(&format!("{CANARY}\r"));
+    assert!(
+        s.wait_for(WAIT * 2, |t| t
+            .contains("Done: weights llama-chat-canary 20")),
+        "{}",
+        s.screen()
+    );
+    assert_eq!(weight(&llm(&cluster, CANARY)), Some(20));
+}
+
+#[test]
+fn p_on_the_canary_stops_the_stable_member_once_the_name_is_typed() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&[]);
+    let mut s = console(&sandbox, &cluster, &[]);
+    select_canary(&mut s);
+    s.send("P");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("promote llm/llama-chat-canary")
+            && t.contains("Type the member name")),
+        "{}",
+        s.screen()
+    );
+    s.send(&format!("{CANARY}\r"));
+    assert!(
+        s.wait_for(WAIT * 2, |t| t.contains("Done: weights")),
+        "{}",
+        s.screen()
+    );
+    let stable = llm(&cluster, STABLE);
+    assert_eq!(
+        stable.pointer("/metadata/annotations/serving.kserve.io~1stop"),
+        Some(&Value::from("true")),
+        "{stable}"
+    );
 }
