@@ -327,3 +327,7 @@ pub fn check_progress(state: &mut State) -> Vec<Effect> {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+#[path = "group_rollout_tests.rs"]
+mod tests;

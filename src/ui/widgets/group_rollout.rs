@@ -4,7 +4,7 @@
 //! the group status agrees, and the outcome.
 
 use crate::domain::rollout::diff::{DiffLine, yaml_diff};
-use crate::domain::rollout::group::GroupPlan;
+use crate::domain::rollout::group::{GroupPlan, evaluate_step};
 use crate::state::State;
 use crate::state::group_rollout::{GroupFlow, GroupStage};
 use crate::state::rollout::Finish;
@@ -137,6 +137,48 @@ fn finish_line(finish: &Finish, theme: &Theme) -> Line<'static> {
     Line::from(Span::styled(format!(" {text}"), theme.style(slot)))
 }
 
+/// The followed step's progress on the member as watched now (domain `evaluate_step`).
+fn progress_lines(
+    state: &State,
+    plan: &GroupPlan,
+    step: usize,
+    generation: i64,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let sym = &theme.symbols;
+    let Some(planned) = plan.steps.get(step) else {
+        return Vec::new();
+    };
+    let key = crate::state::ui::ObjectKey::new(&plan.namespace, &planned.member);
+    let raw: Option<serde_json::Value> = state
+        .cluster
+        .llm_isvcs
+        .items
+        .get(&key)
+        .and_then(|l| serde_json::from_str(&l.raw).ok());
+    let Some(raw) = raw else {
+        return vec![Line::from(Span::styled(
+            format!(
+                " {} {} is not in the watched list",
+                sym.warn, planned.member
+            ),
+            theme.style(Slot::TextWarning),
+        ))];
+    };
+    evaluate_step(&planned.goal, &raw, generation)
+        .steps
+        .into_iter()
+        .map(|(label, done)| {
+            let (mark, slot) = if done {
+                (sym.ok, Slot::StatusReady)
+            } else {
+                (sym.pending, Slot::StatusProgressing)
+            };
+            Line::from(Span::styled(format!(" {mark} {label}"), theme.style(slot)))
+        })
+        .collect()
+}
+
 /// The dialog's lines.
 pub fn lines(state: &State, flow: &GroupFlow, theme: &Theme) -> Vec<Line<'static>> {
     let sym = &theme.symbols;
@@ -201,15 +243,18 @@ pub fn lines(state: &State, flow: &GroupFlow, theme: &Theme) -> Vec<Line<'static
             ),
             theme.style(Slot::StatusProgressing),
         ))),
-        GroupStage::Following { step, .. } => out.push(Line::from(Span::styled(
-            format!(
-                " {} waiting for status.router.group to show step {}{}",
-                sym.pending,
-                step + 1,
-                sym.ellipsis
-            ),
-            theme.style(Slot::StatusProgressing),
-        ))),
+        GroupStage::Following {
+            step, generation, ..
+        } => {
+            out.push(Line::from(Span::styled(
+                format!(
+                    " following step {} until status.router.group agrees",
+                    step + 1
+                ),
+                theme.style(Slot::Title),
+            )));
+            out.extend(progress_lines(state, plan, *step, *generation, theme));
+        }
         GroupStage::Finished(finish) => {
             out.push(finish_line(finish, theme));
             out.push(Line::from(Span::styled(
