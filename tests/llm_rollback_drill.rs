@@ -66,6 +66,7 @@ fn open_rollback(s: &mut PtySession) {
     s.send("R");
     assert!(
         s.wait_for(WAIT, |t| t.contains("rollback llm/llama-chat-canary")
+            && t.contains("permission and server dry run passed")
             && t.contains("+       weight: 0")
             && t.contains("y applies")),
         "no group rollback confirmation with its diff:\n{}",

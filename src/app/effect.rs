@@ -56,6 +56,12 @@ pub enum Effect {
     },
     /// Write the audit Event and the local audit log line.
     Audit { id: u64, record: Box<AuditRecord> },
+    /// Before a group change is asked: permission to patch every member the plan changes,
+    /// then the server's dry run of every step.
+    CheckGroupPlan {
+        id: u64,
+        plan: Box<crate::domain::rollout::group::GroupPlan>,
+    },
     /// One step of an LLM routing-group change: read the member again and rebase the step
     /// on it (`rebase`, every step after the first), then apply it with its audit trail
     /// (sources/kube/llm_write.rs); the undo point goes with the first step.

@@ -43,6 +43,11 @@ pub enum Msg {
     Rollout(RolloutMsg),
     /// The answer to one step of an LLM routing-group change.
     GroupStep(GroupStepMsg),
+    /// The permission and dry-run checks of a group change: Ok, or the finish to show.
+    GroupChecked {
+        id: u64,
+        result: Result<(), crate::state::rollout::Finish>,
+    },
     Gpu(GpuMsg),
     /// One round of latency and rate measurements from the model servers.
     Metrics(Measurements),

@@ -10,6 +10,9 @@ use chrono::{DateTime, Utc};
 /// Where the group flow stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GroupStage {
+    /// Permission for every member the plan changes, then the server's dry run of every
+    /// step (sources), before anything is asked.
+    Checking,
     /// Waiting for the user; `yes` is the highlighted button (starts on "no").
     Confirm {
         yes: bool,

@@ -4,8 +4,9 @@
 
 use crate::app::inbox::Outbox;
 use crate::app::msg::{GroupStepMsg, Msg};
-use crate::domain::rollout::group::{GroupStep, rebase};
+use crate::domain::rollout::group::{GroupPlan, GroupStep, rebase};
 use crate::domain::rollout::history::HistoryEntry;
+use crate::sources::kube::actions;
 use crate::sources::kube::actions::AuditRecord;
 use crate::sources::kube::llm_write;
 use crate::sources::kube::write::WriteOutcome;
@@ -32,6 +33,52 @@ pub async fn apply_step(client: kube::Client, change: GroupChange, tx: Outbox) {
             notes,
         }))
         .await;
+}
+
+/// Permission for every member the plan changes, then the server's dry run of every step;
+/// reports the first refusal as the finish to show.
+pub async fn check_plan(client: kube::Client, id: u64, plan: GroupPlan, tx: Outbox) {
+    let result = check(&client, &plan).await;
+    let _ = tx.send(Msg::GroupChecked { id, result }).await;
+}
+
+async fn check(client: &kube::Client, plan: &GroupPlan) -> Result<(), Finish> {
+    let ns = plan.namespace.as_str();
+    for step in &plan.steps {
+        let member = step.member.as_str();
+        match actions::can_i(
+            client,
+            "patch",
+            "serving.kserve.io",
+            "llminferenceservices",
+            ns,
+            member,
+        )
+        .await
+        {
+            Ok((true, _)) => {}
+            Ok((false, reason)) => return Err(Finish::Forbidden(reason)),
+            Err(e) => return Err(Finish::Failed(format!("{e}; nothing was changed"))),
+        }
+    }
+    for step in &plan.steps {
+        if let Err(e) = llm_write::patch_llm(client, ns, &step.member, &step.patch, true).await {
+            let why = format!(
+                "the server's dry run refused the change of {}: {}; nothing was changed",
+                step.member, e.message
+            );
+            return Err(if e.is_forbidden() {
+                Finish::Forbidden(why)
+            } else if e.is_conflict() {
+                Finish::Conflict(why)
+            } else if e.is_invalid() {
+                Finish::Rejected(why)
+            } else {
+                Finish::Failed(why)
+            });
+        }
+    }
+    Ok(())
 }
 
 type StepResult = Result<(i64, serde_json::Value), Finish>;

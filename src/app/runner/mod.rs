@@ -130,6 +130,16 @@ impl EffectRunner {
                     tokio::spawn(rollout::apply(client, id, change, self.tx.clone()));
                 }
             }
+            Effect::CheckGroupPlan { id, plan } => {
+                if let Some(client) = self.client_or_notice() {
+                    tokio::spawn(group_rollout::check_plan(
+                        client,
+                        id,
+                        *plan,
+                        self.tx.clone(),
+                    ));
+                }
+            }
             Effect::ApplyGroupStep {
                 id,
                 step,

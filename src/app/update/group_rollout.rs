@@ -78,12 +78,40 @@ pub fn start(state: &mut State, key: ObjectKey, action: GroupAction) -> Vec<Effe
     state.group_rollout = Some(GroupFlow {
         id: state.rollout_ids,
         plan,
-        stage: GroupStage::Confirm { yes: false },
+        stage: GroupStage::Checking,
         done: Vec::new(),
         typed: LineInput::default(),
         protected: state.session.protected,
     });
     state.dirty = true;
+    state
+        .group_rollout
+        .as_ref()
+        .map(|f| Effect::CheckGroupPlan {
+            id: f.id,
+            plan: Box::new(f.plan.clone()),
+        })
+        .into_iter()
+        .collect()
+}
+
+/// The answer of the checks: ask, or show why not.
+pub fn checked(state: &mut State, id: u64, result: Result<(), Finish>) -> Vec<Effect> {
+    let Some(flow) = state.group_rollout.as_mut() else {
+        return Vec::new();
+    };
+    if flow.id != id || flow.stage != GroupStage::Checking {
+        return Vec::new();
+    }
+    state.dirty = true;
+    match result {
+        Ok(()) => {
+            flow.done
+                .push("permission and server dry run passed".to_string());
+            flow.stage = GroupStage::Confirm { yes: false };
+        }
+        Err(why) => finish(state, why),
+    }
     Vec::new()
 }
 

@@ -52,7 +52,13 @@ fn rollback(s: &mut State) -> Vec<Effect> {
         ObjectKey::new("llm", "canary"),
         GroupAction::Rollback { stop: false },
     );
-    assert!(effects.is_empty(), "nothing is sent before confirmation");
+    let [Effect::CheckGroupPlan { id, .. }] = effects.as_slice() else {
+        panic!("the checks come first: {effects:?}");
+    };
+    let id = *id;
+    // A key before the checks answered applies nothing.
+    assert!(update(s, key(KeyCode::Char('y'))).is_empty());
+    update(s, Msg::GroupChecked { id, result: Ok(()) });
     assert!(matches!(
         s.group_rollout.as_ref().unwrap().stage,
         GroupStage::Confirm { yes: false }
@@ -177,6 +183,8 @@ fn n_cancels_and_raising_the_chosen_member_takes_its_name() {
         ObjectKey::new("llm", "canary"),
         GroupAction::Rollback { stop: false },
     );
+    let id = s.group_rollout.as_ref().unwrap().id;
+    update(&mut s, Msg::GroupChecked { id, result: Ok(()) });
     assert!(update(&mut s, key(KeyCode::Char('n'))).is_empty());
     assert_eq!(
         s.group_rollout.as_ref().unwrap().stage,
@@ -188,6 +196,8 @@ fn n_cancels_and_raising_the_chosen_member_takes_its_name() {
         ObjectKey::new("llm", "canary"),
         GroupAction::SetWeight { weight: 50 },
     );
+    let id = s.group_rollout.as_ref().unwrap().id;
+    update(&mut s, Msg::GroupChecked { id, result: Ok(()) });
     assert!(s.group_rollout.as_ref().unwrap().needs_typed_confirmation());
     assert!(update(&mut s, key(KeyCode::Char('y'))).is_empty());
     assert!(update(&mut s, key(KeyCode::Enter)).is_empty());
@@ -201,4 +211,30 @@ fn n_cancels_and_raising_the_chosen_member_takes_its_name() {
         matches!(effects.as_slice(), [Effect::ApplyGroupStep { .. }]),
         "{effects:?}"
     );
+}
+
+#[test]
+fn a_forbidden_check_ends_the_flow_before_anything_is_asked() {
+    let mut s = setup();
+    start(
+        &mut s,
+        ObjectKey::new("llm", "canary"),
+        GroupAction::Rollback { stop: false },
+    );
+    let id = s.group_rollout.as_ref().unwrap().id;
+    let refused = Err(Finish::Forbidden(
+        "cannot patch llminferenceservices".into(),
+    ));
+    update(
+        &mut s,
+        Msg::GroupChecked {
+            id,
+            result: refused,
+        },
+    );
+    assert!(matches!(
+        s.group_rollout.as_ref().unwrap().stage,
+        GroupStage::Finished(Finish::Forbidden(_))
+    ));
+    assert!(update(&mut s, key(KeyCode::Char('y'))).is_empty());
 }

@@ -72,6 +72,7 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Logs(msg) => logs::handle(state, msg),
         Msg::Rollout(msg) => rollout::handle(state, msg),
         Msg::GroupStep(msg) => group_rollout::handle(state, msg),
+        Msg::GroupChecked { id, result } => group_rollout::checked(state, id, result),
         Msg::Metrics(m) => metrics::handle(state, m),
         Msg::Probe(done) => probe::done(state, &done.0, &done.1),
         Msg::Gpu(msg) => {

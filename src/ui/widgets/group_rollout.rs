@@ -234,6 +234,13 @@ pub fn lines(state: &State, flow: &GroupFlow, theme: &Theme) -> Vec<Line<'static
             out.push(Line::default());
             confirm_lines(flow, *yes, theme, &mut out);
         }
+        GroupStage::Checking => out.push(Line::from(Span::styled(
+            format!(
+                " {} checking permission and the server's dry run{}",
+                sym.pending, sym.ellipsis
+            ),
+            theme.style(Slot::StatusProgressing),
+        ))),
         GroupStage::Applying { step } => out.push(Line::from(Span::styled(
             format!(
                 " {} applying step {}{}",
