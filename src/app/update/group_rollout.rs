@@ -255,6 +255,11 @@ pub fn dialog_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
                 None
             }
         }
+        // Nothing was sent yet: esc cancels (the checks' answer is then ignored).
+        GroupStage::Checking if key.code == KeyCode::Esc => {
+            finish(state, Finish::Cancelled);
+            Some(Vec::new())
+        }
         // Applying and following: the dialog stays; the change goes on.
         _ => Some(Vec::new()),
     }

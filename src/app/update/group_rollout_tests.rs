@@ -238,3 +238,20 @@ fn a_forbidden_check_ends_the_flow_before_anything_is_asked() {
     ));
     assert!(update(&mut s, key(KeyCode::Char('y'))).is_empty());
 }
+
+#[test]
+fn esc_while_checking_cancels_and_the_late_answer_is_ignored() {
+    let mut s = setup();
+    start(
+        &mut s,
+        ObjectKey::new("llm", "canary"),
+        GroupAction::Rollback { stop: false },
+    );
+    let id = s.group_rollout.as_ref().unwrap().id;
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, Msg::GroupChecked { id, result: Ok(()) });
+    assert_eq!(
+        s.group_rollout.as_ref().unwrap().stage,
+        GroupStage::Finished(Finish::Cancelled)
+    );
+}
