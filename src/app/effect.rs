@@ -56,6 +56,23 @@ pub enum Effect {
     },
     /// Write the audit Event and the local audit log line.
     Audit { id: u64, record: Box<AuditRecord> },
+    /// Before a group change is asked: permission to patch every member the plan changes,
+    /// then the server's dry run of every step.
+    CheckGroupPlan {
+        id: u64,
+        plan: Box<crate::domain::rollout::group::GroupPlan>,
+    },
+    /// One step of an LLM routing-group change: read the member again and rebase the step
+    /// on it (`rebase`, every step after the first), then apply it with its audit trail
+    /// (sources/kube/llm_write.rs); the undo point goes with the first step.
+    ApplyGroupStep {
+        id: u64,
+        step: usize,
+        planned: Box<crate::domain::rollout::group::GroupStep>,
+        rebase: bool,
+        intent: Box<AuditRecord>,
+        undo: Option<Box<(String, HistoryEntry)>>,
+    },
     /// Fetch log tails and write an incident snapshot.
     WriteIncident(Box<crate::sources::incident::IncidentRequest>),
     /// Probe a model server (a service URL or a revision's tag URL); the summary comes back

@@ -43,6 +43,13 @@ pub enum Msg {
     Cluster(ClusterMsg),
     Logs(LogMsg),
     Rollout(RolloutMsg),
+    /// The answer to one step of an LLM routing-group change.
+    GroupStep(GroupStepMsg),
+    /// The permission and dry-run checks of a group change: Ok, or the finish to show.
+    GroupChecked {
+        id: u64,
+        result: Result<(), crate::state::rollout::Finish>,
+    },
     Gpu(GpuMsg),
     /// One round of latency and rate measurements from the model servers.
     Metrics(Measurements),
@@ -74,6 +81,18 @@ pub enum GpuMsg {
     Local(crate::sources::gpu::GpuReport),
     /// One round of the cluster's DCGM exporters.
     Cluster(crate::domain::dcgm::DcgmBatch),
+}
+
+/// How one step of a group change went, tagged with the flow id and the step.
+#[derive(Debug, Clone)]
+pub struct GroupStepMsg {
+    pub id: u64,
+    pub step: usize,
+    /// Applied: the generation it produced and the object the server returned. Not:
+    /// the finish to show (refused, conflict, unknown outcome).
+    pub result: Result<(i64, serde_json::Value), crate::state::rollout::Finish>,
+    /// Notes that do not stop the flow (audit or history problems, a lost answer).
+    pub notes: Vec<String>,
 }
 
 /// What the rollout effects report, tagged with the flow id.

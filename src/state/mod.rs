@@ -4,6 +4,7 @@ pub mod canary;
 pub mod cluster;
 pub mod figures;
 pub mod gpu;
+pub mod group_rollout;
 pub mod line;
 pub mod lists;
 pub mod logs;
@@ -66,6 +67,8 @@ pub struct State {
     pub rollout: Option<rollout::RolloutFlow>,
     /// Counter for rollout ids.
     pub rollout_ids: u64,
+    /// The LLM routing-group change in the dialog, if any.
+    pub group_rollout: Option<group_rollout::GroupFlow>,
     /// kdeck's spec history per service, once loaded.
     pub histories: std::collections::HashMap<
         crate::domain::key::ObjectKey,
@@ -117,6 +120,7 @@ impl State {
             guard_alarm: None,
             rollout: None,
             rollout_ids: 0,
+            group_rollout: None,
             histories: Default::default(),
             diagnostics: Default::default(),
             keymap: Arc::new(keymap),

@@ -74,8 +74,12 @@ pub struct RolloutFlow {
 pub enum PromptKind {
     CanaryPercent,
     NewVersionUri,
-    NewVersionPercent { storage_uri: String },
+    NewVersionPercent {
+        storage_uri: String,
+    },
     Scale,
+    /// The proportional weight of an LLMInferenceService routing-group member.
+    GroupWeight,
 }
 
 impl PromptKind {
@@ -85,6 +89,7 @@ impl PromptKind {
             PromptKind::NewVersionUri => "new storageUri: ",
             PromptKind::NewVersionPercent { .. } => "canary % for the new version (0-100): ",
             PromptKind::Scale => "replicas MIN MAX (- keeps one): ",
+            PromptKind::GroupWeight => "group weight (0 or more; KServe advises 1 to start): ",
         }
     }
 }

@@ -65,6 +65,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         widgets::completion::draw(frame, status, state, theme);
     }
     widgets::rollout::draw(frame, body, state, theme);
+    widgets::group_rollout::draw(frame, body, state, theme);
     if matches!(state.ui.mode, Mode::Help { .. }) {
         widgets::help::draw(frame, body, state, theme);
     }

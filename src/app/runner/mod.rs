@@ -2,6 +2,7 @@
 //! come back through the inbox. It owns the cluster connection of the current epoch; the app
 //! loop handles the terminal effects itself.
 
+mod group_rollout;
 mod rollout;
 
 use super::effect::Effect;
@@ -127,6 +128,36 @@ impl EffectRunner {
                         intent: *intent,
                     };
                     tokio::spawn(rollout::apply(client, id, change, self.tx.clone()));
+                }
+            }
+            Effect::CheckGroupPlan { id, plan } => {
+                if let Some(client) = self.client_or_notice() {
+                    tokio::spawn(group_rollout::check_plan(
+                        client,
+                        id,
+                        *plan,
+                        self.tx.clone(),
+                    ));
+                }
+            }
+            Effect::ApplyGroupStep {
+                id,
+                step,
+                planned,
+                rebase,
+                intent,
+                undo,
+            } => {
+                if let Some(client) = self.client_or_notice() {
+                    let change = group_rollout::GroupChange {
+                        id,
+                        step,
+                        planned: *planned,
+                        rebase,
+                        intent: *intent,
+                        undo: undo.map(|u| *u),
+                    };
+                    tokio::spawn(group_rollout::apply_step(client, change, self.tx.clone()));
                 }
             }
             Effect::Audit { id, record } => {

@@ -22,6 +22,11 @@ pub fn handle_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         );
     }
     if matches!(state.ui.mode, Mode::Normal)
+        && let Some(effects) = super::group_rollout::dialog_key(state, key)
+    {
+        return effects;
+    }
+    if matches!(state.ui.mode, Mode::Normal)
         && let Some(effects) = super::rollout::dialog_key(state, key)
     {
         return effects;

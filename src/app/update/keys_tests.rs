@@ -52,7 +52,7 @@ fn demo_in(scope: Scope) -> State {
 /// Everything a key can visibly change.
 fn observable(s: &State) -> String {
     format!(
-        "{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}|{:?}",
+        "{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}|{}|{:?}",
         s.ui.stack,
         s.ui.mode,
         s.ui.notice.as_ref().map(|n| &n.text),
@@ -61,6 +61,7 @@ fn observable(s: &State) -> String {
         s.ui.detail_tab,
         s.session.namespace,
         s.rollout.is_some(),
+        s.group_rollout.is_some(),
         s.guarded,
     )
 }

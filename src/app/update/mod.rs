@@ -6,6 +6,7 @@ pub mod command;
 mod detail;
 mod favourites;
 pub mod gpu;
+mod group_rollout;
 mod guard;
 pub mod incident;
 mod input;
@@ -69,6 +70,9 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 effects.extend(logs::sync(state));
                 effects.extend(rollout::check_progress(state));
             }
+            if matches!(kind, Some(Kind::LlmInferenceService)) {
+                effects.extend(group_rollout::check_progress(state));
+            }
             match (kind, pod_reach) {
                 (Some(Kind::Pod), Some(reach)) => gpu::refresh_costs_after(state, &reach),
                 (Some(Kind::Node), _) => gpu::refresh_costs(state),
@@ -78,6 +82,8 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Logs(msg) => logs::handle(state, msg),
         Msg::Rollout(msg) => rollout::handle(state, msg),
+        Msg::GroupStep(msg) => group_rollout::handle(state, msg),
+        Msg::GroupChecked { id, result } => group_rollout::checked(state, id, result),
         Msg::Metrics(m) => metrics::handle(state, m),
         Msg::Probe(done) => probe::done(state, &done.0, &done.1),
         Msg::Gpu(msg) => {
@@ -112,7 +118,9 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             // Ages and sparklines move with time; the terminal layer writes only cells that
             // actually changed, so an idle screen still costs no output.
             state.dirty = true;
-            rollout::check_progress(state)
+            let mut effects = rollout::check_progress(state);
+            effects.extend(group_rollout::check_progress(state));
+            effects
         }
         Msg::Paste(text) => {
             input::paste(state, &text);

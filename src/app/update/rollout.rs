@@ -66,6 +66,31 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
         state.notify(NoticeLevel::Error, reason);
         return Vec::new();
     }
+    if super::group_rollout::is_llm(state, &key) {
+        use crate::domain::rollout::group::GroupAction;
+        return match action {
+            Action::Rollback => {
+                super::group_rollout::start(state, key, GroupAction::Rollback { stop: false })
+            }
+            Action::Promote => super::group_rollout::start(state, key, GroupAction::Promote),
+            Action::SetCanary => {
+                let current = super::group_rollout::current_weight(state, &key);
+                state.ui.mode = Mode::Prompt(Prompt {
+                    kind: PromptKind::GroupWeight,
+                    key,
+                    input: LineInput::with_text(&current.to_string()),
+                });
+                Vec::new()
+            }
+            _ => {
+                state.notify(
+                    NoticeLevel::Error,
+                    "on an LLMInferenceService group member the console offers rollback, promote and the canary weight".to_string(),
+                );
+                Vec::new()
+            }
+        };
+    }
     if state
         .rollout
         .as_ref()
@@ -204,6 +229,18 @@ fn answer(state: &mut State, prompt: Prompt) -> Vec<Effect> {
         Vec::new()
     };
     match prompt.kind.clone() {
+        PromptKind::GroupWeight => match text.parse::<i64>() {
+            Ok(weight) if weight >= 0 => super::group_rollout::start(
+                state,
+                prompt.key,
+                crate::domain::rollout::group::GroupAction::SetWeight { weight },
+            ),
+            _ => again(
+                state,
+                format!("'{text}' is not a weight: a whole number, 0 or more"),
+                prompt,
+            ),
+        },
         PromptKind::CanaryPercent => match parse_percent(&text) {
             Ok(percent) => start(
                 state,

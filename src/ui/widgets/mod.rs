@@ -1,6 +1,7 @@
 //! Pieces of the screen shared by every view.
 
 pub mod completion;
+pub mod group_rollout;
 pub mod header;
 pub mod help;
 pub mod rollout;

@@ -295,7 +295,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// The rows `line` takes when the dialog word-wraps it to `width` columns (long words are
 /// broken), so the dialog is tall enough for its last lines — the buttons — to show.
-fn wrapped_rows(line: &Line, width: u16) -> u16 {
+pub(crate) fn wrapped_rows(line: &Line, width: u16) -> u16 {
     let width = usize::from(width.max(1));
     let content: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
     let mut rows = 1usize;
