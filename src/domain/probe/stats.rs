@@ -167,6 +167,9 @@ impl Summary {
         }
         if let Some(ttft) = self.stream.ttft_p50_ms {
             line.push_str(&format!(", TTFT p50 {ttft:.1} ms"));
+            if let Some(p99) = self.stream.ttft_p99_ms {
+                line.push_str(&format!(" p99 {p99:.1} ms"));
+            }
             if let Some(itl) = self.stream.itl_p50_ms {
                 line.push_str(&format!(", ITL p50 {itl:.1} ms"));
             }

@@ -1,0 +1,77 @@
+//! The console's probe of an LLMInferenceService: streamed OpenAI chat completions through
+//! the API server's pod proxy to one ready vLLM `main` pod of the service (port 8000, route
+//! `/v1`), asking for the model the service serves. Its time to first token, inter-token
+//! latency and decode rate come back in the probe's notice.
+
+use super::probe::{CONSOLE_CONCURRENCY, CONSOLE_COUNT};
+use crate::app::effect::ProbeRequest;
+use crate::domain::llm::pods::vllm_target;
+use crate::domain::probe::Protocol;
+use crate::state::State;
+use crate::state::ui::ObjectKey;
+
+/// The route under which vLLM serves the OpenAI API.
+const VLLM_ROUTE: &str = "/v1";
+
+/// The probe of the LLM service at `key` (one, to its first ready vLLM pod by name), or
+/// none when `key` is not an LLM service or none of its model servers is ready.
+pub fn requests(state: &State, key: &ObjectKey) -> Vec<ProbeRequest> {
+    let Some(llm) = state.cluster.llm_isvcs.items.get(key) else {
+        return Vec::new();
+    };
+    let mut targets: Vec<_> = state
+        .cluster
+        .pods_of(key)
+        .filter(|p| !p.meta.deleting)
+        .filter_map(vllm_target)
+        .filter(|t| &t.service == key)
+        .collect();
+    targets.sort_by(|a, b| a.pod.name.cmp(&b.pod.name));
+    let Some(target) = targets.first() else {
+        return Vec::new();
+    };
+    let base =
+        crate::sources::pod_proxy::proxy_path(&key.namespace, &target.pod.name, target.port, "");
+    vec![ProbeRequest {
+        key: key.clone(),
+        revision: None,
+        url: format!("{}{VLLM_ROUTE}", base.trim_end_matches('/')),
+        via_api: true,
+        model: llm.model_name().to_string(),
+        protocol: Protocol::Openai,
+        count: CONSOLE_COUNT,
+        concurrency: CONSOLE_CONCURRENCY,
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_llm_service_is_probed_through_its_vllm_pod() {
+        let mut s = crate::ui::llm_snapshot_tests::llm_state();
+        let key = ObjectKey::new("llm", "chat-v1");
+        let r = requests(&s, &key);
+        assert_eq!(r.len(), 1, "{r:?}");
+        let r = &r[0];
+        assert!(r.via_api);
+        assert_eq!(r.protocol, Protocol::Openai);
+        assert_eq!(r.model, "chat");
+        let prefix = "/api/v1/namespaces/llm/pods/chat-v1-kserve-0";
+        assert!(
+            r.url.starts_with(&prefix) && r.url.ends_with(":8000/proxy/v1"),
+            "{}",
+            r.url
+        );
+        // The stuck service has no ready vLLM pod: nothing to probe.
+        assert!(requests(&s, &ObjectKey::new("llm", "summarize-pd")).is_empty());
+        // Through the probe action, the LLM service gets this request, as an effect.
+        s.ui.push(crate::state::ui::Route::Detail(key.clone()));
+        let effects = super::super::probe::action(&mut s);
+        assert!(
+            matches!(effects.as_slice(), [crate::app::effect::Effect::Probe(p)] if p.protocol == Protocol::Openai),
+            "{effects:?}"
+        );
+    }
+}
