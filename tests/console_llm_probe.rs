@@ -56,9 +56,12 @@ async fn the_llm_probe_streams_through_the_pod_proxy_and_times_the_canary_slow()
     let canary = ready_pod(&client, "llama-chat-canary").await;
     let stable = ready_pod(&client, "llama-chat-stable").await;
     let spec_canary = spec(&canary);
-    let slow = run_via_api(&client, &spec_canary)
-        .await
-        .summary(Protocol::Openai, &spec_canary.target, MODEL, 2);
+    let slow = run_via_api(&client, &spec_canary).await.summary(
+        Protocol::Openai,
+        &spec_canary.target,
+        MODEL,
+        2,
+    );
     assert_eq!(slow.setup_error, None, "{slow:?}");
     assert_eq!((slow.ok, slow.failed), (4, 0), "{slow:?}");
     assert!(slow.checks.iter().all(|c| c.ok), "{:?}", slow.checks);
@@ -71,9 +74,12 @@ async fn the_llm_probe_streams_through_the_pod_proxy_and_times_the_canary_slow()
         assert!(line.contains(part), "{line}");
     }
     let spec_stable = spec(&stable);
-    let fast = run_via_api(&client, &spec_stable)
-        .await
-        .summary(Protocol::Openai, &spec_stable.target, MODEL, 2);
+    let fast = run_via_api(&client, &spec_stable).await.summary(
+        Protocol::Openai,
+        &spec_stable.target,
+        MODEL,
+        2,
+    );
     assert_eq!((fast.ok, fast.failed), (4, 0), "{fast:?}");
     assert!(
         fast.stream.ttft_p50_ms.unwrap() < slow_ttft,
@@ -86,5 +92,8 @@ async fn the_llm_probe_streams_through_the_pod_proxy_and_times_the_canary_slow()
     };
     let report = run_via_api(&client, &wrong).await;
     let why = report.setup_error.unwrap();
-    assert!(why.contains("no-such-model") && why.contains(MODEL), "{why}");
+    assert!(
+        why.contains("no-such-model") && why.contains(MODEL),
+        "{why}"
+    );
 }
