@@ -159,3 +159,44 @@ fn the_stuck_service_says_what_is_false_and_what_to_do() {
         "{text}"
     );
 }
+
+#[test]
+fn the_cost_view_prices_an_llm_service_per_million_generated_tokens() {
+    let mut s = llm_state();
+    // chat-v1's two vLLM pods run on the fixture's priced g5.xlarge node.
+    let mut pods = Vec::new();
+    for n in [0, 1] {
+        let mut pod = vllm_pod("chat-v1", n);
+        pod["spec"]["nodeName"] = json!("gpu-g5-1");
+        pods.push(WatchEvent::Upsert(parse(Kind::Pod, &pod)));
+    }
+    s.cluster.apply(Kind::Pod, pods);
+    crate::app::update::gpu::refresh_costs(&mut s);
+    let key = ObjectKey::new("llm", "chat-v1");
+    let usd_per_hour = s
+        .costs
+        .get(&key)
+        .and_then(crate::domain::cost::CostEstimate::usd_per_hour)
+        .expect("chat-v1 is priced like an InferenceService");
+    assert!(usd_per_hour > 0.0);
+    // 1,800 generated tokens/s (the fixture's vLLM figures).
+    let per_million = crate::ui::views::cost::per_million_tokens(&s, &key).expect("a $/1M tokens");
+    let expected = usd_per_hour / (1800.0 * 3600.0) * 1e6;
+    assert!(
+        (per_million - expected).abs() < 1e-9,
+        "{per_million} vs {expected}"
+    );
+    // An InferenceService has no token rate: no $/1M tokens.
+    assert_eq!(
+        crate::ui::views::cost::per_million_tokens(&s, &ObjectKey::new("ml-prod", "sklearn-iris")),
+        None
+    );
+    s.ui.push(crate::state::ui::Route::Cost);
+    let text = screen(&render(&mut s, &theme("dark"), 140, 40));
+    assert!(text.contains("$/1M TOK"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.contains("chat-v1"))
+        .expect("a chat-v1 row");
+    assert!(row.contains(&format!("${per_million:.2}")), "{row}");
+}

@@ -95,7 +95,8 @@ pub fn refresh_costs(state: &mut State) {
         })
         .collect();
     let mut costs = HashMap::new();
-    for key in state.cluster.isvcs.items.keys() {
+    let services = (state.cluster.isvcs.items.keys()).chain(state.cluster.llm_isvcs.items.keys());
+    for key in services {
         let pods: Vec<PodUsage> = state
             .cluster
             .pods_of(key)
