@@ -26,18 +26,21 @@ pub fn handle(state: &mut State, msg: GpuMsg) {
                 .items
                 .values()
                 .filter_map(|p| {
-                    p.isvc().map(|svc| {
-                        (
-                            PodName {
-                                namespace: p.meta.namespace.clone(),
-                                name: p.meta.name.clone(),
-                            },
-                            ServiceName {
-                                namespace: p.meta.namespace.clone(),
-                                name: svc.to_string(),
-                            },
-                        )
-                    })
+                    // Its InferenceService, or its LLMInferenceService.
+                    crate::state::cluster::pod_owner(p)
+                        .map(|svc| svc.name)
+                        .map(|svc| {
+                            (
+                                PodName {
+                                    namespace: p.meta.namespace.clone(),
+                                    name: p.meta.name.clone(),
+                                },
+                                ServiceName {
+                                    namespace: p.meta.namespace.clone(),
+                                    name: svc.to_string(),
+                                },
+                            )
+                        })
                 })
                 .collect();
             let services = per_service(&batch.gpus, &owners);
