@@ -60,7 +60,7 @@ mod tests {
         assert_eq!(r.model, "chat");
         let prefix = "/api/v1/namespaces/llm/pods/chat-v1-kserve-0";
         assert!(
-            r.url.starts_with(&prefix) && r.url.ends_with(":8000/proxy/v1"),
+            r.url.starts_with(prefix) && r.url.ends_with(":8000/proxy/v1"),
             "{}",
             r.url
         );
