@@ -2,10 +2,13 @@
 //! console builds for `i` (an OpenAI probe through the API server's pod proxy to a ready vLLM
 //! pod on port 8000, route /v1) run by the project's probe source, as the runner runs it.
 //! The canary's first token comes after its build's ~0.9 s TTFT; the stable member's fast.
+//! And the probe key itself: the real binary in a pseudo-terminal on the demo's canary.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
+use common::Sandbox;
+use common::cluster::{Cluster, WAIT, console, line_with};
 use common::sim::{Sim, poll_async};
 use kdeck::domain::probe::Protocol;
 use kdeck::sources::probe::{ProbeSpec, run_via_api};
@@ -96,4 +99,37 @@ async fn the_llm_probe_streams_through_the_pod_proxy_and_times_the_canary_slow()
         why.contains("no-such-model") && why.contains(MODEL),
         "{why}"
     );
+}
+
+#[test]
+fn probe_key_on_the_llm_canary_shows_its_slow_first_token() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&[]);
+    let mut s = console(&sandbox, &cluster, &[]);
+    s.send("/llama-chat-canary\r");
+    assert!(
+        s.wait_for(WAIT, |t| line_with(t, "llama-chat-canary [LLM]")
+            .is_some_and(|l| l.contains("2/2"))),
+        "filter did not apply, or the pods are not known:\n{}",
+        s.screen()
+    );
+    s.send("i");
+    let notice = "probe meta-llama/Llama-3.1-8B-Instruct (openai): 20/20 ok, TTFT p50 ";
+    assert!(
+        s.wait_for(Duration::from_secs(30), |t| line_with(t, notice)
+            .is_some_and(|l| l.contains(" ms p99 "))),
+        "no successful LLM probe:\n{}",
+        s.screen()
+    );
+    let screen = s.screen();
+    let line = line_with(&screen, notice).unwrap();
+    let ttft: f64 = line[line.find(notice).unwrap() + notice.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(ttft >= 900.0 * 0.8, "canary TTFT p50 {ttft} ms: {line}");
+    s.send("q");
+    s.wait_exit(WAIT);
 }
