@@ -190,6 +190,15 @@ pub fn done(state: &mut State, request: &ProbeRequest, summary: &Summary) -> Vec
     if request.via_api {
         line.push_str(" · via API server");
     }
+    if request.protocol == Protocol::Openai && summary.setup_error.is_none() {
+        let probe = crate::state::figures::LlmProbe {
+            at: state.now,
+            ok: summary.ok,
+            requests: summary.requests,
+            stream: summary.stream.clone(),
+        };
+        state.figures.llm_probes.insert(request.key.clone(), probe);
+    }
     state.notify(level, line);
     state.dirty = true;
     Vec::new()

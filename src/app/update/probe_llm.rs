@@ -73,5 +73,44 @@ mod tests {
             matches!(effects.as_slice(), [crate::app::effect::Effect::Probe(p)] if p.protocol == Protocol::Openai),
             "{effects:?}"
         );
+        // Its result lands in the notice and, for the detail, beside the vLLM figures.
+        let Some(crate::app::effect::Effect::Probe(request)) = effects.into_iter().next() else {
+            unreachable!()
+        };
+        let report = crate::domain::probe::ProbeReport {
+            latencies: vec![std::time::Duration::from_millis(1500)],
+            streams: vec![crate::domain::probe::timing::StreamTiming {
+                token_times: vec![
+                    std::time::Duration::from_millis(900),
+                    std::time::Duration::from_millis(942),
+                ],
+                end: std::time::Duration::from_millis(1500),
+                usage_tokens: Some(2),
+            }],
+            elapsed: std::time::Duration::from_secs(2),
+            ..Default::default()
+        };
+        let summary = report.summary(request.protocol, &request.url, &request.model, 2);
+        crate::app::update::update(
+            &mut s,
+            crate::app::msg::Msg::Probe(Box::new((request, summary))),
+        );
+        let notice = &s.ui.notice.as_ref().unwrap().text;
+        assert!(
+            notice.contains("TTFT p50 900 ms p99 900 ms, ITL p50 42.0 ms"),
+            "{notice}"
+        );
+        let probe = &s.figures.llm_probes[&key];
+        assert_eq!((probe.ok, probe.requests), (1, 1));
+        let text = crate::ui::snapshot_tests::screen(&crate::ui::snapshot_tests::render(
+            &mut s,
+            &crate::ui::snapshot_tests::theme("dark"),
+            140,
+            40,
+        ));
+        assert!(
+            text.contains("Probe 0s ago: 1/1 ok · TTFT p50 900ms"),
+            "{text}"
+        );
     }
 }
