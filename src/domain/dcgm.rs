@@ -6,7 +6,8 @@
 //! `DCGM_FI_DRIVER_VERSION`, and `container`/`namespace`/`pod` when the pod mapping is on
 //! (empty values count as absent). Through Prometheus the pod labels may be renamed
 //! `exported_pod` etc.; those win. Utilisation is `DCGM_FI_DEV_GPU_UTIL`, or
-//! `DCGM_FI_PROF_GR_ENGINE_ACTIVE` × 100 where that is all there is (MIG instances).
+//! `DCGM_FI_PROF_GR_ENGINE_ACTIVE` × 100 where that is all there is, or where a MIG slice
+//! reports GPU_UTIL as 0 (DCGM does not measure it per instance).
 
 pub mod aggregate;
 pub mod prom_api;
@@ -192,7 +193,10 @@ pub fn gpus_from_samples(samples: &[DcgmSample], node_name: Option<&str>) -> Vec
         }
     }
     for (record, active) in gpus.iter_mut().zip(engine_active) {
-        if record.util_pct.is_none() {
+        // A MIG slice reports DCGM_FI_DEV_GPU_UTIL as 0 (not measured per instance): its
+        // graphics engine activity is its utilisation.
+        let unmeasured_slice = record.mig.is_some() && record.util_pct == Some(0.0);
+        if (record.util_pct.is_none() || unmeasured_slice) && active.is_some() {
             record.util_pct = active.map(|ratio| (ratio * 100.0).clamp(0.0, 100.0));
         }
         record.workloads.sort();

@@ -41,7 +41,7 @@ fn key_of(meta: &Meta) -> ObjectKey {
 }
 
 /// The service a pod serves: its InferenceService, or its LLMInferenceService.
-fn pod_owner(pod: &Pod) -> Option<ObjectKey> {
+pub fn pod_owner(pod: &Pod) -> Option<ObjectKey> {
     pod.isvc()
         .or_else(|| crate::domain::llm::pods::service_of(pod))
         .map(|service| ObjectKey::new(&pod.meta.namespace, service))

@@ -49,6 +49,17 @@ pub struct Figures {
     pub breaches: HashMap<ObjectKey, crate::domain::canary::Breach>,
     /// vLLM figures per LLMInferenceService (TTFT, tokens/s, KV cache …).
     pub llm: HashMap<ObjectKey, crate::domain::llm::window::LlmFigures>,
+    /// The last console probe of each LLM service (`i`), shown in its detail.
+    pub llm_probes: HashMap<ObjectKey, LlmProbe>,
+}
+
+/// What the last console probe of an LLM service measured, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmProbe {
+    pub at: DateTime<Utc>,
+    pub ok: usize,
+    pub requests: usize,
+    pub stream: crate::domain::probe::timing::StreamFigures,
 }
 
 impl Figures {

@@ -31,10 +31,25 @@ fn every_demo_service_is_priced_and_the_idle_a100_node_is_listed() {
     let unpriced: Vec<_> = s
         .costs
         .iter()
+        .filter(|(k, _)| s.cluster.isvcs.items.contains_key(k))
         .filter(|(_, c)| !matches!(c, CostEstimate::Known { .. }))
         .collect();
     assert!(!s.costs.is_empty());
     assert!(unpriced.is_empty(), "{unpriced:?}");
+    // The LLM services run on p5.48xlarge, which ships without a price: each is priced in
+    // part, and says how to set the price.
+    let llm: Vec<_> = s
+        .costs
+        .iter()
+        .filter(|(k, _)| s.cluster.llm_isvcs.items.contains_key(k))
+        .collect();
+    assert!(!llm.is_empty());
+    for (key, cost) in llm {
+        assert!(
+            matches!(cost, CostEstimate::Partial { reasons, .. } if reasons.iter().any(|r| r.contains("p5.48xlarge") && r.contains("[prices]"))),
+            "{key:?}: {cost:?}"
+        );
+    }
     let p4d = s
         .idle_gpus
         .iter()

@@ -159,3 +159,87 @@ fn the_stuck_service_says_what_is_false_and_what_to_do() {
         "{text}"
     );
 }
+
+#[test]
+fn the_cost_view_prices_an_llm_service_per_million_generated_tokens() {
+    let mut s = llm_state();
+    // chat-v1's two vLLM pods run on the fixture's priced g5.xlarge node.
+    let mut pods = Vec::new();
+    for n in [0, 1] {
+        let mut pod = vllm_pod("chat-v1", n);
+        pod["spec"]["nodeName"] = json!("gpu-g5-1");
+        pods.push(WatchEvent::Upsert(parse(Kind::Pod, &pod)));
+    }
+    s.cluster.apply(Kind::Pod, pods);
+    crate::app::update::gpu::refresh_costs(&mut s);
+    let key = ObjectKey::new("llm", "chat-v1");
+    let usd_per_hour = s
+        .costs
+        .get(&key)
+        .and_then(crate::domain::cost::CostEstimate::usd_per_hour)
+        .expect("chat-v1 is priced like an InferenceService");
+    assert!(usd_per_hour > 0.0);
+    // 1,800 generated tokens/s (the fixture's vLLM figures).
+    let per_million = crate::ui::views::cost::per_million_tokens(&s, &key).expect("a $/1M tokens");
+    let expected = usd_per_hour / (1800.0 * 3600.0) * 1e6;
+    assert!(
+        (per_million - expected).abs() < 1e-9,
+        "{per_million} vs {expected}"
+    );
+    // An InferenceService has no token rate: no $/1M tokens.
+    assert_eq!(
+        crate::ui::views::cost::per_million_tokens(&s, &ObjectKey::new("ml-prod", "sklearn-iris")),
+        None
+    );
+    s.ui.push(crate::state::ui::Route::Cost);
+    let text = screen(&render(&mut s, &theme("dark"), 140, 40));
+    assert!(text.contains("$/1M TOK"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.contains("chat-v1"))
+        .expect("a chat-v1 row");
+    assert!(row.contains(&format!("${per_million:.2}")), "{row}");
+}
+
+/// A DCGM exporter page of a MIG node: one A100 slice (GPU_UTIL reported as 0, its engine
+/// 62 % active) used by chat-v2's vLLM pod, one slice idle.
+const MIG_PAGE: &str = r#"# TYPE DCGM_FI_DEV_GPU_UTIL gauge
+DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-a100",modelName="NVIDIA A100-SXM4-40GB",GPU_I_PROFILE="3g.20gb",GPU_I_ID="1",Hostname="gpu-a100-mig-1",container="main",namespace="llm",pod="chat-v2-kserve-0"} 0
+DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-a100",modelName="NVIDIA A100-SXM4-40GB",GPU_I_PROFILE="3g.20gb",GPU_I_ID="2",Hostname="gpu-a100-mig-1"} 0
+# TYPE DCGM_FI_PROF_GR_ENGINE_ACTIVE gauge
+DCGM_FI_PROF_GR_ENGINE_ACTIVE{gpu="0",UUID="GPU-a100",modelName="NVIDIA A100-SXM4-40GB",GPU_I_PROFILE="3g.20gb",GPU_I_ID="1",Hostname="gpu-a100-mig-1",container="main",namespace="llm",pod="chat-v2-kserve-0"} 0.62
+DCGM_FI_PROF_GR_ENGINE_ACTIVE{gpu="0",UUID="GPU-a100",modelName="NVIDIA A100-SXM4-40GB",GPU_I_PROFILE="3g.20gb",GPU_I_ID="2",Hostname="gpu-a100-mig-1"} 0
+"#;
+
+#[test]
+fn an_llm_pods_mig_slice_counts_for_its_service_with_its_engine_activity() {
+    let mut s = llm_state();
+    let page = crate::domain::prom::Exposition::parse(MIG_PAGE);
+    let gpus = crate::domain::dcgm::parse_scrape(&page, None);
+    assert_eq!(gpus.len(), 2, "{gpus:?}");
+    let used = gpus.iter().find(|g| !g.workloads.is_empty()).unwrap();
+    assert_eq!(used.util_pct, Some(62.0));
+    let idle = gpus.iter().find(|g| g.workloads.is_empty()).unwrap();
+    assert_eq!(idle.util_pct, Some(0.0));
+    let batch = crate::domain::dcgm::DcgmBatch {
+        taken_at: s.now,
+        targets: 1,
+        gpus,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    update(&mut s, Msg::Gpu(crate::app::msg::GpuMsg::Cluster(batch)));
+    let key = ObjectKey::new("llm", "chat-v2");
+    let figures = s.figures.service(&key).expect("chat-v2's figures");
+    assert_eq!(figures.gpu_util_pct, Some(62.0));
+    let per_service = &s.gpu.cluster.as_ref().unwrap().per_service;
+    assert!(
+        per_service
+            .iter()
+            .any(|u| u.service.namespace == "llm" && u.service.name == "chat-v2" && u.gpus == 1),
+        "{per_service:?}"
+    );
+    s.ui.push(crate::state::ui::Route::Gpu);
+    let text = screen(&render(&mut s, &theme("dark"), 140, 40));
+    assert!(text.contains("llm/chat-v2"), "{text}");
+}

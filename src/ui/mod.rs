@@ -11,7 +11,7 @@ pub mod demo_cluster;
 pub mod fixture_cluster;
 pub mod format;
 #[cfg(test)]
-mod llm_snapshot_tests;
+pub mod llm_snapshot_tests;
 #[cfg(test)]
 mod snapshot_sizes;
 #[cfg(test)]

@@ -30,18 +30,21 @@ pub fn handle(state: &mut State, msg: GpuMsg) {
                 .items
                 .values()
                 .filter_map(|p| {
-                    p.isvc().map(|svc| {
-                        (
-                            PodName {
-                                namespace: p.meta.namespace.clone(),
-                                name: p.meta.name.clone(),
-                            },
-                            ServiceName {
-                                namespace: p.meta.namespace.clone(),
-                                name: svc.to_string(),
-                            },
-                        )
-                    })
+                    // Its InferenceService, or its LLMInferenceService.
+                    crate::state::cluster::pod_owner(p)
+                        .map(|svc| svc.name)
+                        .map(|svc| {
+                            (
+                                PodName {
+                                    namespace: p.meta.namespace.clone(),
+                                    name: p.meta.name.clone(),
+                                },
+                                ServiceName {
+                                    namespace: p.meta.namespace.clone(),
+                                    name: svc.to_string(),
+                                },
+                            )
+                        })
                 })
                 .collect();
             let services = per_service(&batch.gpus, &owners);
@@ -113,7 +116,9 @@ fn refresh_cost_of(state: &mut State, key: &ObjectKey, nodes: &HashMap<String, N
             cpu_request_millis: p.cpu_request_millis(),
         })
         .collect();
-    if pods.is_empty() || !state.cluster.isvcs.items.contains_key(key) {
+    let known = state.cluster.isvcs.items.contains_key(key)
+        || state.cluster.llm_isvcs.items.contains_key(key);
+    if pods.is_empty() || !known {
         state.costs.remove(key);
         return;
     }
@@ -149,7 +154,10 @@ fn refresh_idle_gpus(state: &mut State, nodes: &HashMap<String, NodeFacts>) {
 pub fn refresh_costs(state: &mut State) {
     let nodes = node_facts(state);
     state.costs.clear();
-    let keys: Vec<ObjectKey> = state.cluster.isvcs.items.keys().cloned().collect();
+    let keys: Vec<ObjectKey> = (state.cluster.isvcs.items.keys())
+        .chain(state.cluster.llm_isvcs.items.keys())
+        .cloned()
+        .collect();
     for key in &keys {
         refresh_cost_of(state, key, &nodes);
     }
@@ -171,10 +179,8 @@ pub fn pod_batch_reach(state: &State, events: &[WatchEvent]) -> PodBatchReach {
     let mut reach = PodBatchReach::default();
     let note = |reach: &mut PodBatchReach, pod: Option<&Pod>| {
         if let Some(pod) = pod {
-            if let Some(isvc) = pod.isvc() {
-                reach
-                    .services
-                    .insert(ObjectKey::new(&pod.meta.namespace, isvc));
+            if let Some(service) = crate::state::cluster::pod_owner(pod) {
+                reach.services.insert(service);
             }
             reach.gpus |= pod.gpus() > 0.0;
         }

@@ -18,6 +18,7 @@ pub mod logs;
 mod metrics;
 mod nav;
 pub mod probe;
+pub mod probe_llm;
 pub mod rollout;
 mod services;
 #[cfg(test)]

@@ -90,7 +90,14 @@ pub fn action(state: &mut State) -> Vec<Effect> {
     if requests.is_empty() {
         state.notify(
             NoticeLevel::Error,
-            format!("{} has no URL yet (not ready?): nothing to probe", key.name),
+            if state.cluster.llm_isvcs.items.contains_key(&key) {
+                format!(
+                    "{} has no ready vLLM pod: nothing to probe (see its conditions in the detail)",
+                    key.name
+                )
+            } else {
+                format!("{} has no URL yet (not ready?): nothing to probe", key.name)
+            },
         );
         return Vec::new();
     }
@@ -102,6 +109,9 @@ pub fn action(state: &mut State) -> Vec<Effect> {
 /// What to probe for `key`: one ready predictor pod per revision through the API server's
 /// pod proxy; with none known, the service URL and every tagged revision URL.
 pub fn requests(state: &State, key: &ObjectKey) -> Vec<ProbeRequest> {
+    if state.cluster.llm_isvcs.items.contains_key(key) {
+        return super::probe_llm::requests(state, key);
+    }
     let Some(isvc) = state.cluster.isvcs.items.get(key) else {
         return Vec::new();
     };
@@ -209,6 +219,15 @@ pub fn done(state: &mut State, request: &ProbeRequest, summary: &Summary) -> Vec
     }
     if request.via_api {
         line.push_str(" · via API server");
+    }
+    if request.protocol == Protocol::Openai && summary.setup_error.is_none() {
+        let probe = crate::state::figures::LlmProbe {
+            at: state.now,
+            ok: summary.ok,
+            requests: summary.requests,
+            stream: summary.stream.clone(),
+        };
+        state.figures.llm_probes.insert(request.key.clone(), probe);
     }
     state.notify(level, line);
     state.dirty = true;

@@ -14,5 +14,5 @@ pub use hints::{Hint, HintKind, HintThresholds, ScalingInput, scaling_hints};
 pub use idle::{IdleGpus, idle_gpus};
 pub use service::{CostEstimate, NodeFacts, PodCost, PodUsage, pod_cost, service_cost};
 pub use table::{InstanceSpec, LIST_PRICE_LABEL, PriceBasis, PriceTable};
-pub use unit::{cost_per_1k_requests, cost_per_job, saving};
+pub use unit::{cost_per_1k_requests, cost_per_job, cost_per_million_tokens, saving};
 pub use upgrade::{FamilyUpgrade, KNOWN_UPGRADES, cheaper_family_hint};

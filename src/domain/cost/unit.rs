@@ -1,6 +1,7 @@
 //! Cost per unit of work: per job of a given duration, and per 1,000 requests at a measured
 //! rate. The source post's lesson: a faster, pricier instance can be cheaper per unit of
-//! work, so the console shows $ per 1k requests next to $/hour.
+//! work, so the console shows $ per 1k requests next to $/hour, and for LLM services $ per
+//! million generated tokens.
 
 use std::time::Duration;
 
@@ -14,6 +15,13 @@ pub fn cost_per_job(usd_per_hour: f64, duration: Duration) -> f64 {
 pub fn cost_per_1k_requests(usd_per_hour: f64, requests_per_second: Option<f64>) -> Option<f64> {
     let rate = requests_per_second.filter(|r| r.is_finite() && *r > 0.0)?;
     Some(usd_per_hour / (rate * 3600.0) * 1000.0)
+}
+
+/// $ per million generated tokens: $/h ÷ (tokens/s × 3600) × 1,000,000 (an LLM service's
+/// unit of work). `None` unless the rate is known and above zero.
+pub fn cost_per_million_tokens(usd_per_hour: f64, tokens_per_second: Option<f64>) -> Option<f64> {
+    let rate = tokens_per_second.filter(|r| r.is_finite() && *r > 0.0)?;
+    Some(usd_per_hour / (rate * 3600.0) * 1_000_000.0)
 }
 
 /// How much cheaper `new` is than `old`, as a fraction of `old` (negative: dearer).
@@ -33,5 +41,15 @@ mod tests {
         assert_eq!(cost_per_1k_requests(3.6, Some(0.0)), None);
         assert_eq!(cost_per_1k_requests(3.6, None), None);
         assert_eq!(cost_per_1k_requests(3.6, Some(f64::NAN)), None);
+    }
+
+    #[test]
+    fn per_million_tokens() {
+        // $36/h at 1,000 tokens/s: 3.6 M tokens an hour, $10 per million.
+        let c = cost_per_million_tokens(36.0, Some(1000.0)).expect("a rate");
+        assert!((c - 10.0).abs() < 1e-9, "{c}");
+        assert_eq!(cost_per_million_tokens(36.0, Some(0.0)), None);
+        assert_eq!(cost_per_million_tokens(36.0, None), None);
+        assert_eq!(cost_per_million_tokens(36.0, Some(f64::INFINITY)), None);
     }
 }

@@ -146,6 +146,9 @@ impl Summary {
             return format!("probe {} ({}): {e}", self.model, self.protocol.name());
         }
         let ms = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into());
+        if let Some(line) = self.stream_line() {
+            return line;
+        }
         let mut line = format!(
             "probe {} ({}): {}/{} ok, p50 {} ms, p99 {} ms, max {} ms, {:.1} req/s",
             self.model,
@@ -165,16 +168,42 @@ impl Summary {
                 .collect();
             line.push_str(&format!("; errors: {}", kinds.join(", ")));
         }
-        if let Some(ttft) = self.stream.ttft_p50_ms {
-            line.push_str(&format!(", TTFT p50 {ttft:.1} ms"));
-            if let Some(itl) = self.stream.itl_p50_ms {
-                line.push_str(&format!(", ITL p50 {itl:.1} ms"));
-            }
-            if let Some(rate) = self.stream.output_tokens_per_s {
-                line.push_str(&format!(", {rate:.1} tok/s"));
-            }
-        }
         line
+    }
+
+    /// A streamed probe's line, its token figures first (TTFT p50/p99, ITL p50, tokens/s,
+    /// then end-to-end latency), so a narrow status bar keeps what matters for an LLM; `None`
+    /// when no token was timed.
+    fn stream_line(&self) -> Option<String> {
+        let ttft = self.stream.ttft_p50_ms?;
+        let ms = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "—".into());
+        let mut line = format!(
+            "probe {} ({}): {}/{} ok, TTFT p50 {ttft:.0} ms p99 {} ms, ITL p50 {} ms, {} tok/s, e2e p50 {} ms p99 {} ms",
+            self.model,
+            self.protocol.name(),
+            self.ok,
+            self.requests,
+            ms(self.stream.ttft_p99_ms),
+            self.stream
+                .itl_p50_ms
+                .map(|v| format!("{v:.1}"))
+                .unwrap_or_else(|| "—".into()),
+            self.stream
+                .output_tokens_per_s
+                .map(|v| format!("{v:.1}"))
+                .unwrap_or_else(|| "—".into()),
+            ms(self.p50_ms),
+            ms(self.p99_ms),
+        );
+        if !self.errors.is_empty() {
+            let kinds: Vec<String> = self
+                .errors
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            line.push_str(&format!("; errors: {}", kinds.join(", ")));
+        }
+        Some(line)
     }
 }
 
@@ -218,5 +247,30 @@ mod tests {
             assert!(json.get(k).is_some(), "{k}");
         }
         assert!(s.one_line().contains("http_5xx 2"), "{}", s.one_line());
+    }
+
+    #[test]
+    fn a_streamed_probe_leads_with_its_token_figures() {
+        let report = ProbeReport {
+            latencies: vec![Duration::from_millis(1500)],
+            streams: vec![crate::domain::probe::timing::StreamTiming {
+                token_times: vec![Duration::from_millis(900), Duration::from_millis(950)],
+                end: Duration::from_millis(1500),
+                usage_tokens: Some(2),
+            }],
+            elapsed: Duration::from_secs(2),
+            ..ProbeReport::default()
+        };
+        let line = report.summary(Protocol::Openai, "/x", "m", 1).one_line();
+        assert!(
+            line.starts_with(
+                "probe m (openai): 1/1 ok, TTFT p50 900 ms p99 900 ms, ITL p50 50.0 ms"
+            ),
+            "{line}"
+        );
+        assert!(
+            line.contains("tok/s") && line.contains("e2e p50 1500 ms"),
+            "{line}"
+        );
     }
 }

@@ -7,6 +7,7 @@ pub mod chain;
 pub mod grpc;
 pub mod oip;
 pub mod openai;
+pub mod openai_proxy;
 pub mod rest;
 pub mod stream;
 pub mod transport;
@@ -97,7 +98,8 @@ pub fn past_deadline(deadline: Duration) -> ProbeError {
 
 /// Runs a REST probe through the API server's pod proxy (`spec.target` is the proxy's base
 /// path). gRPC does not pass the proxy, so a gRPC spec is probed over REST V2, which KServe's
-/// model servers serve on their HTTP port too.
+/// model servers serve on their HTTP port too. An OpenAI spec streams its default
+/// generations through the proxy.
 pub async fn run_via_api(client: &kube::Client, spec: &ProbeSpec) -> ProbeReport {
     run_via_api_asking(client, spec, false).await
 }
@@ -108,6 +110,9 @@ pub async fn run_via_api_asking(
     spec: &ProbeSpec,
     explain: bool,
 ) -> ProbeReport {
+    if spec.protocol == Protocol::Openai {
+        return openai::run_via_api(client, spec, &OpenAiAsk::default()).await;
+    }
     let mut spec = spec.clone();
     if spec.protocol == Protocol::Grpc {
         spec.protocol = Protocol::V2;

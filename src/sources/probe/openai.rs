@@ -3,7 +3,8 @@
 //! is) by asking `…/models`, checks that the model is listed, then sends the timed
 //! generations (`stream`), `concurrency` at a time, each under the timeout.
 
-use super::rest::{get_json, http_client, setup_failed};
+use super::rest::{http_client, setup_failed};
+use super::transport::Transport;
 use super::{ProbeSpec, ms_since, run_many};
 use crate::domain::probe::openai::{OpenAiAsk, model_ids, request_body};
 use crate::domain::probe::stats::Check;
@@ -21,7 +22,8 @@ pub async fn run(spec: &ProbeSpec, ask: &OpenAiAsk) -> ProbeReport {
         Err(report) => return *report,
     };
     let mut checks = Vec::new();
-    let api_root = match discover(&client, spec, &mut checks).await {
+    let transport = Transport::Direct(client.clone());
+    let api_root = match discover(&transport, spec, &mut checks).await {
         Ok(root) => root,
         Err(why) => return setup_failed(checks, why),
     };
@@ -33,6 +35,44 @@ pub async fn run(spec: &ProbeSpec, ask: &OpenAiAsk) -> ProbeReport {
         async move { super::stream::one(&client, &url, &body, api, stream).await }
     })
     .await;
+    report_of(checks, results, elapsed)
+}
+
+/// Runs an OpenAI probe through the API server's pod proxy (`spec.target` is the pod's
+/// proxy path, e.g. `/api/v1/namespaces/NS/pods/POD:8000/proxy/v1`); always streamed.
+pub async fn run_via_api(client: &kube::Client, spec: &ProbeSpec, ask: &OpenAiAsk) -> ProbeReport {
+    let mut checks = Vec::new();
+    let transport = Transport::ApiProxy {
+        client: client.clone(),
+        timeout: spec.timeout,
+    };
+    let api_root = match discover(&transport, spec, &mut checks).await {
+        Ok(root) => root,
+        Err(why) => return setup_failed(checks, why),
+    };
+    let url = Arc::new(format!("{api_root}{}", ask.api.path()));
+    let ask = OpenAiAsk {
+        stream: true,
+        ..ask.clone()
+    };
+    let body = Arc::new(request_body(&spec.model, &ask));
+    let api = ask.api;
+    let (results, elapsed) = run_many(spec.count, spec.concurrency, spec.timeout, || {
+        let (client, url, body) = (client.clone(), url.clone(), body.clone());
+        async move { super::openai_proxy::one(&client, &url, &body, api).await }
+    })
+    .await;
+    report_of(checks, results, elapsed)
+}
+
+/// The report of the timed requests.
+fn report_of(
+    checks: Vec<Check>,
+    results: Vec<
+        Result<crate::domain::probe::timing::StreamTiming, crate::domain::probe::ProbeError>,
+    >,
+    elapsed: std::time::Duration,
+) -> ProbeReport {
     let mut report = ProbeReport {
         checks,
         elapsed,
@@ -52,7 +92,7 @@ pub async fn run(spec: &ProbeSpec, ask: &OpenAiAsk) -> ProbeReport {
 
 /// The API root (`http://host/openai/v1`) that lists the model, or why there is none.
 async fn discover(
-    client: &reqwest::Client,
+    transport: &Transport,
     spec: &ProbeSpec,
     checks: &mut Vec<Check>,
 ) -> Result<String, String> {
@@ -66,7 +106,7 @@ async fn discover(
     for root in &roots {
         let url = format!("{root}/models");
         let t = Instant::now();
-        let answer = get_json(client, &url).await;
+        let answer = transport.get_json(&url).await;
         let ms = ms_since(t);
         let listed = match answer {
             Ok(value) => model_ids(&value).ok_or_else(|| "not an OpenAI model list".to_string()),

@@ -179,10 +179,6 @@ pub(crate) fn setup_failed(checks: Vec<Check>, why: String) -> ProbeReport {
     }
 }
 
-pub(crate) async fn get_json(client: &reqwest::Client, url: &str) -> Result<Value, ProbeError> {
-    answer(url, client.get(url).send().await).await
-}
-
 /// Whether a send failed because the server had closed a pooled connection (reset or
 /// closed before any answer), which a fresh connection does not suffer.
 pub(crate) fn stale_connection(e: &reqwest::Error) -> bool {

@@ -66,7 +66,23 @@ pub async fn one(
             ),
         ));
     }
-    read_events(url, response, api, sent_at).await
+    let bytes = response.bytes_stream().map(|piece| {
+        piece.map_err(|e| {
+            if e.is_timeout() {
+                Piece::Fatal(classify(url, &e))
+            } else {
+                Piece::Cut(super::rest::chain(&e))
+            }
+        })
+    });
+    read_events(url, bytes, api, sent_at).await
+}
+
+/// Why a piece of a streamed answer could not be read: a failure of its own kind (a
+/// timeout), or the stream cut short (and why).
+pub(super) enum Piece {
+    Fatal(ProbeError),
+    Cut(String),
 }
 
 fn accept(stream: bool) -> &'static str {
@@ -83,15 +99,15 @@ fn content_type(response: &reqwest::Response) -> Option<String> {
 }
 
 /// Reads the events of a streamed answer until `data: [DONE]`.
-async fn read_events(
+pub(super) async fn read_events(
     url: &str,
-    response: reqwest::Response,
+    bytes: impl futures::Stream<Item = Result<bytes::Bytes, Piece>>,
     api: Api,
     sent_at: Instant,
 ) -> Result<StreamTiming, ProbeError> {
     let mut timing = StreamTiming::default();
     let mut decoder = SseDecoder::new();
-    let mut bytes = response.bytes_stream();
+    let mut bytes = std::pin::pin!(bytes);
     let cut = |timing: &StreamTiming, why: String| {
         ProbeError::new(
             ErrorKind::StreamCut,
@@ -104,8 +120,8 @@ async fn read_events(
     while let Some(piece) = bytes.next().await {
         let piece = match piece {
             Ok(piece) => piece,
-            Err(e) if e.is_timeout() => return Err(classify(url, &e)),
-            Err(e) => return Err(cut(&timing, super::rest::chain(&e))),
+            Err(Piece::Fatal(e)) => return Err(e),
+            Err(Piece::Cut(why)) => return Err(cut(&timing, why)),
         };
         let arrived = sent_at.elapsed();
         let events = decoder.push(&piece).map_err(|e| {

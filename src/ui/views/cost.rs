@@ -6,7 +6,7 @@ use crate::config::keymap::Scope;
 use crate::config::slot::Slot;
 use crate::domain::cost::{
     CostEstimate, HintThresholds, KNOWN_UPGRADES, ScalingInput, cheaper_family_hint,
-    cost_per_1k_requests, scaling_hints,
+    cost_per_1k_requests, cost_per_million_tokens, scaling_hints,
 };
 use crate::domain::key::ObjectKey;
 use crate::state::State;
@@ -63,6 +63,18 @@ pub fn hint(state: &State, key: &ObjectKey) -> Option<String> {
     .map(|h| h.message)
 }
 
+/// $ per million generated tokens of an LLM service: its $/hour over its generation
+/// tokens/s (from vLLM's metrics); `None` for InferenceServices and unmeasured services.
+pub fn per_million_tokens(state: &State, key: &ObjectKey) -> Option<f64> {
+    let usd_per_hour = state.costs.get(key).and_then(CostEstimate::usd_per_hour)?;
+    let tokens = state
+        .figures
+        .llm
+        .get(key)
+        .and_then(|f| f.generation_tokens_per_s);
+    cost_per_million_tokens(usd_per_hour, tokens)
+}
+
 /// Draws the cost table.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let sym = &theme.symbols;
@@ -82,6 +94,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Column::new("NAMESPACE", 11, 9, 6),
         Column::new("$/HOUR", 9, 8, 1),
         Column::new("$/1K REQ", 9, 8, 2),
+        Column::new("$/1M TOK", 9, 8, 7),
         Column::new("RPS", 6, 6, 3),
         Column::new("GPU%", 5, 5, 4),
         Column::new("REPLICAS", 8, 8, 5),
@@ -110,6 +123,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 .and_then(|c| cost_per_1k_requests(c, rps))
                 .map(|c| format!("${c:.4}"))
                 .unwrap_or_else(|| sym.dash.to_string());
+            let per_million_tokens = per_million_tokens(state, key)
+                .map(|c| format!("${c:.2}"))
+                .unwrap_or_else(|| sym.dash.to_string());
             let (ready, total, _) = replica_counts(state, key);
             let hint_text = hint(state, key).or_else(|| match state.costs.get(key) {
                 Some(CostEstimate::Unknown { reasons })
@@ -121,6 +137,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 Cell::styled(&key.namespace, Slot::TextDim),
                 Cell::styled(usd, usd_slot),
                 Cell::plain(per_1k),
+                Cell::plain(per_million_tokens),
                 Cell::plain(
                     rps.map(format::rate)
                         .unwrap_or_else(|| sym.dash.to_string()),

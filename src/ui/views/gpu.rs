@@ -33,10 +33,12 @@ fn pod_of(state: &State, uid: &str) -> Option<String> {
         .items
         .values()
         .find(|p| p.meta.uid == uid)
-        .map(|p| match p.isvc() {
-            Some(svc) => format!("{}/{} ({svc})", p.meta.namespace, p.meta.name),
-            None => format!("{}/{}", p.meta.namespace, p.meta.name),
-        })
+        .map(
+            |p| match crate::state::cluster::pod_owner(p).map(|k| k.name) {
+                Some(svc) => format!("{}/{} ({svc})", p.meta.namespace, p.meta.name),
+                None => format!("{}/{}", p.meta.namespace, p.meta.name),
+            },
+        )
 }
 
 fn device_lines(state: &State, d: &GpuDevice, theme: &Theme) -> Vec<Line<'static>> {
@@ -337,7 +339,8 @@ pub fn cluster_lines(state: &State, theme: &Theme, width: u16) -> Vec<Line<'stat
                     .pods
                     .items
                     .get(&crate::domain::key::ObjectKey::new(&w.namespace, &w.pod))
-                    .and_then(|p| p.isvc().map(str::to_string));
+                    .and_then(crate::state::cluster::pod_owner)
+                    .map(|k| k.name);
                 match svc {
                     Some(s) => format!("{}/{s} ({})", w.namespace, w.pod),
                     None => format!("{}/{}", w.namespace, w.pod),

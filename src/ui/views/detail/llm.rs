@@ -340,6 +340,29 @@ fn members(state: &State, theme: &Theme, key: &ObjectKey, llm: &Llm, width: u16)
     out
 }
 
+/// The last console probe (`i`) of this service, beside the scraped figures above it.
+fn last_probe(state: &State, theme: &Theme, key: &ObjectKey) -> Lines {
+    let Some(p) = state.figures.llm_probes.get(key) else {
+        return vec![Line::from(dim(
+            "  i: probe it (streamed chat completions through the API server)".into(),
+            theme,
+        ))];
+    };
+    let age = (state.now - p.at).num_seconds().max(0);
+    let f = &p.stream;
+    vec![Line::raw(format!(
+        "  Probe {age}s ago: {}/{} ok · TTFT p50 {} p99 {} · ITL p50 {} · {} tok/s",
+        p.ok,
+        p.requests,
+        ms(f.ttft_p50_ms),
+        ms(f.ttft_p99_ms),
+        ms(f.itl_p50_ms),
+        f.output_tokens_per_s
+            .map(format::rate)
+            .unwrap_or_else(|| "–".into()),
+    ))]
+}
+
 fn lora(theme: &Theme, llm: &Llm) -> Lines {
     if llm.spec.lora_adapters.is_empty() {
         return Vec::new();
@@ -356,6 +379,7 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, llm: &Llm, width: u1
     let mut out = status_line(state, theme, llm);
     out.extend(why(theme, &crate::domain::llm::diagnose::diagnose(llm)));
     out.extend(members(state, theme, key, llm, width));
+    out.extend(last_probe(state, theme, key));
     out.extend(condition_tree(theme, llm));
     out.extend(workloads(theme, llm));
     out.extend(router(theme, llm));
