@@ -25,7 +25,7 @@ fn a_hung_api_server_is_said_and_rollback_works_again_once_it_answers() {
     )
     .unwrap();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     assert!(s.screen().contains("connected"), "{}", s.screen());
     let hung = Instant::now();
     cluster.fault("hang=list");

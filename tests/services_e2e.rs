@@ -90,7 +90,7 @@ fn status_exits_2_when_forbidden_or_unreachable() {
 fn console_opens_on_the_list_and_detail_goes_back() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster, &[]);
+    let mut s = console(&sandbox, &cluster, &["-n", "ml-prod"]);
     assert!(s.screen().contains("ready"), "{}", s.screen());
     s.send("\r");
     assert!(
