@@ -122,6 +122,31 @@ fn probe_key_on_a_service_with_an_explainer_also_probes_explain() {
         "filter did not apply, or the pods are not known:\n{}",
         s.screen()
     );
+    // Until its explainer pod is Ready the console would ask the service URL, which resolves
+    // nowhere here: wait for the pod (the console's watch sees it at once).
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(cluster.client(), "ml-staging");
+    let explainer_ready = || {
+        cluster
+            .block_on(pods.list(
+                &kube::api::ListParams::default().labels(
+                    "serving.kserve.io/inferenceservice=income-explainer,component=explainer",
+                ),
+            ))
+            .map(|l| {
+                l.items.iter().any(|p| {
+                    p.status
+                        .as_ref()
+                        .and_then(|st| st.conditions.as_ref())
+                        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+                })
+            })
+            .unwrap_or(false)
+    };
+    assert!(
+        common::cluster::wait_until(WAIT, explainer_ready),
+        "the explainer pod never became Ready"
+    );
     s.send("i");
     // The explainer pod answers :explain through the API server's pod proxy.
     assert!(
