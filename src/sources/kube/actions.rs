@@ -156,7 +156,20 @@ pub async fn patch_isvc(
     patch: &Value,
     dry_run: bool,
 ) -> Result<Value, WriteError> {
-    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &isvc_resource());
+    merge_patch(client, &isvc_resource(), namespace, name, patch, dry_run).await
+}
+
+/// Sends a merge patch to a namespaced object of `resource` as kdeck's field manager, as a
+/// server-side dry run or for real, under the API deadline; returns the server's answer.
+pub async fn merge_patch(
+    client: &kube::Client,
+    resource: &ApiResource,
+    namespace: &str,
+    name: &str,
+    patch: &Value,
+    dry_run: bool,
+) -> Result<Value, WriteError> {
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, resource);
     let params = PatchParams {
         dry_run,
         field_manager: Some("kdeck".to_string()),

@@ -11,7 +11,7 @@ use super::errors::describe;
 use super::write::{ChangeReport, InFlight, WriteOutcome, generation};
 use crate::domain::rollout::history::HistoryEntry;
 use crate::domain::rollout::truth::{ReadBack, judge};
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, PostParams};
 use serde_json::{Value, json};
 
 /// The LLMInferenceService API resource.
@@ -63,21 +63,7 @@ pub async fn patch_llm(
     patch: &Value,
     dry_run: bool,
 ) -> Result<Value, WriteError> {
-    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &llm_resource());
-    let params = PatchParams {
-        dry_run,
-        field_manager: Some("kdeck".to_string()),
-        ..PatchParams::default()
-    };
-    let what = if dry_run {
-        format!("the dry run of the patch of {namespace}/{name}")
-    } else {
-        format!("the patch of {namespace}/{name}")
-    };
-    let object = within(&what, api.patch(name, &params, &Patch::Merge(patch)))
-        .await?
-        .map_err(|e| write_error(&e))?;
-    to_value(&object)
+    actions::merge_patch(client, &llm_resource(), namespace, name, patch, dry_run).await
 }
 
 /// Sends the patch and finds out what it did, reading the member again when the answer was
