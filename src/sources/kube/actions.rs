@@ -2,10 +2,11 @@
 //! the permission check (SelfSubjectAccessReview), the server-side dry run and the real
 //! patch (JSON merge patch carrying the resourceVersion read), kdeck's spec history
 //! (ConfigMap), the older ReplicaSets of a Standard-mode predictor, the audit Event on the
-//! InferenceService, and the local audit log line.
+//! changed object (InferenceService or LLMInferenceService), and the local audit log line.
 
 use super::deadline::within;
 use super::errors::describe;
+use crate::domain::kind::Kind;
 use crate::domain::rollout::deployed::{self, DeployedRevision};
 use crate::domain::rollout::history::{self, HistoryEntry};
 use chrono::{DateTime, Utc};
@@ -18,7 +19,7 @@ use serde_json::{Value, json};
 
 /// The InferenceService API resource.
 pub fn isvc_resource() -> ApiResource {
-    super::watch::api_resource(crate::domain::kind::Kind::InferenceService.spec())
+    super::watch::api_resource(Kind::InferenceService.spec())
 }
 
 /// Why a write failed.
@@ -183,10 +184,7 @@ pub async fn merge_patch(
     let object = within(&what, api.patch(name, &params, &Patch::Merge(patch)))
         .await?
         .map_err(|e| write_error(&e))?;
-    serde_json::to_value(&object).map_err(|e| WriteError {
-        code: 0,
-        message: format!("unexpected answer: {e}"),
-    })
+    to_value(&object)
 }
 
 /// Reads the InferenceService as JSON.
@@ -195,11 +193,26 @@ pub async fn get_isvc(
     namespace: &str,
     name: &str,
 ) -> Result<Value, WriteError> {
-    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &isvc_resource());
+    get_object(client, &isvc_resource(), namespace, name).await
+}
+
+/// Reads a namespaced object of `resource` as JSON, under the API deadline.
+pub async fn get_object(
+    client: &kube::Client,
+    resource: &ApiResource,
+    namespace: &str,
+    name: &str,
+) -> Result<Value, WriteError> {
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, resource);
     let object = within(&format!("reading {namespace}/{name}"), api.get(name))
         .await?
         .map_err(|e| write_error(&e))?;
-    serde_json::to_value(&object).map_err(|e| WriteError {
+    to_value(&object)
+}
+
+/// The server's answer as JSON.
+pub(super) fn to_value(object: &DynamicObject) -> Result<Value, WriteError> {
+    serde_json::to_value(object).map_err(|e| WriteError {
         code: 0,
         message: format!("unexpected answer: {e}"),
     })
@@ -346,12 +359,22 @@ impl AuditRecord {
 
 /// Writes the audit Event on the InferenceService.
 pub async fn emit_event(client: &kube::Client, record: &AuditRecord) -> Result<(), CallError> {
+    emit_event_on(client, Kind::InferenceService, record).await
+}
+
+/// Writes the audit Event on the record's object, of kind `kind`.
+pub async fn emit_event_on(
+    client: &kube::Client,
+    kind: Kind,
+    record: &AuditRecord,
+) -> Result<(), CallError> {
     let now = record.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let spec = kind.spec();
     let event = json!({
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {"generateName": format!("{}.kdeck-", record.name), "namespace": record.namespace},
-        "involvedObject": {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+        "involvedObject": {"apiVersion": format!("{}/{}", spec.group, spec.version), "kind": spec.api_kind,
             "name": record.name, "namespace": record.namespace, "uid": record.uid},
         "reason": record.reason,
         "message": record.message(),

@@ -1,13 +1,16 @@
-//! One change to an InferenceService, told truthfully. The local audit log gets the intent
+//! One change to an InferenceService or an LLMInferenceService group member, told
+//! truthfully. The local audit log gets the intent
 //! before the write and the outcome after; a write whose answer is lost (timed out, connection
-//! dropped, 5xx) is judged by reading the service again (applied, not applied, unknown); the
+//! dropped, 5xx) is judged by reading the object again (applied, not applied, unknown); the
 //! Event is written as soon as the change is known to be applied, and only an applied change
 //! leaves an undo point. Changes in flight are counted so that an exit (SIGTERM, `q`) can let
 //! them finish their audit first (`drain`).
 
 use super::actions::{self, AuditRecord, WriteError};
+use crate::domain::kind::Kind;
 use crate::domain::rollout::history::HistoryEntry;
 use crate::domain::rollout::truth::{ReadBack, judge};
+use kube::api::ApiResource;
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -83,15 +86,56 @@ pub async fn drain(max: Duration) {
     }
 }
 
-/// Sends the merge patch and finds out what it did, reading the service again when the
+/// The kind of object a change writes, with the words the user is told about it in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    InferenceService,
+    /// A member of an LLMInferenceService routing group.
+    LlmInferenceService,
+}
+
+impl Written {
+    /// The kind in the registry.
+    pub fn kind(self) -> Kind {
+        match self {
+            Written::InferenceService => Kind::InferenceService,
+            Written::LlmInferenceService => Kind::LlmInferenceService,
+        }
+    }
+
+    /// The API resource the change is written to.
+    pub fn resource(self) -> ApiResource {
+        super::watch::api_resource(self.kind().spec())
+    }
+
+    /// How a read-back names the object ("reading … again").
+    fn called(self, name: &str) -> String {
+        match self {
+            Written::InferenceService => "the service".to_string(),
+            Written::LlmInferenceService => name.to_string(),
+        }
+    }
+
+    /// The command that shows the object, for an outcome nobody could tell.
+    fn look_command(self, name: &str) -> String {
+        match self {
+            Written::InferenceService => "kdeck status".to_string(),
+            Written::LlmInferenceService => format!("kubectl get llminferenceservice {name}"),
+        }
+    }
+}
+
+/// Sends the merge patch and finds out what it did, reading the object again when the
 /// answer was lost.
 pub async fn patch_and_confirm(
     client: &kube::Client,
+    written: Written,
     namespace: &str,
     name: &str,
     patch: &Value,
 ) -> WriteOutcome {
-    let lost = match actions::patch_isvc(client, namespace, name, patch, false).await {
+    let resource = written.resource();
+    let lost = match actions::merge_patch(client, &resource, namespace, name, patch, false).await {
         Ok(object) => {
             return WriteOutcome::Applied {
                 generation: generation(&object),
@@ -110,31 +154,34 @@ pub async fn patch_and_confirm(
         .pointer("/metadata/resourceVersion")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    match actions::get_isvc(client, namespace, name).await {
+    let called = written.called(name);
+    match actions::get_object(client, &resource, namespace, name).await {
         Ok(object) => match judge(patch, resource_version, &object) {
             ReadBack::Applied => WriteOutcome::Applied {
                 generation: generation(&object),
                 object: Box::new(object.clone()),
                 note: Some(format!(
-                    "the answer to the patch was lost ({}); reading the service again shows the change applied",
+                    "the answer to the patch was lost ({}); reading {called} again shows the change applied",
                     lost.message
                 )),
             },
             ReadBack::NotApplied => WriteOutcome::NotApplied(WriteError {
                 code: lost.code,
                 message: format!(
-                    "{}; reading the service again shows it unchanged: nothing was applied",
+                    "{}; reading {called} again shows it unchanged: nothing was applied",
                     lost.message
                 ),
             }),
             ReadBack::Unknown => WriteOutcome::Unknown(format!(
-                "{}; reading the service again shows other changes, so whether this one applied is unknown — look at it before trying again",
+                "{}; reading {called} again shows other changes, so whether this one applied is unknown — look at it before trying again",
                 lost.message
             )),
         },
         Err(e) => WriteOutcome::Unknown(format!(
-            "{}; reading the service again failed too ({}), so whether the change applied is unknown — check it (kdeck status) before trying again",
-            lost.message, e.message
+            "{}; reading {called} again failed too ({}), so whether the change applied is unknown — check it ({}) before trying again",
+            lost.message,
+            e.message,
+            written.look_command(name)
         )),
     }
 }
@@ -146,13 +193,27 @@ pub(super) fn generation(object: &Value) -> i64 {
         .unwrap_or(0)
 }
 
-/// Applies one change with its whole audit trail: intent line, write, read back when
-/// needed, Event once applied, undo point once applied, outcome line.
+/// Applies one change to an InferenceService with its whole audit trail (see [`apply`]);
+/// the undo point is kept under the service's name.
 pub async fn apply_change(
     client: &kube::Client,
     patch: &Value,
     history: HistoryEntry,
     intent: &AuditRecord,
+) -> ChangeReport {
+    let undo = Some((intent.name.clone(), history));
+    apply(client, Written::InferenceService, patch, intent, undo).await
+}
+
+/// Applies one change with its whole audit trail: intent line, write, read back when
+/// needed, Event once applied, undo point (`undo`: history key and entry) once applied,
+/// outcome line.
+pub async fn apply(
+    client: &kube::Client,
+    written: Written,
+    patch: &Value,
+    intent: &AuditRecord,
+    undo: Option<(String, HistoryEntry)>,
 ) -> ChangeReport {
     let _in_flight = InFlight::start();
     let (namespace, name) = (intent.namespace.as_str(), intent.name.as_str());
@@ -162,21 +223,22 @@ pub async fn apply_change(
     if let Err(e) = actions::append_audit_log(&record).await {
         audit_problems.push(e.to_string());
     }
-    let outcome = patch_and_confirm(client, namespace, name, patch).await;
+    let outcome = patch_and_confirm(client, written, namespace, name, patch).await;
     record.at = chrono::Utc::now();
-    record.outcome = outcome.audit_word();
     let mut history_problem = None;
     if matches!(outcome, WriteOutcome::Applied { .. }) {
         record.outcome = "applied".to_string();
-        if let Err(e) = actions::emit_event(client, &record).await {
+        if let Err(e) = actions::emit_event_on(client, written.kind(), &record).await {
             audit_problems.push(e.to_string());
         }
-        record.outcome = outcome.audit_word();
-        history_problem = actions::save_history(client, namespace, name, history)
-            .await
-            .err()
-            .map(|e| format!("{e}; applied without a recorded undo point"));
+        if let Some((key, entry)) = undo {
+            history_problem = actions::save_history(client, namespace, &key, entry)
+                .await
+                .err()
+                .map(|e| format!("{e}; applied without a recorded undo point"));
+        }
     }
+    record.outcome = outcome.audit_word();
     if let Err(e) = actions::append_audit_log(&record).await {
         audit_problems.push(e.to_string());
     }

@@ -4,19 +4,14 @@
 //! the group status agrees, and the outcome.
 
 use crate::config::slot::Slot;
-use crate::domain::rollout::diff::{DiffLine, yaml_diff};
 use crate::domain::rollout::group::{GroupPlan, evaluate_step};
 use crate::state::State;
 use crate::state::group_rollout::{GroupFlow, GroupStage};
-use crate::state::rollout::Finish;
-use crate::ui::text;
 use crate::ui::theme::Theme;
-use crate::ui::widgets::help::centered;
-use crate::ui::widgets::rollout::wrapped_rows;
+use crate::ui::widgets::change_dialog as dialog;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 fn title(plan: &GroupPlan) -> String {
     format!(
@@ -29,7 +24,6 @@ fn title(plan: &GroupPlan) -> String {
 }
 
 fn diff_lines(plan: &GroupPlan, theme: &Theme, out: &mut Vec<Line<'static>>) {
-    let sym = &theme.symbols;
     for (i, step) in plan.steps.iter().enumerate() {
         out.push(Line::from(Span::styled(
             format!(
@@ -41,24 +35,7 @@ fn diff_lines(plan: &GroupPlan, theme: &Theme, out: &mut Vec<Line<'static>>) {
             ),
             theme.style(Slot::Title),
         )));
-        for line in yaml_diff(&step.before, &step.after, 1) {
-            out.push(match line {
-                DiffLine::Same(t) => {
-                    Line::from(Span::styled(format!("   {t}"), theme.style(Slot::TextDim)))
-                }
-                DiffLine::Added(t) => {
-                    Line::from(Span::styled(format!(" + {t}"), theme.style(Slot::DiffAdd)))
-                }
-                DiffLine::Removed(t) => Line::from(Span::styled(
-                    format!(" - {t}"),
-                    theme.style(Slot::DiffRemove),
-                )),
-                DiffLine::Gap(_) => Line::from(Span::styled(
-                    format!("   {}", sym.ellipsis),
-                    theme.style(Slot::TextDim),
-                )),
-            });
-        }
+        out.extend(dialog::diff_lines(&step.before, &step.after, 1, theme));
     }
 }
 
@@ -88,53 +65,14 @@ fn confirm_lines(flow: &GroupFlow, yes: bool, theme: &Theme, out: &mut Vec<Line<
         )));
     }
     if flow.needs_typed_confirmation() {
-        out.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    " Type the member name ({}) and press enter: ",
-                    flow.plan.target
-                ),
-                theme.style(Slot::TextError),
-            ),
-            Span::styled(flow.typed.text.clone(), theme.style(Slot::Cmdline)),
-        ]));
-        out.push(Line::from(Span::styled(
-            " esc cancels",
-            theme.style(Slot::TextDim),
-        )));
+        let prompt = format!(
+            " Type the member name ({}) and press enter: ",
+            flow.plan.target
+        );
+        out.extend(dialog::typed_confirmation(prompt, &flow.typed.text, theme));
         return;
     }
-    let button = |label: &str, on: bool| {
-        let slot = if on { Slot::Selection } else { Slot::TextDim };
-        Span::styled(format!(" [ {label} ] "), theme.style(slot))
-    };
-    out.push(Line::from(vec![
-        Span::raw(" "),
-        button("No", !yes),
-        Span::raw(" "),
-        button("Yes", yes),
-        Span::styled(
-            "   y applies · n/esc cancels · tab switches",
-            theme.style(Slot::TextDim),
-        ),
-    ]));
-}
-
-fn finish_line(finish: &Finish, theme: &Theme) -> Line<'static> {
-    let sym = &theme.symbols;
-    let (slot, text) = match finish {
-        Finish::Done(m) => (Slot::StatusReady, format!("{} Done: {m}", sym.ok)),
-        Finish::Cancelled => (Slot::TextDim, "Cancelled: nothing was changed.".to_string()),
-        Finish::Failed(m) => (Slot::StatusFailed, format!("{} Failed: {m}", sym.fail)),
-        Finish::Forbidden(m) => (Slot::StatusFailed, format!("{} Not allowed: {m}", sym.fail)),
-        Finish::Rejected(m) => (Slot::StatusFailed, format!("{} Not done: {m}", sym.fail)),
-        Finish::Conflict(m) => (
-            Slot::StatusProgressing,
-            format!("{} Conflict: {m}", sym.warn),
-        ),
-        Finish::TimedOut(m) => (Slot::StatusFailed, format!("{} Timed out: {m}", sym.fail)),
-    };
-    Line::from(Span::styled(format!(" {text}"), theme.style(slot)))
+    out.push(dialog::buttons_line(yes, theme));
 }
 
 /// The followed step's progress on the member as watched now (domain `evaluate_step`).
@@ -168,14 +106,7 @@ fn progress_lines(
     evaluate_step(&planned.goal, &raw, generation)
         .steps
         .into_iter()
-        .map(|(label, done)| {
-            let (mark, slot) = if done {
-                (sym.ok, Slot::StatusReady)
-            } else {
-                (sym.pending, Slot::StatusProgressing)
-            };
-            Line::from(Span::styled(format!(" {mark} {label}"), theme.style(slot)))
-        })
+        .map(|(label, done)| dialog::progress_line(&label, done, theme))
         .collect()
 }
 
@@ -183,38 +114,11 @@ fn progress_lines(
 pub fn lines(state: &State, flow: &GroupFlow, theme: &Theme) -> Vec<Line<'static>> {
     let sym = &theme.symbols;
     let plan = &flow.plan;
-    let context = state
-        .session
-        .context
-        .clone()
-        .unwrap_or_else(|| "?".to_string());
-    let ctx_slot = if flow.protected {
-        Slot::HeaderProtected
-    } else {
-        Slot::ConfirmDanger
-    };
-    let mut out = vec![Line::from(vec![
-        Span::styled(" context ", theme.style(Slot::TextDim)),
-        Span::styled(format!(" {context} "), theme.style(ctx_slot)),
-        Span::styled("  namespace ", theme.style(Slot::TextDim)),
-        Span::styled(format!(" {} ", plan.namespace), theme.style(ctx_slot)),
-        Span::styled(
-            if flow.protected { "  PROTECTED" } else { "" }.to_string(),
-            theme.style(Slot::TextError),
-        ),
-    ])];
-    out.push(Line::from(vec![
-        Span::styled(" weights ", theme.style(Slot::TextDim)),
-        Span::styled(
-            plan.weights_before.clone(),
-            theme.style(Slot::RevisionCanary),
-        ),
-        Span::styled(format!("  {}  ", sym.arrow), theme.style(Slot::TextDim)),
-        Span::styled(
-            plan.weights_after.clone(),
-            theme.style(Slot::RevisionStable),
-        ),
-    ]));
+    let context = state.session.context.as_deref().unwrap_or("?");
+    let mut out = vec![
+        dialog::target_line(context, &plan.namespace, flow.protected, theme),
+        dialog::before_after_line("weights", &plan.weights_before, &plan.weights_after, theme),
+    ];
     for w in &plan.warnings {
         out.push(Line::from(Span::styled(
             format!(" {} {w}", sym.warn),
@@ -262,13 +166,7 @@ pub fn lines(state: &State, flow: &GroupFlow, theme: &Theme) -> Vec<Line<'static
             )));
             out.extend(progress_lines(state, plan, *step, *generation, theme));
         }
-        GroupStage::Finished(finish) => {
-            out.push(finish_line(finish, theme));
-            out.push(Line::from(Span::styled(
-                " esc closes",
-                theme.style(Slot::TextDim),
-            )));
-        }
+        GroupStage::Finished(finish) => out.extend(dialog::finish_lines(finish, theme)),
     }
     out
 }
@@ -279,33 +177,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     };
     let content = lines(state, flow, theme);
-    let inner_width = area.width.min(96).saturating_sub(2);
-    let rows: u16 = content
-        .iter()
-        .map(|l| wrapped_rows(l, inner_width))
-        .fold(0u16, u16::saturating_add);
-    let popup = centered(area, 96, rows.saturating_add(2));
-    // On a short terminal keep the end in view: the confirmation or the outcome.
-    let hidden = rows.saturating_sub(popup.height.saturating_sub(2));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.symbols.border)
-        .border_style(theme.style(Slot::ConfirmDanger))
-        .title(Span::styled(
-            text::fit(
-                &title(&flow.plan),
-                usize::from(popup.width.saturating_sub(2)),
-                theme.symbols.ellipsis,
-            ),
-            theme.style(Slot::Title),
-        ));
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(content)
-            .block(block)
-            .style(theme.style(Slot::Base))
-            .wrap(Wrap { trim: false })
-            .scroll((hidden, 0)),
-        popup,
-    );
+    let title = title(&flow.plan);
+    dialog::draw_popup(frame, area, content, (&title, Slot::ConfirmDanger), theme);
 }

@@ -1,5 +1,6 @@
 //! Pieces of the screen shared by every view.
 
+pub mod change_dialog;
 pub mod completion;
 pub mod group_rollout;
 pub mod header;
