@@ -5,26 +5,22 @@
 //! progress followed until `status.router.group` shows it (and a restarted stable member is
 //! Ready) before the next step.
 
-use super::out::{self, Paint, Styled, errln, outln};
+use super::change::{self, Followed, Seen, Verdict, fail, read_failure};
+use super::out::{Paint, Styled, errln, outln};
 use super::rollout::{Common, exit};
 use crate::domain::canary::CanaryThresholds;
 use crate::domain::rollout::RolloutAction;
-use crate::domain::rollout::diff;
 use crate::domain::rollout::group::{
     GroupAction, GroupPlan, GroupStep, evaluate_step, plan_group, rebase,
 };
 use crate::domain::rollout::group_guard::failing_member;
 use crate::domain::rollout::history::HistoryEntry;
-use crate::sources::kube::actions::{self, AuditRecord};
+use crate::sources::kube::actions::AuditRecord;
 use crate::sources::kube::connect::Connection;
 use crate::sources::kube::llm_write;
-use crate::sources::kube::write::WriteOutcome;
-use futures::StreamExt;
-use kube::api::{Api, DynamicObject, WatchEvent, WatchParams};
+use crate::sources::kube::write::Written;
 use serde_json::{Value, json};
-use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
-use std::time::Duration;
 
 /// What the group commands take beyond the InferenceService ones.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,19 +45,6 @@ pub fn group_action(action: &RolloutAction, options: GroupOptions) -> Result<Gro
             "{} is not available for LLMInferenceService group members",
             other.verb()
         )),
-    }
-}
-
-fn fail(code: u8, message: &str) -> ExitCode {
-    errln!("kdeck: {message}");
-    ExitCode::from(code)
-}
-
-fn read_failure(e: &actions::WriteError) -> u8 {
-    if e.is_timed_out() {
-        exit::TIMED_OUT
-    } else {
-        exit::ERROR
     }
 }
 
@@ -91,43 +74,9 @@ pub fn plan_lines(plan: &GroupPlan, context: &str, colour: bool) -> Vec<Styled> 
             step.member,
             step.explanation
         )));
-        for diff_line in diff::yaml_diff(&step.before, &step.after, 1) {
-            lines.push(match diff_line {
-                diff::DiffLine::Same(t) => line().plain(format!("  {t}")),
-                diff::DiffLine::Added(t) => line().paint(Paint::Green, format!("+ {t}")),
-                diff::DiffLine::Removed(t) => line().paint(Paint::Red, format!("- {t}")),
-                diff::DiffLine::Gap(_) => line().plain("  …"),
-            });
-        }
+        lines.extend(change::diff_lines(&step.before, &step.after, 1, colour));
     }
     lines
-}
-
-fn confirm(plan: &GroupPlan, protected: bool) -> bool {
-    let question = if protected {
-        format!(
-            "Protected context: type the member name ({}) to apply, anything else cancels: ",
-            plan.target
-        )
-    } else {
-        format!(
-            "Apply {} to {}/{}? [y/N] ",
-            plan.action.verb(),
-            plan.namespace,
-            plan.target
-        )
-    };
-    out::prompt(question);
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
-    }
-    let answer = answer.trim();
-    if protected {
-        answer == plan.target
-    } else {
-        matches!(answer, "y" | "Y" | "yes")
-    }
 }
 
 /// Runs a rollout command whose NAME is no InferenceService: on an LLMInferenceService
@@ -218,20 +167,14 @@ async fn execute(
             ));
         }
     }
-    if common.dry_run {
-        outln!("dry run only: nothing was changed");
-        return Some(ExitCode::SUCCESS);
-    }
-    if !common.yes {
-        if !std::io::stdin().is_terminal() {
-            return Some(fail(
-                exit::FAILED,
-                "refusing to change the cluster without --yes when stdin is not a terminal",
-            ));
-        }
-        if !confirm(&plan, protected) {
-            return Some(fail(exit::FAILED, "not confirmed; nothing was changed"));
-        }
+    let question = change::Question {
+        verb: plan.action.verb(),
+        noun: "member",
+        namespace: &plan.namespace,
+        name: &plan.target,
+    };
+    if let Some(code) = change::confirmed_or_stop(common, &question, protected) {
+        return Some(code);
     }
     Some(apply(connection, &plan, deadline).await)
 }
@@ -320,54 +263,17 @@ async fn measured_failing(
 /// Permission for every member changed, then the server's dry run of every step.
 async fn check(client: &kube::Client, plan: &GroupPlan) -> Option<ExitCode> {
     let ns = plan.namespace.as_str();
+    let written = Written::LlmInferenceService;
     for step in &plan.steps {
-        let member = step.member.as_str();
-        match actions::can_i(
-            client,
-            "patch",
-            "serving.kserve.io",
-            "llminferenceservices",
-            ns,
-            member,
-        )
-        .await
-        {
-            Ok((true, _)) => {
-                outln!("permission: patch llminferenceservices/{member} in {ns} allowed")
-            }
-            Ok((false, reason)) => {
-                return Some(fail(exit::FORBIDDEN, &format!("forbidden: {reason}")));
-            }
-            Err(e) => {
-                let code = if matches!(e, actions::CallError::TimedOut(_)) {
-                    exit::TIMED_OUT
-                } else {
-                    exit::ERROR
-                };
-                return Some(fail(code, &format!("{e}; nothing was changed")));
-            }
+        if let Err(code) = change::check_permission(client, written, ns, &step.member).await {
+            return Some(code);
         }
     }
     for step in &plan.steps {
-        if let Err(e) = llm_write::patch_llm(client, ns, &step.member, &step.patch, true).await {
-            let code = if e.is_forbidden() {
-                exit::FORBIDDEN
-            } else if e.is_conflict() {
-                exit::CONFLICT
-            } else if e.is_invalid() {
-                exit::INVALID
-            } else {
-                read_failure(&e)
-            };
-            let why = if e.is_timed_out() {
-                format!("{}; nothing was changed", e.message)
-            } else {
-                format!(
-                    "the server's dry run refused the change of {}: {}",
-                    step.member, e.message
-                )
-            };
-            return Some(fail(code, &why));
+        let member = step.member.as_str();
+        let of = Some(member);
+        if let Err(code) = change::dry_run(client, written, (ns, member), &step.patch, of).await {
+            return Some(code);
         }
     }
     None
@@ -435,57 +341,24 @@ async fn apply(
             outcome: String::new(),
         };
         let report = llm_write::apply_step(client, &step.patch, &intent, undo.take()).await;
-        for problem in &report.audit_problems {
-            errln!("kdeck: {problem}");
-        }
-        let (generation, object) = match report.outcome {
-            WriteOutcome::Applied {
-                generation,
-                object,
-                note,
-            } => {
-                if let Some(note) = note {
-                    errln!("kdeck: {note}");
-                }
-                (generation, *object)
-            }
-            WriteOutcome::NotApplied(e) if e.is_conflict() => {
-                return fail(
-                    exit::CONFLICT,
-                    &format!(
-                        "{} changed since it was read (resourceVersion {}); nothing was overwritten{earlier} — run again to see the new state",
-                        step.member, step.resource_version
-                    ),
-                );
-            }
-            WriteOutcome::NotApplied(e) if e.is_forbidden() => {
-                return fail(exit::FORBIDDEN, &format!("{}{earlier}", e.message));
-            }
-            WriteOutcome::NotApplied(e) => {
-                return fail(exit::ERROR, &format!("not applied: {}{earlier}", e.message));
-            }
-            WriteOutcome::Unknown(why) => {
-                return fail(exit::UNKNOWN, &format!("outcome unknown: {why}{earlier}"));
-            }
+        let steps = plan.steps.len();
+        let told = change::Told {
+            name: &step.member,
+            resource_version: &step.resource_version,
+            earlier: &earlier,
+            applied: &|generation| {
+                format!(
+                    "applied step {}/{steps} on {}: generation {generation}",
+                    i + 1,
+                    step.member
+                )
+            },
+            audit: &format!("audit: event written on {}", step.member),
         };
-        if let Some(problem) = &report.history_problem {
-            errln!("kdeck: {problem}");
-        }
-        outln!(
-            "applied step {}/{} on {}: generation {generation}",
-            i + 1,
-            plan.steps.len(),
-            step.member
-        );
-        if report.audit_problems.is_empty() {
-            let path = crate::config::paths::state_dir()
-                .map(|d| d.join("audit.log").display().to_string())
-                .unwrap_or_default();
-            outln!(
-                "audit: event written on {}; local record in {path}",
-                step.member
-            );
-        }
+        let (generation, object) = match change::written(report, &told) {
+            Ok(applied) => applied,
+            Err(code) => return code,
+        };
         if let Err(code) = follow(client, &plan.namespace, step, generation, object, deadline).await
         {
             return code;
@@ -495,29 +368,8 @@ async fn apply(
     ExitCode::SUCCESS
 }
 
-/// Prints the steps newly reached; true once done.
-fn report(step: &GroupStep, generation: i64, value: &Value, printed: &mut Vec<String>) -> bool {
-    let progress = evaluate_step(&step.goal, value, generation);
-    for (label, done) in &progress.steps {
-        if *done && !printed.contains(label) {
-            outln!("  ✓ {label}");
-            printed.push(label.clone());
-        }
-    }
-    progress.done
-}
-
-fn resource_version(value: &Value) -> String {
-    value
-        .pointer("/metadata/resourceVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// Watches the member from the change's own resourceVersion until the step's goal shows,
-/// or the deadline passes (exit 1: applied, not done). A broken watch resumes from the last
-/// resourceVersion seen; 410 Gone reads the member again.
+/// Follows the member until the step's goal shows in its status, or the deadline passes
+/// (exit 1: applied, not done).
 async fn follow(
     client: &kube::Client,
     namespace: &str,
@@ -526,98 +378,31 @@ async fn follow(
     object: Value,
     deadline: tokio::time::Instant,
 ) -> Result<(), ExitCode> {
-    let mut printed = Vec::new();
-    if report(step, generation, &object, &mut printed) {
-        return Ok(());
-    }
-    let mut rv = resource_version(&object);
-    let api: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), namespace, &llm_write::llm_resource());
-    let params = WatchParams::default()
-        .fields(&format!("metadata.name={}", step.member))
-        .timeout(60);
-    let timed_out = |printed: &Vec<String>| {
-        fail(
-            exit::FAILED,
-            &format!(
-                "applied, but {} did not show it before the deadline; last step done: {}",
-                step.member,
-                printed
-                    .last()
-                    .cloned()
-                    .unwrap_or_else(|| "none".to_string())
-            ),
+    let followed = Followed {
+        written: Written::LlmInferenceService,
+        namespace,
+        name: &step.member,
+        object,
+        deadline,
+    };
+    let late = |last: &str| {
+        format!(
+            "applied, but {} did not show it before the deadline; last step done: {last}",
+            step.member
         )
     };
-    loop {
-        let opened = tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => return Err(timed_out(&printed)),
-            opened = api.watch(&params, &rv) => opened,
-        };
-        match opened {
-            Ok(stream) => {
-                let mut stream = stream.boxed();
-                loop {
-                    let next = tokio::select! {
-                        _ = tokio::time::sleep_until(deadline) => return Err(timed_out(&printed)),
-                        next = stream.next() => next,
-                    };
-                    let value = match next {
-                        Some(Ok(WatchEvent::Added(o) | WatchEvent::Modified(o))) => {
-                            serde_json::to_value(&o).unwrap_or_default()
-                        }
-                        Some(Ok(WatchEvent::Bookmark(b))) => {
-                            rv = b.metadata.resource_version;
-                            continue;
-                        }
-                        Some(Ok(WatchEvent::Deleted(_))) => {
-                            return Err(fail(
-                                exit::FAILED,
-                                &format!("{} was deleted", step.member),
-                            ));
-                        }
-                        Some(Ok(WatchEvent::Error(status))) if status.code == 410 => {
-                            match llm_write::get_llm(client, namespace, &step.member).await {
-                                Ok(value) => {
-                                    if report(step, generation, &value, &mut printed) {
-                                        return Ok(());
-                                    }
-                                    rv = resource_version(&value);
-                                }
-                                Err(e) => errln!("kdeck: reading the rollout: {}", e.message),
-                            }
-                            break;
-                        }
-                        Some(Ok(WatchEvent::Error(status))) => {
-                            errln!("kdeck: watching the rollout: {}; retrying", status.message);
-                            break;
-                        }
-                        Some(Err(e)) => {
-                            let why = crate::sources::kube::errors::describe(&e);
-                            errln!("kdeck: watching the rollout: {why}; retrying");
-                            break;
-                        }
-                        None => break,
-                    };
-                    let seen = resource_version(&value);
-                    if !seen.is_empty() {
-                        rv = seen;
-                    }
-                    if report(step, generation, &value, &mut printed) {
-                        return Ok(());
-                    }
-                }
-            }
-            Err(e) => {
-                let why = crate::sources::kube::errors::describe(&e);
-                errln!("kdeck: watching the rollout: {why}; retrying");
-            }
+    change::follow(client, followed, late, |value| {
+        let progress = evaluate_step(&step.goal, value, generation);
+        Seen {
+            steps: progress.steps,
+            verdict: if progress.done {
+                Verdict::Done(None)
+            } else {
+                Verdict::Pending
+            },
         }
-        tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => return Err(timed_out(&printed)),
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-        }
-    }
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -5,16 +5,16 @@
 
 mod follow;
 
-use super::out::{self, Paint, Styled, errln, outln};
+use super::change::{self, fail, read_failure};
+use super::out::{Paint, Styled, errln, outln};
 use crate::cli::Cli;
 use crate::domain::isvc::Isvc;
 use crate::domain::rollout::history::HistoryEntry;
-use crate::domain::rollout::{Plan, RolloutAction, diff, plan};
+use crate::domain::rollout::{Plan, RolloutAction, plan};
 use crate::sources::kube::actions::{self, AuditRecord};
 use crate::sources::kube::connect::Connection;
-use crate::sources::kube::write::{self, WriteOutcome};
+use crate::sources::kube::write::{self, Written};
 use follow::follow;
-use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -103,20 +103,6 @@ pub struct PromoteArgs {
     pub common: Common,
 }
 
-/// Exit code of a failed read or dry run (nothing was changed): 7 timed out, else 2.
-fn read_failure(e: &actions::WriteError) -> u8 {
-    if e.is_timed_out() {
-        exit::TIMED_OUT
-    } else {
-        exit::ERROR
-    }
-}
-
-fn fail(code: u8, message: &str) -> ExitCode {
-    errln!("kdeck: {message}");
-    ExitCode::from(code)
-}
-
 /// The plan as the console's confirmation shows it, one styled line each; every piece
 /// of cluster text in it is made inert.
 pub fn plan_lines(plan: &Plan, context: &str, colour: bool) -> Vec<Styled> {
@@ -144,14 +130,12 @@ pub fn plan_lines(plan: &Plan, context: &str, colour: bool) -> Vec<Styled> {
             .map(|w| line().paint(Paint::Red, "warning:").plain(format!(" {w}"))),
     );
     lines.push(line().plain("spec diff:"));
-    for diff_line in diff::yaml_diff(&plan.spec_before, &plan.spec_after, 2) {
-        lines.push(match diff_line {
-            diff::DiffLine::Same(t) => line().plain(format!("  {t}")),
-            diff::DiffLine::Added(t) => line().paint(Paint::Green, format!("+ {t}")),
-            diff::DiffLine::Removed(t) => line().paint(Paint::Red, format!("- {t}")),
-            diff::DiffLine::Gap(_) => line().plain("  …"),
-        });
-    }
+    lines.extend(change::diff_lines(
+        &plan.spec_before,
+        &plan.spec_after,
+        2,
+        colour,
+    ));
     lines
 }
 
@@ -159,34 +143,6 @@ pub fn plan_lines(plan: &Plan, context: &str, colour: bool) -> Vec<Styled> {
 pub fn print_plan(plan: &Plan, context: &str, colour: bool) {
     for line in plan_lines(plan, context, colour) {
         line.print();
-    }
-}
-
-/// Asks on the terminal; a protected context requires typing the service name.
-fn confirm(plan: &Plan, protected: bool) -> bool {
-    let question = if protected {
-        format!(
-            "Protected context: type the service name ({}) to apply, anything else cancels: ",
-            plan.name
-        )
-    } else {
-        format!(
-            "Apply {} to {}/{}? [y/N] ",
-            plan.action.verb(),
-            plan.namespace,
-            plan.name
-        )
-    };
-    out::prompt(question);
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
-    }
-    let answer = answer.trim();
-    if protected {
-        answer == plan.name
-    } else {
-        matches!(answer, "y" | "Y" | "yes")
     }
 }
 
@@ -283,20 +239,14 @@ async fn execute(
     {
         return ExitCode::from(code);
     }
-    if common.dry_run {
-        outln!("dry run only: nothing was changed");
-        return ExitCode::SUCCESS;
-    }
-    if !common.yes {
-        if !std::io::stdin().is_terminal() {
-            return fail(
-                exit::FAILED,
-                "refusing to change the cluster without --yes when stdin is not a terminal",
-            );
-        }
-        if !confirm(&plan, protected) {
-            return fail(exit::FAILED, "not confirmed; nothing was changed");
-        }
+    let question = change::Question {
+        verb: plan.action.verb(),
+        noun: "service",
+        namespace,
+        name,
+    };
+    if let Some(code) = change::confirmed_or_stop(common, &question, protected) {
+        return code;
     }
     // SIGTERM while the change is written waits until its outcome is recorded.
     let terminated = termination_flag();
@@ -378,49 +328,9 @@ async fn check_allowed(
     name: &str,
     plan: &Plan,
 ) -> Result<(), ExitCode> {
-    match actions::can_i(
-        client,
-        "patch",
-        "serving.kserve.io",
-        "inferenceservices",
-        namespace,
-        name,
-    )
-    .await
-    {
-        Ok((true, _)) => {
-            outln!("permission: patch inferenceservices/{name} in {namespace} allowed")
-        }
-        Ok((false, reason)) => return Err(fail(exit::FORBIDDEN, &format!("forbidden: {reason}"))),
-        Err(e) => {
-            let code = if matches!(e, actions::CallError::TimedOut(_)) {
-                exit::TIMED_OUT
-            } else {
-                exit::ERROR
-            };
-            return Err(fail(code, &format!("{e}; nothing was changed")));
-        }
-    }
-    if let Err(e) = actions::patch_isvc(client, namespace, name, &plan.patch, true).await {
-        let code = if e.is_forbidden() {
-            exit::FORBIDDEN
-        } else if e.is_conflict() {
-            exit::CONFLICT
-        } else if e.is_invalid() {
-            exit::INVALID
-        } else {
-            read_failure(&e)
-        };
-        return Err(fail(
-            code,
-            &if e.is_timed_out() {
-                format!("{}; nothing was changed", e.message)
-            } else {
-                format!("the server's dry run refused the change: {}", e.message)
-            },
-        ));
-    }
-    Ok(())
+    let written = Written::InferenceService;
+    change::check_permission(client, written, namespace, name).await?;
+    change::dry_run(client, written, (namespace, name), &plan.patch, None).await
 }
 
 /// Writes the change with its history entry and audit record; the generation and object
@@ -456,50 +366,14 @@ async fn write_change(
         outcome: String::new(),
     };
     let report = write::apply_change(client, &plan.patch, entry, &intent).await;
-    for problem in &report.audit_problems {
-        errln!("kdeck: {problem}");
-    }
-    let applied = match report.outcome {
-        WriteOutcome::Applied {
-            generation,
-            object,
-            note,
-        } => {
-            if let Some(note) = note {
-                errln!("kdeck: {note}");
-            }
-            (generation, *object)
-        }
-        WriteOutcome::NotApplied(e) if e.is_conflict() => {
-            return Err(fail(
-                exit::CONFLICT,
-                &format!(
-                    "{name} changed since it was read (resourceVersion {}); nothing was overwritten — run again to see the new state",
-                    plan.resource_version
-                ),
-            ));
-        }
-        WriteOutcome::NotApplied(e) if e.is_forbidden() => {
-            return Err(fail(exit::FORBIDDEN, &e.message));
-        }
-        WriteOutcome::NotApplied(e) => {
-            return Err(fail(exit::ERROR, &format!("not applied: {}", e.message)));
-        }
-        WriteOutcome::Unknown(why) => {
-            return Err(fail(exit::UNKNOWN, &format!("outcome unknown: {why}")));
-        }
+    let told = change::Told {
+        name,
+        resource_version: &plan.resource_version,
+        earlier: "",
+        applied: &|generation| format!("applied: generation {generation}"),
+        audit: "audit: event written",
     };
-    if let Some(problem) = &report.history_problem {
-        errln!("kdeck: {problem}");
-    }
-    outln!("applied: generation {}", applied.0);
-    if report.audit_problems.is_empty() {
-        let path = crate::config::paths::state_dir()
-            .map(|d| d.join("audit.log").display().to_string())
-            .unwrap_or_default();
-        outln!("audit: event written; local record in {path}");
-    }
-    Ok(applied)
+    change::written(report, &told)
 }
 
 /// Exit code after SIGTERM (128 + 15, as a shell reports it).

@@ -5,7 +5,7 @@
 use super::event::Event;
 use super::isvc::{Isvc, Readiness};
 use super::k8s::CondStatus;
-use super::pod::{Pod, RunState};
+use super::pod::{Container, Pod, RunState};
 
 /// One likely cause.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +47,27 @@ pub fn diagnose(isvc: &Isvc, pods: &[&Pod], events: &[&Event], logs: &LogTail) -
     if isvc.readiness() == Readiness::Ready && !isvc.stopped() {
         return Vec::new();
     }
+    let mut causes = service_causes(isvc);
+    for pod in pods {
+        causes.extend(scheduling_causes(pod));
+        causes.extend(storage_initializer_causes(pod));
+        for c in pod.containers.iter().chain(&pod.init_containers) {
+            causes.extend(container_causes(pod, c));
+        }
+    }
+    causes.extend(gpu_memory_cause(logs));
+    causes.extend(revision_cause(isvc));
+    causes.extend(reported_causes(isvc, events));
+    if causes.is_empty() {
+        causes.push(no_clear_cause(isvc));
+    }
+    causes.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.title.cmp(&b.title)));
+    causes.dedup_by(|a, b| a.title == b.title);
+    causes
+}
+
+/// What the service's own object says: stopped, or the model failed to load.
+fn service_causes(isvc: &Isvc) -> Vec<Cause> {
     let mut causes = Vec::new();
     if isvc.stopped() {
         causes.push(cause(
@@ -67,119 +88,137 @@ pub fn diagnose(isvc: &Isvc, pods: &[&Pod], events: &[&Event], logs: &LogTail) -
             "Check storageUri and the storage-initializer logs; then the model server logs.",
         ));
     }
-    for pod in pods {
-        if let Some(msg) = &pod.unschedulable {
-            if msg.contains("Insufficient") && msg.contains("gpu") {
-                causes.push(cause(
-                    85,
-                    "Not enough free GPUs to schedule the pods",
-                    format!("{}: {msg}", pod.meta.name),
-                    "See :nodes for GPU allocation; free GPUs, add GPU nodes, or lower the GPU request or replicas.",
-                ));
-            } else {
-                causes.push(cause(
-                    70,
-                    "Pods cannot be scheduled",
-                    format!("{}: {msg}", pod.meta.name),
-                    "Check node selectors, tolerations and resource requests against :nodes.",
-                ));
-            }
-        }
-        for c in pod
-            .init_containers
-            .iter()
-            .filter(|c| c.name == "storage-initializer")
-        {
-            let failing = matches!(&c.state, RunState::Terminated { exit_code, .. } if *exit_code != 0)
+    causes
+}
+
+/// A pod the scheduler cannot place: short of GPUs, or for another reason.
+fn scheduling_causes(pod: &Pod) -> Option<Cause> {
+    let msg = pod.unschedulable.as_ref()?;
+    Some(if msg.contains("Insufficient") && msg.contains("gpu") {
+        cause(
+            85,
+            "Not enough free GPUs to schedule the pods",
+            format!("{}: {msg}", pod.meta.name),
+            "See :nodes for GPU allocation; free GPUs, add GPU nodes, or lower the GPU request or replicas.",
+        )
+    } else {
+        cause(
+            70,
+            "Pods cannot be scheduled",
+            format!("{}: {msg}", pod.meta.name),
+            "Check node selectors, tolerations and resource requests against :nodes.",
+        )
+    })
+}
+
+/// A failing model download (the storage-initializer init container).
+fn storage_initializer_causes(pod: &Pod) -> Vec<Cause> {
+    pod.init_containers
+        .iter()
+        .filter(|c| c.name == "storage-initializer")
+        .filter(|c| {
+            matches!(&c.state, RunState::Terminated { exit_code, .. } if *exit_code != 0)
                 || matches!(&c.state, RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff")
                 || (c.restarts > 0
-                    && !matches!(c.state, RunState::Terminated { exit_code: 0, .. }));
-            if failing {
-                causes.push(cause(
-                    80,
-                    "The model download (storage-initializer) fails",
-                    format!("{}: storage-initializer restarted {} times", pod.meta.name, c.restarts),
-                    "Read the storage-initializer logs (previous container); check the URI and the bucket credentials.",
-                ));
-            }
-        }
-        for c in pod.containers.iter().chain(&pod.init_containers) {
-            if let RunState::Waiting { reason, message } = &c.state
-                && IMAGE_PULL.contains(&reason.as_str())
-            {
-                causes.push(cause(
-                    75,
-                    "A container image cannot be pulled",
-                    format!("{}/{}: {reason} {message}", pod.meta.name, c.name),
-                    "Check the image name and tag, and the registry's pull secret.",
-                ));
-            }
-            let oom_now =
-                matches!(&c.state, RunState::Terminated { reason, .. } if reason == "OOMKilled");
-            if oom_now || c.last_terminated.as_deref() == Some("OOMKilled") {
-                causes.push(cause(
-                    78,
-                    "A container runs out of memory (OOMKilled)",
-                    format!(
-                        "{}/{}: OOMKilled, {} restarts",
-                        pod.meta.name, c.name, c.restarts
-                    ),
-                    "Raise the memory limit, or load a smaller model or batch.",
-                ));
-            }
-            if matches!(&c.state, RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff")
-                && c.name != "storage-initializer"
-            {
-                causes.push(cause(
-                    72,
-                    "The model server crash-loops",
-                    format!(
-                        "{}/{}: CrashLoopBackOff, {} restarts",
-                        pod.meta.name, c.name, c.restarts
-                    ),
-                    "Read the previous container's logs (logs view, previous).",
-                ));
-            }
-        }
-    }
-    if let Some((pod, container, line)) = logs
-        .iter()
-        .find(|(_, _, l)| CUDA_OOM.iter().any(|m| l.contains(m)))
+                    && !matches!(c.state, RunState::Terminated { exit_code: 0, .. }))
+        })
+        .map(|c| cause(
+            80,
+            "The model download (storage-initializer) fails",
+            format!("{}: storage-initializer restarted {} times", pod.meta.name, c.restarts),
+            "Read the storage-initializer logs (previous container); check the URI and the bucket credentials.",
+        ))
+        .collect()
+}
+
+/// One container's trouble: image pull, out of memory, crash loop.
+fn container_causes(pod: &Pod, c: &Container) -> Vec<Cause> {
+    let mut causes = Vec::new();
+    if let RunState::Waiting { reason, message } = &c.state
+        && IMAGE_PULL.contains(&reason.as_str())
     {
         causes.push(cause(
-            82,
-            "The GPU runs out of memory (CUDA out of memory)",
-            format!("{pod}/{container}: {}", line.trim()),
-            "Use a GPU with more memory, fewer GPUs per model shard, a smaller batch or quantisation.",
+            75,
+            "A container image cannot be pulled",
+            format!("{}/{}: {reason} {message}", pod.meta.name, c.name),
+            "Check the image name and tag, and the registry's pull secret.",
         ));
     }
-    if let Some(status) = isvc.predictor_status()
-        && let (Some(created), Some(ready)) = (&status.latest_created, &status.latest_ready)
-        && created != ready
+    let oom_now = matches!(&c.state, RunState::Terminated { reason, .. } if reason == "OOMKilled");
+    if oom_now || c.last_terminated.as_deref() == Some("OOMKilled") {
+        causes.push(cause(
+            78,
+            "A container runs out of memory (OOMKilled)",
+            format!(
+                "{}/{}: OOMKilled, {} restarts",
+                pod.meta.name, c.name, c.restarts
+            ),
+            "Raise the memory limit, or load a smaller model or batch.",
+        ));
+    }
+    if matches!(&c.state, RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff")
+        && c.name != "storage-initializer"
     {
         causes.push(cause(
+            72,
+            "The model server crash-loops",
+            format!(
+                "{}/{}: CrashLoopBackOff, {} restarts",
+                pod.meta.name, c.name, c.restarts
+            ),
+            "Read the previous container's logs (logs view, previous).",
+        ));
+    }
+    causes
+}
+
+/// CUDA out of memory in the last log lines.
+fn gpu_memory_cause(logs: &LogTail) -> Option<Cause> {
+    let (pod, container, line) = logs
+        .iter()
+        .find(|(_, _, l)| CUDA_OOM.iter().any(|m| l.contains(m)))?;
+    Some(cause(
+        82,
+        "The GPU runs out of memory (CUDA out of memory)",
+        format!("{pod}/{container}: {}", line.trim()),
+        "Use a GPU with more memory, fewer GPUs per model shard, a smaller batch or quantisation.",
+    ))
+}
+
+/// The newest revision stays behind the ready one.
+fn revision_cause(isvc: &Isvc) -> Option<Cause> {
+    let status = isvc.predictor_status()?;
+    let (Some(created), Some(ready)) = (&status.latest_created, &status.latest_ready) else {
+        return None;
+    };
+    (created != ready).then(|| {
+        cause(
             60,
             "The newest revision does not become ready",
             format!(
                 "latest created {created}, latest ready {ready}: traffic stays on the ready one"
             ),
             "Look at the pods of the new revision (Pods tab) and its events.",
-        ));
-    }
-    for c in isvc
+        )
+    })
+}
+
+/// What KServe and the events report: False conditions with a message, warning events.
+fn reported_causes(isvc: &Isvc, events: &[&Event]) -> Vec<Cause> {
+    let conditions = isvc
         .conditions
         .iter()
         .filter(|c| c.status == CondStatus::False && !c.message.is_empty())
-    {
-        causes.push(cause(
-            40,
-            &format!("KServe reports {} = False", c.kind),
-            format!("{}: {}", c.reason, c.message),
-            "The message names the failing part; see the events below.",
-        ));
-    }
-    for e in events.iter().filter(|e| e.warning).take(3) {
-        causes.push(cause(
+        .map(|c| {
+            cause(
+                40,
+                &format!("KServe reports {} = False", c.kind),
+                format!("{}: {}", c.reason, c.message),
+                "The message names the failing part; see the events below.",
+            )
+        });
+    let warnings = events.iter().filter(|e| e.warning).take(3).map(|e| {
+        cause(
             30,
             &format!("Warning event {}", e.reason),
             format!(
@@ -187,23 +226,23 @@ pub fn diagnose(isvc: &Isvc, pods: &[&Pod], events: &[&Event], logs: &LogTail) -
                 e.object_kind, e.object_name, e.count, e.message
             ),
             "See the Events tab.",
-        ));
-    }
-    if causes.is_empty() {
-        let reason = match isvc.readiness() {
-            Readiness::NotReady(r) | Readiness::Progressing(r) => r,
-            _ => "no status yet".to_string(),
-        };
-        causes.push(cause(
-            10,
-            "No clear cause yet",
-            format!("KServe reports: {reason}"),
-            "Wait for the reconcile, or look at the Pods and Events tabs.",
-        ));
-    }
-    causes.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.title.cmp(&b.title)));
-    causes.dedup_by(|a, b| a.title == b.title);
-    causes
+        )
+    });
+    conditions.chain(warnings).collect()
+}
+
+/// When nothing points anywhere: what KServe says so far.
+fn no_clear_cause(isvc: &Isvc) -> Cause {
+    let reason = match isvc.readiness() {
+        Readiness::NotReady(r) | Readiness::Progressing(r) => r,
+        _ => "no status yet".to_string(),
+    };
+    cause(
+        10,
+        "No clear cause yet",
+        format!("KServe reports: {reason}"),
+        "Wait for the reconcile, or look at the Pods and Events tabs.",
+    )
 }
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ pub struct MemberState {
 }
 
 impl MemberState {
-    fn of(m: &Member) -> MemberState {
+    pub(super) fn of(m: &Member) -> MemberState {
         MemberState {
             name: m.name.clone(),
             weight: m.weight,
@@ -169,7 +169,7 @@ impl MemberState {
         }
     }
 
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         let w = self.weight.map_or("–".to_string(), |w| w.to_string());
         if self.stopped {
             format!("{} {w} stopped", self.name)
@@ -265,57 +265,13 @@ pub fn weights_label(states: &[MemberState]) -> String {
         .join(" · ")
 }
 
-fn share(states: &[MemberState], name: &str) -> f64 {
-    let w = |s: &MemberState| {
-        if s.stopped {
-            0
-        } else {
-            s.weight.unwrap_or(0).max(0)
-        }
-    };
-    let total: i64 = states.iter().map(w).sum();
-    let mine = states.iter().find(|s| s.name == name).map(w).unwrap_or(0);
-    if total == 0 {
-        0.0
-    } else {
-        mine as f64 / total as f64
-    }
-}
-
-fn routing_view(state: &MemberState) -> Value {
+/// What a member's routing looks like in its object (the diff's before and after).
+pub(super) fn routing_view(state: &MemberState) -> Value {
     let route = json!({"router": {"route": {"weight": state.weight}}});
     if state.stopped {
         json!({"metadata": {"annotations": {STOP_ANNOTATION: "true"}}, "spec": route})
     } else {
         json!({"spec": route})
-    }
-}
-
-/// The step that takes `member` from its state to `to`.
-fn step(member: &Member, to: &MemberState, ready: bool, explanation: String) -> GroupStep {
-    let from = MemberState::of(member);
-    let mut patch = json!({"metadata": {"resourceVersion": member.resource_version}});
-    if from.stopped != to.stopped {
-        patch["metadata"]["annotations"] =
-            json!({STOP_ANNOTATION: if to.stopped { json!("true") } else { Value::Null }});
-    }
-    if from.weight != to.weight {
-        patch["spec"] = json!({"router": {"route": {"weight": to.weight}}});
-    }
-    GroupStep {
-        member: member.name.clone(),
-        uid: member.uid.clone(),
-        resource_version: member.resource_version.clone(),
-        patch,
-        before: routing_view(&from),
-        after: routing_view(to),
-        goal: StepGoal {
-            member: member.name.clone(),
-            weight: to.weight,
-            stopped: to.stopped,
-            ready,
-        },
-        explanation,
     }
 }
 
@@ -340,210 +296,7 @@ pub fn rebase(step: &GroupStep, raw: &Value) -> Result<GroupStep, String> {
     Ok(rebased)
 }
 
-/// Builds the plan for `action` on member `target` of its group; `all` holds the
-/// LLMInferenceServices of the namespace (the group's members are picked from them).
-pub fn plan_group(all: &[Value], target: &str, action: GroupAction) -> Result<GroupPlan, String> {
-    let raw = all
-        .iter()
-        .find(|v| v.pointer("/metadata/name").and_then(Value::as_str) == Some(target))
-        .ok_or_else(|| format!("no LLMInferenceService {target}"))?;
-    let me = Member::parse(raw);
-    let group = me.group.clone().ok_or_else(|| {
-        format!("{target} is in no routing group (spec.router.route.group is not set): there is no canary to change")
-    })?;
-    let members: Vec<Member> = members_of(all, &group)
-        .into_iter()
-        .map(Member::parse)
-        .collect();
-    let others: Vec<&Member> = members.iter().filter(|m| m.name != target).collect();
-    let before: Vec<MemberState> = members.iter().map(MemberState::of).collect();
-    let mut after = before.clone();
-    let set = |after: &mut Vec<MemberState>, to: &MemberState| {
-        if let Some(s) = after.iter_mut().find(|s| s.name == to.name) {
-            *s = to.clone();
-        }
-    };
-    let mut steps = Vec::new();
-    let mut warnings = Vec::new();
-    match &action {
-        GroupAction::SetWeight { weight } => {
-            if *weight < 0 {
-                return Err(format!("a weight is 0 or more, not {weight}"));
-            }
-            let to = MemberState {
-                name: me.name.clone(),
-                weight: Some(*weight),
-                stopped: false,
-            };
-            if to == MemberState::of(&me) {
-                return Err(format!("{target} already has weight {weight}"));
-            }
-            if me.serving_weight() == 0 && *weight > 0 {
-                warnings.push(format!(
-                    "raising {target} from weight 0 can cause transient connection failures while the route changes; KServe advises starting a canary at weight 1"
-                ));
-            }
-            let restart = if me.stopped {
-                format!(
-                    " and removes its stop annotation ({target} starts again and must be Ready)"
-                )
-            } else {
-                String::new()
-            };
-            steps.push(step(
-                &me,
-                &to,
-                me.stopped,
-                format!("Sets {target}'s weight to {weight}{restart}."),
-            ));
-            set(&mut after, &to);
-            if after
-                .iter()
-                .all(|s| s.stopped || s.weight.unwrap_or(0) <= 0)
-            {
-                return Err(format!(
-                    "weight {weight} would leave group {group} with no member taking traffic"
-                ));
-            }
-        }
-        GroupAction::Promote => {
-            if me.serving_weight() == 0 {
-                return Err(format!(
-                    "{target} takes no traffic (weight 0 or stopped): give it a weight first, then promote"
-                ));
-            }
-            let running: Vec<&&Member> = others.iter().filter(|m| !m.stopped).collect();
-            if running.is_empty() {
-                return Err(format!(
-                    "nothing to promote: {target} is the only running member of group {group}"
-                ));
-            }
-            for m in running {
-                let to = MemberState {
-                    stopped: true,
-                    ..MemberState::of(m)
-                };
-                steps.push(step(
-                    m,
-                    &to,
-                    false,
-                    format!(
-                        "Stops {} (annotation {STOP_ANNOTATION}=true): it scales to zero and stays in group {group}, so a rollback can start it again.",
-                        m.name
-                    ),
-                ));
-                set(&mut after, &to);
-            }
-        }
-        GroupAction::Rollback { stop } => {
-            if me.serving_weight() == 0 && (me.stopped || !*stop) {
-                return Err(format!(
-                    "already rolled back: {target} takes no traffic (weight {}{})",
-                    me.weight.unwrap_or(0),
-                    if me.stopped { ", stopped" } else { "" }
-                ));
-            }
-            let serving = others.iter().any(|m| m.serving_weight() > 0);
-            if !serving {
-                let stable: Vec<&&Member> = others
-                    .iter()
-                    .filter(|m| m.stopped && m.weight.unwrap_or(0) > 0)
-                    .collect();
-                if stable.is_empty() {
-                    return Err(format!(
-                        "no other member of group {group} could take the traffic (none has a weight above 0): set one's weight first"
-                    ));
-                }
-                for m in stable {
-                    let to = MemberState {
-                        stopped: false,
-                        ..MemberState::of(m)
-                    };
-                    steps.push(step(
-                        m,
-                        &to,
-                        true,
-                        format!(
-                            "First starts the stable member {} again (removes its stop annotation) and waits until it is Ready.",
-                            m.name
-                        ),
-                    ));
-                    set(&mut after, &to);
-                }
-            }
-            let to = if *stop {
-                MemberState {
-                    stopped: true,
-                    ..MemberState::of(&me)
-                }
-            } else {
-                MemberState {
-                    weight: Some(0),
-                    ..MemberState::of(&me)
-                }
-            };
-            let what = if *stop {
-                format!("Stops {target} (it scales to zero and stays in the group).")
-            } else {
-                format!("Sets {target}'s weight to 0: it stays deployed and takes no traffic.")
-            };
-            steps.push(step(&me, &to, false, what));
-            set(&mut after, &to);
-        }
-        GroupAction::Restore { before: wanted, .. } => {
-            for want in wanted {
-                let Some(m) = members.iter().find(|m| m.name == want.name) else {
-                    warnings.push(format!(
-                        "{} is no longer in group {group}: left as it is",
-                        want.name
-                    ));
-                    continue;
-                };
-                if MemberState::of(m) == *want {
-                    continue;
-                }
-                let restart = m.stopped && !want.stopped;
-                steps.push(step(
-                    m,
-                    want,
-                    restart,
-                    format!("Puts back {}.", want.label()),
-                ));
-                set(&mut after, want);
-            }
-            if steps.is_empty() {
-                return Err(
-                    "this would change nothing: the group already shows the recorded weights"
-                        .to_string(),
-                );
-            }
-            // Starting members first, so traffic never lands on a member still coming up.
-            steps.sort_by_key(|s| !s.goal.ready);
-        }
-    }
-    let raised: Vec<&Member> = members
-        .iter()
-        .filter(|m| share(&after, &m.name) > share(&before, &m.name))
-        .filter(|m| !steps.iter().any(|s| s.member == m.name && s.goal.ready))
-        .collect();
-    let raises_failing = raised
-        .iter()
-        .find_map(|m| m.ready.clone().err().map(|why| (m.name.clone(), why)));
-    let raised = raised.iter().map(|m| m.name.clone()).collect();
-    Ok(GroupPlan {
-        namespace: me.namespace.clone(),
-        group,
-        target: target.to_string(),
-        weights_before: weights_label(&before),
-        weights_after: weights_label(&after),
-        before,
-        action,
-        steps,
-        warnings,
-        raises_failing,
-        raised,
-    })
-}
+pub use super::group_plan::plan_group;
 
 /// How far a step has got, from the member as watched now and the group status it (or
 /// any member) reports.

@@ -14,6 +14,7 @@ pub mod deployed;
 pub mod diff;
 pub mod group;
 pub mod group_guard;
+mod group_plan;
 pub mod history;
 pub mod plan;
 pub mod progress;

@@ -133,17 +133,41 @@ fn put_and_reconcile(c: &mut Controller, obj: Value) {
 /// Creates the demo's services, already settled (a warm start), then its history: the
 /// fraud-detector canary and the recommender's earlier rollout.
 pub fn services(c: &mut Controller) {
-    let serverless = json!({"serving.kserve.io/deploymentMode": "Serverless", "serving.kserve.io/enable-tag-routing": "true"});
-    let knative = json!({"serving.kserve.io/deploymentMode": "Knative"});
-    let standard = json!({"serving.kserve.io/deploymentMode": "Standard"});
-    let gpu = |n: u32, _instance: &str| json!({"limits": {"nvidia.com/gpu": n.to_string(), "cpu": "4", "memory": "16Gi"}, "requests": {"cpu": "2", "memory": "8Gi"}});
+    production_services(c);
+    llm_services(c);
+    staging_services(c);
+    history(c);
+    trained_models(c);
+    graph_and_runtime(c);
+    nasty_log_line(c);
+    super::llm_demo::services(c);
+}
+
+/// The deployment-mode annotations of a service.
+fn mode(name: &str) -> Value {
+    json!({ "serving.kserve.io/deploymentMode": name })
+}
+
+/// Serverless (the old name of Knative) with tag routing, as the fraud detector has it.
+fn serverless() -> Value {
+    json!({"serving.kserve.io/deploymentMode": "Serverless", "serving.kserve.io/enable-tag-routing": "true"})
+}
+
+/// A predictor's resources with `n` GPUs.
+fn gpu(n: u32) -> Value {
+    json!({"limits": {"nvidia.com/gpu": n.to_string(), "cpu": "4", "memory": "16Gi"}, "requests": {"cpu": "2", "memory": "8Gi"}})
+}
+
+/// ml-prod: the fraud detector, the iris and churn models, MNIST on a GPU, the image
+/// classifier with its transformer, the recommender in RawDeployment mode.
+fn production_services(c: &mut Controller) {
     let fraud_v1 = "gs://kdeck-demo/models/fraud-detector/2026-10-02";
     put_and_reconcile(
         c,
         isvc(
             "ml-prod",
             "fraud-detector",
-            serverless.clone(),
+            serverless(),
             json!({"predictor": {"minReplicas": 2, "maxReplicas": 4, "model": model("sklearn", fraud_v1)}}),
         ),
     );
@@ -152,7 +176,7 @@ pub fn services(c: &mut Controller) {
         isvc(
             "ml-prod",
             "sklearn-iris",
-            knative.clone(),
+            mode("Knative"),
             json!({"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://kfserving-examples/models/sklearn/1.0/model", "protocolVersion": "v1"}}}),
         ),
     );
@@ -161,7 +185,7 @@ pub fn services(c: &mut Controller) {
         isvc(
             "ml-prod",
             "xgb-churn",
-            knative.clone(),
+            mode("Knative"),
             json!({"predictor": {"minReplicas": 1, "maxReplicas": 3, "model": {"modelFormat": {"name": "xgboost"}, "storageUri": "s3://kdeck-demo/churn/xgb-7", "protocolVersion": "v2"}}}),
         ),
     );
@@ -169,13 +193,13 @@ pub fn services(c: &mut Controller) {
         "pytorch",
         "gs://kfserving-examples/models/torchserve/image_classifier/v2",
     );
-    mnist["resources"] = gpu(1, "g4dn.xlarge");
+    mnist["resources"] = gpu(1);
     put_and_reconcile(
         c,
         isvc(
             "ml-prod",
             "torch-mnist",
-            knative.clone(),
+            mode("Knative"),
             json!({"predictor": {"nodeSelector": {"node.kubernetes.io/instance-type": "g4dn.xlarge"}, "model": mnist}}),
         ),
     );
@@ -184,61 +208,69 @@ pub fn services(c: &mut Controller) {
         isvc(
             "ml-prod",
             "image-classifier",
-            knative.clone(),
+            mode("Knative"),
             json!({
         "transformer": {"containers": [{"name": "kserve-container", "image": "kserve/image-transformer:v0.15.0", "args": ["--model_name", "image-classifier"]}]},
         "predictor": {"model": model("pytorch", "gs://kfserving-examples/models/torchserve/image_classifier/v1")}}),
         ),
     );
-    let raw = json!({"serving.kserve.io/deploymentMode": "RawDeployment"});
     put_and_reconcile(
         c,
         isvc(
             "ml-prod",
             "recommender",
-            raw.clone(),
+            mode("RawDeployment"),
             json!({"predictor": {"minReplicas": 2, "model": model("lightgbm", "s3://kdeck-demo/recsys/lgbm-41")}}),
         ),
     );
+}
+
+/// llm: a chat model on four GPUs and an embedding model.
+fn llm_services(c: &mut Controller) {
     let mut llama = model("huggingface", "hf://meta-llama/Llama-2-7b-chat-hf");
-    llama["resources"] = gpu(4, "g5.12xlarge");
+    llama["resources"] = gpu(4);
     put_and_reconcile(
         c,
         isvc(
             "llm",
             "llama2-chat",
-            standard.clone(),
+            mode("Standard"),
             json!({"predictor": {"nodeSelector": {"node.kubernetes.io/instance-type": "g5.12xlarge"}, "model": llama}}),
         ),
     );
     let mut mistral = model("huggingface", "hf://intfloat/e5-mistral-7b-instruct");
-    mistral["resources"] = gpu(1, "g5.xlarge");
+    mistral["resources"] = gpu(1);
     put_and_reconcile(
         c,
         isvc(
             "llm",
             "mistral-embed",
-            knative.clone(),
+            mode("Knative"),
             json!({"predictor": {"minReplicas": 2, "maxReplicas": 4, "nodeSelector": {"node.kubernetes.io/instance-type": "g5.xlarge"}, "model": mistral}}),
         ),
     );
+}
+
+/// ml-staging: a model that fails to load, ONNX on GPUs, a canary ranker, an explainer and
+/// a ModelMesh service.
+fn staging_services(c: &mut Controller) {
     put_and_reconcile(
         c,
         isvc(
             "ml-staging",
             "sentiment-bert",
-            knative.clone(),
+            mode("Knative"),
             json!({"predictor": {"model": model("huggingface", "gs://kdeck-demo-missing/models/bert-sentiment")}}),
         ),
     );
     let mut resnet = model("onnx", "s3://kdeck-demo/vision/resnet50-onnx");
-    resnet["resources"] = gpu(2, "g4dn.xlarge");
+    resnet["resources"] = gpu(2);
     put_and_reconcile(
         c,
         isvc(
             "ml-staging",
             "onnx-resnet",
-            knative.clone(),
+            mode("Knative"),
             json!({"predictor": {"nodeSelector": {"node.kubernetes.io/instance-type": "g4dn.xlarge"}, "model": resnet}}),
         ),
     );
@@ -247,7 +279,7 @@ pub fn services(c: &mut Controller) {
         isvc(
             "ml-staging",
             "lgbm-ranker",
-            standard.clone(),
+            mode("Standard"),
             json!({
         "predictor": {"minReplicas": 2, "model": model("lightgbm", "s3://kdeck-demo/ranker/v11")},
         "canary": [{"trafficPercent": 20, "predictor": {"name": "fast", "model": {"storageUri": "s3://kdeck-demo/ranker/v12-distilled"}}}]}),
@@ -258,7 +290,7 @@ pub fn services(c: &mut Controller) {
         isvc(
             "ml-staging",
             "income-explainer",
-            knative.clone(),
+            mode("Knative"),
             json!({
         "predictor": {"model": model("sklearn", "gs://kfserving-examples/models/sklearn/1.0/income/model")},
         "explainer": {"art": {"type": "SquareAttack", "config": {"nb_classes": "10"}}}}),
@@ -273,13 +305,16 @@ pub fn services(c: &mut Controller) {
             json!({"predictor": {"model": model("sklearn", "s3://modelmesh-example-models/sklearn/mnist-svm.joblib")}}),
         ),
     );
-    // History: the canary of a new fraud model, and an earlier recommender rollout.
+}
+
+/// History: the canary of a new fraud model, and an earlier recommender rollout.
+fn history(c: &mut Controller) {
     put_and_reconcile(
         c,
         isvc(
             "ml-prod",
             "fraud-detector",
-            serverless,
+            serverless(),
             json!({"predictor": {"canaryTrafficPercent": 10, "minReplicas": 2, "maxReplicas": 4, "model": model("sklearn", "gs://kdeck-demo/models/fraud-detector/2026-11-24")}}),
         ),
     );
@@ -288,11 +323,14 @@ pub fn services(c: &mut Controller) {
         isvc(
             "ml-prod",
             "recommender",
-            raw,
+            mode("RawDeployment"),
             json!({"predictor": {"minReplicas": 2, "model": model("lightgbm", "s3://kdeck-demo/recsys/lgbm-42")}}),
         ),
     );
-    trained_models(c);
+}
+
+/// The fraud pipeline (an InferenceGraph) and a namespaced ServingRuntime.
+fn graph_and_runtime(c: &mut Controller) {
     if let Some(r) = resources::find("serving.kserve.io", "v1alpha1", "inferencegraphs") {
         let graph = c.ctl.store.put(
             r,
@@ -310,8 +348,6 @@ pub fn services(c: &mut Controller) {
             "spec": {"supportedModelFormats": [{"name": "sklearn", "version": "1", "autoSelect": false}], "protocolVersions": ["v2"],
                 "containers": [{"name": "kserve-container", "image": "kserve/sklearnserver:v0.15.0"}]}}));
     }
-    nasty_log_line(c);
-    super::llm_demo::services(c);
 }
 
 /// The image-classifier transformer's line with a colour, a window-title change (OSC 0), a

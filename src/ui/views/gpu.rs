@@ -4,12 +4,13 @@
 //! and per GPU with the service using it.
 
 use crate::config::slot::Slot;
+use crate::domain::dcgm::{DcgmBatch, DcgmGpu};
 use crate::domain::gpu::GpuDevice;
 use crate::domain::gpu::format as gf;
 use crate::domain::gpu::throttle::describe as throttle_words;
 use crate::domain::gpu::unavailable::UnavailableKind;
 use crate::state::State;
-use crate::state::gpu::LocalGpus;
+use crate::state::gpu::{ClusterGpus, LocalGpus};
 use crate::ui::text::pad;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
@@ -260,7 +261,6 @@ pub fn cluster_lines(state: &State, theme: &Theme, width: u16) -> Vec<Line<'stat
     let workload_cells = usize::from(width)
         .saturating_sub(PER_GPU_PREFIX_CELLS)
         .max(3);
-    let sym = &theme.symbols;
     let mut out = vec![Line::from(Span::styled(
         "Cluster GPUs (DCGM exporter)",
         theme.style(Slot::Title),
@@ -285,16 +285,39 @@ pub fn cluster_lines(state: &State, theme: &Theme, width: u16) -> Vec<Line<'stat
         ),
         theme.style(Slot::TextDim),
     )));
+    out.extend(node_table(state, cluster, theme));
+    out.push(Line::default());
     out.push(Line::from(Span::styled(
+        format!(
+            "  {:<24} {:>3} {:>6} {:>16} {:>6} {:>8}  {}",
+            "NODE", "GPU", "UTIL", "MEMORY", "TEMP", "POWER", "SERVICE / POD"
+        ),
+        theme.style(Slot::TableHeader),
+    )));
+    out.extend(
+        batch
+            .gpus
+            .iter()
+            .map(|g| gpu_row(state, g, theme, workload_cells)),
+    );
+    out.extend(scrape_problems(batch, theme));
+    out
+}
+
+/// One row per node: instance type, GPU model, GPUs, mean utilisation, memory used.
+fn node_table(state: &State, cluster: &ClusterGpus, theme: &Theme) -> Vec<Line<'static>> {
+    let sym = &theme.symbols;
+    let mut out = vec![Line::from(Span::styled(
         format!(
             "  {:<24} {:<14} {:<24} {:>5} {:>6} {:>10}",
             "NODE", "INSTANCE", "GPU MODEL", "GPUS", "UTIL", "MEM USED"
         ),
         theme.style(Slot::TableHeader),
-    )));
+    ))];
     for node in &cluster.per_node {
         let facts = state.cluster.node(&node.hostname);
-        let model = batch
+        let model = cluster
+            .batch
             .gpus
             .iter()
             .find(|g| g.hostname.as_deref() == Some(&node.hostname))
@@ -321,92 +344,95 @@ pub fn cluster_lines(state: &State, theme: &Theme, width: u16) -> Vec<Line<'stat
             theme.style(Slot::Base),
         )));
     }
-    out.push(Line::default());
-    out.push(Line::from(Span::styled(
-        format!(
-            "  {:<24} {:>3} {:>6} {:>16} {:>6} {:>8}  {}",
-            "NODE", "GPU", "UTIL", "MEMORY", "TEMP", "POWER", "SERVICE / POD"
-        ),
-        theme.style(Slot::TableHeader),
-    )));
-    for g in &batch.gpus {
-        let workload = g
-            .workloads
-            .iter()
-            .map(|w| {
-                let svc = state
-                    .cluster
-                    .pods
-                    .items
-                    .get(&crate::domain::key::ObjectKey::new(&w.namespace, &w.pod))
-                    .and_then(crate::state::cluster::pod_owner)
-                    .map(|k| k.name);
-                match svc {
-                    Some(s) => format!("{}/{s} ({})", w.namespace, w.pod),
-                    None => format!("{}/{}", w.namespace, w.pod),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mem = match (g.fb_used_mib, g.fb_total_mib()) {
-            (Some(u), Some(t)) => format!("{:.1}/{:.0} GiB", u / 1024.0, t / 1024.0),
-            (Some(u), None) => format!("{:.1} GiB", u / 1024.0),
-            _ => sym.dash.to_string(),
-        };
-        let util = g
-            .util_pct
-            .map(|u| format!("{u:.0}%"))
-            .unwrap_or_else(|| sym.dash.into());
-        let slot = if g.util_pct.is_some_and(|u| u >= 90.0) {
-            Slot::LatencyWarn
-        } else {
-            Slot::GaugeGpu
-        };
-        out.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    "  {} {:>3} ",
-                    pad(g.hostname.as_deref().unwrap_or("?"), 24, sym.ellipsis),
-                    g.gpu
-                ),
-                theme.style(Slot::Base),
-            ),
-            Span::styled(format!("{util:>6}"), theme.style(slot)),
-            Span::styled(
-                format!(
-                    " {mem:>16} {:>6} {:>8}  ",
-                    g.temperature_c
-                        .map(|t| format!("{t:.0}°C"))
-                        .unwrap_or_else(|| sym.dash.into()),
-                    g.power_w
-                        .map(|p| format!("{p:.0} W"))
-                        .unwrap_or_else(|| sym.dash.into())
-                ),
-                theme.style(Slot::Base),
-            ),
-            Span::styled(
-                if workload.is_empty() {
-                    "idle".to_string()
-                } else {
-                    crate::ui::text::fit(&workload, workload_cells, sym.ellipsis)
-                },
-                theme.style(Slot::TextDim),
-            ),
-        ]));
-    }
-    for e in &batch.errors {
-        out.push(Line::from(Span::styled(
-            format!("  {} {}: {}", sym.warn, e.target, e.message),
-            theme.style(Slot::TextWarning),
-        )));
-    }
-    for w in &batch.warnings {
-        out.push(Line::from(Span::styled(
-            format!("  {w}"),
-            theme.style(Slot::TextDim),
-        )));
-    }
     out
+}
+
+/// The services and pods on one GPU: "namespace/service (pod)", or "namespace/pod".
+fn gpu_workloads(state: &State, g: &DcgmGpu) -> String {
+    g.workloads
+        .iter()
+        .map(|w| {
+            let svc = state
+                .cluster
+                .pods
+                .items
+                .get(&crate::domain::key::ObjectKey::new(&w.namespace, &w.pod))
+                .and_then(crate::state::cluster::pod_owner)
+                .map(|k| k.name);
+            match svc {
+                Some(s) => format!("{}/{s} ({})", w.namespace, w.pod),
+                None => format!("{}/{}", w.namespace, w.pod),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One GPU: node, index, utilisation (warned at 90 %), memory, temperature, power, and
+/// what runs on it cut to `workload_cells`.
+fn gpu_row(state: &State, g: &DcgmGpu, theme: &Theme, workload_cells: usize) -> Line<'static> {
+    let sym = &theme.symbols;
+    let workload = gpu_workloads(state, g);
+    let mem = match (g.fb_used_mib, g.fb_total_mib()) {
+        (Some(u), Some(t)) => format!("{:.1}/{:.0} GiB", u / 1024.0, t / 1024.0),
+        (Some(u), None) => format!("{:.1} GiB", u / 1024.0),
+        _ => sym.dash.to_string(),
+    };
+    let util = g
+        .util_pct
+        .map(|u| format!("{u:.0}%"))
+        .unwrap_or_else(|| sym.dash.into());
+    let slot = if g.util_pct.is_some_and(|u| u >= 90.0) {
+        Slot::LatencyWarn
+    } else {
+        Slot::GaugeGpu
+    };
+    Line::from(vec![
+        Span::styled(
+            format!(
+                "  {} {:>3} ",
+                pad(g.hostname.as_deref().unwrap_or("?"), 24, sym.ellipsis),
+                g.gpu
+            ),
+            theme.style(Slot::Base),
+        ),
+        Span::styled(format!("{util:>6}"), theme.style(slot)),
+        Span::styled(
+            format!(
+                " {mem:>16} {:>6} {:>8}  ",
+                g.temperature_c
+                    .map(|t| format!("{t:.0}°C"))
+                    .unwrap_or_else(|| sym.dash.into()),
+                g.power_w
+                    .map(|p| format!("{p:.0} W"))
+                    .unwrap_or_else(|| sym.dash.into())
+            ),
+            theme.style(Slot::Base),
+        ),
+        Span::styled(
+            if workload.is_empty() {
+                "idle".to_string()
+            } else {
+                crate::ui::text::fit(&workload, workload_cells, sym.ellipsis)
+            },
+            theme.style(Slot::TextDim),
+        ),
+    ])
+}
+
+/// The exporters that could not be read, and the scrape's notes.
+fn scrape_problems(batch: &DcgmBatch, theme: &Theme) -> Vec<Line<'static>> {
+    let errors = batch.errors.iter().map(|e| {
+        Line::from(Span::styled(
+            format!("  {} {}: {}", theme.symbols.warn, e.target, e.message),
+            theme.style(Slot::TextWarning),
+        ))
+    });
+    let notes = batch
+        .warnings
+        .iter()
+        .map(|w| Line::from(Span::styled(format!("  {w}"), theme.style(Slot::TextDim))));
+    errors.chain(notes).collect()
 }
 
 /// Draws the view, scrolled by the text scroll.
