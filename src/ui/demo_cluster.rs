@@ -32,7 +32,7 @@ pub fn cluster() -> ClusterState {
     let store = Store::default();
     let workload = Arc::new(Workload::default());
     let clock = SimClock::new(1.0);
-    let _controller = scenario::build(Scenario::Demo, 0, &store, &workload, clock.clone());
+    let _controller = scenario::build(Scenario::Demo, 0, &store, &workload, clock);
     // The TrainedModels' status, as the controller writes it once they had their load time.
     crate::sim::controller::trained::pass(
         &store,
