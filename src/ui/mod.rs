@@ -20,6 +20,8 @@ pub mod symbols;
 pub mod table;
 pub mod text;
 pub mod theme;
+#[cfg(test)]
+mod trained_snapshot_tests;
 pub mod views;
 pub mod widgets;
 

@@ -3,6 +3,7 @@
 
 mod llm;
 mod overview;
+mod trained;
 
 use crate::config::slot::Slot;
 use crate::domain::key::ObjectKey;

@@ -1,5 +1,5 @@
 //! The overview tab: status line, "why isn't it ready?", conditions, components, revisions
-//! and traffic, model status, live figures.
+//! and traffic, model status, trained models (multi-model serving), live figures.
 
 use crate::config::slot::Slot;
 use crate::domain::diagnose::diagnose;
@@ -37,6 +37,7 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
     component_lines(&mut out, theme, isvc);
     revision_lines(&mut out, state, theme, key, isvc);
     model_lines(&mut out, theme, isvc);
+    out.extend(super::trained::lines(state, theme, key));
     out
 }
 
