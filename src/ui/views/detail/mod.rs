@@ -1,6 +1,8 @@
 //! The detail of one InferenceService: tabs for the overview (status, why it is not ready,
-//! components, revisions and traffic, live figures), its pods and its events.
+//! components, revisions and traffic, live figures, a transformer chain's split), its pods
+//! and its events.
 
+mod chain;
 mod llm;
 mod overview;
 mod trained;
