@@ -159,3 +159,50 @@ fn probe_key_on_a_service_with_an_explainer_also_probes_explain() {
     s.send("q");
     s.wait_exit(WAIT);
 }
+
+/// An explainer that never gets Ready (its model's bucket does not exist): the probe key
+/// says at once that :explain cannot be probed and why, instead of asking the service URL
+/// (which resolves nowhere here) and waiting out the deadline; the predictor is probed.
+#[test]
+fn probe_key_without_a_ready_explainer_pod_says_so_at_once() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&[]);
+    cluster.create_isvc("ml-staging", "credit-explained");
+    cluster.patch_isvc(
+        "ml-staging",
+        "credit-explained",
+        serde_json::json!({"spec": {"explainer": {"art": {"type": "SquareAttack",
+            "storageUri": "gs://kdeck-demo-missing/art"}}}}),
+    );
+    let mut s = console(&sandbox, &cluster, &[]);
+    s.send("/credit-explained\r");
+    assert!(
+        // Its latency figures come from its ready predictor pod, so the console knows it.
+        s.wait_for(WAIT, |t| !t.contains("fraud-detector")
+            && line_with(t, " ml-staging ").is_some_and(|l| l.contains("ms "))),
+        "filter did not apply, or the pods are not known:\n{}",
+        s.screen()
+    );
+    s.send("i");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("no Ready explainer pod")),
+        "the missing explainer pod was not said:\n{}\n{}",
+        s.screen(),
+        probe_lines(&s)
+    );
+    // The predictor's result (whatever route it took) keeps saying it, and no :explain
+    // request was made.
+    assert!(
+        s.wait_for(WAIT, |t| t.contains(":explain not probed")),
+        "no predictor result:\n{}\n{}",
+        s.screen(),
+        probe_lines(&s)
+    );
+    assert!(
+        !probe_lines(&s).contains(":explain (v1)"),
+        "an :explain probe ran:\n{}",
+        probe_lines(&s)
+    );
+    s.send("q");
+    s.wait_exit(WAIT);
+}

@@ -86,6 +86,7 @@ fn breaching_round(n: i64, stable: &str, canary: &str) -> Msg {
     Msg::Metrics(Measurements {
         at,
         llm: Vec::new(),
+        chains: Vec::new(),
         services: vec![(key(), figures(180.0, 0.008))],
         revisions: vec![
             (key(), canary.to_string(), figures(1400.0, 0.08)),

@@ -143,6 +143,10 @@ fn canary_and_promote_with_yes() {
             "--percent",
             "50",
             "--yes",
+            // The demo's fraud-detector canary is the drill's failing one: once it is measured
+            // the guard refuses more traffic (canary_console tests that). This test is about
+            // the write path, so it forces past the guard whatever the figures say.
+            "--force",
             "--timeout",
             "15s",
         ],
@@ -154,7 +158,7 @@ fn canary_and_promote_with_yes() {
     let out = run(
         &sandbox,
         &cluster,
-        &["promote", FRAUD, "--yes", "--timeout", "15s"],
+        &["promote", FRAUD, "--yes", "--force", "--timeout", "15s"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let after = cluster.isvc(NS, FRAUD);

@@ -3,10 +3,15 @@
 //! ml-prod/sklearn-iris (iris-v2 loads and gets a URL; iris-xgb is an xgboost model its
 //! sklearn predictor cannot load: FrameworkSupported False, FrameworkNotSupported), and a
 //! TrainedModel created through the kube client whose InferenceService does not exist.
+//! Then `kdeck status -o json` (the real kube client listing them): sklearn-iris's entry
+//! carries `trained_models`, the failed one makes the exit code 1; with TrainedModels
+//! forbidden the status still lists every service.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
+use common::Sandbox;
+use common::headless::{run_kdeck, text};
 use common::sim::{Sim, poll, poll_async};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use serde_json::{Value, json};
@@ -110,4 +115,69 @@ async fn the_kube_client_creates_one_and_reads_why_it_is_not_ready() {
     })
     .await;
     assert_eq!(reason, Some(Value::from("InferenceServiceNotReady")));
+}
+
+fn status_json(sandbox: &Sandbox, sim: &Sim) -> (Option<i32>, Vec<Value>, String) {
+    let kubeconfig = sim.kubeconfig.display().to_string();
+    let args = [
+        "status",
+        "-n",
+        "ml-prod",
+        "-o",
+        "json",
+        "--kubeconfig",
+        kubeconfig.as_str(),
+    ];
+    let (out, _) = run_kdeck(sandbox, &args, Duration::from_secs(30));
+    let all: Vec<Value> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+    (out.status.code(), all, text(&out.stderr))
+}
+
+fn iris(all: &[Value]) -> &Value {
+    all.iter().find(|e| e["name"] == "sklearn-iris").unwrap()
+}
+
+#[test]
+fn status_json_lists_the_trained_models_and_exits_1_for_one_that_failed_to_load() {
+    let sandbox = Sandbox::new();
+    let sim = Sim::demo();
+    // iris-v2 loads after its simulated load time: wait until the status says so.
+    let mut last = (None, Vec::new(), String::new());
+    let loaded = poll(Duration::from_secs(30), || {
+        last = status_json(&sandbox, &sim);
+        let models = iris(&last.1)["trained_models"].as_array()?.clone();
+        models
+            .iter()
+            .any(|m| m["name"] == "iris-v2" && m["ready"] == true)
+            .then_some(models)
+    });
+    let (code, all, stderr) = last;
+    let models = loaded.unwrap_or_else(|| panic!("iris-v2 never loaded: {all:?}"));
+    let xgb = models.iter().find(|m| m["name"] == "iris-xgb").unwrap();
+    assert_eq!(xgb["ready"], false, "{xgb}");
+    assert_eq!(xgb["state"], "FailedToLoad", "{xgb}");
+    assert_eq!(xgb["reason"], "FrameworkNotSupported", "{xgb}");
+    // The service itself stays Ready (KServe's verdict); only services with models get the field.
+    assert_eq!(iris(&all)["ready"], true);
+    let fraud = all.iter().find(|e| e["name"] == "fraud-detector").unwrap();
+    assert!(fraud.get("trained_models").is_none(), "{fraud}");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("ml-prod/sklearn-iris trained model iris-xgb failed to load: FrameworkSupported FrameworkNotSupported"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn status_lists_every_service_when_trained_models_are_forbidden() {
+    let sandbox = Sandbox::new();
+    let sim = Sim::demo_with(&["forbid-verb=list:trainedmodels"]);
+    let (_, all, stderr) = status_json(&sandbox, &sim);
+    assert_eq!(all.len(), 6, "{all:?}\n{stderr}");
+    assert!(
+        all.iter().all(|e| e.get("trained_models").is_none()),
+        "{all:?}"
+    );
+    assert!(!stderr.contains("trained model"), "{stderr}");
 }

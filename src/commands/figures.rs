@@ -97,6 +97,7 @@ pub async fn measure_once(
                 a.services.extend(m.services);
                 a.revisions.extend(m.revisions);
                 a.llm.extend(m.llm);
+                a.chains.extend(m.chains);
                 a.problems.extend(m.problems);
             }
         }

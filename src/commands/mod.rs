@@ -18,6 +18,7 @@ pub mod sim;
 pub mod snapshot;
 pub mod status;
 pub mod status_llm;
+pub mod status_trained;
 
 use crate::cli::Cli;
 use crate::sources::kube::connect::{Connection, KubeconfigSource, connect};

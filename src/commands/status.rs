@@ -2,7 +2,8 @@
 //! the console's rows (same parsing, same cell text), with one scrape of the model servers'
 //! metrics: a one-shot has no window, so its figures are the cumulative counts since each
 //! pod started (`window` in the JSON says so). Exit codes: 0 all listed services Ready and
-//! no canary worse than its stable revision, 1 otherwise, 2 connection or permission error,
+//! no canary worse than its stable revision and no TrainedModel that failed to load, 1
+//! otherwise, 2 connection or permission error,
 //! 7 timed out.
 
 use super::Output;
@@ -27,7 +28,7 @@ use std::process::ExitCode;
     config.toml against its stable revision (default: errors > 1% and > 2x stable, or p99 > \
     1.5x stable and > 100 ms).\n\n\
     Exit codes: 0 every listed service is Ready and no canary is failing; 1 at least one is \
-    not Ready or has a failing canary; 2 the cluster could not be reached or the listing was \
+    not Ready, has a failing canary or a TrainedModel that failed to load; 2 the cluster could not be reached or the listing was \
     refused; 7 timed out: the API server \
     or a credential plugin did not answer within its deadline ([api] request_timeout, \
     [api] exec_timeout in config.toml), or --timeout passed."
@@ -113,7 +114,11 @@ pub async fn run(cli: &Cli, args: &StatusArgs) -> ExitCode {
     for line in &failing {
         out::errln!("kdeck status: failing: {line}");
     }
-    if all_ready && failing.is_empty() && llm_failing.is_empty() {
+    let trained_failing = super::status_trained::failures(&state);
+    for line in &trained_failing {
+        out::errln!("kdeck status: failing: {line}");
+    }
+    if all_ready && failing.is_empty() && llm_failing.is_empty() && trained_failing.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -201,7 +206,13 @@ pub fn render_json(state: &State) -> String {
         .services
         .iter()
         .filter_map(|k| match state.cluster.isvcs.items.get(k) {
-            Some(i) => Some(isvc_entry(state, k, i)),
+            Some(i) => {
+                let mut entry = isvc_entry(state, k, i);
+                if let Some(models) = super::status_trained::entries(state, k) {
+                    entry["trained_models"] = models;
+                }
+                Some(entry)
+            }
             None => state
                 .cluster
                 .llm_isvcs

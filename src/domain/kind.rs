@@ -16,6 +16,7 @@ pub enum Kind {
     ClusterServingRuntime,
     InferenceGraph,
     LlmInferenceService,
+    TrainedModel,
     Pod,
     Node,
     Event,
@@ -110,6 +111,15 @@ pub const KINDS: &[KindSpec] = &[
         kserve: true,
     },
     KindSpec {
+        kind: Kind::TrainedModel,
+        group: "serving.kserve.io",
+        version: "v1alpha1",
+        api_kind: "TrainedModel",
+        plural: "trainedmodels",
+        namespaced: true,
+        kserve: true,
+    },
+    KindSpec {
         kind: Kind::Namespace,
         group: "",
         version: "v1",
@@ -142,6 +152,8 @@ pub enum ClusterObject {
     Graph(Box<Graph>),
     /// An LLMInferenceService (see `domain::llm`).
     Llm(Box<super::llm::Llm>),
+    /// A TrainedModel (see `domain::trained`).
+    Trained(Box<super::trained::TrainedModel>),
     Namespace(String),
 }
 
@@ -158,6 +170,9 @@ pub fn parse(kind: Kind, value: &Value) -> ClusterObject {
         }
         Kind::InferenceGraph => ClusterObject::Graph(Box::new(Graph::parse(value))),
         Kind::LlmInferenceService => ClusterObject::Llm(Box::new(super::llm::Llm::parse(value))),
+        Kind::TrainedModel => {
+            ClusterObject::Trained(Box::new(super::trained::TrainedModel::parse(value)))
+        }
         Kind::Namespace => ClusterObject::Namespace(
             super::json::str_at(value, &["metadata", "name"])
                 .unwrap_or("")
@@ -178,6 +193,7 @@ mod tests {
             Kind::ClusterServingRuntime,
             Kind::InferenceGraph,
             Kind::LlmInferenceService,
+            Kind::TrainedModel,
             Kind::Pod,
             Kind::Node,
             Kind::Event,

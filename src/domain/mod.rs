@@ -33,4 +33,5 @@ pub mod scope;
 pub mod selector;
 pub mod snapshot;
 pub mod traffic_check;
+pub mod trained;
 pub mod watch;

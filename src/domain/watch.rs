@@ -11,6 +11,8 @@ pub enum Kserve {
     Missing,
     Present {
         llm: bool,
+        /// The cluster serves TrainedModels (serving.kserve.io/v1alpha1).
+        trained: bool,
     },
 }
 

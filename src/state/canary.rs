@@ -147,6 +147,7 @@ mod tests {
         Msg::Metrics(Measurements {
             at,
             llm: Vec::new(),
+            chains: Vec::new(),
             services: vec![(key, fig(200.0, 0.01))],
             revisions,
             problems: vec![],

@@ -11,6 +11,7 @@ use crate::domain::llm::Llm;
 use crate::domain::node::Node;
 use crate::domain::pod::Pod;
 use crate::domain::runtime::{Graph, Runtime};
+use crate::domain::trained::TrainedModel;
 use crate::domain::watch::{Kserve, WatchEvent};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
@@ -32,6 +33,10 @@ pub struct ClusterState {
     pub runtimes: Store<Runtime>,
     pub graphs: Store<Graph>,
     pub namespaces: Store<()>,
+    /// TrainedModels (multi-model serving); grouped by InferenceService in `trained_by_isvc`.
+    pub trained: Store<TrainedModel>,
+    /// TrainedModels by the InferenceService they name (namespace, service name).
+    pub trained_by_isvc: HashMap<ObjectKey, BTreeSet<ObjectKey>>,
     /// Pods by the InferenceService they serve (namespace, service name).
     pub pods_by_isvc: HashMap<ObjectKey, BTreeSet<ObjectKey>>,
 }
@@ -68,6 +73,7 @@ impl ClusterState {
         match kind {
             Kind::InferenceService => self.isvcs.relist_start(),
             Kind::LlmInferenceService => self.llm_isvcs.relist_start(),
+            Kind::TrainedModel => self.trained.relist_start(),
             Kind::Pod => self.pods.relist_start(),
             Kind::Node => self.nodes.relist_start(),
             Kind::Event => self.events.relist_start(),
@@ -81,6 +87,7 @@ impl ClusterState {
         match kind {
             Kind::InferenceService => self.isvcs.live(),
             Kind::LlmInferenceService => self.llm_isvcs.live(),
+            Kind::TrainedModel => self.trained.live(),
             Kind::Pod => self.pods.live(),
             Kind::Node => self.nodes.live(),
             Kind::Event => self.events.live(),
@@ -94,6 +101,11 @@ impl ClusterState {
         match kind {
             Kind::InferenceService => drop(self.isvcs.relist_done()),
             Kind::LlmInferenceService => drop(self.llm_isvcs.relist_done()),
+            Kind::TrainedModel => {
+                for (key, tm) in self.trained.relist_done() {
+                    self.unindex_trained(&key, &tm);
+                }
+            }
             Kind::Pod => {
                 for (key, pod) in self.pods.relist_done() {
                     self.unindex_pod(&key, &pod);
@@ -124,6 +136,7 @@ impl ClusterState {
             ClusterObject::Llm(llm) => {
                 self.llm_isvcs.upsert(key_of(&llm.meta), *llm);
             }
+            ClusterObject::Trained(tm) => self.upsert_trained(*tm),
             ClusterObject::Pod(pod) => {
                 let key = key_of(&pod.meta);
                 if let Some(owner) = pod_owner(&pod) {
@@ -163,6 +176,11 @@ impl ClusterState {
         match kind {
             Kind::InferenceService => drop(self.isvcs.remove(key)),
             Kind::LlmInferenceService => drop(self.llm_isvcs.remove(key)),
+            Kind::TrainedModel => {
+                if let Some(tm) = self.trained.remove(key) {
+                    self.unindex_trained(key, &tm);
+                }
+            }
             Kind::Pod => {
                 if let Some(pod) = self.pods.remove(key) {
                     self.unindex_pod(key, &pod);
@@ -206,6 +224,7 @@ impl ClusterState {
         match kind {
             Kind::InferenceService => self.isvcs.mark_stale(now, error, forbidden),
             Kind::LlmInferenceService => self.llm_isvcs.mark_stale(now, error, forbidden),
+            Kind::TrainedModel => self.trained.mark_stale(now, error, forbidden),
             Kind::Pod => self.pods.mark_stale(now, error, forbidden),
             Kind::Node => self.nodes.mark_stale(now, error, forbidden),
             Kind::Event => self.events.mark_stale(now, error, forbidden),

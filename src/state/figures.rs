@@ -51,6 +51,8 @@ pub struct Figures {
     pub llm: HashMap<ObjectKey, crate::domain::llm::window::LlmFigures>,
     /// The last console probe of each LLM service (`i`), shown in its detail.
     pub llm_probes: HashMap<ObjectKey, LlmProbe>,
+    /// The transformer → predictor split of services with a transformer.
+    pub chains: HashMap<ObjectKey, crate::domain::latency::chain_window::ChainFigures>,
 }
 
 /// What the last console probe of an LLM service measured, and when.

@@ -13,6 +13,7 @@ pub mod service_kind;
 pub mod services;
 pub mod session;
 pub mod store;
+pub mod trained;
 pub mod ui;
 
 use crate::config::Config;

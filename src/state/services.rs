@@ -36,10 +36,12 @@ pub enum ServiceColumn {
     Waiting,
     /// LLM services: KV-cache usage.
     KvCache,
+    /// InferenceServices: TrainedModels loaded of those it holds (multi-model serving).
+    Models,
 }
 
 impl ServiceColumn {
-    pub const ALL: [ServiceColumn; 18] = [
+    pub const ALL: [ServiceColumn; 19] = [
         ServiceColumn::Name,
         ServiceColumn::Namespace,
         ServiceColumn::Ready,
@@ -58,6 +60,7 @@ impl ServiceColumn {
         ServiceColumn::TokPerS,
         ServiceColumn::Waiting,
         ServiceColumn::KvCache,
+        ServiceColumn::Models,
     ];
 
     /// The services list's default sort: the unhealthy first.
@@ -91,6 +94,7 @@ impl ServiceColumn {
             ServiceColumn::TokPerS => "TOK/S",
             ServiceColumn::Waiting => "WAIT",
             ServiceColumn::KvCache => "KV%",
+            ServiceColumn::Models => "MODELS",
         }
     }
 
@@ -110,6 +114,7 @@ impl ServiceColumn {
                 | ServiceColumn::TokPerS
                 | ServiceColumn::Waiting
                 | ServiceColumn::KvCache
+                | ServiceColumn::Models
         )
     }
 
@@ -126,6 +131,7 @@ impl ServiceColumn {
                 | ServiceColumn::TokPerS
                 | ServiceColumn::Waiting
                 | ServiceColumn::KvCache
+                | ServiceColumn::Models
         )
     }
 }
@@ -169,6 +175,11 @@ pub fn figure(state: &State, column: ServiceColumn, key: &ObjectKey) -> Option<f
         ServiceColumn::TokPerS => llm.and_then(|f| f.generation_tokens_per_s),
         ServiceColumn::Waiting => llm.and_then(|f| f.waiting),
         ServiceColumn::KvCache => llm.and_then(|f| f.kv_cache),
+        // Failed models weigh most, so sorting puts a service with one first.
+        ServiceColumn::Models => {
+            let c = state.cluster.trained_counts(key);
+            (c.total > 0).then(|| (c.failed * 1000 + c.total) as f64)
+        }
         _ => None,
     }
 }
@@ -229,7 +240,8 @@ fn ascending(
         | ServiceColumn::Ttft99
         | ServiceColumn::TokPerS
         | ServiceColumn::Waiting
-        | ServiceColumn::KvCache => {
+        | ServiceColumn::KvCache
+        | ServiceColumn::Models => {
             let value = |k: &ObjectKey| figure(state, column, k).unwrap_or(f64::NEG_INFINITY);
             value(a.0).total_cmp(&value(b.0))
         }

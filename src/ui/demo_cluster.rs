@@ -31,7 +31,14 @@ fn pin_times(value: &mut Value) {
 pub fn cluster() -> ClusterState {
     let store = Store::default();
     let workload = Arc::new(Workload::default());
-    let _controller = scenario::build(Scenario::Demo, 0, &store, &workload, SimClock::new(1.0));
+    let clock = SimClock::new(1.0);
+    let _controller = scenario::build(Scenario::Demo, 0, &store, &workload, clock);
+    // The TrainedModels' status, as the controller writes it once they had their load time.
+    crate::sim::controller::trained::pass(
+        &store,
+        &clock,
+        chrono::Utc::now() + chrono::Duration::hours(1),
+    );
     let mut cluster = ClusterState::default();
     for spec in KINDS {
         let Some(resource) = crate::sim::resources::find(spec.group, spec.version, spec.plural)

@@ -243,3 +243,16 @@ fn an_llm_pods_mig_slice_counts_for_its_service_with_its_engine_activity() {
     let text = screen(&render(&mut s, &theme("dark"), 140, 40));
     assert!(text.contains("llm/chat-v2"), "{text}");
 }
+
+#[test]
+fn help_on_a_group_member_says_the_canary_key_sets_its_weight() {
+    let mut s = llm_state();
+    assert_eq!(
+        s.selected_service(),
+        Some(&ObjectKey::new("llm", "chat-v2"))
+    );
+    update(&mut s, crate::ui::snapshot_tests::key('?'));
+    let text = screen(&render(&mut s, &theme("dark"), 140, 40));
+    assert!(text.contains("Set this group member's weight"), "{text}");
+    assert!(!text.contains("Set canary percent"), "{text}");
+}

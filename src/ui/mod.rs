@@ -1,6 +1,8 @@
 //! Drawing: `draw(frame, &State, &Theme)` only reads. Views build only the rows they show,
 //! so a 2,000-row list costs the same to draw as a 20-row one.
 
+#[cfg(test)]
+mod chain_snapshot_tests;
 pub mod color;
 pub mod contrast;
 #[cfg(test)]
@@ -20,6 +22,8 @@ pub mod symbols;
 pub mod table;
 pub mod text;
 pub mod theme;
+#[cfg(test)]
+mod trained_snapshot_tests;
 pub mod views;
 pub mod widgets;
 

@@ -305,6 +305,7 @@ pub fn demo_state() -> State {
         Msg::Metrics(crate::app::msg::Measurements {
             at,
             llm: Vec::new(),
+            chains: Vec::new(),
             services: vec![(fraud.clone(), fig(700.0, 0.009, 36.0))],
             revisions: vec![
                 (

@@ -107,7 +107,7 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
             state.cluster.apply(kind, events);
             if matches!(
                 kind,
-                Kind::InferenceService | Kind::LlmInferenceService | Kind::Pod
+                Kind::InferenceService | Kind::LlmInferenceService | Kind::Pod | Kind::TrainedModel
             ) {
                 state.derived.dirty = true;
             }
@@ -118,6 +118,14 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
             forbidden,
             ..
         } => {
+            // TrainedModels are extra detail: one quiet line when they become unreadable
+            // (the detail's section says it too), not a warning per retry.
+            if kind == Kind::TrainedModel && forbidden && !state.cluster.trained.forbidden {
+                state.notify(
+                    NoticeLevel::Info,
+                    "TrainedModels are not readable here (forbidden): the services' detail lists none".to_string(),
+                );
+            }
             state
                 .cluster
                 .mark_stale(kind, state.now, error.clone(), forbidden);

@@ -55,6 +55,13 @@ pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
         }
     }
     state.figures.llm.extend(m.llm);
+    // So are the transformer chains' splits.
+    for (key, f) in state.figures.chains.iter_mut() {
+        if !m.chains.iter().any(|(k, _)| k == key) {
+            f.stale = true;
+        }
+    }
+    state.figures.chains.extend(m.chains);
     state.figures.problems = m.problems;
     crate::state::canary::refresh(state);
     state.derived.dirty = true;
@@ -179,6 +186,7 @@ mod tests {
         Msg::Metrics(Measurements {
             at,
             llm: Vec::new(),
+            chains: Vec::new(),
             services: vec![(key.clone(), fig(canary_p99 * 0.1 + 40.0, 0.008))],
             revisions: vec![
                 (
@@ -238,5 +246,30 @@ mod tests {
         let flow = auto.rollout.as_ref().unwrap();
         assert!(flow.automatic);
         assert_eq!(flow.action, RolloutAction::Rollback);
+    }
+
+    #[test]
+    fn a_chain_split_is_kept_and_turns_stale_when_a_round_lacks_it() {
+        use crate::domain::latency::chain_window::{ChainFigures, StageFigures};
+        let mut s = canary_state();
+        let key = ObjectKey::new("ml-prod", "image-classifier");
+        let split = ChainFigures {
+            predict: StageFigures {
+                p50_ms: Some(26.0),
+                p99_ms: Some(90.0),
+            },
+            hop_p50_ms: Some(3.0),
+            ..ChainFigures::default()
+        };
+        let Msg::Metrics(mut m) = round(0, 40.0) else {
+            unreachable!()
+        };
+        m.chains = vec![(key.clone(), split)];
+        update(&mut s, Msg::Metrics(m));
+        assert_eq!(s.figures.chains.get(&key), Some(&split));
+        // A round without it (the transformer is off screen, or gone): kept, marked stale.
+        update(&mut s, round(5, 40.0));
+        let kept = s.figures.chains.get(&key).copied().unwrap();
+        assert!(kept.stale && kept.hop_p50_ms == Some(3.0), "{kept:?}");
     }
 }

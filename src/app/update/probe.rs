@@ -3,8 +3,10 @@
 //! canary is tested without moving traffic, and a bastion that reaches only the API server
 //! can probe), or, with no ready pod known, its URL and tagged revision URLs. The protocol
 //! comes from the predictor's `protocolVersion`, else from its ServingRuntime's
-//! `protocolVersions`. A service with an explainer also gets a V1 `:explain` probe of its
-//! explainer (pod, else the service URL). Each result comes back as a notice.
+//! `protocolVersions`. A service with an explainer also gets a V1 `:explain` probe of a
+//! Ready explainer pod; with none Ready the console says so at once instead of asking the
+//! service URL (which may resolve nowhere and would wait out the deadline). Each result
+//! comes back as a notice.
 
 use crate::app::effect::{Effect, ProbeRequest};
 use crate::domain::isvc::Isvc;
@@ -102,7 +104,11 @@ pub fn action(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let what: Vec<String> = requests.iter().map(ProbeRequest::label).collect();
-    state.notify(NoticeLevel::Info, format!("probing {}…", what.join(", ")));
+    let probing = format!("probing {}…", what.join(", "));
+    match explainer_gap(state, &key) {
+        Some(gap) => state.notify(NoticeLevel::Error, format!("{probing} {gap}")),
+        None => state.notify(NoticeLevel::Info, probing),
+    }
     requests.into_iter().map(Effect::Probe).collect()
 }
 
@@ -158,14 +164,37 @@ pub fn requests(state: &State, key: &ObjectKey) -> Vec<ProbeRequest> {
 }
 
 /// Where to probe the explainer of a service that has one (KServe's explainers speak V1
-/// `:explain`): a ready explainer pod through the API server's pod proxy, else the
-/// service URL, which routes `:explain` to the explainer. (URL, through the API server.)
+/// `:explain`): a ready explainer pod through the API server's pod proxy. Without one,
+/// nothing: the service URL may resolve nowhere from here ([`explainer_gap`] says why).
+/// (URL, through the API server.)
 fn explain_request(state: &State, key: &ObjectKey, isvc: &Isvc) -> Option<(String, bool)> {
     isvc.component(crate::domain::isvc::ComponentKind::Explainer)?;
-    match pod_targets(state, key, "explainer").into_iter().next() {
-        Some((_, path)) => Some((path, true)),
-        None => isvc.url.clone().map(|u| (u, false)),
+    let (_, path) = pod_targets(state, key, "explainer").into_iter().next()?;
+    Some((path, true))
+}
+
+/// Why the explainer of a service that has one is not probed now (no Ready explainer pod),
+/// worded for the user with what to do; `None` when it is probed or there is none.
+pub fn explainer_gap(state: &State, key: &ObjectKey) -> Option<String> {
+    let isvc = state.cluster.isvcs.items.get(key)?;
+    isvc.component(crate::domain::isvc::ComponentKind::Explainer)?;
+    if !pod_targets(state, key, "explainer").is_empty() {
+        return None;
     }
+    let waiting = state
+        .cluster
+        .pods_of(key)
+        .filter(|p| p.component() == Some("explainer") && !p.meta.deleting)
+        .count();
+    let pods = match waiting {
+        0 => "none exists yet".to_string(),
+        1 => "its 1 pod is not Ready".to_string(),
+        n => format!("its {n} pods are not Ready"),
+    };
+    Some(format!(
+        "no Ready explainer pod ({pods}), so :explain was not probed: see the detail's Pods \
+         and Events tabs, and probe again once it is Ready"
+    ))
 }
 
 /// (revision, pod-proxy base path) of the first ready `component` pod (pods without the
@@ -219,6 +248,9 @@ pub fn done(state: &mut State, request: &ProbeRequest, summary: &Summary) -> Vec
     }
     if request.via_api {
         line.push_str(" · via API server");
+    }
+    if !request.explain && explainer_gap(state, &request.key).is_some() {
+        line.push_str(" · :explain not probed (no Ready explainer pod)");
     }
     if request.protocol == Protocol::Openai && summary.setup_error.is_none() {
         let probe = crate::state::figures::LlmProbe {
@@ -402,23 +434,57 @@ mod tests {
                      "explainer": {"art": {"type": "SquareAttack"}}},
             "status": {"url": "http://income.ml.example.com"}}),
         );
-        // No pod known: the service URL, which routes :explain to the explainer, with V1.
+        // No Ready explainer pod: no :explain of the service URL (it may resolve nowhere
+        // and wait out the deadline); the predictor is probed and the gap said at once.
         let r = requests(&s, &key);
-        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!(r.len(), 1, "{r:?}");
         assert!(!r[0].explain && r[0].protocol == Protocol::V2, "{r:?}");
-        assert!(r[1].explain && r[1].protocol == Protocol::V1, "{r:?}");
-        assert_eq!(r[1].url, "http://income.ml.example.com");
+        s.ui.push(Route::Detail(key.clone()));
+        assert_eq!(action(&mut s).len(), 1);
+        let notice = s.ui.notice.clone().unwrap();
+        assert_eq!(notice.level, NoticeLevel::Error);
+        assert!(
+            notice
+                .text
+                .contains("no Ready explainer pod (none exists yet)")
+                && notice.text.contains(":explain was not probed"),
+            "{}",
+            notice.text
+        );
+        // The predictor's result keeps saying it, since it replaces that notice.
+        let summary = ProbeReport::default().summary(Protocol::V2, &r[0].url, "income", 2);
+        update(&mut s, Msg::Probe(Box::new((r[0].clone(), summary))));
+        let notice = &s.ui.notice.as_ref().unwrap().text;
+        assert!(
+            notice.ends_with(":explain not probed (no Ready explainer pod)"),
+            "{notice}"
+        );
+        // An explainer pod that is not Ready yet is named as such.
+        upsert(
+            &mut s,
+            Kind::Pod,
+            serde_json::json!({"metadata": {"name": "income-explainer-w", "namespace": "ml", "resourceVersion": "4",
+                "labels": {"serving.kserve.io/inferenceservice": "income", "component": "explainer"}},
+            "spec": {"containers": [{"name": "kserve-container"}]},
+            "status": {"phase": "Pending"}}),
+        );
+        assert!(
+            explainer_gap(&s, &key).is_some_and(|g| g.contains("its 1 pod is not Ready")),
+            "{:?}",
+            explainer_gap(&s, &key)
+        );
         // A ready explainer pod: through the API server's pod proxy to that pod.
         upsert(
             &mut s,
             Kind::Pod,
-            serde_json::json!({"metadata": {"name": "income-explainer-x", "namespace": "ml", "resourceVersion": "4",
+            serde_json::json!({"metadata": {"name": "income-explainer-x", "namespace": "ml", "resourceVersion": "5",
                 "labels": {"serving.kserve.io/inferenceservice": "income", "component": "explainer"}},
             "spec": {"containers": [{"name": "kserve-container", "ports": [{"containerPort": 8080}]}]},
             "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
                 "containerStatuses": [{"name": "kserve-container", "ready": true, "restartCount": 0}]}}),
         );
         let r = requests(&s, &key);
+        assert_eq!(explainer_gap(&s, &key), None);
         let explain: Vec<&ProbeRequest> = r.iter().filter(|r| r.explain).collect();
         assert_eq!(explain.len(), 1, "{r:?}");
         assert!(explain[0].via_api, "{r:?}");

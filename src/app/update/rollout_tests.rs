@@ -421,6 +421,7 @@ fn failing_canary_round(s: &mut State) {
         Msg::Metrics(crate::app::msg::Measurements {
             at,
             llm: Vec::new(),
+            chains: Vec::new(),
             services: vec![(fraud.clone(), fig(200.0, 0.01))],
             revisions: vec![
                 (

@@ -16,13 +16,16 @@ pub enum Endpoint {
     QueueProxy,
     /// vLLM of an LLMInferenceService, port 8000 `/metrics` (see `domain::llm::vllm`).
     Vllm,
+    /// The KServe model server of a transformer, port 8080 `/metrics`: its stage
+    /// histograms feed the chain split (`chain_window`), not the service's latency.
+    Transformer,
 }
 
 impl Endpoint {
     /// The container port and path the exporter serves by default.
     pub fn default_port_path(self) -> (u16, &'static str) {
         match self {
-            Endpoint::ModelServer => (8080, "/metrics"),
+            Endpoint::ModelServer | Endpoint::Transformer => (8080, "/metrics"),
             Endpoint::QueueProxy => (9091, "/metrics"),
             Endpoint::Vllm => (8000, "/metrics"),
         }
@@ -33,6 +36,7 @@ impl Endpoint {
             Endpoint::ModelServer => "model server",
             Endpoint::QueueProxy => "queue-proxy",
             Endpoint::Vllm => "vLLM",
+            Endpoint::Transformer => "transformer",
         }
     }
 }
@@ -65,6 +69,7 @@ pub fn families(endpoint: Endpoint) -> &'static [&'static str] {
         Endpoint::ModelServer => &[PREDICT_SECONDS],
         Endpoint::QueueProxy => &[APP_LATENCIES_MS, APP_REQUEST_COUNT],
         Endpoint::Vllm => crate::domain::llm::vllm::FAMILIES,
+        Endpoint::Transformer => super::chain_window::FAMILIES,
     }
 }
 
@@ -72,7 +77,8 @@ pub fn families(endpoint: Endpoint) -> &'static [&'static str] {
 pub fn reading(endpoint: Endpoint, exposition: &Exposition) -> Result<Reading, String> {
     match endpoint {
         Endpoint::Vllm => crate::domain::llm::vllm::reading(exposition).map(|r| r.as_reading()),
-        Endpoint::ModelServer => {
+        // A transformer's requests are its predict calls (the split reads every stage).
+        Endpoint::ModelServer | Endpoint::Transformer => {
             let latency = summed(exposition, PREDICT_SECONDS).map(|b| b.scaled(1000.0));
             // prometheus_client declares the family but writes no series before the first
             // request: that is zero requests, not a foreign exporter.

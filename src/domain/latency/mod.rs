@@ -1,10 +1,12 @@
 //! Request latency from the model servers' Prometheus histograms: bucket arithmetic and
 //! quantiles (`histogram`), what one scrape of a pod says (`extract`), and the per-pod
 //! window summed per service and revision (`window`), and which pods to read (`targets`);
-//! the transformer → predictor split (`chain`).
+//! the transformer → predictor split of a probe (`chain`) and of the live window
+//! (`chain_window`).
 //! Pure: no I/O.
 
 pub mod chain;
+pub mod chain_window;
 pub mod extract;
 pub mod histogram;
 pub mod prom_api;

@@ -1,6 +1,8 @@
 //! Which pods to scrape for latency: ready predictor pods of InferenceServices, each with the
 //! exporter it exposes — Knative's queue-proxy (port 9091) when the pod has that sidecar,
-//! else the KServe model server on the pod's `prometheus.kserve.io/port` annotation or 8080.
+//! else the KServe model server on the pod's `prometheus.kserve.io/port` annotation or 8080;
+//! and ready transformer pods, whose model server (annotation or 8080, never queue-proxy)
+//! gives the chain's stage split.
 //! The console chooses the pods (those of the services on screen and of every canary) from
 //! the pods it already watches, so the source never lists pods itself.
 
@@ -46,23 +48,31 @@ pub fn targets<'a>(pods: impl IntoIterator<Item = &'a serde_json::Value>) -> Vec
     out
 }
 
-/// The target of one pod, if it is a ready predictor pod of an InferenceService.
+/// The target of one pod, if it is a ready predictor or transformer pod of an
+/// InferenceService.
 pub fn target(pod: &Pod) -> Option<Target> {
     if crate::domain::llm::pods::service_of(pod).is_some() {
         return crate::domain::llm::pods::vllm_target(pod);
     }
     let service = pod.isvc()?;
-    if pod.component().is_some_and(|c| c != "predictor") || !pod.is_ready() {
+    let transformer = pod.component() == Some("transformer");
+    if pod.component().is_some_and(|c| c != "predictor") && !transformer || !pod.is_ready() {
         return None;
     }
-    let (endpoint, port, path) = if pod.has_container("queue-proxy") {
+    let model_server = || {
+        pod.metrics_annotation().unwrap_or_else(|| {
+            let (port, path) = Endpoint::ModelServer.default_port_path();
+            (port, path.to_string())
+        })
+    };
+    let (endpoint, port, path) = if transformer {
+        let (port, path) = model_server();
+        (Endpoint::Transformer, port, path)
+    } else if pod.has_container("queue-proxy") {
         let (port, path) = Endpoint::QueueProxy.default_port_path();
         (Endpoint::QueueProxy, port, path.to_string())
     } else {
-        let (port, path) = pod.metrics_annotation().unwrap_or_else(|| {
-            let (port, path) = Endpoint::ModelServer.default_port_path();
-            (port, path.to_string())
-        });
+        let (port, path) = model_server();
         (Endpoint::ModelServer, port, path)
     };
     Some(Target {
@@ -124,20 +134,41 @@ mod tests {
     }
 
     #[test]
-    fn unready_transformer_and_foreign_pods_are_skipped() {
+    fn unready_explainer_and_foreign_pods_are_skipped() {
         let unready = pod(
             "a",
             json!({"serving.kserve.io/inferenceservice": "a"}),
             &["kserve-container"],
             false,
         );
-        let transformer = pod(
-            "t",
-            json!({"serving.kserve.io/inferenceservice": "a", "component": "transformer"}),
+        let explainer = pod(
+            "e",
+            json!({"serving.kserve.io/inferenceservice": "a", "component": "explainer"}),
             &["kserve-container"],
             true,
         );
         let other = pod("o", json!({"app": "web"}), &["web"], true);
-        assert!(targets([&unready, &transformer, &other]).is_empty());
+        assert!(targets([&unready, &explainer, &other]).is_empty());
+    }
+
+    #[test]
+    fn ready_transformers_are_read_on_their_model_server_for_the_split() {
+        let labels = json!({"serving.kserve.io/inferenceservice": "a", "component": "transformer"});
+        let knative = pod(
+            "t",
+            labels.clone(),
+            &["kserve-container", "queue-proxy"],
+            true,
+        );
+        let t = targets([&knative]);
+        assert_eq!(t.len(), 1, "{t:?}");
+        assert_eq!(
+            (t[0].endpoint, t[0].port, t[0].path.as_str()),
+            (Endpoint::Transformer, 8082, "/metrics"),
+            "the model server (annotated port), not queue-proxy: only it has the stages"
+        );
+        assert_eq!(t[0].service, ObjectKey::new("ml", "a"));
+        let unready = pod("t2", labels, &["kserve-container"], false);
+        assert!(targets([&unready]).is_empty());
     }
 }

@@ -108,6 +108,8 @@ pub struct Tracker {
     pods: HashMap<ObjectKey, PodHistory>,
     /// The vLLM figures of LLM services' pods (TTFT, tokens/s …), over the same window.
     pub llm: crate::domain::llm::window::LlmTracker,
+    /// The transformer → predictor split of services with a transformer, same window.
+    pub chain: super::chain_window::ChainTracker,
 }
 
 /// The default window: one minute, like the Prometheus mode's `rate(…[1m])`.
@@ -134,6 +136,7 @@ impl Tracker {
             window: chrono::Duration::from_std(window).unwrap_or(chrono::Duration::minutes(1)),
             pods: HashMap::new(),
             llm: crate::domain::llm::window::LlmTracker::new(window),
+            chain: super::chain_window::ChainTracker::new(window),
         }
     }
 

@@ -278,6 +278,7 @@ impl SimPod {
             gpu_idle: if self.plan.gpus > 0 { 8.0 } else { 0.0 },
             gpu_per_rps: if self.plan.gpus > 0 { 2.2 } else { 0.0 },
             explains: self.plan.component == "explainer",
+            transformer: self.plan.component == "transformer",
         }
     }
 

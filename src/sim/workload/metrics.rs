@@ -1,6 +1,7 @@
 //! Prometheus text the simulated pods serve through the pod proxy, in the formats of the
 //! real exporters: the KServe Python model server (`request_*_seconds` histograms, label
-//! `model_name`, prometheus_client's default buckets; FACTS.md §f), Knative's queue-proxy
+//! `model_name`, prometheus_client's default buckets; FACTS.md §f; a transformer's predict is
+//! its call to the predictor pods, plus a hop), Knative's queue-proxy
 //! (`revision_*` counters and millisecond histograms with response codes), and NVIDIA's DCGM
 //! exporter (`DCGM_FI_DEV_*` per GPU, with the pod using it; host label `Hostname` as the
 //! released images emit it).
@@ -49,10 +50,29 @@ fn histogram_seconds(
     profile: &Profile,
     share: f64,
 ) {
+    let share = share.max(1e-6);
+    histogram_seconds_of(
+        out,
+        (name, help, model),
+        counters,
+        |ms| profile.cdf(ms / share),
+        counters.sum_ms * share,
+    );
+}
+
+/// One `*_seconds` histogram of `counters.requests` requests whose latency (ms) follows
+/// `cdf`, with `sum_ms` in all. `what` is (name, help, model).
+fn histogram_seconds_of(
+    out: &mut String,
+    (name, help, model): (&str, &str, &str),
+    counters: &Counters,
+    cdf: impl Fn(f64) -> f64,
+    sum_ms: f64,
+) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} histogram");
     for le in SECONDS_BUCKETS {
-        let count = counters.requests * profile.cdf(le * 1000.0 / share.max(1e-6));
+        let count = counters.requests * cdf(le * 1000.0);
         let _ = writeln!(
             out,
             "{name}_bucket{{model_name=\"{model}\",le=\"{le}\"}} {}",
@@ -72,7 +92,7 @@ fn histogram_seconds(
     let _ = writeln!(
         out,
         "{name}_sum{{model_name=\"{model}\"}} {:.6}",
-        counters.sum_ms * share / 1000.0
+        sum_ms / 1000.0
     );
     let _ = writeln!(out, "# HELP {name}_created {help}");
     let _ = writeln!(out, "# TYPE {name}_created gauge");
@@ -140,6 +160,65 @@ pub fn model_server(model: &str, counters: &Counters, profile: &Profile) -> Stri
         },
         profile,
         1.0,
+    );
+    out
+}
+
+/// What a transformer's call to its predictor adds to the predictor's own latency (network,
+/// queue-proxy, (de)serialisation), ms.
+pub const TRANSFORMER_HOP_MS: f64 = 3.0;
+
+/// A transformer's `/metrics` (the KServe model server in front of a predictor): its own
+/// `profile` split into pre- (60 %) and post-processing (40 %), and its predict, which is
+/// its call to the predictor: the predictor pods' latency (`upstream`, each profile with
+/// its share of the traffic) plus [`TRANSFORMER_HOP_MS`]. Without upstream traffic the
+/// predict follows the transformer's own profile plus the hop.
+pub fn transformer(
+    model: &str,
+    counters: &Counters,
+    profile: &Profile,
+    upstream: &[(f64, Profile)],
+) -> String {
+    let mut out = String::with_capacity(4096);
+    histogram_seconds(
+        &mut out,
+        "request_preprocess_seconds",
+        "pre-process request latency",
+        model,
+        counters,
+        profile,
+        0.6,
+    );
+    histogram_seconds(
+        &mut out,
+        "request_postprocess_seconds",
+        "post-process request latency",
+        model,
+        counters,
+        profile,
+        0.4,
+    );
+    let own = [(1.0, *profile)];
+    let total: f64 = upstream.iter().map(|(w, _)| w.max(0.0)).sum();
+    let mix: &[(f64, Profile)] = if total > 0.0 { upstream } else { &own };
+    let total = if total > 0.0 { total } else { 1.0 };
+    let cdf = |ms: f64| {
+        mix.iter()
+            .map(|(w, p)| w.max(0.0) * p.cdf(ms - TRANSFORMER_HOP_MS))
+            .sum::<f64>()
+            / total
+    };
+    let mean: f64 = mix
+        .iter()
+        .map(|(w, p)| w.max(0.0) * p.mean_ms())
+        .sum::<f64>()
+        / total;
+    histogram_seconds_of(
+        &mut out,
+        ("request_predict_seconds", "predict request latency", model),
+        counters,
+        cdf,
+        counters.requests * (mean + TRANSFORMER_HOP_MS),
     );
     out
 }
@@ -323,6 +402,36 @@ mod tests {
         assert!(ms.problems.is_empty(), "{:?}", ms.problems);
         let h = &ms.histograms("request_predict_seconds")[0];
         assert_eq!(h.count, Some(1000.0));
+        let t = Exposition::parse(&transformer(
+            "img",
+            &c,
+            &Profile::HEALTHY,
+            &[(9.0, Profile::HEALTHY), (1.0, Profile::BAD)],
+        ));
+        assert!(t.problems.is_empty(), "{:?}", t.problems);
+        let (stages, _) = crate::domain::latency::chain_window::parse(&transformer(
+            "img",
+            &c,
+            &Profile::HEALTHY,
+            &[(1.0, Profile::HEALTHY)],
+        ));
+        let stages = stages.expect("stages");
+        let p50 = |b: &Option<crate::domain::latency::Buckets>| {
+            b.as_ref().and_then(|b| b.quantile(0.5)).expect("p50")
+        };
+        // Its predict is the predictor's latency plus the hop; pre/post are its own, small.
+        assert!(
+            p50(&stages.predict) > Profile::HEALTHY.median_ms,
+            "{stages:?}"
+        );
+        assert!(
+            p50(&stages.preprocess) < Profile::HEALTHY.median_ms,
+            "{stages:?}"
+        );
+        assert!(
+            p50(&stages.postprocess) < p50(&stages.preprocess) + 1.0,
+            "{stages:?}"
+        );
         let qp = Exposition::parse(&queue_proxy(
             &QueueLabels {
                 namespace: "ml",

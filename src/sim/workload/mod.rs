@@ -45,6 +45,9 @@ pub enum Role {
         gpu_per_rps: f64,
         /// An explainer's model server: it also answers V1 `:explain`.
         explains: bool,
+        /// A transformer's model server: its metrics split pre-process, predict (its call
+        /// to the predictor pods of its service) and post-process.
+        transformer: bool,
     },
     Dcgm {
         node: String,
@@ -453,6 +456,22 @@ impl Workload {
             }
             let path = path.trim_start_matches('/');
             match (&p.role, port, path) {
+                (
+                    Role::ModelServer {
+                        model,
+                        profile,
+                        service,
+                        transformer: true,
+                        ..
+                    },
+                    8080,
+                    "metrics",
+                ) => Ok(metrics::transformer(
+                    model,
+                    &p.counters,
+                    profile,
+                    &predictors_of(i, ns, service),
+                )),
                 (Role::ModelServer { model, profile, .. }, 8080, "metrics") => {
                     Ok(metrics::model_server(model, &p.counters, profile))
                 }
@@ -491,6 +510,25 @@ impl Workload {
             }
         })
     }
+}
+
+/// The latency profiles of the ready predictor pods of `service`, each weighted by its
+/// traffic (so a slow canary shows in the transformer's predict by its share).
+fn predictors_of(i: &Inner, ns: &str, service: &str) -> Vec<(f64, Profile)> {
+    i.pods
+        .iter()
+        .filter(|((pod_ns, _), p)| pod_ns == ns && p.ready)
+        .filter_map(|(_, p)| match &p.role {
+            Role::ModelServer {
+                service: s,
+                profile,
+                transformer: false,
+                explains: false,
+                ..
+            } if s == service => Some((p.rps, *profile)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The DCGM exporter's text for one node: each GPU with the load of the pod using it.

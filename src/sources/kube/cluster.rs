@@ -24,17 +24,26 @@ pub async fn discover(client: &kube::Client) -> Kserve {
         .await
     {
         Ok(list) if list.resources.iter().any(|r| r.name == "inferenceservices") => {
-            let llm = client
+            let alpha = client
                 .list_api_group_resources("serving.kserve.io/v1alpha1")
-                .await
-                .map(|l| l.resources.iter().any(|r| r.name == "llminferenceservices"))
-                .unwrap_or(false);
-            Kserve::Present { llm }
+                .await;
+            let serves = |name: &str| {
+                alpha
+                    .as_ref()
+                    .is_ok_and(|l| l.resources.iter().any(|r| r.name == name))
+            };
+            Kserve::Present {
+                llm: serves("llminferenceservices"),
+                trained: serves("trainedmodels"),
+            }
         }
         Ok(_) => Kserve::Missing,
         Err(kube::Error::Api(status)) if status.code == 404 => Kserve::Missing,
         // Unknown (e.g. discovery forbidden): try the watchers anyway.
-        Err(_) => Kserve::Present { llm: false },
+        Err(_) => Kserve::Present {
+            llm: false,
+            trained: false,
+        },
     }
 }
 
@@ -116,7 +125,8 @@ pub async fn run(
     for spec in KINDS {
         let wanted = match (&kserve, spec.kind) {
             (Kserve::Missing, _) if spec.kserve => false,
-            (Kserve::Present { llm }, Kind::LlmInferenceService) => *llm,
+            (Kserve::Present { llm, .. }, Kind::LlmInferenceService) => *llm,
+            (Kserve::Present { trained, .. }, Kind::TrainedModel) => *trained,
             _ => true,
         };
         if !wanted {

@@ -40,6 +40,11 @@ pub async fn list_all(
     }
 }
 
+/// Whether `e` says the kind is not served (404) or not readable (403).
+fn is_absent_or_forbidden(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(status) if status.code == 404) || super::errors::is_forbidden(e)
+}
+
 /// Loads InferenceServices, their pods and the nodes into a `ClusterState`.
 pub async fn load_services(
     client: &kube::Client,
@@ -54,6 +59,7 @@ pub async fn load_services(
     let jobs = [
         (Kind::InferenceService, None),
         (Kind::LlmInferenceService, None),
+        (Kind::TrainedModel, None),
         (Kind::Pod, Some(crate::domain::pod::ISVC_LABEL)),
         (Kind::Pod, Some(llm_pods.as_str())),
         (Kind::Node, None),
@@ -69,6 +75,9 @@ pub async fn load_services(
             {
                 Vec::new()
             }
+            // TrainedModels are extra detail: a cluster without the CRD, or a user who may
+            // not read them, still gets the services' status.
+            Err(e) if kind == Kind::TrainedModel && is_absent_or_forbidden(&e) => Vec::new(),
             Err(e) => return Err(e),
         };
         let events: Vec<WatchEvent> = objects

@@ -25,6 +25,7 @@ pub async fn round(client: &reqwest::Client, base_url: &str, timeout: Duration) 
     Measurements {
         at,
         llm: Vec::new(),
+        chains: Vec::new(),
         services: figures.services,
         revisions: figures.revisions,
         problems,

@@ -5,7 +5,7 @@
 
 use crate::app::msg::Measurements;
 use crate::domain::latency::targets::Target;
-use crate::domain::latency::{Endpoint, PodRound, Tracker, extract};
+use crate::domain::latency::{Endpoint, PodRound, Tracker, chain_window, extract};
 use crate::domain::llm::vllm::{self, VllmReading};
 use crate::domain::llm::window::LlmPodRound;
 use crate::sources::pod_proxy::{self, ProxyError};
@@ -62,10 +62,15 @@ fn fold(
 ) -> Measurements {
     let mut problems = Vec::new();
     let mut llm_pods = Vec::new();
+    let mut chain_pods = Vec::new();
     let pods: Vec<PodRound> = targets
         .iter()
         .zip(texts)
-        .map(|(t, text)| {
+        .filter_map(|(t, text)| {
+            if t.endpoint == Endpoint::Transformer {
+                chain_pods.push(chain_round(t, text, &mut problems));
+                return None;
+            }
             let outcome = text.and_then(|text| {
                 let (reading, parse_problems) = read(t, &text, &mut llm_pods);
                 for p in parse_problems {
@@ -79,25 +84,52 @@ fn fold(
                     llm_pods.push(llm_round(t, Err(e.clone())));
                 }
             }
-            PodRound {
+            Some(PodRound {
                 pod: t.pod.clone(),
                 uid: t.uid.clone(),
                 service: t.service.clone(),
                 revision: t.revision.clone(),
                 started: t.started,
                 outcome,
-            }
+            })
         })
         .collect();
     let figures = tracker.round(at, &pods);
     let llm = tracker.llm.round(at, &llm_pods);
+    let chains = tracker.chain.round(at, &chain_pods, &figures.services);
     problems.extend(figures.restarts);
     Measurements {
         at,
         services: figures.services,
         revisions: figures.revisions,
         llm,
+        chains,
         problems,
+    }
+}
+
+/// A transformer pod's round: its stage histograms (for the chain split), problems worded
+/// for the user.
+fn chain_round(
+    t: &Target,
+    text: Result<String, String>,
+    problems: &mut Vec<String>,
+) -> chain_window::ChainPodRound {
+    let outcome = text.and_then(|text| {
+        let (stages, parse_problems) = chain_window::parse(&text);
+        for p in parse_problems {
+            problems.push(format!("{}: {p}", t.describe()));
+        }
+        stages.map_err(|e| format!("{}: {e}", t.describe()))
+    });
+    if let Err(e) = &outcome {
+        problems.push(e.clone());
+    }
+    chain_window::ChainPodRound {
+        pod: t.pod.clone(),
+        uid: t.uid.clone(),
+        service: t.service.clone(),
+        outcome,
     }
 }
 

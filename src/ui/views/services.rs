@@ -92,6 +92,10 @@ fn base_columns(
             (ServiceColumn::KvCache, Column::new("KV%", 4, 4, 8)),
         ]);
     }
+    // Multi-model serving, only while the cluster has TrainedModels; the first to drop.
+    if !state.cluster.trained.is_empty() {
+        cols.push((ServiceColumn::Models, Column::new("MODELS", 6, 6, 13)));
+    }
     if state.session.namespace != NamespaceScope::All {
         cols.retain(|(c, _)| *c != ServiceColumn::Namespace);
     }
@@ -266,7 +270,20 @@ pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn
         | ServiceColumn::TokPerS
         | ServiceColumn::Waiting
         | ServiceColumn::KvCache => Cell::styled(sym.dash, Slot::TextDim),
+        ServiceColumn::Models => models_cell(state, sym, key),
     }
+}
+
+/// `loaded/total` TrainedModels: red when one failed to load, amber while some load.
+fn models_cell(state: &State, sym: &Symbols, key: &ObjectKey) -> Cell {
+    let c = state.cluster.trained_counts(key);
+    let slot = match c {
+        c if c.total == 0 => return Cell::styled(sym.dash, Slot::TextDim),
+        c if c.failed > 0 => Slot::StatusFailed,
+        c if c.loaded < c.total => Slot::StatusProgressing,
+        _ => Slot::Base,
+    };
+    Cell::styled(format!("{}/{}", c.loaded, c.total), slot)
 }
 
 /// The frame title: counts, filter, stale marker.

@@ -177,5 +177,6 @@ pub fn cell(
             Slot::GaugeGpu,
             llm_stale,
         ),
+        ServiceColumn::Models => dim(sym.dash.to_string()),
     }
 }

@@ -1,5 +1,7 @@
 //! The help overlay, generated from the keymap for the current view plus the global keys
-//! and the `:` commands, so it can never drift from what the keys really do.
+//! and the `:` commands, so it can never drift from what the keys really do. Where a key
+//! does something else on the selected service (the canary key sets an LLM group member's
+//! weight, not a percentage), its line says what it does there.
 
 use crate::config::keymap::{Keymap, Scope};
 use crate::config::slot::Slot;
@@ -37,8 +39,17 @@ pub enum HelpLine {
     Entry { keys: String, desc: String },
 }
 
-/// The help content for `scope`: its own bindings, the global ones, and the commands.
-pub fn help_lines(keymap: &Keymap, scope: Scope, view_title: &str) -> Vec<HelpLine> {
+/// What the canary key does on an LLMInferenceService group member.
+pub const GROUP_WEIGHT_DESC: &str = "Set this group member's weight (0 or more; its share is weight / the group's total; KServe advises 1 to start)";
+
+/// The help content for `scope`: its own bindings, the global ones, and the commands;
+/// `llm_member` when the selected service is an LLMInferenceService (a group member).
+pub fn help_lines(
+    keymap: &Keymap,
+    scope: Scope,
+    view_title: &str,
+    llm_member: bool,
+) -> Vec<HelpLine> {
     let mut lines = Vec::new();
     let mut section = |heading: String, bindings: &[crate::config::keymap::Binding]| {
         if bindings.is_empty() {
@@ -52,10 +63,12 @@ pub fn help_lines(keymap: &Keymap, scope: Scope, view_title: &str) -> Vec<HelpLi
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
-            lines.push(HelpLine::Entry {
-                keys,
-                desc: b.desc.clone(),
-            });
+            let desc = if llm_member && b.action == crate::domain::action::Action::SetCanary {
+                GROUP_WEIGHT_DESC.to_string()
+            } else {
+                b.desc.clone()
+            };
+            lines.push(HelpLine::Entry { keys, desc });
         }
     };
     if scope != Scope::Global {
@@ -93,7 +106,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     };
     let route = state.ui.route();
-    let lines = help_lines(&state.keymap, route.scope(), &route.title());
+    let selected = match route {
+        crate::state::ui::Route::Detail(key) => Some(key),
+        crate::state::ui::Route::Services => state.selected_service(),
+        _ => None,
+    };
+    let llm_member = selected
+        .and_then(|k| crate::state::service_kind::lookup(state, k))
+        .is_some_and(|s| s.is_llm());
+    let lines = help_lines(&state.keymap, route.scope(), &route.title(), llm_member);
     let key_width = lines
         .iter()
         .map(|l| match l {
@@ -217,7 +238,7 @@ mod tests {
     #[test]
     fn help_comes_from_the_keymap() {
         let (keymap, _) = Keymap::load(None);
-        let lines = help_lines(&keymap, Scope::Services, "InferenceServices");
+        let lines = help_lines(&keymap, Scope::Services, "InferenceServices", false);
         assert_eq!(
             lines[0],
             HelpLine::Heading("InferenceServices view".to_string())
@@ -235,6 +256,24 @@ mod tests {
                 .iter()
                 .any(|l| matches!(l, HelpLine::Entry { keys, .. } if keys.starts_with(":ns")))
         );
+    }
+
+    #[test]
+    fn the_canary_key_says_percent_on_a_service_and_weight_on_a_group_member() {
+        let (keymap, _) = Keymap::load(None);
+        for scope in [Scope::Services, Scope::Detail] {
+            let desc = |llm: bool| {
+                help_lines(&keymap, scope, "x", llm)
+                    .into_iter()
+                    .find_map(|l| match l {
+                        HelpLine::Entry { keys, desc } if keys == "c" => Some(desc),
+                        _ => None,
+                    })
+                    .unwrap()
+            };
+            assert_eq!(desc(false), "Set canary percent (0-100) or LLM weight");
+            assert_eq!(desc(true), GROUP_WEIGHT_DESC);
+        }
     }
 
     #[test]

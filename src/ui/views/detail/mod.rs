@@ -1,8 +1,11 @@
 //! The detail of one InferenceService: tabs for the overview (status, why it is not ready,
-//! components, revisions and traffic, live figures), its pods and its events.
+//! components, revisions and traffic, live figures, a transformer chain's split), its pods
+//! and its events.
 
+mod chain;
 mod llm;
 mod overview;
+mod trained;
 
 use crate::config::slot::Slot;
 use crate::domain::key::ObjectKey;

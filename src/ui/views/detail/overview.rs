@@ -1,5 +1,6 @@
 //! The overview tab: status line, "why isn't it ready?", conditions, components, revisions
-//! and traffic, model status, live figures.
+//! and traffic, model status, trained models (multi-model serving), live figures (and a
+//! transformer chain's split: `chain`).
 
 use crate::config::slot::Slot;
 use crate::domain::diagnose::diagnose;
@@ -32,11 +33,13 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
     let mut out = Vec::new();
     status_lines(&mut out, state, theme, isvc);
     live_lines(&mut out, state, theme, key);
+    out.extend(super::chain::lines(state, theme, key, isvc));
     why_lines(&mut out, state, theme, key, isvc);
     condition_lines(&mut out, state, theme, isvc);
     component_lines(&mut out, theme, isvc);
     revision_lines(&mut out, state, theme, key, isvc);
     model_lines(&mut out, theme, isvc);
+    out.extend(super::trained::lines(state, theme, key));
     out
 }
 
