@@ -19,13 +19,33 @@ const SCRAPE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Pods scraped at the same time by `measure_once`.
 const MAX_AT_ONCE: usize = 64;
 
+/// Why one scrape could not measure a revision or a group member (the caller decides
+/// whether that matters).
+#[derive(Debug, thiserror::Error)]
+pub enum MeasureError {
+    #[error(transparent)]
+    TimedOut(#[from] crate::sources::kube::deadline::TimedOut),
+    /// The pods could not be listed; the API's answer in the user's words.
+    #[error("{0}")]
+    ListPods(String),
+    /// No pod answered with figures: why, for the first one, or that none is ready.
+    #[error("{0}")]
+    NoFigures(String),
+}
+
+impl MeasureError {
+    pub(crate) fn listing(e: &kube::Error) -> Self {
+        MeasureError::ListPods(crate::sources::kube::errors::describe(e))
+    }
+}
+
 /// The service's canary breach as one scrape shows it; `Err` says why it could not be
-/// measured (the caller decides whether that matters).
+/// measured.
 pub async fn failing_canary(
     client: &kube::Client,
     isvc: &Isvc,
     thresholds: &CanaryThresholds,
-) -> Result<Option<Breach>, String> {
+) -> Result<Option<Breach>, MeasureError> {
     let Some((latest, stable)) = crate::state::canary::split_revisions(isvc) else {
         return Ok(None);
     };
@@ -34,7 +54,7 @@ pub async fn failing_canary(
     let pods =
         crate::sources::kube::listing::list_all(client, Kind::Pod, &namespace, Some(&selector))
             .await
-            .map_err(|e| crate::sources::kube::errors::describe(&e))?;
+            .map_err(|e| MeasureError::listing(&e))?;
     let targets: Vec<_> = pods
         .iter()
         .filter_map(|o| serde_json::to_value(o).ok())
@@ -50,11 +70,12 @@ pub async fn failing_canary(
             .map(|(_, _, f)| f.clone())
     };
     let Some(canary) = figures(&latest) else {
-        return Err(m
-            .problems
-            .first()
-            .cloned()
-            .unwrap_or_else(|| format!("no figures for {latest}: none of its pods is ready")));
+        return Err(MeasureError::NoFigures(
+            m.problems
+                .first()
+                .cloned()
+                .unwrap_or_else(|| format!("no figures for {latest}: none of its pods is ready")),
+        ));
     };
     let reasons = judge(thresholds, &canary, figures(&stable).as_ref());
     Ok((!reasons.is_empty()).then_some(Breach {

@@ -6,6 +6,7 @@
 //! Ready) before the next step.
 
 use super::change::{self, Followed, Seen, Verdict, fail, read_failure};
+use super::figures::MeasureError;
 use super::out::{Paint, Styled, errln, outln};
 use super::rollout::{Common, exit};
 use crate::domain::canary::CanaryThresholds;
@@ -136,7 +137,7 @@ async fn execute(
     };
     let plan = match plan_group(&all, name, action) {
         Ok(p) => p,
-        Err(e) => return Some(fail(exit::INVALID, &e)),
+        Err(e) => return Some(fail(exit::INVALID, &e.to_string())),
     };
     if let Some(code) = check(client, &plan).await {
         return Some(code);
@@ -184,7 +185,7 @@ async fn scrape(
     client: &kube::Client,
     namespace: &str,
     member: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, MeasureError> {
     use crate::domain::llm::{POD_NAME_LABEL, POD_PART_OF_LABEL, POD_PART_OF_VALUE};
     let selector = format!("{POD_NAME_LABEL}={member},{POD_PART_OF_LABEL}={POD_PART_OF_VALUE}");
     let scope = crate::domain::scope::NamespaceScope::One(namespace.to_string());
@@ -196,9 +197,8 @@ async fn scrape(
     );
     let pods =
         crate::sources::kube::deadline::within(&format!("listing the pods of {member}"), list)
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| crate::sources::kube::errors::describe(&e))?;
+            .await?
+            .map_err(|e| MeasureError::listing(&e))?;
     let mut pages = Vec::new();
     for pod in pods.iter().filter_map(|o| serde_json::to_value(o).ok()) {
         let pod = crate::domain::pod::Pod::parse(&pod);
@@ -220,9 +220,9 @@ async fn scrape(
         }
     }
     if pages.is_empty() {
-        return Err(format!(
+        return Err(MeasureError::NoFigures(format!(
             "no metrics from {member}: none of its vLLM pods answered"
-        ));
+        )));
     }
     Ok(pages)
 }

@@ -99,32 +99,61 @@ pub enum FaultSpec {
     LoseAnswer(Target),
 }
 
-fn target(value: &str) -> Result<Target, String> {
+/// Why a `--fault` spec was not understood, and what it takes instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FaultSpecError {
+    #[error("fraction {0} is not between 0 and 1")]
+    FractionOutOfRange(String),
+    #[error(
+        "'{0}' is not a request kind (get, list, watch, create, update, patch, delete, log, proxy, all) or a fraction"
+    )]
+    NotATarget(String),
+    #[error("fault '{0}' needs a value ({0}=…)")]
+    MissingValue(String),
+    #[error("'{value}' is not a duration: {why}")]
+    NotADuration { value: String, why: String },
+    #[error(
+        "unknown fault '{0}' (drop-watches=DUR, drop-logs=DUR, gone-on-resume, conflict-next-patch, reject-dry-run, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, error500=KIND|FRACTION, hang=KIND, lose-answer=KIND)"
+    )]
+    Unknown(String),
+}
+
+/// The API's 400 answer carries the message.
+impl From<FaultSpecError> for String {
+    fn from(e: FaultSpecError) -> String {
+        e.to_string()
+    }
+}
+
+fn target(value: &str) -> Result<Target, FaultSpecError> {
     if let Ok(f) = value.parse::<f64>() {
         if (0.0..=1.0).contains(&f) {
             return Ok(Target::Fraction(f));
         }
-        return Err(format!("fraction {value} is not between 0 and 1"));
+        return Err(FaultSpecError::FractionOutOfRange(value.to_string()));
     }
     RequestKind::parse(value)
         .map(Target::Kind)
-        .ok_or_else(|| format!("'{value}' is not a request kind (get, list, watch, create, update, patch, delete, log, proxy, all) or a fraction"))
+        .ok_or_else(|| FaultSpecError::NotATarget(value.to_string()))
 }
 
 impl FromStr for FaultSpec {
-    type Err = String;
+    type Err = FaultSpecError;
 
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
         let (name, value) = match spec.split_once('=') {
             Some((n, v)) => (n.trim(), Some(v.trim())),
             None => (spec.trim(), None),
         };
-        fn need<'a>(name: &str, v: Option<&'a str>) -> Result<&'a str, String> {
+        fn need<'a>(name: &str, v: Option<&'a str>) -> Result<&'a str, FaultSpecError> {
             v.filter(|s| !s.is_empty())
-                .ok_or_else(|| format!("fault '{name}' needs a value ({name}=…)"))
+                .ok_or_else(|| FaultSpecError::MissingValue(name.to_string()))
         }
         let duration = |v: &str| {
-            humantime::parse_duration(v).map_err(|e| format!("'{v}' is not a duration: {e}"))
+            humantime::parse_duration(v).map_err(|e| FaultSpecError::NotADuration {
+                value: v.to_string(),
+                why: e.to_string(),
+            })
         };
         match name {
             "drop-watches" => Ok(FaultSpec::DropWatches(duration(need(name, value)?)?)),
@@ -145,9 +174,7 @@ impl FromStr for FaultSpec {
             "error500" => Ok(FaultSpec::Error500(target(need(name, value)?)?)),
             "hang" => Ok(FaultSpec::Hang(target(need(name, value)?)?)),
             "lose-answer" => Ok(FaultSpec::LoseAnswer(target(need(name, value)?)?)),
-            other => Err(format!(
-                "unknown fault '{other}' (drop-watches=DUR, drop-logs=DUR, gone-on-resume, conflict-next-patch, reject-dry-run, forbid-namespace=NS, forbid-verb=VERB[:RESOURCE], latency=DUR, error500=KIND|FRACTION, hang=KIND, lose-answer=KIND)"
-            )),
+            other => Err(FaultSpecError::Unknown(other.to_string())),
         }
     }
 }
@@ -404,11 +431,23 @@ mod tests {
             "hang=list".parse::<FaultSpec>(),
             Ok(FaultSpec::Hang(Target::Kind(Some(RequestKind::List))))
         );
-        assert!("error500=2".parse::<FaultSpec>().is_err());
+        assert_eq!(
+            "error500=2".parse::<FaultSpec>(),
+            Err(FaultSpecError::FractionOutOfRange("2".to_string()))
+        );
+        assert_eq!(
+            "hang".parse::<FaultSpec>(),
+            Err(FaultSpecError::MissingValue("hang".to_string()))
+        );
+        assert_eq!(
+            String::from("latency=soon".parse::<FaultSpec>().unwrap_err()),
+            "'soon' is not a duration: expected number at 0"
+        );
         assert!(
             "explode"
                 .parse::<FaultSpec>()
                 .unwrap_err()
+                .to_string()
                 .contains("unknown fault")
         );
         assert!("latency=".parse::<FaultSpec>().is_err());

@@ -71,7 +71,7 @@ pub fn start(state: &mut State, key: ObjectKey, action: GroupAction) -> Vec<Effe
     let plan = match plan_group(&all, &key.name, action) {
         Ok(plan) => plan,
         Err(e) => {
-            state.notify(NoticeLevel::Error, e);
+            state.notify(NoticeLevel::Error, e.to_string());
             return Vec::new();
         }
     };

@@ -275,20 +275,59 @@ pub(super) fn routing_view(state: &MemberState) -> Value {
     }
 }
 
+/// Why a group change cannot be planned (or a later step no longer fits), in the user's
+/// words: what stands in the way and what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GroupPlanError {
+    #[error("no LLMInferenceService {0}")]
+    NoSuchService(String),
+    #[error(
+        "{0} is in no routing group (spec.router.route.group is not set): there is no canary to change"
+    )]
+    NotInGroup(String),
+    #[error("a weight is 0 or more, not {0}")]
+    NegativeWeight(i64),
+    #[error("{target} already has weight {weight}")]
+    AlreadyThatWeight { target: String, weight: i64 },
+    #[error("weight {weight} would leave group {group} with no member taking traffic")]
+    NoneWouldServe { weight: i64, group: String },
+    #[error("{0} takes no traffic (weight 0 or stopped): give it a weight first, then promote")]
+    PromoteWithoutTraffic(String),
+    #[error("nothing to promote: {target} is the only running member of group {group}")]
+    OnlyRunningMember { target: String, group: String },
+    #[error("already rolled back: {target} takes no traffic (weight {weight}{stopped})")]
+    AlreadyRolledBack {
+        target: String,
+        weight: i64,
+        /// ", stopped" when the member is stopped too.
+        stopped: &'static str,
+    },
+    #[error(
+        "no other member of group {0} could take the traffic (none has a weight above 0): set one's weight first"
+    )]
+    NoStableMember(String),
+    #[error("this would change nothing: the group already shows the recorded weights")]
+    AlreadyRestored,
+    /// A later step's member no longer shows what the plan saw.
+    #[error(
+        "{member} changed since the plan was made (now {now}); the remaining steps were not sent — run again to see the new state"
+    )]
+    ChangedSincePlanned { member: String, now: String },
+}
+
 /// A later step of a plan, made again against the member as read just before it is sent:
 /// the controller rewrites a member's status (and so its resourceVersion) while an earlier
 /// step is waited for, so the precondition moves to the resourceVersion read now — but
 /// only when the member's weight and stop annotation are still as planned. Otherwise
 /// someone else changed them meanwhile, and the step is refused (Err says what changed).
-pub fn rebase(step: &GroupStep, raw: &Value) -> Result<GroupStep, String> {
+pub fn rebase(step: &GroupStep, raw: &Value) -> Result<GroupStep, GroupPlanError> {
     let now = Member::parse(raw);
     let shown = routing_view(&MemberState::of(&now));
     if shown != step.before {
-        return Err(format!(
-            "{} changed since the plan was made (now {}); the remaining steps were not sent — run again to see the new state",
-            step.member,
-            MemberState::of(&now).label()
-        ));
+        return Err(GroupPlanError::ChangedSincePlanned {
+            member: step.member.clone(),
+            now: MemberState::of(&now).label(),
+        });
     }
     let mut rebased = step.clone();
     rebased.patch["metadata"]["resourceVersion"] = json!(now.resource_version);

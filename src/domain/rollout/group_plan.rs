@@ -5,23 +5,28 @@
 //! of traffic rises (the ones the failing-member guard checks).
 
 use super::group::{
-    GroupAction, GroupPlan, GroupStep, Member, MemberState, StepGoal, members_of, routing_view,
-    weights_label,
+    GroupAction, GroupPlan, GroupPlanError, GroupStep, Member, MemberState, StepGoal, members_of,
+    routing_view, weights_label,
 };
 use crate::domain::isvc::STOP_ANNOTATION;
 use serde_json::{Value, json};
 
 /// Builds the plan for `action` on member `target` of its group; `all` holds the
 /// LLMInferenceServices of the namespace (the group's members are picked from them).
-pub fn plan_group(all: &[Value], target: &str, action: GroupAction) -> Result<GroupPlan, String> {
+pub fn plan_group(
+    all: &[Value],
+    target: &str,
+    action: GroupAction,
+) -> Result<GroupPlan, GroupPlanError> {
     let raw = all
         .iter()
         .find(|v| v.pointer("/metadata/name").and_then(Value::as_str) == Some(target))
-        .ok_or_else(|| format!("no LLMInferenceService {target}"))?;
+        .ok_or_else(|| GroupPlanError::NoSuchService(target.to_string()))?;
     let me = Member::parse(raw);
-    let group = me.group.clone().ok_or_else(|| {
-        format!("{target} is in no routing group (spec.router.route.group is not set): there is no canary to change")
-    })?;
+    let group = me
+        .group
+        .clone()
+        .ok_or_else(|| GroupPlanError::NotInGroup(target.to_string()))?;
     let members: Vec<Member> = members_of(all, &group)
         .into_iter()
         .map(Member::parse)
@@ -73,10 +78,10 @@ impl<'a> Draft<'a> {
     }
 
     /// `canary --weight W`: one step on the member (restarting it when stopped).
-    fn set_weight(&mut self, me: &Member, weight: i64) -> Result<(), String> {
+    fn set_weight(&mut self, me: &Member, weight: i64) -> Result<(), GroupPlanError> {
         let (target, group) = (me.name.as_str(), self.group);
         if weight < 0 {
-            return Err(format!("a weight is 0 or more, not {weight}"));
+            return Err(GroupPlanError::NegativeWeight(weight));
         }
         let to = MemberState {
             name: me.name.clone(),
@@ -84,7 +89,10 @@ impl<'a> Draft<'a> {
             stopped: false,
         };
         if to == MemberState::of(me) {
-            return Err(format!("{target} already has weight {weight}"));
+            return Err(GroupPlanError::AlreadyThatWeight {
+                target: target.to_string(),
+                weight,
+            });
         }
         if me.serving_weight() == 0 && weight > 0 {
             self.warnings.push(format!(
@@ -103,26 +111,26 @@ impl<'a> Draft<'a> {
             .iter()
             .all(|s| s.stopped || s.weight.unwrap_or(0) <= 0)
         {
-            return Err(format!(
-                "weight {weight} would leave group {group} with no member taking traffic"
-            ));
+            return Err(GroupPlanError::NoneWouldServe {
+                weight,
+                group: group.to_string(),
+            });
         }
         Ok(())
     }
 
     /// `promote`: stops every other running member.
-    fn promote(&mut self, me: &Member) -> Result<(), String> {
+    fn promote(&mut self, me: &Member) -> Result<(), GroupPlanError> {
         let (target, group) = (me.name.as_str(), self.group);
         if me.serving_weight() == 0 {
-            return Err(format!(
-                "{target} takes no traffic (weight 0 or stopped): give it a weight first, then promote"
-            ));
+            return Err(GroupPlanError::PromoteWithoutTraffic(target.to_string()));
         }
         let running: Vec<&Member> = self.others(me).into_iter().filter(|m| !m.stopped).collect();
         if running.is_empty() {
-            return Err(format!(
-                "nothing to promote: {target} is the only running member of group {group}"
-            ));
+            return Err(GroupPlanError::OnlyRunningMember {
+                target: target.to_string(),
+                group: group.to_string(),
+            });
         }
         for m in running {
             let to = MemberState {
@@ -140,14 +148,14 @@ impl<'a> Draft<'a> {
 
     /// `rollback [--stop]`: a stopped stable member started (and Ready) first when no other
     /// member serves, then the member's weight to 0 (or the member stopped).
-    fn roll_back(&mut self, me: &Member, stop: bool) -> Result<(), String> {
+    fn roll_back(&mut self, me: &Member, stop: bool) -> Result<(), GroupPlanError> {
         let target = me.name.as_str();
         if me.serving_weight() == 0 && (me.stopped || !stop) {
-            return Err(format!(
-                "already rolled back: {target} takes no traffic (weight {}{})",
-                me.weight.unwrap_or(0),
-                if me.stopped { ", stopped" } else { "" }
-            ));
+            return Err(GroupPlanError::AlreadyRolledBack {
+                target: target.to_string(),
+                weight: me.weight.unwrap_or(0),
+                stopped: if me.stopped { ", stopped" } else { "" },
+            });
         }
         if !self.others(me).iter().any(|m| m.serving_weight() > 0) {
             self.start_stable(me)?;
@@ -176,17 +184,14 @@ impl<'a> Draft<'a> {
     }
 
     /// Starts the stopped members with a weight, to take the traffic a rollback moves.
-    fn start_stable(&mut self, me: &Member) -> Result<(), String> {
+    fn start_stable(&mut self, me: &Member) -> Result<(), GroupPlanError> {
         let stable: Vec<&Member> = self
             .others(me)
             .into_iter()
             .filter(|m| m.stopped && m.weight.unwrap_or(0) > 0)
             .collect();
         if stable.is_empty() {
-            return Err(format!(
-                "no other member of group {} could take the traffic (none has a weight above 0): set one's weight first",
-                self.group
-            ));
+            return Err(GroupPlanError::NoStableMember(self.group.to_string()));
         }
         for m in stable {
             let to = MemberState {
@@ -203,7 +208,7 @@ impl<'a> Draft<'a> {
     }
 
     /// Undo: puts back the recorded states, starting members first.
-    fn restore(&mut self, wanted: &[MemberState]) -> Result<(), String> {
+    fn restore(&mut self, wanted: &[MemberState]) -> Result<(), GroupPlanError> {
         for want in wanted {
             let Some(m) = self.members.iter().find(|m| m.name == want.name) else {
                 self.warnings.push(format!(
@@ -219,10 +224,7 @@ impl<'a> Draft<'a> {
             self.add(m, want, restart, format!("Puts back {}.", want.label()));
         }
         if self.steps.is_empty() {
-            return Err(
-                "this would change nothing: the group already shows the recorded weights"
-                    .to_string(),
-            );
+            return Err(GroupPlanError::AlreadyRestored);
         }
         // Starting members first, so traffic never lands on a member still coming up.
         self.steps.sort_by_key(|s| !s.goal.ready);

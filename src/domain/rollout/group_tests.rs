@@ -43,6 +43,7 @@ fn rollback_sets_the_canary_weight_to_zero_with_the_read_resource_version() {
     assert!(
         plan_group(&rolled, "chat-v2", GroupAction::Rollback { stop: false })
             .unwrap_err()
+            .to_string()
             .contains("already rolled back")
     );
 }
@@ -88,6 +89,7 @@ fn rollback_after_promotion_restarts_the_stopped_stable_member_first_and_waits_f
             GroupAction::Rollback { stop: false }
         )
         .unwrap_err()
+        .to_string()
         .contains("could take the traffic")
     );
 }
@@ -110,12 +112,14 @@ fn promote_stops_the_old_members() {
     assert!(
         plan_group(&promoted, "chat-v2", GroupAction::Promote)
             .unwrap_err()
+            .to_string()
             .contains("nothing to promote")
     );
     let zero = group((9, false, true), (0, false, true));
     assert!(
         plan_group(&zero, "chat-v2", GroupAction::Promote)
             .unwrap_err()
+            .to_string()
             .contains("give it a weight first")
     );
 }
@@ -142,11 +146,13 @@ fn raising_traffic_to_a_failing_member_is_flagged_and_from_zero_warned() {
     assert!(
         plan_group(&from_zero, "chat-v2", GroupAction::SetWeight { weight: 0 })
             .unwrap_err()
+            .to_string()
             .contains("already has weight 0")
     );
     assert!(
         plan_group(&from_zero, "chat-v1", GroupAction::SetWeight { weight: 0 })
             .unwrap_err()
+            .to_string()
             .contains("no member taking traffic")
     );
     assert!(plan_group(&all, "chat-v2", GroupAction::SetWeight { weight: -1 }).is_err());
@@ -187,6 +193,7 @@ fn restore_puts_back_the_recorded_states_starting_members_first() {
     assert!(
         plan_group(&same, "chat-v2", action)
             .unwrap_err()
+            .to_string()
             .contains("change nothing")
     );
 }
@@ -197,11 +204,13 @@ fn a_member_outside_any_group_or_unknown_is_refused_in_words() {
     assert!(
         plan_group(&all, "solo", GroupAction::Promote)
             .unwrap_err()
+            .to_string()
             .contains("in no routing group")
     );
     assert!(
         plan_group(&all, "nope", GroupAction::Promote)
             .unwrap_err()
+            .to_string()
             .contains("no LLMInferenceService nope")
     );
 }
@@ -281,6 +290,7 @@ fn the_fixture_group_reads_as_kserve_writes_it() {
     assert!(
         plan_group(&all, "chat-v2", GroupAction::Rollback { stop: false })
             .unwrap_err()
+            .to_string()
             .contains("already rolled back")
     );
     // Rolling back the only running member starts the stopped one first.
@@ -324,6 +334,30 @@ fn a_later_step_is_rebased_on_the_member_read_again_unless_its_routing_changed()
     assert!(
         rebase(&p.steps[1], &now)
             .unwrap_err()
+            .to_string()
             .contains("changed since the plan")
     );
+}
+
+#[test]
+fn plan_errors_are_typed_and_keep_their_words() {
+    let all = group((9, false, true), (1, false, true));
+    let rolled = group((9, false, true), (0, false, true));
+    let err = plan_group(&rolled, "chat-v2", GroupAction::Rollback { stop: false }).unwrap_err();
+    assert_eq!(
+        err,
+        GroupPlanError::AlreadyRolledBack {
+            target: "chat-v2".to_string(),
+            weight: 0,
+            stopped: "",
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "already rolled back: chat-v2 takes no traffic (weight 0)"
+    );
+    let err = plan_group(&all, "nope", GroupAction::Promote).unwrap_err();
+    assert_eq!(err, GroupPlanError::NoSuchService("nope".to_string()));
+    let err = plan_group(&all, "chat-v2", GroupAction::SetWeight { weight: -1 }).unwrap_err();
+    assert_eq!(err.to_string(), "a weight is 0 or more, not -1");
 }
