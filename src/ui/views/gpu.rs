@@ -42,17 +42,32 @@ fn pod_of(state: &State, uid: &str) -> Option<String> {
         )
 }
 
+/// One local GPU: its summary, clocks and health, precisions and history, MIG, processes.
 fn device_lines(state: &State, d: &GpuDevice, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = vec![
+        summary_line(d, theme),
+        health_line(d, theme),
+        history_line(state, d, theme),
+    ];
+    out.extend(mig_lines(d, theme));
+    out.extend(process_lines(state, d, theme));
+    if let Some(err) = &d.error {
+        out.push(Line::from(Span::styled(
+            format!("      {} {err}", theme.symbols.warn),
+            theme.style(Slot::TextWarning),
+        )));
+    }
+    out
+}
+
+/// Index, name, architecture, utilisation, memory, temperature, power.
+fn summary_line(d: &GpuDevice, theme: &Theme) -> Line<'static> {
     let sym = &theme.symbols;
-    let key = d.key();
-    let util = state.gpu.history.util_series(&key);
-    let power = state.gpu.history.power_w_series(&key);
     let arch = d
         .architecture
         .map(|a| a.as_str().to_string())
         .unwrap_or_else(|| sym.dash.to_string());
-    let precisions: Vec<&str> = d.precisions.iter().map(|p| p.as_str()).collect();
-    let mut out = vec![Line::from(vec![
+    Line::from(vec![
         Span::styled(format!(" {:<2} ", d.index), theme.style(Slot::TextDim)),
         Span::styled(
             pad(d.name.as_deref().unwrap_or("unknown GPU"), 24, sym.ellipsis),
@@ -78,8 +93,14 @@ fn device_lines(state: &State, d: &GpuDevice, theme: &Theme) -> Vec<Line<'static
             format!("  {}", gf::power(d.power_draw_w, d.power_limit_w)),
             theme.style(Slot::Base),
         ),
-    ])];
-    out.push(Line::from(vec![
+    ])
+}
+
+/// Clocks, PCIe throughput, ECC errors, throttle reasons.
+fn health_line(d: &GpuDevice, theme: &Theme) -> Line<'static> {
+    let sym = &theme.symbols;
+    let count = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_else(|| sym.dash.into());
+    Line::from(vec![
         Span::styled("      clocks ".to_string(), theme.style(Slot::TextDim)),
         Span::styled(
             gf::clocks(d.sm_clock_mhz, d.mem_clock_mhz),
@@ -96,12 +117,8 @@ fn device_lines(state: &State, d: &GpuDevice, theme: &Theme) -> Vec<Line<'static
                 .map(|e| {
                     format!(
                         "{}/{}",
-                        e.volatile_corrected
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|| sym.dash.into()),
-                        e.volatile_uncorrected
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|| sym.dash.into())
+                        count(e.volatile_corrected),
+                        count(e.volatile_uncorrected)
                     )
                 })
                 .unwrap_or_else(|| sym.dash.to_string()),
@@ -115,12 +132,20 @@ fn device_lines(state: &State, d: &GpuDevice, theme: &Theme) -> Vec<Line<'static
                 .unwrap_or_else(|| sym.dash.to_string()),
             theme.style(Slot::Base),
         ),
-    ]));
-    out.push(Line::from(vec![
+    ])
+}
+
+/// The precisions the architecture supports, and the utilisation and power sparklines.
+fn history_line(state: &State, d: &GpuDevice, theme: &Theme) -> Line<'static> {
+    let key = d.key();
+    let util = state.gpu.history.util_series(&key);
+    let power = state.gpu.history.power_w_series(&key);
+    let precisions: Vec<&str> = d.precisions.iter().map(|p| p.as_str()).collect();
+    Line::from(vec![
         Span::styled("      precisions ".to_string(), theme.style(Slot::TextDim)),
         Span::styled(
             if precisions.is_empty() {
-                sym.dash.to_string()
+                theme.symbols.dash.to_string()
             } else {
                 precisions.join(" ")
             },
@@ -136,57 +161,63 @@ fn device_lines(state: &State, d: &GpuDevice, theme: &Theme) -> Vec<Line<'static
             sparkline(&power, d.power_limit_w.unwrap_or(0.0) as u64, 20, theme),
             theme.style(Slot::Sparkline),
         ),
-    ]));
-    if let Some(mig) = d.mig_mode {
-        let text = format!(
-            "      MIG {}{} · {} instances",
-            if mig.current { "on" } else { "off" },
-            if mig.pending != mig.current {
-                " (pending change)"
-            } else {
-                ""
-            },
-            d.mig_instances.len()
-        );
-        out.push(Line::from(Span::styled(text, theme.style(Slot::TextDim))));
-        for m in &d.mig_instances {
-            out.push(Line::from(Span::styled(
-                format!(
-                    "        #{} {}  util {}  mem {}",
-                    m.index,
-                    m.profile.as_deref().unwrap_or("?"),
-                    gf::pct(m.util_gpu_pct),
-                    gf::memory(m.memory_used_bytes, m.memory_total_bytes)
-                ),
-                theme.style(Slot::Base),
-            )));
-        }
-    }
-    for p in &d.processes {
-        let owner = p
-            .container
-            .as_ref()
-            .and_then(|c| {
-                pod_of(state, &c.pod_uid).or_else(|| Some(format!("pod uid {}", c.pod_uid)))
-            })
-            .unwrap_or_else(|| "not a Kubernetes pod".to_string());
+    ])
+}
+
+/// MIG mode and its instances, when the GPU has MIG.
+fn mig_lines(d: &GpuDevice, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(mig) = d.mig_mode else {
+        return Vec::new();
+    };
+    let text = format!(
+        "      MIG {}{} · {} instances",
+        if mig.current { "on" } else { "off" },
+        if mig.pending != mig.current {
+            " (pending change)"
+        } else {
+            ""
+        },
+        d.mig_instances.len()
+    );
+    let mut out = vec![Line::from(Span::styled(text, theme.style(Slot::TextDim)))];
+    for m in &d.mig_instances {
         out.push(Line::from(Span::styled(
             format!(
-                "      pid {:<7} {:<16} {:>9}  {owner}",
-                p.pid,
-                p.name.as_deref().unwrap_or("?"),
-                gf::mib(p.used_memory_bytes)
+                "        #{} {}  util {}  mem {}",
+                m.index,
+                m.profile.as_deref().unwrap_or("?"),
+                gf::pct(m.util_gpu_pct),
+                gf::memory(m.memory_used_bytes, m.memory_total_bytes)
             ),
             theme.style(Slot::Base),
         )));
     }
-    if let Some(err) = &d.error {
-        out.push(Line::from(Span::styled(
-            format!("      {} {err}", sym.warn),
-            theme.style(Slot::TextWarning),
-        )));
-    }
     out
+}
+
+/// The processes on the GPU and the pod each belongs to.
+fn process_lines(state: &State, d: &GpuDevice, theme: &Theme) -> Vec<Line<'static>> {
+    d.processes
+        .iter()
+        .map(|p| {
+            let owner = p
+                .container
+                .as_ref()
+                .and_then(|c| {
+                    pod_of(state, &c.pod_uid).or_else(|| Some(format!("pod uid {}", c.pod_uid)))
+                })
+                .unwrap_or_else(|| "not a Kubernetes pod".to_string());
+            Line::from(Span::styled(
+                format!(
+                    "      pid {:<7} {:<16} {:>9}  {owner}",
+                    p.pid,
+                    p.name.as_deref().unwrap_or("?"),
+                    gf::mib(p.used_memory_bytes)
+                ),
+                theme.style(Slot::Base),
+            ))
+        })
+        .collect()
 }
 
 /// The local part.
