@@ -59,3 +59,56 @@ fn the_detail_of_a_transformer_service_shows_the_split_from_its_pods() {
     s.send("q");
     s.wait_exit(WAIT);
 }
+
+/// `kdeck status -o json` carries the split for services with a transformer (one scrape:
+/// since the pods started), and no `chain` for the others.
+#[test]
+fn status_json_carries_the_chain_of_transformer_services() {
+    let sandbox = Sandbox::new();
+    let cluster = Cluster::start(&[]);
+    let kubeconfig = cluster.kubeconfig_arg();
+    let args = [
+        "--kubeconfig",
+        kubeconfig.as_str(),
+        "status",
+        "-n",
+        "ml-prod",
+        "-o",
+        "json",
+    ];
+    let chain_of = |items: &serde_json::Value| {
+        items
+            .as_array()
+            .and_then(|a| a.iter().find(|i| i["name"] == "image-classifier"))
+            .map(|i| i["chain"].clone())
+    };
+    let mut last = serde_json::Value::Null;
+    // Until the transformer pod has served requests its stages have no figures.
+    let measured = common::cluster::wait_until(WAIT, || {
+        let (out, _) = common::headless::run_kdeck(&sandbox, &args, WAIT);
+        last = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        chain_of(&last).is_some_and(|c| c["hop_p50_ms"].is_number())
+    });
+    assert!(measured, "{last:#}");
+    let chain = chain_of(&last).unwrap();
+    for field in [
+        "preprocess_p50_ms",
+        "preprocess_p99_ms",
+        "predict_p50_ms",
+        "predict_p99_ms",
+        "postprocess_p50_ms",
+        "postprocess_p99_ms",
+    ] {
+        assert!(chain[field].is_number(), "{field}: {chain}");
+    }
+    assert!(
+        chain["predict_p50_ms"].as_f64() > chain["preprocess_p50_ms"].as_f64(),
+        "{chain}"
+    );
+    let iris = last
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["name"] == "sklearn-iris"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(iris.get("chain").is_none(), "{iris}");
+}
