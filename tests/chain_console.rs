@@ -34,10 +34,10 @@ fn the_detail_of_a_transformer_service_shows_the_split_from_its_pods() {
         let head = line_with(t, "transformer chain (p50 / p99)")?;
         let stages = line_with(t, "pre-process")?;
         Some((
-            ms_after(&head, "hop to predictor p50")?,
-            ms_after(&stages, "pre-process")?,
-            ms_after(&stages, "predict")?,
-            ms_after(&stages, "post-process")?,
+            ms_after(head, "hop to predictor p50")?,
+            ms_after(stages, "pre-process")?,
+            ms_after(stages, "predict")?,
+            ms_after(stages, "post-process")?,
         ))
     };
     assert!(
