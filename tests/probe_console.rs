@@ -165,14 +165,41 @@ fn probe_key_on_a_service_with_an_explainer_also_probes_explain() {
 /// (which resolves nowhere here) and waiting out the deadline; the predictor is probed.
 #[test]
 fn probe_key_without_a_ready_explainer_pod_says_so_at_once() {
+    use kube::api::{Api, ApiResource, DynamicObject, ListParams, PostParams};
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    cluster.create_isvc("ml-staging", "credit-explained");
-    cluster.patch_isvc(
-        "ml-staging",
-        "credit-explained",
-        serde_json::json!({"spec": {"explainer": {"art": {"type": "SquareAttack",
-            "storageUri": "gs://kdeck-demo-missing/art"}}}}),
+    let resource = ApiResource {
+        group: "serving.kserve.io".into(),
+        version: "v1beta1".into(),
+        api_version: "serving.kserve.io/v1beta1".into(),
+        kind: "InferenceService".into(),
+        plural: "inferenceservices".into(),
+    };
+    let isvcs: Api<DynamicObject> = Api::namespaced_with(cluster.client(), "ml-staging", &resource);
+    let isvc: DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": "credit-explained", "namespace": "ml-staging"},
+        "spec": {
+            "predictor": {"model": {"modelFormat": {"name": "sklearn"},
+                "storageUri": "gs://example-models/sklearn/churn/3"}},
+            "explainer": {"art": {"type": "SquareAttack",
+                "storageUri": "gs://kdeck-demo-missing/art"}}}
+    }))
+    .unwrap();
+    cluster
+        .block_on(isvcs.create(&PostParams::default(), &isvc))
+        .expect("create isvc");
+    // Its explainer pod exists (and never gets Ready: the bucket does not exist).
+    let pods: Api<k8s_openapi::api::core::v1::Pod> =
+        Api::namespaced(cluster.client(), "ml-staging");
+    let explainer_pod = ListParams::default()
+        .labels("serving.kserve.io/inferenceservice=credit-explained,component=explainer");
+    assert!(
+        common::cluster::wait_until(WAIT, || cluster
+            .block_on(pods.list(&explainer_pod))
+            .is_ok_and(|l| !l.items.is_empty())),
+        "the explainer pod was never created"
     );
     let mut s = console(&sandbox, &cluster, &[]);
     s.send("/credit-explained\r");

@@ -349,9 +349,18 @@ async fn vllm_metrics_parse_and_the_canary_streams_with_its_slow_first_token() {
         "TTFT {:?}",
         token_times[0]
     );
-    let gaps: Vec<Duration> = token_times.windows(2).map(|w| w[1] - w[0]).collect();
+    // The server cannot send the last token before five inter-token latencies have passed;
+    // single gaps seen by the client can shrink when one token arrives late (a loaded
+    // machine), so only their median is held to a margin.
     assert!(
-        gaps.iter().all(|g| *g >= Duration::from_millis(40)),
+        token_times[5] >= Duration::from_millis(900 + 5 * 40),
+        "last token at {:?}",
+        token_times[5]
+    );
+    let mut gaps: Vec<Duration> = token_times.windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort();
+    assert!(
+        gaps[gaps.len() / 2] >= Duration::from_millis(30),
         "ITL {gaps:?}"
     );
     // The models list names the LoRA adapters of qwen-chat.

@@ -77,9 +77,10 @@ pub struct ProbeArgs {
     #[arg(long)]
     pub no_stream: bool,
     /// v1/v2 against a transformer (URL): its predictor's base URL. Both servers'
-    /// `/metrics` are read around the timed requests and the latency split is printed
-    /// (preprocess, predict, postprocess, and the transformer → predictor hop). To probe
-    /// the predictor alone, give its URL as URL instead.
+    /// `/metrics` are read around the timed requests and the latency split is printed as
+    /// means per request (preprocess, the transformer → predictor hop, the predictor's
+    /// predict, postprocess; `-o json`: `chain`, or `chain_error` when the metrics could not
+    /// be read). To probe the predictor alone, give its URL as URL instead.
     #[arg(long, value_name = "URL")]
     pub predictor: Option<String>,
     /// Output format.

@@ -258,7 +258,7 @@ fn isvc_entry(
     let canary = crate::state::canary::breach(state, key).map(|b| {
                 json!({"failing": true, "revision": b.canary, "stable": b.stable, "reasons": b.reasons})
             });
-    json!({
+    let mut out = json!({
         "kind": "InferenceService",
         "name": key.name,
         "namespace": key.namespace,
@@ -281,6 +281,28 @@ fn isvc_entry(
             ..Default::default()
         }).as_ref()),
         "canary": canary.unwrap_or_else(|| json!({"failing": false})),
+    });
+    if isvc
+        .component(crate::domain::isvc::ComponentKind::Transformer)
+        .is_some()
+    {
+        out["chain"] = chain_json(state.figures.chains.get(key));
+    }
+    out
+}
+
+/// A transformer chain's split for `-o json`: p50 and p99 of each stage and the hop's p50,
+/// in ms (nulls when not measured).
+fn chain_json(f: Option<&crate::domain::latency::chain_window::ChainFigures>) -> serde_json::Value {
+    let f = f.copied().unwrap_or_default();
+    json!({
+        "preprocess_p50_ms": f.preprocess.p50_ms,
+        "preprocess_p99_ms": f.preprocess.p99_ms,
+        "predict_p50_ms": f.predict.p50_ms,
+        "predict_p99_ms": f.predict.p99_ms,
+        "postprocess_p50_ms": f.postprocess.p50_ms,
+        "postprocess_p99_ms": f.postprocess.p99_ms,
+        "hop_p50_ms": f.hop_p50_ms,
     })
 }
 

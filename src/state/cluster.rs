@@ -236,10 +236,12 @@ impl ClusterState {
         }
     }
 
-    /// The earliest broken watch among the kinds the console shows (namespaces aside).
+    /// The earliest broken watch among the kinds the console shows (namespaces aside;
+    /// TrainedModels are extra detail and say so in their own section).
     pub fn stale_since(&self) -> Option<(DateTime<Utc>, &str)> {
         [
             self.isvcs.stale.as_ref(),
+            self.llm_isvcs.stale.as_ref(),
             self.pods.stale.as_ref(),
             self.nodes.stale.as_ref(),
             self.events.stale.as_ref(),

@@ -75,6 +75,15 @@ fn missing_stages_and_no_figures_yet_show_dashes_and_say_why() {
         text.contains("waiting for a Ready transformer pod's metrics"),
         "{text}"
     );
+    // With latency from Prometheus the split is never read: it says so, not "waiting".
+    let mut config = (*s.config).clone();
+    config.prometheus_url = Some("http://prometheus:9090".into());
+    s.config = std::sync::Arc::new(config);
+    let text = screen(&render(&mut s, &t, 140, 40));
+    assert!(
+        text.contains("not measured: the split is read from the transformer's pods"),
+        "{text}"
+    );
     // A service without a transformer has no chain line; tiny terminals do not panic.
     s.ui.pop();
     s.ui.push(Route::Detail(ObjectKey::new("ml-prod", "sklearn-iris")));

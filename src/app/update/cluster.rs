@@ -120,7 +120,12 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
         } => {
             // TrainedModels are extra detail: one quiet line when they become unreadable
             // (the detail's section says it too), not a warning per retry.
-            if kind == Kind::TrainedModel && forbidden && !state.cluster.trained.forbidden {
+            // Not when the services themselves cannot be listed: that error says more.
+            if kind == Kind::TrainedModel
+                && forbidden
+                && !state.cluster.trained.forbidden
+                && state.cluster.isvcs.stale.is_none()
+            {
                 state.notify(
                     NoticeLevel::Info,
                     "TrainedModels are not readable here (forbidden): the services' detail lists none".to_string(),

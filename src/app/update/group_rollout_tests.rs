@@ -255,3 +255,44 @@ fn esc_while_checking_cancels_and_the_late_answer_is_ignored() {
         GroupStage::Finished(Finish::Cancelled)
     );
 }
+
+#[test]
+fn following_while_the_llm_watch_is_broken_says_why_progress_does_not_show() {
+    let mut s = setup();
+    let effects = rollback(&mut s);
+    let [Effect::ApplyGroupStep { id, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let id = *id;
+    update(
+        &mut s,
+        Msg::GroupStep(GroupStepMsg {
+            id,
+            step: 0,
+            result: Ok((2, member("canary", 0, 2, 10))),
+            notes: Vec::new(),
+        }),
+    );
+    let epoch = s.cluster.epoch;
+    update(
+        &mut s,
+        Msg::Cluster(ClusterMsg::WatchError {
+            epoch,
+            kind: Kind::LlmInferenceService,
+            error: "watch failed to start: forbidden (403)".to_string(),
+            forbidden: true,
+        }),
+    );
+    use crate::ui::snapshot_tests::{render, screen, theme};
+    let text = screen(&render(&mut s, &theme("dark"), 140, 40));
+    assert!(
+        text.contains("the LLMInferenceService watch is broken since"),
+        "{text}"
+    );
+    assert!(text.contains("stale since"), "{text}");
+    // Still following: the deadline, not the broken watch, ends it.
+    assert!(matches!(
+        s.group_rollout.as_ref().unwrap().stage,
+        GroupStage::Following { .. }
+    ));
+}

@@ -1,7 +1,10 @@
 //! One watcher per kind: list (page by page), then watch from the list's resourceVersion;
 //! a watch that breaks or ends is resumed from the last resourceVersion seen (events and
 //! bookmarks), and only 410 Gone leads to a relist. Failures wait on the connection's
-//! shared back-off (`backoff.rs`). Objects are parsed into compact rows here, off the UI
+//! shared back-off (`backoff.rs`), except a refusal (403): permissions do not come back
+//! because another kind's watch got through, so a refused watcher keeps its own schedule
+//! and is not woken by the others' recovery (otherwise it asks again at every event the
+//! other watchers receive). Objects are parsed into compact rows here, off the UI
 //! task, and sent in batches; errors become stale markers (cleared once the watch delivers
 //! again: an event, a bookmark, or a completed relist), never panics.
 
@@ -107,12 +110,15 @@ pub async fn run(
     let mut resume: Option<String> = None;
     // A failure was reported and the watch has not delivered since.
     let mut stale = false;
+    // Refusals (403) in a row: this watcher's own retry schedule.
+    let mut refused: u32 = 0;
     loop {
         let stop = match resume.clone() {
             None => match w.relist().await {
                 Ok(rv) => {
                     backoff.succeeded();
                     stale = false;
+                    refused = 0;
                     if let Some(listed) = &listed {
                         listed.notify_one();
                     }
@@ -125,8 +131,11 @@ pub async fn run(
         };
         match stop {
             Stop::Quit => return,
-            Stop::Ended => {}
-            Stop::Gone => resume = None,
+            Stop::Ended => refused = 0,
+            Stop::Gone => {
+                refused = 0;
+                resume = None;
+            }
             Stop::Failed(error, forbidden) => {
                 tracing::warn!(kind = w.spec.plural, "{error}");
                 stale = true;
@@ -138,6 +147,15 @@ pub async fn run(
                 });
                 if w.tx.send(msg).await.is_err() {
                     return;
+                }
+                if forbidden {
+                    let wait = super::backoff::delay(refused, rand::random::<f64>());
+                    refused = refused.saturating_add(1);
+                    tokio::select! {
+                        _ = w.cancel.cancelled() => return,
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                    continue;
                 }
                 let wait = backoff.failed();
                 tokio::select! {

@@ -1,7 +1,8 @@
 //! One round of pod scrapes: every target's `/metrics` through the API server's pod proxy,
 //! at most [`MAX_IN_FLIGHT`] at once (so the client's pooled connections are reused rather
 //! than one opened per pod), each with a timeout; the texts parsed into readings, failures worded for the
-//! user, then fed to the window to give one `Measurements`.
+//! user, then fed to the window to give one `Measurements` (transformer pods' pages feed the
+//! chain split, `chain_window`, not the services' latency).
 
 use crate::app::msg::Measurements;
 use crate::domain::latency::targets::Target;

@@ -165,6 +165,18 @@ pub fn lines(state: &State, flow: &GroupFlow, theme: &Theme) -> Vec<Line<'static
                 theme.style(Slot::Title),
             )));
             out.extend(progress_lines(state, plan, *step, *generation, theme));
+            // Progress is read from the watched status: say so when that watch is broken.
+            if let Some(stale) = &state.cluster.llm_isvcs.stale {
+                out.push(Line::from(Span::styled(
+                    format!(
+                        " {} the LLMInferenceService watch is broken since {}: progress shows once it recovers (the change itself was applied; esc hides this, it keeps following until the deadline): {}",
+                        sym.warn,
+                        stale.since.format("%H:%M:%S"),
+                        stale.error
+                    ),
+                    theme.style(Slot::TextWarning),
+                )));
+            }
         }
         GroupStage::Finished(finish) => out.extend(dialog::finish_lines(finish, theme)),
     }

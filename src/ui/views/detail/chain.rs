@@ -20,9 +20,15 @@ pub fn lines(state: &State, theme: &Theme, key: &ObjectKey, isvc: &Isvc) -> Vec<
     let dim = |text: String| Span::styled(text, theme.style(Slot::TextDim));
     let dash = theme.symbols.dash.to_string();
     let Some(f) = state.figures.chains.get(key) else {
+        let why = if state.config.prometheus_url.is_some() {
+            "not measured: the split is read from the transformer's pods, and latency comes \
+             from Prometheus (--prometheus)"
+        } else {
+            "waiting for a Ready transformer pod's metrics"
+        };
         return vec![Line::from(vec![
             dim("transformer chain ".into()),
-            dim("waiting for a Ready transformer pod's metrics".into()),
+            dim(why.into()),
         ])];
     };
     let mut first = vec![dim(
