@@ -15,12 +15,10 @@ use crate::domain::rollout::group::{
     GroupAction, GroupPlan, GroupStep, evaluate_step, plan_group, rebase,
 };
 use crate::domain::rollout::group_guard::failing_member;
-use crate::domain::rollout::history::HistoryEntry;
-use crate::sources::kube::actions::AuditRecord;
 use crate::sources::kube::connect::Connection;
 use crate::sources::kube::llm_write;
 use crate::sources::kube::write::Written;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::process::ExitCode;
 
 /// What the group commands take beyond the InferenceService ones.
@@ -286,16 +284,13 @@ async fn apply(
     deadline: tokio::time::Instant,
 ) -> ExitCode {
     let client = &connection.client;
-    let mut undo = Some((
-        llm_write::history_name(&plan.target),
-        HistoryEntry {
-            at: chrono::Utc::now(),
-            action: plan.action.verb(),
-            revision: None,
-            by: connection.user.clone(),
-            spec: json!({"group": plan.group, "members": plan.before}),
-        },
-    ));
+    let context = connection.context.clone().unwrap_or_default();
+    let author = |at| llm_write::Author {
+        at,
+        user: &connection.user,
+        context: &context,
+    };
+    let mut undo = Some(llm_write::undo_point(plan, &author(chrono::Utc::now())));
     for (i, planned) in plan.steps.iter().enumerate() {
         let earlier = if i > 0 {
             format!(" (steps 1-{i} were applied)")
@@ -319,27 +314,7 @@ async fn apply(
             }
         };
         let step = &step;
-        let intent = AuditRecord {
-            at: chrono::Utc::now(),
-            user: connection.user.clone(),
-            context: connection.context.clone().unwrap_or_default(),
-            namespace: plan.namespace.clone(),
-            name: step.member.clone(),
-            uid: step.uid.clone(),
-            reason: plan.action.event_reason().to_string(),
-            action: format!(
-                "{} of {} (step {}/{} on {})",
-                plan.action.verb(),
-                plan.target,
-                i + 1,
-                plan.steps.len(),
-                step.member
-            ),
-            traffic_before: plan.weights_before.clone(),
-            traffic_after: plan.weights_after.clone(),
-            patch: step.patch.clone(),
-            outcome: String::new(),
-        };
+        let intent = llm_write::step_intent(plan, i, step, &author(chrono::Utc::now()));
         let report = llm_write::apply_step(client, &step.patch, &intent, undo.take()).await;
         let steps = plan.steps.len();
         let told = change::Told {

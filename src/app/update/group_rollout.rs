@@ -11,7 +11,6 @@ use crate::app::msg::GroupStepMsg;
 use crate::domain::key::ObjectKey;
 use crate::domain::notice::NoticeLevel;
 use crate::domain::rollout::group::{GroupAction, evaluate_step, plan_group};
-use crate::domain::rollout::history::HistoryEntry;
 use crate::sources::kube::actions::AuditRecord;
 use crate::sources::kube::llm_write;
 use crate::state::State;
@@ -19,7 +18,7 @@ use crate::state::group_rollout::{GroupFlow, GroupStage};
 use crate::state::line::LineInput;
 use crate::state::rollout::Finish;
 use crossterm::event::{KeyCode, KeyEvent};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// True when `key` is an LLMInferenceService (and no InferenceService of that name).
 pub fn is_llm(state: &State, key: &ObjectKey) -> bool {
@@ -116,30 +115,22 @@ pub fn checked(state: &mut State, id: u64, result: Result<(), Finish>) -> Vec<Ef
     Vec::new()
 }
 
-fn intent(state: &State, flow: &GroupFlow, step: usize) -> Option<AuditRecord> {
-    let plan = &flow.plan;
-    let planned = plan.steps.get(step)?;
-    Some(AuditRecord {
+fn author(state: &State) -> llm_write::Author<'_> {
+    llm_write::Author {
         at: state.now,
-        user: state.session.user.clone(),
-        context: state.session.context.clone().unwrap_or_default(),
-        namespace: plan.namespace.clone(),
-        name: planned.member.clone(),
-        uid: planned.uid.clone(),
-        reason: plan.action.event_reason().to_string(),
-        action: format!(
-            "{} of {} (step {}/{} on {})",
-            plan.action.verb(),
-            plan.target,
-            step + 1,
-            plan.steps.len(),
-            planned.member
-        ),
-        traffic_before: plan.weights_before.clone(),
-        traffic_after: plan.weights_after.clone(),
-        patch: planned.patch.clone(),
-        outcome: String::new(),
-    })
+        user: &state.session.user,
+        context: state.session.context.as_deref().unwrap_or_default(),
+    }
+}
+
+fn intent(state: &State, flow: &GroupFlow, step: usize) -> Option<AuditRecord> {
+    let planned = flow.plan.steps.get(step)?;
+    Some(llm_write::step_intent(
+        &flow.plan,
+        step,
+        planned,
+        &author(state),
+    ))
 }
 
 /// Sends step `step` of the flow's plan.
@@ -151,18 +142,7 @@ fn send_step(state: &mut State, step: usize) -> Vec<Effect> {
     else {
         return Vec::new();
     };
-    let undo = (step == 0).then(|| {
-        Box::new((
-            llm_write::history_name(&flow.plan.target),
-            HistoryEntry {
-                at: state.now,
-                action: flow.plan.action.verb(),
-                revision: None,
-                by: state.session.user.clone(),
-                spec: json!({"group": flow.plan.group, "members": flow.plan.before}),
-            },
-        ))
-    });
+    let undo = (step == 0).then(|| Box::new(llm_write::undo_point(&flow.plan, &author(state))));
     let effect = Effect::ApplyGroupStep {
         id: flow.id,
         step,

@@ -8,6 +8,7 @@ use crate::app::update::update;
 use crate::domain::kind::{Kind, parse};
 use crate::domain::watch::WatchEvent;
 use crossterm::event::KeyModifiers;
+use serde_json::json;
 
 fn member(name: &str, weight: i64, generation: i64, shown: i64) -> Value {
     json!({

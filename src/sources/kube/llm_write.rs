@@ -7,9 +7,10 @@
 use super::actions::{self, AuditRecord, WriteError, write_error};
 use super::deadline::within;
 use super::write::{self, ChangeReport, Written};
+use crate::domain::rollout::group::{GroupPlan, GroupStep};
 use crate::domain::rollout::history::HistoryEntry;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The LLMInferenceService API resource.
 pub fn llm_resource() -> ApiResource {
@@ -20,6 +21,54 @@ pub fn llm_resource() -> ApiResource {
 /// InferenceService of the same name).
 pub fn history_name(member: &str) -> String {
     format!("llm.{member}")
+}
+
+/// Who makes a change, and when: the time, the user, the cluster context.
+pub struct Author<'a> {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub user: &'a str,
+    pub context: &'a str,
+}
+
+/// The audit intent of step `index` of `plan`, for `step` as it is sent (a later step is
+/// rebased on the member as read just before).
+pub fn step_intent(plan: &GroupPlan, index: usize, step: &GroupStep, by: &Author) -> AuditRecord {
+    AuditRecord {
+        at: by.at,
+        user: by.user.to_string(),
+        context: by.context.to_string(),
+        namespace: plan.namespace.clone(),
+        name: step.member.clone(),
+        uid: step.uid.clone(),
+        reason: plan.action.event_reason().to_string(),
+        action: format!(
+            "{} of {} (step {}/{} on {})",
+            plan.action.verb(),
+            plan.target,
+            index + 1,
+            plan.steps.len(),
+            step.member
+        ),
+        traffic_before: plan.weights_before.clone(),
+        traffic_after: plan.weights_after.clone(),
+        patch: step.patch.clone(),
+        outcome: String::new(),
+    }
+}
+
+/// The undo point a group plan leaves once its first step is applied: the history key of
+/// the chosen member and every member's settings before.
+pub fn undo_point(plan: &GroupPlan, by: &Author) -> (String, HistoryEntry) {
+    (
+        history_name(&plan.target),
+        HistoryEntry {
+            at: by.at,
+            action: plan.action.verb(),
+            revision: None,
+            by: by.user.to_string(),
+            spec: json!({"group": plan.group, "members": plan.before}),
+        },
+    )
 }
 
 /// Every LLMInferenceService of the namespace as JSON.
