@@ -87,73 +87,14 @@ pub fn evaluate(goal: &Goal, isvc: &Isvc, applied_generation: i64) -> Progress {
     let ready = isvc.readiness() == Readiness::Ready;
     let mut steps = vec![("controller saw the change".to_string(), observed)];
     let reached = match goal {
-        Goal::AllTrafficTo { revision } => {
-            let pct = percent_of(isvc, revision);
-            steps.push((
-                format!("{} carries 100% (now {pct}%)", short_revision(revision)),
-                pct == 100,
-            ));
-            pct == 100
-        }
-        Goal::LatestPercent { percent } => {
-            let latest = isvc
-                .predictor_status()
-                .and_then(|s| s.traffic.iter().find(|t| t.latest));
-            steps.push((
-                format!(
-                    "latest revision at {percent}% (now {})",
-                    latest
-                        .map(|t| format!("{}%", t.percent))
-                        .unwrap_or_else(|| "–".into())
-                ),
-                latest.is_some_and(|t| t.percent == *percent),
-            ));
-            // KServe writes the split in two passes: for a moment the rest can still name
-            // the latest revision itself. Done only when another revision carries it.
-            let rest = latest.map(|l| other_revisions_percent(isvc, &l.revision));
-            let rest_placed = *percent >= 100 || rest == Some(100 - *percent);
-            if *percent < 100 {
-                steps.push((
-                    format!(
-                        "the other {}% on the previous revision (now {})",
-                        100 - *percent,
-                        rest.map(|p| format!("{p}%")).unwrap_or_else(|| "–".into())
-                    ),
-                    rest_placed,
-                ));
-            }
-            latest.is_some_and(|t| t.percent == *percent) && rest_placed
-        }
+        Goal::AllTrafficTo { revision } => all_traffic_to(isvc, revision, &mut steps),
+        Goal::LatestPercent { percent } => latest_percent(isvc, *percent, &mut steps),
         Goal::NewRevision {
             previous_latest,
             percent,
         } => {
-            let status = isvc.predictor_status();
-            let created = status.and_then(|s| s.latest_created.clone());
-            let is_new = created.is_some() && created != *previous_latest;
-            let ready_rev = status.and_then(|s| s.latest_ready.clone());
-            let new_ready = is_new && ready_rev == created;
-            steps.push((
-                format!(
-                    "new revision created ({})",
-                    created
-                        .as_deref()
-                        .map(short_revision)
-                        .unwrap_or_else(|| "–".into())
-                ),
-                is_new,
-            ));
-            steps.push(("new revision ready".to_string(), new_ready));
-            let pct = created.as_deref().map(|r| percent_of(isvc, r)).unwrap_or(0);
-            steps.push((
-                format!("new revision at {percent}% (now {pct}%)"),
-                new_ready && pct == *percent,
-            ));
-            if is_new
-                && !new_ready
-                && observed
-                && let Some(reason) = failure(isvc)
-            {
+            let reached = new_revision(isvc, previous_latest, *percent, &mut steps);
+            if let Some(reason) = new_revision_failure(isvc, previous_latest, observed) {
                 return Progress {
                     steps,
                     outcome: Some(Outcome::Failed(format!(
@@ -161,36 +102,9 @@ pub fn evaluate(goal: &Goal, isvc: &Isvc, applied_generation: i64) -> Progress {
                     ))),
                 };
             }
-            new_ready && pct == *percent
+            reached
         }
-        Goal::Canaries { expect } => {
-            let actual: Vec<(String, i64)> = isvc
-                .canaries
-                .iter()
-                .map(|c| {
-                    (
-                        c.name.clone(),
-                        if c.ready == Some(true) {
-                            c.traffic_percent
-                        } else {
-                            0
-                        },
-                    )
-                })
-                .collect();
-            let ok = &actual == expect;
-            let want = if expect.is_empty() {
-                "no canaries left".to_string()
-            } else {
-                expect
-                    .iter()
-                    .map(|(n, p)| format!("{n} {p}%"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            steps.push((format!("canaries: {want}"), ok));
-            ok
-        }
+        Goal::Canaries { expect } => canaries(isvc, expect, &mut steps),
         Goal::Observed => observed,
     };
     steps.push(("service Ready".to_string(), ready));
@@ -200,6 +114,128 @@ pub fn evaluate(goal: &Goal, isvc: &Isvc, applied_generation: i64) -> Progress {
         None
     };
     Progress { steps, outcome }
+}
+
+/// Promote, roll back, pin: the revision carries all traffic.
+fn all_traffic_to(isvc: &Isvc, revision: &str, steps: &mut Vec<(String, bool)>) -> bool {
+    let pct = percent_of(isvc, revision);
+    steps.push((
+        format!("{} carries 100% (now {pct}%)", short_revision(revision)),
+        pct == 100,
+    ));
+    pct == 100
+}
+
+/// A canary share: the latest revision at `percent`, the rest on the previous one.
+fn latest_percent(isvc: &Isvc, percent: i64, steps: &mut Vec<(String, bool)>) -> bool {
+    let latest = isvc
+        .predictor_status()
+        .and_then(|s| s.traffic.iter().find(|t| t.latest));
+    steps.push((
+        format!(
+            "latest revision at {percent}% (now {})",
+            latest
+                .map(|t| format!("{}%", t.percent))
+                .unwrap_or_else(|| "–".into())
+        ),
+        latest.is_some_and(|t| t.percent == percent),
+    ));
+    // KServe writes the split in two passes: for a moment the rest can still name
+    // the latest revision itself. Done only when another revision carries it.
+    let rest = latest.map(|l| other_revisions_percent(isvc, &l.revision));
+    let rest_placed = percent >= 100 || rest == Some(100 - percent);
+    if percent < 100 {
+        steps.push((
+            format!(
+                "the other {}% on the previous revision (now {})",
+                100 - percent,
+                rest.map(|p| format!("{p}%")).unwrap_or_else(|| "–".into())
+            ),
+            rest_placed,
+        ));
+    }
+    latest.is_some_and(|t| t.percent == percent) && rest_placed
+}
+
+/// The latest created revision and whether it is new and ready.
+fn created_revision(isvc: &Isvc, previous_latest: &Option<String>) -> (Option<String>, bool, bool) {
+    let status = isvc.predictor_status();
+    let created = status.and_then(|s| s.latest_created.clone());
+    let is_new = created.is_some() && created != *previous_latest;
+    let ready_rev = status.and_then(|s| s.latest_ready.clone());
+    let new_ready = is_new && ready_rev == created;
+    (created, is_new, new_ready)
+}
+
+/// A new model version: a new revision created, ready, and at `percent`.
+fn new_revision(
+    isvc: &Isvc,
+    previous_latest: &Option<String>,
+    percent: i64,
+    steps: &mut Vec<(String, bool)>,
+) -> bool {
+    let (created, is_new, new_ready) = created_revision(isvc, previous_latest);
+    steps.push((
+        format!(
+            "new revision created ({})",
+            created
+                .as_deref()
+                .map(short_revision)
+                .unwrap_or_else(|| "–".into())
+        ),
+        is_new,
+    ));
+    steps.push(("new revision ready".to_string(), new_ready));
+    let pct = created.as_deref().map(|r| percent_of(isvc, r)).unwrap_or(0);
+    steps.push((
+        format!("new revision at {percent}% (now {pct}%)"),
+        new_ready && pct == percent,
+    ));
+    new_ready && pct == percent
+}
+
+/// Why the new revision fails to become ready, once the controller has seen the change.
+fn new_revision_failure(
+    isvc: &Isvc,
+    previous_latest: &Option<String>,
+    observed: bool,
+) -> Option<String> {
+    let (_, is_new, new_ready) = created_revision(isvc, previous_latest);
+    if is_new && !new_ready && observed {
+        failure(isvc)
+    } else {
+        None
+    }
+}
+
+/// Standard-mode canaries: each ready one at its expected share.
+fn canaries(isvc: &Isvc, expect: &[(String, i64)], steps: &mut Vec<(String, bool)>) -> bool {
+    let actual: Vec<(String, i64)> = isvc
+        .canaries
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                if c.ready == Some(true) {
+                    c.traffic_percent
+                } else {
+                    0
+                },
+            )
+        })
+        .collect();
+    let ok = actual == expect;
+    let want = if expect.is_empty() {
+        "no canaries left".to_string()
+    } else {
+        expect
+            .iter()
+            .map(|(n, p)| format!("{n} {p}%"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    steps.push((format!("canaries: {want}"), ok));
+    ok
 }
 
 #[cfg(test)]
