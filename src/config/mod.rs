@@ -185,6 +185,25 @@ fn parse_values(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
     if let Some(favourites) = top.string_list("namespaces") {
         config.namespace_favourites = favourites;
     }
+    read_sources(&mut top, &mut config);
+    read_guard(&mut top, &mut config);
+    read_api(&mut top, &mut config);
+    read_canary(&mut top, &mut config);
+    if let Some(mut prices) = top.section("prices") {
+        for key in prices.keys() {
+            if let Some(price) = prices.non_negative_f64(&key) {
+                config.prices.insert(key, price);
+            }
+        }
+        prices.finish();
+    }
+    read_contexts(&mut top, &mut config);
+    top.finish();
+    (config, warnings)
+}
+
+/// `[logs]`, `[metrics]`, `[gpu]`: buffer size, scrape intervals, Prometheus, DCGM.
+fn read_sources(top: &mut TableReader, config: &mut Config) {
     if let Some(mut logs) = top.section("logs") {
         if let Some(lines) = logs.positive_usize("buffer_lines") {
             config.log_buffer_lines = lines;
@@ -207,6 +226,10 @@ fn parse_values(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
         }
         gpu.finish();
     }
+}
+
+/// `[guard]`: the canary guard's thresholds and whether it rolls back by itself.
+fn read_guard(top: &mut TableReader, config: &mut Config) {
     if let Some(mut guard) = top.section("guard") {
         if let Some(all) = guard.bool("all_canaries") {
             config.guard_all = all;
@@ -225,6 +248,10 @@ fn parse_values(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
         }
         guard.finish();
     }
+}
+
+/// `[api]`: the request and credential-plugin deadlines.
+fn read_api(top: &mut TableReader, config: &mut Config) {
     if let Some(mut api) = top.section("api") {
         if let Some(timeout) = api.duration("request_timeout") {
             config.api.request = timeout;
@@ -234,6 +261,10 @@ fn parse_values(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
         }
         api.finish();
     }
+}
+
+/// `[canary]`: when a canary counts as failing against its stable revision.
+fn read_canary(top: &mut TableReader, config: &mut Config) {
     if let Some(mut canary) = top.section("canary") {
         if let Some(pct) = canary.non_negative_f64("error_percent") {
             config.canary.error_ratio = pct / 100.0;
@@ -255,14 +286,10 @@ fn parse_values(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
         }
         canary.finish();
     }
-    if let Some(mut prices) = top.section("prices") {
-        for key in prices.keys() {
-            if let Some(price) = prices.non_negative_f64(&key) {
-                config.prices.insert(key, price);
-            }
-        }
-        prices.finish();
-    }
+}
+
+/// `[contexts.NAME]`: protected and read-only contexts.
+fn read_contexts(top: &mut TableReader, config: &mut Config) {
     if let Some(mut contexts) = top.section("contexts") {
         for name in contexts.keys() {
             if let Some(mut ctx) = contexts.section(&name) {
@@ -279,8 +306,6 @@ fn parse_values(file: &str, text: &str) -> (Config, Vec<ConfigWarning>) {
         }
         contexts.finish();
     }
-    top.finish();
-    (config, warnings)
 }
 
 #[cfg(test)]
