@@ -6,10 +6,11 @@ mod group_rollout;
 mod rollout;
 
 use super::effect::Effect;
-use super::inbox::Outbox;
-use super::msg::{LogMsg, Msg};
+use super::inbox::{self, Outbox};
+use super::msg::{GpuMsg, LogMsg, Msg};
 use crate::domain::latency::targets::Target;
 use crate::domain::notice::NoticeLevel;
+use crate::sources::kube::cluster::ClusterSinks;
 use crate::sources::kube::connect::{Connection, KubeconfigSource};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -47,6 +48,31 @@ impl EffectRunner {
         }
     }
 
+    /// Where the connection's sources report: each event becomes its message; the latency
+    /// source starts once connected and ends with the epoch.
+    fn cluster_sinks(&self) -> ClusterSinks {
+        let (settings, targets, cancel, tx) = (
+            self.settings.clone(),
+            self.latency_targets.subscribe(),
+            self.epoch_cancel.clone(),
+            self.tx.clone(),
+        );
+        ClusterSinks {
+            cluster: inbox::sink(&self.tx, Msg::Cluster),
+            gpu: inbox::sink(&self.tx, |batch| Msg::Gpu(GpuMsg::Cluster(batch))),
+            notices: inbox::sink(&self.tx, |(level, text)| Msg::Notice(level, text)),
+            on_connected: Box::new(move |client| {
+                vec![tokio::spawn(crate::sources::latency::run(
+                    client,
+                    crate::sources::latency::LatencyConfig::from_settings(&settings),
+                    targets,
+                    cancel,
+                    tx,
+                ))]
+            }),
+        }
+    }
+
     /// Starts one effect. Never blocks the loop: work is spawned, results are messages.
     pub fn run(&mut self, effect: Effect) {
         match effect {
@@ -65,10 +91,9 @@ impl EffectRunner {
                     context,
                     namespace,
                     epoch,
-                    self.tx.clone(),
+                    self.cluster_sinks(),
                     self.epoch_cancel.clone(),
                     self.connection.clone(),
-                    self.latency_targets.subscribe(),
                 ));
             }
             Effect::LatencyTargets(targets) => {
@@ -90,7 +115,7 @@ impl EffectRunner {
                 tokio::spawn(crate::sources::kube::logs::follow(
                     client,
                     spec,
-                    self.tx.clone(),
+                    inbox::sink(&self.tx, Msg::Logs),
                     cancel,
                 ));
             }
