@@ -82,12 +82,6 @@ const KNOWN_CROSSINGS: &[(&str, &str)] = &[
     ("src/sources/latency/mod.rs", "app::msg"),
     ("src/sources/latency/prometheus.rs", "app::msg"),
     ("src/sources/latency/scrape.rs", "app::msg"),
-    ("src/state/lists.rs", "config::keymap"),
-    ("src/state/mod.rs", "config::Config"),
-    ("src/state/mod.rs", "config::keymap"),
-    ("src/state/mod.rs", "config::warning"),
-    ("src/state/services.rs", "config::keymap"),
-    ("src/state/ui.rs", "config::keymap"),
 ];
 
 /// One `crate::` path found in production code.
