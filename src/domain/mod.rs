@@ -37,4 +37,6 @@ pub mod selector;
 pub mod settings;
 pub mod snapshot;
 pub mod traffic_check;
+pub mod units;
 pub mod watch;
+pub mod yaml_text;
