@@ -146,6 +146,16 @@ fn pod_cases() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "running after the init container retried",
+            pod(
+                init.clone(),
+                two.clone(),
+                json!({"phase": "Running", "initContainerStatuses": [
+                {"name": "storage-initializer", "restartCount": 2, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}],
+                "containerStatuses": [running("kserve-container", true, 1), running("queue-proxy", true, 0)]}),
+            ),
+        ),
+        (
             "running, one container not ready",
             pod(
                 init.clone(),

@@ -169,12 +169,16 @@ impl Pod {
         total > 0 && ready == total && self.phase == "Running" && !self.meta.deleting
     }
 
+    /// Restarts as kubectl's RESTARTS column counts them: the init containers' while the pod
+    /// is still initialising, the regular containers' once it is not (an init container that
+    /// retried and then completed no longer counts).
     pub fn restarts(&self) -> i64 {
-        self.containers
-            .iter()
-            .chain(&self.init_containers)
-            .map(|c| c.restarts)
-            .sum()
+        let initialising = self.status_word().starts_with("Init:");
+        let counted = match initialising {
+            true => &self.init_containers,
+            false => &self.containers,
+        };
+        counted.iter().map(|c| c.restarts).sum()
     }
 
     /// CPU requested by the pod's containers, in millicores (None when no container sets it).
