@@ -1,5 +1,6 @@
-//! The one bounded inbox every source writes to, and the small tasks that feed it from the
-//! terminal, the clock and process signals.
+//! The one bounded inbox every source writes to (through the sinks made here, which wrap each
+//! source's own events into a `Msg`), and the small tasks that feed it from the terminal, the
+//! clock and process signals.
 
 use super::msg::{LogMsg, Msg, TermSignal};
 use crate::sources::sink::Sink;
