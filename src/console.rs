@@ -140,9 +140,10 @@ pub async fn run_console(
     let _sampler = start_gpu_sampler(&config, tx.clone());
     let namespace = state.session.namespace.clone();
     let initial = reconnect(&mut state, cli.context.clone(), namespace);
+    let theme = settings.theme;
     run(Launch {
         state,
-        theme: settings.theme,
+        draw: Box::new(move |frame, state| crate::ui::draw(frame, state, &theme)),
         runner,
         tx,
         rx,

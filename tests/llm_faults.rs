@@ -60,13 +60,13 @@ fn a_refused_watcher_is_not_woken_by_the_others_recovering() {
     let before = lists(&sim);
     let cancel = CancellationToken::new();
     let backoff = Arc::new(SharedBackoff::default());
-    let (tx, mut rx) = kdeck::app::inbox::channel();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let watcher = kdeck::sources::kube::watch::run(
         client,
         Kind::LlmInferenceService.spec(),
         NamespaceScope::One("llm".to_string()),
         1,
-        tx,
+        kdeck::sources::sink::Sink::channel(tx),
         cancel.clone(),
         None,
         backoff.clone(),
@@ -88,10 +88,9 @@ fn a_refused_watcher_is_not_woken_by_the_others_recovering() {
         let mut refusals = 0;
         let until = tokio::time::Instant::now() + Duration::from_secs(3);
         while let Ok(Some(msg)) = tokio::time::timeout_at(until, rx.recv()).await {
-            if let kdeck::app::msg::Msg::Cluster(kdeck::app::msg::ClusterMsg::WatchError {
-                forbidden: true,
-                ..
-            }) = msg
+            if let kdeck::sources::kube::events::ClusterMsg::WatchError {
+                forbidden: true, ..
+            } = msg
             {
                 refusals += 1;
             }

@@ -113,14 +113,5 @@ impl ProbeRequest {
     }
 }
 
-/// One log stream to start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogStreamSpec {
-    pub session: u64,
-    pub pod: ObjectKey,
-    pub container: String,
-    pub previous: bool,
-    pub since_seconds: Option<i64>,
-    pub tail_lines: Option<i64>,
-    pub follow: bool,
-}
+/// One log stream to start: the log source's own request type.
+pub use crate::sources::kube::logs::LogStreamSpec;

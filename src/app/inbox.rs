@@ -1,7 +1,9 @@
-//! The one bounded inbox every source writes to, and the small tasks that feed it from the
-//! terminal, the clock and process signals.
+//! The one bounded inbox every source writes to (through the sinks made here, which wrap each
+//! source's own events into a `Msg`), and the small tasks that feed it from the terminal, the
+//! clock and process signals.
 
-use super::msg::{Msg, TermSignal};
+use super::msg::{LogMsg, Msg, TermSignal};
+use crate::sources::sink::Sink;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc;
@@ -17,6 +19,23 @@ pub type Outbox = mpsc::Sender<Msg>;
 /// Creates the inbox.
 pub fn channel() -> (Outbox, mpsc::Receiver<Msg>) {
     mpsc::channel(INBOX_CAPACITY)
+}
+
+/// A source's sink into the inbox: each event is wrapped by `wrap` (e.g. `Msg::Cluster`).
+pub fn sink<E: Send + 'static>(tx: &Outbox, wrap: fn(E) -> Msg) -> Sink<E> {
+    let tx = tx.clone();
+    Sink::new(move |event| {
+        let tx = tx.clone();
+        async move { tx.send(wrap(event)).await.is_ok() }
+    })
+}
+
+/// The log streams report into the inbox as `Msg::Logs` (what `sources::kube::logs::follow`
+/// is given when a caller hands it the inbox).
+impl From<Outbox> for Sink<LogMsg> {
+    fn from(tx: Outbox) -> Self {
+        sink(&tx, Msg::Logs)
+    }
 }
 
 /// Forwards terminal key, paste and resize events until cancelled or the terminal closes.

@@ -2,13 +2,12 @@
 //! `Msg` — terminal input, the tick, signals, and what sources and effects report.
 
 use crate::domain::key::ObjectKey;
-use crate::domain::kind::Kind;
-use crate::domain::logline::{Level, SafeText};
 use crate::domain::notice::NoticeLevel;
 use crate::domain::rollout::history::HistoryEntry;
-use crate::domain::watch::Kserve;
-use crate::domain::watch::WatchEvent;
 use crate::sources::kube::actions::WriteError;
+/// What the cluster connection and the log streams report: the sources' own event types,
+/// which the runner's sinks wrap into `Msg::Cluster` and `Msg::Logs`.
+pub use crate::sources::kube::events::{ClusterMsg, LogBatch, LogMsg};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
@@ -130,83 +129,5 @@ pub enum RolloutMsg {
     Audited {
         id: u64,
         problems: Vec<String>,
-    },
-}
-
-/// A batch of lines from one log stream, already sanitised at the source.
-#[derive(Debug, Clone)]
-pub struct LogBatch {
-    pub session: u64,
-    pub pod: ObjectKey,
-    pub container: String,
-    pub lines: Vec<(Option<chrono::DateTime<chrono::Utc>>, SafeText, Level)>,
-}
-
-/// What log streams report.
-#[derive(Debug, Clone)]
-pub enum LogMsg {
-    Lines(LogBatch),
-    /// A stream stopped for good (pod gone, container not found, previous missing).
-    Ended {
-        session: u64,
-        pod: ObjectKey,
-        container: String,
-        reason: String,
-    },
-    /// A stream broke and is reconnecting (lines resume without duplicates).
-    Reconnecting {
-        session: u64,
-        pod: ObjectKey,
-        container: String,
-        error: String,
-    },
-    /// The buffer was written to a file.
-    Saved {
-        path: String,
-        lines: usize,
-    },
-    SaveFailed {
-        error: String,
-    },
-}
-
-/// What the cluster connection and its watchers report. `epoch` identifies the connection
-/// (it changes with every context or namespace switch) so late messages from an old one are
-/// ignored.
-#[derive(Debug, Clone)]
-pub enum ClusterMsg {
-    /// What the connection's requests actually do now (sent when it changes).
-    Health {
-        epoch: u64,
-        health: crate::domain::api_health::ApiHealth,
-    },
-    Connected {
-        epoch: u64,
-        context: Option<String>,
-        contexts: Vec<String>,
-        server: String,
-        default_namespace: String,
-        user: String,
-    },
-    /// No usable kubeconfig or context (`configured: false`), or the cluster is unreachable.
-    ConnectFailed {
-        epoch: u64,
-        error: String,
-        configured: bool,
-    },
-    Discovered {
-        epoch: u64,
-        kserve: Kserve,
-    },
-    Watch {
-        epoch: u64,
-        kind: Kind,
-        events: Vec<WatchEvent>,
-    },
-    WatchError {
-        epoch: u64,
-        kind: Kind,
-        error: String,
-        forbidden: bool,
     },
 }

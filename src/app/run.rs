@@ -8,8 +8,6 @@ use super::runner::EffectRunner;
 use super::update::update;
 use crate::state::State;
 use crate::tui::Tui;
-use crate::ui;
-use crate::ui::theme::Theme;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::Receiver;
 use tokio_util::sync::CancellationToken;
@@ -21,10 +19,14 @@ pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// frame without starving the screen.
 const BATCH: usize = 256;
 
+/// Draws one frame from the state (the views, with the theme they were given); the loop
+/// calls it only when something changed.
+pub type Draw = Box<dyn FnMut(&mut ratatui::Frame, &State) + Send>;
+
 /// Everything the loop needs.
 pub struct Launch {
     pub state: State,
-    pub theme: Theme,
+    pub draw: Draw,
     pub runner: EffectRunner,
     pub tx: Outbox,
     pub rx: Receiver<Msg>,
@@ -37,7 +39,7 @@ pub struct Launch {
 pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     let Launch {
         mut state,
-        theme,
+        mut draw,
         mut runner,
         tx,
         mut rx,
@@ -69,7 +71,7 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
                 .map(|t| t + FRAME_INTERVAL)
                 .unwrap_or_else(Instant::now);
             if Instant::now() >= due {
-                if let Err(err) = tui.terminal.draw(|frame| ui::draw(frame, &state, &theme)) {
+                if let Err(err) = tui.terminal.draw(|frame| draw(frame, &state)) {
                     break Err(err.into());
                 }
                 state.dirty = false;

@@ -3,81 +3,22 @@
 //! anything it cannot read — but it fails closed on safety: a file that cannot be read whole
 //! or a safety setting of the wrong type makes it read-only ([`safety::SafetyLock`]).
 
-pub mod keymap;
-pub mod keys;
 pub mod paths;
+// The keymap, key names and warnings are pure vocabulary that State holds: they live in domain
+// and keep their paths here.
+pub use crate::domain::config_warning as warning;
+pub use crate::domain::key_spec as keys;
+pub use crate::domain::keymap;
+pub use crate::domain::settings::{Config, ContextConfig};
 pub mod reader;
 pub mod safety;
 pub mod slot;
 pub mod theme;
-pub mod warning;
 
 use reader::TableReader;
 use safety::SafetyLock;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use warning::ConfigWarning;
-
-/// Settings for one kubeconfig context.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ContextConfig {
-    /// A protected context gets a red frame and confirmation asks to type the service name.
-    pub protected: bool,
-    /// No mutating action is allowed in this context.
-    pub readonly: bool,
-}
-
-/// Everything `config.toml` can set, with defaults.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    pub theme: Option<String>,
-    pub readonly: bool,
-    pub log_buffer_lines: usize,
-    pub metrics_interval: Duration,
-    pub prometheus_url: Option<String>,
-    pub gpu_interval: Duration,
-    pub dcgm_selectors: Vec<String>,
-    pub prices: BTreeMap<String, f64>,
-    pub contexts: BTreeMap<String, ContextConfig>,
-    /// Guard every canary (not only those switched on with the guard key).
-    pub guard_all: bool,
-    pub guard: crate::domain::guard::GuardConfig,
-    /// `[api]`: deadlines of API requests and credential plugin runs.
-    pub api: crate::domain::api_health::ApiTimeouts,
-    /// Set when the safety settings cannot be trusted; `readonly` is then true as well.
-    pub safety_lock: Option<SafetyLock>,
-    /// Namespaces for the keys 1–9 (`namespaces = ["ml-prod", "llm"]`); empty: the
-    /// namespaces seen, in name order.
-    pub namespace_favourites: Vec<String>,
-    /// When a canary counts as worse than its stable revision (`[canary]`).
-    pub canary: crate::domain::canary::CanaryThresholds,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            theme: None,
-            readonly: false,
-            log_buffer_lines: 20_000,
-            metrics_interval: Duration::from_secs(5),
-            prometheus_url: None,
-            gpu_interval: Duration::from_secs(1),
-            dcgm_selectors: vec![
-                "app=nvidia-dcgm-exporter".to_string(),
-                "app.kubernetes.io/name=dcgm-exporter".to_string(),
-            ],
-            prices: BTreeMap::new(),
-            contexts: BTreeMap::new(),
-            guard_all: false,
-            guard: crate::domain::guard::GuardConfig::default(),
-            api: crate::domain::api_health::ApiTimeouts::default(),
-            safety_lock: None,
-            namespace_favourites: Vec::new(),
-            canary: crate::domain::canary::CanaryThresholds::default(),
-        }
-    }
-}
 
 /// The config and what was wrong with the file, if anything.
 #[derive(Debug, Clone, Default)]
@@ -311,6 +252,7 @@ fn read_contexts(top: &mut TableReader, config: &mut Config) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn a_full_config_parses_without_warnings() {

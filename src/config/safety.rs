@@ -3,23 +3,7 @@
 //! kdeck is read-only and every entry point says why, until the file is fixed. Also finds
 //! the line of a key in the file's text, so every problem can name its line.
 
-/// Why the safety settings cannot be trusted; while one is set, kdeck refuses every change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SafetyLock {
-    /// The problem, with file and line (`config.toml:5: …`).
-    pub problem: String,
-}
-
-impl SafetyLock {
-    /// What to tell the user wherever a change is refused.
-    pub fn message(&self) -> String {
-        format!(
-            "read-only: the config's safety settings cannot be trusted ({}); fix the file \
-             (`kdeck config check` lists every problem) to allow changes",
-            self.problem
-        )
-    }
-}
+pub use crate::domain::settings::SafetyLock;
 
 /// Whether a dotted config key is (or holds) a safety setting. Every key under `[contexts]`
 /// is one: a misspelt `protect = true` there must not leave a context unprotected silently.

@@ -169,12 +169,16 @@ impl Pod {
         total > 0 && ready == total && self.phase == "Running" && !self.meta.deleting
     }
 
+    /// Restarts as kubectl's RESTARTS column counts them: the init containers' while the pod
+    /// is still initialising, the regular containers' once it is not (an init container that
+    /// retried and then completed no longer counts).
     pub fn restarts(&self) -> i64 {
-        self.containers
-            .iter()
-            .chain(&self.init_containers)
-            .map(|c| c.restarts)
-            .sum()
+        let initialising = self.status_word().starts_with("Init:");
+        let counted = match initialising {
+            true => &self.init_containers,
+            false => &self.containers,
+        };
+        counted.iter().map(|c| c.restarts).sum()
     }
 
     /// CPU requested by the pod's containers, in millicores (None when no container sets it).
@@ -212,16 +216,14 @@ impl Pod {
                 RunState::Waiting { reason, .. } if reason != "PodInitializing" => {
                     return format!("Init:{reason}");
                 }
+                // No status yet: kubectl reads only the statuses there are.
+                RunState::Unknown => continue,
                 _ => return format!("Init:{i}/{total_init}"),
             }
         }
         for c in &self.containers {
             match &c.state {
-                RunState::Waiting { reason, .. }
-                    if reason != "ContainerCreating" || self.phase != "Pending" =>
-                {
-                    return reason.clone();
-                }
+                RunState::Waiting { reason, .. } => return reason.clone(),
                 RunState::Terminated { reason, exit_code } => {
                     return if reason.is_empty() {
                         format!("ExitCode:{exit_code}")
@@ -318,7 +320,12 @@ mod tests {
             json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
             "reason": "Unschedulable", "message": "0/5 nodes are available: 5 Insufficient nvidia.com/gpu."}]}),
         );
-        assert_eq!(pending.status_word(), "Init:0/1");
+        // kubectl prints the phase while no container has a status yet.
+        assert_eq!(pending.status_word(), "Pending");
+        let creating = pod(json!({"phase": "Pending",
+            "initContainerStatuses": [{"name": "storage-initializer", "state": {"terminated": {"exitCode": 0}}}],
+            "containerStatuses": [{"name": "kserve-container", "state": {"waiting": {"reason": "ContainerCreating"}}}]}));
+        assert_eq!(creating.status_word(), "ContainerCreating");
         assert!(
             pending
                 .unschedulable

@@ -18,7 +18,10 @@ pub struct Selector(Vec<Requirement>);
 
 /// Whether `text` looks like a label selector rather than a name filter.
 pub fn looks_like_selector(text: &str) -> bool {
-    text.contains('=') || text.contains(" in ") || text.contains(" notin ")
+    text.contains('=')
+        || [" in ", " in(", " notin ", " notin("]
+            .iter()
+            .any(|op| text.contains(op))
 }
 
 fn split_top_level(text: &str) -> Vec<&str> {
@@ -46,11 +49,21 @@ fn parse_set(text: &str) -> Result<Vec<String>, String> {
         .strip_prefix('(')
         .and_then(|t| t.strip_suffix(')'))
         .ok_or_else(|| format!("expected (a,b) after in/notin, found '{text}'"))?;
-    Ok(inner
-        .split(',')
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .collect())
+    // As the API server reads them: `()` is the set of the empty value, and an empty item
+    // (`(a,)`) is the empty value too.
+    Ok(inner.split(',').map(|v| v.trim().to_string()).collect())
+}
+
+/// Splits `key in (…)` (or `notin`) at the operator `word`, with or without a space before the
+/// parenthesis: `env in(a)` is as valid as `env in (a)`.
+fn split_set_operator<'a>(part: &'a str, word: &str) -> Option<(&'a str, &'a str)> {
+    let needle = format!(" {word}");
+    part.match_indices(&needle).find_map(|(at, _)| {
+        let rest = &part[at + needle.len()..];
+        rest.trim_start()
+            .starts_with('(')
+            .then(|| (&part[..at], rest))
+    })
 }
 
 impl Selector {
@@ -66,9 +79,9 @@ impl Selector {
                 Requirement::NotEquals(k.trim().to_string(), v.trim().to_string())
             } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
                 Requirement::Equals(k.trim().to_string(), v.trim().to_string())
-            } else if let Some((k, set)) = part.split_once(" notin ") {
+            } else if let Some((k, set)) = split_set_operator(part, "notin") {
                 Requirement::NotIn(k.trim().to_string(), parse_set(set)?)
-            } else if let Some((k, set)) = part.split_once(" in ") {
+            } else if let Some((k, set)) = split_set_operator(part, "in") {
                 Requirement::In(k.trim().to_string(), parse_set(set)?)
             } else if let Some(k) = part.strip_prefix('!') {
                 Requirement::NotExists(k.trim().to_string())
@@ -125,6 +138,8 @@ mod tests {
             ("!canary", true),
             ("!team", false),
             ("team=fraud,env in (dev)", false),
+            ("env in(prod)", true),
+            ("env notin(prod,dev)", false),
         ] {
             assert_eq!(Selector::parse(sel).unwrap().matches(&l), expected, "{sel}");
         }

@@ -178,12 +178,12 @@ impl SimServer {
 
     /// Writes the kubeconfig to `path` (readable by the owner only: it holds the token).
     pub fn write_kubeconfig(&self, path: &std::path::Path) -> Result<(), SimSetupError> {
-        crate::sources::files::write_private(path, self.kubeconfig_yaml().as_bytes()).map_err(
-            |source| SimSetupError::WriteKubeconfig {
+        write_owner_only(path, self.kubeconfig_yaml().as_bytes()).map_err(|source| {
+            SimSetupError::WriteKubeconfig {
                 path: path.to_path_buf(),
                 source,
-            },
-        )
+            }
+        })
     }
 
     /// Stops serving and closes every open connection (watches and log streams end).
@@ -226,6 +226,39 @@ impl Drop for SimServer {
     fn drop(&mut self) {
         self.cancel.cancel();
     }
+}
+
+/// Writes `content` to `path`, created (or narrowed to) 0600: a kubeconfig holds the token.
+/// A missing directory is created 0700; one that exists keeps its permissions.
+fn write_owner_only(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).write(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(content)
 }
 
 /// A random bearer token for this run.

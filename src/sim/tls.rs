@@ -28,7 +28,8 @@ impl SimTls {
 
 /// Makes a CA and a server certificate signed by it.
 pub fn generate() -> Result<SimTls, SimSetupError> {
-    crate::sources::tls::ensure_crypto_provider();
+    // The process-wide rustls provider; Err means one is installed already, just as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params

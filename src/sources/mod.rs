@@ -1,6 +1,7 @@
 //! Sources do all I/O: kube watchers, log streams, metric scrapers, probes, the GPU sampler.
-//! They never touch the terminal or `State`; they send owned messages and report errors as
-//! messages, never panics.
+//! They never touch the terminal or `State`; they send their own owned events through a
+//! [`sink::Sink`] the runner maps into the app's messages, and report errors as events, never
+//! panics.
 
 pub mod files;
 pub mod gpu;
@@ -9,4 +10,5 @@ pub mod kube;
 pub mod latency;
 pub mod pod_proxy;
 pub mod probe;
+pub mod sink;
 pub mod tls;

@@ -3,8 +3,8 @@
 //! list, whose order is kept in `Derived`.
 
 use super::State;
-use crate::config::keymap::Scope;
 use crate::domain::key::ObjectKey;
+use crate::domain::keymap::Scope;
 use crate::domain::selector::{Selector, looks_like_selector};
 
 /// A name filter or label selector, as typed with `/`.

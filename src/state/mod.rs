@@ -16,9 +16,9 @@ pub mod store;
 pub mod trained;
 pub mod ui;
 
-use crate::config::Config;
-use crate::config::keymap::Keymap;
-use crate::config::warning::ConfigWarning;
+use crate::domain::config_warning::ConfigWarning;
+use crate::domain::keymap::Keymap;
+use crate::domain::settings::Config;
 use chrono::{DateTime, Utc};
 use session::Session;
 use std::sync::Arc;
@@ -133,7 +133,7 @@ impl State {
         };
         state
             .ui
-            .list(crate::config::keymap::Scope::Services)
+            .list(crate::domain::keymap::Scope::Services)
             .sort_column = services::ServiceColumn::index(services::ServiceColumn::DEFAULT_SORT);
         state
     }
@@ -181,14 +181,14 @@ impl State {
         self.derived.dirty = false;
         let touched = self
             .ui
-            .list_view(crate::config::keymap::Scope::Services)
+            .list_view(crate::domain::keymap::Scope::Services)
             .cursor
             .touched;
         if let Some(key) = selected.filter(|_| touched)
             && let Some(index) = self.derived.services.iter().position(|k| *k == key)
         {
             self.ui
-                .list(crate::config::keymap::Scope::Services)
+                .list(crate::domain::keymap::Scope::Services)
                 .cursor
                 .selected = index;
         }
@@ -199,7 +199,7 @@ impl State {
     pub fn selected_service(&self) -> Option<&crate::domain::key::ObjectKey> {
         let cursor = self
             .ui
-            .list_view(crate::config::keymap::Scope::Services)
+            .list_view(crate::domain::keymap::Scope::Services)
             .cursor;
         self.derived.services.get(cursor.selected)
     }

@@ -4,9 +4,9 @@
 
 use super::State;
 use super::service_kind::{Svc, llm_breaches};
-use crate::config::keymap::Scope;
 use crate::domain::isvc::Readiness;
 use crate::domain::key::ObjectKey;
+use crate::domain::keymap::Scope;
 use crate::domain::selector::{Selector, looks_like_selector};
 use std::cmp::Ordering;
 

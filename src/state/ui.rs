@@ -1,8 +1,8 @@
 //! Where the user is: the view stack, the input mode, list cursors, notices.
 
 use super::line::LineInput;
-use crate::config::keymap::Scope;
 use crate::domain::key::ObjectKey;
+use crate::domain::keymap::Scope;
 use crate::domain::notice::NoticeLevel;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;

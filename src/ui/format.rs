@@ -4,38 +4,8 @@ use super::symbols::Symbols;
 use crate::config::slot::Slot;
 use crate::domain::isvc::Readiness;
 
-/// `0.8ms`, `123ms`, `1.24s`.
-pub fn millis(ms: f64) -> String {
-    if !ms.is_finite() {
-        "–".to_string()
-    } else if ms < 10.0 {
-        format!("{ms:.1}ms")
-    } else if ms < 1000.0 {
-        format!("{ms:.0}ms")
-    } else {
-        format!("{:.2}s", ms / 1000.0)
-    }
-}
-
-/// Requests per second: `0.25`, `12.3`, `1234`.
-pub fn rate(rps: f64) -> String {
-    if rps < 10.0 {
-        format!("{rps:.2}")
-    } else if rps < 100.0 {
-        format!("{rps:.1}")
-    } else {
-        format!("{rps:.0}")
-    }
-}
-
-/// A percentage without decimals, or with one below 10.
-pub fn percent(pct: f64) -> String {
-    if pct < 10.0 && pct.fract() != 0.0 {
-        format!("{pct:.1}%")
-    } else {
-        format!("{pct:.0}%")
-    }
-}
+// Figures read the same on screen and in incident notes: the words live in domain.
+pub use crate::domain::units::{millis, percent, rate};
 
 /// GPUs: `1`, `0.5`, or the dash when none.
 pub fn gpus(n: f64, sym: &Symbols) -> String {

@@ -5,11 +5,14 @@
 mod group_rollout;
 mod rollout;
 
-use super::effect::Effect;
-use super::inbox::Outbox;
-use super::msg::{LogMsg, Msg};
+use super::effect::{Effect, LogStreamSpec, ProbeRequest};
+use super::inbox::{self, Outbox};
+use super::msg::{GpuMsg, LogMsg, Msg};
 use crate::domain::latency::targets::Target;
 use crate::domain::notice::NoticeLevel;
+use crate::domain::scope::NamespaceScope;
+use crate::sources::incident::IncidentRequest;
+use crate::sources::kube::cluster::ClusterSinks;
 use crate::sources::kube::connect::{Connection, KubeconfigSource};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -47,6 +50,31 @@ impl EffectRunner {
         }
     }
 
+    /// Where the connection's sources report: each event becomes its message; the latency
+    /// source starts once connected and ends with the epoch.
+    fn cluster_sinks(&self) -> ClusterSinks {
+        let (settings, targets, cancel, tx) = (
+            self.settings.clone(),
+            self.latency_targets.subscribe(),
+            self.epoch_cancel.clone(),
+            self.tx.clone(),
+        );
+        ClusterSinks {
+            cluster: inbox::sink(&self.tx, Msg::Cluster),
+            gpu: inbox::sink(&self.tx, |batch| Msg::Gpu(GpuMsg::Cluster(batch))),
+            notices: inbox::sink(&self.tx, |(level, text)| Msg::Notice(level, text)),
+            on_connected: Box::new(move |client| {
+                vec![tokio::spawn(crate::sources::latency::run(
+                    client,
+                    crate::sources::latency::LatencyConfig::from_settings(&settings),
+                    targets,
+                    cancel,
+                    tx,
+                ))]
+            }),
+        }
+    }
+
     /// Starts one effect. Never blocks the loop: work is spawned, results are messages.
     pub fn run(&mut self, effect: Effect) {
         match effect {
@@ -55,64 +83,24 @@ impl EffectRunner {
                 epoch,
                 context,
                 namespace,
-            } => {
-                self.epoch_cancel.cancel();
-                self.epoch_cancel = CancellationToken::new();
-                self.connection = Arc::new(Mutex::new(None));
-                tokio::spawn(crate::sources::kube::cluster::run(
-                    self.settings.clone(),
-                    self.kubeconfig.clone(),
-                    context,
-                    namespace,
-                    epoch,
-                    self.tx.clone(),
-                    self.epoch_cancel.clone(),
-                    self.connection.clone(),
-                    self.latency_targets.subscribe(),
-                ));
-            }
+            } => self.connect(epoch, context, namespace),
             Effect::LatencyTargets(targets) => {
                 self.latency_targets.send_replace(targets);
             }
-            Effect::StartLogStream(spec) => {
-                let Some(client) = self.client() else {
-                    self.notice(
-                        NoticeLevel::Error,
-                        "cannot follow logs: not connected to the cluster yet",
-                    );
-                    return;
-                };
-                let cancel = self
-                    .log_sessions
-                    .entry(spec.session)
-                    .or_insert_with(|| self.epoch_cancel.child_token())
-                    .clone();
-                tokio::spawn(crate::sources::kube::logs::follow(
-                    client,
-                    spec,
-                    self.tx.clone(),
-                    cancel,
-                ));
-            }
+            Effect::StartLogStream(spec) => self.start_log_stream(spec),
             Effect::StopLogs { session } => {
                 if let Some(cancel) = self.log_sessions.remove(&session) {
                     cancel.cancel();
                 }
             }
             Effect::LoadHistory { id, key } => {
-                if let Some(client) = self.client_or_notice() {
-                    tokio::spawn(rollout::load_history(client, id, key, self.tx.clone()));
-                }
+                self.with_client(|client, tx| rollout::load_history(client, id, key, tx))
             }
             Effect::CheckPermission { id, key } => {
-                if let Some(client) = self.client_or_notice() {
-                    tokio::spawn(rollout::check_permission(client, id, key, self.tx.clone()));
-                }
+                self.with_client(|client, tx| rollout::check_permission(client, id, key, tx))
             }
             Effect::DryRunPatch { id, key, patch } => {
-                if let Some(client) = self.client_or_notice() {
-                    tokio::spawn(rollout::dry_run(client, id, key, patch, self.tx.clone()));
-                }
+                self.with_client(|client, tx| rollout::dry_run(client, id, key, patch, tx))
             }
             Effect::ApplyPatch {
                 id,
@@ -121,24 +109,15 @@ impl EffectRunner {
                 history,
                 intent,
             } => {
-                if let Some(client) = self.client_or_notice() {
-                    let change = rollout::Change {
-                        patch,
-                        history: *history,
-                        intent: *intent,
-                    };
-                    tokio::spawn(rollout::apply(client, id, change, self.tx.clone()));
-                }
+                let change = rollout::Change {
+                    patch,
+                    history: *history,
+                    intent: *intent,
+                };
+                self.with_client(|client, tx| rollout::apply(client, id, change, tx))
             }
             Effect::CheckGroupPlan { id, plan } => {
-                if let Some(client) = self.client_or_notice() {
-                    tokio::spawn(group_rollout::check_plan(
-                        client,
-                        id,
-                        *plan,
-                        self.tx.clone(),
-                    ));
-                }
+                self.with_client(|client, tx| group_rollout::check_plan(client, id, *plan, tx))
             }
             Effect::ApplyGroupStep {
                 id,
@@ -148,96 +127,152 @@ impl EffectRunner {
                 intent,
                 undo,
             } => {
-                if let Some(client) = self.client_or_notice() {
-                    let change = group_rollout::GroupChange {
-                        id,
-                        step,
-                        planned: *planned,
-                        rebase,
-                        intent: *intent,
-                        undo: undo.map(|u| *u),
-                    };
-                    tokio::spawn(group_rollout::apply_step(client, change, self.tx.clone()));
-                }
+                let change = group_rollout::GroupChange {
+                    id,
+                    step,
+                    planned: *planned,
+                    rebase,
+                    intent: *intent,
+                    undo: undo.map(|u| *u),
+                };
+                self.with_client(|client, tx| group_rollout::apply_step(client, change, tx))
             }
             Effect::Audit { id, record } => {
-                if let Some(client) = self.client_or_notice() {
-                    tokio::spawn(rollout::audit(client, id, *record, self.tx.clone()));
-                }
+                self.with_client(|client, tx| rollout::audit(client, id, *record, tx))
             }
-            Effect::WriteIncident(request) => {
-                let Some(client) = self.client() else {
-                    self.notice(
-                        NoticeLevel::Error,
-                        "cannot write the snapshot: not connected to the cluster",
-                    );
-                    return;
-                };
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let msg = match crate::sources::incident::write(&client, *request).await {
-                        Ok(path) => Msg::Notice(
-                            NoticeLevel::Info,
-                            format!("incident snapshot written to {path}"),
-                        ),
-                        Err(error) => Msg::Notice(NoticeLevel::Error, error.to_string()),
-                    };
-                    let _ = tx.send(msg).await;
-                });
-            }
-            Effect::Probe(request) => {
-                let client = if request.via_api {
-                    match self.client_or_notice() {
-                        Some(client) => Some(client),
-                        None => return,
-                    }
-                } else {
-                    None
-                };
-                let tx = self.tx.clone();
-                let cancel = self.epoch_cancel.clone();
-                tokio::spawn(async move {
-                    let spec = crate::sources::probe::ProbeSpec {
-                        target: request.url.clone(),
-                        model: request.model.clone(),
-                        protocol: request.protocol,
-                        count: request.count,
-                        concurrency: request.concurrency,
-                        timeout: std::time::Duration::from_secs(5),
-                        payload: None,
-                    };
-                    let report = tokio::select! {
-                        _ = cancel.cancelled() => return,
-                        r = async {
-                            match &client {
-                                Some(client) => crate::sources::probe::run_via_api_asking(client, &spec, request.explain).await,
-                                None => crate::sources::probe::run_asking(&spec, &crate::sources::probe::Ask { explain: request.explain, ..Default::default() }).await,
-                            }
-                        } => r,
-                    };
-                    let summary =
-                        report.summary(spec.protocol, &spec.target, &spec.model, spec.concurrency);
-                    let _ = tx.send(Msg::Probe(Box::new((request, summary)))).await;
-                });
-            }
+            Effect::WriteIncident(request) => self.write_incident(*request),
+            Effect::Probe(request) => self.probe(request),
             Effect::SaveLogs {
                 name,
                 content,
                 lines,
-            } => {
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let msg = match crate::sources::files::save_in_state_dir(&name, &content).await
-                    {
-                        Ok(path) => LogMsg::Saved { path, lines },
-                        Err(error) => LogMsg::SaveFailed {
-                            error: error.to_string(),
-                        },
-                    };
-                    let _ = tx.send(Msg::Logs(msg)).await;
-                });
-            }
+            } => self.save_logs(name, content, lines),
         }
+    }
+
+    /// Ends the current connection epoch and starts the next one's connection and sources.
+    fn connect(&mut self, epoch: u64, context: Option<String>, namespace: NamespaceScope) {
+        self.epoch_cancel.cancel();
+        self.epoch_cancel = CancellationToken::new();
+        self.connection = Arc::new(Mutex::new(None));
+        tokio::spawn(crate::sources::kube::cluster::run(
+            self.settings.clone(),
+            self.kubeconfig.clone(),
+            context,
+            namespace,
+            epoch,
+            self.cluster_sinks(),
+            self.epoch_cancel.clone(),
+            self.connection.clone(),
+        ));
+    }
+
+    /// Follows one container's log in the spec's session (stopped with the session or the
+    /// epoch).
+    fn start_log_stream(&mut self, spec: LogStreamSpec) {
+        let Some(client) = self.client() else {
+            self.notice(
+                NoticeLevel::Error,
+                "cannot follow logs: not connected to the cluster yet",
+            );
+            return;
+        };
+        let cancel = self
+            .log_sessions
+            .entry(spec.session)
+            .or_insert_with(|| self.epoch_cancel.child_token())
+            .clone();
+        tokio::spawn(crate::sources::kube::logs::follow(
+            client,
+            spec,
+            inbox::sink(&self.tx, Msg::Logs),
+            cancel,
+        ));
+    }
+
+    /// Spawns the work `start` makes from the client and the inbox, or says there is no
+    /// client yet.
+    fn with_client<F>(&self, start: impl FnOnce(kube::Client, Outbox) -> F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        if let Some(client) = self.client_or_notice() {
+            tokio::spawn(start(client, self.tx.clone()));
+        }
+    }
+
+    /// Writes an incident snapshot and says where (or why not).
+    fn write_incident(&self, request: IncidentRequest) {
+        let Some(client) = self.client() else {
+            self.notice(
+                NoticeLevel::Error,
+                "cannot write the snapshot: not connected to the cluster",
+            );
+            return;
+        };
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let msg = match crate::sources::incident::write(&client, request).await {
+                Ok(path) => Msg::Notice(
+                    NoticeLevel::Info,
+                    format!("incident snapshot written to {path}"),
+                ),
+                Err(error) => Msg::Notice(NoticeLevel::Error, error.to_string()),
+            };
+            let _ = tx.send(msg).await;
+        });
+    }
+
+    /// Runs a console probe (directly, or through the API server's proxy) until it ends or
+    /// the epoch does.
+    fn probe(&self, request: ProbeRequest) {
+        let client = if request.via_api {
+            match self.client_or_notice() {
+                Some(client) => Some(client),
+                None => return,
+            }
+        } else {
+            None
+        };
+        let tx = self.tx.clone();
+        let cancel = self.epoch_cancel.clone();
+        tokio::spawn(async move {
+            let spec = crate::sources::probe::ProbeSpec {
+                target: request.url.clone(),
+                model: request.model.clone(),
+                protocol: request.protocol,
+                count: request.count,
+                concurrency: request.concurrency,
+                timeout: std::time::Duration::from_secs(5),
+                payload: None,
+            };
+            let report = tokio::select! {
+                _ = cancel.cancelled() => return,
+                r = async {
+                    match &client {
+                        Some(client) => crate::sources::probe::run_via_api_asking(client, &spec, request.explain).await,
+                        None => crate::sources::probe::run_asking(&spec, &crate::sources::probe::Ask { explain: request.explain, ..Default::default() }).await,
+                    }
+                } => r,
+            };
+            let summary =
+                report.summary(spec.protocol, &spec.target, &spec.model, spec.concurrency);
+            let _ = tx.send(Msg::Probe(Box::new((request, summary)))).await;
+        });
+    }
+
+    /// Saves the log buffer in the state directory and says where (or why not).
+    fn save_logs(&self, name: String, content: String, lines: usize) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let msg = match crate::sources::files::save_in_state_dir(&name, &content).await {
+                Ok(path) => LogMsg::Saved { path, lines },
+                Err(error) => LogMsg::SaveFailed {
+                    error: error.to_string(),
+                },
+            };
+            let _ = tx.send(Msg::Logs(msg)).await;
+        });
     }
 
     /// The client, or a notice that there is none yet.

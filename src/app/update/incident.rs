@@ -5,10 +5,10 @@ use crate::app::effect::Effect;
 use crate::domain::key::ObjectKey;
 use crate::domain::notice::NoticeLevel;
 use crate::domain::snapshot::header;
+use crate::domain::units as format;
 use crate::sources::incident::IncidentRequest;
 use crate::state::State;
 use crate::state::ui::Route;
-use crate::ui::format;
 use std::collections::BTreeSet;
 
 /// Log lines per container in a snapshot.

@@ -62,7 +62,7 @@ fn jump(state: &mut State, key: &ObjectKey, forward: bool, include_top: bool) {
     let Some(raw) = crate::state::service_kind::raw(state, key) else {
         return;
     };
-    let text = crate::ui::views::yaml::yaml_text(raw);
+    let text = crate::domain::yaml_text::yaml_text(raw);
     let lines: Vec<&str> = text.lines().collect();
     let top = usize::from(state.ui.text_scroll).min(lines.len().saturating_sub(1));
     let hit = |i: &usize| pattern.regex.is_match(lines[*i]);

@@ -5,7 +5,7 @@
 //! `reject-dry-run` fault refuses dry runs of writes as an admission webhook would.
 
 use super::respond;
-use super::select::{FieldSelector, labels, object_labels};
+use super::select::{FieldSelector, labels};
 use super::table;
 use super::{Ctx, Query};
 use crate::sim::error::ApiError;
@@ -86,11 +86,7 @@ pub fn filtered(
     let (items, rv) = ctx.store.list(r, ns);
     let items = items
         .into_iter()
-        .filter(|o| {
-            selector
-                .as_ref()
-                .is_none_or(|s| s.matches(&object_labels(o)))
-        })
+        .filter(|o| selector.as_ref().is_none_or(|s| s.matches(o)))
         .filter(|o| fields.as_ref().is_none_or(|f| f.matches(o)))
         .collect();
     Ok((items, rv))

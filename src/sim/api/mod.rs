@@ -6,8 +6,10 @@
 pub mod control;
 pub mod crud;
 pub mod discovery;
+pub mod label_selector;
 pub mod openapi;
 pub mod path;
+pub mod pod_status;
 pub mod pods;
 pub mod protobuf;
 pub mod respond;

@@ -3,9 +3,9 @@
 //! ports, for `/metrics`), with the API server's errors when a container is ambiguous,
 //! not started, or has no previous instance.
 
+use super::pod_status::{self, ContainerState, ContainerView};
 use super::{Ctx, Query, respond};
 use crate::domain::k8s::parse_time;
-use crate::domain::pod::{Pod, RunState};
 use crate::sim::error::ApiError;
 use crate::sim::resources;
 use crate::sim::workload::ProxyMiss;
@@ -14,15 +14,19 @@ use axum::body::{Body, Bytes};
 use axum::http::Response;
 use std::convert::Infallible;
 
-fn pod(ctx: &Ctx, ns: &str, name: &str) -> Result<(serde_json::Value, Pod), ApiError> {
+/// A pod's object, its containers and its init containers.
+type PodParts = (serde_json::Value, Vec<ContainerView>, Vec<ContainerView>);
+
+fn pod(ctx: &Ctx, ns: &str, name: &str) -> Result<PodParts, ApiError> {
     let r = resources::find("", "v1", "pods")
         .ok_or_else(|| ApiError::new(500, "InternalError", "no pods resource"))?;
     let obj = ctx
         .store
         .get(r, ns, name)
         .ok_or_else(|| ApiError::not_found("pods", "", name))?;
-    let parsed = Pod::parse(&obj);
-    Ok(((*obj).clone(), parsed))
+    let containers = pod_status::containers(&obj, false);
+    let inits = pod_status::containers(&obj, true);
+    Ok(((*obj).clone(), containers, inits))
 }
 
 fn format_line(line: &LogLine, timestamps: bool) -> String {
@@ -39,13 +43,13 @@ fn format_line(line: &LogLine, timestamps: bool) -> String {
 
 /// `GET …/pods/NAME/log`.
 pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>, ApiError> {
-    let (_, p) = pod(ctx, ns, name)?;
+    let (_, containers, init_containers) = pod(ctx, ns, name)?;
     let container = match q.get("container").filter(|c| !c.is_empty()) {
         Some(c) => c.clone(),
-        None if p.containers.len() == 1 => p.containers[0].name.clone(),
+        None if containers.len() == 1 => containers[0].name.clone(),
         None => {
-            let names: Vec<&str> = p.containers.iter().map(|c| c.name.as_str()).collect();
-            let inits: Vec<&str> = p.init_containers.iter().map(|c| c.name.as_str()).collect();
+            let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+            let inits: Vec<&str> = init_containers.iter().map(|c| c.name.as_str()).collect();
             return Err(ApiError::bad_request(format!(
                 "a container name must be specified for pod {name}, choose one of: [{}] or one of the init containers: [{}]",
                 names.join(" "),
@@ -53,10 +57,9 @@ pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>,
             )));
         }
     };
-    let Some(status) = p
-        .containers
+    let Some(status) = containers
         .iter()
-        .chain(&p.init_containers)
+        .chain(&init_containers)
         .find(|c| c.name == container)
     else {
         return Err(ApiError::bad_request(format!(
@@ -75,11 +78,14 @@ pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>,
         )));
     }
     if !previous
-        && matches!(status.state, RunState::Waiting { .. } | RunState::Unknown)
+        && matches!(
+            status.state,
+            ContainerState::Waiting(_) | ContainerState::Unknown
+        )
         && status.restarts == 0
     {
         let reason = match &status.state {
-            RunState::Waiting { reason, .. } => reason.clone(),
+            ContainerState::Waiting(reason) if !reason.is_empty() => reason.clone(),
             _ => "ContainerCreating".to_string(),
         };
         return Err(ApiError::bad_request(format!(
@@ -185,14 +191,9 @@ pub fn proxy(
         ),
         None => (target, 0),
     };
-    let (_, p) = pod(ctx, ns, name)?;
+    let (obj, _, _) = pod(ctx, ns, name)?;
     let port = if port == 0 {
-        p.containers
-            .iter()
-            .flat_map(|c| c.ports.iter())
-            .next()
-            .copied()
-            .unwrap_or(80)
+        first_container_port(&obj).unwrap_or(80)
     } else {
         port
     };
@@ -214,10 +215,21 @@ pub fn proxy(
             "ServiceUnavailable",
             format!(
                 "error trying to reach service: dial tcp {}:{port}: connect: connection refused",
-                p.ip.unwrap_or_default()
+                obj["status"]["podIP"].as_str().unwrap_or_default()
             ),
         )),
     }
+}
+
+/// The first `containerPort` any container of the pod declares.
+fn first_container_port(pod: &serde_json::Value) -> Option<u16> {
+    pod["spec"]["containers"]
+        .as_array()?
+        .iter()
+        .filter_map(|c| c["ports"].as_array())
+        .flatten()
+        .find_map(|p| p["containerPort"].as_u64())
+        .and_then(|n| u16::try_from(n).ok())
 }
 
 /// A vLLM pod's OpenAI answer, each part sent after its delay (tokens stream as they come).

@@ -2,7 +2,7 @@
 //! columns use (`.a.b`, `[?(@.k=='v')]`, `[?(@.k==true)]`, `[*]`).
 
 use super::super::error::ApiError;
-use crate::domain::selector::Selector;
+use super::label_selector::LabelSelector;
 use serde_json::Value;
 
 /// A field selector: `metadata.name=x,status.phase!=Running`.
@@ -46,94 +46,9 @@ impl FieldSelector {
 /// Parses a label selector for the API (errors are 400s). Stricter than the console's own
 /// parser, as the API server is: every key must be a qualified name (`[prefix/]name`) and
 /// every value a label value.
-pub fn labels(text: &str) -> Result<Selector, ApiError> {
-    let selector = Selector::parse(text)
-        .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
-    let mut depth = 0;
-    let mut parts = vec![String::new()];
-    for c in text.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(String::new());
-                continue;
-            }
-            _ => {}
-        }
-        if let Some(p) = parts.last_mut() {
-            p.push(c);
-        }
-    }
-    for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        let (key, values): (&str, Vec<&str>) = if let Some((k, v)) = part.split_once("!=") {
-            (k, vec![v])
-        } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
-            (k, vec![v])
-        } else if let Some((k, set)) = part
-            .split_once(" notin ")
-            .or_else(|| part.split_once(" in "))
-        {
-            let inner = set.trim().trim_start_matches('(').trim_end_matches(')');
-            (k, inner.split(',').collect())
-        } else {
-            (part.trim_start_matches('!'), Vec::new())
-        };
-        let key = key.trim();
-        if !label_key(key) {
-            return Err(ApiError::bad_request(format!(
-                "unable to parse requirement: invalid label key \"{key}\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-            )));
-        }
-        if let Some(bad) = values.iter().map(|v| v.trim()).find(|v| !label_value(v)) {
-            return Err(ApiError::bad_request(format!(
-                "unable to parse requirement: invalid label value: \"{bad}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-            )));
-        }
-    }
-    Ok(selector)
-}
-
-/// A label value: empty, or up to 63 of `[A-Za-z0-9_.-]` starting and ending alphanumeric.
-fn label_value(v: &str) -> bool {
-    v.is_empty()
-        || (v.len() <= 63
-            && v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            && v.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && v.ends_with(|c: char| c.is_ascii_alphanumeric()))
-}
-
-/// A label key: `[DNS-subdomain prefix/]name`, the name a non-empty label value.
-fn label_key(k: &str) -> bool {
-    let (prefix, name) = match k.split_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, k),
-    };
-    let prefix_ok = prefix.is_none_or(|p| {
-        !p.is_empty()
-            && p.len() <= 253
-            && p.split('.').all(|l| {
-                !l.is_empty()
-                    && l.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-            })
-    });
-    prefix_ok && !name.is_empty() && label_value(name)
-}
-
-/// The labels of an object as pairs.
-pub fn object_labels(obj: &Value) -> Vec<(String, String)> {
-    obj["metadata"]["labels"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
+pub fn labels(text: &str) -> Result<LabelSelector, ApiError> {
+    LabelSelector::parse(text)
+        .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))
 }
 
 fn split_path(path: &str) -> Vec<String> {

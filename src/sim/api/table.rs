@@ -2,9 +2,9 @@
 //! `meta.k8s.io/v1 Table` kubectl asks for, with the CRDs' printer columns and kubectl's own
 //! columns for built-in kinds (pods, nodes, events …).
 
+use super::pod_status;
 use super::select::json_path;
 use crate::domain::k8s::{age, parse_time};
-use crate::domain::pod::Pod;
 use crate::sim::resources::Resource;
 use serde_json::{Value, json};
 
@@ -54,8 +54,13 @@ fn columns_and_cells(r: &Resource, obj: &Value) -> (Vec<Value>, Vec<Value>) {
     let name = json!(obj["metadata"]["name"].as_str().unwrap_or(""));
     match r.kind {
         "Pod" => {
-            let pod = Pod::parse(obj);
-            let (ready, total) = pod.ready_counts();
+            let pod = pod_status::columns(obj);
+            let text = |v: &Value| -> String {
+                v.as_str()
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or("<none>")
+                    .to_string()
+            };
             let mut cols = vec![
                 def("Name", "string", 0),
                 def("Ready", "string", 0),
@@ -65,9 +70,9 @@ fn columns_and_cells(r: &Resource, obj: &Value) -> (Vec<Value>, Vec<Value>) {
             ];
             let mut cells = vec![
                 name,
-                json!(format!("{ready}/{total}")),
-                json!(pod.status_word()),
-                json!(pod.restarts().to_string()),
+                json!(format!("{}/{}", pod.ready, pod.total)),
+                json!(pod.status),
+                json!(pod.restarts.to_string()),
                 age_of(obj),
             ];
             cols.extend([
@@ -77,8 +82,8 @@ fn columns_and_cells(r: &Resource, obj: &Value) -> (Vec<Value>, Vec<Value>) {
                 def("Readiness Gates", "string", 1),
             ]);
             cells.extend([
-                json!(pod.ip.unwrap_or_else(|| "<none>".into())),
-                json!(pod.node.unwrap_or_else(|| "<none>".into())),
+                json!(text(&obj["status"]["podIP"])),
+                json!(text(&obj["spec"]["nodeName"])),
                 json!("<none>"),
                 json!("<none>"),
             ]);

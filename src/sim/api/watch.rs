@@ -5,10 +5,10 @@
 //! drop/410 faults. A slow client never blocks anyone: when it falls too far behind it gets
 //! 410 and the stream ends, as with etcd compaction.
 
-use super::select::{FieldSelector, labels, object_labels};
+use super::label_selector::LabelSelector;
+use super::select::{FieldSelector, labels};
 use super::table;
 use super::{Ctx, Query};
-use crate::domain::selector::Selector;
 use crate::sim::error::ApiError;
 use crate::sim::resources::Resource;
 use crate::sim::store::{Change, StoreEvent};
@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 
 struct Filter {
     namespace: Option<String>,
-    labels: Option<Selector>,
+    labels: Option<LabelSelector>,
     fields: Option<FieldSelector>,
 }
 
@@ -31,10 +31,7 @@ impl Filter {
         self.namespace
             .as_ref()
             .is_none_or(|ns| obj["metadata"]["namespace"].as_str() == Some(ns))
-            && self
-                .labels
-                .as_ref()
-                .is_none_or(|s| s.matches(&object_labels(obj)))
+            && self.labels.as_ref().is_none_or(|s| s.matches(obj))
             && self.fields.as_ref().is_none_or(|f| f.matches(obj))
     }
 }

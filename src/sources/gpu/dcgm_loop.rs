@@ -1,13 +1,12 @@
 //! The console's DCGM source: each round it lists the exporter pods (by the configured label
 //! selectors, in every namespace), scrapes them through the pod proxy, and sends the round
-//! to the inbox. Exporters that come and go are followed; a round that cannot list pods says
+//! to the caller's sink. Exporters that come and go are followed; a round that cannot list pods says
 //! why in the batch.
 
 use super::dcgm_scrape::scrape_once;
 use super::dcgm_targets::{DcgmScrapeConfig, discover};
-use crate::app::inbox::Outbox;
-use crate::app::msg::{GpuMsg, Msg};
-use crate::domain::dcgm::TargetError;
+use crate::domain::dcgm::{DcgmBatch, TargetError};
+use crate::sources::sink::Sink;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use std::collections::BTreeMap;
@@ -19,7 +18,7 @@ pub async fn run(
     selectors: Vec<String>,
     config: DcgmScrapeConfig,
     cancel: CancellationToken,
-    tx: Outbox,
+    tx: Sink<DcgmBatch>,
 ) {
     let mut ticker = tokio::time::interval(config.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -54,7 +53,7 @@ pub async fn run(
             batch = scrape_once(&client, &targets, &config) => batch,
         };
         batch.errors.extend(list_errors);
-        if tx.send(Msg::Gpu(GpuMsg::Cluster(batch))).await.is_err() {
+        if !tx.send(batch).await {
             return;
         }
     }

@@ -3,13 +3,15 @@
 //! cancelled by a context or namespace switch.
 
 use super::connect::{Connection, KubeconfigSource, connect};
+use super::events::ClusterMsg;
 use super::watch;
-use crate::app::inbox::Outbox;
-use crate::app::msg::{ClusterMsg, Msg};
 use crate::config::Config;
+use crate::domain::dcgm::DcgmBatch;
 use crate::domain::kind::{KINDS, Kind};
+use crate::domain::notice::NoticeLevel;
 use crate::domain::scope::NamespaceScope;
 use crate::domain::watch::Kserve;
+use crate::sources::sink::Sink;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -47,6 +49,21 @@ pub async fn discover(client: &kube::Client) -> Kserve {
     }
 }
 
+/// Starts the caller's own sources of a connection (the latency scraper) once it is made;
+/// their tasks end with the epoch.
+pub type OnConnected = Box<dyn FnOnce(kube::Client) -> Vec<tokio::task::JoinHandle<()>> + Send>;
+
+/// Where one connection's sources report.
+pub struct ClusterSinks {
+    /// The connection, discovery, health and the watchers.
+    pub cluster: Sink<ClusterMsg>,
+    /// Each round of the cluster's DCGM exporters (or Prometheus).
+    pub gpu: Sink<DcgmBatch>,
+    /// Problems for the status bar.
+    pub notices: Sink<(NoticeLevel, String)>,
+    pub on_connected: OnConnected,
+}
+
 /// How long the other watchers wait for the services list before starting anyway.
 const SERVICES_FIRST: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -59,11 +76,16 @@ pub async fn run(
     context: Option<String>,
     namespace: NamespaceScope,
     epoch: u64,
-    tx: Outbox,
+    sinks: ClusterSinks,
     cancel: CancellationToken,
     shared: Arc<Mutex<Option<Connection>>>,
-    latency_targets: tokio::sync::watch::Receiver<Vec<crate::domain::latency::targets::Target>>,
 ) {
+    let ClusterSinks {
+        cluster: tx,
+        gpu,
+        notices,
+        on_connected,
+    } = sinks;
     let connection = loop {
         let attempt = tokio::select! {
             _ = cancel.cancelled() => return,
@@ -79,7 +101,7 @@ pub async fn run(
                     error: err.message,
                     configured: err.configured,
                 };
-                if tx.send(Msg::Cluster(msg)).await.is_err() || !err.configured {
+                if !tx.send(msg).await || !err.configured {
                     return;
                 }
                 tokio::select! {
@@ -100,15 +122,15 @@ pub async fn run(
         default_namespace: connection.default_namespace.clone(),
         user: connection.user.clone(),
     };
-    if tx.send(Msg::Cluster(connected)).await.is_err() {
+    if !tx.send(connected).await {
         return;
     }
     let kserve = discover(&connection.client).await;
     let _ = tx
-        .send(Msg::Cluster(ClusterMsg::Discovered {
+        .send(ClusterMsg::Discovered {
             epoch,
             kserve: kserve.clone(),
-        }))
+        })
         .await;
     let backoff = Arc::new(super::backoff::SharedBackoff::default());
     let mut tasks = vec![tokio::spawn(super::health::run(
@@ -154,17 +176,12 @@ pub async fn run(
             watch.await
         }));
     }
-    tasks.push(tokio::spawn(crate::sources::latency::run(
-        connection.client.clone(),
-        crate::sources::latency::LatencyConfig::from_settings(&settings),
-        latency_targets,
-        cancel.clone(),
-        tx.clone(),
-    )));
+    tasks.extend(on_connected(connection.client.clone()));
     tasks.push(tokio::spawn(gpu_source(
         settings,
         connection.client.clone(),
-        tx.clone(),
+        gpu,
+        notices,
         cancel.clone(),
     )));
     cancel.cancelled().await;
@@ -178,7 +195,8 @@ pub async fn run(
 async fn gpu_source(
     settings: Arc<Config>,
     client: kube::Client,
-    tx: Outbox,
+    tx: Sink<DcgmBatch>,
+    notices: Sink<(NoticeLevel, String)>,
     cancel: CancellationToken,
 ) {
     use crate::sources::gpu::{dcgm_loop, dcgm_prometheus, dcgm_targets::DcgmScrapeConfig};
@@ -186,9 +204,7 @@ async fn gpu_source(
         let http = match dcgm_prometheus::http_client(std::time::Duration::from_secs(10)) {
             Ok(c) => c,
             Err(e) => {
-                let _ = tx
-                    .send(Msg::Notice(crate::domain::notice::NoticeLevel::Error, e))
-                    .await;
+                let _ = notices.send((NoticeLevel::Error, e)).await;
                 return;
             }
         };
@@ -200,11 +216,7 @@ async fn gpu_source(
             batches,
         ));
         while let Some(batch) = rx.recv().await {
-            if tx
-                .send(Msg::Gpu(crate::app::msg::GpuMsg::Cluster(batch)))
-                .await
-                .is_err()
-            {
+            if !tx.send(batch).await {
                 return;
             }
         }

@@ -5,9 +5,9 @@
 //! hung API server shows as unresponsive within one deadline. A probe that succeeds also
 //! tells the watchers' shared back-off that the server is back.
 
-use crate::app::inbox::Outbox;
-use crate::app::msg::{ClusterMsg, Msg};
+use super::events::ClusterMsg;
 use crate::domain::api_health::ApiHealth;
+use crate::sources::sink::Sink;
 use kube::api::{Api, DynamicObject, ListParams};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -22,7 +22,7 @@ const QUIET_FOR: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
 pub async fn run(
     connection: super::connect::Connection,
     epoch: u64,
-    tx: Outbox,
+    tx: Sink<ClusterMsg>,
     cancel: CancellationToken,
     backoff: std::sync::Arc<super::backoff::SharedBackoff>,
 ) {
@@ -42,8 +42,7 @@ pub async fn run(
         };
         if health != sent {
             sent = health.clone();
-            let msg = Msg::Cluster(ClusterMsg::Health { epoch, health });
-            if tx.send(msg).await.is_err() {
+            if !tx.send(ClusterMsg::Health { epoch, health }).await {
                 break;
             }
         }

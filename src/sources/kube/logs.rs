@@ -3,11 +3,11 @@
 //! timestamp seen (`sinceTime`) and drops the lines it already delivered, so reconnects
 //! neither lose nor duplicate lines.
 
-use crate::app::effect::LogStreamSpec;
-use crate::app::inbox::Outbox;
-use crate::app::msg::{LogBatch, LogMsg, Msg};
+use super::events::{LogBatch, LogMsg};
 use crate::domain::k8s::parse_time;
+use crate::domain::key::ObjectKey;
 use crate::domain::logline::{Level, SafeText, level, sanitize};
+use crate::sources::sink::Sink;
 use chrono::{DateTime, Utc};
 use futures::AsyncBufReadExt;
 use k8s_openapi::api::core::v1::Pod;
@@ -16,6 +16,18 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+/// One log stream to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogStreamSpec {
+    pub session: u64,
+    pub pod: ObjectKey,
+    pub container: String,
+    pub previous: bool,
+    pub since_seconds: Option<i64>,
+    pub tail_lines: Option<i64>,
+    pub follow: bool,
+}
 
 const BATCH_WINDOW: Duration = Duration::from_millis(50);
 const BATCH_MAX: usize = 2000;
@@ -122,13 +134,16 @@ fn params(spec: &LogStreamSpec, resume_from: Option<DateTime<Utc>>) -> LogParams
     }
 }
 
-/// Follows one stream until cancelled, the pod goes away, or (without follow) the end.
+/// Follows one stream until cancelled, the pod goes away, or (without follow) the end,
+/// sending batches and the stream's fate to `sink` (a [`Sink`], or anything the caller's
+/// layer turns into one, such as the app's inbox).
 pub async fn follow(
     client: kube::Client,
     spec: LogStreamSpec,
-    tx: Outbox,
+    sink: impl Into<Sink<LogMsg>>,
     cancel: CancellationToken,
 ) {
+    let tx: Sink<LogMsg> = sink.into();
     let api: Api<Pod> = Api::namespaced(client, &spec.pod.namespace);
     let mut dedupe = Dedupe::default();
     let mut failures = 0u32;
@@ -177,7 +192,7 @@ pub async fn follow(
                     container: spec.container.clone(),
                     error: format!("reconnecting: {}", reason.unwrap_or_default()),
                 };
-                if tx.send(Msg::Logs(msg)).await.is_err() {
+                if !tx.send(msg).await {
                     return;
                 }
             }
@@ -201,7 +216,7 @@ async fn pump(
     mut stream: impl futures::AsyncBufRead + Unpin,
     spec: &LogStreamSpec,
     dedupe: &mut Dedupe,
-    tx: &Outbox,
+    tx: &Sink<LogMsg>,
     cancel: &CancellationToken,
 ) -> Pump {
     let mut batch: Vec<(Option<DateTime<Utc>>, SafeText, Level)> = Vec::new();
@@ -250,7 +265,7 @@ async fn pump(
 }
 
 async fn send(
-    tx: &Outbox,
+    tx: &Sink<LogMsg>,
     spec: &LogStreamSpec,
     batch: &mut Vec<(Option<DateTime<Utc>>, SafeText, Level)>,
 ) -> bool {
@@ -264,17 +279,17 @@ async fn send(
         container: spec.container.clone(),
         lines,
     };
-    tx.send(Msg::Logs(LogMsg::Lines(msg))).await.is_ok()
+    tx.send(LogMsg::Lines(msg)).await
 }
 
-async fn end(tx: &Outbox, spec: &LogStreamSpec, reason: String) {
+async fn end(tx: &Sink<LogMsg>, spec: &LogStreamSpec, reason: String) {
     let msg = LogMsg::Ended {
         session: spec.session,
         pod: spec.pod.clone(),
         container: spec.container.clone(),
         reason,
     };
-    let _ = tx.send(Msg::Logs(msg)).await;
+    let _ = tx.send(msg).await;
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod connect;
 pub mod deadline;
 pub mod errors;
+pub mod events;
 pub mod health;
 pub mod listing;
 pub mod llm_write;

@@ -9,12 +9,12 @@
 //! again: an event, a bookmark, or a completed relist), never panics.
 
 use super::backoff::SharedBackoff;
-use crate::app::inbox::Outbox;
-use crate::app::msg::{ClusterMsg, Msg};
+use super::events::ClusterMsg;
 use crate::domain::key::ObjectKey;
 use crate::domain::kind::{self, KindSpec};
 use crate::domain::scope::NamespaceScope;
 use crate::domain::watch::WatchEvent;
+use crate::sources::sink::Sink;
 use futures::StreamExt;
 use kube::api::{
     Api, ApiResource, DynamicObject, ListParams, WatchEvent as KubeEvent, WatchParams,
@@ -66,7 +66,7 @@ struct Watcher {
     api: Api<DynamicObject>,
     spec: &'static KindSpec,
     epoch: u64,
-    tx: Outbox,
+    tx: Sink<ClusterMsg>,
     cancel: CancellationToken,
 }
 
@@ -89,7 +89,7 @@ pub async fn run(
     spec: &'static KindSpec,
     namespace: NamespaceScope,
     epoch: u64,
-    tx: Outbox,
+    tx: Sink<ClusterMsg>,
     cancel: CancellationToken,
     listed: Option<Arc<Notify>>,
     backoff: Arc<SharedBackoff>,
@@ -139,13 +139,13 @@ pub async fn run(
             Stop::Failed(error, forbidden) => {
                 tracing::warn!(kind = w.spec.plural, "{error}");
                 stale = true;
-                let msg = Msg::Cluster(ClusterMsg::WatchError {
+                let msg = ClusterMsg::WatchError {
                     epoch,
                     kind: spec.kind,
                     error,
                     forbidden,
-                });
-                if w.tx.send(msg).await.is_err() {
+                };
+                if !w.tx.send(msg).await {
                     return;
                 }
                 if forbidden {
@@ -317,16 +317,20 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-async fn flush(tx: &Outbox, spec: &KindSpec, epoch: u64, batch: &mut Vec<WatchEvent>) -> bool {
+async fn flush(
+    tx: &Sink<ClusterMsg>,
+    spec: &KindSpec,
+    epoch: u64,
+    batch: &mut Vec<WatchEvent>,
+) -> bool {
     if batch.is_empty() {
         return true;
     }
     let events = std::mem::take(batch);
-    tx.send(Msg::Cluster(ClusterMsg::Watch {
+    tx.send(ClusterMsg::Watch {
         epoch,
         kind: spec.kind,
         events,
-    }))
+    })
     .await
-    .is_ok()
 }

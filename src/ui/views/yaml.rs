@@ -11,16 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// The object as YAML text, with a note on what is hidden.
-pub fn yaml_text(raw: &str) -> String {
-    let value: serde_json::Value = match serde_json::from_str(raw) {
-        Ok(v) => v,
-        Err(e) => return format!("# cannot show this object as YAML: {e}\n{raw}"),
-    };
-    let body =
-        serde_norway::to_string(&value).unwrap_or_else(|e| format!("# cannot render YAML: {e}\n"));
-    format!("# managedFields and last-applied-configuration are hidden\n{body}")
-}
+use crate::domain::yaml_text::yaml_text;
 
 /// Styles one YAML line: comments dim, keys highlighted, values plain.
 pub fn highlight<'a>(line: &'a str, theme: &Theme) -> Line<'a> {

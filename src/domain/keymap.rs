@@ -9,8 +9,8 @@
 //! leaves some view without a key to quit is refused whole (with a warning): the default
 //! keymap is used instead.
 
-use super::keys::KeySpec;
-use super::warning::ConfigWarning;
+use super::config_warning::ConfigWarning;
+use super::key_spec::KeySpec;
 use crate::domain::action::Action;
 use crossterm::event::KeyEvent;
 use serde::Deserialize;

@@ -1,6 +1,6 @@
 //! Problems found in user files. They never stop kdeck: each becomes a warning shown in the UI
 //! (and in the log), and the default is used instead — except that a problem with a safety
-//! setting makes kdeck read-only (see [`crate::config::SafetyLock`]).
+//! setting makes kdeck read-only (see `config::SafetyLock`).
 
 use std::fmt;
 
