@@ -8,7 +8,7 @@ mod rollout;
 use super::effect::Effect;
 use super::inbox::Outbox;
 use super::msg::{LogMsg, Msg};
-use crate::domain::latency::targets::Target;
+use crate::domain::latency::TargetSet;
 use crate::domain::notice::NoticeLevel;
 use crate::sources::kube::connect::{Connection, KubeconfigSource};
 use std::collections::HashMap;
@@ -27,7 +27,7 @@ pub struct EffectRunner {
     /// Cancels the streams of each open log session.
     log_sessions: HashMap<u64, CancellationToken>,
     /// The pods the latency source reads; kept across connections.
-    latency_targets: tokio::sync::watch::Sender<Vec<Target>>,
+    latency_targets: tokio::sync::watch::Sender<TargetSet>,
 }
 
 impl EffectRunner {
@@ -43,7 +43,7 @@ impl EffectRunner {
             epoch_cancel: CancellationToken::new(),
             connection: Arc::new(Mutex::new(None)),
             log_sessions: HashMap::new(),
-            latency_targets: tokio::sync::watch::Sender::new(Vec::new()),
+            latency_targets: tokio::sync::watch::Sender::new(TargetSet::default()),
         }
     }
 

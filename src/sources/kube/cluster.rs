@@ -53,7 +53,7 @@ pub async fn run(
     tx: Outbox,
     cancel: CancellationToken,
     shared: Arc<Mutex<Option<Connection>>>,
-    latency_targets: tokio::sync::watch::Receiver<Vec<crate::domain::latency::targets::Target>>,
+    latency_targets: tokio::sync::watch::Receiver<crate::domain::latency::TargetSet>,
 ) {
     let connection = loop {
         let attempt = tokio::select! {

@@ -3,7 +3,7 @@
 //! than one opened per pod), each with a timeout; the texts parsed into readings, failures worded for the
 //! user, then fed to the window to give one `Measurements`.
 
-use crate::app::msg::Measurements;
+use crate::domain::latency::Measurements;
 use crate::domain::latency::targets::Target;
 use crate::domain::latency::{Endpoint, PodRound, Tracker, extract};
 use crate::domain::llm::vllm::{self, VllmReading};
@@ -24,6 +24,18 @@ pub async fn round(
 ) -> Measurements {
     let texts = fetch_all(client, targets, timeout).await;
     fold(targets, texts, chrono::Utc::now(), tracker)
+}
+
+/// [`round`], keeping the window of the pods in `resting` (targets not read this round).
+pub async fn round_keeping(
+    client: &kube::Client,
+    targets: &[Target],
+    resting: &std::collections::HashSet<crate::domain::key::ObjectKey>,
+    timeout: Duration,
+    tracker: &mut Tracker,
+) -> Measurements {
+    let texts = fetch_all(client, targets, timeout).await;
+    fold_keeping(targets, texts, chrono::Utc::now(), tracker, resting)
 }
 
 /// [`round`] with the round's time given (tests step the clock instead of sleeping).
@@ -60,6 +72,17 @@ fn fold(
     at: chrono::DateTime<chrono::Utc>,
     tracker: &mut Tracker,
 ) -> Measurements {
+    fold_keeping(targets, texts, at, tracker, &Default::default())
+}
+
+/// [`fold`], keeping the window of the pods in `resting`.
+fn fold_keeping(
+    targets: &[Target],
+    texts: Vec<Result<String, String>>,
+    at: chrono::DateTime<chrono::Utc>,
+    tracker: &mut Tracker,
+    resting: &std::collections::HashSet<crate::domain::key::ObjectKey>,
+) -> Measurements {
     let mut problems = Vec::new();
     let mut llm_pods = Vec::new();
     let pods: Vec<PodRound> = targets
@@ -89,7 +112,7 @@ fn fold(
             }
         })
         .collect();
-    let figures = tracker.round(at, &pods);
+    let figures = tracker.round_keeping(at, &pods, resting);
     let llm = tracker.llm.round(at, &llm_pods);
     problems.extend(figures.restarts);
     Measurements {
