@@ -294,7 +294,8 @@ async fn the_source_sends_a_round_per_interval_until_cancelled() {
         interval: Duration::from_millis(100),
         ..settings()
     };
-    let (_targets_tx, targets_rx) = tokio::sync::watch::channel(the_targets());
+    let (_targets_tx, targets_rx) =
+        tokio::sync::watch::channel(kdeck::domain::latency::TargetSet::from(the_targets()));
     let task = tokio::spawn(kdeck::sources::latency::run(
         client,
         config,
@@ -307,8 +308,8 @@ async fn the_source_sends_a_round_per_interval_until_cancelled() {
             .await
             .unwrap()
             .unwrap();
-        let kdeck::app::msg::Msg::Metrics(m) = msg else {
-            panic!("not a Metrics message: {msg:?}")
+        let kdeck::sources::latency::LatencyEvent::Round(m) = msg else {
+            panic!("not a round: {msg:?}")
         };
         assert_eq!(m.services.len(), 3, "round {round}: {:?}", m.problems);
         if round == 1 {

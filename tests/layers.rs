@@ -74,10 +74,6 @@ const FORBIDDEN: &[(&str, &str)] = &[
 const KNOWN_CROSSINGS: &[(&str, &str)] = &[
     ("src/app/update/services.rs", "ui::views"),
     ("src/cli.rs", "bench::BenchArgs"),
-    ("src/sources/latency/mod.rs", "app::inbox"),
-    ("src/sources/latency/mod.rs", "app::msg"),
-    ("src/sources/latency/prometheus.rs", "app::msg"),
-    ("src/sources/latency/scrape.rs", "app::msg"),
 ];
 
 /// One `crate::` path found in production code.

@@ -24,7 +24,7 @@ pub enum Effect {
         namespace: NamespaceScope,
     },
     /// Read the latency of these pods from now on (the services on screen and the canaries).
-    LatencyTargets(Vec<crate::domain::latency::targets::Target>),
+    LatencyTargets(crate::domain::latency::TargetSet),
     /// Follow the logs of one container of one pod as part of log session `session`.
     StartLogStream(LogStreamSpec),
     /// Stop every stream of log session `session`.

@@ -3,6 +3,7 @@
 
 pub mod effect;
 pub mod inbox;
+mod latency_sink;
 pub mod msg;
 pub mod run;
 pub mod runner;

@@ -61,22 +61,8 @@ pub enum Msg {
     ),
 }
 
-/// Latency and rate per service and per revision, from one round of scrapes.
-#[derive(Debug, Clone, Default)]
-pub struct Measurements {
-    pub at: chrono::DateTime<chrono::Utc>,
-    pub services: Vec<(ObjectKey, crate::domain::figures::RevisionFigures)>,
-    pub revisions: Vec<(ObjectKey, String, crate::domain::figures::RevisionFigures)>,
-    /// vLLM figures per LLMInferenceService (each group member is one).
-    pub llm: Vec<(ObjectKey, crate::domain::llm::window::LlmFigures)>,
-    /// The transformer → predictor split of services with a transformer.
-    pub chains: Vec<(
-        ObjectKey,
-        crate::domain::latency::chain_window::ChainFigures,
-    )>,
-    /// Pods that could not be read this round, worded for the user.
-    pub problems: Vec<String>,
-}
+/// One round of latency figures (the latency source's own type, re-exported for `Msg`).
+pub use crate::domain::latency::Measurements;
 
 /// GPU readings.
 #[derive(Debug, Clone)]

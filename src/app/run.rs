@@ -1,11 +1,13 @@
 //! The app loop: owns `State`, takes one message at a time from the inbox, applies `update`,
 //! runs the effects, and draws only when something changed — at most ~30 frames a second.
+//! The derived views (the rows' order, the latency targets) are settled once before each
+//! frame, not after every message.
 
 use super::effect::Effect;
 use super::inbox::{self, Outbox};
 use super::msg::Msg;
 use super::runner::EffectRunner;
-use super::update::update;
+use super::update::{settle, unsettled, update, update_deferred};
 use crate::state::State;
 use crate::tui::Tui;
 use std::time::{Duration, Instant};
@@ -66,16 +68,22 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
 
     let mut last_draw: Option<Instant> = None;
     let result = 'outer: loop {
-        if state.dirty {
+        if state.dirty || unsettled(&state) {
             let due = last_draw
                 .map(|t| t + FRAME_INTERVAL)
                 .unwrap_or_else(Instant::now);
             if Instant::now() >= due {
-                if let Err(err) = tui.terminal.draw(|frame| draw(frame, &state)) {
-                    break Err(err.into());
+                let effects = settle(&mut state);
+                if run_effects(&mut state, &mut runner, &mut tui, effects)? {
+                    break Ok(());
                 }
-                state.dirty = false;
-                last_draw = Some(Instant::now());
+                if state.dirty {
+                    if let Err(err) = tui.terminal.draw(|frame| draw(frame, &state)) {
+                        break Err(err.into());
+                    }
+                    state.dirty = false;
+                    last_draw = Some(Instant::now());
+                }
                 continue;
             }
             tokio::select! {
@@ -113,14 +121,25 @@ pub async fn run(launch: Launch) -> color_eyre::Result<()> {
     result
 }
 
-/// Applies one message; returns true when the console should quit.
+/// Applies one message (its derived views wait for the frame); returns true when the
+/// console should quit.
 fn handle(
     state: &mut State,
     runner: &mut EffectRunner,
     tui: &mut Tui,
     msg: Msg,
 ) -> color_eyre::Result<bool> {
-    let mut queue = update(state, msg);
+    let effects = update_deferred(state, msg);
+    run_effects(state, runner, tui, effects)
+}
+
+/// Runs effects and their follow-ups; returns true when the console should quit.
+fn run_effects(
+    state: &mut State,
+    runner: &mut EffectRunner,
+    tui: &mut Tui,
+    mut queue: Vec<Effect>,
+) -> color_eyre::Result<bool> {
     while !queue.is_empty() {
         let mut follow_ups = Vec::new();
         for effect in queue {

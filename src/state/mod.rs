@@ -24,8 +24,9 @@ use session::Session;
 use std::sync::Arc;
 use ui::{Route, UiState};
 
-/// Views of the data that are expensive enough to keep between frames; recomputed by
-/// `update` when `dirty` is set.
+/// Views of the data that are expensive enough to keep between frames; recomputed when
+/// `dirty` is set, once before each frame (`app::update::settle`) or before input that reads
+/// them.
 #[derive(Debug, Clone, Default)]
 pub struct Derived {
     /// The services list order after filter and sort.
@@ -37,6 +38,8 @@ pub struct Derived {
     /// Every service with a canary in progress, listed or not (their figures are always read).
     pub canaries: Vec<crate::domain::key::ObjectKey>,
     pub dirty: bool,
+    /// The latency targets may have changed (the screen, the open views or the pods did).
+    pub targets_dirty: bool,
 }
 
 /// Everything the console knows. Views read it; only `update` changes it.
@@ -88,7 +91,7 @@ pub struct State {
     /// Problems in user files, shown in the warnings view.
     pub warnings: Vec<ConfigWarning>,
     /// The pods the latency source was last asked to read.
-    pub latency_targets: Vec<crate::domain::latency::targets::Target>,
+    pub latency_targets: crate::domain::latency::TargetSet,
     /// Something visible changed since the last frame.
     pub dirty: bool,
     /// Test hook (`KDECK_DEBUG_PANIC_KEY`): this key panics inside update, to check that
@@ -127,7 +130,7 @@ impl State {
             keymap: Arc::new(keymap),
             config: Arc::new(config),
             warnings: Vec::new(),
-            latency_targets: Vec::new(),
+            latency_targets: Default::default(),
             dirty: true,
             debug_panic_key: None,
         };

@@ -8,7 +8,7 @@ mod rollout;
 use super::effect::{Effect, LogStreamSpec, ProbeRequest};
 use super::inbox::{self, Outbox};
 use super::msg::{GpuMsg, LogMsg, Msg};
-use crate::domain::latency::targets::Target;
+use crate::domain::latency::TargetSet;
 use crate::domain::notice::NoticeLevel;
 use crate::domain::scope::NamespaceScope;
 use crate::sources::incident::IncidentRequest;
@@ -30,7 +30,7 @@ pub struct EffectRunner {
     /// Cancels the streams of each open log session.
     log_sessions: HashMap<u64, CancellationToken>,
     /// The pods the latency source reads; kept across connections.
-    latency_targets: tokio::sync::watch::Sender<Vec<Target>>,
+    latency_targets: tokio::sync::watch::Sender<TargetSet>,
 }
 
 impl EffectRunner {
@@ -46,7 +46,7 @@ impl EffectRunner {
             epoch_cancel: CancellationToken::new(),
             connection: Arc::new(Mutex::new(None)),
             log_sessions: HashMap::new(),
-            latency_targets: tokio::sync::watch::Sender::new(Vec::new()),
+            latency_targets: tokio::sync::watch::Sender::new(TargetSet::default()),
         }
     }
 

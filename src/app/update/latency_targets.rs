@@ -1,19 +1,22 @@
 //! Which pods the passive latency source reads: those of the services on screen (the visible
 //! rows of the services list, or the service whose detail is open) and of every service with
-//! a canary in progress (the guard and the canary's figures need them wherever the user looks).
+//! a canary in progress (the guard and the canary's figures need them wherever the user looks):
+//! those on screen and those a guard watches every round, the other canaries in the background.
 //! Chosen from the pods the console already watches; an effect goes out only when the set
 //! changes. So the source never lists pods, and 2,000 services cost a screenful of scrapes.
 
 use crate::app::effect::Effect;
 use crate::config::keymap::Scope;
 use crate::domain::key::ObjectKey;
+use crate::domain::latency::TargetSet;
 use crate::domain::latency::targets::{Target, target};
 use crate::state::State;
 use crate::state::ui::Route;
 use std::collections::BTreeSet;
 
-/// The services whose pods are read now.
-fn wanted_services(state: &State) -> BTreeSet<ObjectKey> {
+/// The services whose pods are read every round: the rows on screen, the open detail, and
+/// the canaries a guard watches.
+fn every_round_services(state: &State) -> BTreeSet<ObjectKey> {
     let cursor = state.ui.list_view(Scope::Services).cursor;
     let mut wanted: BTreeSet<ObjectKey> = state
         .derived
@@ -28,19 +31,40 @@ fn wanted_services(state: &State) -> BTreeSet<ObjectKey> {
             wanted.insert(key.clone());
         }
     }
-    wanted.extend(state.derived.canaries.iter().cloned());
+    wanted.extend(
+        state
+            .derived
+            .canaries
+            .iter()
+            .filter(|k| state.config.guard_all || state.guarded.contains(*k))
+            .cloned(),
+    );
     wanted
 }
 
-/// The targets for the current screen, sorted by pod.
-pub fn wanted(state: &State) -> Vec<Target> {
-    let mut targets: Vec<Target> = wanted_services(state)
-        .iter()
+/// The pods of `services`, sorted by pod.
+fn targets_of<'a>(state: &State, services: impl Iterator<Item = &'a ObjectKey>) -> Vec<Target> {
+    let mut targets: Vec<Target> = services
         .flat_map(|key| state.cluster.pods_of(key))
         .filter_map(target)
         .collect();
     targets.sort_by(|a, b| a.pod.cmp(&b.pod));
     targets
+}
+
+/// The targets for the current screen: what is on screen every round, the other canaries
+/// in the background (read every few rounds by the source).
+pub fn wanted(state: &State) -> TargetSet {
+    let every_round = every_round_services(state);
+    let background = state
+        .derived
+        .canaries
+        .iter()
+        .filter(|k| !every_round.contains(*k));
+    TargetSet {
+        background: targets_of(state, background),
+        every_round: targets_of(state, every_round.iter()),
+    }
 }
 
 /// The effect that hands the source a changed set, if it changed.
@@ -59,8 +83,8 @@ mod tests {
     use crate::app::update::update;
     use crate::ui::snapshot_tests::{cluster_state, key};
 
-    fn services(targets: &[Target]) -> BTreeSet<String> {
-        targets.iter().map(|t| t.service.name.clone()).collect()
+    fn services(targets: &TargetSet) -> BTreeSet<String> {
+        targets.all().map(|t| t.service.name.clone()).collect()
     }
 
     #[test]
@@ -116,5 +140,45 @@ mod tests {
             "a selection move on one screen changes nothing"
         );
         assert!(!s.latency_targets.is_empty());
+    }
+
+    #[test]
+    fn canaries_off_screen_go_to_the_background_unless_a_guard_watches_them() {
+        let mut s = cluster_state();
+        let canary = s
+            .derived
+            .canaries
+            .iter()
+            .find(|k| k.name == "fraud-detector")
+            .cloned()
+            .expect("the fixture has a canary");
+        // Only another service on screen.
+        let other = s
+            .derived
+            .services
+            .iter()
+            .find(|k| **k != canary)
+            .cloned()
+            .expect("another service");
+        s.ui.list(Scope::Services).filter = other.name.clone();
+        s.derived.dirty = true;
+        s.refresh_derived();
+        let set = wanted(&s);
+        assert!(
+            !services(&TargetSet::from(set.every_round.clone())).contains("fraud-detector"),
+            "{set:?}"
+        );
+        assert!(
+            set.background.iter().any(|t| t.service == canary),
+            "the canary off screen is still read, in the background: {set:?}"
+        );
+        assert!(set.every_round.iter().all(|t| t.service == other));
+        s.guarded.insert(canary.clone());
+        let guarded = wanted(&s);
+        assert!(
+            guarded.every_round.iter().any(|t| t.service == canary),
+            "a guarded canary is read every round: {guarded:?}"
+        );
+        assert!(guarded.background.iter().all(|t| t.service != canary));
     }
 }

@@ -24,14 +24,25 @@ pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
         entry.stale = f.stale;
         entry.cumulative = f.cumulative;
         entry.partial = f.partial;
-        state.figures.record(
-            key,
-            HistoryPoint {
-                at: m.at,
-                p99_ms: f.p99_ms,
-                rps: f.rps,
-            },
-        );
+        // A background service's figures, sent again between its reads, carry the time
+        // they were read: its history gets no second point for them.
+        let at = f.at.filter(|_| !f.stale).unwrap_or(m.at);
+        let repeated = state
+            .figures
+            .history
+            .get(key)
+            .and_then(|series| series.back())
+            .is_some_and(|p| p.at >= at);
+        if !repeated {
+            state.figures.record(
+                key,
+                HistoryPoint {
+                    at,
+                    p99_ms: f.p99_ms,
+                    rps: f.rps,
+                },
+            );
+        }
     }
     // Services that were not measured this round keep their numbers but are marked stale.
     for (key, entry) in state.figures.services.iter_mut() {

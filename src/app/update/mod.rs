@@ -22,6 +22,8 @@ pub mod probe_llm;
 pub mod rollout;
 mod services;
 #[cfg(test)]
+mod settle_tests;
+#[cfg(test)]
 mod sort_tests;
 mod yaml;
 
@@ -35,18 +37,61 @@ const NOTICE_TTL: Duration = Duration::seconds(8);
 
 pub use cluster::reconnect;
 
-/// Applies one message to the state and returns the effects it asks for.
+/// Applies one message to the state and returns the effects it asks for, with the derived
+/// views brought up to date at once (what tests and the headless commands read). The
+/// console's loop uses [`update_deferred`] and [`settle`] instead, so that a burst of
+/// messages derives the rows and the latency targets once per frame, not once per message.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
-    // Log lines never change which pods are on screen (and come fast).
-    let may_move_the_screen = !matches!(msg, Msg::Logs(_));
-    let mut effects = apply(state, msg);
-    if state.refresh_derived() {
+    let mut effects = update_deferred(state, msg);
+    effects.extend(settle(state));
+    effects
+}
+
+/// Applies one message and leaves the derived views to [`settle`]. A message that may read
+/// the rows (a key, a paste, a resize …) settles them first, so it acts on what the user sees;
+/// the frequent background messages (watch batches, log lines, metric rounds, GPU readings,
+/// ticks) never read them and only mark what they change.
+pub fn update_deferred(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let background = matches!(
+        msg,
+        Msg::Cluster(_) | Msg::Logs(_) | Msg::Metrics(_) | Msg::Gpu(_) | Msg::Tick(_)
+    );
+    let mut effects = if background {
+        Vec::new()
+    } else {
+        settle(state)
+    };
+    // Which pods are read depends on the rows on screen, the open views and the pods: log
+    // lines, metric rounds, GPU readings and ticks change none of them (a metric round that
+    // re-sorts the rows is caught by the re-derive in `settle`).
+    if !matches!(
+        msg,
+        Msg::Logs(_) | Msg::Metrics(_) | Msg::Gpu(_) | Msg::Tick(_)
+    ) {
+        state.derived.targets_dirty = true;
+    }
+    effects.extend(apply(state, msg));
+    effects
+}
+
+/// Brings the derived views up to date: the rows (when something they depend on changed,
+/// keeping the cursor on screen) and then the latency targets (when the rows, the screen or
+/// the pods changed). Returns the effect for a changed target set.
+pub fn settle(state: &mut State) -> Vec<Effect> {
+    let rows_moved = state.refresh_derived();
+    if rows_moved {
         lists::keep_cursors_visible(state);
     }
-    if may_move_the_screen {
-        effects.extend(latency_targets::refresh(state));
+    let targets_dirty = std::mem::take(&mut state.derived.targets_dirty);
+    if !rows_moved && !targets_dirty {
+        return Vec::new();
     }
-    effects
+    latency_targets::refresh(state).into_iter().collect()
+}
+
+/// Whether [`settle`] has work to do.
+pub fn unsettled(state: &State) -> bool {
+    state.derived.dirty || state.derived.targets_dirty
 }
 
 fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {

@@ -9,7 +9,7 @@ use super::histogram::Buckets;
 use crate::domain::figures::RevisionFigures;
 use crate::domain::key::ObjectKey;
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 /// One pod scraped this round: who it serves, and what it said (or why it could not).
 #[derive(Debug, Clone)]
@@ -143,11 +143,23 @@ impl Tracker {
     /// Takes one round of scrapes taken at `at`, and returns the figures per service and
     /// revision for every service that has a pod in the round.
     pub fn round(&mut self, at: DateTime<Utc>, pods: &[PodRound]) -> RoundFigures {
+        self.round_keeping(at, pods, &HashSet::new())
+    }
+
+    /// [`Tracker::round`], also keeping the history of the pods in `resting` (targets not
+    /// read this round), so that their next read is a delta, not a first reading.
+    pub fn round_keeping(
+        &mut self,
+        at: DateTime<Utc>,
+        pods: &[PodRound],
+        resting: &HashSet<ObjectKey>,
+    ) -> RoundFigures {
         let mut out = RoundFigures::default();
         let window = self.window.num_milliseconds() as f64 / 1000.0;
         // Pods that are no longer targets are forgotten.
+        let read: HashSet<&ObjectKey> = pods.iter().map(|p| &p.pod).collect();
         self.pods
-            .retain(|key, _| pods.iter().any(|p| &p.pod == key));
+            .retain(|key, _| read.contains(key) || resting.contains(key));
         for p in pods {
             let Ok(reading) = &p.outcome else { continue };
             let history = self.pods.get_mut(&p.pod).filter(|h| h.uid == p.uid);

@@ -1,15 +1,16 @@
 //! The passive latency source of a connection: every `metrics.interval` it scrapes the
 //! metrics of the pods the console asked for through the pod proxy (or asks Prometheus when
-//! one is configured), and sends one `Msg::Metrics` per round until the connection is
-//! cancelled.
+//! one is configured), and sends one round of figures until the connection is
+//! cancelled. Rounds go out as [`LatencyEvent`]s through a [`LatencySink`].
 
+pub mod cadence;
 pub mod prometheus;
 pub mod scrape;
+pub mod sink;
 
-use crate::app::inbox::Outbox;
-use crate::app::msg::Msg;
+use crate::domain::latency::TargetSet;
 use crate::domain::latency::Tracker;
-use crate::domain::latency::targets::Target;
+pub use sink::{LatencyEvent, LatencySink};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -39,29 +40,28 @@ impl LatencyConfig {
     }
 }
 
-/// Measures every `config.interval` until `cancel` fires or the inbox is closed. Without a
+/// Measures every `config.interval` until `cancel` fires or the sink's receiver is gone. Without a
 /// Prometheus URL it reads the pods in `targets`, the set the console keeps up to date
-/// (`Effect::LatencyTargets`) from the pods it watches.
-pub async fn run(
+/// (`Effect::LatencyTargets`) from the pods it watches, each part at its cadence.
+pub async fn run<S: LatencySink>(
     client: kube::Client,
     config: LatencyConfig,
-    targets: tokio::sync::watch::Receiver<Vec<Target>>,
+    targets: tokio::sync::watch::Receiver<TargetSet>,
     cancel: CancellationToken,
-    tx: Outbox,
+    mut sink: S,
 ) {
     let http = match &config.prometheus_url {
         Some(_) => match crate::sources::gpu::dcgm_prometheus::http_client(config.timeout) {
             Ok(c) => Some(c),
             Err(e) => {
-                let _ = tx
-                    .send(Msg::Notice(crate::domain::notice::NoticeLevel::Error, e))
-                    .await;
+                sink.deliver(LatencyEvent::Failed(e)).await;
                 return;
             }
         },
         None => None,
     };
     let mut tracker = Tracker::new(config.window);
+    let mut cadence = cadence::Cadence::default();
     let mut ticker = tokio::time::interval(config.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut targets = targets;
@@ -91,8 +91,10 @@ pub async fn run(
             match (&http, &config.prometheus_url) {
                 (Some(http), Some(url)) => prometheus::round(http, url, config.timeout).await,
                 _ => {
-                    let now: Vec<Target> = targets.borrow().clone();
-                    scrape::round(&client, &now, config.timeout, &mut tracker).await
+                    let now: TargetSet = targets.borrow().clone();
+                    cadence
+                        .round(&client, &now, config.timeout, &mut tracker)
+                        .await
                 }
             }
         };
@@ -100,7 +102,7 @@ pub async fn run(
             _ = cancel.cancelled() => return,
             m = work => m,
         };
-        if tx.send(Msg::Metrics(measurements)).await.is_err() {
+        if !sink.deliver(LatencyEvent::Round(measurements)).await {
             return;
         }
     }

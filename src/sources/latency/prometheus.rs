@@ -2,7 +2,7 @@
 //! round runs the instant queries of `domain::latency::prom_api` at once and sends the
 //! figures as one `Measurements`. A failed query is a problem in the round, the others kept.
 
-use crate::app::msg::Measurements;
+use crate::domain::latency::Measurements;
 use crate::domain::latency::prom_api::{self, Query, VectorSample};
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! user, then fed to the window to give one `Measurements` (transformer pods' pages feed the
 //! chain split, `chain_window`, not the services' latency).
 
-use crate::app::msg::Measurements;
+use crate::domain::latency::Measurements;
 use crate::domain::latency::targets::Target;
 use crate::domain::latency::{Endpoint, PodRound, Tracker, chain_window, extract};
 use crate::domain::llm::vllm::{self, VllmReading};
@@ -25,6 +25,18 @@ pub async fn round(
 ) -> Measurements {
     let texts = fetch_all(client, targets, timeout).await;
     fold(targets, texts, chrono::Utc::now(), tracker)
+}
+
+/// [`round`], keeping the window of the pods in `resting` (targets not read this round).
+pub async fn round_keeping(
+    client: &kube::Client,
+    targets: &[Target],
+    resting: &std::collections::HashSet<crate::domain::key::ObjectKey>,
+    timeout: Duration,
+    tracker: &mut Tracker,
+) -> Measurements {
+    let texts = fetch_all(client, targets, timeout).await;
+    fold_keeping(targets, texts, chrono::Utc::now(), tracker, resting)
 }
 
 /// [`round`] with the round's time given (tests step the clock instead of sleeping).
@@ -61,6 +73,17 @@ fn fold(
     at: chrono::DateTime<chrono::Utc>,
     tracker: &mut Tracker,
 ) -> Measurements {
+    fold_keeping(targets, texts, at, tracker, &Default::default())
+}
+
+/// [`fold`], keeping the window of the pods in `resting`.
+fn fold_keeping(
+    targets: &[Target],
+    texts: Vec<Result<String, String>>,
+    at: chrono::DateTime<chrono::Utc>,
+    tracker: &mut Tracker,
+    resting: &std::collections::HashSet<crate::domain::key::ObjectKey>,
+) -> Measurements {
     let mut problems = Vec::new();
     let mut llm_pods = Vec::new();
     let mut chain_pods = Vec::new();
@@ -95,7 +118,7 @@ fn fold(
             })
         })
         .collect();
-    let figures = tracker.round(at, &pods);
+    let figures = tracker.round_keeping(at, &pods, resting);
     let llm = tracker.llm.round(at, &llm_pods);
     let chains = tracker.chain.round(at, &chain_pods, &figures.services);
     problems.extend(figures.restarts);
