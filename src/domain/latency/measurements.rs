@@ -13,7 +13,10 @@ pub struct Measurements {
     /// vLLM figures per LLMInferenceService (each group member is one).
     pub llm: Vec<(ObjectKey, crate::domain::llm::window::LlmFigures)>,
     /// The transformer → predictor split of services with a transformer.
-    pub chains: Vec<(ObjectKey, crate::domain::latency::chain_window::ChainFigures)>,
+    pub chains: Vec<(
+        ObjectKey,
+        crate::domain::latency::chain_window::ChainFigures,
+    )>,
     /// Pods that could not be read this round, worded for the user.
     pub problems: Vec<String>,
 }
