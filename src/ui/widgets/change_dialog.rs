@@ -53,6 +53,28 @@ pub fn before_after_line(label: &str, before: &str, after: &str, theme: &Theme) 
     ])
 }
 
+/// `label before` over `→ after`, aligned: for values too long to share one line (a group's
+/// weights name every member).
+pub fn before_over_after_lines(
+    label: &str,
+    before: &str,
+    after: &str,
+    theme: &Theme,
+) -> [Line<'static>; 2] {
+    let arrow = theme.symbols.arrow;
+    let pad = " ".repeat(label.chars().count().saturating_sub(arrow.chars().count()) + 1);
+    [
+        Line::from(vec![
+            Span::styled(format!(" {label} "), theme.style(Slot::TextDim)),
+            Span::styled(before.to_string(), theme.style(Slot::RevisionCanary)),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{pad}{arrow} "), theme.style(Slot::TextDim)),
+            Span::styled(after.to_string(), theme.style(Slot::RevisionStable)),
+        ]),
+    ]
+}
+
 /// The YAML diff of `before` → `after` with `context` unchanged lines around each change.
 pub fn diff_lines(
     before: &Value,
@@ -207,6 +229,34 @@ pub(crate) fn wrapped_rows(line: &Line, width: u16) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_value_after_starts_under_the_value_before_with_either_arrow() {
+        let mut theme = crate::ui::snapshot_tests::theme("dark");
+        for symbols in [
+            crate::ui::symbols::Symbols::UNICODE,
+            crate::ui::symbols::Symbols::ASCII,
+        ] {
+            theme.symbols = symbols;
+            let [before, after] =
+                before_over_after_lines("weights", "a 10 · b 90", "a 0 · b 90", &theme);
+            let text = |l: &Line| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.to_string())
+                    .collect::<String>()
+            };
+            let (before, after) = (text(&before), text(&after));
+            // Columns on screen, not bytes: the arrow is one column but three bytes.
+            let column = |s: &str, needle: &str| s.find(needle).map(|i| s[..i].chars().count());
+            assert_eq!(
+                column(&before, "a 10"),
+                column(&after, "a 0"),
+                "{before}\n{after}"
+            );
+            assert!(after.contains(symbols.arrow), "{after}");
+        }
+    }
 
     #[test]
     fn wrapped_rows_counts_what_word_wrap_makes() {

@@ -115,10 +115,18 @@ pub fn lines(state: &State, flow: &GroupFlow, theme: &Theme) -> Vec<Line<'static
     let sym = &theme.symbols;
     let plan = &flow.plan;
     let context = state.session.context.as_deref().unwrap_or("?");
-    let mut out = vec![
-        dialog::target_line(context, &plan.namespace, flow.protected, theme),
-        dialog::before_after_line("weights", &plan.weights_before, &plan.weights_after, theme),
-    ];
+    let mut out = vec![dialog::target_line(
+        context,
+        &plan.namespace,
+        flow.protected,
+        theme,
+    )];
+    out.extend(dialog::before_over_after_lines(
+        "weights",
+        &plan.weights_before,
+        &plan.weights_after,
+        theme,
+    ));
     for w in &plan.warnings {
         out.push(Line::from(Span::styled(
             format!(" {} {w}", sym.warn),
