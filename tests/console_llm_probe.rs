@@ -9,36 +9,12 @@ mod common;
 
 use common::Sandbox;
 use common::cluster::{Cluster, WAIT, console, line_with};
-use common::sim::{Sim, poll_async};
+use common::sim::Sim;
 use kdeck::domain::probe::Protocol;
 use kdeck::sources::probe::{ProbeSpec, run_via_api};
-use kube::api::{Api, ListParams};
 use std::time::Duration;
 
-const SETTLE: Duration = Duration::from_secs(20);
 const MODEL: &str = "meta-llama/Llama-3.1-8B-Instruct";
-
-async fn ready_pod(client: &kube::Client, service: &str) -> String {
-    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), "llm");
-    poll_async(SETTLE, || async {
-        pods.list(&ListParams::default().labels(&format!(
-            "app.kubernetes.io/name={service},app.kubernetes.io/component=llminferenceservice-workload"
-        )))
-        .await
-        .ok()?
-        .items
-        .into_iter()
-        .find(|p| {
-            p.status
-                .as_ref()
-                .and_then(|s| s.conditions.as_ref())
-                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-        })
-        .and_then(|p| p.metadata.name)
-    })
-    .await
-    .expect("a ready vLLM pod")
-}
 
 fn spec(pod: &str) -> ProbeSpec {
     ProbeSpec {
@@ -56,8 +32,8 @@ fn spec(pod: &str) -> ProbeSpec {
 async fn the_llm_probe_streams_through_the_pod_proxy_and_times_the_canary_slow() {
     let sim = Sim::demo();
     let client = sim.client().await;
-    let canary = ready_pod(&client, "llama-chat-canary").await;
-    let stable = ready_pod(&client, "llama-chat-stable").await;
+    let canary = common::llm::ready_vllm_pod(&client, "llama-chat-canary").await;
+    let stable = common::llm::ready_vllm_pod(&client, "llama-chat-stable").await;
     let spec_canary = spec(&canary);
     let slow = run_via_api(&client, &spec_canary).await.summary(
         Protocol::Openai,

@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::llm::{group_status, weight};
+
 use common::Sandbox;
 use common::cluster::{Cluster, WAIT, audit_lines, audit_outcomes};
 use common::headless::{run_kdeck, text};
@@ -74,29 +76,6 @@ fn drill_group(cluster: &Cluster) -> (String, String) {
         .expect("the demo has an LLM group canary of two members");
     members.sort();
     (members[1].1.clone(), members[0].1.clone())
-}
-
-fn weight(v: &Value) -> Option<i64> {
-    v.pointer("/spec/router/route/weight")
-        .and_then(Value::as_i64)
-}
-
-/// The group as `status.router.group` reports it on `v`: (name, weight, stopped).
-fn group_status(v: &Value) -> Vec<(String, i64, bool)> {
-    v.pointer("/status/router/group/members")
-        .and_then(Value::as_array)
-        .map(|ms| {
-            ms.iter()
-                .map(|m| {
-                    (
-                        m["name"].as_str().unwrap_or_default().to_string(),
-                        m["weight"].as_i64().unwrap_or(0),
-                        m["stopped"].as_bool().unwrap_or(false),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn kdeck_events(cluster: &Cluster, name: &str) -> Vec<(String, String)> {

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::llm::{group_status, weight};
+
 use common::Sandbox;
 use common::cluster::{Cluster, WAIT, audit_outcomes, console, wait_until};
 use common::pty::PtySession;
@@ -35,29 +37,6 @@ fn llm(cluster: &Cluster, name: &str) -> Value {
             .expect("get llminferenceservice"),
     )
     .unwrap()
-}
-
-fn weight(v: &Value) -> Option<i64> {
-    v.pointer("/spec/router/route/weight")
-        .and_then(Value::as_i64)
-}
-
-/// `status.router.group.members[]` of `v` as (name, weight, stopped).
-fn group_status(v: &Value) -> Vec<(String, i64, bool)> {
-    v.pointer("/status/router/group/members")
-        .and_then(Value::as_array)
-        .map(|ms| {
-            ms.iter()
-                .map(|m| {
-                    (
-                        m["name"].as_str().unwrap_or_default().to_string(),
-                        m["weight"].as_i64().unwrap_or(0),
-                        m["stopped"].as_bool().unwrap_or(false),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The drill's keys up to the confirmation: `:ns llm⏎`, `/llama-chat-canary⏎`, `g`, `R`.

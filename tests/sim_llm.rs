@@ -249,33 +249,11 @@ async fn raw(
         .unwrap()
 }
 
-async fn first_pod(client: &kube::Client, service: &str) -> String {
-    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), "llm");
-    poll_async(SETTLE, || async {
-        pods.list(&ListParams::default().labels(&format!(
-            "app.kubernetes.io/name={service},app.kubernetes.io/component=llminferenceservice-workload"
-        )))
-        .await
-        .ok()?
-        .items
-        .into_iter()
-        .find(|p| {
-            p.status
-                .as_ref()
-                .and_then(|s| s.conditions.as_ref())
-                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-        })
-        .and_then(|p| p.metadata.name)
-    })
-    .await
-    .expect("a ready vLLM pod")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vllm_metrics_parse_and_the_canary_streams_with_its_slow_first_token() {
     let sim = Sim::demo();
     let client = sim.client().await;
-    let canary = first_pod(&client, "llama-chat-canary").await;
+    let canary = common::llm::ready_vllm_pod(&client, "llama-chat-canary").await;
     // The metrics page: vLLM's names, parsed by the project's parser, preemptions counting.
     let page = poll_async(SETTLE, || async {
         let req = raw(
@@ -364,7 +342,7 @@ async fn vllm_metrics_parse_and_the_canary_streams_with_its_slow_first_token() {
         "ITL {gaps:?}"
     );
     // The models list names the LoRA adapters of qwen-chat.
-    let qwen = first_pod(&client, "qwen-chat").await;
+    let qwen = common::llm::ready_vllm_pod(&client, "qwen-chat").await;
     let req = raw(
         &client,
         "GET",

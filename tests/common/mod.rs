@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod fake_http;
 pub mod fake_sse;
 pub mod headless;
+pub mod llm;
 pub mod model_server;
 pub mod openai_server;
 pub mod pty;
