@@ -148,10 +148,12 @@ fn probe_key_on_a_service_with_an_explainer_also_probes_explain() {
         "the explainer pod never became Ready"
     );
     s.send("i");
-    // The explainer pod answers :explain through the API server's pod proxy.
+    // The explainer pod answers :explain through the API server's pod proxy; one notice
+    // says both results, whichever ends first.
     assert!(
         s.wait_for(WAIT, |t| t
-            .contains("probe income-explainer :explain (v1): 20/20 ok")),
+            .contains("probe income-explainer (v1): 20/20 ok")
+            && t.contains(" │ :explain (v1): 20/20 ok")),
         "no :explain probe:\n{}\n{}",
         s.screen(),
         probe_lines(&s)

@@ -100,15 +100,16 @@ pub struct ProbeRequest {
 }
 
 impl ProbeRequest {
-    /// `name` or `name r2`, for notices.
+    /// `name`, `name r2` or `name :explain`, for notices.
     pub fn label(&self) -> String {
-        match &self.revision {
-            Some(r) => format!(
+        match (&self.revision, self.explain) {
+            (_, true) => format!("{} :explain", self.key.name),
+            (Some(r), false) => format!(
                 "{} {}",
                 self.key.name,
                 crate::domain::isvc::short_revision(r)
             ),
-            None => self.key.name.clone(),
+            (None, false) => self.key.name.clone(),
         }
     }
 }

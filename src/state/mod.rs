@@ -8,6 +8,7 @@ pub mod group_rollout;
 pub mod line;
 pub mod lists;
 pub mod logs;
+pub mod probe_batch;
 pub mod rollout;
 pub mod service_kind;
 pub mod services;

@@ -153,6 +153,8 @@ pub struct UiState {
     pub stack: Vec<Route>,
     pub mode: Mode,
     pub notice: Option<Notice>,
+    /// The probes the last press of the probe key started, for one notice about them all.
+    pub probe_batch: Option<super::probe_batch::ProbeBatch>,
     pub command_history: Vec<String>,
     /// Namespaces that held InferenceServices this session (for the keys 1–9; kept across
     /// namespace switches so the digits keep their meaning).

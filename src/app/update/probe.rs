@@ -6,7 +6,7 @@
 //! `protocolVersions`. A service with an explainer also gets a V1 `:explain` probe of a
 //! Ready explainer pod; with none Ready the console says so at once instead of asking the
 //! service URL (which may resolve nowhere and would wait out the deadline). Each result
-//! comes back as a notice.
+//! comes back into one notice for them all (`state::probe_batch`).
 
 use crate::app::effect::{Effect, ProbeRequest};
 use crate::domain::isvc::Isvc;
@@ -14,6 +14,7 @@ use crate::domain::key::ObjectKey;
 use crate::domain::notice::NoticeLevel;
 use crate::domain::probe::{Protocol, Summary};
 use crate::state::State;
+use crate::state::probe_batch::{ProbeBatch, ProbeResult};
 use crate::state::ui::Route;
 
 /// Requests per console probe, and how many at once.
@@ -104,6 +105,7 @@ pub fn action(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let what: Vec<String> = requests.iter().map(ProbeRequest::label).collect();
+    state.ui.probe_batch = Some(ProbeBatch::new(key.clone(), requests.len()));
     let probing = format!("probing {}…", what.join(", "));
     match explainer_gap(state, &key) {
         Some(gap) => state.notify(NoticeLevel::Error, format!("{probing} {gap}")),
@@ -229,29 +231,6 @@ fn pod_targets(state: &State, key: &ObjectKey, component: &str) -> Vec<(Option<S
 
 /// A probe finished: show it.
 pub fn done(state: &mut State, request: &ProbeRequest, summary: &Summary) -> Vec<Effect> {
-    let level = if summary.setup_error.is_some() || summary.failed > 0 {
-        NoticeLevel::Error
-    } else {
-        NoticeLevel::Info
-    };
-    let mut line = summary.one_line();
-    if request.explain {
-        // Early in the line, so a narrow status bar still says what was probed.
-        let probed = format!("probe {} ", summary.model);
-        line = line.replacen(&probed, &format!("probe {} :explain ", summary.model), 1);
-    }
-    if let Some(rev) = &request.revision {
-        line = format!(
-            "{line} [revision {}]",
-            crate::domain::isvc::short_revision(rev)
-        );
-    }
-    if request.via_api {
-        line.push_str(" · via API server");
-    }
-    if !request.explain && explainer_gap(state, &request.key).is_some() {
-        line.push_str(" · :explain not probed (no Ready explainer pod)");
-    }
     if request.protocol == Protocol::Openai && summary.setup_error.is_none() {
         let probe = crate::state::figures::LlmProbe {
             at: state.now,
@@ -261,8 +240,35 @@ pub fn done(state: &mut State, request: &ProbeRequest, summary: &Summary) -> Vec
         };
         state.figures.llm_probes.insert(request.key.clone(), probe);
     }
-    state.notify(level, line);
-    state.dirty = true;
+    // One notice for every probe the key started (a result of an older press, or of a
+    // probe started elsewhere, gets one of its own).
+    let mut batch = state
+        .ui
+        .probe_batch
+        .take()
+        .filter(|b| b.expects(&request.key))
+        .unwrap_or_else(|| ProbeBatch::new(request.key.clone(), 1));
+    batch.add(ProbeResult {
+        explain: request.explain,
+        revision: request.revision.as_deref(),
+        line: &summary.one_line(),
+        model: &summary.model,
+        failed: summary.setup_error.is_some() || summary.failed > 0,
+    });
+    let mut text = batch.text();
+    if request.via_api {
+        text.push_str(" · via API server");
+    }
+    if explainer_gap(state, &request.key).is_some() {
+        text.push_str(" · :explain not probed (no Ready explainer pod)");
+    }
+    let level = if batch.failed() {
+        NoticeLevel::Error
+    } else {
+        NoticeLevel::Info
+    };
+    state.ui.probe_batch = Some(batch);
+    state.notify(level, text);
     Vec::new()
 }
 
@@ -506,5 +512,35 @@ mod tests {
         update(&mut s, Msg::Probe(Box::new((explain[0].clone(), summary))));
         let notice = &s.ui.notice.as_ref().unwrap().text;
         assert!(notice.starts_with("probe income :explain (v1)"), "{notice}");
+        // One press probes both; they end in any order and one notice says both, the
+        // predictor first (the last result used to hide the other).
+        let started: Vec<ProbeRequest> = action(&mut s)
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Probe(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(started.len(), 2, "{started:?}");
+        assert!(
+            s.ui.notice
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("income :explain…"),
+            "{:?}",
+            s.ui.notice
+        );
+        for r in started.iter().rev() {
+            let summary = ProbeReport::default().summary(r.protocol, &r.url, "income", 2);
+            update(&mut s, Msg::Probe(Box::new((r.clone(), summary))));
+        }
+        let notice = &s.ui.notice.as_ref().unwrap().text;
+        assert!(
+            notice.starts_with("probe income (v2): 0/0 ok")
+                && notice.contains(" │ :explain (v1): 0/0 ok")
+                && !notice.contains("more probing"),
+            "{notice}"
+        );
     }
 }
