@@ -2,7 +2,7 @@
 //! both run by PyPI kserve's Python model server: the transformer's preprocess sleeps 15 ms
 //! and its postprocess 8 ms, the predictor's predict 40 ms. kdeck's split, read from the
 //! servers' own request_*_seconds histograms around the probe, must match those delays
-//! within a few ms, and the hop (transformer predict − predictor predict) must be small.
+//! (never less, and at most a few ms more on a loaded machine), and the hop (transformer predict − predictor predict) must be small.
 //! Returns early, saying why, when `KDECK_KSERVE_VENV` has no kserve.
 #![allow(clippy::unwrap_used)]
 
@@ -15,8 +15,11 @@ use std::process::Command;
 const PRE_MS: f64 = 15.0;
 const PREDICT_MS: f64 = 40.0;
 const POST_MS: f64 = 8.0;
-/// asyncio.sleep oversleeps by a little; the timers of the histograms add a little more.
-const TOLERANCE_MS: f64 = 4.0;
+/// A sleep never ends early, so a part reads at least its delay (less a timer's rounding);
+/// asyncio oversleeps, and the histograms' timers add Python's own time, which grows on a
+/// loaded machine (a 40 ms predict read 44.8 ms mean over 20 requests on a busy 2-core CI).
+const EARLY_MS: f64 = 1.0;
+const LATE_MS: f64 = 12.0;
 
 fn probe(args: &[&str]) -> (i32, Value) {
     let out = Command::new(common::kdeck())
@@ -38,8 +41,8 @@ fn probe(args: &[&str]) -> (i32, Value) {
 fn near(json: &Value, field: &str, want: f64) {
     let got = json["chain"][field].as_f64().unwrap_or(f64::NAN);
     assert!(
-        (got - want).abs() <= TOLERANCE_MS,
-        "{field}: {got:.2} ms, want {want} ± {TOLERANCE_MS} ms: {json}"
+        (want - EARLY_MS..=want + LATE_MS).contains(&got),
+        "{field}: {got:.2} ms, want {want} ms (−{EARLY_MS}, +{LATE_MS}): {json}"
     );
 }
 
