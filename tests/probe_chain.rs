@@ -2,7 +2,8 @@
 //! both run by PyPI kserve's Python model server: the transformer's preprocess sleeps 15 ms
 //! and its postprocess 8 ms, the predictor's predict 40 ms. kdeck's split, read from the
 //! servers' own request_*_seconds histograms around the probe, must match those delays
-//! (never less, and at most a few ms more on a loaded machine), and the hop (transformer predict − predictor predict) must be small.
+//! (never less, and at most a few ms more on a loaded machine), and the hop (transformer
+//! predict − predictor predict) must be small.
 //! Returns early, saying why, when `KDECK_KSERVE_VENV` has no kserve.
 #![allow(clippy::unwrap_used)]
 
