@@ -1,6 +1,6 @@
 //! The results of the probes one press of the probe key started (one per revision, and
 //! `:explain` where there is an explainer). They end in any order, so one notice says them
-//! all, in a fixed order, instead of the last one hiding the others.
+//! all, failing ones first, instead of the last one to end hiding the others.
 
 use crate::domain::key::ObjectKey;
 
@@ -19,7 +19,10 @@ struct Part {
     /// Predictor revisions first (in revision order), then `:explain`.
     order: (bool, Option<String>),
     head: String,
+    /// The whole line, for a press that started one probe.
     body: String,
+    /// A few words, labelled, for a press that started several.
+    brief: String,
     failed: bool,
 }
 
@@ -29,6 +32,8 @@ pub struct ProbeResult<'a> {
     pub revision: Option<&'a str>,
     /// The summary's line, `probe MODEL (PROTOCOL): …`.
     pub line: &'a str,
+    /// The summary in a few words (`Summary::brief`).
+    pub brief: &'a str,
     pub model: &'a str,
     pub failed: bool,
 }
@@ -61,9 +66,12 @@ impl ProbeBatch {
             order: (result.explain, result.revision.map(str::to_string)),
             head,
             body: format!("{label}{rest}"),
+            brief: format!("{label}{}", result.brief),
             failed: result.failed,
         });
-        self.parts.sort_by(|a, b| a.order.cmp(&b.order));
+        // A failing probe first, so a narrow status bar still shows it.
+        self.parts
+            .sort_by(|a, b| (!a.failed, &a.order).cmp(&(!b.failed, &b.order)));
     }
 
     /// Whether any result so far failed (setup error or a failed request).
@@ -71,15 +79,19 @@ impl ProbeBatch {
         self.parts.iter().any(|p| p.failed)
     }
 
-    /// The notice: `probe MODEL ` once, then each result, then how many are still running.
+    /// The notice: one probe's whole line, or for several `probe MODEL: ` then each in a
+    /// few words (failing ones first), then how many are still running.
     pub fn text(&self) -> String {
         let head = self
             .parts
             .first()
             .map(|p| p.head.as_str())
             .unwrap_or("probe ");
-        let bodies: Vec<&str> = self.parts.iter().map(|p| p.body.as_str()).collect();
-        let mut text = format!("{head}{}", bodies.join(" │ "));
+        if let ([only], 0) = (self.parts.as_slice(), self.pending) {
+            return format!("{head}{}", only.body);
+        }
+        let briefs: Vec<&str> = self.parts.iter().map(|p| p.brief.as_str()).collect();
+        let mut text = format!("{}: {}", head.trim_end(), briefs.join(" │ "));
         if self.pending > 0 {
             text.push_str(&format!(" │ {} more probing…", self.pending));
         }
@@ -91,40 +103,45 @@ impl ProbeBatch {
 mod tests {
     use super::*;
 
-    fn result<'a>(explain: bool, revision: Option<&'a str>, line: &'a str) -> ProbeResult<'a> {
+    fn result<'a>(explain: bool, revision: Option<&'a str>, brief: &'a str) -> ProbeResult<'a> {
         ProbeResult {
             explain,
             revision,
-            line,
+            line: "probe fraud (v1): whole line",
+            brief,
             model: "fraud",
-            failed: line.contains("errors"),
+            failed: brief.contains("errors"),
         }
     }
 
     #[test]
-    fn results_in_any_order_read_in_a_fixed_one() {
+    fn results_in_any_order_read_failing_first_then_in_a_fixed_order() {
         let key = ObjectKey::new("ml", "fraud");
         let mut batch = ProbeBatch::new(key.clone(), 3);
         assert!(batch.expects(&key) && !batch.expects(&ObjectKey::new("ml", "other")));
-        batch.add(result(true, None, "probe fraud (v1): 20/20 ok"));
+        batch.add(result(true, None, "20/20 ok"));
         assert_eq!(
             batch.text(),
-            "probe fraud :explain (v1): 20/20 ok │ 2 more probing…"
+            "probe fraud: :explain 20/20 ok │ 2 more probing…"
         );
+        batch.add(result(false, Some("fraud-predictor-00001"), "20/20 ok"));
         batch.add(result(
             false,
             Some("fraud-predictor-00002"),
-            "probe fraud (v1): 18/20 ok; errors: HTTP 500 2",
-        ));
-        batch.add(result(
-            false,
-            Some("fraud-predictor-00001"),
-            "probe fraud (v1): 20/20 ok",
+            "18/20 ok; errors: HTTP 500 2",
         ));
         assert_eq!(
             batch.text(),
-            "probe fraud r1 (v1): 20/20 ok │ r2 (v1): 18/20 ok; errors: HTTP 500 2 │ :explain (v1): 20/20 ok"
+            "probe fraud: r2 18/20 ok; errors: HTTP 500 2 │ r1 20/20 ok │ :explain 20/20 ok"
         );
         assert!(batch.failed() && !batch.expects(&key));
+    }
+
+    #[test]
+    fn one_probe_keeps_its_whole_line() {
+        let key = ObjectKey::new("ml", "fraud");
+        let mut batch = ProbeBatch::new(key, 1);
+        batch.add(result(true, None, "20/20 ok"));
+        assert_eq!(batch.text(), "probe fraud :explain (v1): whole line");
     }
 }

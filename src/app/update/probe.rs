@@ -252,6 +252,7 @@ pub fn done(state: &mut State, request: &ProbeRequest, summary: &Summary) -> Vec
         explain: request.explain,
         revision: request.revision.as_deref(),
         line: &summary.one_line(),
+        brief: &summary.brief(),
         model: &summary.model,
         failed: summary.setup_error.is_some() || summary.failed > 0,
     });
@@ -537,8 +538,8 @@ mod tests {
         }
         let notice = &s.ui.notice.as_ref().unwrap().text;
         assert!(
-            notice.starts_with("probe income (v2): 0/0 ok")
-                && notice.contains(" │ :explain (v1): 0/0 ok")
+            notice.starts_with("probe income: 0/0 ok")
+                && notice.contains(" │ :explain 0/0 ok")
                 && !notice.contains("more probing"),
             "{notice}"
         );

@@ -160,14 +160,48 @@ impl Summary {
             ms(self.max_ms),
             self.rps
         );
-        if !self.errors.is_empty() {
-            let kinds: Vec<String> = self
-                .errors
-                .iter()
-                .map(|(k, n)| format!("{k} {n}"))
-                .collect();
-            line.push_str(&format!("; errors: {}", kinds.join(", ")));
+        line.push_str(&self.errors_suffix());
+        line
+    }
+
+    /// `; errors: KIND N, …`, or nothing without errors.
+    fn errors_suffix(&self) -> String {
+        if self.errors.is_empty() {
+            return String::new();
         }
+        let kinds: Vec<String> = self
+            .errors
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        format!("; errors: {}", kinds.join(", "))
+    }
+
+    /// The result in a few words, for a notice that says several probes at once:
+    /// `18/20 ok, p50 7.0 ms, p99 30.1 ms; errors: HTTP 500 2` (token figures for a stream,
+    /// the error alone when the probe could not start).
+    pub fn brief(&self) -> String {
+        if let Some(e) = &self.setup_error {
+            return e.clone();
+        }
+        let ms = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into());
+        let mut line = match self.stream.ttft_p50_ms {
+            Some(ttft) => format!(
+                "{}/{} ok, TTFT p50 {ttft:.0} ms, ITL p50 {} ms, {} tok/s",
+                self.ok,
+                self.requests,
+                ms(self.stream.itl_p50_ms),
+                ms(self.stream.output_tokens_per_s),
+            ),
+            None => format!(
+                "{}/{} ok, p50 {} ms, p99 {} ms",
+                self.ok,
+                self.requests,
+                ms(self.p50_ms),
+                ms(self.p99_ms)
+            ),
+        };
+        line.push_str(&self.errors_suffix());
         line
     }
 
@@ -195,14 +229,7 @@ impl Summary {
             ms(self.p50_ms),
             ms(self.p99_ms),
         );
-        if !self.errors.is_empty() {
-            let kinds: Vec<String> = self
-                .errors
-                .iter()
-                .map(|(k, n)| format!("{k} {n}"))
-                .collect();
-            line.push_str(&format!("; errors: {}", kinds.join(", ")));
-        }
+        line.push_str(&self.errors_suffix());
         Some(line)
     }
 }
