@@ -8,29 +8,16 @@ mod common;
 
 use common::Sandbox;
 use common::cluster::{Cluster, WAIT, console, line_with};
+use common::pty::PtySession;
 
 #[test]
 fn probe_key_on_a_demo_service_shows_a_successful_probe_with_latency() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster, &[]);
-    s.send("/sklearn-iris\r");
-    assert!(
-        // Its latency figures come from its pods, so the console knows them by then.
-        s.wait_for(WAIT, |t| !t.contains("fraud-detector")
-            && line_with(t, " ml-prod ").is_some_and(|l| l.contains("ms "))),
-        "filter did not apply, or the pods are not known:\n{}",
-        s.screen()
-    );
-    s.send("i");
-    assert!(
-        s.wait_for(WAIT, |t| t
-            .contains("probe sklearn-iris (v1): 20/20 ok, p50 ")
-            && t.contains(" ms")),
-        "no successful probe:\n{}\n{}",
-        s.screen(),
-        probe_lines(&s)
-    );
+    let mut s = console_on(&sandbox, &cluster, "sklearn-iris", "ml-prod");
+    probe_until(&mut s, "no successful probe", |t| {
+        t.contains("probe sklearn-iris (v1): 20/20 ok, p50 ") && t.contains(" ms")
+    });
     s.send("q");
     s.wait_exit(WAIT);
 }
@@ -39,24 +26,10 @@ fn probe_key_on_a_demo_service_shows_a_successful_probe_with_latency() {
 fn probe_key_goes_through_the_api_server() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster, &[]);
-    s.send("/recommender\r");
-    assert!(
-        // Its latency figures come from its pods, so the console knows them by then.
-        s.wait_for(WAIT, |t| !t.contains("fraud-detector")
-            && line_with(t, " ml-prod ").is_some_and(|l| l.contains("ms "))),
-        "filter did not apply, or the pods are not known:\n{}",
-        s.screen()
-    );
-    s.send("i");
-    assert!(
-        s.wait_for(WAIT, |t| t.contains("probe recommender (")
-            && t.contains("20/20 ok")
-            && t.contains("via API server")),
-        "no probe through the API server:\n{}\n{}",
-        s.screen(),
-        probe_lines(&s)
-    );
+    let mut s = console_on(&sandbox, &cluster, "recommender", "ml-prod");
+    probe_until(&mut s, "no probe through the API server", |t| {
+        t.contains("probe recommender (") && t.contains("20/20 ok") && t.contains("via API server")
+    });
     s.send("q");
     s.wait_exit(WAIT);
 }
@@ -68,31 +41,45 @@ fn probe_key_goes_through_the_api_server() {
 fn probe_key_on_a_canary_says_both_revisions_failing_first() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster, &[]);
-    s.send("/fraud-detector\r");
-    assert!(
-        s.wait_for(WAIT, |t| !t.contains("sklearn-iris")
-            && line_with(t, " ml-prod ").is_some_and(|l| l.contains("ms "))),
-        "filter did not apply, or the pods are not known:\n{}",
-        s.screen()
-    );
-    s.send("i");
+    let mut s = console_on(&sandbox, &cluster, "fraud-detector", "ml-prod");
     // The demo's canary pod fails 8 % of inferences (1 or 2 of the 20 probes).
-    assert!(
-        s.wait_for(WAIT, |t| line_with(t, "probe fraud-detector: r2 ")
-            .is_some_and(|l| {
-                l.contains("; errors: http_5xx ") && l.contains(" │ r1 20/20 ok")
-            })),
-        "no notice with both revisions:\n{}\n{}",
-        s.screen(),
-        probe_lines(&s)
-    );
+    probe_until(&mut s, "no notice with both revisions", |t| {
+        line_with(t, "probe fraud-detector: r2 ")
+            .is_some_and(|l| l.contains("; errors: http_5xx ") && l.contains(" │ r1 20/20 ok"))
+    });
     s.send("q");
     s.wait_exit(WAIT);
 }
 
+/// The console filtered to the service `name`, once its row in `namespace` has latency
+/// figures (they come from its pods, so the console knows the pods by then).
+fn console_on(sandbox: &Sandbox, cluster: &Cluster, name: &str, namespace: &str) -> PtySession {
+    let mut s = console(sandbox, cluster, &[]);
+    s.send(&format!("/{name}\r"));
+    let (filtered, row) = (format!("filter /{name} "), format!(" {namespace} "));
+    assert!(
+        s.wait_for(WAIT, |t| t.contains(&filtered)
+            && line_with(t, &row).is_some_and(|l| l.contains("ms "))),
+        "filter did not apply, or the pods are not known:\n{}",
+        s.screen()
+    );
+    s
+}
+
+/// Presses the probe key and waits for the screen `want` accepts; `what` names what is
+/// missing when it never comes.
+fn probe_until(s: &mut PtySession, what: &str, want: impl Fn(&str) -> bool) {
+    s.send("i");
+    assert!(
+        s.wait_for(WAIT, want),
+        "{what}:\n{}\n{}",
+        s.screen(),
+        probe_lines(s)
+    );
+}
+
 /// What the console wrote about probes (notices come and go; the raw output keeps them).
-fn probe_lines(s: &common::pty::PtySession) -> String {
+fn probe_lines(s: &PtySession) -> String {
     let raw = String::from_utf8_lossy(&s.output()).to_string();
     raw.match_indices("prob")
         .map(|(i, _)| raw[i..].chars().take(160).collect::<String>())
@@ -144,14 +131,7 @@ fn probe_through_the_pod_proxy_sees_the_bad_canary_fail() {
 fn probe_key_on_a_service_with_an_explainer_also_probes_explain() {
     let sandbox = Sandbox::new();
     let cluster = Cluster::start(&[]);
-    let mut s = console(&sandbox, &cluster, &[]);
-    s.send("/income-explainer\r");
-    assert!(
-        s.wait_for(WAIT, |t| !t.contains("fraud-detector")
-            && line_with(t, " ml-staging ").is_some_and(|l| l.contains("ms "))),
-        "filter did not apply, or the pods are not known:\n{}",
-        s.screen()
-    );
+    let mut s = console_on(&sandbox, &cluster, "income-explainer", "ml-staging");
     // Until its explainer pod is Ready the console would ask the service URL, which resolves
     // nowhere here: wait for the pod (the console's watch sees it at once).
     let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
@@ -177,16 +157,11 @@ fn probe_key_on_a_service_with_an_explainer_also_probes_explain() {
         common::cluster::wait_until(WAIT, explainer_ready),
         "the explainer pod never became Ready"
     );
-    s.send("i");
     // The explainer pod answers :explain through the API server's pod proxy; one notice
     // says both results, whichever ends first.
-    assert!(
-        s.wait_for(WAIT, |t| t.contains("probe income-explainer: 20/20 ok")
-            && t.contains(" │ :explain 20/20 ok")),
-        "no :explain probe:\n{}\n{}",
-        s.screen(),
-        probe_lines(&s)
-    );
+    probe_until(&mut s, "no :explain probe", |t| {
+        t.contains("probe income-explainer: 20/20 ok") && t.contains(" │ :explain 20/20 ok")
+    });
     s.send("q");
     s.wait_exit(WAIT);
 }
@@ -232,22 +207,10 @@ fn probe_key_without_a_ready_explainer_pod_says_so_at_once() {
             .is_ok_and(|l| !l.items.is_empty())),
         "the explainer pod was never created"
     );
-    let mut s = console(&sandbox, &cluster, &[]);
-    s.send("/credit-explained\r");
-    assert!(
-        // Its latency figures come from its ready predictor pod, so the console knows it.
-        s.wait_for(WAIT, |t| !t.contains("fraud-detector")
-            && line_with(t, " ml-staging ").is_some_and(|l| l.contains("ms "))),
-        "filter did not apply, or the pods are not known:\n{}",
-        s.screen()
-    );
-    s.send("i");
-    assert!(
-        s.wait_for(WAIT, |t| t.contains("no Ready explainer pod")),
-        "the missing explainer pod was not said:\n{}\n{}",
-        s.screen(),
-        probe_lines(&s)
-    );
+    let mut s = console_on(&sandbox, &cluster, "credit-explained", "ml-staging");
+    probe_until(&mut s, "the missing explainer pod was not said", |t| {
+        t.contains("no Ready explainer pod")
+    });
     // The predictor's result (whatever route it took) keeps saying it, and no :explain
     // request was made.
     assert!(
