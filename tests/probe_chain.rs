@@ -19,10 +19,13 @@ const POST_MS: f64 = 8.0;
 const TOLERANCE_MS: f64 = 4.0;
 
 fn probe(args: &[&str]) -> (i32, Value) {
+    // A state dir of its own: kdeck makes the dir it logs into private (0700), so the
+    // shared temp dir would lose its sticky, world-writable mode.
+    let sandbox = common::Sandbox::new();
     let out = Command::new(common::kdeck())
         .args(["probe", "-o", "json"])
         .args(args)
-        .env("KDECK_STATE_DIR", std::env::temp_dir())
+        .envs(sandbox.env())
         .output()
         .expect("run kdeck probe");
     let stdout = String::from_utf8_lossy(&out.stdout);

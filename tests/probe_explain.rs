@@ -12,10 +12,13 @@ use std::process::Command;
 
 /// Runs `kdeck probe URL --protocol v1 ARGS -o json`: (exit code, JSON).
 fn probe(url: &str, args: &[&str]) -> (i32, Value) {
+    // A state dir of its own: kdeck makes the dir it logs into private (0700), so the
+    // shared temp dir would lose its sticky, world-writable mode.
+    let sandbox = common::Sandbox::new();
     let out = Command::new(common::kdeck())
         .args(["probe", url, "--protocol", "v1", "-o", "json"])
         .args(args)
-        .env("KDECK_STATE_DIR", std::env::temp_dir())
+        .envs(sandbox.env())
         .output()
         .expect("run kdeck probe");
     let stdout = String::from_utf8_lossy(&out.stdout);

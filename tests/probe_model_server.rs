@@ -15,11 +15,14 @@ use std::process::Command;
 
 /// Runs `kdeck probe ARGS -o json`: (exit code, parsed JSON, stderr).
 fn probe(args: &[&str]) -> (i32, Value, String) {
+    // A state dir of its own: kdeck makes the dir it logs into private (0700), so the
+    // shared temp dir would lose its sticky, world-writable mode.
+    let sandbox = common::Sandbox::new();
     let out = Command::new(common::kdeck())
         .arg("probe")
         .args(args)
         .args(["-o", "json"])
-        .env("KDECK_STATE_DIR", std::env::temp_dir())
+        .envs(sandbox.env())
         .output()
         .expect("run kdeck probe");
     let stdout = String::from_utf8_lossy(&out.stdout);

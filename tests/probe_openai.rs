@@ -31,10 +31,13 @@ fn server() -> Option<&'static OpenAiServer> {
 
 /// Runs `kdeck probe ARGS`: (exit code, stdout, stderr).
 fn kdeck_probe(args: &[&str]) -> (i32, String, String) {
+    // A state dir of its own: kdeck makes the dir it logs into private (0700), so the
+    // shared temp dir would lose its sticky, world-writable mode.
+    let sandbox = common::Sandbox::new();
     let out = Command::new(common::kdeck())
         .arg("probe")
         .args(args)
-        .env("KDECK_STATE_DIR", std::env::temp_dir())
+        .envs(sandbox.env())
         .output()
         .expect("run kdeck probe");
     (
