@@ -45,7 +45,12 @@ fn explanations_are_timed_like_predictions() {
     assert!(p50 >= 50.0, "{explained}");
     let (code, predicted) = probe(&url, &["--model", "expl", "--count", "5"]);
     assert_eq!(code, 0, "{predicted}");
-    assert!(predicted["p50_ms"].as_f64().unwrap() < 50.0, "{predicted}");
+    // (Below the explain figure, not a fixed 50 ms: on a loaded machine an instant predict
+    // can take that long too.)
+    assert!(
+        predicted["p50_ms"].as_f64().unwrap() < p50,
+        "{predicted} vs {explained}"
+    );
     eprintln!(
         "explain p50 {p50:.2} ms (explainer sleeps 50 ms), predict p50 {:.2} ms",
         predicted["p50_ms"].as_f64().unwrap()
