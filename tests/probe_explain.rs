@@ -12,10 +12,13 @@ use std::process::Command;
 
 /// Runs `kdeck probe URL --protocol v1 ARGS -o json`: (exit code, JSON).
 fn probe(url: &str, args: &[&str]) -> (i32, Value) {
+    // A state dir of its own: kdeck makes the dir it logs into private (0700), so the
+    // shared temp dir would lose its sticky, world-writable mode.
+    let sandbox = common::Sandbox::new();
     let out = Command::new(common::kdeck())
         .args(["probe", url, "--protocol", "v1", "-o", "json"])
         .args(args)
-        .env("KDECK_STATE_DIR", std::env::temp_dir())
+        .envs(sandbox.env())
         .output()
         .expect("run kdeck probe");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -42,7 +45,12 @@ fn explanations_are_timed_like_predictions() {
     assert!(p50 >= 50.0, "{explained}");
     let (code, predicted) = probe(&url, &["--model", "expl", "--count", "5"]);
     assert_eq!(code, 0, "{predicted}");
-    assert!(predicted["p50_ms"].as_f64().unwrap() < 50.0, "{predicted}");
+    // (Below the explain figure, not a fixed 50 ms: on a loaded machine an instant predict
+    // can take that long too.)
+    assert!(
+        predicted["p50_ms"].as_f64().unwrap() < p50,
+        "{predicted} vs {explained}"
+    );
     eprintln!(
         "explain p50 {p50:.2} ms (explainer sleeps 50 ms), predict p50 {:.2} ms",
         predicted["p50_ms"].as_f64().unwrap()

@@ -31,10 +31,13 @@ fn server() -> Option<&'static OpenAiServer> {
 
 /// Runs `kdeck probe ARGS`: (exit code, stdout, stderr).
 fn kdeck_probe(args: &[&str]) -> (i32, String, String) {
+    // A state dir of its own: kdeck makes the dir it logs into private (0700), so the
+    // shared temp dir would lose its sticky, world-writable mode.
+    let sandbox = common::Sandbox::new();
     let out = Command::new(common::kdeck())
         .arg("probe")
         .args(args)
-        .env("KDECK_STATE_DIR", std::env::temp_dir())
+        .envs(sandbox.env())
         .output()
         .expect("run kdeck probe");
     (
@@ -61,10 +64,12 @@ fn f(v: &Value, key: &str) -> f64 {
 }
 
 /// The figures against the server's delays: TTFT never below the server's delay (a clock
-/// started late, e.g. at the response headers, would be) and at most 20 ms above it (kdeck's
-/// clock starts before the request is sent, the server's once its event loop took the
-/// request: on an idle machine the gap is 2–6 ms, on a loaded one more), ITL within 3 ms,
-/// the decode rate within 10 % of 1000 / ITL.
+/// started late, e.g. at the response headers, would be) and below the end-to-end time (a
+/// clock stopped at the last token would not be); how far above the delay it lands is the
+/// machine's load (4 requests at once wait on one Python event loop: 25 ms more on a busy
+/// 2-core machine), so no fixed margin over it is asserted. ITL within 3 ms and the decode
+/// rate within 10 % of 1000 / ITL: medians over every gap, which the server's sleeps set
+/// (20.1 ms on that same busy machine).
 fn assert_matches_the_delays(json: &Value) {
     let (ttft, itl, rate) = (
         f(json, "ttft_p50_ms"),
@@ -82,7 +87,7 @@ fn assert_matches_the_delays(json: &Value) {
         f(json, "p50_ms"),
     );
     assert!(
-        (TTFT_MS..TTFT_MS + 20.0).contains(&ttft),
+        ttft >= TTFT_MS && ttft < f(json, "p50_ms"),
         "TTFT {ttft}: {json}"
     );
     assert!((itl - ITL_MS).abs() <= 3.0, "ITL {itl}: {json}");

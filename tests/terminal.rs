@@ -309,6 +309,32 @@ fn ctrl_z_hands_the_terminal_back_and_resume_redraws() {
     assert_restored(&s, "0");
 }
 
+/// Esc and then a key while the console is slow to read its input (stopped here, as a loaded
+/// machine can keep it for a moment): the two presses stay two keys, so Esc closes help and q
+/// quits. Read together the two bytes are one Alt+q, and neither happens; `send_esc` waits
+/// until the console has read the Esc, which every test that presses Esc relies on.
+#[test]
+fn esc_then_a_key_stay_two_keys_when_the_console_is_slow_to_read() {
+    let sandbox = Sandbox::new();
+    let mut s = start(&sandbox, &[], "");
+    s.send("?");
+    assert!(
+        s.wait_for(WAIT, |t| t.contains("Help (esc closes")),
+        "{}",
+        s.screen()
+    );
+    let pid = find_kdeck_child(s.pid());
+    signal(pid, "STOP");
+    let waker = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        signal(pid, "CONT");
+    });
+    s.send_esc();
+    s.send("q");
+    waker.join().unwrap();
+    assert_restored(&s, "0");
+}
+
 /// The state letter of a process (R, S, T …) from /proc.
 fn process_state(pid: u32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;

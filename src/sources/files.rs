@@ -55,15 +55,21 @@ pub async fn save_in_state_dir(name: &str, content: &str) -> Result<String, File
 }
 
 /// Creates `dir` (and its parents) and makes it private (0700). Directories above it that
-/// already exist keep their permissions.
+/// already exist keep their permissions, and so does a shared directory with the sticky bit
+/// (`KDECK_STATE_DIR=/tmp`): made 0700 it would lock every other user out of it, and the
+/// files kdeck puts there are private (0600) anyway.
 pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        const STICKY: u32 = 0o1000;
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)?;
+        if std::fs::metadata(dir)?.permissions().mode() & STICKY != 0 {
+            return Ok(());
+        }
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
     }
     #[cfg(not(unix))]
@@ -128,5 +134,23 @@ mod tests {
         open_private(&nested, true).expect("open");
         assert_eq!(mode(&nested), 0o600);
         assert_eq!(mode(&dir.path().join("state/kdeck")), 0o700);
+    }
+
+    #[test]
+    fn a_shared_sticky_directory_keeps_its_mode_and_an_own_one_is_made_private() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let shared = dir.path().join("tmp");
+        std::fs::create_dir(&shared).expect("mkdir");
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+        open_private(&shared.join("kdeck.log"), true).expect("open");
+        private_dir(&shared).expect("private dir");
+        let full = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o7777;
+        assert_eq!(full(&shared), 0o1777);
+        assert_eq!(mode(&shared.join("kdeck.log")), 0o600);
+        let own = dir.path().join("state");
+        std::fs::create_dir(&own).expect("mkdir");
+        std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        private_dir(&own).expect("private dir");
+        assert_eq!(mode(&own), 0o700);
     }
 }

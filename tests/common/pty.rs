@@ -11,6 +11,8 @@ pub struct PtySession {
     writer: Box<dyn Write + Send>,
     bytes: Arc<Mutex<Vec<u8>>>,
     parser: Arc<Mutex<vt100::Parser>>,
+    /// The terminal's slave side (`/dev/pts/N`), to ask how much typed input is unread.
+    slave_path: Option<std::path::PathBuf>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
@@ -42,6 +44,7 @@ impl PtySession {
         }
         let child = pty.slave.spawn_command(cmd).expect("spawn in the pty");
         drop(pty.slave);
+        let slave_path = pty.master.tty_name();
         let mut reader = pty.master.try_clone_reader().expect("pty reader");
         let writer = pty.master.take_writer().expect("pty writer");
         let bytes = Arc::new(Mutex::new(Vec::new()));
@@ -69,6 +72,7 @@ impl PtySession {
             writer,
             bytes,
             parser,
+            slave_path,
             _master: pty.master,
         }
     }
@@ -81,10 +85,27 @@ impl PtySession {
         self.writer.flush().expect("flush pty");
     }
 
-    /// Presses Esc alone (a following key within a few ms would read as Alt+key).
+    /// Presses Esc alone. The program must read the Esc byte before the next key arrives:
+    /// read together, Esc and a key are one Alt+key (crossterm), and both presses are lost.
+    /// So this waits until the terminal holds no unread input, however long a loaded machine
+    /// keeps the program from reading (the pause first lets the kernel queue the byte).
     pub fn send_esc(&mut self) {
         self.send("\u{1b}");
         std::thread::sleep(Duration::from_millis(150));
+        let start = Instant::now();
+        while self.unread_input() > 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the program did not read the Esc key within 30 s:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// How many typed bytes the program has not read yet (0 when that cannot be known).
+    pub fn unread_input(&self) -> usize {
+        self.slave_path.as_deref().map_or(0, unread_bytes)
     }
 
     /// The screen as the terminal shows it now.
@@ -156,6 +177,29 @@ impl PtySession {
 impl Drop for PtySession {
     fn drop(&mut self) {
         let _ = self.child.kill();
+    }
+}
+
+/// The bytes waiting unread in the input queue of the terminal at `path` (FIONREAD on a
+/// fresh descriptor of it; 0 when it cannot be opened, e.g. once the program has exited).
+#[allow(unsafe_code)]
+fn unread_bytes(path: &std::path::Path) -> usize {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let Ok(tty) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOCTTY | libc::O_NONBLOCK)
+        .open(path)
+    else {
+        return 0;
+    };
+    let mut pending: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer, which points at `pending`.
+    let rc = unsafe { libc::ioctl(tty.as_raw_fd(), libc::FIONREAD, &mut pending) };
+    if rc == 0 {
+        usize::try_from(pending).unwrap_or(0)
+    } else {
+        0
     }
 }
 
