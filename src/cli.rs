@@ -93,7 +93,7 @@ pub enum Command {
     /// Serve the simulated KServe cluster (for kubectl, kdeck and tests) until Ctrl-C.
     Sim(crate::commands::sim::SimArgs),
     /// Measure kdeck against kubectl on the simulated cluster at several sizes.
-    Bench(crate::bench::BenchArgs),
+    Bench(crate::commands::bench::BenchArgs),
 }
 
 /// Where a command connects: kubeconfig file and context.

@@ -3,6 +3,7 @@
 //! inert; the `std` print macros are refused here by clippy (`disallowed_macros`).
 #![deny(clippy::disallowed_macros)]
 
+pub mod bench;
 pub mod change;
 pub mod config_check;
 pub mod figures;

@@ -316,7 +316,7 @@ async fn read_and_plan(
         crate::domain::rollout::deployed::history_for(&action, &history, &spec, &deployed);
     let plan = match plan(&raw, action.clone(), &history) {
         Ok(p) => p,
-        Err(e) => return Err(fail(exit::INVALID, &e)),
+        Err(e) => return Err(fail(exit::INVALID, &e.to_string())),
     };
     Ok(Some((raw, plan)))
 }

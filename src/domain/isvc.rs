@@ -142,6 +142,17 @@ pub enum Readiness {
     Unknown,
 }
 
+impl Readiness {
+    /// The readiness in words, as the READY cell shows it after its mark.
+    pub fn word(&self) -> &str {
+        match self {
+            Readiness::Ready => "Ready",
+            Readiness::NotReady(reason) | Readiness::Progressing(reason) => reason,
+            Readiness::Unknown => "no status",
+        }
+    }
+}
+
 /// An InferenceService as the console keeps it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Isvc {

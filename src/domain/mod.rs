@@ -3,6 +3,7 @@
 pub mod action;
 pub mod api_health;
 pub mod canary;
+pub mod columns;
 pub mod command_table;
 pub mod config_warning;
 pub mod cost;

@@ -10,6 +10,7 @@ pub mod lists;
 pub mod logs;
 pub mod probe_batch;
 pub mod rollout;
+pub mod service_columns;
 pub mod service_kind;
 pub mod services;
 pub mod session;

@@ -20,14 +20,13 @@ pub fn gpus(n: f64, sym: &Symbols) -> String {
 
 /// The READY cell: a mark, the reason when not ready, and its style.
 pub fn readiness(r: &Readiness, sym: &Symbols) -> (String, Slot) {
-    match r {
-        Readiness::Ready => (format!("{} Ready", sym.ok), Slot::StatusReady),
-        Readiness::NotReady(reason) => (format!("{} {reason}", sym.fail), Slot::StatusFailed),
-        Readiness::Progressing(reason) => {
-            (format!("{} {reason}", sym.pending), Slot::StatusProgressing)
-        }
-        Readiness::Unknown => (format!("{} no status", sym.pending), Slot::StatusUnknown),
-    }
+    let (mark, slot) = match r {
+        Readiness::Ready => (sym.ok, Slot::StatusReady),
+        Readiness::NotReady(_) => (sym.fail, Slot::StatusFailed),
+        Readiness::Progressing(_) => (sym.pending, Slot::StatusProgressing),
+        Readiness::Unknown => (sym.pending, Slot::StatusUnknown),
+    };
+    (format!("{mark} {}", r.word()), slot)
 }
 
 /// Colour for a p99 latency: fine under 250 ms, a warning under 1 s, bad above.

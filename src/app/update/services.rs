@@ -30,7 +30,7 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::SortNext => {
             // The next column on screen (hidden ones are skipped), in its usual direction.
-            let shown = crate::ui::views::services::visible_columns(state);
+            let shown = crate::state::service_columns::visible_columns(state);
             let view = state.ui.list(Scope::Services);
             let current = ServiceColumn::ALL.get(view.sort_column).copied();
             let next = match shown.iter().position(|c| Some(*c) == current) {

@@ -121,3 +121,39 @@ fn arrows_mean_the_same_everywhere_and_blanks_sort_last() {
     let text = screen(&render(&mut s, &theme("dark"), 200, 50));
     assert!(text.contains("NAME↑"), "{text}");
 }
+
+#[test]
+fn the_columns_s_cycles_through_are_the_columns_drawn() {
+    // The sort key sizes the READY and TRAFFIC columns from the cells' words in state; the
+    // view draws the cells themselves: both must choose the same columns at every width.
+    for (width, height) in [(80, 24), (100, 30), (120, 40), (140, 40), (200, 50)] {
+        for namespace in [
+            crate::domain::scope::NamespaceScope::All,
+            crate::domain::scope::NamespaceScope::One("ml-prod".into()),
+        ] {
+            let mut s = demo(width, height);
+            s.session.namespace = namespace;
+            s.derived.dirty = true;
+            s.refresh_derived();
+            let terminal = render(&mut s, &theme("dark"), width, height);
+            let text = screen(&terminal);
+            let header = text
+                .lines()
+                .find(|l| l.contains("NAME") && l.contains("READY"))
+                .unwrap_or_else(|| panic!("no header at {width}x{height}:\n{text}"));
+            let drawn: Vec<String> = header
+                .trim_matches(|c: char| c.is_whitespace() || c == '│')
+                .split_whitespace()
+                .map(|t| t.trim_end_matches(['↑', '↓', '│']).to_string())
+                .collect();
+            let shown = crate::state::service_columns::visible_columns(&s);
+            let all = crate::state::service_columns::columns(&s, &[]);
+            let titles: Vec<String> = shown
+                .iter()
+                .filter_map(|c| all.iter().find(|(k, _)| k == c))
+                .map(|(_, col)| col.title.clone())
+                .collect();
+            assert_eq!(drawn, titles, "at {width}x{height}:\n{text}");
+        }
+    }
+}

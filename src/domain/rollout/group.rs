@@ -30,7 +30,7 @@ pub struct Member {
     pub weight: Option<i64>,
     pub stopped: bool,
     /// Ready condition: `Ok(())` when True, else the reason and message.
-    pub ready: Result<(), String>,
+    pub ready: Result<(), NotReady>,
 }
 
 impl Member {
@@ -79,8 +79,27 @@ impl Member {
     }
 }
 
+/// Why an LLMInferenceService is not Ready, as its Ready condition says.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotReady {
+    #[error("no Ready condition yet")]
+    NoCondition,
+    #[error("not Ready{}", condition_words(reason, message))]
+    Condition { reason: String, message: String },
+}
+
+/// ` (reason): message`, leaving out what the condition does not say.
+fn condition_words(reason: &str, message: &str) -> String {
+    match (reason, message) {
+        ("", "") => String::new(),
+        (r, "") => format!(" ({r})"),
+        ("", m) => format!(": {m}"),
+        (r, m) => format!(" ({r}): {m}"),
+    }
+}
+
 /// The Ready condition of an LLMInferenceService: Ok when True, else why not.
-pub fn readiness(raw: &Value) -> Result<(), String> {
+pub fn readiness(raw: &Value) -> Result<(), NotReady> {
     let ready = raw
         .pointer("/status/conditions")
         .and_then(Value::as_array)
@@ -89,17 +108,21 @@ pub fn readiness(raw: &Value) -> Result<(), String> {
                 .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
         });
     let Some(ready) = ready else {
-        return Err("no Ready condition yet".to_string());
+        return Err(NotReady::NoCondition);
     };
     if ready.get("status").and_then(Value::as_str) == Some("True") {
         return Ok(());
     }
-    let field = |k: &str| ready.get(k).and_then(Value::as_str).unwrap_or_default();
-    Err(match (field("reason"), field("message")) {
-        ("", "") => "not Ready".to_string(),
-        (r, "") => format!("not Ready ({r})"),
-        ("", m) => format!("not Ready: {m}"),
-        (r, m) => format!("not Ready ({r}): {m}"),
+    let field = |k: &str| {
+        ready
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Err(NotReady::Condition {
+        reason: field("reason"),
+        message: field("message"),
     })
 }
 

@@ -245,9 +245,12 @@ impl<'a> Draft<'a> {
                     .any(|s| s.member == m.name && s.goal.ready)
             })
             .collect();
-        let raises_failing = raised
-            .iter()
-            .find_map(|m| m.ready.clone().err().map(|why| (m.name.clone(), why)));
+        let raises_failing = raised.iter().find_map(|m| {
+            m.ready
+                .as_ref()
+                .err()
+                .map(|why| (m.name.clone(), why.to_string()))
+        });
         let raised = raised.iter().map(|m| m.name.clone()).collect();
         GroupPlan {
             namespace: me.namespace.clone(),

@@ -285,7 +285,14 @@ fn the_fixture_group_reads_as_kserve_writes_it() {
         ),
         ("chat-v2", Some(1), true)
     );
-    assert!(members[1].ready.clone().unwrap_err().contains("Stopped"));
+    assert!(
+        members[1]
+            .ready
+            .clone()
+            .unwrap_err()
+            .to_string()
+            .contains("Stopped")
+    );
     // The stopped canary is already rolled back.
     assert!(
         plan_group(&all, "chat-v2", GroupAction::Rollback { stop: false })
@@ -360,4 +367,27 @@ fn plan_errors_are_typed_and_keep_their_words() {
     assert_eq!(err, GroupPlanError::NoSuchService("nope".to_string()));
     let err = plan_group(&all, "chat-v2", GroupAction::SetWeight { weight: -1 }).unwrap_err();
     assert_eq!(err.to_string(), "a weight is 0 or more, not -1");
+}
+
+#[test]
+fn a_member_not_ready_says_why_in_the_condition_s_words() {
+    let member =
+        |conditions: Value| readiness(&serde_json::json!({"status": {"conditions": conditions}}));
+    assert_eq!(
+        member(serde_json::json!([])).unwrap_err().to_string(),
+        "no Ready condition yet"
+    );
+    assert_eq!(
+        member(serde_json::json!([{"type": "Ready", "status": "True"}])),
+        Ok(())
+    );
+    let words = |reason: &str, message: &str| {
+        member(serde_json::json!([{"type": "Ready", "status": "False", "reason": reason, "message": message}]))
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(words("", ""), "not Ready");
+    assert_eq!(words("Stopped", ""), "not Ready (Stopped)");
+    assert_eq!(words("", "no pods"), "not Ready: no pods");
+    assert_eq!(words("Stopped", "no pods"), "not Ready (Stopped): no pods");
 }

@@ -20,7 +20,7 @@ pub mod plan;
 pub mod progress;
 pub mod truth;
 
-pub use plan::{Plan, plan};
+pub use plan::{Plan, PlanError, plan};
 
 /// A change the user can ask for.
 #[derive(Debug, Clone, PartialEq)]

@@ -151,38 +151,38 @@ impl Parser {
         token.map_or("end of string".to_string(), |t| format!("'{}'", t.text()))
     }
 
-    fn key(&mut self) -> Result<String, String> {
+    fn key(&mut self) -> Result<String, SelectorError> {
         match self.next() {
             Some(Token::Ident(key)) if key != "in" && key != "notin" => {
                 check_key(&key)?;
                 Ok(key)
             }
-            other => Err(format!(
-                "found {}, expected: identifier",
-                Self::found(other.as_ref())
-            )),
+            other => Err(SelectorError::Unexpected {
+                found: Self::found(other.as_ref()),
+                expected: "identifier",
+            }),
         }
     }
 
     /// A single value after `=`, `==`, `!=`, `>` or `<`: empty at a comma or the end.
-    fn exact_value(&mut self) -> Result<String, String> {
+    fn exact_value(&mut self) -> Result<String, SelectorError> {
         match self.peek() {
             None | Some(Token::Comma) => Ok(String::new()),
             Some(Token::Ident(_)) => match self.next() {
                 Some(Token::Ident(v)) => Ok(v),
                 _ => Ok(String::new()),
             },
-            other => Err(format!(
-                "found {}, expected: identifier",
-                Self::found(other)
-            )),
+            other => Err(SelectorError::Unexpected {
+                found: Self::found(other),
+                expected: "identifier",
+            }),
         }
     }
 
     /// `( v1, v2, … )`; `()` is the set holding the empty value, and so is an empty item.
-    fn value_set(&mut self) -> Result<Vec<String>, String> {
+    fn value_set(&mut self) -> Result<Vec<String>, SelectorError> {
         if self.next() != Some(Token::Open) {
-            return Err("expected '(' after in/notin".to_string());
+            return Err(SelectorError::NoValueSet);
         }
         let mut values = Vec::new();
         let mut expect_value = true;
@@ -205,16 +205,16 @@ impl Parser {
                     expect_value = false;
                 }
                 other => {
-                    return Err(format!(
-                        "found {}, expected: ',', ')' or identifier",
-                        Self::found(other.as_ref())
-                    ));
+                    return Err(SelectorError::Unexpected {
+                        found: Self::found(other.as_ref()),
+                        expected: "',', ')' or identifier",
+                    });
                 }
             }
         }
     }
 
-    fn requirement(&mut self) -> Result<Requirement, String> {
+    fn requirement(&mut self) -> Result<Requirement, SelectorError> {
         if self.peek() == Some(&Token::Not) {
             self.next();
             let key = self.key()?;
@@ -242,9 +242,7 @@ impl Parser {
                 };
                 let bound = self.exact_value()?;
                 if bound.parse::<i64>().is_err() {
-                    return Err(format!(
-                        "for 'Gt', 'Lt' operators, the value must be an integer, not '{bound}'"
-                    ));
+                    return Err(SelectorError::NotAnInteger(bound));
                 }
                 (op, vec![bound])
             }
@@ -258,24 +256,44 @@ impl Parser {
                 (op, self.value_set()?)
             }
             other => {
-                return Err(format!(
-                    "found {}, expected: in, notin, =, ==, !=, gt, lt",
-                    Self::found(other)
-                ));
+                return Err(SelectorError::Unexpected {
+                    found: Self::found(other),
+                    expected: "in, notin, =, ==, !=, gt, lt",
+                });
             }
         };
         if let Some(bad) = values.iter().find(|v| !label_value(v)) {
-            return Err(format!(
-                "invalid label value: \"{bad}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-            ));
+            return Err(SelectorError::InvalidValue(bad.clone()));
         }
         Ok(Requirement { key, op, values })
     }
 }
 
+/// What the API server says is wrong with a label selector (the words of its 400 answer).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    #[error("found {found}, expected: {expected}")]
+    Unexpected {
+        found: String,
+        expected: &'static str,
+    },
+    #[error("expected '(' after in/notin")]
+    NoValueSet,
+    #[error("for 'Gt', 'Lt' operators, the value must be an integer, not '{0}'")]
+    NotAnInteger(String),
+    #[error(
+        "invalid label value: \"{0}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+    )]
+    InvalidValue(String),
+    #[error(
+        "invalid label key \"{0}\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+    )]
+    InvalidKey(String),
+}
+
 impl LabelSelector {
     /// Parses a selector as the API server does; the error is the requirement's problem.
-    pub fn parse(text: &str) -> Result<LabelSelector, String> {
+    pub fn parse(text: &str) -> Result<LabelSelector, SelectorError> {
         let mut parser = Parser {
             tokens: lex(text),
             at: 0,
@@ -290,10 +308,10 @@ impl LabelSelector {
                 None => return Ok(LabelSelector(requirements)),
                 Some(Token::Comma) if parser.peek().is_some() => {}
                 other => {
-                    return Err(format!(
-                        "found {}, expected: ','",
-                        Parser::found(other.as_ref())
-                    ));
+                    return Err(SelectorError::Unexpected {
+                        found: Parser::found(other.as_ref()),
+                        expected: "','",
+                    });
                 }
             }
         }
@@ -318,7 +336,7 @@ fn label_value(v: &str) -> bool {
 }
 
 /// A label key: `[DNS-subdomain prefix/]name`, the name a non-empty label value.
-fn check_key(k: &str) -> Result<(), String> {
+fn check_key(k: &str) -> Result<(), SelectorError> {
     let (prefix, name) = match k.split_once('/') {
         Some((p, n)) => (Some(p), n),
         None => (None, k),
@@ -336,9 +354,7 @@ fn check_key(k: &str) -> Result<(), String> {
     });
     match prefix_ok && !name.is_empty() && label_value(name) {
         true => Ok(()),
-        false => Err(format!(
-            "invalid label key \"{k}\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-        )),
+        false => Err(SelectorError::InvalidKey(k.to_string())),
     }
 }
 
@@ -408,5 +424,32 @@ mod tests {
         assert!(LabelSelector::parse("a!=b").unwrap().matches(&none));
         assert!(!LabelSelector::parse("a").unwrap().matches(&none));
         assert!(!LabelSelector::parse("a in (b)").unwrap().matches(&none));
+    }
+
+    #[test]
+    fn a_rejection_names_the_problem_in_the_api_server_s_words() {
+        assert_eq!(
+            LabelSelector::parse("a b").unwrap_err(),
+            SelectorError::Unexpected {
+                found: "'b'".into(),
+                expected: "in, notin, =, ==, !=, gt, lt"
+            }
+        );
+        assert_eq!(
+            LabelSelector::parse("a,").unwrap_err().to_string(),
+            "found ',', expected: ','"
+        );
+        assert_eq!(
+            LabelSelector::parse("a>b").unwrap_err().to_string(),
+            "for 'Gt', 'Lt' operators, the value must be an integer, not 'b'"
+        );
+        assert_eq!(
+            LabelSelector::parse("a in b").unwrap_err(),
+            SelectorError::NoValueSet
+        );
+        assert!(matches!(
+            LabelSelector::parse("Bad_/x=1").unwrap_err(),
+            SelectorError::InvalidKey(k) if k == "Bad_/x"
+        ));
     }
 }

@@ -22,7 +22,7 @@ use super::error::ApiError;
 use super::faults::{FaultControl, Injected, RequestKind};
 use super::store::Store;
 use super::workload::Workload;
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::http::{Method, Request, Response, header};
 use path::{ResourcePath, Target};
 use std::collections::HashMap;
@@ -126,79 +126,113 @@ pub async fn handle(ctx: Ctx, req: Request<Body>) -> Response<Body> {
             return respond::error(&ApiError::bad_request(format!("cannot read the body: {e}")));
         }
     };
-    let target = path::parse(&path);
-    let (result, kind) = match target {
+    let (result, kind) = match path::parse(&path) {
         Target::Resource(rp) => {
-            let (kind, label) = kind_of(&method, &rp, &q);
-            let ns = rp.namespace.clone().unwrap_or_default();
-            let dry_run = q.contains_key("dryRun");
-            // A dry run is exempt from error500 and hang (reject-dry-run is its fault), so a
-            // change can pass its checks and then fail or hang when sent.
-            let injected = ctx
-                .faults
-                .check(kind, rp.resource.plural, &ns)
-                .filter(|i| !(dry_run && matches!(i, Injected::Error500 | Injected::Hang)));
-            match injected {
-                Some(Injected::Hang) => {
-                    std::future::pending::<()>().await;
-                    (
-                        Err(ApiError::new(500, "InternalError", "unreachable")),
-                        label,
-                    )
-                }
-                Some(Injected::Error500) => (
-                    Err(ApiError::new(
-                        500,
-                        "InternalError",
-                        "an error on the server (\"injected by kdeck sim\") has prevented the request from succeeding",
-                    )),
-                    label,
-                ),
-                Some(Injected::Forbidden(why)) => {
-                    let what = if rp.resource.group.is_empty() {
-                        rp.resource.plural.to_string()
-                    } else {
-                        format!("{}.{}", rp.resource.plural, rp.resource.group)
-                    };
-                    let name = rp
-                        .name
-                        .as_deref()
-                        .map(|n| format!(" \"{n}\""))
-                        .unwrap_or_default();
-                    let scope = if ns.is_empty() {
-                        "at the cluster scope".to_string()
-                    } else {
-                        format!("in the namespace \"{ns}\"")
-                    };
-                    let message = format!(
-                        "{what}{name} is forbidden: User \"kdeck-sim-user\" cannot {} resource \"{}\" in API group \"{}\" {scope}: {why}",
-                        kind.verb(),
-                        rp.resource.plural,
-                        rp.resource.group
-                    );
-                    (Err(ApiError::new(403, "Forbidden", message)), label)
-                }
-                Some(Injected::Conflict) => (
-                    Err(ApiError::conflict(
-                        rp.resource.plural,
-                        rp.resource.group,
-                        rp.name.as_deref().unwrap_or(""),
-                    )),
-                    label,
-                ),
-                None => {
-                    let answer = resource(&ctx, &method, rp, &q, &accept, &body, &content_type);
-                    let write = !matches!(
-                        kind,
-                        RequestKind::Get | RequestKind::List | RequestKind::Watch
-                    );
-                    if write && answer.is_ok() && !dry_run && ctx.faults.loses_answer(kind) {
-                        return respond::lost_answer();
-                    }
-                    (answer, label)
-                }
+            match resource_request(&ctx, &method, rp, &q, &accept, &body, &content_type).await {
+                Routed::Answered(result, label) => (result, label),
+                Routed::AnswerLost => return respond::lost_answer(),
             }
         }
+        other => other_request(&ctx, &method, other, &body),
+    };
+    ctx.stats.record(kind, started.elapsed().as_micros());
+    match result {
+        Ok(r) => r,
+        Err(e) => respond::error(&e),
+    }
+}
+
+/// How a resource request ended: with an answer to send (and its kind for the statistics),
+/// or with the answer lost on the way back (the lost-answer fault; the change was made).
+enum Routed {
+    Answered(Result<Response<Body>, ApiError>, &'static str),
+    AnswerLost,
+}
+
+/// Answers a request for a resource, unless a fault injected for it answers first.
+async fn resource_request(
+    ctx: &Ctx,
+    method: &Method,
+    rp: ResourcePath,
+    q: &Query,
+    accept: &str,
+    body: &Bytes,
+    content_type: &str,
+) -> Routed {
+    let (kind, label) = kind_of(method, &rp, q);
+    let ns = rp.namespace.clone().unwrap_or_default();
+    let dry_run = q.contains_key("dryRun");
+    // A dry run is exempt from error500 and hang (reject-dry-run is its fault), so a
+    // change can pass its checks and then fail or hang when sent.
+    let injected = ctx
+        .faults
+        .check(kind, rp.resource.plural, &ns)
+        .filter(|i| !(dry_run && matches!(i, Injected::Error500 | Injected::Hang)));
+    let answer = match injected {
+        Some(Injected::Hang) => {
+            std::future::pending::<()>().await;
+            Err(ApiError::new(500, "InternalError", "unreachable"))
+        }
+        Some(Injected::Error500) => Err(ApiError::new(
+            500,
+            "InternalError",
+            "an error on the server (\"injected by kdeck sim\") has prevented the request from succeeding",
+        )),
+        Some(Injected::Forbidden(why)) => Err(forbidden(&rp, &ns, kind, &why)),
+        Some(Injected::Conflict) => Err(ApiError::conflict(
+            rp.resource.plural,
+            rp.resource.group,
+            rp.name.as_deref().unwrap_or(""),
+        )),
+        None => {
+            let answer = resource(ctx, method, rp, q, accept, body, content_type);
+            let write = !matches!(
+                kind,
+                RequestKind::Get | RequestKind::List | RequestKind::Watch
+            );
+            if write && answer.is_ok() && !dry_run && ctx.faults.loses_answer(kind) {
+                return Routed::AnswerLost;
+            }
+            answer
+        }
+    };
+    Routed::Answered(answer, label)
+}
+
+/// The 403 an injected `forbidden` fault answers, worded as the API server words it.
+fn forbidden(rp: &ResourcePath, ns: &str, kind: RequestKind, why: &str) -> ApiError {
+    let what = if rp.resource.group.is_empty() {
+        rp.resource.plural.to_string()
+    } else {
+        format!("{}.{}", rp.resource.plural, rp.resource.group)
+    };
+    let name = rp
+        .name
+        .as_deref()
+        .map(|n| format!(" \"{n}\""))
+        .unwrap_or_default();
+    let scope = if ns.is_empty() {
+        "at the cluster scope".to_string()
+    } else {
+        format!("in the namespace \"{ns}\"")
+    };
+    let message = format!(
+        "{what}{name} is forbidden: User \"kdeck-sim-user\" cannot {} resource \"{}\" in API group \"{}\" {scope}: {why}",
+        kind.verb(),
+        rp.resource.plural,
+        rp.resource.group
+    );
+    ApiError::new(403, "Forbidden", message)
+}
+
+/// Answers what is not a resource: version and discovery, OpenAPI, the sim's control API.
+fn other_request(
+    ctx: &Ctx,
+    method: &Method,
+    target: Target,
+    body: &Bytes,
+) -> (Result<Response<Body>, ApiError>, &'static str) {
+    match target {
         Target::Version => (Ok(respond::json(200, &discovery::version())), "discovery"),
         Target::CoreVersions => (
             Ok(respond::json(200, &discovery::core_versions())),
@@ -238,8 +272,8 @@ pub async fn handle(ctx: Ctx, req: Request<Body>) -> Response<Body> {
                 "openapi",
             )
         }
-        Target::Control(what) => (control::handle(&ctx, &method, &what, &body), "control"),
-        Target::Unknown => (
+        Target::Control(what) => (control::handle(ctx, method, &what, body), "control"),
+        Target::Resource(_) | Target::Unknown => (
             Err(ApiError::new(
                 404,
                 "NotFound",
@@ -247,11 +281,6 @@ pub async fn handle(ctx: Ctx, req: Request<Body>) -> Response<Body> {
             )),
             "unknown",
         ),
-    };
-    ctx.stats.record(kind, started.elapsed().as_micros());
-    match result {
-        Ok(r) => r,
-        Err(e) => respond::error(&e),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod events;
 pub mod knative;
 pub mod llm;
 pub mod pods;
+mod reconcile;
 mod settle;
 pub mod spec;
 pub mod standard;
@@ -217,127 +218,23 @@ impl Controller {
         }
         svc.generation = generation;
         if svc.mode.is_some_and(|m| m != mode) {
-            // A mode change replaces everything.
-            for p in svc.pods_mut() {
-                ctl.stop_pod(p, now);
-            }
-            svc.knative.clear();
-            for d in svc.deployments.values_mut() {
-                standard::remove(ctl, &ns, d, now);
-            }
-            svc.deployments.clear();
+            reconcile::replace_everything(ctl, svc, &ns, now);
         }
         svc.mode = Some(mode);
+        let uid = svc.uid.clone();
         let about = events::About {
             kind: "InferenceService",
             api_version: "serving.kserve.io/v1beta1",
             namespace: &ns,
             name: &name,
-            uid: &svc.uid,
+            uid: &uid,
         };
         match mode {
             DeploymentMode::Knative => {
-                for kind in COMPONENTS {
-                    let Some(component) = spec.get(kind).filter(|c| c.is_object()) else {
-                        if let Some(mut gone) = svc.knative.remove(kind) {
-                            for r in gone.revisions.iter_mut() {
-                                for p in r.pods.iter_mut() {
-                                    ctl.stop_pod(p, now);
-                                }
-                            }
-                        }
-                        continue;
-                    };
-                    let comp = svc.knative.entry(kind.to_string()).or_default();
-                    if let Some(rev) = knative::ensure_revision(
-                        comp,
-                        &name,
-                        kind,
-                        knative::template(component, &annotations),
-                        now,
-                    ) {
-                        events::record(
-                            &ctl.store,
-                            &about,
-                            false,
-                            "RevisionCreated",
-                            &format!("Created Knative revision {rev}"),
-                            "v1beta1Controllers",
-                        );
-                    }
-                }
+                reconcile::knative_revisions(ctl, svc, &about, &spec, &annotations, now);
             }
             DeploymentMode::Standard => {
-                let predictor = spec.get("predictor").cloned().unwrap_or(Value::Null);
-                let stable_name = match predictor.get("name").and_then(Value::as_str) {
-                    Some(n) => format!("{name}-{n}-predictor"),
-                    None => format!("{name}-predictor"),
-                };
-                let mut wanted: BTreeMap<String, WantedDeployment> = BTreeMap::new();
-                wanted.insert(
-                    stable_name,
-                    ("predictor".to_string(), predictor.clone(), None),
-                );
-                for kind in ["transformer", "explainer"] {
-                    if let Some(c) = spec.get(kind).filter(|c| c.is_object()) {
-                        wanted.insert(
-                            format!("{name}-{kind}"),
-                            (kind.to_string(), c.clone(), None),
-                        );
-                    }
-                }
-                for c in spec
-                    .get("canary")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-                {
-                    let cname = c["predictor"]["name"]
-                        .as_str()
-                        .unwrap_or("canary")
-                        .to_string();
-                    let mut merged = predictor.clone();
-                    json_patch::merge(&mut merged, &c["predictor"]);
-                    let pct = c["trafficPercent"].as_i64().unwrap_or(0);
-                    wanted.insert(
-                        format!("{name}-{cname}-predictor"),
-                        ("predictor".to_string(), merged, Some((cname, pct))),
-                    );
-                }
-                let stale: Vec<String> = svc
-                    .deployments
-                    .keys()
-                    .filter(|k| !wanted.contains_key(*k))
-                    .cloned()
-                    .collect();
-                for k in stale {
-                    if let Some(mut d) = svc.deployments.remove(&k) {
-                        standard::remove(ctl, &ns, &mut d, now);
-                    }
-                }
-                for (dname, (component, template, canary)) in wanted {
-                    let d = svc
-                        .deployments
-                        .entry(dname.clone())
-                        .or_insert_with(|| Deploy {
-                            name: dname.clone(),
-                            component: component.clone(),
-                            ..Deploy::default()
-                        });
-                    d.canary = canary;
-                    let before = d.sets.len();
-                    standard::ensure_template(d, template);
-                    if d.sets.len() > before && before > 0 {
-                        events::record(
-                            &ctl.store,
-                            &about,
-                            false,
-                            "Updated",
-                            &format!("Rolling out Deployment {dname} revision {}", d.sets.len()),
-                            "v1beta1Controllers",
-                        );
-                    }
-                }
+                reconcile::standard_deployments(ctl, svc, &about, &spec, now);
             }
             DeploymentMode::ModelMesh => {}
         }

@@ -3,11 +3,10 @@
 
 use crate::config::keymap::Scope;
 use crate::config::slot::Slot;
-use crate::domain::isvc::Readiness;
 use crate::domain::k8s::age;
 use crate::domain::key::ObjectKey;
-use crate::domain::scope::NamespaceScope;
 use crate::state::State;
+use crate::state::service_columns;
 use crate::state::services::{ServiceColumn, replica_counts};
 use crate::ui::format;
 use crate::ui::symbols::Symbols;
@@ -16,95 +15,9 @@ use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-fn base_columns(
-    state: &State,
-    sym: &Symbols,
-    visible: &[&ObjectKey],
-) -> Vec<(ServiceColumn, Column)> {
-    let name_want = visible
-        .iter()
-        .map(|k| {
-            k.name.chars().count()
-                + if state.cluster.isvcs.items.contains_key(*k) {
-                    0
-                } else {
-                    super::services_llm::LLM_BADGE.len()
-                }
-                + if guarded(state, k) {
-                    GUARD_BADGE.len()
-                } else {
-                    0
-                }
-        })
-        .max()
-        .unwrap_or(10)
-        + 2;
-    let ns_want = visible
-        .iter()
-        .map(|k| k.namespace.chars().count())
-        .max()
-        .unwrap_or(9);
-    // READY and TRAFFIC are as wide as their widest cell on screen (within bounds), so a
-    // list of short states leaves room for the figures at 80 columns.
-    let content_want = |column: ServiceColumn, min: usize, max: usize| {
-        visible
-            .iter()
-            .map(|k| crate::ui::text::width(&cell(state, sym, k, column).text))
-            .max()
-            .unwrap_or(min)
-            .clamp(min, max)
-    };
-    let ready_want = content_want(ServiceColumn::Ready, 8, 20);
-    let traffic_want = content_want(ServiceColumn::Traffic, 10, 21);
-    let mut cols = vec![
-        (
-            ServiceColumn::Name,
-            Column::new("NAME", name_want.clamp(12, 42), 10, 0),
-        ),
-        (
-            ServiceColumn::Namespace,
-            Column::new("NAMESPACE", ns_want.clamp(9, 20), 9, 2),
-        ),
-        (ServiceColumn::Ready, Column::new("READY", ready_want, 8, 1)),
-        (ServiceColumn::Mode, Column::new("MODE", 9, 8, 9)),
-        (ServiceColumn::Runtime, Column::new("RUNTIME", 22, 8, 10)),
-        (
-            ServiceColumn::Traffic,
-            // After ERR%: at 80 columns a long split is cut before the error rate that
-            // tells a failing canary is dropped.
-            Column::new("TRAFFIC", traffic_want, 10, 3),
-        ),
-        (ServiceColumn::Replicas, Column::new("REPLICAS", 8, 8, 4)),
-        (ServiceColumn::Gpus, Column::new("GPUS", 4, 4, 11)),
-        (ServiceColumn::Age, Column::new("AGE", 4, 4, 12)),
-        (ServiceColumn::P50, Column::new("P50", 7, 7, 8)),
-        (ServiceColumn::P99, Column::new("P99", 7, 7, 4)),
-        (ServiceColumn::Err, Column::new("ERR%", 6, 5, 2)),
-        (ServiceColumn::Rps, Column::new("RPS", 6, 6, 5)),
-        (ServiceColumn::GpuPct, Column::new("GPU%", 5, 5, 7)),
-    ];
-    // vLLM's figures, only while the list has LLM services.
-    if !state.cluster.llm_isvcs.is_empty() {
-        cols.extend([
-            (ServiceColumn::Ttft99, Column::new("TTFT99", 7, 6, 5)),
-            (ServiceColumn::TokPerS, Column::new("TOK/S", 6, 5, 6)),
-            (ServiceColumn::Waiting, Column::new("WAIT", 4, 4, 7)),
-            (ServiceColumn::KvCache, Column::new("KV%", 4, 4, 8)),
-        ]);
-    }
-    // Multi-model serving, only while the cluster has TrainedModels; the first to drop.
-    if !state.cluster.trained.is_empty() {
-        cols.push((ServiceColumn::Models, Column::new("MODELS", 6, 6, 13)));
-    }
-    if state.session.namespace != NamespaceScope::All {
-        cols.retain(|(c, _)| *c != ServiceColumn::Namespace);
-    }
-    cols
-}
-
 /// The columns with the sort arrow on the sorted one.
 fn columns(state: &State, theme: &Theme, visible: &[&ObjectKey]) -> Vec<(ServiceColumn, Column)> {
-    let mut cols = base_columns(state, &theme.symbols, visible);
+    let mut cols = service_columns::columns(state, visible);
     let view = state.ui.list_view(Scope::Services);
     if let Some(sorted) = ServiceColumn::ALL.get(view.sort_column)
         && let Some((_, col)) = cols.iter_mut().find(|(c, _)| c == sorted)
@@ -121,43 +34,7 @@ fn columns(state: &State, theme: &Theme, visible: &[&ObjectKey]) -> Vec<(Service
     cols
 }
 
-/// The columns the services list shows at the current terminal width, in display order
-/// (the sort key cycles through these only).
-pub fn visible_columns(state: &State) -> Vec<ServiceColumn> {
-    let rows = state.ui.list_rows();
-    let offset = state.ui.list_view(Scope::Services).cursor.offset;
-    let visible: Vec<&ObjectKey> = state
-        .derived
-        .services
-        .iter()
-        .skip(offset)
-        .take(rows)
-        .collect();
-    // Widths as the Unicode symbols draw them; the ASCII ones are never wider.
-    let cols = base_columns(state, &Symbols::UNICODE, &visible);
-    let specs: Vec<Column> = cols.iter().map(|(_, c)| c.clone()).collect();
-    // The list sits inside a frame: two border cells.
-    let width = usize::from(state.ui.width.saturating_sub(2));
-    table::layout(&specs, width)
-        .into_iter()
-        .map(|(i, _)| cols[i].0)
-        .collect()
-}
-
-/// Shown after the name of a service whose canary is guarded.
-pub const GUARD_BADGE: &str = " [guard]";
-
-/// Whether the guard watches `key`'s canary (switched on for it, or for all canaries).
-pub fn guarded(state: &State, key: &ObjectKey) -> bool {
-    state.guarded.contains(key)
-        || (state.config.guard_all
-            && state
-                .cluster
-                .isvcs
-                .items
-                .get(key)
-                .is_some_and(|i| i.canary_in_progress()))
-}
+pub use crate::state::service_columns::{GUARD_BADGE, guarded, visible_columns};
 
 /// The text and style of one cell; shared with `kdeck status`, which prints the same rows.
 pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn) -> Cell {
@@ -191,29 +68,10 @@ pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn
             }
         }
         ServiceColumn::Namespace => Cell::styled(&key.namespace, Slot::TextDim),
-        ServiceColumn::Ready => {
-            let readiness = if isvc.stopped() {
-                Readiness::NotReady("Stopped".to_string())
-            } else {
-                isvc.readiness()
-            };
-            let (text, slot) = format::readiness(&readiness, sym);
-            Cell::styled(text, slot)
-        }
+        ServiceColumn::Ready => ready_cell(state, sym, key),
         ServiceColumn::Mode => Cell::plain(isvc.mode.map(|m| m.label()).unwrap_or(sym.dash)),
         ServiceColumn::Runtime => Cell::plain(isvc.runtime_label()),
-        ServiceColumn::Traffic => {
-            let label = isvc.traffic_label(sym.sep);
-            if label.is_empty() {
-                Cell::styled(sym.dash, Slot::TextDim)
-            } else if crate::state::canary::breach(state, key).is_some() {
-                Cell::styled(format!("{} {label}", sym.fail), Slot::StatusFailed)
-            } else if isvc.canary_in_progress() {
-                Cell::styled(label, Slot::RevisionCanary)
-            } else {
-                Cell::plain(label)
-            }
-        }
+        ServiceColumn::Traffic => traffic_cell(state, sym, key),
         ServiceColumn::Replicas => {
             let (ready, total, _) = replica_counts(state, key);
             let slot = if total == 0 {
@@ -271,6 +129,33 @@ pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn
         | ServiceColumn::Waiting
         | ServiceColumn::KvCache => Cell::styled(sym.dash, Slot::TextDim),
         ServiceColumn::Models => models_cell(state, sym, key),
+    }
+}
+
+/// The READY cell: a mark and the readiness in words.
+pub fn ready_cell(state: &State, sym: &Symbols, key: &ObjectKey) -> Cell {
+    match service_columns::readiness(state, key) {
+        Some(readiness) => {
+            let (text, slot) = format::readiness(&readiness, sym);
+            Cell::styled(text, slot)
+        }
+        None => Cell::plain(""),
+    }
+}
+
+/// The TRAFFIC cell: the split, marked failing while the canary breaches its thresholds.
+pub fn traffic_cell(state: &State, sym: &Symbols, key: &ObjectKey) -> Cell {
+    let Some(t) = service_columns::traffic(state, key, sym.sep) else {
+        return Cell::plain("");
+    };
+    if t.label.is_empty() {
+        Cell::styled(sym.dash, Slot::TextDim)
+    } else if t.breaching {
+        Cell::styled(format!("{} {}", sym.fail, t.label), Slot::StatusFailed)
+    } else if t.canary {
+        Cell::styled(t.label, Slot::RevisionCanary)
+    } else {
+        Cell::plain(t.label)
     }
 }
 

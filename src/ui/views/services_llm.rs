@@ -8,45 +8,13 @@ use crate::domain::k8s::age;
 use crate::domain::key::ObjectKey;
 use crate::domain::llm::Llm;
 use crate::state::State;
-use crate::state::service_kind::{Svc, llm_breaches};
+use crate::state::service_kind::Svc;
 use crate::state::services::{ServiceColumn, replica_counts};
 use crate::ui::format;
 use crate::ui::symbols::Symbols;
 use crate::ui::table::Cell;
 
-/// Shown after the name of an LLMInferenceService.
-pub const LLM_BADGE: &str = " [LLM]";
-
-/// The routing group's split as seen by this member: `chat 90%`, `chat stopped`, or empty.
-pub fn group_label(llm: &Llm) -> String {
-    let Some(group) = llm.group() else {
-        return String::new();
-    };
-    let stopped = llm.stopped()
-        || llm
-            .status
-            .router
-            .group
-            .as_ref()
-            .and_then(|g| g.members.iter().find(|m| m.name == llm.meta.name))
-            .is_some_and(|m| m.stopped);
-    if stopped {
-        return format!("{group} stopped");
-    }
-    match llm
-        .status
-        .router
-        .group
-        .as_ref()
-        .and_then(|g| g.share_percent(&llm.meta.name))
-    {
-        Some(share) => format!("{group} {share:.0}%"),
-        None => match llm.spec.weight() {
-            Some(w) => format!("{group} w{w}"),
-            None => group.to_string(),
-        },
-    }
-}
+pub use crate::state::service_columns::{LLM_BADGE, group_label};
 
 /// One cell of an LLM row.
 pub fn cell(
@@ -58,7 +26,6 @@ pub fn cell(
 ) -> Cell {
     let f = state.figures.llm.get(key);
     let svc = state.figures.service(key);
-    let breaching = !llm_breaches(state, key).is_empty();
     let dim = |text: String| Cell::styled(text, Slot::TextDim);
     let value = |v: Option<f64>, text: &dyn Fn(f64) -> String, slot: Slot, stale: bool| match v {
         Some(v) if stale => dim(format!("~{}", text(v))),
@@ -76,24 +43,10 @@ pub fn cell(
             }
         }
         ServiceColumn::Namespace => Cell::styled(&key.namespace, Slot::TextDim),
-        ServiceColumn::Ready => {
-            let (text, slot) = format::readiness(&Svc::Llm(llm).readiness(), sym);
-            Cell::styled(text, slot)
-        }
+        ServiceColumn::Ready => super::services::ready_cell(state, sym, key),
         ServiceColumn::Mode => Cell::styled("LLM", Slot::RevisionCanary),
         ServiceColumn::Runtime => Cell::plain(Svc::Llm(llm).runtime_label()),
-        ServiceColumn::Traffic => {
-            let label = group_label(llm);
-            if label.is_empty() {
-                dim(sym.dash.to_string())
-            } else if breaching {
-                Cell::styled(format!("{} {label}", sym.fail), Slot::StatusFailed)
-            } else if Svc::Llm(llm).canary_in_progress() {
-                Cell::styled(label, Slot::RevisionCanary)
-            } else {
-                Cell::plain(label)
-            }
-        }
+        ServiceColumn::Traffic => super::services::traffic_cell(state, sym, key),
         ServiceColumn::Replicas => {
             let (ready, total, _) = replica_counts(state, key);
             let slot = match (ready, total) {

@@ -132,7 +132,7 @@ fn on_history(
             vec![Effect::CheckPermission { id, key }]
         }
         Err(e) => {
-            finish(state, Finish::Rejected(e));
+            finish(state, Finish::Rejected(e.to_string()));
             Vec::new()
         }
     }

@@ -1,7 +1,7 @@
 //! Plans whose spec change is the same in every deployment mode: replica bounds, and putting
 //! back a recorded spec (only what KServe does with it differs).
 
-use super::{Draft, Outcome, SEP, split, without_traffic_setting};
+use super::{Draft, Outcome, PlanError, SEP, split, without_traffic_setting};
 use crate::domain::isvc::short_revision;
 use crate::domain::mode::DeploymentMode;
 use crate::domain::rollout::progress::Goal;
@@ -14,12 +14,12 @@ pub(super) fn scale(d: &mut Draft, min: Option<i64>, max: Option<i64>) -> Outcom
     let new_min = min.or(cur_min);
     let new_max = max.or(cur_max);
     if new_min.is_some_and(|n| n < 0) || new_max.is_some_and(|n| n < 0) {
-        return Err("replica counts cannot be negative".to_string());
+        return Err(PlanError::NegativeReplicas);
     }
     if let (Some(a), Some(b)) = (new_min, new_max)
         && a > b
     {
-        return Err(format!("minReplicas {a} is more than maxReplicas {b}"));
+        return Err(PlanError::MinAboveMax { min: a, max: b });
     }
     if let Some(n) = min {
         d.spec_after["predictor"]["minReplicas"] = json!(n);

@@ -1,7 +1,7 @@
 //! Plans for a service in Knative mode: KServe moves traffic between revisions through the
 //! predictor's canaryTrafficPercent, and a new spec makes a new revision.
 
-use super::{Draft, Outcome, SEP, implementation_key, split};
+use super::{Draft, Outcome, PlanError, SEP, implementation_key, split};
 use crate::domain::isvc::{TAG_ROUTING_ANNOTATION, short_revision};
 use crate::domain::rollout::progress::Goal;
 use serde_json::json;
@@ -9,17 +9,14 @@ use serde_json::json;
 /// Sends all traffic back to the revision tagged prev, or to the previous rolled-out one.
 pub(super) fn rollback(d: &mut Draft) -> Outcome {
     let (Some(latest), stable) = (d.k.latest, d.k.prev) else {
-        return Err(
-            "no traffic information in the status yet; wait for the controller".to_string(),
-        );
+        return Err(PlanError::NoTrafficStatus);
     };
     if let Some(prev) = stable {
         if latest.percent == 0 {
-            return Err(format!(
-                "already rolled back: {} has 100% and the canary {} 0%",
-                short_revision(&prev.revision),
-                short_revision(&latest.revision)
-            ));
+            return Err(PlanError::AlreadyRolledBack {
+                stable: short_revision(&prev.revision),
+                canary: short_revision(&latest.revision),
+            });
         }
         d.spec_after["predictor"]["canaryTrafficPercent"] = json!(0);
         d.explanation.push(format!(
@@ -38,10 +35,9 @@ pub(super) fn rollback(d: &mut Draft) -> Outcome {
         ))
     } else {
         let Some(previous) = d.k.previous_rolledout.clone() else {
-            return Err(format!(
-                "nothing to roll back to: {} has all traffic and there is no earlier rolled-out revision (status previousRolledoutRevision is empty)",
-                short_revision(&latest.revision)
-            ));
+            return Err(PlanError::NoEarlierRevision {
+                latest: short_revision(&latest.revision),
+            });
         };
         d.spec_after["predictor"]["canaryTrafficPercent"] = json!(0);
         d.explanation.push(format!(
@@ -59,19 +55,16 @@ pub(super) fn rollback(d: &mut Draft) -> Outcome {
 /// Sets the latest revision's share of traffic.
 pub(super) fn set_canary(d: &mut Draft, percent: i64) -> Outcome {
     let Some(latest) = d.k.latest else {
-        return Err(
-            "no traffic information in the status yet; wait for the controller".to_string(),
-        );
+        return Err(PlanError::NoTrafficStatus);
     };
     let other =
         d.k.prev
             .map(|p| p.revision.clone())
             .or_else(|| d.k.previous_rolledout.clone());
     let Some(other) = other else {
-        return Err(format!(
-            "{} is the only revision: deploy a new version as a canary first",
-            short_revision(&latest.revision)
-        ));
+        return Err(PlanError::OnlyRevision {
+            latest: short_revision(&latest.revision),
+        });
     };
     if d.k.prev.is_none() {
         d.warnings.push(format!(
@@ -90,15 +83,12 @@ pub(super) fn set_canary(d: &mut Draft, percent: i64) -> Outcome {
 /// Gives the latest revision 100%.
 pub(super) fn promote(d: &mut Draft) -> Outcome {
     let Some(latest) = d.k.latest else {
-        return Err(
-            "no traffic information in the status yet; wait for the controller".to_string(),
-        );
+        return Err(PlanError::NoTrafficStatus);
     };
     if d.isvc.canary_percent().is_none() && latest.percent == 100 {
-        return Err(format!(
-            "nothing to promote: {} already has 100%",
-            short_revision(&latest.revision)
-        ));
+        return Err(PlanError::AlreadyPromoted {
+            latest: short_revision(&latest.revision),
+        });
     }
     d.spec_after["predictor"]
         .as_object_mut()
@@ -118,9 +108,7 @@ pub(super) fn promote(d: &mut Draft) -> Outcome {
 /// Changes storageUri, so KServe makes a new revision that gets `percent` once ready.
 pub(super) fn new_version(d: &mut Draft, storage_uri: &str, percent: i64) -> Outcome {
     let Some(key) = implementation_key(&d.predictor) else {
-        return Err(
-            "this predictor runs a custom container: it has no storageUri to change".to_string(),
-        );
+        return Err(PlanError::NoStorageUri);
     };
     d.spec_after["predictor"][key]["storageUri"] = json!(storage_uri);
     d.spec_after["predictor"]["canaryTrafficPercent"] = json!(percent);
@@ -146,7 +134,7 @@ pub(super) fn new_version(d: &mut Draft, storage_uri: &str, percent: i64) -> Out
 /// Turns on tag routing (latest-/prev- URLs).
 pub(super) fn enable_tag_routing(d: &mut Draft) -> Outcome {
     if d.isvc.meta.annotation(TAG_ROUTING_ANNOTATION) == Some("true") {
-        return Err("tag routing is already on: revisions have latest-/prev- URLs".to_string());
+        return Err(PlanError::TagRoutingAlreadyOn);
     }
     d.annotations = Some(json!({TAG_ROUTING_ANNOTATION: "true"}));
     d.explanation.push(

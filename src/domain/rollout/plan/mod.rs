@@ -3,8 +3,11 @@
 //! (GitOps owners), and the goal that tells when it is done.
 
 mod any_mode;
+mod error;
 mod knative;
 mod standard;
+
+pub use error::PlanError;
 
 use super::RolloutAction;
 use super::diff::merge_patch;
@@ -127,7 +130,7 @@ fn without_traffic_setting(spec: &Value) -> Value {
 
 /// The traffic after the change and the goal that tells when it is done, or why the action
 /// cannot be planned.
-type Outcome = Result<(String, Goal), String>;
+type Outcome = Result<(String, Goal), PlanError>;
 
 /// Separates the two sides of a traffic split in the labels.
 const SEP: &str = "·";
@@ -149,13 +152,14 @@ struct Draft<'a> {
 
 /// Builds the plan for `action` on the service whose JSON is `raw`. `history` is kdeck's
 /// record of replaced specs (newest first), used to restore the previous model.
-pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Result<Plan, String> {
+pub fn plan(
+    raw: &Value,
+    action: RolloutAction,
+    history: &[HistoryEntry],
+) -> Result<Plan, PlanError> {
     let isvc = Isvc::parse(raw);
     if !isvc.problems.is_empty() {
-        return Err(format!(
-            "cannot change this service safely, its object could not be read: {}",
-            isvc.problems.0.join("; ")
-        ));
+        return Err(PlanError::Unreadable(isvc.problems.0.join("; ")));
     }
     let spec_before = raw.get("spec").cloned().unwrap_or(Value::Null);
     let traffic_before = {
@@ -185,7 +189,7 @@ pub fn plan(raw: &Value, action: RolloutAction, history: &[HistoryEntry]) -> Res
         ..
     } = d;
     if spec_after == spec_before && annotations.is_none() {
-        return Err("this would change nothing".to_string());
+        return Err(PlanError::NoChange);
     }
     let mut patch = json!({"metadata": {"resourceVersion": isvc.meta.resource_version}});
     let spec_patch = merge_patch(&spec_before, &spec_after);
@@ -218,7 +222,7 @@ fn plan_action(d: &mut Draft, action: &RolloutAction, history: &[HistoryEntry]) 
         RolloutAction::SetCanary { percent } | RolloutAction::NewVersion { percent, .. }
             if !(0..=100).contains(percent) =>
         {
-            Err(format!("a canary percentage is 0 to 100, not {percent}"))
+            Err(PlanError::PercentOutOfRange(*percent))
         }
         RolloutAction::Rollback if knative_mode => knative::rollback(d),
         RolloutAction::Rollback => standard::rollback(d, history),
@@ -235,9 +239,7 @@ fn plan_action(d: &mut Draft, action: &RolloutAction, history: &[HistoryEntry]) 
             percent,
         } => standard::new_version(d, storage_uri, *percent),
         RolloutAction::EnableTagRouting if knative_mode => knative::enable_tag_routing(d),
-        RolloutAction::EnableTagRouting => {
-            Err("tag routing exists only in Knative mode".to_string())
-        }
+        RolloutAction::EnableTagRouting => Err(PlanError::TagRoutingNeedsKnative),
         RolloutAction::Scale { min, max } => any_mode::scale(d, *min, *max),
         RolloutAction::RestoreSpec { spec, label } => any_mode::restore_spec(d, spec, label),
     }
@@ -293,8 +295,43 @@ mod tests {
         assert!(
             plan(&knative_canary(0), RolloutAction::Rollback, &[])
                 .unwrap_err()
+                .to_string()
                 .contains("already rolled back")
         );
+    }
+
+    #[test]
+    fn a_refusal_is_typed_and_reads_as_the_user_message() {
+        let err = plan(&knative_canary(0), RolloutAction::Rollback, &[]).unwrap_err();
+        assert_eq!(
+            err,
+            PlanError::AlreadyRolledBack {
+                stable: "r1".into(),
+                canary: "r2".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "already rolled back: r1 has 100% and the canary r2 0%"
+        );
+        let err = plan(
+            &knative_canary(10),
+            RolloutAction::SetCanary { percent: 101 },
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(err, PlanError::PercentOutOfRange(101));
+        assert_eq!(err.to_string(), "a canary percentage is 0 to 100, not 101");
+        let err = plan(
+            &knative_canary(10),
+            RolloutAction::Scale {
+                min: Some(3),
+                max: Some(1),
+            },
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "minReplicas 3 is more than maxReplicas 1");
     }
 
     #[test]
@@ -320,6 +357,7 @@ mod tests {
         assert!(
             plan(&first, RolloutAction::Rollback, &[])
                 .unwrap_err()
+                .to_string()
                 .contains("nothing to roll back to")
         );
     }
@@ -353,6 +391,7 @@ mod tests {
         assert!(
             plan(&promoted(), RolloutAction::Promote, &[])
                 .unwrap_err()
+                .to_string()
                 .contains("nothing to promote")
         );
         let p = plan(
@@ -433,6 +472,7 @@ mod tests {
         assert!(
             plan(&plain, RolloutAction::Rollback, &[])
                 .unwrap_err()
+                .to_string()
                 .contains("no previous spec")
         );
         let history = vec![HistoryEntry {
@@ -455,6 +495,7 @@ mod tests {
         assert!(
             plan(&plain, RolloutAction::Rollback, &rolled_back)
                 .unwrap_err()
+                .to_string()
                 .contains("already rolled back")
         );
         let p = plan(

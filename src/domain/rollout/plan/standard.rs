@@ -1,7 +1,7 @@
 //! Plans for a service in Standard (raw Deployment) mode: canaries are spec.canary entries
 //! with their own Deployments, and a rollback restores a recorded spec.
 
-use super::{Draft, Outcome, SEP};
+use super::{Draft, Outcome, PlanError, SEP};
 use crate::domain::rollout::RolloutAction;
 use crate::domain::rollout::history::HistoryEntry;
 use crate::domain::rollout::progress::Goal;
@@ -21,11 +21,10 @@ pub(super) fn rollback(d: &mut Draft, history: &[HistoryEntry]) -> Outcome {
     } else if let Some(previous) = history.first() {
         // The spec a rollback replaced is the bad one: restoring it would redeploy it.
         if previous.action == RolloutAction::Rollback.verb() {
-            return Err(format!(
-                "already rolled back by {} at {}; u undoes that rollback",
-                previous.by,
-                previous.at.format("%Y-%m-%d %H:%M UTC")
-            ));
+            return Err(PlanError::RollbackIsLatestChange {
+                by: previous.by.clone(),
+                at: previous.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            });
         }
         d.spec_after = previous.spec.clone();
         if previous.by == crate::domain::rollout::deployed::FROM_DEPLOYMENT {
@@ -43,16 +42,14 @@ pub(super) fn rollback(d: &mut Draft, history: &[HistoryEntry]) -> Outcome {
         }
         Ok(("stable 100% (previous spec)".to_string(), Goal::Observed))
     } else {
-        Err("Standard mode without a canary: no previous spec recorded by kdeck, and the predictor's Deployment has no older ReplicaSet with a different model to go back to.".to_string())
+        Err(PlanError::NoPreviousSpec)
     }
 }
 
 /// Sets the first canary entry's share of traffic.
 pub(super) fn set_canary(d: &mut Draft, percent: i64) -> Outcome {
     let Some(first) = d.isvc.canaries.first() else {
-        return Err(
-            "Standard mode has no canary entry: deploy a new version as a canary first".to_string(),
-        );
+        return Err(PlanError::NoCanaryEntry);
     };
     if d.isvc.canaries.len() > 1 {
         d.warnings.push(format!(
@@ -73,7 +70,7 @@ pub(super) fn set_canary(d: &mut Draft, percent: i64) -> Outcome {
 /// Makes the canary's predictor the stable one and removes the canary entry.
 pub(super) fn promote(d: &mut Draft) -> Outcome {
     let Some(canary) = d.spec_before.get("canary").and_then(|c| c.get(0)).cloned() else {
-        return Err("nothing to promote: there is no spec.canary entry".to_string());
+        return Err(PlanError::NoCanaryToPromote);
     };
     let name = d
         .isvc
@@ -99,7 +96,7 @@ pub(super) fn promote(d: &mut Draft) -> Outcome {
 /// Adds a canary entry serving `storage_uri`.
 pub(super) fn new_version(d: &mut Draft, storage_uri: &str, percent: i64) -> Outcome {
     if !d.isvc.canaries.is_empty() {
-        return Err("a canary is already running: promote or roll it back first".to_string());
+        return Err(PlanError::CanaryRunning);
     }
     let stable_name = d
         .predictor
