@@ -24,6 +24,31 @@ fn tagged(screen: &str, rev: &str) -> usize {
         .count()
 }
 
+/// The log lines on screen (not the title, the follow state or the status bar).
+fn log_lines(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter(|l| l.starts_with('│') && !l.contains("following") && !l.contains("paused ("))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Pages back through the log view (PgUp, which pauses it) until `needle` shows; false
+/// once a page moves nothing (the top of what the view keeps) or after 200 pages.
+fn page_back_to(s: &mut PtySession, needle: &str) -> bool {
+    for _ in 0..200 {
+        if s.screen().contains(needle) {
+            return true;
+        }
+        let before = log_lines(&s.screen());
+        s.send("\x1b[5~");
+        if !s.wait_for(WAIT, |t| log_lines(t) != before) {
+            return s.screen().contains(needle);
+        }
+    }
+    false
+}
+
 #[test]
 fn l_on_fraud_detector_merges_both_revisions_and_new_pods_join() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -120,10 +145,13 @@ fn l_on_fraud_detector_merges_both_revisions_and_new_pods_join() {
         "the view changed:\n{screen}"
     );
     // The view was not restarted: a pod that joins an open view gets a marker, while a
-    // view opened (or restarted) afresh lists its pods without one.
+    // view opened (or restarted) afresh lists its pods without one. The marker goes in
+    // before the new pod's lines, which come in a burst (its log since it started) and can
+    // scroll it out of sight before the screen is read: page back to it.
     assert!(
-        screen.contains("joined (kserve-container)"),
-        "no joined marker:\n{screen}"
+        page_back_to(&mut s, "joined (kserve-container)"),
+        "no joined marker:\n{}",
+        s.screen()
     );
     s.send("q");
     assert!(s.wait_exit(WAIT).is_some(), "kdeck did not quit");

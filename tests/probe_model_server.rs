@@ -430,3 +430,20 @@ fn usage_problems_exit_2() {
         "{help}"
     );
 }
+
+/// Another process takes the free port a model server was given before the server binds it
+/// (Python needs seconds to get there, while parallel tests bind ports of their own): the
+/// start tries again on fresh ports instead of failing the test.
+#[test]
+fn a_model_server_whose_port_was_taken_meanwhile_starts_on_other_ports() {
+    let taken = std::net::TcpListener::bind("0.0.0.0:0").expect("a port to take");
+    let port = taken.local_addr().unwrap().port();
+    let Some(server) = ModelServer::start_on("m", &[], Some((port, free_port()))) else {
+        return;
+    };
+    assert_ne!(server.http_port, port);
+    assert_eq!(
+        common::model_server::http_get(server.http_port, "/v2/health/ready").map(|(code, _)| code),
+        Some(200)
+    );
+}

@@ -12,6 +12,44 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// How many tries a server start makes when other processes take its ports.
+pub const PORT_TRIES: usize = 5;
+
+/// Whether a server's log says it could not bind a port: another process took the free
+/// port between [`free_port`] and the server's bind (Python takes seconds to get there).
+pub fn port_was_taken(log: &str) -> bool {
+    log.to_ascii_lowercase().contains("already in use")
+}
+
+/// Waits up to 60 s until `ready(&server)`; `Err` with the exit status and the log when the
+/// server's process exits first. Panics at the deadline.
+pub fn wait_ready<S>(
+    mut server: S,
+    child: impl Fn(&mut S) -> &mut Child,
+    log: impl Fn(&mut S) -> &mut std::fs::File,
+    ready: impl Fn(&S) -> bool,
+) -> Result<S, String> {
+    use std::io::Seek;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if ready(&server) {
+            return Ok(server);
+        }
+        if let Ok(Some(status)) = child(&mut server).try_wait() {
+            let mut err = String::new();
+            let file = log(&mut server);
+            let _ = file.seek(std::io::SeekFrom::Start(0));
+            let _ = file.read_to_string(&mut err);
+            return Err(format!("exit {status}:\n{err}"));
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the model server was not ready within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// A port nothing listens on right now.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -98,50 +136,51 @@ impl ModelServer {
     /// Starts the server with extra flags (e.g. `--latency_ms 20`); `None` when there is
     /// no usable venv. Panics when the server does not come up (that is a test failure).
     pub fn start(model: &str, flags: &[&str]) -> Option<ModelServer> {
+        ModelServer::start_on(model, flags, None)
+    }
+
+    /// [`ModelServer::start`], its first try on `first` (http, grpc) ports when given; a try
+    /// whose ports another process took is made again on fresh ones.
+    pub fn start_on(model: &str, flags: &[&str], first: Option<(u16, u16)>) -> Option<ModelServer> {
         let python = python()?;
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/model_server/server.py");
-        let (http_port, grpc_port) = (free_port(), free_port());
-        // The server logs every request: into a file, so a full pipe never stalls it.
-        let log = tempfile::tempfile().expect("a log file");
-        let child = Command::new(python)
-            .arg(script)
-            .args(["--http_port", &http_port.to_string()])
-            .args(["--grpc_port", &grpc_port.to_string()])
-            .args(["--model_name", model])
-            .args(["--parent_pid", &std::process::id().to_string()])
-            .args(flags)
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log.try_clone().expect("clone the log file")))
-            .spawn()
-            .expect("start the model server");
-        let mut server = ModelServer {
-            child,
-            http_port,
-            grpc_port,
-            model: model.to_string(),
-            log,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let ready = http_get(http_port, "/v2/health/ready")
-                .is_some_and(|(code, _)| code == 200)
-                && TcpStream::connect(("127.0.0.1", grpc_port)).is_ok();
-            if ready {
-                return Some(server);
+        let mut first = first;
+        for _ in 0..PORT_TRIES {
+            let (http_port, grpc_port) = first.take().unwrap_or_else(|| (free_port(), free_port()));
+            // The server logs every request: into a file, so a full pipe never stalls it.
+            let log = tempfile::tempfile().expect("a log file");
+            let child = Command::new(&python)
+                .arg(&script)
+                .args(["--http_port", &http_port.to_string()])
+                .args(["--grpc_port", &grpc_port.to_string()])
+                .args(["--model_name", model])
+                .args(["--parent_pid", &std::process::id().to_string()])
+                .args(flags)
+                .stdout(Stdio::null())
+                .stderr(Stdio::from(log.try_clone().expect("clone the log file")))
+                .spawn()
+                .expect("start the model server");
+            let server = ModelServer {
+                child,
+                http_port,
+                grpc_port,
+                model: model.to_string(),
+                log,
+            };
+            let ready = |server: &ModelServer| {
+                http_get(server.http_port, "/v2/health/ready").is_some_and(|(code, _)| code == 200)
+                    && TcpStream::connect(("127.0.0.1", server.grpc_port)).is_ok()
+            };
+            match wait_ready(server, |s| &mut s.child, |s| &mut s.log, ready) {
+                Ok(server) => return Some(server),
+                Err(log) if port_was_taken(&log) => eprintln!(
+                    "the model server's ports {http_port}/{grpc_port} were taken meanwhile; \
+                     trying others"
+                ),
+                Err(log) => panic!("the model server exited before it was ready:\n{log}"),
             }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                let mut err = String::new();
-                use std::io::Seek;
-                let _ = server.log.seek(std::io::SeekFrom::Start(0));
-                let _ = server.log.read_to_string(&mut err);
-                panic!("the model server exited ({status}) before it was ready:\n{err}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the model server was not ready within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
         }
+        panic!("the model server lost its ports to other processes {PORT_TRIES} times")
     }
 
     pub fn url(&self) -> String {

@@ -5,11 +5,9 @@
 //! its model list answers, killed when dropped. Without that venv the test says why and
 //! returns early; under `CI=true` a missing venv fails the test instead.
 
-use super::model_server::{free_port, http_get};
-use std::io::{Read, Seek};
+use super::model_server::{PORT_TRIES, free_port, http_get, port_was_taken, wait_ready};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// The venv's python, if the venv is set and has kserve; panics under CI=true otherwise.
 pub fn python() -> Option<PathBuf> {
@@ -54,42 +52,41 @@ impl OpenAiServer {
         let python = python()?;
         let script =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/model_server/openai_server.py");
-        let (port, grpc_port) = (free_port(), free_port());
-        let log = tempfile::tempfile().expect("a log file");
-        let child = Command::new(python)
-            .arg(script)
-            .args(["--http_port", &port.to_string()])
-            .args(["--grpc_port", &grpc_port.to_string()])
-            .args(["--model_name", "llm"])
-            .args(["--parent_pid", &std::process::id().to_string()])
-            .args(flags)
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log.try_clone().expect("clone the log file")))
-            .spawn()
-            .expect("start the OpenAI model server");
-        let mut server = OpenAiServer {
-            child,
-            port,
-            model: "llm".into(),
-            log,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if http_get(port, "/v2/health/ready").is_some_and(|(code, _)| code == 200) {
-                return Some(server);
+        for _ in 0..PORT_TRIES {
+            let (port, grpc_port) = (free_port(), free_port());
+            let log = tempfile::tempfile().expect("a log file");
+            let child = Command::new(&python)
+                .arg(&script)
+                .args(["--http_port", &port.to_string()])
+                .args(["--grpc_port", &grpc_port.to_string()])
+                .args(["--model_name", "llm"])
+                .args(["--parent_pid", &std::process::id().to_string()])
+                .args(flags)
+                .stdout(Stdio::null())
+                .stderr(Stdio::from(log.try_clone().expect("clone the log file")))
+                .spawn()
+                .expect("start the OpenAI model server");
+            let server = OpenAiServer {
+                child,
+                port,
+                model: "llm".into(),
+                log,
+            };
+            let ready = |server: &OpenAiServer| {
+                http_get(server.port, "/v2/health/ready").is_some_and(|(code, _)| code == 200)
+            };
+            match wait_ready(server, |s| &mut s.child, |s| &mut s.log, ready) {
+                Ok(server) => return Some(server),
+                Err(log) if port_was_taken(&log) => eprintln!(
+                    "the OpenAI model server's ports {port}/{grpc_port} were taken meanwhile; \
+                     trying others"
+                ),
+                Err(log) => {
+                    panic!("the OpenAI model server exited before it was ready:\n{log}")
+                }
             }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                let mut err = String::new();
-                let _ = server.log.seek(std::io::SeekFrom::Start(0));
-                let _ = server.log.read_to_string(&mut err);
-                panic!("the OpenAI model server exited ({status}) before it was ready:\n{err}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the OpenAI model server was not ready within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
         }
+        panic!("the OpenAI model server lost its ports to other processes {PORT_TRIES} times")
     }
 
     pub fn url(&self) -> String {
