@@ -25,6 +25,7 @@ use kdeck::domain::kind::{Kind, parse};
 use kdeck::domain::rollout::RolloutAction;
 use kdeck::domain::watch::WatchEvent;
 use kdeck::sources::kube::actions;
+use kdeck::sources::kube::write::{self, Written};
 use kdeck::state::State;
 use kdeck::state::rollout::{Finish, Stage};
 use kdeck::state::session::Session;
@@ -141,8 +142,9 @@ fn run_effects(
             Effect::DryRunPatch { id, key, patch } => RolloutMsg::DryRun {
                 id,
                 result: cluster
-                    .block_on(actions::patch_isvc(
+                    .block_on(write::patch(
                         &client,
+                        Written::InferenceService,
                         &key.namespace,
                         &key.name,
                         &patch,
@@ -161,8 +163,9 @@ fn run_effects(
                 // line: that goes to the process's state directory, which the PTY and
                 // headless tests check in their sandboxes.
                 let result = cluster
-                    .block_on(actions::patch_isvc(
+                    .block_on(write::patch(
                         &client,
+                        Written::InferenceService,
                         &key.namespace,
                         &key.name,
                         &patch,

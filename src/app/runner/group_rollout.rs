@@ -9,7 +9,7 @@ use crate::domain::rollout::history::HistoryEntry;
 use crate::sources::kube::actions;
 use crate::sources::kube::actions::AuditRecord;
 use crate::sources::kube::llm_write;
-use crate::sources::kube::write::WriteOutcome;
+use crate::sources::kube::write::{self, WriteOutcome, Written};
 use crate::state::rollout::Finish;
 
 /// One step as the effect asks for it.
@@ -62,7 +62,16 @@ async fn check(client: &kube::Client, plan: &GroupPlan) -> Result<(), Finish> {
         }
     }
     for step in &plan.steps {
-        if let Err(e) = llm_write::patch_llm(client, ns, &step.member, &step.patch, true).await {
+        if let Err(e) = write::patch(
+            client,
+            Written::LlmInferenceService,
+            ns,
+            &step.member,
+            &step.patch,
+            true,
+        )
+        .await
+        {
             let why = format!(
                 "the server's dry run refused the change of {}: {}; nothing was changed",
                 step.member, e.message

@@ -6,7 +6,7 @@ use crate::app::msg::{Msg, RolloutMsg};
 use crate::domain::key::ObjectKey;
 use crate::domain::rollout::history::HistoryEntry;
 use crate::sources::kube::actions::{self, AuditRecord, WriteError};
-use crate::sources::kube::write::{self, WriteOutcome};
+use crate::sources::kube::write::{self, WriteOutcome, Written};
 use serde_json::Value;
 
 pub async fn load_history(client: kube::Client, id: u64, key: ObjectKey, tx: Outbox) {
@@ -43,9 +43,16 @@ pub async fn check_permission(client: kube::Client, id: u64, key: ObjectKey, tx:
 }
 
 pub async fn dry_run(client: kube::Client, id: u64, key: ObjectKey, patch: Value, tx: Outbox) {
-    let result = actions::patch_isvc(&client, &key.namespace, &key.name, &patch, true)
-        .await
-        .map(|_| ());
+    let result = write::patch(
+        &client,
+        Written::InferenceService,
+        &key.namespace,
+        &key.name,
+        &patch,
+        true,
+    )
+    .await
+    .map(|_| ());
     let _ = tx
         .send(Msg::Rollout(RolloutMsg::DryRun { id, result }))
         .await;

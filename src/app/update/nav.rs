@@ -10,99 +10,33 @@ use crate::state::ui::{CommandLine, Mode, Route};
 
 /// Applies an action in normal mode.
 pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
-    let scope = state.ui.route().scope();
-    let rows = state.ui.list_rows();
-    let page = rows.saturating_sub(1).max(1) as isize;
-    let is_text_view = matches!(
-        state.ui.route(),
-        Route::Yaml(_) | Route::PodDescribe(_) | Route::Detail(_) | Route::Gpu
-    );
-    let in_logs = state.ui.route() == &Route::Logs;
-    let in_yaml = matches!(state.ui.route(), Route::Yaml(_));
     match action {
-        Action::Quit => return vec![Effect::Quit],
-        Action::Suspend => return vec![Effect::Suspend],
-        Action::Redraw => return vec![Effect::ClearScreen],
-        Action::Help => state.ui.mode = Mode::Help { scroll: 0 },
+        Action::Quit => vec![Effect::Quit],
+        Action::Suspend => vec![Effect::Suspend],
+        Action::Redraw => vec![Effect::ClearScreen],
+        Action::Help => {
+            state.ui.mode = Mode::Help { scroll: 0 };
+            Vec::new()
+        }
         Action::Command => {
             state.ui.mode = Mode::Command(CommandLine {
                 candidates: super::command::candidates(state, ""),
                 ..CommandLine::default()
-            })
+            });
+            Vec::new()
         }
-        Action::Filter if in_logs => {
-            let current = state
-                .logs
-                .as_ref()
-                .and_then(|v| v.filter.as_ref())
-                .map(|p| p.text.clone())
-                .unwrap_or_default();
-            state.ui.mode = Mode::Filter(LineInput::with_text(&current));
+        Action::ShowWarnings => {
+            state.ui.push(Route::Warnings);
+            Vec::new()
         }
-        Action::Search if in_logs => {
-            let current = state
-                .logs
-                .as_ref()
-                .and_then(|v| v.search.as_ref())
-                .map(|p| p.text.clone())
-                .unwrap_or_default();
-            state.ui.mode = Mode::Search(LineInput::with_text(&current));
-        }
-        // The YAML has no list to filter: `/` searches it (n/N move between matches).
-        Action::Filter | Action::Search if in_yaml => {
-            let current = state
-                .ui
-                .text_search
-                .as_ref()
-                .map(|p| p.text.clone())
-                .unwrap_or_default();
-            state.ui.mode = Mode::Search(LineInput::with_text(&current));
-        }
-        Action::Filter => {
-            let current = state.ui.list_view(scope).filter;
-            state.ui.mode = Mode::Filter(LineInput::with_text(&current));
-        }
-        Action::Back if in_logs => {
-            state.ui.pop();
-            return super::logs::close(state);
-        }
-        Action::Back => {
-            if !state.ui.list_view(scope).filter.is_empty() {
-                state.ui.list(scope).filter.clear();
-                state.derived.dirty = true;
-                lists::keep_cursors_visible(state);
-            } else {
-                state.ui.pop();
-            }
-        }
-        Action::ShowWarnings => state.ui.push(Route::Warnings),
-        // The logs view scrolls its own buffer (and pauses following when moved up).
+        Action::Filter | Action::Search => prompt(state, action),
+        Action::Back => back(state),
         Action::Up
         | Action::Down
         | Action::PageUp
         | Action::PageDown
         | Action::Top
-        | Action::Bottom
-            if in_logs =>
-        {
-            return super::logs::action(state, action);
-        }
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::Top
-        | Action::Bottom
-            if is_text_view =>
-        {
-            scroll_text(state, action, page);
-        }
-        Action::Up => move_cursor(state, -1),
-        Action::Down => move_cursor(state, 1),
-        Action::PageUp => move_cursor(state, -page),
-        Action::PageDown => move_cursor(state, page),
-        Action::Top => move_cursor(state, isize::MIN / 2),
-        Action::Bottom => move_cursor(state, isize::MAX / 2),
+        | Action::Bottom => movement(state, action),
         Action::Left
         | Action::Right
         | Action::Open
@@ -115,7 +49,6 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ShowYaml
         | Action::Describe
         | Action::Logs
-        | Action::Search
         | Action::SearchNext
         | Action::SearchPrev
         | Action::ToggleFollow
@@ -126,7 +59,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::NextSince
         | Action::NextRevisionFilter
         | Action::NextPodFilter
-        | Action::SaveLogs => return view_action(state, action),
+        | Action::SaveLogs => view_action(state, action),
         Action::NamespaceAll
         | Action::Namespace1
         | Action::Namespace2
@@ -137,10 +70,10 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::Namespace7
         | Action::Namespace8
         | Action::Namespace9 => {
-            return super::favourites::switch(state, action.namespace_favourite().unwrap_or(0));
+            super::favourites::switch(state, action.namespace_favourite().unwrap_or(0))
         }
-        Action::Snapshot => return super::incident::action(state),
-        Action::Probe => return super::probe::action(state),
+        Action::Snapshot => super::incident::action(state),
+        Action::Probe => super::probe::action(state),
         Action::Rollback
         | Action::SetCanary
         | Action::Promote
@@ -149,7 +82,96 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::Scale
         | Action::Undo
         | Action::JumpCanary
-        | Action::ToggleGuard => return super::rollout::action(state, action),
+        | Action::ToggleGuard => super::rollout::action(state, action),
+    }
+}
+
+/// `/` (and the search key in the logs and the YAML) opens the line to type a filter or a
+/// search into, holding the current one; elsewhere the search key is the view's own.
+fn prompt(state: &mut State, action: Action) -> Vec<Effect> {
+    let in_logs = state.ui.route() == &Route::Logs;
+    let in_yaml = matches!(state.ui.route(), Route::Yaml(_));
+    let logs_pattern = |state: &State, search: bool| {
+        state
+            .logs
+            .as_ref()
+            .and_then(|v| {
+                if search {
+                    v.search.as_ref()
+                } else {
+                    v.filter.as_ref()
+                }
+            })
+            .map(|p| p.text.clone())
+            .unwrap_or_default()
+    };
+    let mode = match action {
+        Action::Filter if in_logs => {
+            Mode::Filter(LineInput::with_text(&logs_pattern(state, false)))
+        }
+        Action::Search if in_logs => Mode::Search(LineInput::with_text(&logs_pattern(state, true))),
+        // The YAML has no list to filter: `/` searches it (n/N move between matches).
+        Action::Filter | Action::Search if in_yaml => {
+            let current = state
+                .ui
+                .text_search
+                .as_ref()
+                .map(|p| p.text.clone())
+                .unwrap_or_default();
+            Mode::Search(LineInput::with_text(&current))
+        }
+        Action::Filter => {
+            let scope = state.ui.route().scope();
+            let current = state.ui.list_view(scope).filter;
+            Mode::Filter(LineInput::with_text(&current))
+        }
+        _ => return view_action(state, action),
+    };
+    state.ui.mode = mode;
+    Vec::new()
+}
+
+/// Back: closes the logs (stopping their streams), clears a list's filter, or goes to the
+/// previous view.
+fn back(state: &mut State) -> Vec<Effect> {
+    if state.ui.route() == &Route::Logs {
+        state.ui.pop();
+        return super::logs::close(state);
+    }
+    let scope = state.ui.route().scope();
+    if !state.ui.list_view(scope).filter.is_empty() {
+        state.ui.list(scope).filter.clear();
+        state.derived.dirty = true;
+        lists::keep_cursors_visible(state);
+    } else {
+        state.ui.pop();
+    }
+    Vec::new()
+}
+
+/// Up, down, page and ends: the logs scroll their own buffer (and pause following when moved
+/// up), text views scroll, lists move their cursor.
+fn movement(state: &mut State, action: Action) -> Vec<Effect> {
+    if state.ui.route() == &Route::Logs {
+        return super::logs::action(state, action);
+    }
+    let page = state.ui.list_rows().saturating_sub(1).max(1) as isize;
+    let is_text_view = matches!(
+        state.ui.route(),
+        Route::Yaml(_) | Route::PodDescribe(_) | Route::Detail(_) | Route::Gpu
+    );
+    if is_text_view {
+        scroll_text(state, action, page);
+        return Vec::new();
+    }
+    match action {
+        Action::Up => move_cursor(state, -1),
+        Action::Down => move_cursor(state, 1),
+        Action::PageUp => move_cursor(state, -page),
+        Action::PageDown => move_cursor(state, page),
+        Action::Top => move_cursor(state, isize::MIN / 2),
+        Action::Bottom => move_cursor(state, isize::MAX / 2),
+        _ => {}
     }
     Vec::new()
 }

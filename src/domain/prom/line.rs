@@ -59,6 +59,31 @@ fn metric_name(line: &str) -> &str {
     &line[..end]
 }
 
+/// What is wrong with a sample line, in words for the user (the page's problems list).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum SampleError {
+    #[error("a sample line must start with a metric name")]
+    NoMetricName,
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    #[error("no value after `{0}`")]
+    NoValue(String),
+    #[error("`{0}` is not a timestamp")]
+    NotATimestamp(String),
+    #[error("unexpected `{0}` after the timestamp")]
+    AfterTimestamp(String),
+    #[error("a label name or `}}` was expected")]
+    NoLabelName,
+    #[error("`=` was expected after label `{0}`")]
+    NoEquals(String),
+    #[error("the value of label `{0}` must be quoted")]
+    UnquotedValue(String),
+    #[error("`,` or `}}` was expected after a label value")]
+    NoSeparator,
+    #[error("a label value is not closed with `\"`")]
+    UnclosedValue,
+}
+
 /// A fully parsed sample line.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct SampleLine {
@@ -68,11 +93,11 @@ pub(super) struct SampleLine {
 
 /// Parses a sample line: `name{label="value",...} value [timestamp] [# exemplar]`.
 /// `Err` says what is wrong, for the user.
-pub(super) fn parse_sample(line: &str) -> Result<SampleLine, String> {
+pub(super) fn parse_sample(line: &str) -> Result<SampleLine, SampleError> {
     let line = line.trim_start();
     let name = metric_name(line);
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-        return Err("a sample line must start with a metric name".into());
+        return Err(SampleError::NoMetricName);
     }
     let mut rest = &line[name.len()..];
     let mut labels = Vec::new();
@@ -81,18 +106,20 @@ pub(super) fn parse_sample(line: &str) -> Result<SampleLine, String> {
     }
     let mut tokens = rest.split_ascii_whitespace();
     let value = match tokens.next() {
-        Some(token) => parse_float(token).ok_or_else(|| format!("`{token}` is not a number"))?,
-        None => return Err(format!("no value after `{name}`")),
+        Some(token) => {
+            parse_float(token).ok_or_else(|| SampleError::NotANumber(token.to_string()))?
+        }
+        None => return Err(SampleError::NoValue(name.to_string())),
     };
     match tokens.next() {
         None | Some("#") => {}
         Some(timestamp) => {
             if timestamp.parse::<f64>().is_err() {
-                return Err(format!("`{timestamp}` is not a timestamp"));
+                return Err(SampleError::NotATimestamp(timestamp.to_string()));
             }
             match tokens.next() {
                 None | Some("#") => {}
-                Some(extra) => return Err(format!("unexpected `{extra}` after the timestamp")),
+                Some(extra) => return Err(SampleError::AfterTimestamp(extra.to_string())),
             }
         }
     }
@@ -104,7 +131,7 @@ pub(super) fn parse_sample(line: &str) -> Result<SampleLine, String> {
 fn parse_labels<'a>(
     mut text: &'a str,
     labels: &mut Vec<(String, String)>,
-) -> Result<&'a str, String> {
+) -> Result<&'a str, SampleError> {
     loop {
         text = text.trim_start();
         if let Some(after) = text.strip_prefix('}') {
@@ -115,15 +142,15 @@ fn parse_labels<'a>(
         } else {
             let name = metric_name(text);
             if name.is_empty() {
-                return Err("a label name or `}` was expected".into());
+                return Err(SampleError::NoLabelName);
             }
             (name.to_string(), &text[name.len()..])
         };
         let Some(after_eq) = after_key.trim_start().strip_prefix('=') else {
-            return Err(format!("`=` was expected after label `{key}`"));
+            return Err(SampleError::NoEquals(key));
         };
         let Some(quoted) = after_eq.trim_start().strip_prefix('"') else {
-            return Err(format!("the value of label `{key}` must be quoted"));
+            return Err(SampleError::UnquotedValue(key));
         };
         let (value, after_value) = quoted_string(quoted)?;
         labels.push((key, value));
@@ -131,16 +158,16 @@ fn parse_labels<'a>(
         if let Some(after_comma) = text.strip_prefix(',') {
             text = after_comma;
         } else if !text.starts_with('}') {
-            return Err("`,` or `}` was expected after a label value".into());
+            return Err(SampleError::NoSeparator);
         }
     }
 }
 
 /// Reads a quoted string (opening quote consumed), undoing `\\`, `\"` and `\n`; returns it and
 /// the text after the closing quote.
-fn quoted_string(text: &str) -> Result<(String, &str), String> {
+fn quoted_string(text: &str) -> Result<(String, &str), SampleError> {
     let Some(end) = closing_quote(text) else {
-        return Err("a label value is not closed with `\"`".into());
+        return Err(SampleError::UnclosedValue);
     };
     let raw = &text[..end];
     let value = if raw.contains('\\') {
@@ -252,8 +279,36 @@ mod tests {
             ("m 1 later", "timestamp"),
             ("{a=\"b\"} 1", "metric name"),
         ] {
-            let err = parse_sample(line).unwrap_err();
+            let err = parse_sample(line).unwrap_err().to_string();
             assert!(err.contains(says), "{line}: {err}");
         }
+    }
+
+    #[test]
+    fn a_malformed_line_is_typed_and_reads_as_before() {
+        assert_eq!(
+            parse_sample("m{x=\"1\" 5").unwrap_err(),
+            SampleError::NoSeparator
+        );
+        assert_eq!(
+            SampleError::NoSeparator.to_string(),
+            "`,` or `}` was expected after a label value"
+        );
+        assert_eq!(
+            parse_sample("m{=\"1\"} 5").unwrap_err().to_string(),
+            "a label name or `}` was expected"
+        );
+        assert_eq!(
+            parse_sample("m{x=\"1} 5").unwrap_err().to_string(),
+            "a label value is not closed with `\"`"
+        );
+        assert_eq!(
+            parse_sample("m{x=1} 5").unwrap_err(),
+            SampleError::UnquotedValue("x".into())
+        );
+        assert_eq!(
+            parse_sample("m 1 later").unwrap_err().to_string(),
+            "`later` is not a timestamp"
+        );
     }
 }

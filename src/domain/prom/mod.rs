@@ -273,7 +273,7 @@ impl<'w> Parser<'w> {
         }
         let sample = match parse_sample(raw) {
             Ok(sample) => sample,
-            Err(reason) => return self.problem(name, number, reason),
+            Err(reason) => return self.problem(name, number, reason.to_string()),
         };
         let (idx, role) = match found {
             Lookup::Family(idx, role) => (idx, role),

@@ -75,15 +75,7 @@ pub fn reply(
 ) -> Option<Reply> {
     let path = path.trim_start_matches('/');
     let chat = match (method, path) {
-        ("GET", "v1/models") => {
-            let mut data = vec![
-                json!({"id": model, "object": "model", "owned_by": "vllm", "root": model, "parent": null}),
-            ];
-            data.extend(adapters.iter().map(|a| {
-                json!({"id": a, "object": "model", "owned_by": "vllm", "root": a, "parent": model})
-            }));
-            return Some(ok(Duration::ZERO, json!({"object": "list", "data": data})));
-        }
+        ("GET", "v1/models") => return Some(models(model, adapters)),
         ("POST", "v1/chat/completions") => true,
         ("POST", "v1/completions") => false,
         _ => return None,
@@ -106,102 +98,150 @@ pub fn reply(
             format!("The model `{asked}` does not exist."),
         ));
     }
-    let max_tokens = request["max_tokens"]
-        .as_u64()
-        .or_else(|| request["max_completion_tokens"].as_u64())
-        .unwrap_or(16)
-        .clamp(1, 4096) as usize;
-    let prompt_text = if chat {
-        request["messages"]
-            .as_array()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|x| x["content"].as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_default()
+    let completion = Completion::new(&request, chat, asked, profile);
+    Some(if request["stream"].as_bool().unwrap_or(false) {
+        let usage = request["stream_options"]["include_usage"].as_bool() == Some(true);
+        completion.streamed(usage)
     } else {
-        request["prompt"].as_str().unwrap_or("").to_string()
-    };
-    let prompt_tokens = prompt_text.split_whitespace().count().max(1);
-    let tokens: Vec<&str> = (0..max_tokens).map(|i| WORDS[i % WORDS.len()]).collect();
-    let usage = json!({"prompt_tokens": prompt_tokens, "completion_tokens": max_tokens, "total_tokens": prompt_tokens + max_tokens});
-    let created = chrono::Utc::now().timestamp();
-    let id = format!(
-        "{}-{:016x}",
-        if chat { "chatcmpl" } else { "cmpl" },
-        super::super::controller::events::fxhash(&format!("{created}{prompt_text}"))
-    );
-    let ttft = ms(profile.ttft.median_ms);
-    let itl = ms(profile.itl.median_ms);
-    let object = if chat {
-        "chat.completion"
-    } else {
-        "text_completion"
-    };
-    if !request["stream"].as_bool().unwrap_or(false) {
-        let text: String = tokens.concat();
-        let choice = if chat {
+        completion.whole()
+    })
+}
+
+/// `GET /v1/models`: the base model and its LoRA adapters.
+fn models(model: &str, adapters: &[String]) -> Reply {
+    let mut data = vec![
+        json!({"id": model, "object": "model", "owned_by": "vllm", "root": model, "parent": null}),
+    ];
+    data.extend(adapters.iter().map(
+        |a| json!({"id": a, "object": "model", "owned_by": "vllm", "root": a, "parent": model}),
+    ));
+    ok(Duration::ZERO, json!({"object": "list", "data": data}))
+}
+
+/// A completion as the pod makes it: the tokens, their timing and the response's fields.
+struct Completion<'a> {
+    chat: bool,
+    model: &'a str,
+    id: String,
+    created: i64,
+    tokens: Vec<&'static str>,
+    usage: Value,
+    ttft: Duration,
+    itl: Duration,
+}
+
+impl<'a> Completion<'a> {
+    fn new(request: &Value, chat: bool, model: &'a str, profile: &TokenProfile) -> Self {
+        let max_tokens = request["max_tokens"]
+            .as_u64()
+            .or_else(|| request["max_completion_tokens"].as_u64())
+            .unwrap_or(16)
+            .clamp(1, 4096) as usize;
+        let prompt_text = if chat {
+            request["messages"]
+                .as_array()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|x| x["content"].as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default()
+        } else {
+            request["prompt"].as_str().unwrap_or("").to_string()
+        };
+        let prompt_tokens = prompt_text.split_whitespace().count().max(1);
+        let created = chrono::Utc::now().timestamp();
+        Completion {
+            chat,
+            model,
+            id: format!(
+                "{}-{:016x}",
+                if chat { "chatcmpl" } else { "cmpl" },
+                super::super::controller::events::fxhash(&format!("{created}{prompt_text}"))
+            ),
+            created,
+            tokens: (0..max_tokens).map(|i| WORDS[i % WORDS.len()]).collect(),
+            usage: json!({"prompt_tokens": prompt_tokens, "completion_tokens": max_tokens, "total_tokens": prompt_tokens + max_tokens}),
+            ttft: ms(profile.ttft.median_ms),
+            itl: ms(profile.itl.median_ms),
+        }
+    }
+
+    /// The whole completion in one answer, after the time all its tokens take.
+    fn whole(&self) -> Reply {
+        let object = if self.chat {
+            "chat.completion"
+        } else {
+            "text_completion"
+        };
+        let text: String = self.tokens.concat();
+        let choice = if self.chat {
             json!({"index": 0, "message": {"role": "assistant", "content": text, "tool_calls": []}, "logprobs": null, "finish_reason": "length", "stop_reason": null})
         } else {
             json!({"index": 0, "text": text, "logprobs": null, "finish_reason": "length", "stop_reason": null})
         };
-        let delay = ttft + itl * (max_tokens.saturating_sub(1)) as u32;
-        return Some(ok(
+        let delay = self.ttft + self.itl * (self.tokens.len().saturating_sub(1)) as u32;
+        ok(
             delay,
-            json!({"id": id, "object": object, "created": created, "model": asked, "choices": [choice], "usage": usage}),
-        ));
-    }
-    let chunk_object = if chat {
-        "chat.completion.chunk"
-    } else {
-        "text_completion"
-    };
-    let event = |choice: Value| {
-        format!(
-            "data: {}\n\n",
-            json!({"id": id, "object": chunk_object, "created": created, "model": asked, "choices": [choice]})
+            json!({"id": self.id, "object": object, "created": self.created, "model": self.model, "choices": [choice], "usage": self.usage}),
         )
-    };
-    let mut events = Vec::with_capacity(max_tokens + 3);
-    if chat {
-        events.push((
-            ttft,
-            event(
-                json!({"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": null, "finish_reason": null}),
-            ),
-        ));
     }
-    for (i, t) in tokens.iter().enumerate() {
-        let delay = match (i, chat) {
-            (0, true) => Duration::ZERO,
-            (0, false) => ttft,
-            _ => itl,
-        };
-        let last = i + 1 == tokens.len();
-        let finish = if last { json!("length") } else { Value::Null };
-        let choice = if chat {
-            json!({"index": 0, "delta": {"content": t}, "logprobs": null, "finish_reason": finish})
+
+    /// Server-sent events: the first token after TTFT, each next one after the inter-token
+    /// latency, the usage when asked, then `[DONE]`.
+    fn streamed(&self, include_usage: bool) -> Reply {
+        let chat = self.chat;
+        let chunk_object = if chat {
+            "chat.completion.chunk"
         } else {
-            json!({"index": 0, "text": t, "logprobs": null, "finish_reason": finish, "stop_reason": null})
+            "text_completion"
         };
-        events.push((delay, event(choice)));
-    }
-    if request["stream_options"]["include_usage"].as_bool() == Some(true) {
-        events.push((
-            Duration::ZERO,
+        let event = |choice: Value| {
             format!(
                 "data: {}\n\n",
-                json!({"id": id, "object": chunk_object, "created": created, "model": asked, "choices": [], "usage": usage})
-            ),
-        ));
+                json!({"id": self.id, "object": chunk_object, "created": self.created, "model": self.model, "choices": [choice]})
+            )
+        };
+        let mut events = Vec::with_capacity(self.tokens.len() + 3);
+        if chat {
+            events.push((
+                self.ttft,
+                event(
+                    json!({"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": null, "finish_reason": null}),
+                ),
+            ));
+        }
+        for (i, t) in self.tokens.iter().enumerate() {
+            let delay = match (i, chat) {
+                (0, true) => Duration::ZERO,
+                (0, false) => self.ttft,
+                _ => self.itl,
+            };
+            let last = i + 1 == self.tokens.len();
+            let finish = if last { json!("length") } else { Value::Null };
+            let choice = if chat {
+                json!({"index": 0, "delta": {"content": t}, "logprobs": null, "finish_reason": finish})
+            } else {
+                json!({"index": 0, "text": t, "logprobs": null, "finish_reason": finish, "stop_reason": null})
+            };
+            events.push((delay, event(choice)));
+        }
+        if include_usage {
+            events.push((
+                Duration::ZERO,
+                format!(
+                    "data: {}\n\n",
+                    json!({"id": self.id, "object": chunk_object, "created": self.created, "model": self.model, "choices": [], "usage": self.usage})
+                ),
+            ));
+        }
+        events.push((Duration::ZERO, "data: [DONE]\n\n".to_string()));
+        Reply::Stream {
+            content_type: SSE,
+            events,
+        }
     }
-    events.push((Duration::ZERO, "data: [DONE]\n\n".to_string()));
-    Some(Reply::Stream {
-        content_type: SSE,
-        events,
-    })
 }
 
 #[cfg(test)]

@@ -148,18 +148,6 @@ pub async fn can_i(
     Ok((status.allowed, reason))
 }
 
-/// Sends the merge patch to the InferenceService, as a server-side dry run or for real;
-/// returns the object the server answered with.
-pub async fn patch_isvc(
-    client: &kube::Client,
-    namespace: &str,
-    name: &str,
-    patch: &Value,
-    dry_run: bool,
-) -> Result<Value, WriteError> {
-    merge_patch(client, &isvc_resource(), namespace, name, patch, dry_run).await
-}
-
 /// Sends a merge patch to a namespaced object of `resource` as kdeck's field manager, as a
 /// server-side dry run or for real, under the API deadline; returns the server's answer.
 pub async fn merge_patch(

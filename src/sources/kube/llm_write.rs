@@ -90,17 +90,6 @@ pub async fn get_llm(
     actions::get_object(client, &llm_resource(), namespace, name).await
 }
 
-/// Sends the merge patch to the LLMInferenceService, as a server-side dry run or for real.
-pub async fn patch_llm(
-    client: &kube::Client,
-    namespace: &str,
-    name: &str,
-    patch: &Value,
-    dry_run: bool,
-) -> Result<Value, WriteError> {
-    actions::merge_patch(client, &llm_resource(), namespace, name, patch, dry_run).await
-}
-
 /// Applies one step with its whole audit trail (write.rs `apply`). `undo` (history key,
 /// entry) is recorded once the write is known to be applied (the first step of a plan
 /// carries it).

@@ -125,6 +125,19 @@ impl Written {
     }
 }
 
+/// Sends the merge patch to the `written` object, as a server-side dry run or for real;
+/// returns the object the server answered with.
+pub async fn patch(
+    client: &kube::Client,
+    written: Written,
+    namespace: &str,
+    name: &str,
+    patch: &Value,
+    dry_run: bool,
+) -> Result<Value, actions::WriteError> {
+    actions::merge_patch(client, &written.resource(), namespace, name, patch, dry_run).await
+}
+
 /// Sends the merge patch and finds out what it did, reading the object again when the
 /// answer was lost.
 pub async fn patch_and_confirm(
