@@ -13,8 +13,10 @@
 //! - `sources`: all I/O
 //! - `domain`: pure types and parsing
 //! - `tui`: terminal enter/leave/restore
+//! - `allocator`: glibc's arena cap and memory trim
 //! - `sim`: the simulated KServe cluster (`--demo`, `kdeck sim`, tests)
 
+pub mod allocator;
 pub mod app;
 pub mod bench;
 pub mod cli;

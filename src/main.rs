@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 fn main() -> ExitCode {
+    kdeck::allocator::limit_arenas();
     let cli = Cli::parse().resolved();
     if let Err(err) = kdeck::errors::install_hooks() {
         eprintln!("kdeck: cannot install error hooks: {err}");
@@ -33,6 +34,9 @@ fn main() -> ExitCode {
     kdeck::sources::kube::deadline::configure(
         kdeck::config::load(cli.config.as_deref()).config.api,
     );
+    if cli.command.is_none() {
+        kdeck::allocator::trim_every(TRIM_EVERY);
+    }
     let code = match &cli.command {
         None => match runtime.block_on(kdeck::console::run_console(&cli, log)) {
             Ok(()) => ExitCode::SUCCESS,
@@ -48,6 +52,9 @@ fn main() -> ExitCode {
     runtime.shutdown_timeout(Duration::from_millis(300));
     code
 }
+
+/// How often the console hands freed memory back to the system (kdeck::allocator).
+const TRIM_EVERY: Duration = Duration::from_secs(30);
 
 /// A rollout command ends itself at its `--timeout` with a precise message; this is the
 /// backstop after it.

@@ -28,7 +28,7 @@ fn layer_of(top: &str) -> &'static str {
         "sim" => "sim",
         "bench" => "bench",
         // The binary's wiring: entry points, argument parsing, error and log setup.
-        "main" | "lib" | "console" | "errors" | "logging" => "main",
+        "main" | "lib" | "console" | "errors" | "logging" | "allocator" => "main",
         _ => "unknown",
     }
 }

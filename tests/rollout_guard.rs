@@ -118,12 +118,16 @@ fn run_effects(
                     &key.namespace,
                     &key.name,
                 ));
+                let object = cluster
+                    .block_on(actions::get_isvc(&client, &key.namespace, &key.name))
+                    .map_err(|e| e.message);
                 RolloutMsg::History {
                     id,
                     key,
                     entries,
                     problem,
                     deployed,
+                    object,
                 }
             }
             Effect::CheckPermission { id, key } => RolloutMsg::Permission {

@@ -73,10 +73,10 @@ fn as_object(labels: &[(&str, &str)]) -> Value {
     json!({"metadata": {"labels": map}})
 }
 
-fn as_pairs(labels: &[(&str, &str)]) -> Vec<(String, String)> {
+fn as_pairs(labels: &[(&str, &str)]) -> kdeck::domain::k8s::Labels {
     labels
         .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .map(|(k, v)| ((*k).into(), (*v).into()))
         .collect()
 }
 
@@ -311,12 +311,12 @@ fn kubectl_pods(sim: &Sim, args: &[&str]) -> Vec<Value> {
     out["items"].as_array().cloned().unwrap_or_default()
 }
 
-fn console_labels(p: &Value) -> Vec<(String, String)> {
+fn console_labels(p: &Value) -> kdeck::domain::k8s::Labels {
     p["metadata"]["labels"]
         .as_object()
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .map(|(k, v)| (k.as_str().into(), v.as_str().unwrap_or("").into()))
                 .collect()
         })
         .unwrap_or_default()

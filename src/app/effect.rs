@@ -35,6 +35,12 @@ pub enum Effect {
         content: String,
         lines: usize,
     },
+    /// Read a service from the API server for the YAML view (`kind`: InferenceService or
+    /// LLMInferenceService); the answer comes back as `Msg::YamlFetched`.
+    FetchYaml {
+        key: ObjectKey,
+        kind: crate::domain::kind::Kind,
+    },
     /// Read kdeck's spec history of a service.
     LoadHistory { id: u64, key: ObjectKey },
     /// SelfSubjectAccessReview: may the user patch this InferenceService?

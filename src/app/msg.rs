@@ -50,6 +50,12 @@ pub enum Msg {
         result: Result<(), crate::state::rollout::Finish>,
     },
     Gpu(GpuMsg),
+    /// The YAML view's object as read from the API server: (YAML text, resourceVersion), or
+    /// what went wrong and what to do.
+    YamlFetched {
+        key: ObjectKey,
+        result: Result<(String, String), String>,
+    },
     /// One round of latency and rate measurements from the model servers.
     Metrics(Measurements),
     /// A console probe finished.
@@ -96,6 +102,9 @@ pub enum RolloutMsg {
         /// Older ReplicaSets of the predictor's Deployment (Standard mode), newest first;
         /// a rollback kdeck has no record for restores the model of one of them.
         deployed: Result<Vec<crate::domain::rollout::deployed::DeployedRevision>, String>,
+        /// The InferenceService as the API server has it now (the plan is made from it,
+        /// and its resourceVersion is the write's precondition), or why it could not be read.
+        object: Result<serde_json::Value, String>,
     },
     Permission {
         id: u64,

@@ -9,7 +9,6 @@ use super::k8s::{CondStatus, Condition, Meta, conditions, find, gpus_in_resource
 use super::mode::DeploymentMode;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use std::sync::Arc;
 
 pub const DEPLOYMENT_MODE_ANNOTATION: &str = "serving.kserve.io/deploymentMode";
 pub const TAG_ROUTING_ANNOTATION: &str = "serving.kserve.io/enable-tag-routing";
@@ -167,9 +166,8 @@ pub struct Isvc {
     pub status: Vec<(ComponentKind, ComponentStatus)>,
     pub model_status: Option<ModelStatus>,
     pub problems: Problems,
-    /// The object as JSON, without managedFields and last-applied-configuration, for the
-    /// YAML view.
-    pub raw: Arc<str>,
+    // No copy of the object's JSON is kept (about 2 KB a service): the YAML view, a plan
+    // and a snapshot read the object from the API server when they need it.
 }
 
 fn opt_string(v: &Value, path: &[&str]) -> Option<String> {
@@ -340,8 +338,6 @@ impl Isvc {
             &mut canaries,
             &mut problems,
         );
-        let mut stripped = value.clone();
-        strip_bulk(&mut stripped);
         Isvc {
             has_status: value.get("status").is_some_and(Value::is_object),
             observed_generation: int_at(value, &["status", "observedGeneration"]),
@@ -353,7 +349,6 @@ impl Isvc {
             canaries,
             status,
             problems,
-            raw: Arc::from(stripped.to_string()),
             meta,
         }
     }

@@ -1,9 +1,11 @@
 //! Small Kubernetes value types shared by every kind: conditions, timestamps and ages,
 //! resource quantities.
 
+use super::intern::intern;
 use super::json::{str_at, string_map_at};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// A status condition (`type`, `status`, `reason`, `message`, `lastTransitionTime`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,9 +90,24 @@ pub struct Meta {
     pub generation: i64,
     pub created: Option<DateTime<Utc>>,
     pub deleting: bool,
-    pub labels: Vec<(String, String)>,
-    pub annotations: Vec<(String, String)>,
+    /// Every label (list filters match any of them), each string shared between objects.
+    pub labels: Labels,
+    /// Only the annotations kdeck reads (see [`READ_ANNOTATION_PREFIXES`]).
+    pub annotations: Labels,
 }
+
+/// Key-value pairs of metadata, their strings shared between objects (domain::intern).
+pub type Labels = Vec<(Arc<str>, Arc<str>)>;
+
+/// The annotations kdeck reads start with one of these (deployment mode, stop, tag routing,
+/// metrics port and path, GitOps ownership); the rest (often large, written by other tools)
+/// are not kept. The YAML view shows the object as read from the API server.
+pub const READ_ANNOTATION_PREFIXES: &[&str] = &[
+    "serving.kserve.io/",
+    "prometheus.kserve.io/",
+    "prometheus.io/",
+    "argocd.argoproj.io/",
+];
 
 impl Meta {
     pub fn parse(value: &Value) -> Meta {
@@ -111,7 +128,7 @@ impl Meta {
             created: str_at(value, &["metadata", "creationTimestamp"]).and_then(parse_time),
             deleting: super::json::at(value, &["metadata", "deletionTimestamp"])
                 .is_some_and(|v| !v.is_null()),
-            labels: string_map_at(value, &["metadata", "labels"]),
+            labels: shared_pairs(string_map_at(value, &["metadata", "labels"])),
             annotations: kept_annotations(value),
         }
     }
@@ -119,15 +136,15 @@ impl Meta {
     pub fn label(&self, key: &str) -> Option<&str> {
         self.labels
             .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| &**k == key)
+            .map(|(_, v)| &**v)
     }
 
     pub fn annotation(&self, key: &str) -> Option<&str> {
         self.annotations
             .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| &**k == key)
+            .map(|(_, v)| &**v)
     }
 }
 
@@ -135,14 +152,19 @@ impl Meta {
 /// tools write whole objects into some (kubectl's last-applied-configuration, Helm, Argo CD).
 pub const MAX_KEPT_ANNOTATION: usize = 2048;
 
-/// The object's annotations without the large copies tools write into them, which would
-/// double the memory each object takes (the YAML view shows the object as fetched).
-fn kept_annotations(value: &Value) -> Vec<(String, String)> {
+/// The annotations kdeck reads, without the large copies tools write into them, which would
+/// double the memory each object takes.
+fn kept_annotations(value: &Value) -> Labels {
     let mut annotations = string_map_at(value, &["metadata", "annotations"]);
     annotations.retain(|(k, v)| {
-        k != "kubectl.kubernetes.io/last-applied-configuration" && v.len() <= MAX_KEPT_ANNOTATION
+        READ_ANNOTATION_PREFIXES.iter().any(|p| k.starts_with(p)) && v.len() <= MAX_KEPT_ANNOTATION
     });
-    annotations
+    shared_pairs(annotations)
+}
+
+/// The pairs with their strings shared (domain::intern).
+fn shared_pairs(pairs: Vec<(String, String)>) -> Labels {
+    pairs.iter().map(|(k, v)| (intern(k), intern(v))).collect()
 }
 
 /// A compact age like kubectl prints: `45s`, `12m`, `3h`, `5d`, `2y`.
@@ -233,15 +255,42 @@ mod tests {
                 "serving.kserve.io/deploymentMode": "Serverless",
                 "kubectl.kubernetes.io/last-applied-configuration": "{\"kind\":\"InferenceService\"}",
                 "meta.helm.sh/big": big,
-            }}}),
+                "serving.kserve.io/huge": "y".repeat(MAX_KEPT_ANNOTATION + 1),
+                "prometheus.kserve.io/port": "8080",
+                "argocd.argoproj.io/tracking-id": "app:serving.kserve.io/InferenceService:ml/a",
+                "deployment.kubernetes.io/revision": "3",
+                "autoscaling.knative.dev/target": "10",
+            }, "labels": {"team": "fraud", "autoscaling.knative.dev/anything": "kept"}}}),
         );
+        let mut kept: Vec<(&str, &str)> =
+            meta.annotations.iter().map(|(k, v)| (&**k, &**v)).collect();
+        kept.sort();
         assert_eq!(
-            meta.annotations,
-            vec![(
-                "serving.kserve.io/deploymentMode".to_string(),
-                "Serverless".to_string()
-            )]
+            kept,
+            vec![
+                (
+                    "argocd.argoproj.io/tracking-id",
+                    "app:serving.kserve.io/InferenceService:ml/a"
+                ),
+                ("prometheus.kserve.io/port", "8080"),
+                ("serving.kserve.io/deploymentMode", "Serverless"),
+            ]
         );
+        // Labels are all kept: list filters match any of them.
+        assert_eq!(meta.label("autoscaling.knative.dev/anything"), Some("kept"));
+        assert_eq!(meta.label("team"), Some("fraud"));
+    }
+
+    #[test]
+    fn objects_share_their_label_strings() {
+        let pod = |name: &str| {
+            Meta::parse(&json!({"metadata": {"name": name, "labels": {
+                "serving.kserve.io/inferenceservice": "fraud-detector", "component": "predictor"}}}))
+        };
+        let (a, b) = (pod("a"), pod("b"));
+        for ((ka, va), (kb, vb)) in a.labels.iter().zip(&b.labels) {
+            assert!(Arc::ptr_eq(ka, kb) && Arc::ptr_eq(va, vb), "{ka}={va}");
+        }
     }
 
     use super::*;

@@ -14,6 +14,7 @@ pub mod figures;
 pub mod gpu;
 pub mod guard;
 pub mod inert;
+pub mod intern;
 pub mod isvc;
 pub mod json;
 pub mod k8s;

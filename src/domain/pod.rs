@@ -31,7 +31,8 @@ pub enum RunState {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Container {
     pub name: String,
-    pub image: String,
+    /// Shared between the pods running it (domain::intern).
+    pub image: std::sync::Arc<str>,
     pub ready: bool,
     pub restarts: i64,
     pub state: RunState,
@@ -84,7 +85,7 @@ fn parse_containers(value: &Value, spec_key: &str, status_key: &str) -> Vec<Cont
                 }
             });
             Container {
-                image: str_at(c, &["image"]).unwrap_or("").to_string(),
+                image: super::intern::intern(str_at(c, &["image"]).unwrap_or("")),
                 ready: status
                     .and_then(|s| s.get("ready"))
                     .and_then(Value::as_bool)

@@ -96,12 +96,12 @@ impl Selector {
     }
 
     /// Whether labels satisfy every requirement.
-    pub fn matches(&self, labels: &[(String, String)]) -> bool {
+    pub fn matches(&self, labels: &[(std::sync::Arc<str>, std::sync::Arc<str>)]) -> bool {
         let get = |k: &str| {
             labels
                 .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
+                .find(|(key, _)| &**key == k)
+                .map(|(_, v)| &**v)
         };
         self.0.iter().all(|r| match r {
             Requirement::Equals(k, v) => get(k) == Some(v),
@@ -118,10 +118,10 @@ impl Selector {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    fn labels(pairs: &[(&str, &str)]) -> crate::domain::k8s::Labels {
         pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect()
     }
 

@@ -1,6 +1,7 @@
 //! The incident snapshot: one Markdown document with what an incident channel needs about a
 //! service — status and conditions, traffic, pods, recent events, live figures, the YAML,
-//! and the last log lines of each pod.
+//! and the last log lines of each pod. The YAML is read from the API server when the file is
+//! written.
 
 use super::event::Event;
 use super::isvc::Isvc;
@@ -98,11 +99,25 @@ pub fn header(
             e.count
         );
     }
-    let yaml = serde_json::from_str::<serde_json::Value>(&isvc.raw)
-        .ok()
-        .and_then(|v| serde_norway::to_string(&v).ok())
-        .unwrap_or_else(|| isvc.raw.to_string());
-    let _ = writeln!(md, "\n## YAML\n\n```yaml\n{}```", yaml);
+    md
+}
+
+/// The object's YAML, read from the API server when the snapshot is written (the console
+/// keeps no copy of it), without managedFields and last-applied-configuration; then the
+/// heading of the logs. `Err` says why it could not be read.
+pub fn yaml_section(object: Result<serde_json::Value, String>) -> String {
+    let mut md = String::new();
+    match object {
+        Ok(mut value) => {
+            super::isvc::strip_bulk(&mut value);
+            let yaml = serde_norway::to_string(&value)
+                .unwrap_or_else(|e| format!("# cannot render YAML: {e}\n"));
+            let _ = writeln!(md, "\n## YAML\n\n```yaml\n{yaml}```");
+        }
+        Err(e) => {
+            let _ = writeln!(md, "\n## YAML\n\n(could not read the object: {e})");
+        }
+    }
     let _ = writeln!(md, "\n## Logs\n");
     md
 }
@@ -155,11 +170,23 @@ mod tests {
             "a\\|b",
             "## Pods",
             "fraud-1",
-            "## YAML",
             "- p99: 850ms",
         ] {
             assert!(md.contains(part), "missing {part}:\n{md}");
         }
+        let yaml = yaml_section(Ok(json!({"metadata": {"name": "fraud",
+            "managedFields": [{"manager": "kubectl"}]}})));
+        assert!(
+            yaml.contains("## YAML\n\n```yaml\nmetadata:\n  name: fraud\n```"),
+            "{yaml}"
+        );
+        assert!(!yaml.contains("managedFields"), "{yaml}");
+        assert!(yaml.ends_with("## Logs\n\n"), "{yaml}");
+        let failed = yaml_section(Err("reading ml/fraud timed out after 10s".to_string()));
+        assert!(
+            failed.contains("(could not read the object: reading ml/fraud timed out after 10s)"),
+            "{failed}"
+        );
         let logs = logs_section(
             "fraud-1",
             "kserve-container",

@@ -7,6 +7,13 @@ pub fn yaml_text(raw: &str) -> String {
         Ok(v) => v,
         Err(e) => return format!("# cannot show this object as YAML: {e}\n{raw}"),
     };
+    object_yaml(value)
+}
+
+/// An object as read from the API server, as YAML without the bulk nobody reads in a
+/// console (managedFields, last-applied-configuration), with a note saying so.
+pub fn object_yaml(mut value: serde_json::Value) -> String {
+    crate::domain::isvc::strip_bulk(&mut value);
     let body =
         serde_norway::to_string(&value).unwrap_or_else(|e| format!("# cannot render YAML: {e}\n"));
     format!("# managedFields and last-applied-configuration are hidden\n{body}")
@@ -27,5 +34,15 @@ mod tests {
             "{bad}"
         );
         assert!(bad.ends_with("{not json"), "{bad}");
+    }
+
+    #[test]
+    fn an_objects_yaml_leaves_out_managed_fields_and_the_last_applied_copy() {
+        let text = object_yaml(serde_json::json!({"metadata": {"name": "iris",
+            "managedFields": [{"manager": "kubectl"}],
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}", "team": "a"}}}));
+        assert!(!text.contains("managedFields:"), "{text}");
+        assert!(!text.contains("last-applied-configuration:"), "{text}");
+        assert!(text.contains("team: a"), "{text}");
     }
 }

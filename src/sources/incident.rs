@@ -1,10 +1,11 @@
 //! Writing an incident snapshot: the Markdown header built from the console's state, then
-//! the last lines of each pod's containers, fetched now, then the file (inert, private).
+//! the object's YAML and the last lines of each pod's containers, fetched now, then the file
+//! (inert, private).
 
 use crate::domain::inert::inert;
 use crate::domain::key::ObjectKey;
 use crate::domain::logline::sanitize;
-use crate::domain::snapshot::logs_section;
+use crate::domain::snapshot::{logs_section, yaml_section};
 use crate::sources::kube::logs::split_timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};
@@ -17,6 +18,8 @@ pub struct IncidentRequest {
     /// Where to write; `None` means the state directory.
     pub path: Option<PathBuf>,
     pub header: String,
+    /// The InferenceService whose YAML follows the header, read now.
+    pub object: ObjectKey,
     pub streams: Vec<(ObjectKey, String)>,
     pub tail: i64,
 }
@@ -27,6 +30,11 @@ pub async fn write(
     request: IncidentRequest,
 ) -> Result<String, crate::sources::files::FileError> {
     let mut md = request.header;
+    let object = &request.object;
+    let read = crate::sources::kube::actions::get_isvc(client, &object.namespace, &object.name)
+        .await
+        .map_err(|e| e.message);
+    md.push_str(&yaml_section(read));
     for (pod, container) in &request.streams {
         let api: Api<Pod> = Api::namespaced(client.clone(), &pod.namespace);
         let params = LogParams {

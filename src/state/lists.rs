@@ -29,7 +29,12 @@ impl Filter {
     }
 
     /// Whether an object with this key, labels and extra searchable text passes.
-    pub fn matches(&self, key: &ObjectKey, labels: &[(String, String)], extra: &str) -> bool {
+    pub fn matches(
+        &self,
+        key: &ObjectKey,
+        labels: &[(std::sync::Arc<str>, std::sync::Arc<str>)],
+        extra: &str,
+    ) -> bool {
         match self {
             Filter::All => true,
             Filter::Labels(sel) => sel.matches(labels),

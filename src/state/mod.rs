@@ -17,6 +17,7 @@ pub mod session;
 pub mod store;
 pub mod trained;
 pub mod ui;
+pub mod yaml_doc;
 
 use crate::domain::config_warning::ConfigWarning;
 use crate::domain::keymap::Keymap;
@@ -80,6 +81,8 @@ pub struct State {
         crate::domain::key::ObjectKey,
         Vec<crate::domain::rollout::history::HistoryEntry>,
     >,
+    /// The object the YAML view shows, as read from the API server.
+    pub yaml: Option<yaml_doc::YamlDoc>,
     /// The open logs view, if any.
     pub logs: Option<logs::LogView>,
     /// Counter for log sessions (each set of streams gets a new one).
@@ -128,6 +131,7 @@ impl State {
             rollout_ids: 0,
             group_rollout: None,
             histories: Default::default(),
+            yaml: None,
             diagnostics: Default::default(),
             keymap: Arc::new(keymap),
             config: Arc::new(config),

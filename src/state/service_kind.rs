@@ -99,14 +99,6 @@ pub fn lookup<'a>(state: &'a State, key: &ObjectKey) -> Option<Svc<'a>> {
         .or_else(|| state.cluster.llm_isvcs.items.get(key).map(Svc::Llm))
 }
 
-/// The object's JSON (for the YAML view) of the service at `key`, of either kind.
-pub fn raw<'a>(state: &'a State, key: &ObjectKey) -> Option<&'a str> {
-    match lookup(state, key)? {
-        Svc::Isvc(i) => Some(&i.raw),
-        Svc::Llm(l) => Some(&l.raw),
-    }
-}
-
 /// The thresholds an LLM service breaches now, in words (empty when none, or not an LLM).
 pub fn llm_breaches(state: &State, key: &ObjectKey) -> Vec<String> {
     let (Some(llm), Some(f)) = (

@@ -27,8 +27,8 @@ fn pin_times(value: &mut Value) {
     }
 }
 
-/// The demo cluster, loaded and synced.
-pub fn cluster() -> ClusterState {
+/// Every object of the demo scenario by kind, with pinned times.
+fn objects() -> Vec<(crate::domain::kind::Kind, Vec<Value>)> {
     let store = Store::default();
     let workload = Arc::new(Workload::default());
     let clock = SimClock::new(1.0);
@@ -39,24 +39,47 @@ pub fn cluster() -> ClusterState {
         &clock,
         chrono::Utc::now() + chrono::Duration::hours(1),
     );
+    KINDS
+        .iter()
+        .filter_map(|spec| {
+            let resource = crate::sim::resources::find(spec.group, spec.version, spec.plural)?;
+            let values = store
+                .list(resource, None)
+                .0
+                .iter()
+                .map(|obj| {
+                    let mut obj = (**obj).clone();
+                    pin_times(&mut obj);
+                    obj
+                })
+                .collect();
+            Some((spec.kind, values))
+        })
+        .collect()
+}
+
+/// The demo cluster, loaded and synced.
+pub fn cluster() -> ClusterState {
     let mut cluster = ClusterState::default();
-    for spec in KINDS {
-        let Some(resource) = crate::sim::resources::find(spec.group, spec.version, spec.plural)
-        else {
-            continue;
-        };
-        let events: Vec<WatchEvent> = store
-            .list(resource, None)
-            .0
+    for (kind, values) in objects() {
+        let events: Vec<WatchEvent> = values
             .iter()
-            .map(|obj| {
-                let mut obj = (**obj).clone();
-                pin_times(&mut obj);
-                WatchEvent::Upsert(parse(spec.kind, &obj))
-            })
+            .map(|obj| WatchEvent::Upsert(parse(kind, obj)))
             .collect();
-        cluster.apply(spec.kind, events);
+        cluster.apply(kind, events);
     }
     cluster.isvcs.synced = true;
     cluster
+}
+
+/// One object of the demo cluster as the API server would answer a read of it.
+pub fn object(
+    kind: crate::domain::kind::Kind,
+    key: &crate::domain::key::ObjectKey,
+) -> Option<Value> {
+    objects()
+        .into_iter()
+        .filter(|(k, _)| *k == kind)
+        .flat_map(|(_, values)| values)
+        .find(|v| super::fixture_cluster::is(v, key))
 }

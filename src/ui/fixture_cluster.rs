@@ -179,3 +179,14 @@ pub fn cluster() -> ClusterState {
     c.isvcs.synced = true;
     c
 }
+
+/// Whether `value` is the object at `key`.
+pub fn is(value: &Value, key: &crate::domain::key::ObjectKey) -> bool {
+    value.pointer("/metadata/namespace").and_then(Value::as_str) == Some(&key.namespace)
+        && value.pointer("/metadata/name").and_then(Value::as_str) == Some(&key.name)
+}
+
+/// One InferenceService of the fixture cluster as the API server would answer a read of it.
+pub fn isvc_object(key: &crate::domain::key::ObjectKey) -> Option<Value> {
+    isvcs().into_iter().find(|v| is(v, key))
+}

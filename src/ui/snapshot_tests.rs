@@ -159,6 +159,36 @@ fn tiny_terminals_never_panic() {
     }
 }
 
+/// Presses `y` and answers the YAML view's read of the object with what `answer` finds for
+/// its key, as the effect runner would with the API server's answer.
+pub fn open_yaml(
+    state: &mut State,
+    answer: impl Fn(
+        crate::domain::kind::Kind,
+        &crate::domain::key::ObjectKey,
+    ) -> Option<serde_json::Value>,
+) {
+    let effects = update(state, key('y'));
+    let (key, kind) = match effects.as_slice() {
+        [crate::app::effect::Effect::FetchYaml { key, kind }] => (key.clone(), *kind),
+        other => panic!("y did not read the object: {other:?}"),
+    };
+    let object = answer(kind, &key).expect("the object is in the fixture");
+    let version = object
+        .pointer("/metadata/resourceVersion")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let text = crate::domain::yaml_text::object_yaml(object);
+    update(
+        state,
+        Msg::YamlFetched {
+            key,
+            result: Ok((text, version)),
+        },
+    );
+}
+
 /// A state holding the fixture cluster, connected, at the fixed clock.
 pub fn cluster_state() -> State {
     let mut s = state();
@@ -186,7 +216,7 @@ fn services_list_detail_and_yaml_snapshots() {
             Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
         );
         insta::assert_snapshot!(format!("detail_{w}x{h}"), screen(&render(&mut s, &t, w, h)));
-        update(&mut s, key('y'));
+        open_yaml(&mut s, |_, k| super::fixture_cluster::isvc_object(k));
         insta::assert_snapshot!(format!("yaml_{w}x{h}"), screen(&render(&mut s, &t, w, h)));
     }
 }
@@ -342,7 +372,7 @@ fn demo_scenario_list_detail_and_yaml_snapshots() {
         let detail = screen(&render(&mut s, &t, w, h));
         assert!(detail.contains("ml-prod/fraud-detector"), "{detail}");
         insta::assert_snapshot!(format!("demo_detail_{w}x{h}"), detail);
-        update(&mut s, key('y'));
+        open_yaml(&mut s, super::demo_cluster::object);
         let yaml = screen(&render(&mut s, &t, w, h));
         assert!(!yaml.contains("managedFields:"), "{yaml}");
         insta::assert_snapshot!(format!("demo_yaml_{w}x{h}"), yaml);

@@ -4,6 +4,7 @@
 
 mod group_rollout;
 mod rollout;
+mod yaml;
 
 use super::effect::{Effect, LogStreamSpec, ProbeRequest};
 use super::inbox::{self, Outbox};
@@ -92,6 +93,9 @@ impl EffectRunner {
                 if let Some(cancel) = self.log_sessions.remove(&session) {
                     cancel.cancel();
                 }
+            }
+            Effect::FetchYaml { key, kind } => {
+                tokio::spawn(yaml::fetch(self.client(), key, kind, self.tx.clone()));
             }
             Effect::LoadHistory { id, key } => {
                 self.with_client(|client, tx| rollout::load_history(client, id, key, tx))

@@ -15,6 +15,9 @@ pub async fn load_history(client: kube::Client, id: u64, key: ObjectKey, tx: Out
         Err(e) => (Vec::new(), Some(e.to_string())),
     };
     let deployed = actions::deployed_revisions(&client, &key.namespace, &key.name).await;
+    let object = actions::get_isvc(&client, &key.namespace, &key.name)
+        .await
+        .map_err(|e| e.message);
     let _ = tx
         .send(Msg::Rollout(RolloutMsg::History {
             id,
@@ -22,6 +25,7 @@ pub async fn load_history(client: kube::Client, id: u64, key: ObjectKey, tx: Out
             entries,
             problem,
             deployed,
+            object,
         }))
         .await;
 }

@@ -4,7 +4,6 @@ use crate::app::effect::Effect;
 use crate::domain::action::Action;
 use crate::domain::key::ObjectKey;
 use crate::state::State;
-use crate::state::ui::Route;
 
 /// Applies a detail-view action.
 pub fn action(state: &mut State, key: &ObjectKey, action: Action) -> Vec<Effect> {
@@ -17,7 +16,7 @@ pub fn action(state: &mut State, key: &ObjectKey, action: Action) -> Vec<Effect>
             state.ui.detail_tab = state.ui.detail_tab.step(false);
             state.ui.text_scroll = 0;
         }
-        Action::ShowYaml => state.ui.push(Route::Yaml(key.clone())),
+        Action::ShowYaml => return super::yaml::open(state, key.clone()),
         _ => {}
     }
     Vec::new()

@@ -78,6 +78,7 @@ pub fn request(state: &State, key: &ObjectKey) -> Option<IncidentRequest> {
         ),
         path: None,
         header: header(isvc, &pods, &events, &figures, &context, state.now),
+        object: key.clone(),
         streams,
         tail: SNAPSHOT_TAIL,
     })

@@ -119,6 +119,12 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             if matches!(kind, Some(Kind::LlmInferenceService)) {
                 effects.extend(group_rollout::check_progress(state));
             }
+            if matches!(
+                kind,
+                Some(Kind::InferenceService | Kind::LlmInferenceService)
+            ) {
+                effects.extend(yaml::follow_changes(state));
+            }
             match (kind, pod_reach) {
                 (Some(Kind::Pod), Some(reach)) => gpu::refresh_costs_after(state, &reach),
                 (Some(Kind::Node), _) => gpu::refresh_costs(state),
@@ -131,6 +137,10 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::GroupStep(msg) => group_rollout::handle(state, msg),
         Msg::GroupChecked { id, result } => group_rollout::checked(state, id, result),
         Msg::Metrics(m) => metrics::handle(state, m),
+        Msg::YamlFetched { key, result } => {
+            yaml::fetched(state, key, result);
+            Vec::new()
+        }
         Msg::Probe(done) => probe::done(state, &done.0, &done.1),
         Msg::Gpu(msg) => {
             gpu::handle(state, msg);

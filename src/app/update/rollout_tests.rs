@@ -73,6 +73,7 @@ fn to_confirmation(s: &mut State) -> Vec<Effect> {
             entries: vec![],
             problem: None,
             deployed: Ok(Vec::new()),
+            object: Ok(isvc_json(10, 2)),
         }),
     );
     assert!(
@@ -207,6 +208,7 @@ fn forbidden_changes_are_never_attempted() {
             entries: vec![],
             problem: None,
             deployed: Ok(Vec::new()),
+            object: Ok(isvc_json(10, 2)),
         }),
     );
     let effects = update(
@@ -238,6 +240,7 @@ fn a_dry_run_rejection_stops_before_confirmation() {
             entries: vec![],
             problem: None,
             deployed: Ok(Vec::new()),
+            object: Ok(isvc_json(10, 2)),
         }),
     );
     update(
@@ -458,6 +461,7 @@ fn canary_25_to_confirmation(s: &mut State) {
             entries: vec![],
             problem: None,
             deployed: Ok(Vec::new()),
+            object: Ok(isvc_json(10, 2)),
         }),
     );
     update(
@@ -580,6 +584,7 @@ fn undo_of_a_rollback_onto_the_failing_canary_warns_though_it_has_no_traffic_now
             }],
             problem: None,
             deployed: Ok(Vec::new()),
+            object: Ok(isvc_json(0, 2)),
         }),
     );
     let warning = s.rollout.as_ref().unwrap().warning.clone();
@@ -587,4 +592,60 @@ fn undo_of_a_rollback_onto_the_failing_canary_warns_though_it_has_no_traffic_now
         warning.as_deref().is_some_and(|w| w.contains("0% → 25%")),
         "{warning:?}"
     );
+}
+
+/// The history reply of the rollback `R` started, carrying `object` as read from the server.
+fn history_with(s: &State, object: Result<serde_json::Value, String>) -> Msg {
+    rollout(RolloutMsg::History {
+        id: id(s),
+        key: ObjectKey::new("ml-prod", "fraud-detector"),
+        entries: vec![],
+        problem: None,
+        deployed: Ok(Vec::new()),
+        object,
+    })
+}
+
+#[test]
+fn the_plan_is_made_from_the_object_as_read_not_as_watched() {
+    let mut s = setup();
+    update(&mut s, key('R'));
+    // The server has moved on since the watch event (resourceVersion 42).
+    let mut fresh = isvc_json(10, 2);
+    fresh["metadata"]["resourceVersion"] = json!("43");
+    let m = history_with(&s, Ok(fresh));
+    update(&mut s, m);
+    let i = id(&s);
+    let effects = update(
+        &mut s,
+        rollout(RolloutMsg::Permission {
+            id: i,
+            result: Ok((true, String::new())),
+        }),
+    );
+    match effects.as_slice() {
+        [Effect::DryRunPatch { patch, .. }] => {
+            assert_eq!(patch["metadata"]["resourceVersion"], json!("43"), "{patch}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_object_that_cannot_be_read_stops_the_plan_and_says_what_to_do() {
+    let mut s = setup();
+    update(&mut s, key('R'));
+    let m = history_with(
+        &s,
+        Err("reading ml-prod/fraud-detector timed out after 10s".into()),
+    );
+    let effects = update(&mut s, m);
+    assert!(effects.is_empty(), "{effects:?}");
+    match &s.rollout.as_ref().unwrap().stage {
+        Stage::Finished(Finish::Rejected(m)) => {
+            assert!(m.contains("timed out after 10s"), "{m}");
+            assert!(m.contains("try again"), "{m}");
+        }
+        other => panic!("{other:?}"),
+    }
 }

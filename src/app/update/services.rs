@@ -25,7 +25,7 @@ pub fn action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ShowYaml => {
             if let Some(key) = selected {
-                state.ui.push(Route::Yaml(key));
+                return super::yaml::open(state, key);
             }
         }
         Action::SortNext => {

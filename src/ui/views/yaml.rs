@@ -1,5 +1,7 @@
-//! The YAML of an InferenceService: scrollable, keys highlighted, bulk fields hidden, lines
-//! matching the search (`/`) marked. Only the lines on screen are styled.
+//! The YAML of a service, as read from the API server when the view opened ("loading…"
+//! until then, or what went wrong): scrollable, keys highlighted, bulk fields hidden, lines
+//! matching the search (`/`) marked. Only the lines on screen are styled; nothing is parsed
+//! while drawing.
 
 use crate::config::slot::Slot;
 use crate::domain::key::ObjectKey;
@@ -11,7 +13,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::domain::yaml_text::yaml_text;
+use crate::state::yaml_doc::YamlText;
 
 /// Styles one YAML line: comments dim, keys highlighted, values plain.
 pub fn highlight<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
@@ -44,17 +46,34 @@ pub fn highlight<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
 
 /// Draws the YAML of `key`, scrolled by the view's text scroll.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, key: &ObjectKey) {
-    let Some(raw) = crate::state::service_kind::raw(state, key) else {
+    let say = |frame: &mut Frame, text: String, slot: Slot| {
         frame.render_widget(
             Paragraph::new(Span::styled(
-                format!("  {key} is gone from the cluster"),
-                theme.style(Slot::TextWarning),
+                text::fit(&text, usize::from(area.width), theme.symbols.ellipsis),
+                theme.style(slot),
             )),
             area,
         );
-        return;
     };
-    let yaml = yaml_text(raw);
+    if crate::state::service_kind::lookup(state, key).is_none() {
+        return say(
+            frame,
+            format!("  {key} is gone from the cluster"),
+            Slot::TextWarning,
+        );
+    }
+    let doc = state.yaml.as_ref().filter(|d| &d.key == key);
+    let yaml = match doc.map(|d| &d.text) {
+        Some(YamlText::Ready { text, .. }) => text.as_str(),
+        Some(YamlText::Failed(e)) => return say(frame, format!("  {e}"), Slot::TextWarning),
+        Some(YamlText::Loading) | None => {
+            return say(
+                frame,
+                format!("  loading {key}{}", theme.symbols.ellipsis),
+                Slot::TextDim,
+            );
+        }
+    };
     let total = yaml.lines().count();
     let height = usize::from(area.height);
     let scroll = usize::from(state.ui.text_scroll).min(total.saturating_sub(height));
@@ -86,7 +105,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, key: &O
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::domain::yaml_text::yaml_text;
 
     #[test]
     fn yaml_hides_bulk_and_renders() {

@@ -33,8 +33,9 @@ pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
             entries,
             problem,
             deployed,
+            object,
             ..
-        } => on_history(state, id, entries, problem, deployed),
+        } => on_history(state, id, entries, problem, deployed, object),
         RolloutMsg::Permission { result, .. } => on_permission(state, id, result),
         RolloutMsg::DryRun { result, .. } => on_dry_run(state, result),
         RolloutMsg::Applied {
@@ -54,6 +55,7 @@ fn on_history(
     entries: Vec<HistoryEntry>,
     problem: Option<String>,
     deployed: Result<Vec<DeployedRevision>, String>,
+    object: Result<serde_json::Value, String>,
 ) -> Vec<Effect> {
     let Some(flow) = state.rollout.as_mut() else {
         return Vec::new();
@@ -86,14 +88,21 @@ fn on_history(
             }
         }
     }
-    let Some(isvc) = state.cluster.isvcs.items.get(&key) else {
-        finish(
-            state,
-            Finish::Rejected(format!("{key} is gone from the cluster")),
-        );
-        return Vec::new();
+    // The plan is made from the object as the API server has it now, not from the watch.
+    let raw = match object {
+        Ok(raw) => raw,
+        Err(e) => {
+            let text = if state.cluster.isvcs.items.contains_key(&key) {
+                format!(
+                    "could not read {key} to plan the change: {e}; check the connection (header) and try again"
+                )
+            } else {
+                format!("{key} is gone from the cluster")
+            };
+            finish(state, Finish::Rejected(text));
+            return Vec::new();
+        }
     };
-    let raw: serde_json::Value = serde_json::from_str(&isvc.raw).unwrap_or_default();
     let Some(flow) = state.rollout.as_mut() else {
         return Vec::new();
     };
