@@ -19,7 +19,8 @@ fn all_nodes() -> Vec<DcgmGpu> {
     ["gpu-node-1.txt", "gpu-node-2.txt", "gpu-node-3.txt"]
         .iter()
         .flat_map(|f| {
-            let exposition = Exposition::parse(&fixture(f));
+            let text = fixture(f);
+            let exposition = Exposition::parse(&text);
             assert!(
                 exposition.problems.is_empty(),
                 "{f}: {:?}",

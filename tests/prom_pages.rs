@@ -87,7 +87,8 @@ fn model_server_page_reads_as_predict_latency() {
     let reading = reading.unwrap();
     assert_eq!(reading.requests, Some(1252.0));
     assert_eq!(reading.errors, None);
-    let all = Exposition::parse(&page("kserve-model-server.txt"));
+    let text = page("kserve-model-server.txt");
+    let all = Exposition::parse(&text);
     // Declared before its first observation: a family with no series, not a problem.
     let explain = all.family("request_explain_seconds").unwrap();
     assert_eq!(
@@ -118,7 +119,8 @@ fn queue_proxy_page_reads_requests_and_errors() {
 
 #[test]
 fn vllm_page_keeps_colons_counters_and_histograms() {
-    let all = Exposition::parse(&page("vllm.txt"));
+    let text = page("vllm.txt");
+    let all = Exposition::parse(&text);
     let success = all.family("vllm:request_success_total").unwrap();
     assert_eq!(success.kind, MetricKind::Counter);
     let stop = success

@@ -255,7 +255,7 @@ async fn vllm_metrics_parse_and_the_canary_streams_with_its_slow_first_token() {
     let client = sim.client().await;
     let canary = common::llm::ready_vllm_pod(&client, "llama-chat-canary").await;
     // The metrics page: vLLM's names, parsed by the project's parser, preemptions counting.
-    let page = poll_async(SETTLE, || async {
+    let text = poll_async(SETTLE, || async {
         let req = raw(
             &client,
             "GET",
@@ -270,10 +270,11 @@ async fn vllm_metrics_parse_and_the_canary_streams_with_its_slow_first_token() {
             .or_else(|| page.family("vllm:num_preemptions"))
             .and_then(|f| f.samples.first().map(|s| s.value))
             .unwrap_or(0.0);
-        (preempted > 0.0).then_some(page)
+        (preempted > 0.0).then_some(text)
     })
     .await
     .expect("the canary's preemptions count up with its traffic");
+    let page = Exposition::parse(&text);
     assert!(page.problems.is_empty(), "{:?}", page.problems);
     for h in [
         "vllm:time_to_first_token_seconds",

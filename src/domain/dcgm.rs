@@ -119,7 +119,11 @@ pub fn samples_from_exposition(exposition: &Exposition) -> Vec<DcgmSample> {
         .flat_map(|f| {
             f.samples.iter().map(|s| DcgmSample {
                 metric: f.name.clone(),
-                labels: s.labels.clone(),
+                labels: s
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 value: s.value,
             })
         })

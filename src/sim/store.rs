@@ -2,7 +2,9 @@
 //! (uid, resourceVersion from one global counter, creationTimestamp, generation), a bounded
 //! history of changes per resource so watches can resume from a resourceVersion (older ones
 //! get 410 Gone, like etcd compaction), and a broadcast channel per resource feeding
-//! watchers without ever waiting for a slow one.
+//! watchers without ever waiting for a slow one. The history is bounded in count and in age
+//! ([`HISTORY_AGE`]): each change holds a whole old version of its object, so a bound on the
+//! count alone let a slowly churning cluster grow for hours.
 
 use super::clock::stamp;
 use super::error::ApiError;
@@ -10,10 +12,13 @@ use super::resources::Resource;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
 /// How many changes per resource a watch can resume from.
 pub const HISTORY: usize = 20_000;
+/// How long a change stays resumable (the API server's etcd compacts every 5 minutes).
+pub const HISTORY_AGE: Duration = Duration::from_secs(300);
 /// How far a watcher may fall behind before it is cut off with 410 Gone.
 pub const BROADCAST: usize = 16_384;
 
@@ -41,6 +46,8 @@ pub struct StoreEvent {
     pub rv: u64,
     pub change: Change,
     pub object: Arc<Value>,
+    /// When it happened (for compaction).
+    pub at: Instant,
 }
 
 /// Namespace (empty for cluster-scoped) and name.
@@ -49,6 +56,8 @@ pub type Key = (String, String);
 struct Collection {
     objects: BTreeMap<Key, Arc<Value>>,
     history: VecDeque<Arc<StoreEvent>>,
+    /// The newest resourceVersion compacted away (0: none): resuming before it is 410 Gone.
+    compacted: u64,
     tx: broadcast::Sender<Arc<StoreEvent>>,
 }
 
@@ -58,7 +67,27 @@ impl Collection {
         Collection {
             objects: BTreeMap::new(),
             history: VecDeque::new(),
+            compacted: 0,
             tx,
+        }
+    }
+
+    /// Keeps `event` in the history and announces it; compacts what is beyond [`HISTORY`]
+    /// changes or older than [`HISTORY_AGE`] at `now`.
+    fn record(&mut self, event: Arc<StoreEvent>, now: Instant) {
+        self.history.push_back(event.clone());
+        self.compact(now);
+        let _ = self.tx.send(event);
+    }
+
+    fn compact(&mut self, now: Instant) {
+        while let Some(oldest) = self.history.front() {
+            let expired = now.saturating_duration_since(oldest.at) > HISTORY_AGE;
+            if self.history.len() <= HISTORY && !expired {
+                break;
+            }
+            self.compacted = oldest.rv;
+            self.history.pop_front();
         }
     }
 }
@@ -193,13 +222,10 @@ impl Store {
             let Some(c) = i.collections.get(&id(r)) else {
                 return Ok(Vec::new());
             };
-            if let Some(oldest) = c.history.front()
-                && since + 1 < oldest.rv
-                && c.history.len() >= HISTORY
-            {
+            if since < c.compacted {
                 return Err(ApiError::gone(format!(
                     "too old resource version: {since} ({})",
-                    oldest.rv - 1
+                    c.compacted
                 )));
             }
             Ok(c.history.iter().filter(|e| e.rv > since).cloned().collect())
@@ -263,16 +289,14 @@ impl Store {
             };
             let c = i.collections.entry(id(r)).or_insert_with(Collection::new);
             c.objects.insert(key, object.clone());
+            let now = Instant::now();
             let event = Arc::new(StoreEvent {
                 rv,
                 change,
                 object: object.clone(),
+                at: now,
             });
-            c.history.push_back(event.clone());
-            if c.history.len() > HISTORY {
-                c.history.pop_front();
-            }
-            let _ = c.tx.send(event);
+            c.record(event, now);
             object
         })
     }
@@ -288,16 +312,14 @@ impl Store {
             gone["metadata"]["resourceVersion"] = json!(rv.to_string());
             let gone = Arc::new(gone);
             let c = i.collections.get_mut(&id(r))?;
+            let now = Instant::now();
             let event = Arc::new(StoreEvent {
                 rv,
                 change: Change::Deleted,
                 object: gone.clone(),
+                at: now,
             });
-            c.history.push_back(event.clone());
-            if c.history.len() > HISTORY {
-                c.history.pop_front();
-            }
-            let _ = c.tx.send(event);
+            c.record(event, now);
             Some(gone)
         })
     }
@@ -348,5 +370,32 @@ mod tests {
         assert_eq!(store.changes_since(r, 1000).unwrap_err().code, 410);
         let recent = store.rv() - 5;
         assert_eq!(store.changes_since(r, recent).unwrap().len(), 5);
+    }
+
+    #[test]
+    fn old_changes_are_compacted_by_age_so_the_history_stays_small() {
+        let store = Store::default();
+        let r = find("", "v1", "configmaps").unwrap();
+        for i in 0..100 {
+            store.put(r, json!({"metadata": {"name": format!("c{}", i % 3), "namespace": "ns"}, "data": {"i": i.to_string()}}));
+        }
+        let newest = store.rv();
+        assert_eq!(store.changes_since(r, newest - 10).unwrap().len(), 10);
+        let later = Instant::now() + HISTORY_AGE + Duration::from_secs(1);
+        store.write(|i| {
+            if let Some(c) = i.collections.get_mut(&id(r)) {
+                c.compact(later);
+            }
+        });
+        let held = store.read(|i| i.collections.get(&id(r)).map(|c| c.history.len()));
+        assert_eq!(
+            held,
+            Some(0),
+            "changes older than {HISTORY_AGE:?} are dropped"
+        );
+        assert_eq!(store.changes_since(r, newest - 1).unwrap_err().code, 410);
+        assert!(store.changes_since(r, newest).unwrap().is_empty());
+        // The objects themselves stay.
+        assert_eq!(store.count(r), 3);
     }
 }

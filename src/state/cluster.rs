@@ -39,6 +39,9 @@ pub struct ClusterState {
     pub trained_by_isvc: HashMap<ObjectKey, BTreeSet<ObjectKey>>,
     /// Pods by the InferenceService they serve (namespace, service name).
     pub pods_by_isvc: HashMap<ObjectKey, BTreeSet<ObjectKey>>,
+    /// Every event by when it was last seen, oldest first: trimming takes the oldest
+    /// without sorting them all.
+    pub(crate) event_ages: BTreeSet<(Option<DateTime<Utc>>, ObjectKey)>,
 }
 
 fn key_of(meta: &Meta) -> ObjectKey {
@@ -112,7 +115,11 @@ impl ClusterState {
                 }
             }
             Kind::Node => drop(self.nodes.relist_done()),
-            Kind::Event => drop(self.events.relist_done()),
+            Kind::Event => {
+                for (key, event) in self.events.relist_done() {
+                    self.event_ages.remove(&(event.last_seen, key));
+                }
+            }
             Kind::ServingRuntime | Kind::ClusterServingRuntime => {
                 // Both runtime kinds share one store; only drop those of the relisted scope.
                 let cluster_scoped = kind == Kind::ClusterServingRuntime;
@@ -158,7 +165,11 @@ impl ClusterState {
                 self.nodes.upsert(key_of(&node.meta), *node);
             }
             ClusterObject::Event(event) => {
-                self.events.upsert(key_of(&event.meta), *event);
+                let (key, at) = (key_of(&event.meta), event.last_seen);
+                if let Some(old) = self.events.upsert(key.clone(), *event) {
+                    self.event_ages.remove(&(old.last_seen, key.clone()));
+                }
+                self.event_ages.insert((at, key));
             }
             ClusterObject::Runtime(runtime) => {
                 self.runtimes.upsert(key_of(&runtime.meta), *runtime);
@@ -187,7 +198,11 @@ impl ClusterState {
                 }
             }
             Kind::Node => drop(self.nodes.remove(key)),
-            Kind::Event => drop(self.events.remove(key)),
+            Kind::Event => {
+                if let Some(event) = self.events.remove(key) {
+                    self.event_ages.remove(&(event.last_seen, key.clone()));
+                }
+            }
             Kind::ServingRuntime | Kind::ClusterServingRuntime => drop(self.runtimes.remove(key)),
             Kind::InferenceGraph => drop(self.graphs.remove(key)),
             Kind::Namespace => drop(self.namespaces.remove(key)),
@@ -205,16 +220,12 @@ impl ClusterState {
         }
     }
 
+    /// Drops the oldest events beyond [`MAX_EVENTS`]: work for the ones dropped only.
     fn trim_events(&mut self) {
-        let mut by_age: Vec<(Option<DateTime<Utc>>, ObjectKey)> = self
-            .events
-            .items
-            .iter()
-            .map(|(k, e)| (e.last_seen, k.clone()))
-            .collect();
-        by_age.sort();
-        let excess = self.events.len() - MAX_EVENTS;
-        for (_, key) in by_age.into_iter().take(excess) {
+        while self.events.len() > MAX_EVENTS {
+            let Some((_, key)) = self.event_ages.pop_first() else {
+                break;
+            };
             self.events.items.remove(&key);
         }
     }
@@ -352,5 +363,47 @@ mod tests {
         c.apply(Kind::Event, events);
         assert_eq!(c.events.len(), MAX_EVENTS);
         assert!(!c.events.items.contains_key(&ObjectKey::new("ml", "e0")));
+    }
+
+    fn event_at(name: &str, second: usize) -> WatchEvent {
+        WatchEvent::Upsert(crate::domain::kind::parse(
+            Kind::Event,
+            &json!({"metadata": {"name": name, "namespace": "ml"},
+                "lastTimestamp": format!("2026-01-01T{:02}:{:02}:{:02}Z", second / 3600, (second / 60) % 60, second % 60)}),
+        ))
+    }
+
+    #[test]
+    fn trimming_drops_the_oldest_by_their_latest_sighting() {
+        let mut c = ClusterState::default();
+        let key = |name: &str| ObjectKey::new("ml", name);
+        let events: Vec<WatchEvent> = (0..MAX_EVENTS)
+            .map(|i| event_at(&format!("e{i}"), i))
+            .collect();
+        c.apply(Kind::Event, events);
+        // e0 is seen again (now the newest), e1 is deleted, e2 vanishes in a relist.
+        c.apply(Kind::Event, vec![event_at("e0", MAX_EVENTS + 1)]);
+        c.apply(Kind::Event, vec![WatchEvent::Delete(key("e1"))]);
+        let mut relist = vec![WatchEvent::RelistStart];
+        relist.extend((0..MAX_EVENTS).filter(|i| ![1, 2].contains(i)).map(|i| {
+            let second = if i == 0 { MAX_EVENTS + 1 } else { i };
+            event_at(&format!("e{i}"), second)
+        }));
+        relist.push(WatchEvent::RelistDone);
+        c.apply(Kind::Event, relist);
+        assert_eq!(c.events.len(), MAX_EVENTS - 2);
+        // Three newer ones: one over the bound, so the oldest left (e3) goes.
+        c.apply(
+            Kind::Event,
+            (0..3)
+                .map(|i| event_at(&format!("n{i}"), MAX_EVENTS + 2 + i))
+                .collect(),
+        );
+        assert_eq!(c.events.len(), MAX_EVENTS);
+        assert!(c.events.items.contains_key(&key("e0")));
+        assert!(!c.events.items.contains_key(&key("e3")));
+        assert!(c.events.items.contains_key(&key("e4")));
+        assert!(c.events.items.contains_key(&key("n0")));
+        assert_eq!(c.event_ages.len(), c.events.len());
     }
 }

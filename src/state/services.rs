@@ -119,6 +119,12 @@ impl ServiceColumn {
         )
     }
 
+    /// Columns counted from the services' pods: only a list sorted by one of them is
+    /// reordered by a pod change.
+    pub fn counts_pods(self) -> bool {
+        matches!(self, ServiceColumn::Replicas | ServiceColumn::Gpus)
+    }
+
     /// Columns whose cells can be blank (`–`).
     pub fn has_blanks(self) -> bool {
         matches!(

@@ -105,10 +105,15 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
         }
         ClusterMsg::Watch { kind, events, .. } => {
             state.cluster.apply(kind, events);
-            if matches!(
-                kind,
-                Kind::InferenceService | Kind::LlmInferenceService | Kind::Pod | Kind::TrainedModel
-            ) {
+            // Pods change the rows' order only under a sort by a column counted from them
+            // (the filter, the ready count and the canaries read the services): at 10,000
+            // services a churning pod no longer re-sorts them all every frame.
+            let reorders = match kind {
+                Kind::InferenceService | Kind::LlmInferenceService | Kind::TrainedModel => true,
+                Kind::Pod => sorted_by_pods(state),
+                _ => false,
+            };
+            if reorders {
                 state.derived.dirty = true;
             }
         }
@@ -149,4 +154,12 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// Whether the services list is sorted by a column counted from pods.
+fn sorted_by_pods(state: &State) -> bool {
+    let view = state.ui.list_view(crate::config::keymap::Scope::Services);
+    crate::state::services::ServiceColumn::ALL
+        .get(view.sort_column)
+        .is_some_and(|c| c.counts_pods())
 }

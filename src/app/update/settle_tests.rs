@@ -48,3 +48,41 @@ fn input_acts_on_settled_rows_and_marks_the_targets() {
     settle(&mut s);
     assert!(!unsettled(&s));
 }
+
+fn pod_batch(s: &crate::state::State) -> Msg {
+    let pod = crate::domain::kind::parse(
+        crate::domain::kind::Kind::Pod,
+        &serde_json::json!({"metadata": {"name": "fraud-predictor-00001-deployment-x", "namespace": "ml-prod",
+            "labels": {"serving.kserve.io/inferenceservice": "fraud"}},
+            "status": {"phase": "Running"}}),
+    );
+    Msg::Cluster(crate::app::msg::ClusterMsg::Watch {
+        epoch: s.cluster.epoch,
+        kind: crate::domain::kind::Kind::Pod,
+        events: vec![crate::domain::watch::WatchEvent::Upsert(pod)],
+    })
+}
+
+#[test]
+fn pods_reorder_the_rows_only_under_a_sort_by_a_pod_column() {
+    use crate::config::keymap::Scope;
+    use crate::state::services::ServiceColumn;
+    let mut s = cluster_state();
+    settle(&mut s);
+    let batch = pod_batch(&s);
+    update_deferred(&mut s, batch);
+    assert!(
+        !s.derived.dirty,
+        "sorted by health, a pod change leaves the rows as they are"
+    );
+    assert!(s.derived.targets_dirty, "the pods read may change");
+    assert!(s.dirty, "its row is drawn again");
+    settle(&mut s);
+    s.ui.list(Scope::Services).sort_column = ServiceColumn::index(ServiceColumn::Replicas);
+    let batch = pod_batch(&s);
+    update_deferred(&mut s, batch);
+    assert!(
+        s.derived.dirty,
+        "sorted by replicas, a pod change may move its row"
+    );
+}

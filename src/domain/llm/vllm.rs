@@ -81,10 +81,10 @@ fn summed(exposition: &Exposition, name: &str) -> Option<Buckets> {
 
 /// The values of a family under its base name or with `_total` (counters are declared
 /// either way by different client libraries).
-fn values<'a>(
-    exposition: &'a Exposition,
+fn values<'a, 't>(
+    exposition: &'a Exposition<'t>,
     name: &str,
-) -> Option<Vec<(&'a crate::domain::prom::Sample, f64)>> {
+) -> Option<Vec<(&'a crate::domain::prom::Sample<'t>, f64)>> {
     let total = format!("{name}_total");
     let family = exposition
         .family(name)

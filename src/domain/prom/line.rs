@@ -2,9 +2,14 @@
 //! write it): what kind of line it is, the metric name of a sample line without parsing the
 //! rest, and a full parse of a sample line (labels unescaped, value, optional timestamp and
 //! exemplar). Lines are borrowed from the scrape; nothing is allocated for a line that is only
-//! classified or skipped.
+//! classified or skipped, and a parsed line's label names and values borrow from it too (only
+//! a value with escapes is copied).
 
 use super::MetricKind;
+use std::borrow::Cow;
+
+/// A label name and its (unescaped) value, borrowed from the scrape where possible.
+pub type Label<'a> = (Cow<'a, str>, Cow<'a, str>);
 
 /// What a line is, with borrowed parts.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,14 +91,14 @@ pub(super) enum SampleError {
 
 /// A fully parsed sample line.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct SampleLine {
-    pub labels: Vec<(String, String)>,
+pub(super) struct SampleLine<'a> {
+    pub labels: Vec<Label<'a>>,
     pub value: f64,
 }
 
 /// Parses a sample line: `name{label="value",...} value [timestamp] [# exemplar]`.
 /// `Err` says what is wrong, for the user.
-pub(super) fn parse_sample(line: &str) -> Result<SampleLine, SampleError> {
+pub(super) fn parse_sample(line: &str) -> Result<SampleLine<'_>, SampleError> {
     let line = line.trim_start();
     let name = metric_name(line);
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
@@ -130,7 +135,7 @@ pub(super) fn parse_sample(line: &str) -> Result<SampleLine, SampleError> {
 /// the text after the closing brace.
 fn parse_labels<'a>(
     mut text: &'a str,
-    labels: &mut Vec<(String, String)>,
+    labels: &mut Vec<Label<'a>>,
 ) -> Result<&'a str, SampleError> {
     loop {
         text = text.trim_start();
@@ -144,13 +149,13 @@ fn parse_labels<'a>(
             if name.is_empty() {
                 return Err(SampleError::NoLabelName);
             }
-            (name.to_string(), &text[name.len()..])
+            (Cow::Borrowed(name), &text[name.len()..])
         };
         let Some(after_eq) = after_key.trim_start().strip_prefix('=') else {
-            return Err(SampleError::NoEquals(key));
+            return Err(SampleError::NoEquals(key.into_owned()));
         };
         let Some(quoted) = after_eq.trim_start().strip_prefix('"') else {
-            return Err(SampleError::UnquotedValue(key));
+            return Err(SampleError::UnquotedValue(key.into_owned()));
         };
         let (value, after_value) = quoted_string(quoted)?;
         labels.push((key, value));
@@ -165,15 +170,15 @@ fn parse_labels<'a>(
 
 /// Reads a quoted string (opening quote consumed), undoing `\\`, `\"` and `\n`; returns it and
 /// the text after the closing quote.
-fn quoted_string(text: &str) -> Result<(String, &str), SampleError> {
+fn quoted_string(text: &str) -> Result<(Cow<'_, str>, &str), SampleError> {
     let Some(end) = closing_quote(text) else {
         return Err(SampleError::UnclosedValue);
     };
     let raw = &text[..end];
     let value = if raw.contains('\\') {
-        unescape(raw)
+        Cow::Owned(unescape(raw))
     } else {
-        raw.to_string()
+        Cow::Borrowed(raw)
     };
     Ok((value, &text[end + 1..]))
 }
@@ -264,6 +269,16 @@ mod tests {
         assert!(parse_sample("m NaN").unwrap().value.is_nan());
         assert_eq!(parse_sample("m +Inf").unwrap().value, f64::INFINITY);
         assert_eq!(parse_sample("m 1.5e3").unwrap().value, 1500.0);
+    }
+
+    #[test]
+    fn labels_borrow_from_the_line_unless_unescaped() {
+        let line = r#"m{plain="a",esc="x\"y"} 1"#;
+        let s = parse_sample(line).unwrap();
+        assert!(matches!(s.labels[0].0, Cow::Borrowed("plain")));
+        assert!(matches!(s.labels[0].1, Cow::Borrowed("a")));
+        assert!(matches!(s.labels[1].0, Cow::Borrowed("esc")));
+        assert!(matches!(&s.labels[1].1, Cow::Owned(v) if v == "x\"y"));
     }
 
     #[test]

@@ -7,9 +7,14 @@
 //! kept), and can read only the families asked for: other lines are skipped after reading
 //! their name, without allocating. Histogram series are grouped by their labels (without
 //! `le`) with cumulative buckets sorted by bound. The line grammar is in [`line`].
+//!
+//! A parse borrows from the scrape's text: label names and values are slices of it (only a
+//! value with escapes is copied), so a page costs a few allocations per sample, not one per
+//! label.
 
 mod line;
 
+pub use line::Label;
 use line::{Line, classify, parse_sample};
 use std::collections::HashMap;
 
@@ -36,77 +41,77 @@ pub enum SampleRole {
 
 /// One sample with its labels (values unescaped) and numeric value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
+pub struct Sample<'a> {
     pub role: SampleRole,
-    pub labels: Vec<(String, String)>,
+    pub labels: Vec<Label<'a>>,
     pub value: f64,
 }
 
-impl Sample {
+impl Sample<'_> {
     /// The value of label `key`, if present.
     pub fn label(&self, key: &str) -> Option<&str> {
         self.labels
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 }
 
 /// A metric family: its base name (without `_bucket`/`_sum`/`_count`), type and samples.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Family {
+pub struct Family<'a> {
     pub name: String,
     pub kind: MetricKind,
-    pub samples: Vec<Sample>,
+    pub samples: Vec<Sample<'a>>,
 }
 
 /// One histogram series: the labels that identify it (without `le`), its cumulative buckets
 /// sorted by upper bound (the last one is `+Inf` when present), and `_sum`/`_count`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct HistogramSeries {
-    pub labels: Vec<(String, String)>,
+pub struct HistogramSeries<'a> {
+    pub labels: Vec<Label<'a>>,
     pub buckets: Vec<(f64, f64)>,
     pub sum: Option<f64>,
     pub count: Option<f64>,
 }
 
-impl HistogramSeries {
+impl HistogramSeries<'_> {
     /// The value of label `key`, if present.
     pub fn label(&self, key: &str) -> Option<&str> {
         self.labels
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 }
 
 /// A parsed scrape: the families that parsed, and a message per part that did not.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Exposition {
-    pub families: Vec<Family>,
+pub struct Exposition<'a> {
+    pub families: Vec<Family<'a>>,
     pub problems: Vec<String>,
 }
 
-impl Exposition {
+impl<'a> Exposition<'a> {
     /// Parses every family of a scrape. Never fails: malformed lines are skipped and described
     /// in `problems`, so one bad line from an exporter does not blank the whole panel.
-    pub fn parse(text: &str) -> Exposition {
+    pub fn parse(text: &'a str) -> Exposition<'a> {
         Parser::new(None).run(text)
     }
 
     /// Parses only the families named in `wanted` (base names, as `# TYPE` declares them);
     /// every other line is skipped cheaply and its problems are not reported.
-    pub fn parse_only(text: &str, wanted: &[&str]) -> Exposition {
+    pub fn parse_only(text: &'a str, wanted: &[&str]) -> Exposition<'a> {
         Parser::new(Some(wanted)).run(text)
     }
 
     /// The family with this base name.
-    pub fn family(&self, name: &str) -> Option<&Family> {
+    pub fn family(&self, name: &str) -> Option<&Family<'a>> {
         self.families.iter().find(|f| f.name == name)
     }
 
     /// Histogram series of family `name`, grouped by their labels without `le`.
-    pub fn histograms(&self, name: &str) -> Vec<HistogramSeries> {
+    pub fn histograms(&self, name: &str) -> Vec<HistogramSeries<'a>> {
         self.family(name)
             .map(|f| group_histogram(&f.samples))
             .unwrap_or_default()
@@ -148,13 +153,13 @@ struct Problem {
     lines: usize,
 }
 
-struct Parser<'w> {
+struct Parser<'w, 't> {
     wanted: Option<&'w [&'w str]>,
-    families: Vec<Family>,
+    families: Vec<Family<'t>>,
     problems: Vec<Problem>,
 }
 
-impl<'w> Parser<'w> {
+impl<'w, 't> Parser<'w, 't> {
     fn new(wanted: Option<&'w [&'w str]>) -> Self {
         Parser {
             wanted,
@@ -163,7 +168,7 @@ impl<'w> Parser<'w> {
         }
     }
 
-    fn run(mut self, text: &str) -> Exposition {
+    fn run(mut self, text: &'t str) -> Exposition<'t> {
         let mut index: HashMap<&str, usize> = HashMap::new();
         for (number, raw) in text.split('\n').enumerate() {
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
@@ -203,7 +208,7 @@ impl<'w> Parser<'w> {
     }
 
     /// The index of family `name`, created when new; a declared type replaces `Untyped`.
-    fn family_index<'t>(
+    fn family_index(
         &mut self,
         index: &mut HashMap<&'t str, usize>,
         name: &'t str,
@@ -253,11 +258,11 @@ impl<'w> Parser<'w> {
     }
 
     /// Parses a sample line of a wanted family (after a cheap look-up of its name) into it.
-    fn sample<'t>(
+    fn sample(
         &mut self,
         index: &mut HashMap<&'t str, usize>,
         name: &'t str,
-        raw: &str,
+        raw: &'t str,
         number: usize,
     ) {
         if name.is_empty() {
@@ -320,20 +325,16 @@ fn parse_float(text: &str) -> f64 {
     line::parse_float(text).unwrap_or(f64::NAN)
 }
 
-fn group_histogram(samples: &[Sample]) -> Vec<HistogramSeries> {
-    let mut series: Vec<HistogramSeries> = Vec::new();
+fn group_histogram<'a>(samples: &[Sample<'a>]) -> Vec<HistogramSeries<'a>> {
+    let mut series: Vec<HistogramSeries<'a>> = Vec::new();
     for sample in samples {
-        let key: Vec<(String, String)> = sample
-            .labels
-            .iter()
-            .filter(|(k, _)| k != "le")
-            .cloned()
-            .collect();
-        let idx = match series.iter().position(|s| s.labels == key) {
+        // Compared in place: the labels are copied only for a series not seen yet.
+        let identity = || sample.labels.iter().filter(|(k, _)| k != "le");
+        let idx = match series.iter().position(|s| s.labels.iter().eq(identity())) {
             Some(idx) => idx,
             None => {
                 series.push(HistogramSeries {
-                    labels: key,
+                    labels: identity().cloned().collect(),
                     buckets: Vec::new(),
                     sum: None,
                     count: None,

@@ -398,16 +398,18 @@ mod tests {
             ..Counters::default()
         };
         c.add(1000.0, &Profile::BAD);
-        let ms = Exposition::parse(&model_server("fraud", &c, &Profile::BAD));
+        let ms_text = model_server("fraud", &c, &Profile::BAD);
+        let ms = Exposition::parse(&ms_text);
         assert!(ms.problems.is_empty(), "{:?}", ms.problems);
         let h = &ms.histograms("request_predict_seconds")[0];
         assert_eq!(h.count, Some(1000.0));
-        let t = Exposition::parse(&transformer(
+        let t_text = transformer(
             "img",
             &c,
             &Profile::HEALTHY,
             &[(9.0, Profile::HEALTHY), (1.0, Profile::BAD)],
-        ));
+        );
+        let t = Exposition::parse(&t_text);
         assert!(t.problems.is_empty(), "{:?}", t.problems);
         let (stages, _) = crate::domain::latency::chain_window::parse(&transformer(
             "img",
@@ -432,7 +434,7 @@ mod tests {
             p50(&stages.postprocess) < p50(&stages.preprocess) + 1.0,
             "{stages:?}"
         );
-        let qp = Exposition::parse(&queue_proxy(
+        let qp_text = queue_proxy(
             &QueueLabels {
                 namespace: "ml",
                 pod: "p",
@@ -441,10 +443,11 @@ mod tests {
             },
             &c,
             &Profile::BAD,
-        ));
+        );
+        let qp = Exposition::parse(&qp_text);
         assert!(qp.problems.is_empty(), "{:?}", qp.problems);
         assert_eq!(qp.histograms("revision_app_request_latencies").len(), 2);
-        let d = Exposition::parse(&dcgm(&[GpuReading {
+        let d_text = dcgm(&[GpuReading {
             index: 0,
             uuid: "GPU-1",
             model: "NVIDIA A10G",
@@ -457,7 +460,8 @@ mod tests {
             sm_clock: 1700.0,
             mem_clock: 6000.0,
             pod: Some(("ml", "p", "kserve-container")),
-        }]));
+        }]);
+        let d = Exposition::parse(&d_text);
         assert!(d.problems.is_empty(), "{:?}", d.problems);
         assert_eq!(
             d.family("DCGM_FI_DEV_GPU_UTIL").unwrap().samples[0].label("pod"),
