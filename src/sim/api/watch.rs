@@ -212,7 +212,10 @@ impl Stream {
                 _ = &mut deadline => return,
                 _ = drops.changed() => return,
                 _ = bookmark.tick(), if self.options.bookmarks => {
-                    let rv = self.store.rv().to_string();
+                    // The last version this watcher has passed, not the store's newest:
+                    // changes still queued for it are newer than that, so a client that
+                    // resumes from the bookmark gets them (the store's version would skip them).
+                    let rv = seen.to_string();
                     line("BOOKMARK", &json!({"kind": r.kind, "apiVersion": r.api_version(), "metadata": {"resourceVersion": rv}}))
                 }
                 e = events.recv() => match e {
