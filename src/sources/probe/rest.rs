@@ -33,6 +33,56 @@ pub async fn run_via_api(client: &kube::Client, spec: &ProbeSpec, explain: bool)
 pub async fn run_with(spec: &ProbeSpec, transport: &Transport, explain: bool) -> ProbeReport {
     let base = spec.target.trim_end_matches('/').to_string();
     let model = &spec.model;
+    let mut checks = match readiness_checks(spec, transport, &base).await {
+        Ok(checks) => checks,
+        Err(failed) => return failed,
+    };
+    let body = match request_body(spec, transport, &base, &mut checks).await {
+        Ok(body) => body,
+        Err(failed) => return failed,
+    };
+    // An explanation has no fixed shape (each explainer answers its own JSON).
+    let (url, expect) = match spec.protocol {
+        Protocol::V1 if explain => (format!("{base}/v1/models/{model}:explain"), None),
+        Protocol::V1 => (
+            format!("{base}/v1/models/{model}:predict"),
+            Some("predictions"),
+        ),
+        _ => (format!("{base}/v2/models/{model}/infer"), Some("outputs")),
+    };
+    let body = std::sync::Arc::new(body);
+    let mut report = timed(spec.count, spec.concurrency, || {
+        let (transport, url, body) = (transport.clone(), url.clone(), body.clone());
+        async move {
+            let (value, elapsed) = transport.post_json(&url, &body).await;
+            let value = value?;
+            if let Some(expect) = expect
+                && value.get(expect).is_none()
+            {
+                return Err(ProbeError::new(
+                    ErrorKind::BadBody,
+                    format!(
+                        "the answer from {url} has no `{expect}`: {}",
+                        excerpt(&value.to_string())
+                    ),
+                ));
+            }
+            Ok(elapsed)
+        }
+    })
+    .await;
+    report.checks = checks;
+    report
+}
+
+/// The server's and the model's readiness, in the protocol's words; `Err` is the probe's
+/// setup failure when the server cannot be reached or does not serve the model.
+async fn readiness_checks(
+    spec: &ProbeSpec,
+    transport: &Transport,
+    base: &str,
+) -> Result<Vec<Check>, ProbeReport> {
+    let model = &spec.model;
     let mut checks = Vec::new();
     let (checks_to_run, model_check): (Vec<(&str, String)>, usize) = match spec.protocol {
         Protocol::V1 => (
@@ -78,79 +128,58 @@ pub async fn run_with(spec: &ProbeSpec, transport: &Transport, explain: bool) ->
                         ),
                         _ => format!("cannot reach the model server: {}", e.message),
                     };
-                    return setup_failed(checks, why);
+                    return Err(setup_failed(checks, why));
                 }
             }
         }
     }
-    // The body: the user's, or one built from the V2 metadata (V1 falls back to a sample row).
-    let body = match &spec.payload {
-        Some(p) => p.clone(),
-        None => {
-            let t = Instant::now();
-            let meta = transport
-                .get_json(&format!("{base}/v2/models/{model}"))
-                .await;
-            let inputs = meta
-                .map_err(|e| e.message)
-                .and_then(|m| inputs_from_metadata(&m));
-            let ms = ms_since(t);
-            match (&inputs, spec.protocol) {
-                (Ok(i), Protocol::V1) => v1_body(Some(i)),
-                (Ok(i), _) => {
-                    checks.push(Check {
-                        name: "model metadata".into(),
-                        ok: true,
-                        detail: format!("{} input(s)", i.len()),
-                        ms,
-                    });
-                    v2_body(i)
-                }
-                (Err(_), Protocol::V1) => v1_body(None),
-                (Err(e), _) => {
-                    checks.push(Check {
-                        name: "model metadata".into(),
-                        ok: false,
-                        detail: e.clone(),
-                        ms,
-                    });
-                    return setup_failed(checks, format!("cannot build an inference request: {e}"));
-                }
-            }
+    Ok(checks)
+}
+
+/// The body: the user's, or one built from the V2 metadata (V1 falls back to a sample row);
+/// `Err` is the probe's setup failure when a V2 request cannot be built.
+async fn request_body(
+    spec: &ProbeSpec,
+    transport: &Transport,
+    base: &str,
+    checks: &mut Vec<Check>,
+) -> Result<Value, ProbeReport> {
+    if let Some(p) = &spec.payload {
+        return Ok(p.clone());
+    }
+    let t = Instant::now();
+    let meta = transport
+        .get_json(&format!("{base}/v2/models/{}", spec.model))
+        .await;
+    let inputs = meta
+        .map_err(|e| e.message)
+        .and_then(|m| inputs_from_metadata(&m));
+    let ms = ms_since(t);
+    match (&inputs, spec.protocol) {
+        (Ok(i), Protocol::V1) => Ok(v1_body(Some(i))),
+        (Ok(i), _) => {
+            checks.push(Check {
+                name: "model metadata".into(),
+                ok: true,
+                detail: format!("{} input(s)", i.len()),
+                ms,
+            });
+            Ok(v2_body(i))
         }
-    };
-    // An explanation has no fixed shape (each explainer answers its own JSON).
-    let (url, expect) = match spec.protocol {
-        Protocol::V1 if explain => (format!("{base}/v1/models/{model}:explain"), None),
-        Protocol::V1 => (
-            format!("{base}/v1/models/{model}:predict"),
-            Some("predictions"),
-        ),
-        _ => (format!("{base}/v2/models/{model}/infer"), Some("outputs")),
-    };
-    let body = std::sync::Arc::new(body);
-    let mut report = timed(spec.count, spec.concurrency, || {
-        let (transport, url, body) = (transport.clone(), url.clone(), body.clone());
-        async move {
-            let (value, elapsed) = transport.post_json(&url, &body).await;
-            let value = value?;
-            if let Some(expect) = expect
-                && value.get(expect).is_none()
-            {
-                return Err(ProbeError::new(
-                    ErrorKind::BadBody,
-                    format!(
-                        "the answer from {url} has no `{expect}`: {}",
-                        excerpt(&value.to_string())
-                    ),
-                ));
-            }
-            Ok(elapsed)
+        (Err(_), Protocol::V1) => Ok(v1_body(None)),
+        (Err(e), _) => {
+            checks.push(Check {
+                name: "model metadata".into(),
+                ok: false,
+                detail: e.clone(),
+                ms,
+            });
+            Err(setup_failed(
+                std::mem::take(checks),
+                format!("cannot build an inference request: {e}"),
+            ))
         }
-    })
-    .await;
-    report.checks = checks;
-    report
+    }
 }
 
 /// The HTTP client of a direct probe: the spec's deadline for connecting and for each
