@@ -43,6 +43,74 @@ fn format_line(line: &LogLine, timestamps: bool) -> String {
 
 /// `GET …/pods/NAME/log`.
 pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>, ApiError> {
+    let (container, previous) = readable_container(ctx, ns, name, q)?;
+    let follow = q.get("follow").is_some_and(|v| v == "true") && !previous;
+    // Following: the lines so far and the subscription are taken at once, so a line written
+    // meanwhile is neither lost nor sent twice.
+    let (lines, rx) = if follow {
+        match ctx.workload.lines_and_follow(ns, name, &container) {
+            Some((lines, rx)) => (lines, Some(rx)),
+            None => (Vec::new(), None),
+        }
+    } else {
+        (
+            ctx.workload
+                .log_lines(ns, name, &container, previous)
+                .unwrap_or_default(),
+            None,
+        )
+    };
+    let timestamps = q.get("timestamps").is_some_and(|v| v == "true");
+    let head = first_bytes(lines, q, timestamps);
+    let Some(mut rx) = rx else {
+        return Ok(respond::bytes(200, "text/plain", head));
+    };
+    let workload = ctx.workload.clone();
+    let mut log_drops = ctx.faults.log_drops.subscribe();
+    let (ns, name) = (ns.to_string(), name.to_string());
+    let (tx, out) = tokio::sync::mpsc::channel::<Result<Bytes, Infallible>>(256);
+    tokio::spawn(async move {
+        if !head.is_empty() && tx.send(Ok(Bytes::from(head))).await.is_err() {
+            return;
+        }
+        let mut check = tokio::time::interval(std::time::Duration::from_millis(500));
+        loop {
+            tokio::select! {
+                line = rx.recv() => match line {
+                    Ok(line) => {
+                        if tx.send(Ok(Bytes::from(format_line(&line, timestamps)))).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => return,
+                },
+                // The `drop-logs` fault: the stream ends as a cut connection would.
+                _ = log_drops.changed() => return,
+                // The stream ends when the pod goes away.
+                _ = check.tick() => {
+                    if !workload.has_pod(&ns, &name) {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    Ok(respond::stream(
+        "text/plain",
+        Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(out)),
+    ))
+}
+
+/// The container a log request reads (named, or the pod's only one) and whether it asks
+/// for the previous instance; the API server's 400s for an ambiguous, unknown, not yet
+/// started, or never restarted container.
+fn readable_container(
+    ctx: &Ctx,
+    ns: &str,
+    name: &str,
+    q: &Query,
+) -> Result<(String, bool), ApiError> {
     let (_, containers, init_containers) = pod(ctx, ns, name)?;
     let container = match q.get("container").filter(|c| !c.is_empty()) {
         Some(c) => c.clone(),
@@ -92,22 +160,12 @@ pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>,
             "container \"{container}\" in pod \"{name}\" is waiting to start: {reason}"
         )));
     }
-    let follow = q.get("follow").is_some_and(|v| v == "true") && !previous;
-    // Following: the lines so far and the subscription are taken at once, so a line written
-    // meanwhile is neither lost nor sent twice.
-    let (lines, rx) = if follow {
-        match ctx.workload.lines_and_follow(ns, name, &container) {
-            Some((lines, rx)) => (lines, Some(rx)),
-            None => (Vec::new(), None),
-        }
-    } else {
-        (
-            ctx.workload
-                .log_lines(ns, name, &container, previous)
-                .unwrap_or_default(),
-            None,
-        )
-    };
+    Ok((container, previous))
+}
+
+/// The lines written so far as the request asks: since a time, the last N, at most so
+/// many bytes.
+fn first_bytes(lines: Vec<LogLine>, q: &Query, timestamps: bool) -> Vec<u8> {
     let since = q
         .get("sinceSeconds")
         .and_then(|s| s.parse::<i64>().ok())
@@ -121,7 +179,6 @@ pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>,
         let skip = lines.len().saturating_sub(tail);
         lines.drain(..skip);
     }
-    let timestamps = q.get("timestamps").is_some_and(|v| v == "true");
     let limit = q.get("limitBytes").and_then(|l| l.parse::<usize>().ok());
     let mut head: Vec<u8> = lines
         .iter()
@@ -130,44 +187,7 @@ pub fn log(ctx: &Ctx, ns: &str, name: &str, q: &Query) -> Result<Response<Body>,
     if let Some(limit) = limit {
         head.truncate(limit);
     }
-    let Some(mut rx) = rx else {
-        return Ok(respond::bytes(200, "text/plain", head));
-    };
-    let workload = ctx.workload.clone();
-    let mut log_drops = ctx.faults.log_drops.subscribe();
-    let (ns, name) = (ns.to_string(), name.to_string());
-    let (tx, out) = tokio::sync::mpsc::channel::<Result<Bytes, Infallible>>(256);
-    tokio::spawn(async move {
-        if !head.is_empty() && tx.send(Ok(Bytes::from(head))).await.is_err() {
-            return;
-        }
-        let mut check = tokio::time::interval(std::time::Duration::from_millis(500));
-        loop {
-            tokio::select! {
-                line = rx.recv() => match line {
-                    Ok(line) => {
-                        if tx.send(Ok(Bytes::from(format_line(&line, timestamps)))).await.is_err() {
-                            return;
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(_) => return,
-                },
-                // The `drop-logs` fault: the stream ends as a cut connection would.
-                _ = log_drops.changed() => return,
-                // The stream ends when the pod goes away.
-                _ = check.tick() => {
-                    if !workload.has_pod(&ns, &name) {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-    Ok(respond::stream(
-        "text/plain",
-        Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(out)),
-    ))
+    head
 }
 
 /// `GET|POST …/pods/NAME[:PORT]/proxy/PATH`: the pod's answer, its status passed through
