@@ -50,134 +50,154 @@ fn age_of(obj: &Value) -> Value {
 /// Every column, whatever its priority: kubectl shows priority-0 columns and adds the others
 /// for `-o wide`.
 fn columns_and_cells(r: &Resource, obj: &Value) -> (Vec<Value>, Vec<Value>) {
-    let def = |name: &str, kind: &str, priority: u8| json!({"name": name, "type": kind, "format": if name == "Name" { "name" } else { "" }, "description": name, "priority": priority});
-    let name = json!(obj["metadata"]["name"].as_str().unwrap_or(""));
     match r.kind {
-        "Pod" => {
-            let pod = pod_status::columns(obj);
-            let text = |v: &Value| -> String {
-                v.as_str()
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or("<none>")
-                    .to_string()
-            };
-            let mut cols = vec![
-                def("Name", "string", 0),
-                def("Ready", "string", 0),
-                def("Status", "string", 0),
-                def("Restarts", "string", 0),
-                def("Age", "string", 0),
-            ];
-            let mut cells = vec![
-                name,
-                json!(format!("{}/{}", pod.ready, pod.total)),
-                json!(pod.status),
-                json!(pod.restarts.to_string()),
-                age_of(obj),
-            ];
-            cols.extend([
-                def("IP", "string", 1),
-                def("Node", "string", 1),
-                def("Nominated Node", "string", 1),
-                def("Readiness Gates", "string", 1),
-            ]);
-            cells.extend([
-                json!(text(&obj["status"]["podIP"])),
-                json!(text(&obj["spec"]["nodeName"])),
-                json!("<none>"),
-                json!("<none>"),
-            ]);
-            (cols, cells)
-        }
-        "Node" => {
-            let ready = obj["status"]["conditions"]
-                .as_array()
-                .and_then(|c| c.iter().find(|c| c["type"] == "Ready"))
-                .map(|c| {
-                    if c["status"] == "True" {
-                        "Ready"
-                    } else {
-                        "NotReady"
-                    }
-                })
-                .unwrap_or("Unknown");
-            let version = obj["status"]["nodeInfo"]["kubeletVersion"]
-                .as_str()
-                .unwrap_or("v1.33.0");
-            (
-                vec![
-                    def("Name", "string", 0),
-                    def("Status", "string", 0),
-                    def("Roles", "string", 0),
-                    def("Age", "string", 0),
-                    def("Version", "string", 0),
-                ],
-                vec![
-                    name,
-                    json!(ready),
-                    json!("<none>"),
-                    age_of(obj),
-                    json!(version),
-                ],
-            )
-        }
-        "Event" => {
-            let last = obj["lastTimestamp"]
-                .as_str()
-                .or(obj["eventTime"].as_str())
-                .and_then(parse_time);
-            let io = &obj["involvedObject"];
-            (
-                vec![
-                    def("Last Seen", "string", 0),
-                    def("Type", "string", 0),
-                    def("Reason", "string", 0),
-                    def("Object", "string", 0),
-                    def("Message", "string", 0),
-                ],
-                vec![
-                    json!(age(last, chrono::Utc::now())),
-                    obj["type"].clone(),
-                    obj["reason"].clone(),
-                    json!(format!(
-                        "{}/{}",
-                        io["kind"].as_str().unwrap_or("").to_lowercase(),
-                        io["name"].as_str().unwrap_or("")
-                    )),
-                    obj["message"].clone(),
-                ],
-            )
-        }
+        "Pod" => pod_row(obj),
+        "Node" => node_row(obj),
+        "Event" => event_row(obj),
         "ConfigMap" => (
             vec![
-                def("Name", "string", 0),
-                def("Data", "integer", 0),
-                def("Age", "string", 0),
+                column("Name", "string", 0),
+                column("Data", "integer", 0),
+                column("Age", "string", 0),
             ],
             vec![
-                name,
+                name(obj),
                 json!(obj["data"].as_object().map(|m| m.len()).unwrap_or(0)),
                 age_of(obj),
             ],
         ),
-        _ => {
-            let mut cols = vec![def("Name", "string", 0)];
-            let mut cells = vec![name];
-            for c in r.columns {
-                cols.push(def(c.name, c.kind, c.priority));
-                if c.kind == "date" {
-                    cells.push(age_of(obj));
-                } else {
-                    cells.push(cell(c.kind, &json_path(obj, c.json_path)));
-                }
+        _ => printer_columns_row(r, obj),
+    }
+}
+
+/// One column's definition.
+fn column(name: &str, kind: &str, priority: u8) -> Value {
+    json!({"name": name, "type": kind, "format": if name == "Name" { "name" } else { "" }, "description": name, "priority": priority})
+}
+
+/// The object's name cell.
+fn name(obj: &Value) -> Value {
+    json!(obj["metadata"]["name"].as_str().unwrap_or(""))
+}
+
+/// A pod's row, as kubectl's (wide columns at priority 1).
+fn pod_row(obj: &Value) -> (Vec<Value>, Vec<Value>) {
+    let pod = pod_status::columns(obj);
+    let text = |v: &Value| -> String {
+        v.as_str()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("<none>")
+            .to_string()
+    };
+    let mut cols = vec![
+        column("Name", "string", 0),
+        column("Ready", "string", 0),
+        column("Status", "string", 0),
+        column("Restarts", "string", 0),
+        column("Age", "string", 0),
+    ];
+    let mut cells = vec![
+        name(obj),
+        json!(format!("{}/{}", pod.ready, pod.total)),
+        json!(pod.status),
+        json!(pod.restarts.to_string()),
+        age_of(obj),
+    ];
+    cols.extend([
+        column("IP", "string", 1),
+        column("Node", "string", 1),
+        column("Nominated Node", "string", 1),
+        column("Readiness Gates", "string", 1),
+    ]);
+    cells.extend([
+        json!(text(&obj["status"]["podIP"])),
+        json!(text(&obj["spec"]["nodeName"])),
+        json!("<none>"),
+        json!("<none>"),
+    ]);
+    (cols, cells)
+}
+
+/// A node's row.
+fn node_row(obj: &Value) -> (Vec<Value>, Vec<Value>) {
+    let ready = obj["status"]["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == "Ready"))
+        .map(|c| {
+            if c["status"] == "True" {
+                "Ready"
+            } else {
+                "NotReady"
             }
-            if r.columns.is_empty() {
-                cols.push(def("Age", "string", 0));
-                cells.push(age_of(obj));
-            }
-            (cols, cells)
+        })
+        .unwrap_or("Unknown");
+    let version = obj["status"]["nodeInfo"]["kubeletVersion"]
+        .as_str()
+        .unwrap_or("v1.33.0");
+    (
+        vec![
+            column("Name", "string", 0),
+            column("Status", "string", 0),
+            column("Roles", "string", 0),
+            column("Age", "string", 0),
+            column("Version", "string", 0),
+        ],
+        vec![
+            name(obj),
+            json!(ready),
+            json!("<none>"),
+            age_of(obj),
+            json!(version),
+        ],
+    )
+}
+
+/// An event's row.
+fn event_row(obj: &Value) -> (Vec<Value>, Vec<Value>) {
+    let last = obj["lastTimestamp"]
+        .as_str()
+        .or(obj["eventTime"].as_str())
+        .and_then(parse_time);
+    let io = &obj["involvedObject"];
+    (
+        vec![
+            column("Last Seen", "string", 0),
+            column("Type", "string", 0),
+            column("Reason", "string", 0),
+            column("Object", "string", 0),
+            column("Message", "string", 0),
+        ],
+        vec![
+            json!(age(last, chrono::Utc::now())),
+            obj["type"].clone(),
+            obj["reason"].clone(),
+            json!(format!(
+                "{}/{}",
+                io["kind"].as_str().unwrap_or("").to_lowercase(),
+                io["name"].as_str().unwrap_or("")
+            )),
+            obj["message"].clone(),
+        ],
+    )
+}
+
+/// A custom resource's row: its printer columns, or Name and Age without any.
+fn printer_columns_row(r: &Resource, obj: &Value) -> (Vec<Value>, Vec<Value>) {
+    let mut cols = vec![column("Name", "string", 0)];
+    let mut cells = vec![name(obj)];
+    for c in r.columns {
+        cols.push(column(c.name, c.kind, c.priority));
+        if c.kind == "date" {
+            cells.push(age_of(obj));
+        } else {
+            cells.push(cell(c.kind, &json_path(obj, c.json_path)));
         }
     }
+    if r.columns.is_empty() {
+        cols.push(column("Age", "string", 0));
+        cells.push(age_of(obj));
+    }
+    (cols, cells)
 }
 
 /// The object part of a row (`includeObject=Metadata`, kubectl's default).
