@@ -313,67 +313,56 @@ fn gauge(out: &mut String, name: &str, help: &str, labels: &str, value: f64) {
 pub fn vllm_metrics(model: &str, s: &VllmStats) -> String {
     let mut out = String::with_capacity(16_384);
     let l = format!("engine=\"0\",model_name=\"{model}\"");
-    gauge(
-        &mut out,
-        "vllm:num_requests_running",
-        "Number of requests in model execution batches.",
-        &l,
-        s.running.round(),
-    );
-    gauge(
-        &mut out,
-        "vllm:num_requests_waiting",
-        "Number of requests waiting to be processed.",
-        &l,
-        s.waiting.round(),
-    );
-    gauge(
-        &mut out,
-        "vllm:kv_cache_usage_perc",
-        "KV-cache usage. 1 means 100 percent usage.",
-        &l,
-        s.kv_usage,
-    );
-    counter(
-        &mut out,
-        "vllm:prefix_cache_queries_total",
-        "Prefix cache queries, in terms of number of queried tokens.",
-        &l,
-        s.prefix_queries,
-        s.created,
-    );
-    counter(
-        &mut out,
-        "vllm:prefix_cache_hits_total",
-        "Prefix cache hits, in terms of number of cached tokens.",
-        &l,
-        s.prefix_hits,
-        s.created,
-    );
-    counter(
-        &mut out,
-        "vllm:num_preemptions_total",
-        "Cumulative number of preemption from the engine.",
-        &l,
-        s.preemptions,
-        s.created,
-    );
-    counter(
-        &mut out,
-        "vllm:prompt_tokens_total",
-        "Number of prefill tokens processed.",
-        &l,
-        s.prompt_tokens,
-        s.created,
-    );
-    counter(
-        &mut out,
-        "vllm:generation_tokens_total",
-        "Number of generation tokens processed.",
-        &l,
-        s.generation_tokens,
-        s.created,
-    );
+    let gauges = [
+        (
+            "vllm:num_requests_running",
+            "Number of requests in model execution batches.",
+            s.running.round(),
+        ),
+        (
+            "vllm:num_requests_waiting",
+            "Number of requests waiting to be processed.",
+            s.waiting.round(),
+        ),
+        (
+            "vllm:kv_cache_usage_perc",
+            "KV-cache usage. 1 means 100 percent usage.",
+            s.kv_usage,
+        ),
+    ];
+    for (name, help, value) in gauges {
+        gauge(&mut out, name, help, &l, value);
+    }
+    let counters = [
+        (
+            "vllm:prefix_cache_queries_total",
+            "Prefix cache queries, in terms of number of queried tokens.",
+            s.prefix_queries,
+        ),
+        (
+            "vllm:prefix_cache_hits_total",
+            "Prefix cache hits, in terms of number of cached tokens.",
+            s.prefix_hits,
+        ),
+        (
+            "vllm:num_preemptions_total",
+            "Cumulative number of preemption from the engine.",
+            s.preemptions,
+        ),
+        (
+            "vllm:prompt_tokens_total",
+            "Number of prefill tokens processed.",
+            s.prompt_tokens,
+        ),
+        (
+            "vllm:generation_tokens_total",
+            "Number of generation tokens processed.",
+            s.generation_tokens,
+        ),
+    ];
+    for (name, help, value) in counters {
+        counter(&mut out, name, help, &l, value, s.created);
+    }
     let name = "vllm:request_success_total";
     header(
         &mut out,
