@@ -582,3 +582,7 @@ pub fn check_progress(state: &mut State) -> Vec<Effect> {
 #[cfg(test)]
 #[path = "rollout_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "rollout_guard_tests.rs"]
+mod guard_tests;

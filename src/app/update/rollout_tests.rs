@@ -10,7 +10,7 @@ use crate::sources::kube::actions::WriteError;
 use crossterm::event::KeyModifiers;
 use serde_json::json;
 
-fn isvc_json(latest_pct: i64, observed: i64) -> serde_json::Value {
+pub(super) fn isvc_json(latest_pct: i64, observed: i64) -> serde_json::Value {
     json!({
         "metadata": {"name": "fraud-detector", "namespace": "ml-prod", "resourceVersion": "42", "generation": 2, "uid": "u-1"},
         "spec": {"predictor": {"canaryTrafficPercent": 10, "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "s3://m/2"}}},
@@ -25,7 +25,7 @@ fn isvc_json(latest_pct: i64, observed: i64) -> serde_json::Value {
     })
 }
 
-fn watch(state: &State, value: serde_json::Value) -> Msg {
+pub(super) fn watch(state: &State, value: serde_json::Value) -> Msg {
     Msg::Cluster(ClusterMsg::Watch {
         epoch: state.cluster.epoch,
         kind: Kind::InferenceService,
@@ -33,7 +33,7 @@ fn watch(state: &State, value: serde_json::Value) -> Msg {
     })
 }
 
-fn setup() -> State {
+pub(super) fn setup() -> State {
     let mut s = crate::ui::snapshot_tests::state();
     s.session.context = Some("prod".into());
     let m = watch(&s, isvc_json(10, 2));
@@ -41,24 +41,24 @@ fn setup() -> State {
     s
 }
 
-fn key(c: char) -> Msg {
+pub(super) fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
 
-fn code(c: KeyCode) -> Msg {
+pub(super) fn code(c: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
 }
 
-fn id(s: &State) -> u64 {
+pub(super) fn id(s: &State) -> u64 {
     s.rollout.as_ref().unwrap().id
 }
 
-fn rollout(m: RolloutMsg) -> Msg {
+pub(super) fn rollout(m: RolloutMsg) -> Msg {
     Msg::Rollout(m)
 }
 
 /// Presses R and answers history, permission and dry run; returns the effects of the last.
-fn to_confirmation(s: &mut State) -> Vec<Effect> {
+pub(super) fn to_confirmation(s: &mut State) -> Vec<Effect> {
     let effects = update(s, key('R'));
     assert!(
         matches!(effects.as_slice(), [Effect::LoadHistory { .. }]),
@@ -406,192 +406,6 @@ fn the_confirmation_buttons_stay_in_view_when_lines_wrap_or_the_terminal_is_shor
             "{w}x{h}:\n{text}"
         );
     }
-}
-
-/// One round of figures in which the canary r2 fails 9 % of its requests.
-fn failing_canary_round(s: &mut State) {
-    let at = s.now;
-    let fig = |p99: f64, errors: f64| crate::domain::figures::RevisionFigures {
-        p99_ms: Some(p99),
-        error_ratio: Some(errors),
-        rps: Some(3.0),
-        at: Some(at),
-        ..Default::default()
-    };
-    let fraud = ObjectKey::new("ml-prod", "fraud-detector");
-    update(
-        s,
-        Msg::Metrics(crate::app::msg::Measurements {
-            at,
-            llm: Vec::new(),
-            chains: Vec::new(),
-            services: vec![(fraud.clone(), fig(200.0, 0.01))],
-            revisions: vec![
-                (
-                    fraud.clone(),
-                    "fraud-detector-predictor-00002".into(),
-                    fig(900.0, 0.09),
-                ),
-                (
-                    fraud,
-                    "fraud-detector-predictor-00001".into(),
-                    fig(80.0, 0.002),
-                ),
-            ],
-            problems: Vec::new(),
-        }),
-    );
-}
-
-/// `c 25` up to the confirmation; returns the state.
-fn canary_25_to_confirmation(s: &mut State) {
-    update(s, key('c'));
-    for _ in 0..3 {
-        update(s, code(KeyCode::Backspace));
-    }
-    update(s, key('2'));
-    update(s, key('5'));
-    update(s, code(KeyCode::Enter));
-    let i = id(s);
-    update(
-        s,
-        rollout(RolloutMsg::History {
-            id: i,
-            key: ObjectKey::new("ml-prod", "fraud-detector"),
-            entries: vec![],
-            problem: None,
-            deployed: Ok(Vec::new()),
-            object: Ok(isvc_json(10, 2)),
-        }),
-    );
-    update(
-        s,
-        rollout(RolloutMsg::Permission {
-            id: i,
-            result: Ok((true, String::new())),
-        }),
-    );
-    update(
-        s,
-        rollout(RolloutMsg::DryRun {
-            id: i,
-            result: Ok(()),
-        }),
-    );
-    assert!(matches!(
-        s.rollout.as_ref().unwrap().stage,
-        Stage::Confirm { .. }
-    ));
-}
-
-#[test]
-fn more_traffic_to_a_failing_canary_needs_a_typed_confirmation() {
-    let mut s = setup();
-    failing_canary_round(&mut s);
-    canary_25_to_confirmation(&mut s);
-    let warning = s.rollout.as_ref().unwrap().warning.clone().unwrap();
-    assert!(
-        warning.contains("r2 is failing") && warning.contains("10% → 25%"),
-        "{warning}"
-    );
-    // y and enter do not confirm; they are typed.
-    assert!(update(&mut s, key('y')).is_empty());
-    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
-    assert!(matches!(
-        s.rollout.as_ref().unwrap().stage,
-        Stage::Confirm { .. }
-    ));
-    assert!(
-        s.ui.notice
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("type 'fraud-detector' or 'yes'")
-    );
-    for _ in 0..3 {
-        update(&mut s, code(KeyCode::Backspace));
-    }
-    for c in "yes".chars() {
-        update(&mut s, key(c));
-    }
-    let effects = update(&mut s, code(KeyCode::Enter));
-    assert!(
-        matches!(effects.as_slice(), [Effect::ApplyPatch { .. }]),
-        "{effects:?}"
-    );
-}
-
-#[test]
-fn less_traffic_to_a_failing_canary_or_a_healthy_one_asks_as_usual() {
-    let mut s = setup();
-    canary_25_to_confirmation(&mut s);
-    assert_eq!(s.rollout.as_ref().unwrap().warning, None);
-    assert!(matches!(
-        update(&mut s, key('y')).as_slice(),
-        [Effect::ApplyPatch { .. }]
-    ));
-    let mut s = setup();
-    failing_canary_round(&mut s);
-    assert!(to_confirmation(&mut s).is_empty());
-    assert_eq!(s.rollout.as_ref().unwrap().warning, None, "a rollback");
-}
-
-#[test]
-fn the_guard_key_toggles_the_guard_even_read_only_and_says_it_only_alarms() {
-    let mut s = setup();
-    s.session.readonly = true;
-    let fraud = ObjectKey::new("ml-prod", "fraud-detector");
-    update(&mut s, key('w'));
-    assert!(s.guarded.contains(&fraud));
-    let notice = s.ui.notice.clone().unwrap().text;
-    assert!(
-        notice.contains("guard on for fraud-detector") && notice.contains("cannot roll back"),
-        "{notice}"
-    );
-    update(&mut s, key('w'));
-    assert!(!s.guarded.contains(&fraud));
-    // G is the bottom of the list again, not the guard.
-    update(&mut s, key('G'));
-    assert!(!s.guarded.contains(&fraud));
-    assert!(s.rollout.is_none());
-}
-
-#[test]
-fn undo_of_a_rollback_onto_the_failing_canary_warns_though_it_has_no_traffic_now() {
-    let mut s = setup();
-    failing_canary_round(&mut s);
-    // Rolled back: r2 at 0 %, no badge, but still known to fail.
-    let m = watch(&s, isvc_json(0, 2));
-    update(&mut s, m);
-    let fraud = ObjectKey::new("ml-prod", "fraud-detector");
-    assert!(crate::state::canary::breach(&s, &fraud).is_none());
-    update(&mut s, key('u'));
-    let i = id(&s);
-    let now = s.now;
-    // (The fixture's spec keeps canaryTrafficPercent 10; the recorded one differs.)
-    let before_rollback = json!({"predictor": {"canaryTrafficPercent": 25, "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "s3://m/2"}}});
-    update(
-        &mut s,
-        rollout(RolloutMsg::History {
-            id: i,
-            key: fraud,
-            entries: vec![HistoryEntry {
-                at: now,
-                action: "rollback".into(),
-                revision: None,
-                by: "me".into(),
-                spec: before_rollback,
-            }],
-            problem: None,
-            deployed: Ok(Vec::new()),
-            object: Ok(isvc_json(0, 2)),
-        }),
-    );
-    let warning = s.rollout.as_ref().unwrap().warning.clone();
-    assert!(
-        warning.as_deref().is_some_and(|w| w.contains("0% → 25%")),
-        "{warning:?}"
-    );
 }
 
 /// The history reply of the rollback `R` started, carrying `object` as read from the server.
