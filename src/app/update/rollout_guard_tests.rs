@@ -2,7 +2,9 @@
 //! name, less traffic or a healthy canary asks as usual, the guard key, and undo onto a
 //! failing canary.
 
-use super::tests::{code, id, isvc_json, key, rollout, setup, to_confirmation, watch};
+use super::tests::{
+    code, history_with, id, isvc_json, key, rollout, setup, to_confirmation, watch,
+};
 use super::*;
 use crate::app::msg::{Msg, RolloutMsg};
 use crate::app::update::update;
@@ -53,17 +55,8 @@ fn canary_25_to_confirmation(s: &mut State) {
     update(s, key('5'));
     update(s, code(KeyCode::Enter));
     let i = id(s);
-    update(
-        s,
-        rollout(RolloutMsg::History {
-            id: i,
-            key: ObjectKey::new("ml-prod", "fraud-detector"),
-            entries: vec![],
-            problem: None,
-            deployed: Ok(Vec::new()),
-            object: Ok(isvc_json(10, 2)),
-        }),
-    );
+    let reply = history_with(s, Ok(isvc_json(10, 2)));
+    update(s, reply);
     update(
         s,
         rollout(RolloutMsg::Permission {

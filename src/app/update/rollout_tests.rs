@@ -65,17 +65,8 @@ pub(super) fn to_confirmation(s: &mut State) -> Vec<Effect> {
         "{effects:?}"
     );
     let i = id(s);
-    let effects = update(
-        s,
-        rollout(RolloutMsg::History {
-            id: i,
-            key: ObjectKey::new("ml-prod", "fraud-detector"),
-            entries: vec![],
-            problem: None,
-            deployed: Ok(Vec::new()),
-            object: Ok(isvc_json(10, 2)),
-        }),
-    );
+    let reply = history_with(s, Ok(isvc_json(10, 2)));
+    let effects = update(s, reply);
     assert!(
         matches!(effects.as_slice(), [Effect::CheckPermission { .. }]),
         "{effects:?}"
@@ -200,17 +191,8 @@ fn forbidden_changes_are_never_attempted() {
     let mut s = setup();
     update(&mut s, key('R'));
     let i = id(&s);
-    update(
-        &mut s,
-        rollout(RolloutMsg::History {
-            id: i,
-            key: ObjectKey::new("ml-prod", "fraud-detector"),
-            entries: vec![],
-            problem: None,
-            deployed: Ok(Vec::new()),
-            object: Ok(isvc_json(10, 2)),
-        }),
-    );
+    let reply = history_with(&s, Ok(isvc_json(10, 2)));
+    update(&mut s, reply);
     let effects = update(
         &mut s,
         rollout(RolloutMsg::Permission {
@@ -232,17 +214,8 @@ fn a_dry_run_rejection_stops_before_confirmation() {
     let mut s = setup();
     update(&mut s, key('R'));
     let i = id(&s);
-    update(
-        &mut s,
-        rollout(RolloutMsg::History {
-            id: i,
-            key: ObjectKey::new("ml-prod", "fraud-detector"),
-            entries: vec![],
-            problem: None,
-            deployed: Ok(Vec::new()),
-            object: Ok(isvc_json(10, 2)),
-        }),
-    );
+    let reply = history_with(&s, Ok(isvc_json(10, 2)));
+    update(&mut s, reply);
     update(
         &mut s,
         rollout(RolloutMsg::Permission {
@@ -409,7 +382,7 @@ fn the_confirmation_buttons_stay_in_view_when_lines_wrap_or_the_terminal_is_shor
 }
 
 /// The history reply of the rollback `R` started, carrying `object` as read from the server.
-fn history_with(s: &State, object: Result<serde_json::Value, String>) -> Msg {
+pub(super) fn history_with(s: &State, object: Result<serde_json::Value, String>) -> Msg {
     rollout(RolloutMsg::History {
         id: id(s),
         key: ObjectKey::new("ml-prod", "fraud-detector"),
