@@ -7,9 +7,10 @@ use kdeck::domain::gpu::{
     ProcessKind, UnavailableKind,
 };
 use kdeck::sources::gpu::{
-    FakeBackend, FakeRound, FnSink, GpuReport, ProcInspector, SamplerConfig, spawn_sampler,
-    take_snapshot,
+    FakeBackend, FakeRound, FnSink, GpuReadError, GpuReport, ProcInspector, SamplerConfig,
+    spawn_sampler, take_snapshot,
 };
+use nvml_wrapper::error::NvmlError;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -131,13 +132,10 @@ fn a_device_failing_mid_run_is_marked_and_the_others_go_on() {
         FakeRound::ok(vec![t4(), a100_mig()]),
         FakeRound {
             count_error: None,
-            devices: vec![
-                Ok(t4()),
-                Err("GPU 1 cannot be opened: GPU has fallen off the bus".into()),
-            ],
+            devices: vec![Ok(t4()), Err(GpuReadError::open(1, NvmlError::GpuLost))],
         },
         FakeRound {
-            count_error: Some("could not list the GPUs: driver not loaded".into()),
+            count_error: Some(GpuReadError::list(NvmlError::DriverNotLoaded)),
             devices: Vec::new(),
         },
         FakeRound::ok(vec![t4(), a100_mig()]),
@@ -173,7 +171,7 @@ fn a_device_failing_mid_run_is_marked_and_the_others_go_on() {
         failed
             .error
             .as_deref()
-            .is_some_and(|e| e.contains("fallen off the bus"))
+            .is_some_and(|e| e.contains("fell off the bus"))
     );
     assert_eq!(failed.name, None);
 
@@ -183,7 +181,7 @@ fn a_device_failing_mid_run_is_marked_and_the_others_go_on() {
         snaps[2]
             .error
             .as_deref()
-            .is_some_and(|e| e.contains("driver not loaded"))
+            .is_some_and(|e| e.contains("driver is not loaded"))
     );
 
     // Round 4: recovered.

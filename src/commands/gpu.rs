@@ -55,8 +55,19 @@ pub struct GpuArgs {
     pub nvml_lib: Option<PathBuf>,
 }
 
+/// Why `--interval` was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IntervalError {
+    #[error("`{0}` is not a duration; write e.g. 500ms, 2s or 1m")]
+    NotADuration(String),
+    #[error("`{0}` is too short; the interval must be at least 100ms")]
+    TooShort(String),
+    #[error("`{0}` is too long; the interval must be under a day")]
+    TooLong(String),
+}
+
 /// Parses `500ms`, `2s`, `1.5s`, `1m` or a bare number of seconds.
-pub fn parse_interval(text: &str) -> Result<Duration, String> {
+pub fn parse_interval(text: &str) -> Result<Duration, IntervalError> {
     let text = text.trim();
     let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
         (n, 0.001)
@@ -70,17 +81,13 @@ pub fn parse_interval(text: &str) -> Result<Duration, String> {
     let value: f64 = number
         .trim()
         .parse()
-        .map_err(|_| format!("`{text}` is not a duration; write e.g. 500ms, 2s or 1m"))?;
+        .map_err(|_| IntervalError::NotADuration(text.to_string()))?;
     let seconds = value * scale;
     if !seconds.is_finite() || seconds < 0.1 {
-        return Err(format!(
-            "`{text}` is too short; the interval must be at least 100ms"
-        ));
+        return Err(IntervalError::TooShort(text.to_string()));
     }
     if seconds > 24.0 * 3600.0 {
-        return Err(format!(
-            "`{text}` is too long; the interval must be under a day"
-        ));
+        return Err(IntervalError::TooLong(text.to_string()));
     }
     Ok(Duration::from_secs_f64(seconds))
 }
@@ -170,8 +177,45 @@ mod tests {
         assert_eq!(parse_interval("2s"), Ok(Duration::from_secs(2)));
         assert_eq!(parse_interval("1m"), Ok(Duration::from_secs(60)));
         assert_eq!(parse_interval("3"), Ok(Duration::from_secs(3)));
-        assert!(parse_interval("10ms").is_err());
-        assert!(parse_interval("soon").is_err());
-        assert!(parse_interval("0").is_err());
+        assert_eq!(
+            parse_interval("10ms"),
+            Err(IntervalError::TooShort("10ms".into()))
+        );
+        assert_eq!(
+            parse_interval("soon"),
+            Err(IntervalError::NotADuration("soon".into()))
+        );
+        assert_eq!(
+            parse_interval("0"),
+            Err(IntervalError::TooShort("0".into()))
+        );
+        assert_eq!(
+            parse_interval("2d"),
+            Err(IntervalError::NotADuration("2d".into()))
+        );
+        assert_eq!(
+            parse_interval("25h").map_err(|e| e.to_string()),
+            Err("`25h` is not a duration; write e.g. 500ms, 2s or 1m".to_string())
+        );
+        assert_eq!(
+            parse_interval("1441m"),
+            Err(IntervalError::TooLong("1441m".into()))
+        );
+    }
+
+    #[test]
+    fn interval_errors_say_what_to_write() {
+        assert_eq!(
+            IntervalError::NotADuration("soon".into()).to_string(),
+            "`soon` is not a duration; write e.g. 500ms, 2s or 1m"
+        );
+        assert_eq!(
+            IntervalError::TooShort("10ms".into()).to_string(),
+            "`10ms` is too short; the interval must be at least 100ms"
+        );
+        assert_eq!(
+            IntervalError::TooLong("2000m".into()).to_string(),
+            "`2000m` is too long; the interval must be under a day"
+        );
     }
 }

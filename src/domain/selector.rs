@@ -12,6 +12,15 @@ enum Requirement {
     NotExists(String),
 }
 
+/// Why a label selector could not be read, in the user's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    #[error("expected (a,b) after in/notin, found '{0}'")]
+    BadSet(String),
+    #[error("cannot read '{0}' as a label requirement")]
+    NotARequirement(String),
+}
+
 /// A parsed label selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selector(Vec<Requirement>);
@@ -43,12 +52,12 @@ fn split_top_level(text: &str) -> Vec<&str> {
     parts
 }
 
-fn parse_set(text: &str) -> Result<Vec<String>, String> {
+fn parse_set(text: &str) -> Result<Vec<String>, SelectorError> {
     let inner = text
         .trim()
         .strip_prefix('(')
         .and_then(|t| t.strip_suffix(')'))
-        .ok_or_else(|| format!("expected (a,b) after in/notin, found '{text}'"))?;
+        .ok_or_else(|| SelectorError::BadSet(text.to_string()))?;
     // As the API server reads them: `()` is the set of the empty value, and an empty item
     // (`(a,)`) is the empty value too.
     Ok(inner.split(',').map(|v| v.trim().to_string()).collect())
@@ -68,7 +77,7 @@ fn split_set_operator<'a>(part: &'a str, word: &str) -> Option<(&'a str, &'a str
 
 impl Selector {
     /// Parses a selector; the error says what is wrong in the user's words.
-    pub fn parse(text: &str) -> Result<Selector, String> {
+    pub fn parse(text: &str) -> Result<Selector, SelectorError> {
         let mut reqs = Vec::new();
         for part in split_top_level(text) {
             let part = part.trim();
@@ -86,7 +95,7 @@ impl Selector {
             } else if let Some(k) = part.strip_prefix('!') {
                 Requirement::NotExists(k.trim().to_string())
             } else if part.contains(char::is_whitespace) {
-                return Err(format!("cannot read '{part}' as a label requirement"));
+                return Err(SelectorError::NotARequirement(part.to_string()));
             } else {
                 Requirement::Exists(part.to_string())
             };
@@ -143,9 +152,31 @@ mod tests {
         ] {
             assert_eq!(Selector::parse(sel).unwrap().matches(&l), expected, "{sel}");
         }
-        assert!(Selector::parse("env in prod").is_err());
-        assert!(Selector::parse("a b").is_err());
+        assert_eq!(
+            Selector::parse("env in prod"),
+            Err(SelectorError::NotARequirement("env in prod".into()))
+        );
+        assert_eq!(
+            Selector::parse("a b"),
+            Err(SelectorError::NotARequirement("a b".into()))
+        );
+        assert_eq!(
+            Selector::parse("env in (prod"),
+            Err(SelectorError::BadSet(" (prod".into()))
+        );
         assert!(looks_like_selector("a=b"));
         assert!(!looks_like_selector("fraud"));
+    }
+
+    #[test]
+    fn selector_errors_say_what_could_not_be_read() {
+        assert_eq!(
+            SelectorError::BadSet("(prod".into()).to_string(),
+            "expected (a,b) after in/notin, found '(prod'"
+        );
+        assert_eq!(
+            SelectorError::NotARequirement("a b".into()).to_string(),
+            "cannot read 'a b' as a label requirement"
+        );
     }
 }

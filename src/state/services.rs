@@ -299,7 +299,7 @@ pub fn derive(state: &State) -> (Vec<ObjectKey>, Option<String>) {
     let (selector, error) = if looks_like_selector(filter) {
         match Selector::parse(filter) {
             Ok(sel) => (Some(sel), None),
-            Err(e) => (None, Some(e)),
+            Err(e) => (None, Some(e.to_string())),
         }
     } else {
         (None, None)

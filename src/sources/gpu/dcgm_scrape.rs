@@ -85,20 +85,59 @@ pub async fn scrape_once(
                 }
                 batch.gpus.extend(gpus);
             }
-            Err(message) => batch.errors.push(TargetError {
+            Err(error) => batch.errors.push(TargetError {
                 target: target.describe(),
-                message,
+                message: error.to_string(),
             }),
         }
     }
     batch
 }
 
+/// Why one exporter's page could not be read: what happened and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ScrapeError {
+    // The kube client retries 503 ("cannot reach the pod") with backoff, so an exporter that
+    // is down usually shows up here rather than as a 503.
+    #[error(
+        "DCGM exporter {target} did not answer within {:.1}s (the API server could not reach \
+         it, or it is slow): check that the pod is running and serves port {port}{path}",
+        .timeout.as_secs_f64()
+    )]
+    TimedOut {
+        target: String,
+        timeout: std::time::Duration,
+        port: u16,
+        path: String,
+    },
+    /// The API server answered with an error status.
+    #[error(
+        "DCGM exporter {target}: the API server answered {code} ({detail}); {}",
+        refusal_advice(*.code, .namespace, *.port)
+    )]
+    Answered {
+        target: String,
+        code: u16,
+        detail: String,
+        namespace: String,
+        port: u16,
+        #[source]
+        source: ProxyError,
+    },
+    /// No answer from the API server itself (connection, TLS, request).
+    #[error("DCGM exporter {target}: {source}; check the connection to the API server")]
+    Proxy {
+        target: String,
+        #[source]
+        source: ProxyError,
+    },
+}
+
 async fn scrape_target(
     client: &kube::Client,
     target: &ScrapeTarget,
     config: &DcgmScrapeConfig,
-) -> Result<String, String> {
+) -> Result<String, ScrapeError> {
     let read = pod_proxy::get_text(
         client,
         &target.namespace,
@@ -108,50 +147,55 @@ async fn scrape_target(
     );
     match tokio::time::timeout(config.timeout, read).await {
         Ok(Ok(text)) => Ok(text),
-        Ok(Err(err)) => Err(describe_error(target, config, &err)),
-        // The kube client retries 503 ("cannot reach the pod") with backoff, so an exporter
-        // that is down usually shows up here rather than as a 503.
-        Err(_) => Err(format!(
-            "DCGM exporter {} did not answer within {:.1}s (the API server could not reach it, \
-             or it is slow): check that the pod is running and serves port {}{}",
-            target.describe(),
-            config.timeout.as_secs_f64(),
-            config.port,
-            config.path
-        )),
+        Ok(Err(err)) => Err(scrape_error(target, config, err)),
+        Err(_) => Err(ScrapeError::TimedOut {
+            target: target.describe(),
+            timeout: config.timeout,
+            port: config.port,
+            path: config.path.clone(),
+        }),
     }
 }
 
-/// A proxy failure in the user's terms: what happened and what to do.
-fn describe_error(target: &ScrapeTarget, config: &DcgmScrapeConfig, err: &ProxyError) -> String {
-    let who = format!("DCGM exporter {}", target.describe());
-    match err {
+/// Sorts a proxy failure: an error status from the API server, or no answer at all.
+fn scrape_error(target: &ScrapeTarget, config: &DcgmScrapeConfig, err: ProxyError) -> ScrapeError {
+    let status = match &err {
         ProxyError::Api {
             source: kube::Error::Api(status),
             ..
-        } => {
-            let detail = status.message.trim();
-            let advice = match status.code {
-                401 => "log in again (the credentials were refused)".to_string(),
-                403 => format!(
-                    "your account may not read pods/proxy in namespace {}: ask for `get` on \
-                     `pods/proxy` there, or use --prometheus",
-                    target.namespace
-                ),
-                404 => "the pod is gone, or nothing serves that path: check the pod".to_string(),
-                500..=599 => format!(
-                    "the API server could not reach the exporter on port {}: check that the pod \
-                     is ready and listens there",
-                    config.port
-                ),
-                _ => "check the pod and the API server".to_string(),
-            };
-            format!(
-                "{who}: the API server answered {} ({detail}); {advice}",
-                status.code
-            )
-        }
-        other => format!("{who}: {other}; check the connection to the API server"),
+        } => Some((status.code, status.message.trim().to_string())),
+        _ => None,
+    };
+    match status {
+        Some((code, detail)) => ScrapeError::Answered {
+            target: target.describe(),
+            code,
+            detail,
+            namespace: target.namespace.clone(),
+            port: config.port,
+            source: err,
+        },
+        None => ScrapeError::Proxy {
+            target: target.describe(),
+            source: err,
+        },
+    }
+}
+
+/// What to do about an error status from the API server's pod proxy.
+fn refusal_advice(code: u16, namespace: &str, port: u16) -> String {
+    match code {
+        401 => "log in again (the credentials were refused)".to_string(),
+        403 => format!(
+            "your account may not read pods/proxy in namespace {namespace}: ask for `get` on \
+             `pods/proxy` there, or use --prometheus"
+        ),
+        404 => "the pod is gone, or nothing serves that path: check the pod".to_string(),
+        500..=599 => format!(
+            "the API server could not reach the exporter on port {port}: check that the pod \
+             is ready and listens there"
+        ),
+        _ => "check the pod and the API server".to_string(),
     }
 }
 
@@ -176,4 +220,75 @@ fn no_exporters_note(config: &DcgmScrapeConfig) -> String {
             .map(|ns| format!(", namespace {ns}"))
             .unwrap_or_default()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn target() -> ScrapeTarget {
+        ScrapeTarget {
+            namespace: "gpu-operator".into(),
+            pod: "dcgm-1".into(),
+            node: Some("gpu-node-1".into()),
+        }
+    }
+
+    fn refused(code: u16, message: &str) -> ProxyError {
+        let status: kube::core::Status = serde_json::from_value(serde_json::json!({
+            "code": code, "message": message, "reason": "Refused",
+        }))
+        .expect("a Status");
+        ProxyError::Api {
+            namespace: "gpu-operator".into(),
+            pod: "dcgm-1".into(),
+            port: 9400,
+            path: "/metrics".into(),
+            source: kube::Error::Api(Box::new(status)),
+        }
+    }
+
+    #[test]
+    fn scrape_errors_say_what_happened_and_what_to_do() {
+        let config = DcgmScrapeConfig::default();
+        let who = target().describe();
+        let timed_out = ScrapeError::TimedOut {
+            target: who.clone(),
+            timeout: Duration::from_secs(2),
+            port: 9400,
+            path: "/metrics".into(),
+        };
+        assert_eq!(
+            timed_out.to_string(),
+            format!(
+                "DCGM exporter {who} did not answer within 2.0s (the API server could not reach \
+                 it, or it is slow): check that the pod is running and serves port 9400/metrics"
+            )
+        );
+        let forbidden = scrape_error(
+            &target(),
+            &config,
+            refused(403, " pods/proxy is forbidden "),
+        );
+        assert!(matches!(forbidden, ScrapeError::Answered { code: 403, .. }));
+        assert_eq!(
+            forbidden.to_string(),
+            format!(
+                "DCGM exporter {who}: the API server answered 403 (pods/proxy is forbidden); \
+                 your account may not read pods/proxy in namespace gpu-operator: ask for `get` \
+                 on `pods/proxy` there, or use --prometheus"
+            )
+        );
+        let unreachable = scrape_error(&target(), &config, refused(503, "no endpoints"));
+        assert_eq!(
+            unreachable.to_string(),
+            format!(
+                "DCGM exporter {who}: the API server answered 503 (no endpoints); the API \
+                 server could not reach the exporter on port 9400: check that the pod is ready \
+                 and listens there"
+            )
+        );
+        assert!(std::error::Error::source(&unreachable).is_some());
+    }
 }

@@ -11,31 +11,43 @@ pub const DEFAULT_SELECTORS: [&str; 2] = [
     "app.kubernetes.io/name=dcgm-exporter",
 ];
 
+/// Why an exporter selector (from the config file) was not used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExporterSelectorError {
+    #[error("label selector term `{term}` is not key=value (in `{text}`)")]
+    NotKeyValue { term: String, text: String },
+    #[error("label selector term `{term}` is not key=value; only equality is supported")]
+    NotEquality { term: String },
+    #[error("label selector `{0}` is empty")]
+    Empty(String),
+}
+
 /// An equality-based label selector such as `app=nvidia-dcgm-exporter,tier=gpu`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelSelector(pub Vec<(String, String)>);
 
 impl LabelSelector {
     /// Parses `key=value[,key=value…]`; `key==value` is accepted too.
-    pub fn parse(text: &str) -> Result<LabelSelector, String> {
+    pub fn parse(text: &str) -> Result<LabelSelector, ExporterSelectorError> {
         let mut terms = Vec::new();
         for term in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
             let (key, value) = term
                 .split_once("==")
                 .or_else(|| term.split_once('='))
-                .ok_or_else(|| {
-                    format!("label selector term `{term}` is not key=value (in `{text}`)")
+                .ok_or_else(|| ExporterSelectorError::NotKeyValue {
+                    term: term.to_string(),
+                    text: text.to_string(),
                 })?;
             let (key, value) = (key.trim(), value.trim());
             if key.is_empty() || key.ends_with('!') {
-                return Err(format!(
-                    "label selector term `{term}` is not key=value; only equality is supported"
-                ));
+                return Err(ExporterSelectorError::NotEquality {
+                    term: term.to_string(),
+                });
             }
             terms.push((key.to_string(), value.to_string()));
         }
         if terms.is_empty() {
-            return Err(format!("label selector `{text}` is empty"));
+            return Err(ExporterSelectorError::Empty(text.to_string()));
         }
         Ok(LabelSelector(terms))
     }
@@ -210,15 +222,59 @@ mod tests {
     fn selectors_parse_and_bad_ones_become_warnings() {
         let sel = LabelSelector::parse("app=dcgm, tier==gpu").expect("valid");
         assert_eq!(sel.0.len(), 2);
-        assert!(LabelSelector::parse("app").is_err());
-        assert!(LabelSelector::parse("app!=x").is_err());
+        assert_eq!(
+            LabelSelector::parse("app"),
+            Err(ExporterSelectorError::NotKeyValue {
+                term: "app".into(),
+                text: "app".into()
+            })
+        );
+        assert_eq!(
+            LabelSelector::parse("app!=x"),
+            Err(ExporterSelectorError::NotEquality {
+                term: "app!=x".into()
+            })
+        );
+        assert_eq!(
+            LabelSelector::parse(" , "),
+            Err(ExporterSelectorError::Empty(" , ".into()))
+        );
         let (config, warnings) =
             DcgmScrapeConfig::with_selectors(&["app=mine".into(), "broken".into()]);
         assert_eq!(
             config.selectors,
             vec![LabelSelector(vec![("app".into(), "mine".into())])]
         );
-        assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].contains("broken"));
+        assert_eq!(
+            warnings,
+            vec![
+                "DCGM exporter selector ignored: label selector term `broken` is not key=value \
+                 (in `broken`)"
+                    .to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn selector_errors_say_what_is_wrong() {
+        assert_eq!(
+            ExporterSelectorError::NotKeyValue {
+                term: "app".into(),
+                text: "app,tier=gpu".into()
+            }
+            .to_string(),
+            "label selector term `app` is not key=value (in `app,tier=gpu`)"
+        );
+        assert_eq!(
+            ExporterSelectorError::NotEquality {
+                term: "app!=x".into()
+            }
+            .to_string(),
+            "label selector term `app!=x` is not key=value; only equality is supported"
+        );
+        assert_eq!(
+            ExporterSelectorError::Empty(",".into()).to_string(),
+            "label selector `,` is empty"
+        );
     }
 }

@@ -2,16 +2,16 @@
 //! script (the last round repeats), so device failures, MIG and unsupported fields can be
 //! staged exactly.
 
-use super::backend::GpuBackend;
+use super::backend::{GpuBackend, GpuReadError};
 use crate::domain::gpu::GpuDevice;
 
 /// One sample's worth of scripted answers.
 #[derive(Debug, Clone, Default)]
 pub struct FakeRound {
     /// `Err` if the device list itself fails this round.
-    pub count_error: Option<String>,
+    pub count_error: Option<GpuReadError>,
     /// Per device: the reading, or the error that makes it unreadable.
-    pub devices: Vec<Result<GpuDevice, String>>,
+    pub devices: Vec<Result<GpuDevice, GpuReadError>>,
 }
 
 impl FakeRound {
@@ -53,7 +53,7 @@ impl GpuBackend for FakeBackend {
         self.driver.clone()
     }
 
-    fn device_count(&mut self) -> Result<u32, String> {
+    fn device_count(&mut self) -> Result<u32, GpuReadError> {
         self.current = self.next.min(self.rounds.len().saturating_sub(1));
         self.next += 1;
         match self.round() {
@@ -65,7 +65,7 @@ impl GpuBackend for FakeBackend {
         }
     }
 
-    fn read_device(&mut self, index: u32) -> Result<GpuDevice, String> {
+    fn read_device(&mut self, index: u32) -> Result<GpuDevice, GpuReadError> {
         let slot = self
             .round()
             .and_then(|r| r.devices.get(index as usize))
@@ -76,7 +76,7 @@ impl GpuBackend for FakeBackend {
                 Ok(device)
             }
             Some(Err(err)) => Err(err),
-            None => Err(format!("device {index} is not in this round of the script")),
+            None => Err(GpuReadError::NotScripted { index }),
         }
     }
 }

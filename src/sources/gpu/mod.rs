@@ -12,7 +12,7 @@ pub mod nvml;
 pub mod procs;
 pub mod sampler;
 
-pub use backend::GpuBackend;
+pub use backend::{GpuBackend, GpuReadError};
 pub use fake::{FakeBackend, FakeRound};
 pub use nvml::NvmlBackend;
 pub use procs::ProcInspector;

@@ -5,7 +5,7 @@
 //! turns "not supported" answers into `None`; errors that mean the device itself is in
 //! trouble (lost from the bus, needs a reset) mark the device and stop reading it.
 
-use super::backend::GpuBackend;
+use super::backend::{GpuBackend, GpuReadError};
 use crate::domain::gpu::device::mig_profile_from_name;
 use crate::domain::gpu::{
     Architecture, EccErrors, GpuDevice, GpuProcess, MigInstance, MigMode, NvmlUnavailable,
@@ -82,17 +82,15 @@ impl GpuBackend for NvmlBackend {
         self.nvml.sys_driver_version().ok()
     }
 
-    fn device_count(&mut self) -> Result<u32, String> {
-        self.nvml
-            .device_count()
-            .map_err(|e| format!("could not list the GPUs: {e}"))
+    fn device_count(&mut self) -> Result<u32, GpuReadError> {
+        self.nvml.device_count().map_err(GpuReadError::list)
     }
 
-    fn read_device(&mut self, index: u32) -> Result<GpuDevice, String> {
+    fn read_device(&mut self, index: u32) -> Result<GpuDevice, GpuReadError> {
         let device = self
             .nvml
             .device_by_index(index)
-            .map_err(|e| format!("GPU {index} cannot be opened: {e}"))?;
+            .map_err(|e| GpuReadError::open(index, e))?;
         let mut r = Reader::default();
         let mut out = GpuDevice {
             index,

@@ -154,14 +154,14 @@ pub fn take_snapshot(backend: &mut impl GpuBackend, procs: &ProcInspector) -> Gp
                 taken_at,
                 driver_version,
                 devices: Vec::new(),
-                error: Some(error),
+                error: Some(error.to_string()),
             };
         }
     };
     let devices = (0..count)
         .map(|index| match backend.read_device(index) {
             Ok(device) => with_process_details(device, procs),
-            Err(error) => GpuDevice::failed(index, error),
+            Err(error) => GpuDevice::failed(index, error.to_string()),
         })
         .collect();
     GpuSnapshot {

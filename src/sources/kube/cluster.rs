@@ -204,7 +204,7 @@ async fn gpu_source(
         let http = match dcgm_prometheus::http_client(std::time::Duration::from_secs(10)) {
             Ok(c) => c,
             Err(e) => {
-                let _ = notices.send((NoticeLevel::Error, e)).await;
+                let _ = notices.send((NoticeLevel::Error, e.to_string())).await;
                 return;
             }
         };

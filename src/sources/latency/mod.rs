@@ -54,7 +54,7 @@ pub async fn run<S: LatencySink>(
         Some(_) => match crate::sources::gpu::dcgm_prometheus::http_client(config.timeout) {
             Ok(c) => Some(c),
             Err(e) => {
-                sink.deliver(LatencyEvent::Failed(e)).await;
+                sink.deliver(LatencyEvent::Failed(e.to_string())).await;
                 return;
             }
         },
