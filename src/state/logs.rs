@@ -374,8 +374,28 @@ impl LogView {
     }
 }
 
+/// A search or filter pattern that is not a regular expression; the message names the
+/// pattern and the regex crate's own explanation (its last line, which says what is wrong).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("not a valid regular expression /{text}/: {}", what_is_wrong(.source))]
+pub struct PatternError {
+    pub text: String,
+    #[source]
+    pub source: regex::Error,
+}
+
+fn what_is_wrong(err: &regex::Error) -> String {
+    let detail = err.to_string();
+    detail
+        .lines()
+        .last()
+        .unwrap_or("invalid pattern")
+        .trim()
+        .to_string()
+}
+
 /// Compiles a user pattern; the error says what is wrong with it.
-pub fn compile(text: &str) -> Result<Pattern, String> {
+pub fn compile(text: &str) -> Result<Pattern, PatternError> {
     regex::RegexBuilder::new(text)
         .case_insensitive(text.chars().all(|c| !c.is_uppercase()))
         .size_limit(1 << 20)
@@ -384,15 +404,9 @@ pub fn compile(text: &str) -> Result<Pattern, String> {
             text: text.to_string(),
             regex,
         })
-        .map_err(|e| {
-            let detail = e.to_string();
-            let last = detail
-                .lines()
-                .last()
-                .unwrap_or("invalid pattern")
-                .trim()
-                .to_string();
-            format!("not a valid regular expression /{text}/: {last}")
+        .map_err(|source| PatternError {
+            text: text.to_string(),
+            source,
         })
 }
 
@@ -499,7 +513,24 @@ mod tests {
         assert!(v.jump_to_match(true, 1));
         assert_eq!(v.line(v.anchor).unwrap().text.text, "ERROR bang");
         assert!(!v.jump_to_match(true, 1));
+    }
+
+    #[test]
+    fn a_bad_pattern_says_which_and_what_is_wrong_in_one_line() {
         let err = compile("a(b").unwrap_err();
-        assert!(err.contains("not a valid regular expression"), "{err}");
+        assert_eq!(err.text, "a(b");
+        assert_eq!(
+            err.to_string(),
+            "not a valid regular expression /a(b/: error: unclosed group"
+        );
+        let err = compile("x{99999999}").unwrap_err();
+        assert!(
+            matches!(
+                err.source,
+                regex::Error::Syntax(_) | regex::Error::CompiledTooBig(_)
+            ),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains('\n'), "{err}");
     }
 }

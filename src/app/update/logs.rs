@@ -475,7 +475,7 @@ pub fn set_pattern(state: &mut State, text: &str, search: bool) {
         match crate::state::logs::compile(text) {
             Ok(p) => Some(p),
             Err(e) => {
-                state.notify(NoticeLevel::Error, e);
+                state.notify(NoticeLevel::Error, e.to_string());
                 return;
             }
         }
