@@ -19,6 +19,8 @@ use crate::state::rollout::{Finish, Prompt, PromptKind, RolloutFlow, Stage};
 use crate::state::ui::{Mode, Route};
 use crossterm::event::{KeyCode, KeyEvent};
 
+mod answer;
+use answer::AnswerError;
 mod replies;
 
 pub use replies::handle;
@@ -211,37 +213,23 @@ pub fn prompt_key(state: &mut State, mut prompt: Prompt, key: KeyEvent) -> Vec<E
     }
 }
 
-fn parse_percent(text: &str) -> Result<i64, String> {
-    match text.trim().trim_end_matches('%').parse::<i64>() {
-        Ok(p) if (0..=100).contains(&p) => Ok(p),
-        _ => Err(format!(
-            "'{}' is not a percentage from 0 to 100",
-            text.trim()
-        )),
-    }
-}
-
 fn answer(state: &mut State, prompt: Prompt) -> Vec<Effect> {
     let text = prompt.input.text.trim().to_string();
-    let again = |state: &mut State, error: String, prompt: Prompt| {
-        state.notify(NoticeLevel::Error, error);
+    let again = |state: &mut State, error: AnswerError, prompt: Prompt| {
+        state.notify(NoticeLevel::Error, error.to_string());
         state.ui.mode = Mode::Prompt(prompt);
         Vec::new()
     };
     match prompt.kind.clone() {
-        PromptKind::GroupWeight => match text.parse::<i64>() {
-            Ok(weight) if weight >= 0 => super::group_rollout::start(
+        PromptKind::GroupWeight => match answer::weight(&text) {
+            Ok(weight) => super::group_rollout::start(
                 state,
                 prompt.key,
                 crate::domain::rollout::group::GroupAction::SetWeight { weight },
             ),
-            _ => again(
-                state,
-                format!("'{text}' is not a weight: a whole number, 0 or more"),
-                prompt,
-            ),
+            Err(e) => again(state, e, prompt),
         },
-        PromptKind::CanaryPercent => match parse_percent(&text) {
+        PromptKind::CanaryPercent => match answer::percent(&text) {
             Ok(percent) => start(
                 state,
                 prompt.key,
@@ -250,24 +238,18 @@ fn answer(state: &mut State, prompt: Prompt) -> Vec<Effect> {
             ),
             Err(e) => again(state, e, prompt),
         },
-        PromptKind::NewVersionUri => {
-            if !text.contains("://") {
-                return again(
-                    state,
-                    format!(
-                        "'{text}' is not a storage URI (s3://, gs://, hf://, pvc://, oci://, https://)"
-                    ),
-                    prompt,
-                );
+        PromptKind::NewVersionUri => match answer::storage_uri(&text) {
+            Ok(storage_uri) => {
+                state.ui.mode = Mode::Prompt(Prompt {
+                    kind: PromptKind::NewVersionPercent { storage_uri },
+                    key: prompt.key,
+                    input: LineInput::with_text("10"),
+                });
+                Vec::new()
             }
-            state.ui.mode = Mode::Prompt(Prompt {
-                kind: PromptKind::NewVersionPercent { storage_uri: text },
-                key: prompt.key,
-                input: LineInput::with_text("10"),
-            });
-            Vec::new()
-        }
-        PromptKind::NewVersionPercent { storage_uri } => match parse_percent(&text) {
+            Err(e) => again(state, e, prompt),
+        },
+        PromptKind::NewVersionPercent { storage_uri } => match answer::percent(&text) {
             Ok(percent) => start(
                 state,
                 prompt.key,
@@ -279,29 +261,10 @@ fn answer(state: &mut State, prompt: Prompt) -> Vec<Effect> {
             ),
             Err(e) => again(state, e, prompt),
         },
-        PromptKind::Scale => {
-            let parts: Vec<&str> = text.split_whitespace().collect();
-            let parse = |s: Option<&&str>| -> Result<Option<i64>, String> {
-                match s {
-                    None | Some(&"-") => Ok(None),
-                    Some(v) => v
-                        .parse::<i64>()
-                        .map(Some)
-                        .map_err(|_| format!("'{v}' is not a number of replicas")),
-                }
-            };
-            match (parse(parts.first()), parse(parts.get(1))) {
-                (Ok(min), Ok(max)) if parts.len() <= 2 => {
-                    start(state, prompt.key, RolloutAction::Scale { min, max }, false)
-                }
-                (Err(e), _) | (_, Err(e)) => again(state, e, prompt),
-                _ => again(
-                    state,
-                    "type MIN MAX, e.g. '1 4' or '- 6'".to_string(),
-                    prompt,
-                ),
-            }
-        }
+        PromptKind::Scale => match answer::replicas(&text) {
+            Ok((min, max)) => start(state, prompt.key, RolloutAction::Scale { min, max }, false),
+            Err(e) => again(state, e, prompt),
+        },
     }
 }
 
