@@ -30,6 +30,7 @@ use kdeck::state::State;
 use kdeck::state::rollout::{Finish, Stage};
 use kdeck::state::session::Session;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 const NS: &str = "ml-prod";
 const FRAUD: &str = "fraud-detector";
@@ -113,14 +114,15 @@ fn run_effects(
                 let (entries, problem) = cluster
                     .block_on(actions::load_history(&client, &key.namespace, &key.name))
                     .unwrap();
-                let deployed = cluster.block_on(actions::deployed_revisions(
-                    &client,
-                    &key.namespace,
-                    &key.name,
-                ));
-                let object = cluster
-                    .block_on(actions::get_isvc(&client, &key.namespace, &key.name))
-                    .map_err(|e| e.message);
+                let deployed = cluster
+                    .block_on(actions::deployed_revisions(
+                        &client,
+                        &key.namespace,
+                        &key.name,
+                    ))
+                    .map_err(Arc::new);
+                let object =
+                    cluster.block_on(actions::get_isvc(&client, &key.namespace, &key.name));
                 RolloutMsg::History {
                     id,
                     key,
@@ -141,7 +143,7 @@ fn run_effects(
                         &key.namespace,
                         &key.name,
                     ))
-                    .map_err(|e| e.to_string()),
+                    .map_err(Arc::new),
             },
             Effect::DryRunPatch { id, key, patch } => RolloutMsg::DryRun {
                 id,

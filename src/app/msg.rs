@@ -4,7 +4,7 @@
 use crate::domain::key::ObjectKey;
 use crate::domain::notice::NoticeLevel;
 use crate::domain::rollout::history::HistoryEntry;
-use crate::sources::kube::actions::WriteError;
+use crate::sources::kube::actions::{CallError, WriteError};
 /// What the cluster connection and the log streams report: the sources' own event types,
 /// which the runner's sinks wrap into `Msg::Cluster` and `Msg::Logs`.
 pub use crate::sources::kube::events::{ClusterMsg, LogBatch, LogMsg};
@@ -54,7 +54,7 @@ pub enum Msg {
     /// what went wrong and what to do.
     YamlFetched {
         key: ObjectKey,
-        result: Result<(String, String), String>,
+        result: Result<(String, String), crate::app::runner::YamlFetchError>,
     },
     /// One round of latency and rate measurements from the model servers.
     Metrics(Measurements),
@@ -101,14 +101,20 @@ pub enum RolloutMsg {
         problem: Option<String>,
         /// Older ReplicaSets of the predictor's Deployment (Standard mode), newest first;
         /// a rollback kdeck has no record for restores the model of one of them.
-        deployed: Result<Vec<crate::domain::rollout::deployed::DeployedRevision>, String>,
+        /// (Shared: the source's error is not `Clone`, a message is.)
+        deployed: Result<
+            Vec<crate::domain::rollout::deployed::DeployedRevision>,
+            std::sync::Arc<CallError>,
+        >,
         /// The InferenceService as the API server has it now (the plan is made from it,
         /// and its resourceVersion is the write's precondition), or why it could not be read.
-        object: Result<serde_json::Value, String>,
+        object: Result<serde_json::Value, WriteError>,
     },
+    /// Whether the user may patch the service (and the reason the API server gives), or
+    /// why the access review could not be made.
     Permission {
         id: u64,
-        result: Result<(bool, String), String>,
+        result: Result<(bool, String), std::sync::Arc<CallError>>,
     },
     DryRun {
         id: u64,

@@ -104,8 +104,8 @@ pub fn header(
 
 /// The object's YAML, read from the API server when the snapshot is written (the console
 /// keeps no copy of it), without managedFields and last-applied-configuration; then the
-/// heading of the logs. `Err` says why it could not be read.
-pub fn yaml_section(object: Result<serde_json::Value, String>) -> String {
+/// heading of the logs. `Err` says why it could not be read (the reading source's error).
+pub fn yaml_section(object: Result<serde_json::Value, impl std::fmt::Display>) -> String {
     let mut md = String::new();
     match object {
         Ok(mut value) => {
@@ -174,15 +174,19 @@ mod tests {
         ] {
             assert!(md.contains(part), "missing {part}:\n{md}");
         }
-        let yaml = yaml_section(Ok(json!({"metadata": {"name": "fraud",
-            "managedFields": [{"manager": "kubectl"}]}})));
+        let yaml = yaml_section(Ok::<_, std::io::Error>(
+            json!({"metadata": {"name": "fraud",
+            "managedFields": [{"manager": "kubectl"}]}}),
+        ));
         assert!(
             yaml.contains("## YAML\n\n```yaml\nmetadata:\n  name: fraud\n```"),
             "{yaml}"
         );
         assert!(!yaml.contains("managedFields"), "{yaml}");
         assert!(yaml.ends_with("## Logs\n\n"), "{yaml}");
-        let failed = yaml_section(Err("reading ml/fraud timed out after 10s".to_string()));
+        let failed = yaml_section(Err(std::io::Error::other(
+            "reading ml/fraud timed out after 10s",
+        )));
         assert!(
             failed.contains("(could not read the object: reading ml/fraud timed out after 10s)"),
             "{failed}"

@@ -31,9 +31,8 @@ pub async fn write(
 ) -> Result<String, crate::sources::files::FileError> {
     let mut md = request.header;
     let object = &request.object;
-    let read = crate::sources::kube::actions::get_isvc(client, &object.namespace, &object.name)
-        .await
-        .map_err(|e| e.message);
+    let read =
+        crate::sources::kube::actions::get_isvc(client, &object.namespace, &object.name).await;
     md.push_str(&yaml_section(read));
     for (pod, container) in &request.streams {
         let api: Api<Pod> = Api::namespaced(client.clone(), &pod.namespace);

@@ -6,6 +6,8 @@ mod group_rollout;
 mod rollout;
 mod yaml;
 
+pub use yaml::YamlFetchError;
+
 use super::effect::{Effect, LogStreamSpec, ProbeRequest};
 use super::inbox::{self, Outbox};
 use super::msg::{GpuMsg, LogMsg, Msg};

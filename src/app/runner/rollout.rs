@@ -14,10 +14,10 @@ pub async fn load_history(client: kube::Client, id: u64, key: ObjectKey, tx: Out
         Ok(r) => r,
         Err(e) => (Vec::new(), Some(e.to_string())),
     };
-    let deployed = actions::deployed_revisions(&client, &key.namespace, &key.name).await;
-    let object = actions::get_isvc(&client, &key.namespace, &key.name)
+    let deployed = actions::deployed_revisions(&client, &key.namespace, &key.name)
         .await
-        .map_err(|e| e.message);
+        .map_err(std::sync::Arc::new);
+    let object = actions::get_isvc(&client, &key.namespace, &key.name).await;
     let _ = tx
         .send(Msg::Rollout(RolloutMsg::History {
             id,
@@ -40,7 +40,7 @@ pub async fn check_permission(client: kube::Client, id: u64, key: ObjectKey, tx:
         &key.name,
     )
     .await
-    .map_err(|e| e.to_string());
+    .map_err(std::sync::Arc::new);
     let _ = tx
         .send(Msg::Rollout(RolloutMsg::Permission { id, result }))
         .await;

@@ -382,7 +382,7 @@ fn the_confirmation_buttons_stay_in_view_when_lines_wrap_or_the_terminal_is_shor
 }
 
 /// The history reply of the rollback `R` started, carrying `object` as read from the server.
-pub(super) fn history_with(s: &State, object: Result<serde_json::Value, String>) -> Msg {
+pub(super) fn history_with(s: &State, object: Result<serde_json::Value, WriteError>) -> Msg {
     rollout(RolloutMsg::History {
         id: id(s),
         key: ObjectKey::new("ml-prod", "fraud-detector"),
@@ -424,7 +424,10 @@ fn an_object_that_cannot_be_read_stops_the_plan_and_says_what_to_do() {
     update(&mut s, key('R'));
     let m = history_with(
         &s,
-        Err("reading ml-prod/fraud-detector timed out after 10s".into()),
+        Err(WriteError {
+            code: crate::sources::kube::actions::TIMED_OUT,
+            message: "reading ml-prod/fraud-detector timed out after 10s".into(),
+        }),
     );
     let effects = update(&mut s, m);
     assert!(effects.is_empty(), "{effects:?}");

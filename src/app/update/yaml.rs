@@ -5,6 +5,7 @@
 //! to the next and previous match. Matching lines are highlighted by the view.
 
 use crate::app::effect::Effect;
+use crate::app::runner::YamlFetchError;
 use crate::domain::action::Action;
 use crate::domain::key::ObjectKey;
 use crate::domain::notice::NoticeLevel;
@@ -31,7 +32,11 @@ fn fetch(state: &State, key: ObjectKey) -> Effect {
 }
 
 /// The object's answer: kept if the view still shows that object.
-pub fn fetched(state: &mut State, key: ObjectKey, result: Result<(String, String), String>) {
+pub fn fetched(
+    state: &mut State,
+    key: ObjectKey,
+    result: Result<(String, String), YamlFetchError>,
+) {
     let Some(doc) = state.yaml.as_mut().filter(|d| d.key == key) else {
         return;
     };
@@ -43,10 +48,10 @@ pub fn fetched(state: &mut State, key: ObjectKey, result: Result<(String, String
         },
         // A failed refresh keeps the text it has; the notice says the rest.
         Err(e) if doc.text().is_some() => {
-            state.notify(NoticeLevel::Error, e);
+            state.notify(NoticeLevel::Error, e.to_string());
             return;
         }
-        Err(e) => YamlText::Failed(e),
+        Err(e) => YamlText::Failed(e.to_string()),
     };
     state.dirty = true;
 }
@@ -93,7 +98,7 @@ pub fn search_key(state: &mut State, mut line: LineInput, key: KeyEvent) -> Vec<
                             jump(state, &key, true, true);
                         }
                     }
-                    Err(e) => state.notify(NoticeLevel::Error, e),
+                    Err(e) => state.notify(NoticeLevel::Error, e.to_string()),
                 }
             }
         }
@@ -154,6 +159,7 @@ fn jump(state: &mut State, key: &ObjectKey, forward: bool, include_top: bool) {
 
 #[cfg(test)]
 mod tests {
+    use super::YamlFetchError;
     use crate::app::msg::Msg;
     use crate::app::update::update;
     use crate::config::keymap::Scope;
@@ -263,9 +269,13 @@ mod tests {
     fn a_failed_read_says_what_happened_and_what_to_do() {
         let mut s = demo_state();
         let key = open(&mut s);
-        let error = format!(
-            "could not read {key}: reading {key} timed out after 10s; go back (Esc) and press y to try again"
-        );
+        let error = YamlFetchError::Read {
+            key: key.clone(),
+            source: crate::sources::kube::actions::WriteError {
+                code: crate::sources::kube::actions::TIMED_OUT,
+                message: format!("reading {key} timed out after 10s"),
+            },
+        };
         update(
             &mut s,
             Msg::YamlFetched {

@@ -22,8 +22,10 @@ pub fn isvc_resource() -> ApiResource {
     super::watch::api_resource(Kind::InferenceService.spec())
 }
 
-/// Why a write failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a write (or the read before it) failed: the HTTP code (0: no answer) and the
+/// message in the user's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct WriteError {
     pub code: u16,
     pub message: String,
@@ -69,6 +71,13 @@ pub enum CallError {
     },
     #[error(transparent)]
     File(#[from] crate::sources::files::FileError),
+    /// The older ReplicaSets of a Standard-mode predictor could not be listed.
+    #[error("cannot read the ReplicaSets of {name}'s Deployment: {}", describe(.source))]
+    ReplicaSets {
+        name: String,
+        #[source]
+        source: kube::Error,
+    },
 }
 
 fn failed(doing: &'static str, e: &kube::Error) -> CallError {
@@ -239,20 +248,18 @@ pub async fn deployed_revisions(
     client: &kube::Client,
     namespace: &str,
     name: &str,
-) -> Result<Vec<DeployedRevision>, String> {
+) -> Result<Vec<DeployedRevision>, CallError> {
     let api: Api<k8s_openapi::api::apps::v1::ReplicaSet> =
         Api::namespaced(client.clone(), namespace);
     let params = ListParams::default().labels(&deployed::predictor_selector(name));
     let what = format!("listing the ReplicaSets of {name}");
-    let list = within(&what, api.list(&params))
-        .await
-        .map_err(|e| e.to_string())?;
-    let list = list.map_err(|e| {
-        format!(
-            "cannot read the ReplicaSets of {name}'s Deployment: {}",
-            describe(&e)
-        )
-    })?;
+    let list =
+        within(&what, api.list(&params))
+            .await?
+            .map_err(|source| CallError::ReplicaSets {
+                name: name.to_string(),
+                source,
+            })?;
     let sets: Vec<Value> = list
         .items
         .iter()
@@ -411,5 +418,34 @@ pub async fn append_audit_log(record: &AuditRecord) -> Result<String, CallError>
             reason: e.to_string(),
         }
         .into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_replica_set_list_names_the_deployment_and_the_refusal() {
+        let status: kube::core::Status = serde_json::from_value(json!({
+            "code": 403, "reason": "Forbidden",
+            "message": "replicasets.apps is forbidden: User \"dev\" cannot list resource \"replicasets\"",
+        }))
+        .expect("a Status");
+        let err = CallError::ReplicaSets {
+            name: "fraud".into(),
+            source: kube::Error::Api(Box::new(status)),
+        };
+        assert_eq!(
+            err.to_string(),
+            "cannot read the ReplicaSets of fraud's Deployment: forbidden (403): replicasets.apps \
+             is forbidden: User \"dev\" cannot list resource \"replicasets\""
+        );
+        assert!(std::error::Error::source(&err).is_some());
+        let shown = WriteError {
+            code: 404,
+            message: "not found (404): inferenceservices \"fraud\" not found".into(),
+        };
+        assert_eq!(shown.to_string(), shown.message);
     }
 }

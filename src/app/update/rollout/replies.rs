@@ -7,10 +7,11 @@ use crate::app::msg::RolloutMsg;
 use crate::domain::rollout::deployed::{DeployedRevision, history_for};
 use crate::domain::rollout::history::HistoryEntry;
 use crate::domain::rollout::{RolloutAction, plan};
-use crate::sources::kube::actions::WriteError;
+use crate::sources::kube::actions::{CallError, WriteError};
 use crate::state::State;
 use crate::state::line::LineInput;
 use crate::state::rollout::{Finish, Stage};
+use std::sync::Arc;
 
 /// Applies a message from the rollout effects.
 pub fn handle(state: &mut State, msg: RolloutMsg) -> Vec<Effect> {
@@ -54,8 +55,8 @@ fn on_history(
     id: u64,
     entries: Vec<HistoryEntry>,
     problem: Option<String>,
-    deployed: Result<Vec<DeployedRevision>, String>,
-    object: Result<serde_json::Value, String>,
+    deployed: Result<Vec<DeployedRevision>, Arc<CallError>>,
+    object: Result<serde_json::Value, WriteError>,
 ) -> Vec<Effect> {
     let Some(flow) = state.rollout.as_mut() else {
         return Vec::new();
@@ -108,7 +109,7 @@ fn on_history(
     };
     let (deployed, deployed_problem) = match deployed {
         Ok(d) => (d, None),
-        Err(e) => (Vec::new(), Some(e)),
+        Err(e) => (Vec::new(), Some(e.to_string())),
     };
     let spec = raw.get("spec").cloned().unwrap_or_default();
     let history = history_for(&flow.action, &entries, &spec, &deployed);
@@ -151,7 +152,7 @@ fn on_history(
 fn on_permission(
     state: &mut State,
     id: u64,
-    result: Result<(bool, String), String>,
+    result: Result<(bool, String), Arc<CallError>>,
 ) -> Vec<Effect> {
     let Some(flow) = state.rollout.as_mut() else {
         return Vec::new();
@@ -182,7 +183,7 @@ fn on_permission(
             Vec::new()
         }
         Err(e) => {
-            finish(state, Finish::Failed(e));
+            finish(state, Finish::Failed(e.to_string()));
             Vec::new()
         }
     }
