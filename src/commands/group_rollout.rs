@@ -30,20 +30,30 @@ pub struct GroupOptions {
     pub stop: bool,
 }
 
+/// Why a rollout command has no meaning on a routing group member.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GroupCommandError {
+    #[error(
+        "members of an LLM routing group take a proportional weight, not a percentage: kdeck \
+         canary NAME --weight W (KServe advises starting a canary at 1)"
+    )]
+    NeedsWeight,
+    /// The command's verb (`rollback`, `scale` …).
+    #[error("{0} is not available for LLMInferenceService group members")]
+    NotForGroups(String),
+}
+
 /// The group action a rollout command means on a group member.
-pub fn group_action(action: &RolloutAction, options: GroupOptions) -> Result<GroupAction, String> {
+pub fn group_action(
+    action: &RolloutAction,
+    options: GroupOptions,
+) -> Result<GroupAction, GroupCommandError> {
     match (action, options.weight) {
         (RolloutAction::Rollback, _) => Ok(GroupAction::Rollback { stop: options.stop }),
         (RolloutAction::Promote, _) => Ok(GroupAction::Promote),
         (RolloutAction::SetCanary { .. }, Some(weight)) => Ok(GroupAction::SetWeight { weight }),
-        (RolloutAction::SetCanary { .. }, None) => Err(
-            "members of an LLM routing group take a proportional weight, not a percentage: kdeck canary NAME --weight W (KServe advises starting a canary at 1)"
-                .to_string(),
-        ),
-        (other, _) => Err(format!(
-            "{} is not available for LLMInferenceService group members",
-            other.verb()
-        )),
+        (RolloutAction::SetCanary { .. }, None) => Err(GroupCommandError::NeedsWeight),
+        (other, _) => Err(GroupCommandError::NotForGroups(other.verb())),
     }
 }
 
@@ -131,7 +141,7 @@ async fn execute(
     }
     let action = match group_action(action.0, action.1) {
         Ok(a) => a,
-        Err(e) => return Some(fail(exit::INVALID, &e)),
+        Err(e) => return Some(fail(exit::INVALID, &e.to_string())),
     };
     let plan = match plan_group(&all, name, action) {
         Ok(p) => p,
@@ -394,13 +404,28 @@ mod tests {
             group_action(&RolloutAction::Rollback, opts),
             Ok(GroupAction::Rollback { stop: true })
         );
-        assert!(
+        assert_eq!(
             group_action(
                 &RolloutAction::SetCanary { percent: 10 },
                 GroupOptions::default()
-            )
-            .unwrap_err()
-            .contains("--weight")
+            ),
+            Err(GroupCommandError::NeedsWeight)
+        );
+        assert_eq!(
+            group_action(
+                &RolloutAction::Scale {
+                    min: Some(1),
+                    max: None
+                },
+                GroupOptions::default()
+            ),
+            Err(GroupCommandError::NotForGroups(
+                RolloutAction::Scale {
+                    min: Some(1),
+                    max: None
+                }
+                .verb()
+            ))
         );
         let opts = GroupOptions {
             weight: Some(1),
@@ -409,6 +434,19 @@ mod tests {
         assert_eq!(
             group_action(&RolloutAction::SetCanary { percent: 0 }, opts),
             Ok(GroupAction::SetWeight { weight: 1 })
+        );
+    }
+
+    #[test]
+    fn group_command_errors_say_what_to_type_instead() {
+        assert_eq!(
+            GroupCommandError::NeedsWeight.to_string(),
+            "members of an LLM routing group take a proportional weight, not a percentage: \
+             kdeck canary NAME --weight W (KServe advises starting a canary at 1)"
+        );
+        assert_eq!(
+            GroupCommandError::NotForGroups("scale".into()).to_string(),
+            "scale is not available for LLMInferenceService group members"
         );
     }
 }
