@@ -1,6 +1,7 @@
 //! `kdeck bench` without `--only micro` (feature `bench`): for each size and scenario, a
 //! simulated cluster, kubectl and kdeck in a pseudo-terminal, and the figures side by side.
 
+use super::error::BenchError;
 use super::proc_stat::{cpu_seconds, rss_mb};
 use super::procs::{Console, SimProcess, kubectl_list, sim_requests};
 use super::{BenchArgs, micro};
@@ -57,7 +58,7 @@ struct Case<'a> {
     soak: u64,
 }
 
-fn measure(case: &Case) -> Result<BenchResult, String> {
+fn measure(case: &Case) -> Result<BenchResult, BenchError> {
     let (services, idle) = (case.services, case.idle);
     eprintln!(
         "bench: {services} services, {}: starting the simulated cluster…",
@@ -69,7 +70,10 @@ fn measure(case: &Case) -> Result<BenchResult, String> {
     for _ in 0..3 {
         let (secs, rows) = kubectl_list(&sim.kubeconfig)?;
         if rows != services {
-            return Err(format!("kubectl printed {rows} rows, expected {services}"));
+            return Err(BenchError::KubectlRows {
+                rows,
+                expected: services,
+            });
         }
         kubectl_runs.push(secs);
     }
@@ -94,7 +98,7 @@ fn measure(case: &Case) -> Result<BenchResult, String> {
     eprintln!(
         "bench: kdeck first rows {first_rows_s:.3}s, complete list drawn: {kdeck_list_s:.3}s (medians of 3)"
     );
-    let pid = console.pid().ok_or("kdeck has no pid")?;
+    let pid = console.pid().ok_or(BenchError::NoPid)?;
     // Let the first scrapes and the first frame settle, then watch it idle.
     std::thread::sleep(Duration::from_secs(3));
     let rss = rss_mb(pid).unwrap_or(f64::NAN);
@@ -157,22 +161,22 @@ fn measure(case: &Case) -> Result<BenchResult, String> {
 }
 
 /// Lists the sim's services, pods and nodes through the real client, as the console does.
-fn load_cluster(sim: &SimProcess) -> Result<crate::state::cluster::ClusterState, String> {
+fn load_cluster(sim: &SimProcess) -> Result<crate::state::cluster::ClusterState, BenchError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(BenchError::Runtime)?;
     runtime.block_on(async {
         let source = crate::sources::kube::connect::KubeconfigSource::File(sim.kubeconfig.clone());
         let conn = crate::sources::kube::connect::connect(&source, None)
             .await
-            .map_err(|e| e.message)?;
+            .map_err(BenchError::Connect)?;
         crate::sources::kube::listing::load_services(
             &conn.client,
             &crate::domain::scope::NamespaceScope::All,
         )
         .await
-        .map_err(|e| crate::sources::kube::errors::describe(&e))
+        .map_err(BenchError::List)
     })
 }
 
@@ -281,8 +285,10 @@ pub fn run(args: &BenchArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn tempfile_dir() -> Result<std::path::PathBuf, String> {
+fn tempfile_dir() -> Result<std::path::PathBuf, BenchError> {
     let dir = std::env::temp_dir().join(format!("kdeck-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
+    match std::fs::create_dir_all(&dir) {
+        Ok(()) => Ok(dir),
+        Err(source) => Err(BenchError::TempDir { path: dir, source }),
+    }
 }

@@ -12,6 +12,8 @@
 //! (no cluster, kubectl or terminal), with the process's memory over a longer flood.
 
 #[cfg(feature = "bench")]
+pub mod error;
+#[cfg(feature = "bench")]
 mod full;
 pub mod micro;
 pub mod proc_stat;

@@ -2,8 +2,10 @@
 //! kubectl, and kdeck itself in a pseudo-terminal whose screen is read to know when the
 //! complete list is drawn. Also /proc readings (RSS, CPU time).
 
+use super::error::BenchError;
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 use std::io::{BufRead, BufReader, Read};
+use std::num::NonZeroU16;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +26,7 @@ impl SimProcess {
         dir: &Path,
         scenario: &str,
         services: usize,
-    ) -> Result<SimProcess, String> {
+    ) -> Result<SimProcess, BenchError> {
         let kubeconfig = dir.join(format!("sim-{scenario}-{services}.kubeconfig"));
         let mut child = Command::new(exe)
             .args([
@@ -41,8 +43,8 @@ impl SimProcess {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| format!("cannot start kdeck sim: {e}"))?;
-        let stdout = child.stdout.take().ok_or("kdeck sim has no stdout")?;
+            .map_err(BenchError::SimStart)?;
+        let stdout = child.stdout.take().ok_or(BenchError::SimNoOutput)?;
         let mut lines = BufReader::new(stdout).lines();
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
@@ -63,7 +65,7 @@ impl SimProcess {
             }
         }
         let _ = child.kill();
-        Err("kdeck sim did not say where it listens".to_string())
+        Err(BenchError::SimSilent)
     }
 
     pub fn pid(&self) -> u32 {
@@ -79,19 +81,18 @@ impl Drop for SimProcess {
 }
 
 /// Runs `kubectl get isvc -A` against the sim; returns (seconds, rows printed).
-pub fn kubectl_list(kubeconfig: &Path) -> Result<(f64, usize), String> {
+pub fn kubectl_list(kubeconfig: &Path) -> Result<(f64, usize), BenchError> {
     let started = Instant::now();
     let out = Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(kubeconfig)
         .args(["get", "isvc", "-A"])
         .output()
-        .map_err(|e| format!("cannot run kubectl (is it installed?): {e}"))?;
+        .map_err(BenchError::KubectlMissing)?;
     let secs = started.elapsed().as_secs_f64();
     if !out.status.success() {
-        return Err(format!(
-            "kubectl failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+        return Err(BenchError::KubectlFailed(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
         ));
     }
     let rows = String::from_utf8_lossy(&out.stdout)
@@ -100,6 +101,10 @@ pub fn kubectl_list(kubeconfig: &Path) -> Result<(f64, usize), String> {
         .saturating_sub(1);
     Ok((secs, rows))
 }
+
+/// The pseudo-terminal's size: 200×50.
+const ROWS: NonZeroU16 = NonZeroU16::new(50).expect("50 is not zero");
+const COLS: NonZeroU16 = NonZeroU16::new(200).expect("200 is not zero");
 
 /// kdeck running in a pseudo-terminal.
 pub struct Console {
@@ -113,15 +118,15 @@ pub struct Console {
 
 impl Console {
     /// Starts kdeck on the sim's kubeconfig in a 200×50 terminal with private config dirs.
-    pub fn start(exe: &Path, kubeconfig: &Path, dir: &Path) -> Result<Console, String> {
+    pub fn start(exe: &Path, kubeconfig: &Path, dir: &Path) -> Result<Console, BenchError> {
         let pty = native_pty_system()
             .openpty(PtySize {
-                rows: 50,
-                cols: 200,
+                rows: ROWS.get(),
+                cols: COLS.get(),
                 pixel_width: 0,
                 pixel_height: 0,
             })
-            .map_err(|e| format!("cannot open a pty: {e}"))?;
+            .map_err(|e| BenchError::pty("open a pty", e))?;
         let mut cmd = CommandBuilder::new(exe);
         cmd.arg("--kubeconfig");
         cmd.arg(kubeconfig);
@@ -134,15 +139,17 @@ impl Console {
         let child = pty
             .slave
             .spawn_command(cmd)
-            .map_err(|e| format!("cannot start kdeck: {e}"))?;
+            .map_err(|e| BenchError::pty("start kdeck", e))?;
         drop(pty.slave);
-        let mut reader = pty.master.try_clone_reader().map_err(|e| e.to_string())?;
-        let writer = pty.master.take_writer().map_err(|e| e.to_string())?;
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            std::num::NonZeroU16::new(50).ok_or("size")?,
-            std::num::NonZeroU16::new(200).ok_or("size")?,
-            0,
-        )));
+        let mut reader = pty
+            .master
+            .try_clone_reader()
+            .map_err(|e| BenchError::pty("read kdeck's terminal", e))?;
+        let writer = pty
+            .master
+            .take_writer()
+            .map_err(|e| BenchError::pty("write to kdeck's terminal", e))?;
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
         let bytes = Arc::new(AtomicU64::new(0));
         {
             let parser = parser.clone();
@@ -191,7 +198,7 @@ impl Console {
         &self,
         total: usize,
         timeout: Duration,
-    ) -> Result<(f64, f64), String> {
+    ) -> Result<(f64, f64), BenchError> {
         let needle = format!("/{total} ready");
         let mut first_rows = None;
         while self.started.elapsed() < timeout {
@@ -205,11 +212,11 @@ impl Console {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        Err(format!(
-            "the list of {total} services was not complete after {}s:\n{}",
-            timeout.as_secs(),
-            self.screen()
-        ))
+        Err(BenchError::ListIncomplete {
+            total,
+            waited: timeout,
+            screen: self.screen(),
+        })
     }
 }
 
@@ -220,15 +227,15 @@ impl Drop for Console {
 }
 
 /// Requests the simulated API server has handled so far (all kinds, from its statistics).
-pub fn sim_requests(kubeconfig: &Path) -> Result<u64, String> {
+pub fn sim_requests(kubeconfig: &Path) -> Result<u64, BenchError> {
     let out = Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(kubeconfig)
         .args(["get", "--raw", "/kdeck-sim/v1/stats"])
         .output()
-        .map_err(|e| format!("cannot run kubectl (is it installed?): {e}"))?;
-    let stats: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("the sim's statistics are not JSON: {e}"))?;
+        .map_err(BenchError::KubectlMissing)?;
+    let stats: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(BenchError::SimStats)?;
     Ok(stats["requests"]
         .as_object()
         .map(|kinds| kinds.values().filter_map(|k| k["requests"].as_u64()).sum())
