@@ -101,7 +101,7 @@ pub enum RolloutMsg {
         problem: Option<String>,
         /// Older ReplicaSets of the predictor's Deployment (Standard mode), newest first;
         /// a rollback kdeck has no record for restores the model of one of them.
-        /// (Shared: the source's error is not `Clone`, a message is.)
+        /// (The source's `CallError` is not `Clone` and a message is: it travels in an `Arc`.)
         deployed: Result<
             Vec<crate::domain::rollout::deployed::DeployedRevision>,
             std::sync::Arc<CallError>,

@@ -210,6 +210,58 @@ fn forbidden_changes_are_never_attempted() {
 }
 
 #[test]
+fn an_access_review_that_cannot_be_made_stops_the_flow_with_the_sources_words() {
+    let mut s = setup();
+    update(&mut s, key('R'));
+    let i = id(&s);
+    let reply = history_with(&s, Ok(isvc_json(10, 2)));
+    update(&mut s, reply);
+    let error = crate::sources::kube::actions::CallError::Failed {
+        doing: "check permission",
+        reason: "cannot reach the API server: connection refused".into(),
+    };
+    let effects = update(
+        &mut s,
+        rollout(RolloutMsg::Permission {
+            id: i,
+            result: Err(std::sync::Arc::new(error)),
+        }),
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    match &s.rollout.as_ref().unwrap().stage {
+        Stage::Finished(Finish::Failed(m)) => assert_eq!(
+            m,
+            "cannot check permission: cannot reach the API server: connection refused"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn unreadable_replica_sets_are_a_note_on_a_rollback_that_has_nothing_else() {
+    let mut s = setup();
+    update(&mut s, key('R'));
+    let error = crate::sources::kube::actions::CallError::Failed {
+        doing: "list the ReplicaSets",
+        reason: "forbidden (403)".into(),
+    };
+    let reply = rollout(RolloutMsg::History {
+        id: id(&s),
+        key: ObjectKey::new("ml-prod", "fraud-detector"),
+        entries: vec![],
+        problem: None,
+        deployed: Err(std::sync::Arc::new(error)),
+        object: Ok(isvc_json(10, 2)),
+    });
+    update(&mut s, reply);
+    let notes = &s.rollout.as_ref().unwrap().notes;
+    assert_eq!(
+        notes,
+        &vec!["cannot list the ReplicaSets: forbidden (403)".to_string()]
+    );
+}
+
+#[test]
 fn a_dry_run_rejection_stops_before_confirmation() {
     let mut s = setup();
     update(&mut s, key('R'));
