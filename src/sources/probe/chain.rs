@@ -20,8 +20,12 @@ pub struct ChainTarget {
 pub enum ChainError {
     #[error("cannot set up an HTTP client: {0}")]
     Client(#[source] reqwest::Error),
-    /// A server's `/metrics` could not be fetched.
-    #[error("cannot read {url} ({source}); is it a KServe model server with metrics on that port?")]
+    /// A server's `/metrics` could not be fetched (the cause's chain, e.g. a refused
+    /// connection, is in the message: reqwest's own says only that sending failed).
+    #[error(
+        "cannot read {url} ({}); is it a KServe model server with metrics on that port?",
+        super::rest::chain(.source)
+    )]
     Unreadable { url: String, source: reqwest::Error },
     /// A server's `/metrics` answered with an error status.
     #[error(
@@ -154,6 +158,25 @@ mod tests {
             "the transformer's request_predict_seconds of model img did not move: no request \
              reached its predict step"
         );
+    }
+
+    #[tokio::test]
+    async fn a_refused_metrics_read_says_so() {
+        crate::sources::tls::ensure_crypto_provider();
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let base = format!("http://127.0.0.1:{port}");
+        let e = totals(&reqwest::Client::new(), &base, "img")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!("cannot read {base}/metrics (")) && e.contains("refused"),
+            "{e}"
+        );
+        assert!(e.ends_with("is it a KServe model server with metrics on that port?"));
     }
 
     #[test]
