@@ -8,7 +8,7 @@ use super::out::{self, errln};
 use crate::domain::latency::chain::ChainSplit;
 use crate::domain::probe::openai::{Api, DEFAULT_MAX_TOKENS, DEFAULT_PROMPT, OpenAiAsk};
 use crate::domain::probe::{Protocol, Summary};
-use crate::sources::probe::chain::ChainTarget;
+use crate::sources::probe::chain::{ChainError, ChainTarget};
 use crate::sources::probe::{self, Ask, ProbeSpec};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -96,29 +96,83 @@ fn default_timeout(protocol: Protocol) -> Duration {
     }
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(text)
-        .map_err(|e| format!("`{text}` is not a duration ({e}); write e.g. 500ms or 5s"))?;
+/// A usage problem with `kdeck probe`'s arguments, worded for the user (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error("`{text}` is not a duration ({source}); write e.g. 500ms or 5s")]
+    NotADuration {
+        text: String,
+        source: humantime::DurationError,
+    },
+    #[error("the timeout must be more than zero")]
+    ZeroTimeout,
+    #[error("cannot read the payload file {}: {source}", .path.display())]
+    PayloadUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the payload file {} is not JSON: {source}", .path.display())]
+    PayloadNotJson {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("`{url}` is not an http(s) URL; give e.g. http://{url}")]
+    NotHttp { url: String },
+    #[error(
+        "`{url}`: gRPC over TLS is not supported by kdeck probe; probe the plaintext gRPC port \
+         (HOST:PORT, e.g. through kubectl port-forward) or the REST endpoint with --protocol v2"
+    )]
+    GrpcOverTls { url: String },
+    #[error("{flag} is for --protocol openai (this probe speaks {protocol})")]
+    OpenaiOnly {
+        flag: &'static str,
+        protocol: &'static str,
+    },
+    #[error("--explain asks KServe's V1 `:explain`; add --protocol v1 (not {protocol})")]
+    ExplainNeedsV1 { protocol: &'static str },
+    #[error(
+        "--predictor splits a REST transformer chain; use --protocol v1 or v2 (not {protocol})"
+    )]
+    PredictorNeedsRest { protocol: &'static str },
+    #[error("--predictor `{url}` is not an http(s) URL; give e.g. http://{url}")]
+    PredictorNotHttp { url: String },
+    #[error(
+        "--payload is for v1, v2 and grpc; an openai probe builds its request from --prompt \
+         and --max-tokens"
+    )]
+    PayloadWithOpenai,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, UsageError> {
+    let d = humantime::parse_duration(text).map_err(|source| UsageError::NotADuration {
+        text: text.to_string(),
+        source,
+    })?;
     if d.is_zero() {
-        return Err("the timeout must be more than zero".into());
+        return Err(UsageError::ZeroTimeout);
     }
     Ok(d)
 }
 
 impl ProbeArgs {
     /// The probe the arguments describe; `Err` is a usage problem for the user.
-    pub fn spec(&self) -> Result<ProbeSpec, String> {
+    pub fn spec(&self) -> Result<ProbeSpec, UsageError> {
         self.check_flags()?;
         let payload = match &self.payload {
             None => None,
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read the payload file {}: {e}", path.display()))?;
-                Some(
-                    serde_json::from_str(&text).map_err(|e| {
-                        format!("the payload file {} is not JSON: {e}", path.display())
-                    })?,
-                )
+                let text = std::fs::read_to_string(path).map_err(|source| {
+                    UsageError::PayloadUnreadable {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+                let body =
+                    serde_json::from_str(&text).map_err(|source| UsageError::PayloadNotJson {
+                        path: path.clone(),
+                        source,
+                    })?;
+                Some(body)
             }
         };
         let rest = matches!(
@@ -126,18 +180,12 @@ impl ProbeArgs {
             Protocol::V1 | Protocol::V2 | Protocol::Openai
         );
         if rest && !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
-            return Err(format!(
-                "`{}` is not an http(s) URL; give e.g. http://{}",
-                self.url, self.url
-            ));
+            let url = self.url.clone();
+            return Err(UsageError::NotHttp { url });
         }
         if self.protocol == Protocol::Grpc && self.url.starts_with("https://") {
-            return Err(format!(
-                "`{}`: gRPC over TLS is not supported by kdeck probe; probe the plaintext gRPC \
-                 port (HOST:PORT, e.g. through kubectl port-forward) or the REST endpoint \
-                 with --protocol v2",
-                self.url
-            ));
+            let url = self.url.clone();
+            return Err(UsageError::GrpcOverTls { url });
         }
         Ok(ProbeSpec {
             target: self.url.clone(),
@@ -171,7 +219,7 @@ impl ProbeArgs {
     }
 
     /// Flags that only mean something with one protocol are refused with the others.
-    fn check_flags(&self) -> Result<(), String> {
+    fn check_flags(&self) -> Result<(), UsageError> {
         let openai_only = [
             ("--completion", self.completion),
             ("--prompt", self.prompt.is_some()),
@@ -182,34 +230,23 @@ impl ProbeArgs {
         if self.protocol != Protocol::Openai
             && let Some((flag, _)) = openai_only.iter().find(|(_, given)| *given)
         {
-            return Err(format!(
-                "{flag} is for --protocol openai (this probe speaks {protocol})"
-            ));
+            let flag = *flag;
+            return Err(UsageError::OpenaiOnly { flag, protocol });
         }
         if self.explain && self.protocol != Protocol::V1 {
-            return Err(format!(
-                "--explain asks KServe's V1 `:explain`; add --protocol v1 (not {protocol})"
-            ));
+            return Err(UsageError::ExplainNeedsV1 { protocol });
         }
         if let Some(url) = &self.predictor {
             if !matches!(self.protocol, Protocol::V1 | Protocol::V2) {
-                return Err(format!(
-                    "--predictor splits a REST transformer chain; use --protocol v1 or v2 \
-                     (not {protocol})"
-                ));
+                return Err(UsageError::PredictorNeedsRest { protocol });
             }
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(format!(
-                    "--predictor `{url}` is not an http(s) URL; give e.g. http://{url}"
-                ));
+                let url = url.clone();
+                return Err(UsageError::PredictorNotHttp { url });
             }
         }
         if self.protocol == Protocol::Openai && self.payload.is_some() {
-            return Err(
-                "--payload is for v1, v2 and grpc; an openai probe builds its request from \
-                 --prompt and --max-tokens"
-                    .into(),
-            );
+            return Err(UsageError::PayloadWithOpenai);
         }
         Ok(())
     }
@@ -264,13 +301,13 @@ pub async fn run(args: &ProbeArgs) -> ExitCode {
 /// when a predictor was given.
 fn json(
     summary: &Summary,
-    split: Option<&Result<ChainSplit, String>>,
+    split: Option<&Result<ChainSplit, ChainError>>,
 ) -> Result<String, serde_json::Error> {
     let mut value = serde_json::to_value(summary)?;
     if let (Some(split), Some(object)) = (split, value.as_object_mut()) {
         let (chain, error) = match split {
             Ok(s) => (serde_json::to_value(s)?, serde_json::Value::Null),
-            Err(e) => (serde_json::Value::Null, e.clone().into()),
+            Err(e) => (serde_json::Value::Null, e.to_string().into()),
         };
         object.insert("chain".into(), chain);
         object.insert("chain_error".into(), error);
@@ -436,7 +473,12 @@ mod tests {
             predictor: None,
             output: ProbeOutput::Json,
         };
-        assert!(args.spec().unwrap_err().contains("http://localhost:8080"));
+        assert!(
+            args.spec()
+                .unwrap_err()
+                .to_string()
+                .contains("http://localhost:8080")
+        );
         let grpc = ProbeArgs {
             protocol: Protocol::Grpc,
             ..args
@@ -446,7 +488,7 @@ mod tests {
             url: "https://m.example.com".into(),
             ..grpc
         };
-        assert!(tls.spec().unwrap_err().contains("TLS"));
+        assert!(tls.spec().unwrap_err().to_string().contains("TLS"));
     }
 
     fn openai_args() -> ProbeArgs {
@@ -494,7 +536,7 @@ mod tests {
             url: "localhost:8080".into(),
             ..openai_args()
         };
-        assert!(grpc_url.spec().unwrap_err().contains("http://"));
+        assert!(grpc_url.spec().unwrap_err().to_string().contains("http://"));
     }
 
     #[test]
@@ -504,14 +546,20 @@ mod tests {
             prompt: Some("hi".into()),
             ..openai_args()
         };
-        let e = v2_with_prompt.spec().unwrap_err();
+        let e = v2_with_prompt.spec().unwrap_err().to_string();
         assert!(e.contains("--prompt") && e.contains("openai"), "{e}");
         let explain_v2 = ProbeArgs {
             protocol: Protocol::V2,
             explain: true,
             ..openai_args()
         };
-        assert!(explain_v2.spec().unwrap_err().contains("--protocol v1"));
+        assert!(
+            explain_v2
+                .spec()
+                .unwrap_err()
+                .to_string()
+                .contains("--protocol v1")
+        );
         let explain_v1 = ProbeArgs {
             protocol: Protocol::V1,
             explain: true,
@@ -522,24 +570,108 @@ mod tests {
             payload: Some(PathBuf::from("x.json")),
             ..openai_args()
         };
-        assert!(payload.spec().unwrap_err().contains("--prompt"));
+        assert!(payload.spec().unwrap_err().to_string().contains("--prompt"));
         let chain_openai = ProbeArgs {
             predictor: Some("http://p:8080".into()),
             ..openai_args()
         };
-        assert!(chain_openai.spec().unwrap_err().contains("v1 or v2"));
+        assert!(
+            chain_openai
+                .spec()
+                .unwrap_err()
+                .to_string()
+                .contains("v1 or v2")
+        );
         let chain_bare = ProbeArgs {
             protocol: Protocol::V1,
             predictor: Some("p:8080".into()),
             ..openai_args()
         };
-        assert!(chain_bare.spec().unwrap_err().contains("http://p:8080"));
+        assert!(
+            chain_bare
+                .spec()
+                .unwrap_err()
+                .to_string()
+                .contains("http://p:8080")
+        );
         let chain = ProbeArgs {
             protocol: Protocol::V2,
             predictor: Some("http://p:8080".into()),
             ..openai_args()
         };
         assert!(chain.spec().is_ok());
+    }
+
+    #[test]
+    fn usage_errors_read_as_the_users_message() {
+        let bare = ProbeArgs {
+            protocol: Protocol::V2,
+            url: "localhost:8080".into(),
+            ..openai_args()
+        };
+        assert_eq!(
+            bare.spec().unwrap_err().to_string(),
+            "`localhost:8080` is not an http(s) URL; give e.g. http://localhost:8080"
+        );
+        let tls = ProbeArgs {
+            protocol: Protocol::Grpc,
+            url: "https://m.example.com".into(),
+            ..openai_args()
+        };
+        assert_eq!(
+            tls.spec().unwrap_err().to_string(),
+            "`https://m.example.com`: gRPC over TLS is not supported by kdeck probe; probe the \
+             plaintext gRPC port (HOST:PORT, e.g. through kubectl port-forward) or the REST \
+             endpoint with --protocol v2"
+        );
+        let grpc_prompt = ProbeArgs {
+            protocol: Protocol::Grpc,
+            max_tokens: Some(3),
+            ..openai_args()
+        };
+        assert_eq!(
+            grpc_prompt.spec().unwrap_err().to_string(),
+            "--max-tokens is for --protocol openai (this probe speaks grpc)"
+        );
+        let explain = ProbeArgs {
+            explain: true,
+            ..openai_args()
+        };
+        assert_eq!(
+            explain.spec().unwrap_err().to_string(),
+            "--explain asks KServe's V1 `:explain`; add --protocol v1 (not openai)"
+        );
+        let payload = ProbeArgs {
+            payload: Some(PathBuf::from("x.json")),
+            ..openai_args()
+        };
+        assert_eq!(
+            payload.spec().unwrap_err().to_string(),
+            "--payload is for v1, v2 and grpc; an openai probe builds its request from --prompt \
+             and --max-tokens"
+        );
+        assert_eq!(
+            parse_duration("0s").unwrap_err().to_string(),
+            "the timeout must be more than zero"
+        );
+        let e = parse_duration("5 parsecs").unwrap_err().to_string();
+        assert!(
+            e.starts_with("`5 parsecs` is not a duration (")
+                && e.ends_with("); write e.g. 500ms or 5s"),
+            "{e}"
+        );
+        let missing = ProbeArgs {
+            protocol: Protocol::V2,
+            payload: Some(PathBuf::from("tests/fixtures/no-such-payload.json")),
+            ..openai_args()
+        };
+        let e = missing.spec().unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("cannot read the payload file tests/fixtures/no-such-payload.json: "),
+            "{e}"
+        );
+        assert!(std::error::Error::source(&e).is_some());
     }
 
     #[test]

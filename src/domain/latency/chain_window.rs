@@ -10,6 +10,7 @@
 //! Per pod, the window is the newest scrape minus the oldest one still in the window; a
 //! pod's first scrape counts since its start (`cumulative`). Pure: no I/O.
 
+use super::extract::MissingMetrics;
 use super::histogram::Buckets;
 use crate::domain::figures::RevisionFigures;
 use crate::domain::key::ObjectKey;
@@ -70,8 +71,8 @@ impl StageBuckets {
 }
 
 /// Reads a transformer's `/metrics` text (parsing only [`FAMILIES`]); also returns the
-/// parser's problems. `Err`, worded for the user, when none of the three stages is there.
-pub fn parse(text: &str) -> (Result<StageBuckets, String>, Vec<String>) {
+/// parser's problems. `Err` when none of the three stages is there.
+pub fn parse(text: &str) -> (Result<StageBuckets, MissingMetrics>, Vec<String>) {
     let exposition = Exposition::parse_only(text, FAMILIES);
     let stage = |name: &str| {
         let summed = exposition
@@ -94,10 +95,7 @@ pub fn parse(text: &str) -> (Result<StageBuckets, String>, Vec<String>) {
         postprocess: stage(POSTPROCESS_SECONDS),
     };
     let reading = if stages.stages().iter().all(|s| s.is_none()) {
-        Err(format!(
-            "no `{PREPROCESS_SECONDS}`, `{PREDICT_SECONDS}` or `{POSTPROCESS_SECONDS}` histogram in \
-             the transformer's metrics (is it a KServe Python transformer?)"
-        ))
+        Err(MissingMetrics::TransformerStages)
     } else {
         Ok(stages)
     };
@@ -111,7 +109,9 @@ pub struct ChainPodRound {
     pub uid: String,
     /// The InferenceService it serves.
     pub service: ObjectKey,
-    pub outcome: Result<StageBuckets, String>,
+    /// Its stages; `None` when it could not be read this round (the scrape words why in
+    /// the round's problems).
+    pub stages: Option<StageBuckets>,
 }
 
 /// p50 and p99 of one stage, ms; `None` when the stage is not exported or saw no request.
@@ -182,7 +182,7 @@ impl ChainTracker {
         self.pods
             .retain(|key, _| pods.iter().any(|p| &p.pod == key));
         for p in pods {
-            let Ok(stages) = &p.outcome else { continue };
+            let Some(stages) = &p.stages else { continue };
             let history = self
                 .pods
                 .entry(p.pod.clone())
@@ -214,7 +214,7 @@ impl ChainTracker {
         let mut services: BTreeMap<ObjectKey, (StageBuckets, bool, bool)> = BTreeMap::new();
         for p in pods {
             let entry = services.entry(p.service.clone()).or_default();
-            entry.1 |= p.outcome.is_err();
+            entry.1 |= p.stages.is_none();
             let Some(h) = self.pods.get(&p.pod) else {
                 continue;
             };
@@ -304,7 +304,7 @@ mod tests {
             pod: ObjectKey::new("ml", pod),
             uid: format!("u-{pod}"),
             service: ObjectKey::new("ml", "img"),
-            outcome: parse(text).0,
+            stages: parse(text).0.ok(),
         }
     }
 
@@ -374,7 +374,7 @@ mod tests {
         }
         // A pod that cannot be read marks its service stale, figures kept from the others.
         let failed = ChainPodRound {
-            outcome: Err("timed out".into()),
+            stages: None,
             ..round("t2", "")
         };
         let f = tracker.round(t(10), &[round("t1", &only_predict), failed], &[]);
@@ -420,7 +420,7 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         let mut tracker = ChainTracker::new(std::time::Duration::from_secs(60));
         let pod = ChainPodRound {
-            outcome: reading,
+            stages: reading.ok(),
             ..round("t1", "")
         };
         let f = tracker.round(t(0), &[pod], &predictor(10.0))[0].1;

@@ -4,7 +4,9 @@
 //! (FACTS.md §f). All series of a family are summed (every `model_name`, every response
 //! code), so a pod is one reading.
 
+use super::chain_window;
 use super::histogram::Buckets;
+use crate::domain::llm::vllm;
 use crate::domain::prom::{Exposition, MetricKind};
 
 /// Which exporter a pod's metrics come from.
@@ -56,9 +58,44 @@ pub struct Reading {
     pub errors: Option<f64>,
 }
 
+/// Why a scraped page holds nothing a reading can use: the exporter's metrics are not on it
+/// (another exporter answered on that port, or not a metrics page at all). One variant per
+/// exporter, worded for the user with what to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MissingMetrics {
+    #[error(
+        "no `{}` histogram in its metrics (is it a KServe Python model server? other runtimes \
+         such as Triton or vLLM export other names)",
+        PREDICT_SECONDS
+    )]
+    ModelServer,
+    #[error(
+        "no `{}` or `{}` in its queue-proxy metrics",
+        APP_LATENCIES_MS,
+        APP_REQUEST_COUNT
+    )]
+    QueueProxy,
+    #[error(
+        "no vLLM metrics (`{}`, `{}` …) in its :{}{} page: is it a vLLM server?",
+        vllm::TTFT,
+        vllm::RUNNING,
+        vllm::VLLM_PORT,
+        vllm::VLLM_PATH
+    )]
+    Vllm,
+    #[error(
+        "no `{}`, `{}` or `{}` histogram in the transformer's metrics (is it a KServe Python \
+         transformer?)",
+        chain_window::PREPROCESS_SECONDS,
+        chain_window::PREDICT_SECONDS,
+        chain_window::POSTPROCESS_SECONDS
+    )]
+    TransformerStages,
+}
+
 /// Parses a scrape's text and reads it; also returns the parser's problems (malformed lines
 /// skipped), worded for the user.
-pub fn parse(endpoint: Endpoint, text: &str) -> (Result<Reading, String>, Vec<String>) {
+pub fn parse(endpoint: Endpoint, text: &str) -> (Result<Reading, MissingMetrics>, Vec<String>) {
     let exposition = Exposition::parse_only(text, families(endpoint));
     (reading(endpoint, &exposition), exposition.problems)
 }
@@ -68,15 +105,15 @@ pub fn families(endpoint: Endpoint) -> &'static [&'static str] {
     match endpoint {
         Endpoint::ModelServer => &[PREDICT_SECONDS],
         Endpoint::QueueProxy => &[APP_LATENCIES_MS, APP_REQUEST_COUNT],
-        Endpoint::Vllm => crate::domain::llm::vllm::FAMILIES,
-        Endpoint::Transformer => super::chain_window::FAMILIES,
+        Endpoint::Vllm => vllm::FAMILIES,
+        Endpoint::Transformer => chain_window::FAMILIES,
     }
 }
 
 /// Reads a parsed scrape. `Err` says, for the user, why it holds nothing usable.
-pub fn reading(endpoint: Endpoint, exposition: &Exposition) -> Result<Reading, String> {
+pub fn reading(endpoint: Endpoint, exposition: &Exposition) -> Result<Reading, MissingMetrics> {
     match endpoint {
-        Endpoint::Vllm => crate::domain::llm::vllm::reading(exposition).map(|r| r.as_reading()),
+        Endpoint::Vllm => vllm::reading(exposition).map(|r| r.as_reading()),
         // A transformer's requests are its predict calls (the split reads every stage).
         Endpoint::ModelServer | Endpoint::Transformer => {
             let latency = summed(exposition, PREDICT_SECONDS).map(|b| b.scaled(1000.0));
@@ -89,10 +126,7 @@ pub fn reading(endpoint: Endpoint, exposition: &Exposition) -> Result<Reading, S
                     .flatten()
             });
             let Some(latency) = latency else {
-                return Err(format!(
-                    "no `{PREDICT_SECONDS}` histogram in its metrics (is it a KServe Python model \
-                     server? other runtimes such as Triton or vLLM export other names)"
-                ));
+                return Err(MissingMetrics::ModelServer);
             };
             Ok(Reading {
                 requests: Some(latency.total()),
@@ -106,9 +140,7 @@ pub fn reading(endpoint: Endpoint, exposition: &Exposition) -> Result<Reading, S
                 .family(APP_REQUEST_COUNT)
                 .filter(|f| matches!(f.kind, MetricKind::Counter | MetricKind::Untyped));
             if latency.is_none() && counts.is_none() {
-                return Err(format!(
-                    "no `{APP_LATENCIES_MS}` or `{APP_REQUEST_COUNT}` in its queue-proxy metrics"
-                ));
+                return Err(MissingMetrics::QueueProxy);
             }
             let (requests, errors) = match counts {
                 Some(f) => {
@@ -196,8 +228,35 @@ revision_app_request_latencies_sum{response_code=\"200\"} 900
     #[test]
     fn the_wrong_exporter_is_explained() {
         let e = reading(Endpoint::ModelServer, &Exposition::parse("up 1\n")).unwrap_err();
-        assert!(e.contains("request_predict_seconds"), "{e}");
+        assert_eq!(e, MissingMetrics::ModelServer);
         let e = reading(Endpoint::QueueProxy, &Exposition::parse("up 1\n")).unwrap_err();
-        assert!(e.contains("revision_app_request_count"), "{e}");
+        assert_eq!(e, MissingMetrics::QueueProxy);
+        let e = reading(Endpoint::Vllm, &Exposition::parse("up 1\n")).unwrap_err();
+        assert_eq!(e, MissingMetrics::Vllm);
+    }
+
+    #[test]
+    fn missing_metrics_read_as_the_users_message() {
+        assert_eq!(
+            MissingMetrics::ModelServer.to_string(),
+            "no `request_predict_seconds` histogram in its metrics (is it a KServe Python model \
+             server? other runtimes such as Triton or vLLM export other names)"
+        );
+        assert_eq!(
+            MissingMetrics::QueueProxy.to_string(),
+            "no `revision_app_request_latencies` or `revision_app_request_count` in its \
+             queue-proxy metrics"
+        );
+        assert_eq!(
+            MissingMetrics::Vllm.to_string(),
+            "no vLLM metrics (`vllm:time_to_first_token_seconds`, `vllm:num_requests_running` …) \
+             in its :8000/metrics page: is it a vLLM server?"
+        );
+        assert_eq!(
+            MissingMetrics::TransformerStages.to_string(),
+            "no `request_preprocess_seconds`, `request_predict_seconds` or \
+             `request_postprocess_seconds` histogram in the transformer's metrics (is it a \
+             KServe Python transformer?)"
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::domain::key::ObjectKey;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-/// One pod scraped this round: who it serves, and what it said (or why it could not).
+/// One pod scraped this round: who it serves, and what it said.
 #[derive(Debug, Clone)]
 pub struct PodRound {
     /// `namespace/name` of the pod (plus the uid, so a recreated pod starts afresh).
@@ -23,7 +23,9 @@ pub struct PodRound {
     pub revision: Option<String>,
     /// When the pod was created, for the first scrape's rate since then.
     pub started: Option<DateTime<Utc>>,
-    pub outcome: Result<Reading, String>,
+    /// Its reading; `None` when it could not be read this round (the scrape words why in
+    /// the round's problems).
+    pub reading: Option<Reading>,
 }
 
 /// What changed between two scrapes of one pod.
@@ -161,7 +163,7 @@ impl Tracker {
         self.pods
             .retain(|key, _| read.contains(key) || resting.contains(key));
         for p in pods {
-            let Ok(reading) = &p.outcome else { continue };
+            let Some(reading) = &p.reading else { continue };
             let history = self.pods.get_mut(&p.pod).filter(|h| h.uid == p.uid);
             match history {
                 None => {
@@ -196,7 +198,7 @@ impl Tracker {
         let mut revisions: BTreeMap<(ObjectKey, String), Sum> = BTreeMap::new();
         for p in pods {
             let history = self.pods.get(&p.pod).filter(|h| h.uid == p.uid);
-            let read = p.outcome.is_ok();
+            let read = p.reading.is_some();
             let groups = std::iter::once(services.entry(p.service.clone()).or_default());
             let mut targets: Vec<&mut Sum> = groups.collect();
             if let Some(rev) = &p.revision {
@@ -354,14 +356,14 @@ mod tests {
         }
     }
 
-    fn pod(name: &str, svc: &str, rev: Option<&str>, outcome: Result<Reading, String>) -> PodRound {
+    fn pod(name: &str, svc: &str, rev: Option<&str>, reading: Option<Reading>) -> PodRound {
         PodRound {
             pod: ObjectKey::new("ml", name),
             uid: format!("uid-{name}"),
             service: ObjectKey::new("ml", svc),
             revision: rev.map(str::to_string),
             started: Some(t(-100)),
-            outcome,
+            reading,
         }
     }
 
@@ -370,7 +372,7 @@ mod tests {
         let mut tr = Tracker::new(DEFAULT_WINDOW);
         let f = tr.round(
             t(0),
-            &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 0.0, 2.0)))],
+            &[pod("a", "s", Some("s-1"), Some(reading(100.0, 0.0, 2.0)))],
         );
         // 100 requests since the pod started 100 s ago, all under 10 ms, 2 failed.
         let (_, s) = &f.services[0];
@@ -382,7 +384,7 @@ mod tests {
         // 50 more requests, all slow (10..100 ms), 5 failed, in 5 s.
         let f = tr.round(
             t(5),
-            &[pod("a", "s", Some("s-1"), Ok(reading(100.0, 50.0, 7.0)))],
+            &[pod("a", "s", Some("s-1"), Some(reading(100.0, 50.0, 7.0)))],
         );
         let (_, s) = &f.services[0];
         assert!(!s.stale);
@@ -399,8 +401,11 @@ mod tests {
     #[test]
     fn a_restart_counts_from_zero_and_is_reported() {
         let mut tr = Tracker::new(DEFAULT_WINDOW);
-        tr.round(t(0), &[pod("a", "s", None, Ok(reading(1000.0, 0.0, 0.0)))]);
-        let f = tr.round(t(5), &[pod("a", "s", None, Ok(reading(0.0, 20.0, 0.0)))]);
+        tr.round(
+            t(0),
+            &[pod("a", "s", None, Some(reading(1000.0, 0.0, 0.0)))],
+        );
+        let f = tr.round(t(5), &[pod("a", "s", None, Some(reading(0.0, 20.0, 0.0)))]);
         assert_eq!(f.restarts.len(), 1);
         let (_, s) = &f.services[0];
         assert_eq!(s.rps, Some(4.0), "20 requests since the restart in 5 s");
@@ -421,15 +426,15 @@ mod tests {
             tr.round(
                 t(sec),
                 &[
-                    pod("a", "s", Some("s-1"), Ok(reading(n, 0.0, 0.0))),
+                    pod("a", "s", Some("s-1"), Some(reading(n, 0.0, 0.0))),
                     pod(
                         "b",
                         "s",
                         Some("s-2"),
                         if b_ok {
-                            Ok(reading(0.0, n, n / 10.0))
+                            Some(reading(0.0, n, n / 10.0))
                         } else {
-                            Err("down".into())
+                            None
                         },
                     ),
                 ],
@@ -459,15 +464,15 @@ mod tests {
     #[test]
     fn old_deltas_leave_the_window_and_gone_pods_are_forgotten() {
         let mut tr = Tracker::new(std::time::Duration::from_secs(10));
-        tr.round(t(0), &[pod("a", "s", None, Ok(reading(0.0, 0.0, 0.0)))]);
-        tr.round(t(5), &[pod("a", "s", None, Ok(reading(0.0, 100.0, 0.0)))]);
+        tr.round(t(0), &[pod("a", "s", None, Some(reading(0.0, 0.0, 0.0)))]);
+        tr.round(t(5), &[pod("a", "s", None, Some(reading(0.0, 100.0, 0.0)))]);
         tr.round(
             t(10),
-            &[pod("a", "s", None, Ok(reading(100.0, 100.0, 0.0)))],
+            &[pod("a", "s", None, Some(reading(100.0, 100.0, 0.0)))],
         );
         let f = tr.round(
             t(15),
-            &[pod("a", "s", None, Ok(reading(200.0, 100.0, 0.0)))],
+            &[pod("a", "s", None, Some(reading(200.0, 100.0, 0.0)))],
         );
         // Only the last two deltas (all fast) are inside 10 s.
         let p99 = f.services[0].1.p99_ms.unwrap();
@@ -480,8 +485,8 @@ mod tests {
     #[test]
     fn no_traffic_is_zero_rps_and_no_percentiles() {
         let mut tr = Tracker::new(DEFAULT_WINDOW);
-        tr.round(t(0), &[pod("a", "s", None, Ok(reading(5.0, 5.0, 0.0)))]);
-        let f = tr.round(t(5), &[pod("a", "s", None, Ok(reading(5.0, 5.0, 0.0)))]);
+        tr.round(t(0), &[pod("a", "s", None, Some(reading(5.0, 5.0, 0.0)))]);
+        let f = tr.round(t(5), &[pod("a", "s", None, Some(reading(5.0, 5.0, 0.0)))]);
         let s = &f.services[0].1;
         assert_eq!(s.rps, Some(0.0));
         assert_eq!(s.p50_ms, None);
@@ -496,7 +501,7 @@ mod tests {
             served += 50.0;
             tr.round(
                 t(sec),
-                &[pod("a", "s", Some("s-2"), Ok(reading(served, 0.0, 0.0)))],
+                &[pod("a", "s", Some("s-2"), Some(reading(served, 0.0, 0.0)))],
             );
         }
         // From t(30) on the revision gets nothing; its counters stay put.
@@ -504,14 +509,14 @@ mod tests {
         for sec in (35..=90).step_by(5) {
             let f = tr.round(
                 t(sec),
-                &[pod("a", "s", Some("s-2"), Ok(reading(served, 0.0, 0.0)))],
+                &[pod("a", "s", Some("s-2"), Some(reading(served, 0.0, 0.0)))],
             );
             last = f.revisions[0].2.rps;
         }
         assert_eq!(last, Some(0.0), "60 s after the traffic moved away");
         let f = tr.round(
             t(95),
-            &[pod("a", "s", Some("s-2"), Ok(reading(served, 0.0, 0.0)))],
+            &[pod("a", "s", Some("s-2"), Some(reading(served, 0.0, 0.0)))],
         );
         assert!(!f.revisions[0].2.partial, "the window is full");
     }

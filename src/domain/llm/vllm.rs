@@ -7,6 +7,7 @@
 //! summed across series too, except KV-cache usage, which is the mean.
 
 use crate::domain::latency::Buckets;
+use crate::domain::latency::extract::MissingMetrics;
 use crate::domain::prom::{Exposition, SampleRole};
 
 /// The port and path vLLM serves its metrics on.
@@ -112,8 +113,8 @@ fn mean(exposition: &Exposition, name: &str) -> Option<f64> {
     (!v.is_empty()).then(|| v.iter().map(|(_, x)| x).sum::<f64>() / v.len() as f64)
 }
 
-/// Reads a parsed scrape. `Err` says, for the user, why it holds nothing usable.
-pub fn reading(exposition: &Exposition) -> Result<VllmReading, String> {
+/// Reads a parsed scrape. `Err` when it holds no vLLM figure at all.
+pub fn reading(exposition: &Exposition) -> Result<VllmReading, MissingMetrics> {
     let success = values(exposition, REQUEST_SUCCESS);
     let (finished, failed) = match &success {
         Some(v) => {
@@ -148,10 +149,7 @@ pub fn reading(exposition: &Exposition) -> Result<VllmReading, String> {
         failed,
     };
     if r == VllmReading::default() {
-        return Err(format!(
-            "no vLLM metrics (`{TTFT}`, `{RUNNING}` …) in its :{VLLM_PORT}{VLLM_PATH} page: is \
-             it a vLLM server?"
-        ));
+        return Err(MissingMetrics::Vllm);
     }
     Ok(r)
 }
@@ -171,7 +169,7 @@ impl VllmReading {
 }
 
 /// Parses a scrape's text and reads it; also returns the parser's problems.
-pub fn parse(text: &str) -> (Result<VllmReading, String>, Vec<String>) {
+pub fn parse(text: &str) -> (Result<VllmReading, MissingMetrics>, Vec<String>) {
     let exposition = Exposition::parse(text);
     (reading(&exposition), exposition.problems)
 }

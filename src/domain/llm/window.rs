@@ -43,7 +43,9 @@ pub struct LlmPodRound {
     pub service: ObjectKey,
     /// When the pod was created: a first scrape's counts are read as "since then".
     pub started: Option<DateTime<Utc>>,
-    pub outcome: Result<VllmReading, String>,
+    /// Its reading; `None` when it could not be read this round (the scrape words why in
+    /// the round's problems).
+    pub reading: Option<VllmReading>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -228,7 +230,7 @@ impl LlmTracker {
         self.pods
             .retain(|key, _| pods.iter().any(|p| &p.pod == key));
         for p in pods {
-            let Ok(reading) = &p.outcome else { continue };
+            let Some(reading) = &p.reading else { continue };
             match self.pods.get_mut(&p.pod).filter(|h| h.uid == p.uid) {
                 None => {
                     self.pods.insert(
@@ -262,7 +264,7 @@ impl LlmTracker {
                 sum.stale = true;
                 continue;
             };
-            if p.outcome.is_err() {
+            if p.reading.is_none() {
                 sum.stale = true;
             }
             let newest = &h.last.1;
@@ -363,7 +365,7 @@ vllm:request_success_total{{finished_reason=\"abort\",model_name=\"m\"}} {abort}
             uid: pod.to_string(),
             service: ObjectKey::new("llm", "chat"),
             started: None,
-            outcome: vllm::parse(text).0,
+            reading: vllm::parse(text).0.ok(),
         }
     }
 
@@ -374,7 +376,7 @@ vllm:request_success_total{{finished_reason=\"abort\",model_name=\"m\"}} {abort}
         assert!(r.itl_ms.is_some());
         assert_eq!(r.finished, Some(1.0));
         let e = vllm::parse("up 1\n").0.unwrap_err();
-        assert!(e.contains("vLLM"), "{e}");
+        assert!(e.to_string().contains("vLLM"), "{e}");
     }
 
     #[test]
@@ -406,7 +408,7 @@ vllm:request_success_total{{finished_reason=\"abort\",model_name=\"m\"}} {abort}
         assert!(!f.stale);
         // A pod that fails to answer marks the service stale but keeps its window.
         let mut bad = round("a", "");
-        bad.outcome = Err("down".into());
+        bad.reading = None;
         let out = tracker.round(t1 + chrono::Duration::seconds(10), &[bad]);
         assert!(out[0].1.stale);
     }

@@ -15,13 +15,39 @@ pub struct Tensor {
     pub data: Vec<Value>,
 }
 
+/// Why no request body could be built from a model's metadata, or read from the user's
+/// payload: worded for the user, with `--payload FILE` as the way out where it is one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    #[error("the model's metadata lists no inputs; give a request body with --payload FILE")]
+    NoInputs,
+    #[error(
+        "input `{name}` has {elements} elements (shape {shape:?}); give a smaller body with \
+         --payload FILE"
+    )]
+    TooLarge {
+        name: String,
+        elements: i64,
+        shape: Vec<i64>,
+    },
+    #[error(
+        "input `{name}` has datatype `{datatype}`, which kdeck cannot fill; give a body with \
+         --payload FILE"
+    )]
+    UnknownDatatype { name: String, datatype: String },
+    #[error("the payload has no `inputs` list (a V2 request body is needed for gRPC)")]
+    NoInputsList,
+    #[error("payload input {index} has no `{field}`")]
+    MissingField { index: usize, field: &'static str },
+}
+
 /// The tensor metadata of `GET /v2/models/NAME` (`inputs`). Dimensions `-1` (variable) are 1.
-pub fn inputs_from_metadata(metadata: &Value) -> Result<Vec<Tensor>, String> {
+pub fn inputs_from_metadata(metadata: &Value) -> Result<Vec<Tensor>, PayloadError> {
     let inputs = metadata
         .get("inputs")
         .and_then(Value::as_array)
         .filter(|a| !a.is_empty())
-        .ok_or("the model's metadata lists no inputs; give a request body with --payload FILE")?;
+        .ok_or(PayloadError::NoInputs)?;
     inputs
         .iter()
         .map(|i| {
@@ -38,13 +64,15 @@ pub fn inputs_from_metadata(metadata: &Value) -> Result<Vec<Tensor>, String> {
 }
 
 /// A tensor of zeros (false, "") of `datatype` and `shape` (`-1` → 1).
-pub fn tensor(name: &str, datatype: &str, shape: &[i64]) -> Result<Tensor, String> {
+pub fn tensor(name: &str, datatype: &str, shape: &[i64]) -> Result<Tensor, PayloadError> {
     let shape: Vec<i64> = shape.iter().map(|&d| if d < 0 { 1 } else { d }).collect();
     let n: i64 = shape.iter().product();
     if !(0..=1_000_000).contains(&n) {
-        return Err(format!(
-            "input `{name}` has {n} elements (shape {shape:?}); give a smaller body with --payload FILE"
-        ));
+        return Err(PayloadError::TooLarge {
+            name: name.to_string(),
+            elements: n,
+            shape,
+        });
     }
     let zero = match datatype {
         "BOOL" => json!(false),
@@ -52,9 +80,10 @@ pub fn tensor(name: &str, datatype: &str, shape: &[i64]) -> Result<Tensor, Strin
         "FP16" | "FP32" | "FP64" | "BF16" => json!(0.0),
         "INT8" | "INT16" | "INT32" | "INT64" | "UINT8" | "UINT16" | "UINT32" | "UINT64" => json!(0),
         other => {
-            return Err(format!(
-                "input `{name}` has datatype `{other}`, which kdeck cannot fill; give a body with --payload FILE"
-            ));
+            return Err(PayloadError::UnknownDatatype {
+                name: name.to_string(),
+                datatype: other.to_string(),
+            });
         }
     };
     Ok(Tensor {
@@ -90,16 +119,19 @@ pub fn v1_body(inputs: Option<&[Tensor]>) -> Value {
 
 /// Reads a V2 REST body (`{"inputs": [{name, shape, datatype, data}]}`) into tensors, for
 /// sending it over gRPC. Nested `data` arrays are flattened.
-pub fn tensors_from_v2_body(body: &Value) -> Result<Vec<Tensor>, String> {
+pub fn tensors_from_v2_body(body: &Value) -> Result<Vec<Tensor>, PayloadError> {
     let inputs = body
         .get("inputs")
         .and_then(Value::as_array)
-        .ok_or("the payload has no `inputs` list (a V2 request body is needed for gRPC)")?;
+        .ok_or(PayloadError::NoInputsList)?;
     inputs
         .iter()
         .enumerate()
-        .map(|(i, t)| {
-            let field = |k: &str| t.get(k).ok_or(format!("payload input {i} has no `{k}`"));
+        .map(|(index, t)| {
+            let field = |field: &'static str| {
+                t.get(field)
+                    .ok_or(PayloadError::MissingField { index, field })
+            };
             let name = field("name")?.as_str().unwrap_or_default().to_string();
             let datatype = field("datatype")?.as_str().unwrap_or("FP32").to_string();
             let shape = field("shape")?
@@ -151,17 +183,52 @@ mod tests {
 
     #[test]
     fn unusable_metadata_is_explained() {
-        assert!(
-            inputs_from_metadata(&json!({"inputs": []}))
-                .unwrap_err()
-                .contains("--payload")
+        assert_eq!(
+            inputs_from_metadata(&json!({"inputs": []})).unwrap_err(),
+            PayloadError::NoInputs
         );
-        assert!(
-            tensor("x", "COMPLEX", &[1])
-                .unwrap_err()
-                .contains("COMPLEX")
+        assert_eq!(
+            tensor("x", "COMPLEX", &[1]).unwrap_err(),
+            PayloadError::UnknownDatatype {
+                name: "x".into(),
+                datatype: "COMPLEX".into()
+            }
         );
-        assert!(tensor("x", "FP32", &[100_000, 100_000]).is_err());
+        assert!(matches!(
+            tensor("x", "FP32", &[100_000, 100_000]),
+            Err(PayloadError::TooLarge {
+                elements: 10_000_000_000,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn payload_errors_read_as_the_users_message() {
+        let too_large = tensor("x", "FP32", &[-1, 100_000, 100_000]).unwrap_err();
+        assert_eq!(
+            too_large.to_string(),
+            "input `x` has 10000000000 elements (shape [1, 100000, 100000]); give a smaller \
+             body with --payload FILE"
+        );
+        assert_eq!(
+            PayloadError::NoInputs.to_string(),
+            "the model's metadata lists no inputs; give a request body with --payload FILE"
+        );
+        assert_eq!(
+            tensor("x", "COMPLEX", &[1]).unwrap_err().to_string(),
+            "input `x` has datatype `COMPLEX`, which kdeck cannot fill; give a body with \
+             --payload FILE"
+        );
+        assert_eq!(
+            tensors_from_v2_body(&json!({})).unwrap_err().to_string(),
+            "the payload has no `inputs` list (a V2 request body is needed for gRPC)"
+        );
+        let no_data = json!({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32"}]});
+        assert_eq!(
+            tensors_from_v2_body(&no_data).unwrap_err().to_string(),
+            "payload input 0 has no `data`"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! chain split, `chain_window`, not the services' latency).
 
 use crate::domain::latency::Measurements;
+use crate::domain::latency::extract::MissingMetrics;
 use crate::domain::latency::targets::Target;
 use crate::domain::latency::{Endpoint, PodRound, Tracker, chain_window, extract};
 use crate::domain::llm::vllm::{self, VllmReading};
@@ -15,6 +16,106 @@ use std::time::Duration;
 
 /// Scrapes in flight at once; the rest wait for a free slot.
 pub const MAX_IN_FLIGHT: usize = 8;
+
+/// Why one pod gave no reading this round, worded for the user (the round's problems):
+/// each starts with the pod and its exporter (`ml/iris-1 (model server :8080/metrics)`).
+#[derive(Debug, thiserror::Error)]
+pub enum ScrapeError {
+    #[error(
+        "{target} did not answer within {seconds:.1}s through the API server: check that the \
+         pod is running and serves port {port}"
+    )]
+    Timeout {
+        target: String,
+        seconds: f64,
+        port: u16,
+    },
+    /// The API server answered with an error status.
+    #[error("{target}: the API server answered {code} ({}); {advice}", .message.trim())]
+    Refused {
+        target: String,
+        code: u16,
+        message: String,
+        advice: Advice,
+        source: Box<ProxyError>,
+    },
+    /// The request failed some other way (no answer from the API server, a bad request).
+    #[error("{target}: {source}")]
+    Proxy {
+        target: String,
+        source: Box<ProxyError>,
+    },
+    /// The page came back but holds none of the exporter's metrics.
+    #[error("{target}: {source}")]
+    Page {
+        target: String,
+        source: MissingMetrics,
+    },
+}
+
+/// What to do when the API server refused a scrape, by its status code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Advice {
+    /// 403: the account may not use the pod proxy there.
+    NoProxyRight { namespace: String },
+    /// 404.
+    Gone,
+    /// 5xx: the API server could not reach the pod's port.
+    PortClosed { port: u16 },
+    /// Any other status.
+    CheckPod,
+}
+
+impl std::fmt::Display for Advice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Advice::NoProxyRight { namespace } => write!(
+                f,
+                "your account may not read pods/proxy in namespace {namespace}: ask for `get` \
+                 on `pods/proxy`, or use --prometheus"
+            ),
+            Advice::Gone => f.write_str("the pod is gone, or nothing serves that path"),
+            Advice::PortClosed { port } => write!(
+                f,
+                "the API server could not reach port {port} of the pod: check that it listens \
+                 there"
+            ),
+            Advice::CheckPod => f.write_str("check the pod and the API server"),
+        }
+    }
+}
+
+impl ScrapeError {
+    /// A proxy failure of target `t` in the user's terms: an error status gets advice.
+    fn of_proxy(t: &Target, source: ProxyError) -> ScrapeError {
+        let target = t.describe();
+        let ProxyError::Api {
+            source: kube::Error::Api(status),
+            ..
+        } = &source
+        else {
+            return ScrapeError::Proxy {
+                target,
+                source: Box::new(source),
+            };
+        };
+        let advice = match status.code {
+            403 => Advice::NoProxyRight {
+                namespace: t.pod.namespace.clone(),
+            },
+            404 => Advice::Gone,
+            500..=599 => Advice::PortClosed { port: t.port },
+            _ => Advice::CheckPod,
+        };
+        ScrapeError::Refused {
+            target,
+            code: status.code,
+            message: status.message.clone(),
+            advice,
+            source: Box::new(source),
+        }
+    }
+}
 
 /// Scrapes `targets` once and folds the round into `tracker`.
 pub async fn round(
@@ -57,7 +158,7 @@ async fn fetch_all(
     client: &kube::Client,
     targets: &[Target],
     timeout: Duration,
-) -> Vec<Result<String, String>> {
+) -> Vec<Result<String, ScrapeError>> {
     // Collected first: a stream over a borrowing closure is not `Send` for the spawned task.
     let requests: Vec<_> = targets.iter().map(|t| fetch(client, t, timeout)).collect();
     futures::stream::iter(requests)
@@ -69,7 +170,7 @@ async fn fetch_all(
 /// The fetched texts of one round, read at `at` and folded into `tracker`.
 fn fold(
     targets: &[Target],
-    texts: Vec<Result<String, String>>,
+    texts: Vec<Result<String, ScrapeError>>,
     at: chrono::DateTime<chrono::Utc>,
     tracker: &mut Tracker,
 ) -> Measurements {
@@ -79,7 +180,7 @@ fn fold(
 /// [`fold`], keeping the window of the pods in `resting`.
 fn fold_keeping(
     targets: &[Target],
-    texts: Vec<Result<String, String>>,
+    texts: Vec<Result<String, ScrapeError>>,
     at: chrono::DateTime<chrono::Utc>,
     tracker: &mut Tracker,
     resting: &std::collections::HashSet<crate::domain::key::ObjectKey>,
@@ -100,12 +201,15 @@ fn fold_keeping(
                 for p in parse_problems {
                     problems.push(format!("{}: {p}", t.describe()));
                 }
-                reading.map_err(|e| format!("{}: {e}", t.describe()))
+                reading.map_err(|source| ScrapeError::Page {
+                    target: t.describe(),
+                    source,
+                })
             });
             if let Err(e) = &outcome {
-                problems.push(e.clone());
+                problems.push(e.to_string());
                 if t.endpoint == Endpoint::Vllm {
-                    llm_pods.push(llm_round(t, Err(e.clone())));
+                    llm_pods.push(llm_round(t, None));
                 }
             }
             Some(PodRound {
@@ -114,7 +218,7 @@ fn fold_keeping(
                 service: t.service.clone(),
                 revision: t.revision.clone(),
                 started: t.started,
-                outcome,
+                reading: outcome.ok(),
             })
         })
         .collect();
@@ -136,7 +240,7 @@ fn fold_keeping(
 /// for the user.
 fn chain_round(
     t: &Target,
-    text: Result<String, String>,
+    text: Result<String, ScrapeError>,
     problems: &mut Vec<String>,
 ) -> chain_window::ChainPodRound {
     let outcome = text.and_then(|text| {
@@ -144,26 +248,29 @@ fn chain_round(
         for p in parse_problems {
             problems.push(format!("{}: {p}", t.describe()));
         }
-        stages.map_err(|e| format!("{}: {e}", t.describe()))
+        stages.map_err(|source| ScrapeError::Page {
+            target: t.describe(),
+            source,
+        })
     });
     if let Err(e) = &outcome {
-        problems.push(e.clone());
+        problems.push(e.to_string());
     }
     chain_window::ChainPodRound {
         pod: t.pod.clone(),
         uid: t.uid.clone(),
         service: t.service.clone(),
-        outcome,
+        stages: outcome.ok(),
     }
 }
 
-fn llm_round(t: &Target, outcome: Result<VllmReading, String>) -> LlmPodRound {
+fn llm_round(t: &Target, reading: Option<VllmReading>) -> LlmPodRound {
     LlmPodRound {
         pod: t.pod.clone(),
         uid: t.uid.clone(),
         service: t.service.clone(),
         started: t.started,
-        outcome,
+        reading,
     }
 }
 
@@ -172,59 +279,110 @@ fn read(
     t: &Target,
     text: &str,
     llm_pods: &mut Vec<LlmPodRound>,
-) -> (Result<extract::Reading, String>, Vec<String>) {
+) -> (Result<extract::Reading, MissingMetrics>, Vec<String>) {
     if t.endpoint != Endpoint::Vllm {
         return extract::parse(t.endpoint, text);
     }
     let (reading, problems) = vllm::parse(text);
     if let Ok(r) = &reading {
-        llm_pods.push(llm_round(t, Ok(r.clone())));
+        llm_pods.push(llm_round(t, Some(r.clone())));
     }
     (reading.map(|r| r.as_reading()), problems)
 }
 
-async fn fetch(client: &kube::Client, t: &Target, timeout: Duration) -> Result<String, String> {
+async fn fetch(
+    client: &kube::Client,
+    t: &Target,
+    timeout: Duration,
+) -> Result<String, ScrapeError> {
     let read = pod_proxy::get_text(client, &t.pod.namespace, &t.pod.name, t.port, &t.path);
     match tokio::time::timeout(timeout, read).await {
         Ok(Ok(text)) => Ok(text),
-        Ok(Err(err)) => Err(describe(t, &err)),
-        Err(_) => Err(format!(
-            "{} did not answer within {:.1}s through the API server: check that the pod is \
-             running and serves port {}",
-            t.describe(),
-            timeout.as_secs_f64(),
-            t.port
-        )),
+        Ok(Err(err)) => Err(ScrapeError::of_proxy(t, err)),
+        Err(_) => Err(ScrapeError::Timeout {
+            target: t.describe(),
+            seconds: timeout.as_secs_f64(),
+            port: t.port,
+        }),
     }
 }
 
-/// A proxy failure in the user's terms.
-fn describe(t: &Target, err: &ProxyError) -> String {
-    match err {
-        ProxyError::Api {
-            source: kube::Error::Api(status),
-            ..
-        } => {
-            let advice = match status.code {
-                403 => format!(
-                    "your account may not read pods/proxy in namespace {}: ask for `get` on \
-                     `pods/proxy`, or use --prometheus",
-                    t.pod.namespace
-                ),
-                404 => "the pod is gone, or nothing serves that path".to_string(),
-                500..=599 => format!(
-                    "the API server could not reach port {} of the pod: check that it listens there",
-                    t.port
-                ),
-                _ => "check the pod and the API server".to_string(),
-            };
-            format!(
-                "{}: the API server answered {} ({}); {advice}",
-                t.describe(),
-                status.code,
-                status.message.trim()
-            )
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::key::ObjectKey;
+
+    fn target() -> Target {
+        Target {
+            pod: ObjectKey::new("ml", "iris-1"),
+            uid: "u".into(),
+            service: ObjectKey::new("ml", "iris"),
+            revision: None,
+            endpoint: Endpoint::ModelServer,
+            port: 8080,
+            path: "/metrics".into(),
+            started: None,
         }
-        other => format!("{}: {other}", t.describe()),
+    }
+
+    fn refused(code: u16) -> String {
+        let status = kube::core::Status {
+            code,
+            message: " no access \n".into(),
+            ..Default::default()
+        };
+        let source = ProxyError::Api {
+            namespace: "ml".into(),
+            pod: "iris-1".into(),
+            port: 8080,
+            path: "/metrics".into(),
+            source: kube::Error::Api(Box::new(status)),
+        };
+        ScrapeError::of_proxy(&target(), source).to_string()
+    }
+
+    #[test]
+    fn scrape_errors_read_as_the_users_message() {
+        let timeout = ScrapeError::Timeout {
+            target: target().describe(),
+            seconds: 2.0,
+            port: 8080,
+        };
+        assert_eq!(
+            timeout.to_string(),
+            "ml/iris-1 (model server :8080/metrics) did not answer within 2.0s through the API \
+             server: check that the pod is running and serves port 8080"
+        );
+        assert_eq!(
+            refused(403),
+            "ml/iris-1 (model server :8080/metrics): the API server answered 403 (no access); \
+             your account may not read pods/proxy in namespace ml: ask for `get` on \
+             `pods/proxy`, or use --prometheus"
+        );
+        assert_eq!(
+            refused(404),
+            "ml/iris-1 (model server :8080/metrics): the API server answered 404 (no access); \
+             the pod is gone, or nothing serves that path"
+        );
+        assert_eq!(
+            refused(503),
+            "ml/iris-1 (model server :8080/metrics): the API server answered 503 (no access); \
+             the API server could not reach port 8080 of the pod: check that it listens there"
+        );
+        assert_eq!(
+            refused(409),
+            "ml/iris-1 (model server :8080/metrics): the API server answered 409 (no access); \
+             check the pod and the API server"
+        );
+        let page = ScrapeError::Page {
+            target: target().describe(),
+            source: MissingMetrics::QueueProxy,
+        };
+        assert_eq!(
+            page.to_string(),
+            "ml/iris-1 (model server :8080/metrics): no `revision_app_request_latencies` or \
+             `revision_app_request_count` in its queue-proxy metrics"
+        );
+        assert!(std::error::Error::source(&page).is_some());
     }
 }

@@ -4,12 +4,58 @@
 
 use super::oip::{InferInputTensor, InferTensorContents, InferenceClient, ModelInferRequest};
 use super::{ProbeSpec, ms_since, timed};
-use crate::domain::probe::payload::{Tensor, tensor, tensors_from_v2_body};
+use crate::domain::probe::payload::{PayloadError, Tensor, tensor, tensors_from_v2_body};
 use crate::domain::probe::stats::Check;
 use crate::domain::probe::{ErrorKind, ProbeError, ProbeReport};
 use serde_json::Value;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tonic::Code;
+
+/// Why a gRPC probe could not start, worded for the user (the report's setup error).
+#[derive(Debug, thiserror::Error)]
+pub enum GrpcSetupError {
+    #[error("`{target}` is not a gRPC target ({source}); give HOST:PORT")]
+    NotATarget {
+        target: String,
+        source: tonic::transport::Error,
+    },
+    #[error("cannot reach the gRPC server at {target}: {}", connect_failure(.source))]
+    Unreachable {
+        target: String,
+        source: tonic::transport::Error,
+    },
+    #[error("no gRPC connection to {target} within {timeout:?}")]
+    ConnectTimeout { target: String, timeout: Duration },
+    #[error("model `{model}` is not served at {target} (gRPC NOT_FOUND); check --model")]
+    ModelNotServed { model: String, target: String },
+    #[error("cannot build an inference request: {0}")]
+    Request(#[from] RequestError),
+}
+
+/// Why no ModelInfer request could be built (also the model metadata check's detail).
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("ModelMetadata failed: {}", status_text(.0))]
+    Metadata(#[source] Box<tonic::Status>),
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+    #[error(
+        "input `{name}` has datatype `{datatype}`, which needs raw contents; kdeck sends typed \
+         contents only"
+    )]
+    RawContents { name: String, datatype: String },
+}
+
+/// A failed connection in words: refused (nothing listens), or the error's chain.
+fn connect_failure(e: &tonic::transport::Error) -> String {
+    if super::rest::refused(e) {
+        "connection refused (nothing listens there: is the server running, is the gRPC port \
+         right?)"
+            .to_string()
+    } else {
+        format!("cannot connect ({})", super::rest::chain(e))
+    }
+}
 
 /// `host:port`, `http://host:port` or `grpc://host:port` → an `http://` URI for tonic.
 pub fn endpoint_uri(target: &str) -> String {
@@ -25,43 +71,29 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
     let uri = endpoint_uri(&spec.target);
     let endpoint = match tonic::transport::Endpoint::from_shared(uri.clone()) {
         Ok(e) => e.connect_timeout(spec.timeout).timeout(spec.timeout),
-        Err(e) => {
-            return failed(
-                Vec::new(),
-                format!(
-                    "`{}` is not a gRPC target ({e}); give HOST:PORT",
-                    spec.target
-                ),
-            );
+        Err(source) => {
+            let target = spec.target.clone();
+            return failed(Vec::new(), GrpcSetupError::NotATarget { target, source });
         }
     };
     let t = Instant::now();
     let channel = match tokio::time::timeout(spec.timeout, endpoint.connect()).await {
         Ok(Ok(c)) => c,
-        Ok(Err(e)) => {
-            let what = if super::rest::refused(&e) {
-                "connection refused (nothing listens there: is the server running, is the gRPC port right?)".to_string()
-            } else {
-                format!("cannot connect ({})", super::rest::chain(&e))
-            };
+        Ok(Err(source)) => {
             let check = Check {
                 name: "connect".into(),
                 ok: false,
-                detail: what.clone(),
+                detail: connect_failure(&source),
                 ms: ms_since(t),
             };
-            return failed(
-                vec![check],
-                format!("cannot reach the gRPC server at {}: {what}", spec.target),
-            );
+            let target = spec.target.clone();
+            return failed(vec![check], GrpcSetupError::Unreachable { target, source });
         }
         Err(_) => {
+            let (target, timeout) = (spec.target.clone(), spec.timeout);
             return failed(
                 Vec::new(),
-                format!(
-                    "no gRPC connection to {} within {:?}",
-                    spec.target, spec.timeout
-                ),
+                GrpcSetupError::ConnectTimeout { target, timeout },
             );
         }
     };
@@ -79,32 +111,25 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
     let model_missing = matches!(&model_ready, Err(s) if s.code() == Code::NotFound);
     checks.push(check("model ready", model_ready.map(|r| r.ready), t));
     if model_missing {
-        return failed(
-            checks,
-            format!(
-                "model `{model}` is not served at {} (gRPC NOT_FOUND); check --model",
-                spec.target
-            ),
-        );
+        let target = spec.target.clone();
+        return failed(checks, GrpcSetupError::ModelNotServed { model, target });
     }
-    let tensors: Result<Vec<Tensor>, String> = match &spec.payload {
-        Some(body) => tensors_from_v2_body(body),
+    let tensors: Result<Vec<Tensor>, RequestError> = match &spec.payload {
+        Some(body) => tensors_from_v2_body(body).map_err(RequestError::from),
         None => {
             let t = Instant::now();
             let meta = client.model_metadata(&model).await;
             let tensors = meta
-                .map_err(|s| format!("ModelMetadata failed: {}", status_text(&s)))
+                .map_err(|s| RequestError::Metadata(Box::new(s)))
                 .and_then(|m| {
                     if m.inputs.is_empty() {
-                        return Err(
-                            "the model's metadata lists no inputs; give a body with --payload FILE"
-                                .into(),
-                        );
+                        return Err(PayloadError::NoInputs.into());
                     }
-                    m.inputs
+                    let tensors = m
+                        .inputs
                         .iter()
-                        .map(|i| tensor(&i.name, &i.datatype, &i.shape))
-                        .collect::<Result<Vec<_>, _>>()
+                        .map(|i| tensor(&i.name, &i.datatype, &i.shape));
+                    Ok(tensors.collect::<Result<Vec<_>, _>>()?)
                 });
             checks.push(Check {
                 name: "model metadata".into(),
@@ -112,7 +137,7 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
                 detail: tensors
                     .as_ref()
                     .map(|t| format!("{} input(s)", t.len()))
-                    .unwrap_or_else(|e| e.clone()),
+                    .unwrap_or_else(|e| e.to_string()),
                 ms: ms_since(t),
             });
             tensors
@@ -120,7 +145,7 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
     };
     let request = match tensors.and_then(|t| infer_request(&model, &t)) {
         Ok(r) => r,
-        Err(e) => return failed(checks, format!("cannot build an inference request: {e}")),
+        Err(e) => return failed(checks, e.into()),
     };
     let timeout = spec.timeout;
     let mut report = timed(spec.count, spec.concurrency, || {
@@ -140,10 +165,10 @@ pub async fn run(spec: &ProbeSpec) -> ProbeReport {
     report
 }
 
-fn failed(checks: Vec<Check>, why: String) -> ProbeReport {
+fn failed(checks: Vec<Check>, why: GrpcSetupError) -> ProbeReport {
     ProbeReport {
         checks,
-        setup_error: Some(why),
+        setup_error: Some(why.to_string()),
         ..ProbeReport::default()
     }
 }
@@ -201,17 +226,25 @@ fn snake(code: Code) -> String {
 }
 
 /// The ModelInfer request for `tensors`, with typed contents by datatype.
-pub fn infer_request(model: &str, tensors: &[Tensor]) -> Result<ModelInferRequest, String> {
+pub fn infer_request(model: &str, tensors: &[Tensor]) -> Result<ModelInferRequest, RequestError> {
     let inputs = tensors
         .iter()
         .map(|t| {
             let mut c = InferTensorContents::default();
             let nums = || t.data.iter().map(|v| v.as_f64().unwrap_or(0.0));
             match t.datatype.as_str() {
-                "BOOL" => c.bool_contents = t.data.iter().map(|v| v.as_bool().unwrap_or(false)).collect(),
+                "BOOL" => {
+                    c.bool_contents = t
+                        .data
+                        .iter()
+                        .map(|v| v.as_bool().unwrap_or(false))
+                        .collect()
+                }
                 "INT8" | "INT16" | "INT32" => c.int_contents = nums().map(|v| v as i32).collect(),
                 "INT64" => c.int64_contents = nums().map(|v| v as i64).collect(),
-                "UINT8" | "UINT16" | "UINT32" => c.uint_contents = nums().map(|v| v as u32).collect(),
+                "UINT8" | "UINT16" | "UINT32" => {
+                    c.uint_contents = nums().map(|v| v as u32).collect()
+                }
                 "UINT64" => c.uint64_contents = nums().map(|v| v as u64).collect(),
                 "FP32" => c.fp32_contents = nums().map(|v| v as f32).collect(),
                 "FP64" => c.fp64_contents = nums().collect(),
@@ -225,7 +258,12 @@ pub fn infer_request(model: &str, tensors: &[Tensor]) -> Result<ModelInferReques
                         })
                         .collect()
                 }
-                other => return Err(format!("input `{}` has datatype `{other}`, which needs raw contents; kdeck sends typed contents only", t.name)),
+                other => {
+                    return Err(RequestError::RawContents {
+                        name: t.name.clone(),
+                        datatype: other.to_string(),
+                    });
+                }
             }
             Ok(InferInputTensor {
                 name: t.name.clone(),
@@ -235,7 +273,7 @@ pub fn infer_request(model: &str, tensors: &[Tensor]) -> Result<ModelInferReques
                 ..InferInputTensor::default()
             })
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(ModelInferRequest {
         model_name: model.to_string(),
         id: "kdeck-probe".into(),
@@ -296,6 +334,60 @@ mod tests {
             shape: vec![1],
             data: vec![json!(0)],
         };
-        assert!(infer_request("m", &[fp16]).unwrap_err().contains("raw"));
+        assert!(matches!(
+            infer_request("m", &[fp16]),
+            Err(RequestError::RawContents { datatype, .. }) if datatype == "FP16"
+        ));
+    }
+
+    #[test]
+    fn setup_errors_read_as_the_users_message() {
+        let fp16 = Tensor {
+            name: "h".into(),
+            datatype: "FP16".into(),
+            shape: vec![1],
+            data: vec![json!(0)],
+        };
+        let raw = GrpcSetupError::from(infer_request("m", &[fp16]).unwrap_err());
+        assert_eq!(
+            raw.to_string(),
+            "cannot build an inference request: input `h` has datatype `FP16`, which needs raw \
+             contents; kdeck sends typed contents only"
+        );
+        let metadata = RequestError::Metadata(Box::new(tonic::Status::unavailable("down")));
+        assert_eq!(
+            metadata.to_string(),
+            "ModelMetadata failed: unavailable (down)"
+        );
+        assert!(std::error::Error::source(&metadata).is_some());
+        let no_inputs = GrpcSetupError::from(RequestError::from(PayloadError::NoInputs));
+        assert_eq!(
+            no_inputs.to_string(),
+            "cannot build an inference request: the model's metadata lists no inputs; give a \
+             request body with --payload FILE"
+        );
+        let missing = GrpcSetupError::ModelNotServed {
+            model: "iris".into(),
+            target: "h:1".into(),
+        };
+        assert_eq!(
+            missing.to_string(),
+            "model `iris` is not served at h:1 (gRPC NOT_FOUND); check --model"
+        );
+        let slow = GrpcSetupError::ConnectTimeout {
+            target: "h:1".into(),
+            timeout: Duration::from_millis(500),
+        };
+        assert_eq!(slow.to_string(), "no gRPC connection to h:1 within 500ms");
+        let source = tonic::transport::Endpoint::from_shared("http://a b".to_string()).unwrap_err();
+        let bad = GrpcSetupError::NotATarget {
+            target: "a b".into(),
+            source,
+        };
+        let bad = bad.to_string();
+        assert!(
+            bad.starts_with("`a b` is not a gRPC target (") && bad.ends_with("); give HOST:PORT"),
+            "{bad}"
+        );
     }
 }

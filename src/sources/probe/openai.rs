@@ -8,12 +8,45 @@ use super::transport::Transport;
 use super::{ProbeSpec, ms_since, run_many};
 use crate::domain::probe::openai::{OpenAiAsk, model_ids, request_body};
 use crate::domain::probe::stats::Check;
-use crate::domain::probe::{ErrorKind, ProbeReport};
+use crate::domain::probe::{ErrorKind, ProbeError, ProbeReport};
 use std::sync::Arc;
 use std::time::Instant;
 
 /// The route prefixes tried, in order, under a base URL.
 const PREFIXES: [&str; 2] = ["/openai/v1", "/v1"];
+
+/// Why no API root serving the model was found, worded for the user (the report's setup
+/// error).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DiscoverError {
+    /// Connection refused, failed or timed out: no point trying the other prefixes.
+    #[error("cannot reach the model server: {}", .0.message)]
+    Unreachable(ProbeError),
+    #[error(
+        "model `{model}` is not served at {root} (it serves: {}); check --model",
+        served_list(.served)
+    )]
+    NotServed {
+        model: String,
+        root: String,
+        served: Vec<String>,
+    },
+    /// Every prefix was tried; `tried` is each URL with why it was not a model list.
+    #[error(
+        "no OpenAI-compatible API at {base}: tried {}; give the API root (e.g. \
+         http://host/openai/v1 or http://host/v1) or check the URL",
+        .tried.join(", ")
+    )]
+    NoApi { base: String, tried: Vec<String> },
+}
+
+fn served_list(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "nothing".to_string()
+    } else {
+        ids.join(", ")
+    }
+}
 
 /// Runs an OpenAI probe.
 pub async fn run(spec: &ProbeSpec, ask: &OpenAiAsk) -> ProbeReport {
@@ -25,7 +58,7 @@ pub async fn run(spec: &ProbeSpec, ask: &OpenAiAsk) -> ProbeReport {
     let transport = Transport::Direct(client.clone());
     let api_root = match discover(&transport, spec, &mut checks).await {
         Ok(root) => root,
-        Err(why) => return setup_failed(checks, why),
+        Err(why) => return setup_failed(checks, why.to_string()),
     };
     let url = Arc::new(format!("{api_root}{}", ask.api.path()));
     let body = Arc::new(request_body(&spec.model, ask));
@@ -48,7 +81,7 @@ pub async fn run_via_api(client: &kube::Client, spec: &ProbeSpec, ask: &OpenAiAs
     };
     let api_root = match discover(&transport, spec, &mut checks).await {
         Ok(root) => root,
-        Err(why) => return setup_failed(checks, why),
+        Err(why) => return setup_failed(checks, why.to_string()),
     };
     let url = Arc::new(format!("{api_root}{}", ask.api.path()));
     let ask = OpenAiAsk {
@@ -95,7 +128,7 @@ async fn discover(
     transport: &Transport,
     spec: &ProbeSpec,
     checks: &mut Vec<Check>,
-) -> Result<String, String> {
+) -> Result<String, DiscoverError> {
     let base = spec.target.trim_end_matches('/');
     let roots: Vec<String> = if base.ends_with("/v1") {
         vec![base.to_string()]
@@ -108,8 +141,14 @@ async fn discover(
         let t = Instant::now();
         let answer = transport.get_json(&url).await;
         let ms = ms_since(t);
-        let listed = match answer {
-            Ok(value) => model_ids(&value).ok_or_else(|| "not an OpenAI model list".to_string()),
+        let ids = match answer {
+            Ok(value) => match model_ids(&value) {
+                Some(ids) => ids,
+                None => {
+                    tried.push(format!("{url} (not an OpenAI model list)"));
+                    continue;
+                }
+            },
             Err(e) => {
                 let fatal = matches!(
                     e.kind,
@@ -117,15 +156,9 @@ async fn discover(
                 );
                 if fatal {
                     checks.push(failed_check(&url, &e.message, ms));
-                    return Err(format!("cannot reach the model server: {}", e.message));
+                    return Err(DiscoverError::Unreachable(e));
                 }
-                Err(e.message)
-            }
-        };
-        let ids = match listed {
-            Ok(ids) => ids,
-            Err(why) => {
-                tried.push(format!("{url} ({why})"));
+                tried.push(format!("{url} ({})", e.message));
                 continue;
             }
         };
@@ -137,15 +170,11 @@ async fn discover(
             ms,
         });
         if !served {
-            return Err(format!(
-                "model `{}` is not served at {root} (it serves: {}); check --model",
-                spec.model,
-                if ids.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    ids.join(", ")
-                }
-            ));
+            return Err(DiscoverError::NotServed {
+                model: spec.model.clone(),
+                root: root.clone(),
+                served: ids,
+            });
         }
         return Ok(root.clone());
     }
@@ -154,11 +183,10 @@ async fn discover(
         "no OpenAI model list",
         0.0,
     ));
-    Err(format!(
-        "no OpenAI-compatible API at {base}: tried {}; give the API root (e.g. \
-         http://host/openai/v1 or http://host/v1) or check the URL",
-        tried.join(", ")
-    ))
+    Err(DiscoverError::NoApi {
+        base: base.to_string(),
+        tried,
+    })
 }
 
 fn failed_check(url: &str, why: &str, ms: f64) -> Check {
@@ -167,5 +195,45 @@ fn failed_check(url: &str, why: &str, ms: f64) -> Check {
         ok: false,
         detail: format!("{url}: {why}"),
         ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discover_errors_read_as_the_users_message() {
+        let refused = ProbeError::new(ErrorKind::ConnectRefused, "connection refused at h:1");
+        assert_eq!(
+            DiscoverError::Unreachable(refused).to_string(),
+            "cannot reach the model server: connection refused at h:1"
+        );
+        let not_served = |served: &[&str]| DiscoverError::NotServed {
+            model: "llama".into(),
+            root: "http://h/v1".into(),
+            served: served.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(
+            not_served(&["a", "b"]).to_string(),
+            "model `llama` is not served at http://h/v1 (it serves: a, b); check --model"
+        );
+        assert_eq!(
+            not_served(&[]).to_string(),
+            "model `llama` is not served at http://h/v1 (it serves: nothing); check --model"
+        );
+        let no_api = DiscoverError::NoApi {
+            base: "http://h".into(),
+            tried: vec![
+                "http://h/openai/v1/models (HTTP 404)".into(),
+                "http://h/v1/models (not an OpenAI model list)".into(),
+            ],
+        };
+        assert_eq!(
+            no_api.to_string(),
+            "no OpenAI-compatible API at http://h: tried http://h/openai/v1/models (HTTP 404), \
+             http://h/v1/models (not an OpenAI model list); give the API root (e.g. \
+             http://host/openai/v1 or http://host/v1) or check the URL"
+        );
     }
 }

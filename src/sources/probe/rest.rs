@@ -153,7 +153,7 @@ async fn request_body(
         .await;
     let inputs = meta
         .map_err(|e| e.message)
-        .and_then(|m| inputs_from_metadata(&m));
+        .and_then(|m| inputs_from_metadata(&m).map_err(|e| e.to_string()));
     let ms = ms_since(t);
     match (&inputs, spec.protocol) {
         (Ok(i), Protocol::V1) => Ok(v1_body(Some(i))),
