@@ -5,9 +5,10 @@
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use k8s_openapi::api::core::v1::Pod;
-use kdeck::sources::gpu::dcgm_prometheus::{self, PrometheusSource, http_client};
+use kdeck::sources::gpu::dcgm_prometheus::{self, PrometheusSource};
 use kdeck::sources::gpu::dcgm_scrape::{self, scrape_once};
 use kdeck::sources::gpu::dcgm_targets::{DcgmScrapeConfig, discover};
+use kdeck::sources::prometheus::http_client;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;

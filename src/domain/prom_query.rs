@@ -12,36 +12,48 @@ pub struct VectorSample {
     pub value: f64,
 }
 
+/// Why a `/api/v1/query` answer gives no instant vector, in the user's words.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    #[error("the answer is not Prometheus API JSON ({0})")]
+    NotJson(#[source] serde_json::Error),
+    #[error("Prometheus refused the query ({kind}: {error})")]
+    Refused { kind: String, error: String },
+    #[error("the Prometheus answer has no `data`")]
+    NoData,
+    #[error("expected an instant vector from Prometheus, got {0}")]
+    NotAVector(String),
+    #[error("the Prometheus answer has no `result` list")]
+    NoResults,
+}
+
 /// Parses a `/api/v1/query` answer (result type `vector`). An error answer or a body that
-/// is not Prometheus JSON is an `Err` worded for the user.
-pub fn parse_vector(body: &str) -> Result<Vec<VectorSample>, String> {
-    let json: Value = serde_json::from_str(body)
-        .map_err(|e| format!("the answer is not Prometheus API JSON ({e})"))?;
+/// is not Prometheus JSON is an [`AnswerError`].
+pub fn parse_vector(body: &str) -> Result<Vec<VectorSample>, AnswerError> {
+    let json: Value = serde_json::from_str(body).map_err(AnswerError::NotJson)?;
     if json.get("status").and_then(Value::as_str) != Some("success") {
-        let kind = json
-            .get("errorType")
-            .and_then(Value::as_str)
-            .unwrap_or("error");
-        let error = json
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or("no error message");
-        return Err(format!("Prometheus refused the query ({kind}: {error})"));
+        let text = |field: &str, otherwise: &str| {
+            json.get(field)
+                .and_then(Value::as_str)
+                .unwrap_or(otherwise)
+                .to_string()
+        };
+        return Err(AnswerError::Refused {
+            kind: text("errorType", "error"),
+            error: text("error", "no error message"),
+        });
     }
-    let data = json
-        .get("data")
-        .ok_or("the Prometheus answer has no `data`")?;
+    let data = json.get("data").ok_or(AnswerError::NoData)?;
     let result_type = data.get("resultType").and_then(Value::as_str);
     if result_type != Some("vector") {
-        return Err(format!(
-            "expected an instant vector from Prometheus, got {}",
-            result_type.unwrap_or("nothing")
+        return Err(AnswerError::NotAVector(
+            result_type.unwrap_or("nothing").to_string(),
         ));
     }
     let results = data
         .get("result")
         .and_then(Value::as_array)
-        .ok_or("the Prometheus answer has no `result` list")?;
+        .ok_or(AnswerError::NoResults)?;
     Ok(results
         .iter()
         .filter_map(|entry| {
@@ -59,4 +71,52 @@ pub fn parse_vector(body: &str) -> Result<Vec<VectorSample>, String> {
             Some(VectorSample { labels, value })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_that_are_no_vector_say_why() {
+        let refused = parse_vector(
+            r#"{"status":"error","errorType":"bad_data","error":"parse error at char 3"}"#,
+        );
+        assert_eq!(
+            refused.err().map(|e| e.to_string()).as_deref(),
+            Some("Prometheus refused the query (bad_data: parse error at char 3)")
+        );
+        let matrix = parse_vector(r#"{"status":"success","data":{"resultType":"matrix"}}"#);
+        assert_eq!(
+            matrix.err().map(|e| e.to_string()).as_deref(),
+            Some("expected an instant vector from Prometheus, got matrix")
+        );
+        let html = parse_vector("<html>").err();
+        assert!(matches!(html, Some(AnswerError::NotJson(_))));
+        assert!(
+            html.map(|e| e.to_string())
+                .is_some_and(|m| m.starts_with("the answer is not Prometheus API JSON ("))
+        );
+        assert!(matches!(
+            parse_vector(r#"{"status":"success"}"#),
+            Err(AnswerError::NoData)
+        ));
+        assert!(matches!(
+            parse_vector(r#"{"status":"success","data":{"resultType":"vector"}}"#),
+            Err(AnswerError::NoResults)
+        ));
+    }
+
+    #[test]
+    fn vectors_keep_labels_and_infinities() {
+        let body = r#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"__name__":"up","pod":"a"},"value":[1,"1"]},
+            {"metric":{"pod":"b"},"value":[1,"+Inf"]},
+            {"metric":{"pod":"c"},"value":[1,"not a number"]}]}}"#;
+        let samples = parse_vector(body).expect("a vector");
+        assert_eq!(samples.len(), 2);
+        assert_eq!(samples[0].labels["pod"], "a");
+        assert_eq!(samples[0].value, 1.0);
+        assert_eq!(samples[1].value, f64::INFINITY);
+    }
 }

@@ -10,5 +10,6 @@ pub mod kube;
 pub mod latency;
 pub mod pod_proxy;
 pub mod probe;
+pub mod prometheus;
 pub mod sink;
 pub mod tls;

@@ -2,7 +2,7 @@
 //! where Prometheus already scrapes the DCGM exporter.
 
 use super::{DcgmSample, metric};
-use crate::domain::prom_query::parse_vector;
+use crate::domain::prom_query::{AnswerError, VectorSample, parse_vector};
 
 /// One instant query that returns every DCGM series kdeck reads.
 pub fn query() -> String {
@@ -10,9 +10,14 @@ pub fn query() -> String {
 }
 
 /// Parses a `/api/v1/query` response body (result type `vector`) into samples. An error
-/// response or a body that is not Prometheus JSON is an `Err` worded for the user.
-pub fn samples_from_query_response(body: &str) -> Result<Vec<DcgmSample>, String> {
-    Ok(parse_vector(body)?
+/// response or a body that is not Prometheus JSON is an [`AnswerError`].
+pub fn samples_from_query_response(body: &str) -> Result<Vec<DcgmSample>, AnswerError> {
+    Ok(samples_from_vector(parse_vector(body)?))
+}
+
+/// The DCGM samples of an instant vector: each series named by its `__name__`.
+pub fn samples_from_vector(vector: Vec<VectorSample>) -> Vec<DcgmSample> {
+    vector
         .into_iter()
         .filter_map(|mut s| {
             let metric = s.labels.remove("__name__")?;
@@ -22,7 +27,7 @@ pub fn samples_from_query_response(body: &str) -> Result<Vec<DcgmSample>, String
                 value: s.value,
             })
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -44,7 +49,10 @@ mod tests {
             r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#,
         )
         .expect_err("an error answer");
-        assert!(err.contains("bad_data: parse error"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "Prometheus refused the query (bad_data: parse error)"
+        );
         assert!(samples_from_query_response("<html>").is_err());
     }
 }

@@ -300,16 +300,4 @@ mod tests {
         assert_eq!(iris.1.p50_ms, Some(3.5));
         assert_eq!(iris.1.error_ratio, None);
     }
-
-    #[test]
-    fn error_answers_are_worded() {
-        let e = parse_vector(r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#)
-            .unwrap_err();
-        assert!(e.contains("bad_data") && e.contains("parse error"), "{e}");
-        assert!(
-            parse_vector("<html>")
-                .unwrap_err()
-                .contains("not Prometheus API JSON")
-        );
-    }
 }

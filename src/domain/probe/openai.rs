@@ -186,10 +186,15 @@ pub fn completion_tokens(value: &Value) -> Option<u64> {
     value.get("usage")?.get("completion_tokens")?.as_u64()
 }
 
+/// A non-streamed answer that is not an OpenAI completion.
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("the answer has no `choices` (not an OpenAI completion)")]
+pub struct NotACompletion;
+
 /// Checks a non-streamed answer: `Ok(completion tokens, when the usage says)`.
-pub fn parse_answer(answer: &Value) -> Result<Option<u64>, String> {
+pub fn parse_answer(answer: &Value) -> Result<Option<u64>, NotACompletion> {
     if answer.get("choices").and_then(Value::as_array).is_none() {
-        return Err("the answer has no `choices` (not an OpenAI completion)".into());
+        return Err(NotACompletion);
     }
     Ok(completion_tokens(answer))
 }
@@ -287,6 +292,9 @@ mod tests {
             parse_answer(&json!({"choices": [], "usage": {"completion_tokens": 4}})),
             Ok(Some(4))
         );
-        assert!(parse_answer(&json!({"predictions": []})).is_err());
+        assert_eq!(
+            parse_answer(&json!({"predictions": []})).map_err(|e| e.to_string()),
+            Err("the answer has no `choices` (not an OpenAI completion)".to_string())
+        );
     }
 }

@@ -201,7 +201,8 @@ async fn gpu_source(
 ) {
     use crate::sources::gpu::{dcgm_loop, dcgm_prometheus, dcgm_targets::DcgmScrapeConfig};
     if let Some(url) = settings.prometheus_url.clone() {
-        let http = match dcgm_prometheus::http_client(std::time::Duration::from_secs(10)) {
+        let http = match crate::sources::prometheus::http_client(std::time::Duration::from_secs(10))
+        {
             Ok(c) => c,
             Err(e) => {
                 let _ = notices.send((NoticeLevel::Error, e.to_string())).await;

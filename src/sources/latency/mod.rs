@@ -51,7 +51,7 @@ pub async fn run<S: LatencySink>(
     mut sink: S,
 ) {
     let http = match &config.prometheus_url {
-        Some(_) => match crate::sources::gpu::dcgm_prometheus::http_client(config.timeout) {
+        Some(_) => match crate::sources::prometheus::http_client(config.timeout) {
             Ok(c) => Some(c),
             Err(e) => {
                 sink.deliver(LatencyEvent::Failed(e.to_string())).await;

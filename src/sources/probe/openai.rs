@@ -154,11 +154,12 @@ async fn discover(
                     e.kind,
                     ErrorKind::ConnectRefused | ErrorKind::ConnectFailed | ErrorKind::Timeout
                 );
+                // A probe error's message already starts with the URL it was about.
                 if fatal {
-                    checks.push(failed_check(&url, &e.message, ms));
+                    checks.push(failed_check(e.message.clone(), ms));
                     return Err(DiscoverError::Unreachable(e));
                 }
-                tried.push(format!("{url} ({})", e.message));
+                tried.push(e.message);
                 continue;
             }
         };
@@ -179,8 +180,7 @@ async fn discover(
         return Ok(root.clone());
     }
     checks.push(failed_check(
-        &format!("{base}/…/models"),
-        "no OpenAI model list",
+        format!("{base}/…/models: no OpenAI model list"),
         0.0,
     ));
     Err(DiscoverError::NoApi {
@@ -189,11 +189,11 @@ async fn discover(
     })
 }
 
-fn failed_check(url: &str, why: &str, ms: f64) -> Check {
+fn failed_check(detail: String, ms: f64) -> Check {
     Check {
         name: "models".into(),
         ok: false,
-        detail: format!("{url}: {why}"),
+        detail,
         ms,
     }
 }
@@ -201,6 +201,40 @@ fn failed_check(url: &str, why: &str, ms: f64) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_named_once_in_the_models_check() {
+        // A port nothing listens on: bind one, then close it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let spec = ProbeSpec {
+            target: format!("http://127.0.0.1:{port}/v1"),
+            model: "llm".into(),
+            protocol: crate::domain::probe::Protocol::Openai,
+            count: 1,
+            concurrency: 1,
+            timeout: std::time::Duration::from_secs(2),
+            payload: None,
+        };
+        crate::sources::tls::ensure_crypto_provider();
+        let transport = Transport::Direct(reqwest::Client::new());
+        let mut checks = Vec::new();
+        let found = discover(&transport, &spec, &mut checks).await;
+        assert!(
+            matches!(found, Err(DiscoverError::Unreachable(_))),
+            "{found:?}"
+        );
+        let url = format!("http://127.0.0.1:{port}/v1/models");
+        assert_eq!(checks.len(), 1);
+        assert_eq!(
+            checks[0].detail.matches(&url).count(),
+            1,
+            "{}",
+            checks[0].detail
+        );
+    }
 
     #[test]
     fn discover_errors_read_as_the_users_message() {

@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use pods::{Life, LlmPod, Part, Serving};
 use serde_json::{Value, json};
 use spec::{GROUP_LABEL, Wanted};
+use status::ConfigNotFound;
 use std::collections::BTreeMap;
 
 /// The Gateway a service with a managed (`router.gateway: {}`) gateway attaches to.
@@ -44,7 +45,7 @@ pub struct LlmService {
     shown: (i64, bool),
     shown_due: Option<DateTime<Utc>>,
     unready_since: Option<DateTime<Utc>>,
-    presets: Result<Vec<String>, String>,
+    presets: Result<Vec<String>, ConfigNotFound>,
 }
 
 /// The LLM services of the cluster.
@@ -60,7 +61,7 @@ fn llm_resource() -> Option<&'static resources::Resource> {
 }
 
 /// The configs a service is built from: KServe's well-known ones plus its `baseRefs`.
-fn presets(ctl: &Ctl, ns: &str, w: &Wanted) -> Result<Vec<String>, String> {
+fn presets(ctl: &Ctl, ns: &str, w: &Wanted) -> Result<Vec<String>, ConfigNotFound> {
     let mut applied = vec!["kserve-config-llm-template".to_string()];
     if w.scheduler {
         applied.push("kserve-config-llm-scheduler".to_string());
@@ -76,7 +77,7 @@ fn presets(ctl: &Ctl, ns: &str, w: &Wanted) -> Result<Vec<String>, String> {
     }
     for r in &w.base_refs {
         if !objects::config_exists(&ctl.store, ns, r) {
-            return Err(r.clone());
+            return Err(ConfigNotFound(r.clone()));
         }
         applied.push(r.clone());
     }

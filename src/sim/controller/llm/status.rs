@@ -14,13 +14,19 @@ pub type Pods = (u32, u32);
 /// A routing group as it shows: its name and members (name, weight, stopped).
 pub type Group = (String, Vec<(String, i64, bool)>);
 
+/// A `baseRefs` entry naming an LLMInferenceServiceConfig the namespace does not have; its
+/// text is the PresetsCombined condition's message, as KServe's controller words it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("LLMInferenceServiceConfig \"{0}\" not found")]
+pub struct ConfigNotFound(pub String);
+
 /// What the controller saw on one pass.
 #[derive(Debug, Clone)]
 pub struct Observed {
     pub name: String,
     pub generation: i64,
     /// The configs applied, or the one not found.
-    pub presets: Result<Vec<String>, String>,
+    pub presets: Result<Vec<String>, ConfigNotFound>,
     pub stopped: bool,
     /// The main workload's pods have not become ready within the progress deadline.
     pub deadline_exceeded: bool,
@@ -90,7 +96,7 @@ fn conditions(o: &Observed) -> Vec<Cond> {
             "PresetsCombined",
             false,
             "ConfigNotFound",
-            format!("LLMInferenceServiceConfig \"{missing}\" not found"),
+            missing.to_string(),
         ),
     };
     let mut workloads = vec![workload_cond("MainWorkloadReady", o.main, o)];
@@ -322,9 +328,13 @@ mod tests {
     #[test]
     fn a_missing_config_is_config_not_found() {
         let mut o = healthy();
-        o.presets = Err("custom".into());
+        o.presets = Err(ConfigNotFound("custom".into()));
         let s = render(&o, &Value::Null, "t");
         assert_eq!(cond(&s, "PresetsCombined")["reason"], "ConfigNotFound");
         assert_eq!(cond(&s, "Ready")["reason"], "ConfigNotFound");
+        assert_eq!(
+            cond(&s, "PresetsCombined")["message"],
+            "LLMInferenceServiceConfig \"custom\" not found"
+        );
     }
 }
