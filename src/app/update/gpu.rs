@@ -76,7 +76,12 @@ pub fn handle(state: &mut State, msg: GpuMsg) {
                 per_service: services,
                 batch,
             });
-            state.derived.dirty = true;
+            // Only a list sorted by GPU% reads these figures.
+            if super::cluster::sorted_by(state, |c| {
+                c == crate::state::services::ServiceColumn::GpuPct
+            }) {
+                state.derived.dirty = true;
+            }
         }
     }
     state.dirty = true;
@@ -173,6 +178,18 @@ pub struct PodBatchReach {
     gpus: bool,
     /// A relist or anything else that is not a pod upsert or delete: recompute everything.
     all: bool,
+}
+
+impl PodBatchReach {
+    /// Marks the rows of the services the batch reaches (all of them after a relist).
+    pub fn mark_rows(&self, derived: &mut crate::state::Derived) {
+        if self.all {
+            derived.dirty = true;
+        }
+        for key in &self.services {
+            derived.touch(key);
+        }
+    }
 }
 
 pub fn pod_batch_reach(state: &State, events: &[WatchEvent]) -> PodBatchReach {

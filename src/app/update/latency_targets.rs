@@ -8,8 +8,10 @@
 use crate::app::effect::Effect;
 use crate::config::keymap::Scope;
 use crate::domain::key::ObjectKey;
+use crate::domain::kind::Kind;
 use crate::domain::latency::TargetSet;
 use crate::domain::latency::targets::{Target, target};
+use crate::domain::watch::WatchEvent;
 use crate::state::State;
 use crate::state::ui::Route;
 use std::collections::BTreeSet;
@@ -65,6 +67,28 @@ pub fn wanted(state: &State) -> TargetSet {
         background: targets_of(state, background),
         every_round: targets_of(state, every_round.iter()),
     }
+}
+
+/// Whether a watch batch of `kind` (read before it applies) can change the targets: only
+/// pods of the services read (on screen, in an open view, with a canary) can. Rows that move
+/// are caught by `settle`, which then recomputes the targets anyway.
+pub fn batch_reaches(state: &State, kind: Kind, events: &[WatchEvent]) -> bool {
+    if kind != Kind::Pod {
+        return false;
+    }
+    let read = |service: &ObjectKey| {
+        super::redraw::on_screen(state, service)
+            || state.derived.canaries.binary_search(service).is_ok()
+            || state.ui.stack.iter().any(
+                |route| matches!(route, Route::Detail(key) | Route::Yaml(key) if key == service),
+            )
+    };
+    events.iter().any(
+        |event| match super::redraw::pod_event_services(state, event) {
+            Some(services) => services.iter().any(read),
+            None => true,
+        },
+    )
 }
 
 /// The effect that hands the source a changed set, if it changed.
