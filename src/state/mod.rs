@@ -54,6 +54,20 @@ pub struct Derived {
     pub order: service_order::Order,
     /// The latency targets may have changed (the screen, the open views or the pods did).
     pub targets_dirty: bool,
+    /// A pod of a service whose pods are read changed since the targets were chosen.
+    pub target_pods_dirty: bool,
+    /// The services the latency targets were last chosen for.
+    pub targets_read: ReadServices,
+}
+
+/// The services the latency targets were last chosen for, with the connection epoch: the
+/// same services with no pod of theirs changed since (`Derived::target_pods_dirty`) have
+/// the same targets, so a key that moves the cursor builds none.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadServices {
+    pub epoch: u64,
+    pub every_round: Vec<crate::domain::key::ObjectKey>,
+    pub background: Vec<crate::domain::key::ObjectKey>,
 }
 
 impl Derived {

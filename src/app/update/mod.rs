@@ -12,7 +12,7 @@ pub mod incident;
 mod input;
 #[cfg(test)]
 mod keys_tests;
-mod latency_targets;
+pub mod latency_targets;
 mod lists;
 pub mod logs;
 mod metrics;
@@ -65,16 +65,16 @@ pub fn update_deferred(state: &mut State, msg: Msg) -> Vec<Effect> {
     // Which pods are read depends on the rows on screen, the open views and the pods: log
     // lines, metric rounds, GPU readings, ticks and watch batches of other objects than
     // those pods change none of them (rows that move are caught by `settle`).
-    let targets_may_change = match &msg {
-        Msg::Logs(_) | Msg::Metrics(_) | Msg::Gpu(_) | Msg::Tick(_) => false,
+    let (screen, pods) = match &msg {
+        Msg::Logs(_) | Msg::Metrics(_) | Msg::Gpu(_) | Msg::Tick(_) => (false, false),
         Msg::Cluster(crate::app::msg::ClusterMsg::Watch { kind, events, .. }) => {
-            latency_targets::batch_reaches(state, *kind, events)
+            let reaches = latency_targets::batch_reaches(state, *kind, events);
+            (reaches, reaches)
         }
-        _ => true,
+        _ => (true, false),
     };
-    if targets_may_change {
-        state.derived.targets_dirty = true;
-    }
+    state.derived.targets_dirty |= screen;
+    state.derived.target_pods_dirty |= pods;
     effects.extend(apply(state, msg));
     effects
 }
