@@ -88,7 +88,7 @@ pub fn handle(state: &mut State, msg: GpuMsg) {
 }
 
 /// The nodes' facts the cost model needs, by node name.
-fn node_facts(state: &State) -> HashMap<String, NodeFacts> {
+pub fn node_facts(state: &State) -> HashMap<String, NodeFacts> {
     state
         .cluster
         .nodes
@@ -167,6 +167,15 @@ pub fn refresh_costs(state: &mut State) {
         refresh_cost_of(state, key, &nodes);
     }
     refresh_idle_gpus(state, &nodes);
+}
+
+/// Recomputes the costs after a node batch when the facts they are priced from changed
+/// (a node added, removed, or of another type or size): a node's status updates alone
+/// change no price, so they cost no recomputation of every service.
+pub fn refresh_costs_after_nodes(state: &mut State, before: &HashMap<String, NodeFacts>) {
+    if node_facts(state) != *before {
+        refresh_costs(state);
+    }
 }
 
 /// What a batch of pod events can change in the costs: the services of the pods it adds,
@@ -297,5 +306,41 @@ mod cost_reach_tests {
                 .costs
                 .contains_key(&ObjectKey::new("ml-staging", "onnx-resnet"))
         );
+    }
+
+    fn node_batch(state: &State, instance: &str, ready: &str) -> Msg {
+        let node = json!({"metadata": {"name": "gpu-g5-1", "labels": {"node.kubernetes.io/instance-type": instance}},
+            "status": {"capacity": {"cpu": "8", "nvidia.com/gpu": "1"}, "allocatable": {"nvidia.com/gpu": "1"},
+                "conditions": [{"type": "Ready", "status": ready}]}});
+        Msg::Cluster(ClusterMsg::Watch {
+            epoch: state.cluster.epoch,
+            kind: Kind::Node,
+            events: vec![WatchEvent::Upsert(parse(Kind::Node, &node))],
+        })
+    }
+
+    fn sorted_costs(state: &State) -> Vec<String> {
+        let mut costs: Vec<String> = state.costs.iter().map(|c| format!("{c:?}")).collect();
+        costs.sort();
+        costs
+    }
+
+    #[test]
+    fn a_node_batch_reprices_the_services_only_when_the_nodes_facts_change() {
+        let mut state = cluster_state();
+        let msg = node_batch(&state, "g5.xlarge", "True");
+        let _ = update(&mut state, msg);
+        let priced = sorted_costs(&state);
+        // A status change (the node not ready for a moment): the same facts, the same costs.
+        let msg = node_batch(&state, "g5.xlarge", "False");
+        let _ = update(&mut state, msg);
+        assert_eq!(sorted_costs(&state), priced);
+        // Another instance type: the costs follow, as a full recomputation has them.
+        let msg = node_batch(&state, "g5.12xlarge", "True");
+        let _ = update(&mut state, msg);
+        let mut full = state.clone();
+        refresh_costs(&mut full);
+        assert_eq!(sorted_costs(&state), sorted_costs(&full));
+        assert_ne!(sorted_costs(&state), priced, "the node's new price shows");
     }
 }

@@ -118,6 +118,8 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 } => Some(gpu::pod_batch_reach(state, events)),
                 _ => None,
             };
+            // A node batch reprices the services only if the nodes' facts change.
+            let nodes_before = matches!(kind, Some(Kind::Node)).then(|| gpu::node_facts(state));
             let mut effects = cluster::handle(state, msg);
             if matches!(kind, Some(Kind::Pod | Kind::InferenceService)) {
                 effects.extend(logs::sync(state));
@@ -140,7 +142,10 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                     }
                     gpu::refresh_costs_after(state, &reach)
                 }
-                (Some(Kind::Node), _) => gpu::refresh_costs(state),
+                (Some(Kind::Node), _) => match &nodes_before {
+                    Some(before) => gpu::refresh_costs_after_nodes(state, before),
+                    None => gpu::refresh_costs(state),
+                },
                 _ => {}
             }
             effects
