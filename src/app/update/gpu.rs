@@ -24,27 +24,25 @@ pub fn handle(state: &mut State, msg: GpuMsg) {
         }
         GpuMsg::Local(GpuReport::Unavailable(why)) => state.gpu.local = LocalGpus::Unavailable(why),
         GpuMsg::Cluster(batch) => {
-            let owners: HashMap<PodName, ServiceName> = state
-                .cluster
-                .pods
-                .items
-                .values()
-                .filter_map(|p| {
+            // The services of the pods the batch names (not of every pod: at 30,000 pods a
+            // round of readings would otherwise copy every pod's name).
+            let owners: HashMap<PodName, ServiceName> = (batch.gpus.iter())
+                .flat_map(|gpu| &gpu.workloads)
+                .filter_map(|workload| {
+                    let key = ObjectKey::new(&workload.namespace, &workload.pod);
+                    let pod = state.cluster.pods.items.get(&key)?;
                     // Its InferenceService, or its LLMInferenceService.
-                    crate::state::cluster::pod_owner(p)
-                        .map(|svc| svc.name)
-                        .map(|svc| {
-                            (
-                                PodName {
-                                    namespace: p.meta.namespace.clone(),
-                                    name: p.meta.name.clone(),
-                                },
-                                ServiceName {
-                                    namespace: p.meta.namespace.clone(),
-                                    name: svc.to_string(),
-                                },
-                            )
-                        })
+                    let service = crate::state::cluster::pod_owner(pod)?;
+                    Some((
+                        PodName {
+                            namespace: key.namespace,
+                            name: key.name,
+                        },
+                        ServiceName {
+                            namespace: service.namespace,
+                            name: service.name,
+                        },
+                    ))
                 })
                 .collect();
             let services = per_service(&batch.gpus, &owners);
