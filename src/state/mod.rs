@@ -12,6 +12,9 @@ pub mod probe_batch;
 pub mod rollout;
 pub mod service_columns;
 pub mod service_kind;
+pub mod service_order;
+#[cfg(test)]
+mod service_order_tests;
 pub mod services;
 pub mod session;
 pub mod store;
@@ -27,9 +30,9 @@ use session::Session;
 use std::sync::Arc;
 use ui::{Route, UiState};
 
-/// Views of the data that are expensive enough to keep between frames; recomputed when
-/// `dirty` is set, once before each frame (`app::update::settle`) or before input that reads
-/// them.
+/// Views of the data that are expensive enough to keep between frames; brought up to date
+/// once before each frame (`app::update::settle`) or before input that reads them: all of
+/// them when `dirty` is set, else only the rows of the services in `touched`.
 #[derive(Debug, Clone, Default)]
 pub struct Derived {
     /// The services list order after filter and sort.
@@ -38,11 +41,52 @@ pub struct Derived {
     pub services_filter_error: Option<String>,
     /// How many of `services` are Ready (the list's title).
     pub services_ready: usize,
-    /// Every service with a canary in progress, listed or not (their figures are always read).
+    /// The listed services whose canary fails its thresholds while serving (the title).
+    pub failing_canaries: std::collections::BTreeSet<crate::domain::key::ObjectKey>,
+    /// Every service with a canary in progress, listed or not (their figures are always
+    /// read), sorted by key.
     pub canaries: Vec<crate::domain::key::ObjectKey>,
+    /// Everything must be derived again (the filter, the sort or many services changed).
     pub dirty: bool,
+    /// Only these services changed (a watch event, their figures): only their rows move.
+    pub touched: std::collections::HashSet<crate::domain::key::ObjectKey>,
+    /// Each service's place, kept so that a change moves only its row.
+    pub order: service_order::Order,
     /// The latency targets may have changed (the screen, the open views or the pods did).
     pub targets_dirty: bool,
+    /// A pod of a service whose pods are read changed since the targets were chosen.
+    pub target_pods_dirty: bool,
+    /// The services the latency targets were last chosen for.
+    pub targets_read: ReadServices,
+}
+
+/// The services the latency targets were last chosen for, with the connection epoch: the
+/// same services with no pod of theirs changed since (`Derived::target_pods_dirty`) have
+/// the same targets, so a key that moves the cursor builds none.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadServices {
+    pub epoch: u64,
+    pub every_round: Vec<crate::domain::key::ObjectKey>,
+    pub background: Vec<crate::domain::key::ObjectKey>,
+}
+
+impl Derived {
+    /// Notes that the service at `key` changed (nothing to note while all is to be derived).
+    pub fn touch(&mut self, key: &crate::domain::key::ObjectKey) {
+        if !self.dirty {
+            self.touched.insert(key.clone());
+        }
+    }
+
+    /// Whether a derive is pending.
+    pub fn pending(&self) -> bool {
+        self.dirty || !self.touched.is_empty()
+    }
+
+    /// The position of `key` in `services`, if listed.
+    pub fn position(&self, key: &crate::domain::key::ObjectKey) -> Option<usize> {
+        self.order.position(&self.services, key)
+    }
 }
 
 /// Everything the console knows. Views read it; only `update` changes it.
@@ -167,34 +211,20 @@ impl State {
     /// Recomputes derived views if something they depend on changed. The selection follows
     /// the selected service when rows move. Returns whether anything was recomputed.
     pub fn refresh_derived(&mut self) -> bool {
-        if !self.derived.dirty {
+        if !self.derived.pending() {
             return false;
         }
         let selected = self.selected_service().cloned();
-        let (services, error) = services::derive(self);
-        self.derived.services_ready = services
-            .iter()
-            .filter(|k| {
-                service_kind::lookup(self, k)
-                    .is_some_and(|s| s.readiness() == crate::domain::isvc::Readiness::Ready)
-            })
-            .count();
-        let isvcs = &self.cluster.isvcs.items;
-        self.derived.canaries = isvcs
-            .iter()
-            .filter(|(_, isvc)| isvc.canary_in_progress())
-            .map(|(key, _)| key.clone())
-            .collect();
-        self.derived.services = services;
-        self.derived.services_filter_error = error;
-        self.derived.dirty = false;
+        if !service_order::refresh(self) {
+            return false;
+        }
         let touched = self
             .ui
             .list_view(crate::domain::keymap::Scope::Services)
             .cursor
             .touched;
         if let Some(key) = selected.filter(|_| touched)
-            && let Some(index) = self.derived.services.iter().position(|k| *k == key)
+            && let Some(index) = self.derived.position(&key)
         {
             self.ui
                 .list(crate::domain::keymap::Scope::Services)

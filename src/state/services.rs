@@ -1,6 +1,7 @@
 //! The services list as the user sees it: rows derived from the InferenceService and pod
-//! stores plus live figures, filtered and sorted. The order is recomputed in `update` when
-//! something it depends on changes, so drawing only builds the visible rows.
+//! stores plus live figures, filtered and sorted. Each service's facts (listed or not, its
+//! value in the sort column, its counts) come from here; `service_order` keeps the order
+//! with them between frames, so drawing only builds the visible rows.
 
 use super::State;
 use super::service_kind::{Svc, llm_breaches};
@@ -213,10 +214,14 @@ fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
     }
 }
 
-/// One row's value in the sort column, computed once per derive rather than once per
-/// comparison (a sort of 10,000 rows compares about 140,000 pairs).
-enum SortValue<'a> {
-    Text(&'a str),
+/// One row's value in the sort column, computed once per change of the row rather than
+/// once per comparison (a sort of 10,000 rows compares about 140,000 pairs).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortValue {
+    /// The key's name (compared from the key).
+    Name,
+    /// The key's namespace (compared from the key).
+    Namespace,
     Rank(u8),
     Mode(Option<DeploymentMode>),
     Label(String),
@@ -231,15 +236,10 @@ enum SortValue<'a> {
 }
 
 /// `key`'s value in `column`.
-fn sort_value<'a>(
-    state: &State,
-    column: ServiceColumn,
-    key: &'a ObjectKey,
-    svc: Svc,
-) -> SortValue<'a> {
+fn sort_value(state: &State, column: ServiceColumn, key: &ObjectKey, svc: Svc) -> SortValue {
     match column {
-        ServiceColumn::Name => SortValue::Text(&key.name),
-        ServiceColumn::Namespace => SortValue::Text(&key.namespace),
+        ServiceColumn::Name => SortValue::Name,
+        ServiceColumn::Namespace => SortValue::Namespace,
         ServiceColumn::Ready => SortValue::Rank(readiness_rank(&svc.readiness())),
         ServiceColumn::Mode => SortValue::Mode(svc.mode()),
         ServiceColumn::Runtime => SortValue::Label(svc.runtime_label()),
@@ -267,19 +267,21 @@ fn sort_value<'a>(
     }
 }
 
-/// The ascending order of two values of one column (smallest, earliest, youngest first).
-fn ascending(a: &SortValue, b: &SortValue) -> Ordering {
-    match (a, b) {
-        (SortValue::Text(a), SortValue::Text(b)) => a.cmp(b),
-        (SortValue::Rank(a), SortValue::Rank(b)) => a.cmp(b),
-        (SortValue::Mode(a), SortValue::Mode(b)) => a.cmp(b),
-        (SortValue::Label(a), SortValue::Label(b)) => a.cmp(b),
-        (SortValue::Flag(a), SortValue::Flag(b)) => a.cmp(b),
-        (SortValue::Count(a), SortValue::Count(b)) => a.cmp(b),
-        (SortValue::Created(a), SortValue::Created(b)) => b.cmp(a),
-        (SortValue::Figure(a), SortValue::Figure(b)) => a.total_cmp(b),
-        (SortValue::Health(rank_a, err_a), SortValue::Health(rank_b, err_b)) => {
-            rank_a.cmp(rank_b).then_with(|| cmp_opt(*err_a, *err_b))
+/// The ascending order of two rows' values in one column (smallest, earliest, youngest
+/// first).
+fn ascending(a: (&SortValue, &ObjectKey), b: (&SortValue, &ObjectKey)) -> Ordering {
+    match (a.0, b.0) {
+        (SortValue::Name, SortValue::Name) => a.1.name.cmp(&b.1.name),
+        (SortValue::Namespace, SortValue::Namespace) => a.1.namespace.cmp(&b.1.namespace),
+        (SortValue::Rank(x), SortValue::Rank(y)) => x.cmp(y),
+        (SortValue::Mode(x), SortValue::Mode(y)) => x.cmp(y),
+        (SortValue::Label(x), SortValue::Label(y)) => x.cmp(y),
+        (SortValue::Flag(x), SortValue::Flag(y)) => x.cmp(y),
+        (SortValue::Count(x), SortValue::Count(y)) => x.cmp(y),
+        (SortValue::Created(x), SortValue::Created(y)) => y.cmp(x),
+        (SortValue::Figure(x), SortValue::Figure(y)) => x.total_cmp(y),
+        (SortValue::Health(rank_x, err_x), SortValue::Health(rank_y, err_y)) => {
+            rank_x.cmp(rank_y).then_with(|| cmp_opt(*err_x, *err_y))
         }
         // Values of one column are of one kind.
         _ => Ordering::Equal,
@@ -291,65 +293,120 @@ pub fn sorts_descending(column: ServiceColumn, reverse: bool) -> bool {
     column.descending_by_default() != reverse
 }
 
-/// The filtered, sorted order of the services list, and the filter's error if it is a
-/// selector that does not parse.
-pub fn derive(state: &State) -> (Vec<ObjectKey>, Option<String>) {
-    let view = state.ui.list_view(Scope::Services);
-    let filter = view.filter.trim();
-    let (selector, error) = if looks_like_selector(filter) {
-        match Selector::parse(filter) {
-            Ok(sel) => (Some(sel), None),
-            Err(e) => (None, Some(e.to_string())),
-        }
-    } else {
-        (None, None)
-    };
-    let needle = filter.to_lowercase();
-    let isvcs = state
-        .cluster
-        .isvcs
-        .items
-        .iter()
-        .map(|(k, i)| (k, Svc::Isvc(i)));
-    // An LLMInferenceService named like an InferenceService of its namespace is not listed
-    // twice: the key is one row.
-    let llms = state
-        .cluster
-        .llm_isvcs
-        .items
-        .iter()
-        .filter(|(k, _)| !state.cluster.isvcs.items.contains_key(*k))
-        .map(|(k, l)| (k, Svc::Llm(l)));
-    let column = ServiceColumn::ALL
-        .get(view.sort_column)
-        .copied()
-        .unwrap_or(ServiceColumn::Name);
-    let descending = sorts_descending(column, view.sort_reverse);
-    // (blank, value, key): blanks last in either direction, then the column, then the key.
-    let mut rows: Vec<(bool, SortValue, &ObjectKey)> = isvcs
-        .chain(llms)
-        .filter(|(k, _)| state.session.namespace.contains(&k.namespace))
-        .filter(|(k, svc)| match &selector {
-            Some(sel) => sel.matches(&svc.meta().labels),
-            None if error.is_some() || needle.is_empty() => true,
-            None => {
-                k.name.to_lowercase().contains(&needle)
-                    || k.namespace.to_lowercase().contains(&needle)
-                    || format!("{}/{}", k.namespace, k.name).contains(&needle)
+/// What decides which services are listed and in which order: the filter (a label
+/// selector, or words matched against namespace and name), the namespaces in scope and the
+/// sort. Read once per derive; a change to any of it re-derives the whole list.
+#[derive(Debug, Clone)]
+pub struct ListSpec {
+    filter: String,
+    selector: Option<Selector>,
+    /// Why the filter could not be applied (a selector that does not parse).
+    pub error: Option<String>,
+    needle: String,
+    namespace: crate::domain::scope::NamespaceScope,
+    pub column: ServiceColumn,
+    pub descending: bool,
+}
+
+impl ListSpec {
+    /// The services list's spec as the state has it now.
+    pub fn of(state: &State) -> ListSpec {
+        let view = state.ui.list_view(Scope::Services);
+        let filter = view.filter.trim();
+        let (selector, error) = if looks_like_selector(filter) {
+            match Selector::parse(filter) {
+                Ok(sel) => (Some(sel), None),
+                Err(e) => (None, Some(e.to_string())),
             }
+        } else {
+            (None, None)
+        };
+        let column = ServiceColumn::ALL
+            .get(view.sort_column)
+            .copied()
+            .unwrap_or(ServiceColumn::Name);
+        ListSpec {
+            filter: filter.to_string(),
+            selector,
+            error,
+            needle: filter.to_lowercase(),
+            namespace: state.session.namespace.clone(),
+            column,
+            descending: sorts_descending(column, view.sort_reverse),
+        }
+    }
+
+    /// Whether `other` lists and orders the services as this one does.
+    pub fn same_as(&self, other: &ListSpec) -> bool {
+        self.filter == other.filter
+            && self.namespace == other.namespace
+            && self.column == other.column
+            && self.descending == other.descending
+    }
+
+    /// Whether the service at `key` passes the namespaces in scope and the filter.
+    fn lists(&self, key: &ObjectKey, svc: Svc) -> bool {
+        if !self.namespace.contains(&key.namespace) {
+            return false;
+        }
+        match &self.selector {
+            Some(sel) => sel.matches(&svc.meta().labels),
+            None if self.error.is_some() || self.needle.is_empty() => true,
+            None => {
+                key.name.to_lowercase().contains(&self.needle)
+                    || key.namespace.to_lowercase().contains(&self.needle)
+                    || format!("{}/{}", key.namespace, key.name).contains(&self.needle)
+            }
+        }
+    }
+}
+
+/// What the list needs to know about one service: whether it is listed and where it sorts,
+/// and what the title and the latency targets count (Ready, a canary in progress, a
+/// failing canary). Kept per service between derives, so a change to a few services moves
+/// only their rows (`state::service_order`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowFacts {
+    /// Passes the namespaces in scope and the filter.
+    pub listed: bool,
+    /// A blank in a figure column: sorted last in either direction.
+    blank: bool,
+    value: SortValue,
+    /// Ready (the title's count).
+    pub ready: bool,
+    /// An InferenceService with a canary in progress, listed or not (always measured).
+    pub canary: bool,
+    /// Its canary breaches the thresholds while serving traffic (the title's count).
+    pub failing: bool,
+}
+
+/// The facts of the service at `key` (an InferenceService, else an LLMInferenceService of
+/// that name), or None when there is neither.
+pub fn row_facts(state: &State, spec: &ListSpec, key: &ObjectKey) -> Option<RowFacts> {
+    let svc = super::service_kind::lookup(state, key)?;
+    let column = spec.column;
+    Some(RowFacts {
+        listed: spec.lists(key, svc),
+        blank: column.has_blanks() && figure(state, column, key).is_none(),
+        value: sort_value(state, column, key, svc),
+        ready: svc.readiness() == Readiness::Ready,
+        canary: matches!(svc, Svc::Isvc(i) if i.canary_in_progress()),
+        failing: super::canary::breach(state, key).is_some(),
+    })
+}
+
+/// The list's order of two rows: blanks last in either direction, then the sort column in
+/// its direction, then the key.
+pub fn row_order(
+    descending: bool,
+    a: (&RowFacts, &ObjectKey),
+    b: (&RowFacts, &ObjectKey),
+) -> Ordering {
+    a.0.blank
+        .cmp(&b.0.blank)
+        .then_with(|| {
+            let order = ascending((&a.0.value, a.1), (&b.0.value, b.1));
+            if descending { order.reverse() } else { order }
         })
-        .map(|(k, svc)| {
-            let blank = column.has_blanks() && figure(state, column, k).is_none();
-            (blank, sort_value(state, column, k, svc), k)
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| {
-                let order = ascending(&a.1, &b.1);
-                if descending { order.reverse() } else { order }
-            })
-            .then_with(|| a.2.cmp(b.2))
-    });
-    (rows.into_iter().map(|(_, _, k)| k.clone()).collect(), error)
+        .then_with(|| a.1.cmp(b.1))
 }

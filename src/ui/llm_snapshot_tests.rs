@@ -34,6 +34,19 @@ fn vllm_pod(service: &str, n: u8) -> Value {
         "status": {"phase": "Running", "containerStatuses": [{"name": "main", "ready": true}]}})
 }
 
+/// Applies a watch batch as the cluster source sends it.
+fn watch(s: &mut State, kind: Kind, events: Vec<WatchEvent>) {
+    let epoch = s.cluster.epoch;
+    update(
+        s,
+        Msg::Cluster(crate::app::msg::ClusterMsg::Watch {
+            epoch,
+            kind,
+            events,
+        }),
+    );
+}
+
 /// The fixture cluster with the `chat` group: chat-v1 (9) healthy, chat-v2 (1) live (its
 /// stop annotation removed) and slow, and the stuck prefill/decode service.
 pub fn llm_state() -> State {
@@ -47,12 +60,12 @@ pub fn llm_state() -> State {
         .iter()
         .map(|v| WatchEvent::Upsert(parse(Kind::LlmInferenceService, v)))
         .collect();
-    s.cluster.apply(Kind::LlmInferenceService, llms);
+    watch(&mut s, Kind::LlmInferenceService, llms);
     let pods = [("chat-v1", 0), ("chat-v1", 1), ("chat-v2", 0)]
         .iter()
         .map(|(svc, n)| WatchEvent::Upsert(parse(Kind::Pod, &vllm_pod(svc, *n))))
         .collect();
-    s.cluster.apply(Kind::Pod, pods);
+    watch(&mut s, Kind::Pod, pods);
     let now = s.now;
     let figures = |ttft99: f64, preempt: f64, waiting: f64| LlmFigures {
         ttft_p50_ms: Some(ttft99 / 4.0),

@@ -3,25 +3,15 @@
 //! help wraps. One snapshot per view holds all four sizes; the theme snapshots keep styles.
 
 use super::snapshot_tests::{demo_state, render, screen, styled_screen, theme};
-use crate::app::msg::{ClusterMsg, Msg};
 use crate::app::update::{command, update};
-use crate::domain::kind::Kind;
 use crate::state::State;
 
 const SIZES: [(u16, u16); 4] = [(80, 24), (120, 40), (140, 40), (200, 50)];
 
-/// The demo cluster with its costs computed (a node watch batch recomputes them).
+/// The demo cluster with its costs computed (as the first node and pod batches have them).
 fn demo() -> State {
     let mut s = demo_state();
-    let epoch = s.cluster.epoch;
-    update(
-        &mut s,
-        Msg::Cluster(ClusterMsg::Watch {
-            epoch,
-            kind: Kind::Node,
-            events: Vec::new(),
-        }),
-    );
+    crate::app::update::gpu::refresh_costs(&mut s);
     s
 }
 

@@ -8,8 +8,6 @@ use crate::config::slot::Slot;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 pub use crate::domain::columns::{Column, layout};
 
@@ -50,50 +48,57 @@ pub fn draw(
     }
     let plan = layout(columns, usize::from(area.width));
     let ellipsis = theme.symbols.ellipsis;
-    let header: Vec<Span> = plan
-        .iter()
-        .enumerate()
-        .map(|(n, (i, w))| {
+    // Each cell is written straight into the buffer, padded to its column with the gap after
+    // it, in its style: what a paragraph of these lines would draw, without reflowing them.
+    let buf = frame.buffer_mut();
+    let draw_line = |buf: &mut ratatui::buffer::Buffer,
+                     y: u16,
+                     cells: &mut dyn Iterator<Item = (&str, Style)>| {
+        let mut x = area.x;
+        for (n, ((_, w), (text, style))) in plan.iter().zip(cells).enumerate() {
+            let room = usize::from(area.right().saturating_sub(x));
+            if room == 0 {
+                break;
+            }
             let gap = if n + 1 < plan.len() { " " } else { "" };
-            Span::styled(
-                format!("{}{gap}", text::pad(&columns[*i].title, *w, ellipsis)),
-                theme.style(Slot::TableHeader),
-            )
-        })
-        .collect();
-    let mut lines = vec![Line::from(header)];
+            let padded = format!("{}{gap}", text::pad(text, *w, ellipsis));
+            x = buf.set_stringn(x, y, &padded, room, style).0;
+        }
+    };
+    let header_style = theme.style(Slot::TableHeader);
+    draw_line(
+        buf,
+        area.y,
+        &mut plan
+            .iter()
+            .map(|(i, _)| (columns[*i].title.as_str(), header_style)),
+    );
     for (r, row) in rows
         .iter()
         .enumerate()
         .take(usize::from(area.height).saturating_sub(1))
     {
         let is_selected = selected == Some(r);
-        let spans: Vec<Span> = plan
-            .iter()
-            .enumerate()
-            .map(|(n, (i, w))| {
-                let cell = row.get(*i).cloned().unwrap_or_else(|| Cell::plain(""));
-                let gap = if n + 1 < plan.len() { " " } else { "" };
-                let style: Style = if is_selected {
-                    theme.style(Slot::Selection)
-                } else {
-                    cell.slot
-                        .map(|s| theme.style(s))
-                        .unwrap_or_else(|| theme.style(Slot::Base))
-                };
-                Span::styled(
-                    format!("{}{gap}", text::pad(&cell.text, *w, ellipsis)),
-                    style,
-                )
-            })
-            .collect();
-        let mut line = Line::from(spans);
-        if is_selected {
-            line = line.style(theme.style(Slot::Selection));
-        }
-        lines.push(line);
+        let style_of = |cell: &Cell| -> Style {
+            if is_selected {
+                theme.style(Slot::Selection)
+            } else {
+                cell.slot
+                    .map(|s| theme.style(s))
+                    .unwrap_or_else(|| theme.style(Slot::Base))
+            }
+        };
+        let empty = Cell::plain("");
+        let y = area.y + 1 + r as u16;
+        draw_line(
+            buf,
+            y,
+            &mut plan.iter().map(|(i, _)| {
+                let cell = row.get(*i).unwrap_or(&empty);
+                (cell.text.as_str(), style_of(cell))
+            }),
+        );
     }
-    frame.render_widget(Paragraph::new(lines), area);
 }
 
 #[cfg(test)]

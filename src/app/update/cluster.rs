@@ -3,12 +3,14 @@
 
 use crate::app::effect::Effect;
 use crate::app::msg::ClusterMsg;
-use crate::domain::kind::Kind;
+use crate::domain::key::ObjectKey;
+use crate::domain::kind::{ClusterObject, Kind};
 use crate::domain::notice::NoticeLevel;
 use crate::domain::scope::NamespaceScope;
-use crate::domain::watch::Kserve;
+use crate::domain::watch::{Kserve, WatchEvent};
 use crate::state::State;
 use crate::state::cluster::ClusterState;
+use crate::state::services::ServiceColumn;
 use crate::state::session::Connection;
 
 /// Starts a new connection epoch for `context` and `namespace`, forgetting old data.
@@ -47,7 +49,11 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
     if epoch != state.cluster.epoch {
         return Vec::new();
     }
-    state.dirty = true;
+    // Churn off screen (a pod of a service not on screen, events, nodes) draws no frame.
+    state.dirty |= match &msg {
+        ClusterMsg::Watch { kind, events, .. } => super::redraw::batch_shows(state, *kind, events),
+        _ => true,
+    };
     match msg {
         ClusterMsg::Health { health, .. } => {
             state.session.api_health = health;
@@ -104,18 +110,8 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
             state.cluster.kserve = kserve;
         }
         ClusterMsg::Watch { kind, events, .. } => {
+            mark_rows(state, kind, &events);
             state.cluster.apply(kind, events);
-            // Pods change the rows' order only under a sort by a column counted from them
-            // (the filter, the ready count and the canaries read the services): at 10,000
-            // services a churning pod no longer re-sorts them all every frame.
-            let reorders = match kind {
-                Kind::InferenceService | Kind::LlmInferenceService | Kind::TrainedModel => true,
-                Kind::Pod => sorted_by_pods(state),
-                _ => false,
-            };
-            if reorders {
-                state.derived.dirty = true;
-            }
         }
         ClusterMsg::WatchError {
             kind,
@@ -156,10 +152,43 @@ pub fn handle(state: &mut State, msg: ClusterMsg) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Whether the services list is sorted by a column counted from pods.
-fn sorted_by_pods(state: &State) -> bool {
+/// Marks the services rows a watch batch can move: the services it upserts or deletes
+/// (only their rows), everything after a relist. Pods move rows only under a sort by a
+/// column counted from them (the pods' services are marked by `update` from the batch's
+/// reach); TrainedModels only under a sort by MODELS; nothing else the list shows.
+fn mark_rows(state: &mut State, kind: Kind, events: &[WatchEvent]) {
+    match kind {
+        Kind::InferenceService | Kind::LlmInferenceService => {
+            for event in events {
+                match event {
+                    WatchEvent::Upsert(object) => {
+                        let meta = match object {
+                            ClusterObject::Isvc(isvc) => &isvc.meta,
+                            ClusterObject::Llm(llm) => &llm.meta,
+                            _ => continue,
+                        };
+                        state
+                            .derived
+                            .touch(&ObjectKey::new(&meta.namespace, &meta.name));
+                    }
+                    WatchEvent::Delete(key) => state.derived.touch(key),
+                    // A relist may drop services that vanished meanwhile.
+                    WatchEvent::RelistDone => state.derived.dirty = true,
+                    WatchEvent::RelistStart | WatchEvent::Live => {}
+                }
+            }
+        }
+        Kind::TrainedModel if sorted_by(state, |c| c == ServiceColumn::Models) => {
+            state.derived.dirty = true;
+        }
+        _ => {}
+    }
+}
+
+/// Whether the services list is sorted by a column that `test` picks.
+pub fn sorted_by(state: &State, test: impl Fn(ServiceColumn) -> bool) -> bool {
     let view = state.ui.list_view(crate::config::keymap::Scope::Services);
-    crate::state::services::ServiceColumn::ALL
+    ServiceColumn::ALL
         .get(view.sort_column)
-        .is_some_and(|c| c.counts_pods())
+        .is_some_and(|c| test(*c))
 }

@@ -24,27 +24,25 @@ pub fn handle(state: &mut State, msg: GpuMsg) {
         }
         GpuMsg::Local(GpuReport::Unavailable(why)) => state.gpu.local = LocalGpus::Unavailable(why),
         GpuMsg::Cluster(batch) => {
-            let owners: HashMap<PodName, ServiceName> = state
-                .cluster
-                .pods
-                .items
-                .values()
-                .filter_map(|p| {
+            // The services of the pods the batch names (not of every pod: at 30,000 pods a
+            // round of readings would otherwise copy every pod's name).
+            let owners: HashMap<PodName, ServiceName> = (batch.gpus.iter())
+                .flat_map(|gpu| &gpu.workloads)
+                .filter_map(|workload| {
+                    let key = ObjectKey::new(&workload.namespace, &workload.pod);
+                    let pod = state.cluster.pods.items.get(&key)?;
                     // Its InferenceService, or its LLMInferenceService.
-                    crate::state::cluster::pod_owner(p)
-                        .map(|svc| svc.name)
-                        .map(|svc| {
-                            (
-                                PodName {
-                                    namespace: p.meta.namespace.clone(),
-                                    name: p.meta.name.clone(),
-                                },
-                                ServiceName {
-                                    namespace: p.meta.namespace.clone(),
-                                    name: svc.to_string(),
-                                },
-                            )
-                        })
+                    let service = crate::state::cluster::pod_owner(pod)?;
+                    Some((
+                        PodName {
+                            namespace: key.namespace,
+                            name: key.name,
+                        },
+                        ServiceName {
+                            namespace: service.namespace,
+                            name: service.name,
+                        },
+                    ))
                 })
                 .collect();
             let services = per_service(&batch.gpus, &owners);
@@ -76,14 +74,19 @@ pub fn handle(state: &mut State, msg: GpuMsg) {
                 per_service: services,
                 batch,
             });
-            state.derived.dirty = true;
+            // Only a list sorted by GPU% reads these figures.
+            if super::cluster::sorted_by(state, |c| {
+                c == crate::state::services::ServiceColumn::GpuPct
+            }) {
+                state.derived.dirty = true;
+            }
         }
     }
     state.dirty = true;
 }
 
 /// The nodes' facts the cost model needs, by node name.
-fn node_facts(state: &State) -> HashMap<String, NodeFacts> {
+pub fn node_facts(state: &State) -> HashMap<String, NodeFacts> {
     state
         .cluster
         .nodes
@@ -164,6 +167,15 @@ pub fn refresh_costs(state: &mut State) {
     refresh_idle_gpus(state, &nodes);
 }
 
+/// Recomputes the costs after a node batch when the facts they are priced from changed
+/// (a node added, removed, or of another type or size): a node's status updates alone
+/// change no price, so they cost no recomputation of every service.
+pub fn refresh_costs_after_nodes(state: &mut State, before: &HashMap<String, NodeFacts>) {
+    if node_facts(state) != *before {
+        refresh_costs(state);
+    }
+}
+
 /// What a batch of pod events can change in the costs: the services of the pods it adds,
 /// changes or deletes, and whether any of them requests GPUs (the idle GPUs then change).
 /// Read before the batch is applied, so a deleted pod's owner is still known.
@@ -173,6 +185,18 @@ pub struct PodBatchReach {
     gpus: bool,
     /// A relist or anything else that is not a pod upsert or delete: recompute everything.
     all: bool,
+}
+
+impl PodBatchReach {
+    /// Marks the rows of the services the batch reaches (all of them after a relist).
+    pub fn mark_rows(&self, derived: &mut crate::state::Derived) {
+        if self.all {
+            derived.dirty = true;
+        }
+        for key in &self.services {
+            derived.touch(key);
+        }
+    }
 }
 
 pub fn pod_batch_reach(state: &State, events: &[WatchEvent]) -> PodBatchReach {
@@ -280,5 +304,41 @@ mod cost_reach_tests {
                 .costs
                 .contains_key(&ObjectKey::new("ml-staging", "onnx-resnet"))
         );
+    }
+
+    fn node_batch(state: &State, instance: &str, ready: &str) -> Msg {
+        let node = json!({"metadata": {"name": "gpu-g5-1", "labels": {"node.kubernetes.io/instance-type": instance}},
+            "status": {"capacity": {"cpu": "8", "nvidia.com/gpu": "1"}, "allocatable": {"nvidia.com/gpu": "1"},
+                "conditions": [{"type": "Ready", "status": ready}]}});
+        Msg::Cluster(ClusterMsg::Watch {
+            epoch: state.cluster.epoch,
+            kind: Kind::Node,
+            events: vec![WatchEvent::Upsert(parse(Kind::Node, &node))],
+        })
+    }
+
+    fn sorted_costs(state: &State) -> Vec<String> {
+        let mut costs: Vec<String> = state.costs.iter().map(|c| format!("{c:?}")).collect();
+        costs.sort();
+        costs
+    }
+
+    #[test]
+    fn a_node_batch_reprices_the_services_only_when_the_nodes_facts_change() {
+        let mut state = cluster_state();
+        let msg = node_batch(&state, "g5.xlarge", "True");
+        let _ = update(&mut state, msg);
+        let priced = sorted_costs(&state);
+        // A status change (the node not ready for a moment): the same facts, the same costs.
+        let msg = node_batch(&state, "g5.xlarge", "False");
+        let _ = update(&mut state, msg);
+        assert_eq!(sorted_costs(&state), priced);
+        // Another instance type: the costs follow, as a full recomputation has them.
+        let msg = node_batch(&state, "g5.12xlarge", "True");
+        let _ = update(&mut state, msg);
+        let mut full = state.clone();
+        refresh_costs(&mut full);
+        assert_eq!(sorted_costs(&state), sorted_costs(&full));
+        assert_ne!(sorted_costs(&state), priced, "the node's new price shows");
     }
 }

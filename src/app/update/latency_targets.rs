@@ -8,27 +8,28 @@
 use crate::app::effect::Effect;
 use crate::config::keymap::Scope;
 use crate::domain::key::ObjectKey;
+use crate::domain::kind::Kind;
 use crate::domain::latency::TargetSet;
 use crate::domain::latency::targets::{Target, target};
-use crate::state::State;
+use crate::domain::watch::WatchEvent;
 use crate::state::ui::Route;
+use crate::state::{ReadServices, State};
 use std::collections::BTreeSet;
 
 /// The services whose pods are read every round: the rows on screen, the open detail, and
 /// the canaries a guard watches.
-fn every_round_services(state: &State) -> BTreeSet<ObjectKey> {
+fn every_round_services(state: &State) -> BTreeSet<&ObjectKey> {
     let cursor = state.ui.list_view(Scope::Services).cursor;
-    let mut wanted: BTreeSet<ObjectKey> = state
+    let mut wanted: BTreeSet<&ObjectKey> = state
         .derived
         .services
         .iter()
         .skip(cursor.offset)
         .take(state.ui.list_rows())
-        .cloned()
         .collect();
     for route in &state.ui.stack {
         if let Route::Detail(key) | Route::Yaml(key) = route {
-            wanted.insert(key.clone());
+            wanted.insert(key);
         }
     }
     wanted.extend(
@@ -36,8 +37,7 @@ fn every_round_services(state: &State) -> BTreeSet<ObjectKey> {
             .derived
             .canaries
             .iter()
-            .filter(|k| state.config.guard_all || state.guarded.contains(*k))
-            .cloned(),
+            .filter(|k| state.config.guard_all || state.guarded.contains(*k)),
     );
     wanted
 }
@@ -52,29 +52,73 @@ fn targets_of<'a>(state: &State, services: impl Iterator<Item = &'a ObjectKey>) 
     targets
 }
 
+/// The services read every round and those read in the background (the other canaries).
+fn services_read(state: &State) -> (BTreeSet<&ObjectKey>, Vec<&ObjectKey>) {
+    let every_round = every_round_services(state);
+    let background = (state.derived.canaries.iter())
+        .filter(|k| !every_round.contains(*k))
+        .collect();
+    (every_round, background)
+}
+
 /// The targets for the current screen: what is on screen every round, the other canaries
 /// in the background (read every few rounds by the source).
 pub fn wanted(state: &State) -> TargetSet {
-    let every_round = every_round_services(state);
-    let background = state
-        .derived
-        .canaries
-        .iter()
-        .filter(|k| !every_round.contains(*k));
+    let (every_round, background) = services_read(state);
     TargetSet {
-        background: targets_of(state, background),
-        every_round: targets_of(state, every_round.iter()),
+        background: targets_of(state, background.into_iter()),
+        every_round: targets_of(state, every_round.into_iter()),
     }
 }
 
 /// The effect that hands the source a changed set, if it changed.
 pub fn refresh(state: &mut State) -> Option<Effect> {
-    let targets = wanted(state);
+    let (every_round, background) = services_read(state);
+    let last = &state.derived.targets_read;
+    let same_services = last.epoch == state.cluster.epoch
+        && last.every_round.iter().eq(every_round.iter().copied())
+        && last.background.iter().eq(background.iter().copied());
+    if same_services && !state.derived.target_pods_dirty {
+        return None;
+    }
+    let read = ReadServices {
+        epoch: state.cluster.epoch,
+        every_round: every_round.iter().map(|k| (*k).clone()).collect(),
+        background: background.iter().map(|k| (*k).clone()).collect(),
+    };
+    let targets = TargetSet {
+        background: targets_of(state, background.into_iter()),
+        every_round: targets_of(state, every_round.into_iter()),
+    };
+    state.derived.targets_read = read;
+    state.derived.target_pods_dirty = false;
     if targets == state.latency_targets {
         return None;
     }
     state.latency_targets = targets.clone();
     Some(Effect::LatencyTargets(targets))
+}
+
+/// Whether a watch batch of `kind` (read before it applies) can change the targets: only
+/// pods of the services read (on screen, in an open view, with a canary) can. Rows that move
+/// are caught by `settle`, which then recomputes the targets anyway.
+pub fn batch_reaches(state: &State, kind: Kind, events: &[WatchEvent]) -> bool {
+    if kind != Kind::Pod {
+        return false;
+    }
+    let read = |service: &ObjectKey| {
+        super::redraw::on_screen(state, service)
+            || state.derived.canaries.binary_search(service).is_ok()
+            || state.ui.stack.iter().any(
+                |route| matches!(route, Route::Detail(key) | Route::Yaml(key) if key == service),
+            )
+    };
+    events.iter().any(
+        |event| match super::redraw::pod_event_services(state, event) {
+            Some(services) => services.iter().any(read),
+            None => true,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -180,5 +224,43 @@ mod tests {
             "a guarded canary is read every round: {guarded:?}"
         );
         assert!(guarded.background.iter().all(|t| t.service != canary));
+    }
+
+    #[test]
+    fn a_pod_that_stops_being_ready_leaves_the_targets_though_the_services_read_stay() {
+        let mut s = cluster_state();
+        update(&mut s, key('j'));
+        let target = s
+            .latency_targets
+            .every_round
+            .first()
+            .cloned()
+            .expect("a pod on screen is read");
+        let mut pod = s.cluster.pods.items[&target.pod].clone();
+        pod.phase = "Pending".into();
+        let read_before = s.derived.targets_read.clone();
+        let epoch = s.cluster.epoch;
+        let effects = update(
+            &mut s,
+            crate::app::msg::Msg::Cluster(crate::app::msg::ClusterMsg::Watch {
+                epoch,
+                kind: Kind::Pod,
+                events: vec![WatchEvent::Upsert(crate::domain::kind::ClusterObject::Pod(
+                    Box::new(pod),
+                ))],
+            }),
+        );
+        assert_eq!(s.derived.targets_read, read_before, "the same services");
+        assert!(
+            s.latency_targets.all().all(|t| t.pod != target.pod),
+            "{:?}",
+            s.latency_targets
+        );
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::LatencyTargets(_))),
+            "{effects:?}"
+        );
     }
 }

@@ -50,6 +50,11 @@ pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
             entry.stale = true;
         }
     }
+    // The rows whose sort values this round can change: the services measured now or last
+    // round, each with a canary judged either time, and the LLM services. Services not
+    // measured keep their numbers (only marked stale), so their rows stay put.
+    let mut reached: Vec<ObjectKey> = state.figures.revisions.keys().cloned().collect();
+    reached.extend(state.figures.breaches.keys().cloned());
     state.figures.revisions.clear();
     for (key, revision, f) in m.revisions {
         state
@@ -75,7 +80,13 @@ pub fn handle(state: &mut State, m: Measurements) -> Vec<Effect> {
     state.figures.chains.extend(m.chains);
     state.figures.problems = m.problems;
     crate::state::canary::refresh(state);
-    state.derived.dirty = true;
+    reached.extend(measured);
+    reached.extend(state.figures.revisions.keys().cloned());
+    reached.extend(state.figures.breaches.keys().cloned());
+    reached.extend(state.figures.llm.keys().cloned());
+    for key in &reached {
+        state.derived.touch(key);
+    }
     state.dirty = true;
     guard(state, m.at)
 }

@@ -12,13 +12,14 @@ pub mod incident;
 mod input;
 #[cfg(test)]
 mod keys_tests;
-mod latency_targets;
+pub mod latency_targets;
 mod lists;
 pub mod logs;
 mod metrics;
 mod nav;
 pub mod probe;
 pub mod probe_llm;
+mod redraw;
 pub mod rollout;
 mod services;
 #[cfg(test)]
@@ -62,14 +63,18 @@ pub fn update_deferred(state: &mut State, msg: Msg) -> Vec<Effect> {
         settle(state)
     };
     // Which pods are read depends on the rows on screen, the open views and the pods: log
-    // lines, metric rounds, GPU readings and ticks change none of them (a metric round that
-    // re-sorts the rows is caught by the re-derive in `settle`).
-    if !matches!(
-        msg,
-        Msg::Logs(_) | Msg::Metrics(_) | Msg::Gpu(_) | Msg::Tick(_)
-    ) {
-        state.derived.targets_dirty = true;
-    }
+    // lines, metric rounds, GPU readings, ticks and watch batches of other objects than
+    // those pods change none of them (rows that move are caught by `settle`).
+    let (screen, pods) = match &msg {
+        Msg::Logs(_) | Msg::Metrics(_) | Msg::Gpu(_) | Msg::Tick(_) => (false, false),
+        Msg::Cluster(crate::app::msg::ClusterMsg::Watch { kind, events, .. }) => {
+            let reaches = latency_targets::batch_reaches(state, *kind, events);
+            (reaches, reaches)
+        }
+        _ => (true, false),
+    };
+    state.derived.targets_dirty |= screen;
+    state.derived.target_pods_dirty |= pods;
     effects.extend(apply(state, msg));
     effects
 }
@@ -81,6 +86,8 @@ pub fn settle(state: &mut State) -> Vec<Effect> {
     let rows_moved = state.refresh_derived();
     if rows_moved {
         lists::keep_cursors_visible(state);
+        // Rows moved or the title's counts changed (perhaps from a change off screen).
+        state.dirty = true;
     }
     let targets_dirty = std::mem::take(&mut state.derived.targets_dirty);
     if !rows_moved && !targets_dirty {
@@ -91,7 +98,7 @@ pub fn settle(state: &mut State) -> Vec<Effect> {
 
 /// Whether [`settle`] has work to do.
 pub fn unsettled(state: &State) -> bool {
-    state.derived.dirty || state.derived.targets_dirty
+    state.derived.pending() || state.derived.targets_dirty
 }
 
 fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -111,6 +118,8 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 } => Some(gpu::pod_batch_reach(state, events)),
                 _ => None,
             };
+            // A node batch reprices the services only if the nodes' facts change.
+            let nodes_before = matches!(kind, Some(Kind::Node)).then(|| gpu::node_facts(state));
             let mut effects = cluster::handle(state, msg);
             if matches!(kind, Some(Kind::Pod | Kind::InferenceService)) {
                 effects.extend(logs::sync(state));
@@ -126,8 +135,17 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 effects.extend(yaml::follow_changes(state));
             }
             match (kind, pod_reach) {
-                (Some(Kind::Pod), Some(reach)) => gpu::refresh_costs_after(state, &reach),
-                (Some(Kind::Node), _) => gpu::refresh_costs(state),
+                (Some(Kind::Pod), Some(reach)) => {
+                    // Pods move rows only under a sort by a column counted from them.
+                    if cluster::sorted_by(state, |c| c.counts_pods()) {
+                        reach.mark_rows(&mut state.derived);
+                    }
+                    gpu::refresh_costs_after(state, &reach)
+                }
+                (Some(Kind::Node), _) => match &nodes_before {
+                    Some(before) => gpu::refresh_costs_after_nodes(state, before),
+                    None => gpu::refresh_costs(state),
+                },
                 _ => {}
             }
             effects

@@ -6,8 +6,18 @@ use crate::app::msg::{Measurements, Msg};
 use crate::app::update::{settle, unsettled, update, update_deferred};
 use crate::ui::snapshot_tests::{cluster_state, key};
 
+/// A round of figures for one service on screen.
 fn metrics() -> Msg {
-    Msg::Metrics(Measurements::default())
+    let key = crate::domain::key::ObjectKey::new("ml-prod", "fraud-detector");
+    let figures = crate::domain::figures::RevisionFigures {
+        p99_ms: Some(120.0),
+        error_ratio: Some(0.01),
+        ..Default::default()
+    };
+    Msg::Metrics(Measurements {
+        services: vec![(key, figures)],
+        ..Measurements::default()
+    })
 }
 
 #[test]
@@ -23,7 +33,8 @@ fn a_burst_of_background_messages_is_derived_once_when_settled() {
     assert!(!unsettled(&s));
     for _ in 0..3 {
         assert!(update_deferred(&mut s, metrics()).is_empty());
-        assert!(s.derived.dirty, "a metric round waits for the frame");
+        assert!(s.derived.pending(), "a metric round waits for the frame");
+        assert!(!s.derived.dirty, "it marks only the rows it measured");
     }
     assert!(
         !s.derived.targets_dirty,
@@ -38,9 +49,9 @@ fn a_burst_of_background_messages_is_derived_once_when_settled() {
 fn input_acts_on_settled_rows_and_marks_the_targets() {
     let mut s = cluster_state();
     update_deferred(&mut s, metrics());
-    assert!(s.derived.dirty);
+    assert!(s.derived.pending());
     update_deferred(&mut s, key('j'));
-    assert!(!s.derived.dirty, "the rows were derived before the key");
+    assert!(!s.derived.pending(), "the rows were derived before the key");
     assert!(
         s.derived.targets_dirty,
         "a key may change what is on screen"
@@ -52,8 +63,8 @@ fn input_acts_on_settled_rows_and_marks_the_targets() {
 fn pod_batch(s: &crate::state::State) -> Msg {
     let pod = crate::domain::kind::parse(
         crate::domain::kind::Kind::Pod,
-        &serde_json::json!({"metadata": {"name": "fraud-predictor-00001-deployment-x", "namespace": "ml-prod",
-            "labels": {"serving.kserve.io/inferenceservice": "fraud"}},
+        &serde_json::json!({"metadata": {"name": "fraud-detector-predictor-00001-deployment-x", "namespace": "ml-prod",
+            "labels": {"serving.kserve.io/inferenceservice": "fraud-detector"}},
             "status": {"phase": "Running"}}),
     );
     Msg::Cluster(crate::app::msg::ClusterMsg::Watch {
@@ -72,7 +83,7 @@ fn pods_reorder_the_rows_only_under_a_sort_by_a_pod_column() {
     let batch = pod_batch(&s);
     update_deferred(&mut s, batch);
     assert!(
-        !s.derived.dirty,
+        !s.derived.pending(),
         "sorted by health, a pod change leaves the rows as they are"
     );
     assert!(s.derived.targets_dirty, "the pods read may change");
@@ -82,7 +93,13 @@ fn pods_reorder_the_rows_only_under_a_sort_by_a_pod_column() {
     let batch = pod_batch(&s);
     update_deferred(&mut s, batch);
     assert!(
-        s.derived.dirty,
-        "sorted by replicas, a pod change may move its row"
+        !s.derived.dirty
+            && s.derived
+                .touched
+                .contains(&crate::domain::key::ObjectKey::new(
+                    "ml-prod",
+                    "fraud-detector"
+                )),
+        "sorted by replicas, a pod change may move its service's row, and only that"
     );
 }

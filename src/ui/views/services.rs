@@ -187,12 +187,7 @@ pub fn title(state: &State, theme: &Theme) -> String {
             title.push_str(&format!(" ({err})"));
         }
     }
-    let failing = state
-        .derived
-        .services
-        .iter()
-        .filter(|k| crate::state::canary::breach(state, k).is_some())
-        .count();
+    let failing = state.derived.failing_canaries.len();
     if failing > 0 {
         let s = theme.symbols;
         title.push_str(&format!(
@@ -204,13 +199,15 @@ pub fn title(state: &State, theme: &Theme) -> String {
         // Why: the selected service's canary, else the first failing one in the list.
         let selected = state
             .selected_service()
-            .filter(|k| crate::state::canary::breach(state, k).is_some());
+            .filter(|k| state.derived.failing_canaries.contains(*k));
         let shown = selected.or_else(|| {
             state
                 .derived
-                .services
+                .failing_canaries
                 .iter()
-                .find(|k| crate::state::canary::breach(state, k).is_some())
+                .filter_map(|k| state.derived.position(k).map(|at| (at, k)))
+                .min()
+                .map(|(_, k)| k)
         });
         if let Some(key) = shown
             && let Some(b) = crate::state::canary::breach(state, key)
