@@ -1,8 +1,9 @@
 //! One round of pod scrapes: every target's `/metrics` through the API server's pod proxy,
 //! at most [`MAX_IN_FLIGHT`] at once (so the client's pooled connections are reused rather
-//! than one opened per pod), each with a timeout; the texts parsed into readings, failures worded for the
-//! user, then fed to the window to give one `Measurements` (transformer pods' pages feed the
-//! chain split, `chain_window`, not the services' latency).
+//! than one opened per pod), each with a timeout; each page parsed into a reading as soon as
+//! it arrives (so a round never holds every pod's text at once: a queue-proxy page is about
+//! 37 KB), failures worded for the user, then fed to the window to give one `Measurements`
+//! (transformer pods' pages feed the chain split, `chain_window`, not the services' latency).
 
 use crate::domain::latency::Measurements;
 use crate::domain::latency::targets::Target;
@@ -23,8 +24,8 @@ pub async fn round(
     timeout: Duration,
     tracker: &mut Tracker,
 ) -> Measurements {
-    let texts = fetch_all(client, targets, timeout).await;
-    fold(targets, texts, chrono::Utc::now(), tracker)
+    let pages = fetch_all(client, targets, timeout).await;
+    fold(targets, pages, chrono::Utc::now(), tracker)
 }
 
 /// [`round`], keeping the window of the pods in `resting` (targets not read this round).
@@ -35,8 +36,8 @@ pub async fn round_keeping(
     timeout: Duration,
     tracker: &mut Tracker,
 ) -> Measurements {
-    let texts = fetch_all(client, targets, timeout).await;
-    fold_keeping(targets, texts, chrono::Utc::now(), tracker, resting)
+    let pages = fetch_all(client, targets, timeout).await;
+    fold_keeping(targets, pages, chrono::Utc::now(), tracker, resting)
 }
 
 /// [`round`] with the round's time given (tests step the clock instead of sleeping).
@@ -47,17 +48,47 @@ pub async fn round_at(
     tracker: &mut Tracker,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Measurements {
-    let texts = fetch_all(client, targets, timeout).await;
-    fold(targets, texts, at, tracker)
+    let pages = fetch_all(client, targets, timeout).await;
+    fold(targets, pages, at, tracker)
 }
 
-/// Every target's text, in the targets' order, [`MAX_IN_FLIGHT`] at a time. A target's
+/// A target's page, parsed as it arrived: what each kind of endpoint gives, with the
+/// problems found reading it.
+enum Page {
+    /// A model server's (or its queue-proxy's) page.
+    Server(Result<extract::Reading, String>, Vec<String>),
+    /// A vLLM server's page.
+    Vllm(Result<VllmReading, String>, Vec<String>),
+    /// A transformer's page: its stage histograms.
+    Stages(Result<chain_window::StageBuckets, String>, Vec<String>),
+}
+
+impl Page {
+    fn parse(t: &Target, text: &str) -> Page {
+        match t.endpoint {
+            Endpoint::Transformer => {
+                let (stages, problems) = chain_window::parse(text);
+                Page::Stages(stages, problems)
+            }
+            Endpoint::Vllm => {
+                let (reading, problems) = vllm::parse(text);
+                Page::Vllm(reading, problems)
+            }
+            endpoint => {
+                let (reading, problems) = extract::parse(endpoint, text);
+                Page::Server(reading, problems)
+            }
+        }
+    }
+}
+
+/// Every target's page, in the targets' order, [`MAX_IN_FLIGHT`] at a time. A target's
 /// timeout starts when its request does, not while it waits for a slot.
 async fn fetch_all(
     client: &kube::Client,
     targets: &[Target],
     timeout: Duration,
-) -> Vec<Result<String, String>> {
+) -> Vec<Result<Page, String>> {
     // Collected first: a stream over a borrowing closure is not `Send` for the spawned task.
     let requests: Vec<_> = targets.iter().map(|t| fetch(client, t, timeout)).collect();
     futures::stream::iter(requests)
@@ -66,20 +97,20 @@ async fn fetch_all(
         .await
 }
 
-/// The fetched texts of one round, read at `at` and folded into `tracker`.
+/// The fetched pages of one round, read at `at` and folded into `tracker`.
 fn fold(
     targets: &[Target],
-    texts: Vec<Result<String, String>>,
+    pages: Vec<Result<Page, String>>,
     at: chrono::DateTime<chrono::Utc>,
     tracker: &mut Tracker,
 ) -> Measurements {
-    fold_keeping(targets, texts, at, tracker, &Default::default())
+    fold_keeping(targets, pages, at, tracker, &Default::default())
 }
 
 /// [`fold`], keeping the window of the pods in `resting`.
 fn fold_keeping(
     targets: &[Target],
-    texts: Vec<Result<String, String>>,
+    pages: Vec<Result<Page, String>>,
     at: chrono::DateTime<chrono::Utc>,
     tracker: &mut Tracker,
     resting: &std::collections::HashSet<crate::domain::key::ObjectKey>,
@@ -89,14 +120,14 @@ fn fold_keeping(
     let mut chain_pods = Vec::new();
     let pods: Vec<PodRound> = targets
         .iter()
-        .zip(texts)
-        .filter_map(|(t, text)| {
+        .zip(pages)
+        .filter_map(|(t, page)| {
             if t.endpoint == Endpoint::Transformer {
-                chain_pods.push(chain_round(t, text, &mut problems));
+                chain_pods.push(chain_round(t, page, &mut problems));
                 return None;
             }
-            let outcome = text.and_then(|text| {
-                let (reading, parse_problems) = read(t, &text, &mut llm_pods);
+            let outcome = page.and_then(|page| {
+                let (reading, parse_problems) = read(t, page, &mut llm_pods);
                 for p in parse_problems {
                     problems.push(format!("{}: {p}", t.describe()));
                 }
@@ -136,11 +167,14 @@ fn fold_keeping(
 /// for the user.
 fn chain_round(
     t: &Target,
-    text: Result<String, String>,
+    page: Result<Page, String>,
     problems: &mut Vec<String>,
 ) -> chain_window::ChainPodRound {
-    let outcome = text.and_then(|text| {
-        let (stages, parse_problems) = chain_window::parse(&text);
+    let outcome = page.and_then(|page| {
+        let (stages, parse_problems) = match page {
+            Page::Stages(stages, problems) => (stages, problems),
+            Page::Server(..) | Page::Vllm(..) => (Err(MISREAD.to_string()), Vec::new()),
+        };
         for p in parse_problems {
             problems.push(format!("{}: {p}", t.describe()));
         }
@@ -167,26 +201,33 @@ fn llm_round(t: &Target, outcome: Result<VllmReading, String>) -> LlmPodRound {
     }
 }
 
+/// Pages are parsed by their target's endpoint, so each reader only ever gets its own kind;
+/// this is what one would say of another's.
+const MISREAD: &str = "the page was parsed for another kind of endpoint";
+
 /// Reads one page: a vLLM page also feeds the vLLM window (through `llm_pods`).
 fn read(
     t: &Target,
-    text: &str,
+    page: Page,
     llm_pods: &mut Vec<LlmPodRound>,
 ) -> (Result<extract::Reading, String>, Vec<String>) {
-    if t.endpoint != Endpoint::Vllm {
-        return extract::parse(t.endpoint, text);
+    match page {
+        Page::Server(reading, problems) => (reading, problems),
+        Page::Vllm(reading, problems) => {
+            if let Ok(r) = &reading {
+                llm_pods.push(llm_round(t, Ok(r.clone())));
+            }
+            (reading.map(|r| r.as_reading()), problems)
+        }
+        Page::Stages(..) => (Err(MISREAD.to_string()), Vec::new()),
     }
-    let (reading, problems) = vllm::parse(text);
-    if let Ok(r) = &reading {
-        llm_pods.push(llm_round(t, Ok(r.clone())));
-    }
-    (reading.map(|r| r.as_reading()), problems)
 }
 
-async fn fetch(client: &kube::Client, t: &Target, timeout: Duration) -> Result<String, String> {
+/// Fetches a target's page and parses it at once (its text is dropped here).
+async fn fetch(client: &kube::Client, t: &Target, timeout: Duration) -> Result<Page, String> {
     let read = pod_proxy::get_text(client, &t.pod.namespace, &t.pod.name, t.port, &t.path);
     match tokio::time::timeout(timeout, read).await {
-        Ok(Ok(text)) => Ok(text),
+        Ok(Ok(text)) => Ok(Page::parse(t, &text)),
         Ok(Err(err)) => Err(describe(t, &err)),
         Err(_) => Err(format!(
             "{} did not answer within {:.1}s through the API server: check that the pod is \
