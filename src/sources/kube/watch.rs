@@ -49,9 +49,29 @@ pub fn api_resource(spec: &KindSpec) -> ApiResource {
     }
 }
 
-fn upsert(spec: &KindSpec, obj: &DynamicObject) -> WatchEvent {
-    let value = serde_json::to_value(obj).unwrap_or(serde_json::Value::Null);
-    WatchEvent::Upsert(kind::parse(spec.kind, &value))
+fn upsert(spec: &KindSpec, obj: DynamicObject) -> WatchEvent {
+    WatchEvent::Upsert(kind::parse(spec.kind, &into_value(obj)))
+}
+
+/// The object as JSON, its body moved rather than copied (only the metadata is serialised
+/// again): a list page no longer holds a second copy of each object while it is parsed.
+fn into_value(obj: DynamicObject) -> serde_json::Value {
+    let DynamicObject {
+        types,
+        metadata,
+        data,
+    } = obj;
+    let mut map = match data {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    if let Some(types) = types {
+        map.insert("apiVersion".to_string(), types.api_version.into());
+        map.insert("kind".to_string(), types.kind.into());
+    }
+    let metadata = serde_json::to_value(metadata).unwrap_or(serde_json::Value::Null);
+    map.insert("metadata".to_string(), metadata);
+    serde_json::Value::Object(map)
 }
 
 fn delete(obj: &DynamicObject) -> WatchEvent {
@@ -181,7 +201,7 @@ impl Watcher {
                 _ = self.cancel.cancelled() => return Err(Stop::Quit),
                 page = self.api.list(&params) => page,
             };
-            let page = match page {
+            let mut page = match page {
                 Ok(page) => page,
                 Err(kube::Error::Api(status)) if status.code == 410 => return Err(Stop::Gone),
                 Err(e) => {
@@ -190,7 +210,8 @@ impl Watcher {
                     return Err(Stop::Failed(what, forbidden));
                 }
             };
-            batch.extend(page.items.iter().map(|o| upsert(self.spec, o)));
+            let items = std::mem::take(&mut page.items);
+            batch.extend(items.into_iter().map(|o| upsert(self.spec, o)));
             token = page.metadata.continue_.filter(|t| !t.is_empty());
             if token.is_none() {
                 batch.push(WatchEvent::RelistDone);
@@ -243,7 +264,7 @@ impl Watcher {
                     let delivered = match event {
                         KubeEvent::Added(o) | KubeEvent::Modified(o) => {
                             *resume = o.metadata.resource_version.clone().or(resume.take());
-                            batch.push(upsert(self.spec, &o));
+                            batch.push(upsert(self.spec, o));
                             true
                         }
                         KubeEvent::Deleted(o) => {
@@ -333,4 +354,33 @@ async fn flush(
         events,
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_object_moved_into_json_is_what_serialising_it_gives() {
+        let object = json!({
+            "apiVersion": "serving.kserve.io/v1beta1",
+            "kind": "InferenceService",
+            "metadata": {"name": "a", "namespace": "ns", "resourceVersion": "7",
+                "labels": {"team": "x"}, "annotations": {"serving.kserve.io/deploymentMode": "Knative"}},
+            "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}}}},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+        });
+        let obj: DynamicObject = serde_json::from_value(object.clone()).unwrap();
+        let serialised = serde_json::to_value(&obj).unwrap();
+        assert_eq!(into_value(obj), serialised);
+        assert_eq!(serialised, object);
+        // Without type fields (as some list items come), and with no body at all.
+        let bare: DynamicObject =
+            serde_json::from_value(json!({"metadata": {"name": "b"}})).unwrap();
+        assert_eq!(
+            into_value(bare.clone()),
+            serde_json::to_value(&bare).unwrap()
+        );
+    }
 }
