@@ -11,6 +11,10 @@ use std::time::Duration;
 fn main() -> ExitCode {
     kdeck::allocator::limit_arenas();
     let cli = Cli::parse().resolved();
+    if cli.command.is_none() {
+        // Still before any thread starts.
+        kdeck::allocator::tune_for_console();
+    }
     if let Err(err) = kdeck::errors::install_hooks() {
         eprintln!("kdeck: cannot install error hooks: {err}");
     }

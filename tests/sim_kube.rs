@@ -159,6 +159,73 @@ async fn gone_on_resume_makes_the_watcher_relist_and_it_catches_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_from_a_version_beyond_the_history_is_gone_and_a_relist_recovers() {
+    let sim = Sim::demo();
+    let client = sim.client().await;
+    let api = all_isvcs(&client);
+    let listed = api.list(&ListParams::default()).await.unwrap();
+    let old_rv = listed.metadata.resource_version.unwrap();
+    // The demo's dozen services keep the fewest changes a resource keeps; more changes than
+    // that push the listed version out of the history.
+    let changes = kdeck::sim::store::HISTORY_MIN + 5;
+    for n in 0..changes {
+        set_label(
+            &client,
+            "ml-prod",
+            "xgb-churn",
+            "kdeck-test",
+            &format!("n{n}"),
+        )
+        .await;
+    }
+    // A watch resuming from it gets 410 Gone inside the stream, the form kdeck's watcher
+    // turns into a relist.
+    let mut stream = api
+        .watch(&WatchParams::default(), &old_rv)
+        .await
+        .unwrap()
+        .boxed();
+    match stream.next().await {
+        Some(Ok(kube::api::WatchEvent::Error(status))) => {
+            assert_eq!(status.code, 410, "{status:?}");
+        }
+        other => panic!("expected 410 Gone for a compacted version, got {other:?}"),
+    }
+    // The relist holds the latest change, and a watch from the relist's version follows.
+    let relisted = api.list(&ListParams::default()).await.unwrap();
+    let last = format!("n{}", changes - 1);
+    assert!(relisted.items.iter().any(|o| {
+        o.metadata.name.as_deref() == Some("xgb-churn")
+            && label(o, "kdeck-test").as_deref() == Some(last.as_str())
+    }));
+    let mut stream = api
+        .watch(
+            &WatchParams::default(),
+            &relisted.metadata.resource_version.unwrap(),
+        )
+        .await
+        .unwrap()
+        .boxed();
+    set_label(&client, "ml-prod", "xgb-churn", "kdeck-test", "followed").await;
+    let followed = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(event) = stream.next().await {
+            if let Ok(kube::api::WatchEvent::Modified(o)) = event
+                && label(&o, "kdeck-test").as_deref() == Some("followed")
+            {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        followed,
+        Ok(true),
+        "the watch from the relist saw the change"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn merge_patch_with_a_resource_version_and_conflicts() {
     let sim = Sim::demo();
     let client = sim.client().await;

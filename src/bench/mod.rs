@@ -8,7 +8,7 @@
 //! RSS after load, its CPU, the bytes it wrote to the terminal and the requests it made to
 //! the API server (the sim's statistics) over an idle window; in-process, the time to draw
 //! the list and the log ingest rate into a bounded ring; and the sim's RSS after start-up
-//! and at the end (after `--soak` minutes more when asked). `--only micro` runs the last alone
+//! and at the end (after `--soak` minutes more when asked, and 10 minutes into it). `--only micro` runs the last alone
 //! (no cluster, kubectl or terminal), with the process's memory over a longer flood.
 
 #[cfg(feature = "bench")]

@@ -42,7 +42,8 @@ pub struct BenchArgs {
     )]
     pub scenarios: Vec<String>,
     /// After the measurements, keep the simulated cluster running this many minutes more
-    /// and print its RSS then (flat over time: within 10 % of the RSS after start-up).
+    /// and print its RSS 10 minutes in and then (flat over time: within 10 % of the RSS
+    /// after start-up).
     #[arg(long, default_value_t = 0, value_name = "MINUTES")]
     pub soak: u64,
     /// Measure this kdeck binary's console instead of this one's (an older build, say),

@@ -1,53 +1,78 @@
-//! Shared copies of the strings thousands of objects repeat: label keys and values
+//! Shared copies of what thousands of objects repeat: label keys and values
 //! (`serving.kserve.io/inferenceservice`, `component: predictor` …), container names and
-//! images. Each distinct string is kept once, as an `Arc<str>` that every object holding it
-//! shares (16 bytes a use instead of a 24-byte `String` and its own heap copy).
+//! images, and whole label sets. Each distinct string is kept once, as an `Arc<str>` that
+//! every object holding it shares (16 bytes a use instead of a 24-byte `String` and its own
+//! heap copy); each distinct set of label (or annotation) pairs is kept once too, as an
+//! `Arc<[…]>`: the pods of one revision carry the same labels, so they share one list.
 //!
-//! The pool is process-wide. It forgets strings no object holds any more whenever it has
-//! doubled since the last sweep, so a long session with churning pods (new pod-template
-//! hashes, new revisions) does not grow it without bound.
+//! The pools are process-wide. Each forgets what no object holds any more whenever it has
+//! doubled since its last sweep, so a long session with churning pods (new pod-template
+//! hashes, new revisions) does not grow them without bound.
 
 use std::collections::HashSet;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
-/// The pool never sweeps below this many strings.
+/// A pool never sweeps below this many entries.
 const MIN_SWEEP: usize = 4096;
 
-struct Pool {
-    strings: HashSet<Arc<str>>,
+/// Key-value pairs of metadata (labels, annotations), as one shared list.
+pub type Pairs = [(Arc<str>, Arc<str>)];
+
+struct Pool<T: ?Sized> {
+    items: HashSet<Arc<T>>,
     sweep_at: usize,
 }
 
-static POOL: Mutex<Option<Pool>> = Mutex::new(None);
+static STRINGS: Mutex<Option<Pool<str>>> = Mutex::new(None);
+static PAIRS: Mutex<Option<Pool<Pairs>>> = Mutex::new(None);
+
+/// The pooled copy of `item`, made by `make` when the pool has none.
+fn share<T: ?Sized + Eq + Hash>(
+    pool: &Mutex<Option<Pool<T>>>,
+    item: &T,
+    make: impl FnOnce(&T) -> Arc<T>,
+) -> Arc<T> {
+    let Ok(mut guard) = pool.lock() else {
+        // A thread panicked while holding the pool: an unshared copy is still correct.
+        return make(item);
+    };
+    let pool = guard.get_or_insert_with(|| Pool {
+        items: HashSet::new(),
+        sweep_at: MIN_SWEEP,
+    });
+    if let Some(shared) = pool.items.get(item) {
+        return shared.clone();
+    }
+    let shared = make(item);
+    pool.items.insert(shared.clone());
+    if pool.items.len() >= pool.sweep_at {
+        pool.items.retain(|s| Arc::strong_count(s) > 1);
+        pool.sweep_at = (pool.items.len() * 2).max(MIN_SWEEP);
+    }
+    shared
+}
 
 /// The shared copy of `text`.
 pub fn intern(text: &str) -> Arc<str> {
-    let Ok(mut guard) = POOL.lock() else {
-        // A thread panicked while holding the pool: an unshared copy is still correct.
-        return Arc::from(text);
-    };
-    let pool = guard.get_or_insert_with(|| Pool {
-        strings: HashSet::new(),
-        sweep_at: MIN_SWEEP,
-    });
-    if let Some(shared) = pool.strings.get(text) {
-        return shared.clone();
-    }
-    let shared: Arc<str> = Arc::from(text);
-    pool.strings.insert(shared.clone());
-    if pool.strings.len() >= pool.sweep_at {
-        pool.strings.retain(|s| Arc::strong_count(s) > 1);
-        pool.sweep_at = (pool.strings.len() * 2).max(MIN_SWEEP);
-    }
-    shared
+    share(&STRINGS, text, |t| Arc::from(t))
+}
+
+/// The shared list of these pairs (each string shared too); the same pairs in the same
+/// order give the same list.
+pub fn intern_pairs(pairs: &[(&str, &str)]) -> Arc<Pairs> {
+    let pairs: Vec<(Arc<str>, Arc<str>)> =
+        pairs.iter().map(|(k, v)| (intern(k), intern(v))).collect();
+    share(&PAIRS, &pairs[..], |p| Arc::from(p))
 }
 
 /// How many distinct strings the pool holds now (for the tests).
 #[cfg(test)]
 fn pooled() -> usize {
-    POOL.lock()
+    STRINGS
+        .lock()
         .ok()
-        .and_then(|p| p.as_ref().map(|p| p.strings.len()))
+        .and_then(|p| p.as_ref().map(|p| p.items.len()))
         .unwrap_or(0)
 }
 
@@ -73,5 +98,20 @@ mod tests {
         let held = intern("still-held-by-an-object");
         assert!(pooled() <= MIN_SWEEP * 2, "{} strings pooled", pooled());
         assert!(Arc::ptr_eq(&held, &intern("still-held-by-an-object")));
+    }
+
+    #[test]
+    fn equal_label_sets_share_one_list() {
+        let a = intern_pairs(&[("app", "fraud"), ("component", "predictor")]);
+        let b = intern_pairs(&[("app", "fraud"), ("component", "predictor")]);
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(
+            Arc::ptr_eq(&a[0].1, &intern("fraud")),
+            "its strings are shared too"
+        );
+        let other = intern_pairs(&[("app", "fraud"), ("component", "transformer")]);
+        assert!(!Arc::ptr_eq(&a, &other));
+        assert_eq!(&*other[1].1, "transformer");
+        assert!(intern_pairs(&[]).is_empty());
     }
 }

@@ -1,7 +1,6 @@
 //! Small Kubernetes value types shared by every kind: conditions, timestamps and ages,
 //! resource quantities.
 
-use super::intern::intern;
 use super::json::{str_at, string_map_at};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -96,8 +95,9 @@ pub struct Meta {
     pub annotations: Labels,
 }
 
-/// Key-value pairs of metadata, their strings shared between objects (domain::intern).
-pub type Labels = Vec<(Arc<str>, Arc<str>)>;
+/// Key-value pairs of metadata, shared whole between the objects that carry the same ones,
+/// and their strings shared too (domain::intern).
+pub type Labels = Arc<super::intern::Pairs>;
 
 /// The annotations kdeck reads start with one of these (deployment mode, stop, tag routing,
 /// metrics port and path, GitOps ownership); the rest (often large, written by other tools)
@@ -162,9 +162,10 @@ fn kept_annotations(value: &Value) -> Labels {
     shared_pairs(annotations)
 }
 
-/// The pairs with their strings shared (domain::intern).
+/// The pairs as a shared list (domain::intern).
 fn shared_pairs(pairs: Vec<(String, String)>) -> Labels {
-    pairs.iter().map(|(k, v)| (intern(k), intern(v))).collect()
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (&**k, &**v)).collect();
+    super::intern::intern_pairs(&pairs)
 }
 
 /// A compact age like kubectl prints: `45s`, `12m`, `3h`, `5d`, `2y`.
@@ -288,9 +289,10 @@ mod tests {
                 "serving.kserve.io/inferenceservice": "fraud-detector", "component": "predictor"}}}))
         };
         let (a, b) = (pod("a"), pod("b"));
-        for ((ka, va), (kb, vb)) in a.labels.iter().zip(&b.labels) {
+        for ((ka, va), (kb, vb)) in a.labels.iter().zip(b.labels.iter()) {
             assert!(Arc::ptr_eq(ka, kb) && Arc::ptr_eq(va, vb), "{ka}={va}");
         }
+        assert!(Arc::ptr_eq(&a.labels, &b.labels), "one list for both");
     }
 
     use super::*;

@@ -3,8 +3,10 @@
 //! history of changes per resource so watches can resume from a resourceVersion (older ones
 //! get 410 Gone, like etcd compaction), and a broadcast channel per resource feeding
 //! watchers without ever waiting for a slow one. The history is bounded in count and in age
-//! ([`HISTORY_AGE`]): each change holds a whole old version of its object, so a bound on the
-//! count alone let a slowly churning cluster grow for hours.
+//! ([`HISTORY_AGE`]): each change holds a whole old version of its object. The count is sized
+//! per resource by how many objects it has ([`history_capacity`]), as the API server sizes
+//! its watch cache per resource by event count: the start-up's changes already fill it, so a
+//! churning cluster reaches its size at once instead of growing for the first minutes.
 
 use super::clock::stamp;
 use super::error::ApiError;
@@ -15,8 +17,13 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
-/// How many changes per resource a watch can resume from.
-pub const HISTORY: usize = 20_000;
+/// The fewest changes per resource a watch can resume from (the API server's default watch
+/// cache size).
+pub const HISTORY_MIN: usize = 100;
+/// The most changes per resource a watch can resume from, however many objects it has.
+pub const HISTORY_MAX: usize = 20_000;
+/// Objects per change kept: a resource of N objects keeps the last N / this changes.
+pub const OBJECTS_PER_CHANGE: usize = 8;
 /// How long a change stays resumable (the API server's etcd compacts every 5 minutes).
 pub const HISTORY_AGE: Duration = Duration::from_secs(300);
 /// How far a watcher may fall behind before it is cut off with 410 Gone.
@@ -72,8 +79,8 @@ impl Collection {
         }
     }
 
-    /// Keeps `event` in the history and announces it; compacts what is beyond [`HISTORY`]
-    /// changes or older than [`HISTORY_AGE`] at `now`.
+    /// Keeps `event` in the history and announces it; compacts what is beyond
+    /// [`history_capacity`] changes or older than [`HISTORY_AGE`] at `now`.
     fn record(&mut self, event: Arc<StoreEvent>, now: Instant) {
         self.history.push_back(event.clone());
         self.compact(now);
@@ -81,15 +88,21 @@ impl Collection {
     }
 
     fn compact(&mut self, now: Instant) {
+        let capacity = history_capacity(self.objects.len());
         while let Some(oldest) = self.history.front() {
             let expired = now.saturating_duration_since(oldest.at) > HISTORY_AGE;
-            if self.history.len() <= HISTORY && !expired {
+            if self.history.len() <= capacity && !expired {
                 break;
             }
             self.compacted = oldest.rv;
             self.history.pop_front();
         }
     }
+}
+
+/// How many changes a resource of `objects` objects keeps for resuming watches.
+pub fn history_capacity(objects: usize) -> usize {
+    (objects / OBJECTS_PER_CHANGE).clamp(HISTORY_MIN, HISTORY_MAX)
 }
 
 struct Inner {
@@ -364,12 +377,58 @@ mod tests {
     fn resuming_from_a_compacted_version_is_gone() {
         let store = Store::default();
         let r = find("", "v1", "configmaps").unwrap();
-        for i in 0..HISTORY + 10 {
+        for i in 0..HISTORY_MIN + 10 {
             store.put(r, json!({"metadata": {"name": format!("c{}", i % 3), "namespace": "ns"}, "data": {"i": i.to_string()}}));
         }
         assert_eq!(store.changes_since(r, 1000).unwrap_err().code, 410);
         let recent = store.rv() - 5;
         assert_eq!(store.changes_since(r, recent).unwrap().len(), 5);
+    }
+
+    fn history_len(store: &Store, r: &Resource) -> usize {
+        store.read(|i| i.collections.get(&id(r)).map_or(0, |c| c.history.len()))
+    }
+
+    #[test]
+    fn the_history_is_bounded_by_a_count_sized_by_the_resource() {
+        assert_eq!(history_capacity(0), HISTORY_MIN);
+        assert_eq!(history_capacity(8_000), 1_000);
+        assert_eq!(history_capacity(10_000_000), HISTORY_MAX);
+        let store = Store::default();
+        let r = find("", "v1", "configmaps").unwrap();
+        let objects = 2_000;
+        let capacity = history_capacity(objects);
+        for i in 0..objects {
+            store.put(r, json!({"metadata": {"name": format!("c{i}"), "namespace": "ns"}, "data": {"v": "0"}}));
+        }
+        assert_eq!(
+            history_len(&store, r),
+            capacity,
+            "full from the start-up's changes"
+        );
+        let before_churn = store.rv();
+        // Churn: every object changes five times; the history never holds more.
+        for round in 1..=5 {
+            for i in 0..objects {
+                store.put(r, json!({"metadata": {"name": format!("c{i}"), "namespace": "ns"}, "data": {"v": round.to_string()}}));
+                assert!(history_len(&store, r) <= capacity);
+            }
+        }
+        assert_eq!(history_len(&store, r), capacity);
+        // A resume from before the kept changes is 410 Gone; one within them replays the rest.
+        let gone = store.changes_since(r, before_churn).unwrap_err();
+        assert_eq!(gone.code, 410);
+        let newest = store.rv();
+        let kept = store.changes_since(r, newest - capacity as u64).unwrap();
+        assert_eq!(kept.len(), capacity);
+        assert_eq!(
+            store
+                .changes_since(r, newest - capacity as u64 - 1)
+                .unwrap_err()
+                .code,
+            410
+        );
+        assert_eq!(store.count(r), objects);
     }
 
     #[test]
@@ -387,10 +446,9 @@ mod tests {
                 c.compact(later);
             }
         });
-        let held = store.read(|i| i.collections.get(&id(r)).map(|c| c.history.len()));
         assert_eq!(
-            held,
-            Some(0),
+            history_len(&store, r),
+            0,
             "changes older than {HISTORY_AGE:?} are dropped"
         );
         assert_eq!(store.changes_since(r, newest - 1).unwrap_err().code, 410);

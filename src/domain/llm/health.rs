@@ -53,9 +53,9 @@ mod tests {
             ..LlmFigures::default()
         };
         assert!(breaches(&llm, &fine, &t).is_empty());
-        llm.meta
-            .annotations
-            .push(("serving.kserve.io/stop".into(), "true".into()));
+        let mut annotations = llm.meta.annotations.to_vec();
+        annotations.push(("serving.kserve.io/stop".into(), "true".into()));
+        llm.meta.annotations = annotations.into();
         assert!(breaches(&llm, &f, &t).is_empty());
     }
 }

@@ -86,5 +86,8 @@ pub fn build(
         }
     }
     c.ctl.warm = false;
+    if scenario == Scenario::Scale {
+        scale::warm_logs(&mut c, chrono::Utc::now());
+    }
     c
 }

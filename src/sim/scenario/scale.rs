@@ -1,11 +1,18 @@
 //! The scale scenario for benchmarks: N InferenceServices (Knative sklearn, 3 replicas each)
 //! spread over namespaces of 200, a few per cent not ready (a missing model bucket), one in
-//! a hundred with a canary, on CPU nodes, already settled when the server starts.
+//! a hundred with a canary, on CPU nodes, already settled when the server starts, and
+//! already serving: its containers' log rings are as full at start-up as they stay
+//! ([`warm_logs`]), so the simulated cluster's memory is flat from the start.
 
 use super::nodes::{self, M5_2XLARGE};
 use crate::sim::controller::{Behaviour, Controller};
 use crate::sim::resources;
+use crate::sim::workload::logs;
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
+
+/// Bytes of a queue-proxy log line, about (it writes one every ten seconds).
+const QUEUE_PROXY_LINE: usize = 250;
 
 /// Namespaces used for `n` services.
 pub fn namespaces(n: usize) -> Vec<String> {
@@ -75,6 +82,31 @@ pub fn build(c: &mut Controller, n: usize) {
     }
 }
 
+/// Seconds of traffic that fill every container's log ring in a cluster of `pods` pods: the
+/// queue-proxy's, a line every ten seconds, fills last.
+pub fn warm_seconds(pods: usize) -> usize {
+    let lines = (logs::bytes_per_container(pods) / QUEUE_PROXY_LINE).min(logs::RING);
+    lines * 10 + 10
+}
+
+/// Plays the traffic of the [`warm_seconds`] before `now` (the pods' request counters and
+/// sampled access lines), so the log rings start full: without it the simulated cluster
+/// grew by a tenth in its first minutes as they filled.
+pub fn warm_logs(c: &mut Controller, now: DateTime<Utc>) {
+    let Some(pods) = resources::find("", "v1", "pods") else {
+        return;
+    };
+    let seconds = warm_seconds(c.ctl.store.count(pods));
+    let start = now - Duration::seconds(seconds as i64);
+    // Sets every serving pod's rate (no time passes yet).
+    c.traffic(0.0, start);
+    for s in 1..=seconds {
+        c.ctl
+            .workload
+            .tick(1.0, start + Duration::seconds(s as i64));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::sim::clock::SimClock;
@@ -96,6 +128,24 @@ mod tests {
             c.traffic(1.0, now);
         }
         store.rv() - rv
+    }
+
+    #[test]
+    fn log_rings_start_full_so_they_do_not_grow_while_it_runs() {
+        let store = Store::default();
+        let workload = Arc::new(Workload::default());
+        let mut c = build(Scenario::Scale, 30, &store, &workload, SimClock::new(1.0));
+        let at_start = workload.log_bytes();
+        assert!(at_start > 0, "the warm-up wrote no access lines");
+        let start = chrono::Utc::now();
+        for s in 1..=600 {
+            c.traffic(1.0, start + chrono::Duration::seconds(s));
+        }
+        let later = workload.log_bytes();
+        assert!(
+            later * 100 <= at_start * 105,
+            "log rings grew from {at_start} to {later} bytes in ten minutes of traffic"
+        );
     }
 
     #[test]

@@ -258,6 +258,18 @@ impl Workload {
         });
     }
 
+    /// What every container's log ring holds, in the units of
+    /// [`logs::bytes_per_container`].
+    pub fn log_bytes(&self) -> usize {
+        self.read(|i| {
+            i.pods
+                .values()
+                .flat_map(|p| p.logs.values())
+                .map(ContainerLog::bytes)
+                .sum()
+        })
+    }
+
     /// A container's log lines (of the previous instance with `previous`).
     pub fn log_lines(
         &self,

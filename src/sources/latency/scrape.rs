@@ -1,8 +1,9 @@
 //! One round of pod scrapes: every target's `/metrics` through the API server's pod proxy,
 //! at most [`MAX_IN_FLIGHT`] at once (so the client's pooled connections are reused rather
-//! than one opened per pod), each with a timeout; the texts parsed into readings, failures worded for the
-//! user, then fed to the window to give one `Measurements` (transformer pods' pages feed the
-//! chain split, `chain_window`, not the services' latency).
+//! than one opened per pod), each with a timeout; each page parsed into a reading as soon as
+//! it arrives (so a round never holds every pod's text at once: a queue-proxy page is about
+//! 37 KB), failures worded for the user, then fed to the window to give one `Measurements`
+//! (transformer pods' pages feed the chain split, `chain_window`, not the services' latency).
 
 use crate::domain::latency::Measurements;
 use crate::domain::latency::extract::MissingMetrics;
@@ -124,8 +125,8 @@ pub async fn round(
     timeout: Duration,
     tracker: &mut Tracker,
 ) -> Measurements {
-    let texts = fetch_all(client, targets, timeout).await;
-    fold(targets, texts, chrono::Utc::now(), tracker)
+    let pages = fetch_all(client, targets, timeout).await;
+    fold(targets, pages, chrono::Utc::now(), tracker)
 }
 
 /// [`round`], keeping the window of the pods in `resting` (targets not read this round).
@@ -136,8 +137,8 @@ pub async fn round_keeping(
     timeout: Duration,
     tracker: &mut Tracker,
 ) -> Measurements {
-    let texts = fetch_all(client, targets, timeout).await;
-    fold_keeping(targets, texts, chrono::Utc::now(), tracker, resting)
+    let pages = fetch_all(client, targets, timeout).await;
+    fold_keeping(targets, pages, chrono::Utc::now(), tracker, resting)
 }
 
 /// [`round`] with the round's time given (tests step the clock instead of sleeping).
@@ -148,17 +149,71 @@ pub async fn round_at(
     tracker: &mut Tracker,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Measurements {
-    let texts = fetch_all(client, targets, timeout).await;
-    fold(targets, texts, at, tracker)
+    let pages = fetch_all(client, targets, timeout).await;
+    fold(targets, pages, at, tracker)
 }
 
-/// Every target's text, in the targets' order, [`MAX_IN_FLIGHT`] at a time. A target's
+/// What a target's page gave, parsed by its endpoint as soon as it arrived, or why it could
+/// not be read.
+enum Page {
+    /// A model server's (or its queue-proxy's) page.
+    Server(Result<extract::Reading, ScrapeError>),
+    /// A vLLM server's page.
+    Vllm(Result<VllmReading, ScrapeError>),
+    /// A transformer's page: its stage histograms.
+    Stages(Result<chain_window::StageBuckets, ScrapeError>),
+}
+
+/// A target's page and the problems found reading it, worded for the user.
+struct Fetched {
+    page: Page,
+    problems: Vec<String>,
+}
+
+impl Fetched {
+    /// Parses `text` as `t`'s endpoint gives it; the text is not kept.
+    fn parsed(t: &Target, text: &str) -> Fetched {
+        let unread = |source: MissingMetrics| ScrapeError::Page {
+            target: t.describe(),
+            source,
+        };
+        let (page, problems) = match t.endpoint {
+            Endpoint::Transformer => {
+                let (stages, problems) = chain_window::parse(text);
+                (Page::Stages(stages.map_err(unread)), problems)
+            }
+            Endpoint::Vllm => {
+                let (reading, problems) = vllm::parse(text);
+                (Page::Vllm(reading.map_err(unread)), problems)
+            }
+            endpoint => {
+                let (reading, problems) = extract::parse(endpoint, text);
+                (Page::Server(reading.map_err(unread)), problems)
+            }
+        };
+        let problems = (problems.into_iter())
+            .map(|p| format!("{}: {p}", t.describe()))
+            .collect();
+        Fetched { page, problems }
+    }
+
+    /// `t`'s page could not be read.
+    fn failed(t: &Target, error: ScrapeError) -> Fetched {
+        let page = match t.endpoint {
+            Endpoint::Transformer => Page::Stages(Err(error)),
+            Endpoint::Vllm => Page::Vllm(Err(error)),
+            _ => Page::Server(Err(error)),
+        };
+        Fetched {
+            page,
+            problems: Vec::new(),
+        }
+    }
+}
+
+/// Every target's page, in the targets' order, [`MAX_IN_FLIGHT`] at a time. A target's
 /// timeout starts when its request does, not while it waits for a slot.
-async fn fetch_all(
-    client: &kube::Client,
-    targets: &[Target],
-    timeout: Duration,
-) -> Vec<Result<String, ScrapeError>> {
+async fn fetch_all(client: &kube::Client, targets: &[Target], timeout: Duration) -> Vec<Fetched> {
     // Collected first: a stream over a borrowing closure is not `Send` for the spawned task.
     let requests: Vec<_> = targets.iter().map(|t| fetch(client, t, timeout)).collect();
     futures::stream::iter(requests)
@@ -167,20 +222,20 @@ async fn fetch_all(
         .await
 }
 
-/// The fetched texts of one round, read at `at` and folded into `tracker`.
+/// The fetched pages of one round, read at `at` and folded into `tracker`.
 fn fold(
     targets: &[Target],
-    texts: Vec<Result<String, ScrapeError>>,
+    pages: Vec<Fetched>,
     at: chrono::DateTime<chrono::Utc>,
     tracker: &mut Tracker,
 ) -> Measurements {
-    fold_keeping(targets, texts, at, tracker, &Default::default())
+    fold_keeping(targets, pages, at, tracker, &Default::default())
 }
 
 /// [`fold`], keeping the window of the pods in `resting`.
 fn fold_keeping(
     targets: &[Target],
-    texts: Vec<Result<String, ScrapeError>>,
+    pages: Vec<Fetched>,
     at: chrono::DateTime<chrono::Utc>,
     tracker: &mut Tracker,
     resting: &std::collections::HashSet<crate::domain::key::ObjectKey>,
@@ -188,40 +243,24 @@ fn fold_keeping(
     let mut problems = Vec::new();
     let mut llm_pods = Vec::new();
     let mut chain_pods = Vec::new();
-    let pods: Vec<PodRound> = targets
-        .iter()
-        .zip(texts)
-        .filter_map(|(t, text)| {
-            if t.endpoint == Endpoint::Transformer {
-                chain_pods.push(chain_round(t, text, &mut problems));
-                return None;
-            }
-            let outcome = text.and_then(|text| {
-                let (reading, parse_problems) = read(t, &text, &mut llm_pods);
-                for p in parse_problems {
-                    problems.push(format!("{}: {p}", t.describe()));
-                }
-                reading.map_err(|source| ScrapeError::Page {
-                    target: t.describe(),
-                    source,
-                })
-            });
-            if let Err(e) = &outcome {
-                problems.push(e.to_string());
-                if t.endpoint == Endpoint::Vllm {
-                    llm_pods.push(llm_round(t, None));
-                }
-            }
-            Some(PodRound {
+    let mut pods: Vec<PodRound> = Vec::new();
+    for (t, fetched) in targets.iter().zip(pages) {
+        problems.extend(fetched.problems);
+        match fetched.page {
+            Page::Stages(stages) => chain_pods.push(chain_window::ChainPodRound {
                 pod: t.pod.clone(),
                 uid: t.uid.clone(),
                 service: t.service.clone(),
-                revision: t.revision.clone(),
-                started: t.started,
-                reading: outcome.ok(),
-            })
-        })
-        .collect();
+                stages: said(stages, &mut problems),
+            }),
+            Page::Vllm(reading) => {
+                let reading = said(reading, &mut problems);
+                llm_pods.push(llm_round(t, reading.clone()));
+                pods.push(pod_round(t, reading.map(|r| r.as_reading())));
+            }
+            Page::Server(reading) => pods.push(pod_round(t, said(reading, &mut problems))),
+        }
+    }
     let figures = tracker.round_keeping(at, &pods, resting);
     let llm = tracker.llm.round(at, &llm_pods);
     let chains = tracker.chain.round(at, &chain_pods, &figures.services);
@@ -236,31 +275,19 @@ fn fold_keeping(
     }
 }
 
-/// A transformer pod's round: its stage histograms (for the chain split), problems worded
-/// for the user.
-fn chain_round(
-    t: &Target,
-    text: Result<String, ScrapeError>,
-    problems: &mut Vec<String>,
-) -> chain_window::ChainPodRound {
-    let outcome = text.and_then(|text| {
-        let (stages, parse_problems) = chain_window::parse(&text);
-        for p in parse_problems {
-            problems.push(format!("{}: {p}", t.describe()));
-        }
-        stages.map_err(|source| ScrapeError::Page {
-            target: t.describe(),
-            source,
-        })
-    });
-    if let Err(e) = &outcome {
-        problems.push(e.to_string());
-    }
-    chain_window::ChainPodRound {
+/// The reading, or none with the reason added to the round's problems.
+fn said<T>(outcome: Result<T, ScrapeError>, problems: &mut Vec<String>) -> Option<T> {
+    outcome.map_err(|e| problems.push(e.to_string())).ok()
+}
+
+fn pod_round(t: &Target, reading: Option<extract::Reading>) -> PodRound {
+    PodRound {
         pod: t.pod.clone(),
         uid: t.uid.clone(),
         service: t.service.clone(),
-        stages: outcome.ok(),
+        revision: t.revision.clone(),
+        started: t.started,
+        reading,
     }
 }
 
@@ -274,36 +301,20 @@ fn llm_round(t: &Target, reading: Option<VllmReading>) -> LlmPodRound {
     }
 }
 
-/// Reads one page: a vLLM page also feeds the vLLM window (through `llm_pods`).
-fn read(
-    t: &Target,
-    text: &str,
-    llm_pods: &mut Vec<LlmPodRound>,
-) -> (Result<extract::Reading, MissingMetrics>, Vec<String>) {
-    if t.endpoint != Endpoint::Vllm {
-        return extract::parse(t.endpoint, text);
-    }
-    let (reading, problems) = vllm::parse(text);
-    if let Ok(r) = &reading {
-        llm_pods.push(llm_round(t, Some(r.clone())));
-    }
-    (reading.map(|r| r.as_reading()), problems)
-}
-
-async fn fetch(
-    client: &kube::Client,
-    t: &Target,
-    timeout: Duration,
-) -> Result<String, ScrapeError> {
+/// Fetches a target's page and parses it at once (its text is dropped here).
+async fn fetch(client: &kube::Client, t: &Target, timeout: Duration) -> Fetched {
     let read = pod_proxy::get_text(client, &t.pod.namespace, &t.pod.name, t.port, &t.path);
     match tokio::time::timeout(timeout, read).await {
-        Ok(Ok(text)) => Ok(text),
-        Ok(Err(err)) => Err(ScrapeError::of_proxy(t, err)),
-        Err(_) => Err(ScrapeError::Timeout {
-            target: t.describe(),
-            seconds: timeout.as_secs_f64(),
-            port: t.port,
-        }),
+        Ok(Ok(text)) => Fetched::parsed(t, &text),
+        Ok(Err(err)) => Fetched::failed(t, ScrapeError::of_proxy(t, err)),
+        Err(_) => Fetched::failed(
+            t,
+            ScrapeError::Timeout {
+                target: t.describe(),
+                seconds: timeout.as_secs_f64(),
+                port: t.port,
+            },
+        ),
     }
 }
 
