@@ -64,6 +64,19 @@ pub fn breach<'a>(state: &'a State, key: &ObjectKey) -> Option<&'a Breach> {
         .map(|(b, _)| b)
 }
 
+/// Why `key`'s row is marked failing (the ✗ in TRAFFIC), in a few words for the title: an
+/// InferenceService's canary breach while it serves traffic, or an LLM routing-group
+/// member over its thresholds (TTFT, preemptions, errors). The title counts exactly the
+/// rows the list marks.
+pub fn failing_summary(state: &State, key: &ObjectKey) -> Option<String> {
+    if state.cluster.isvcs.items.contains_key(key) {
+        return breach(state, key).map(Breach::summary);
+    }
+    state.cluster.llm_isvcs.items.get(key)?.group()?;
+    let reasons = super::service_kind::llm_breaches(state, key);
+    (!reasons.is_empty()).then(|| reasons.join(", "))
+}
+
 /// The remembered breach of `key`'s latest revision, if that is still the latest, with the
 /// share it has now (0 after a rollback): what the warning before more traffic asks.
 pub fn known_failing<'a>(state: &'a State, key: &ObjectKey) -> Option<(&'a Breach, i64)> {

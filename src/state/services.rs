@@ -391,7 +391,7 @@ pub fn row_facts(state: &State, spec: &ListSpec, key: &ObjectKey) -> Option<RowF
         value: sort_value(state, column, key, svc),
         ready: svc.readiness() == Readiness::Ready,
         canary: matches!(svc, Svc::Isvc(i) if i.canary_in_progress()),
-        failing: super::canary::breach(state, key).is_some(),
+        failing: super::canary::failing_summary(state, key).is_some(),
     })
 }
 

@@ -134,6 +134,14 @@ fn the_slow_member_sorts_first_and_reads_as_failing() {
         crate::state::service_kind::llm_breaches(&s, &ObjectKey::new("llm", "chat-v1")).is_empty()
     );
     assert_eq!(crate::state::service_kind::llm_breaches(&s, key).len(), 2);
+    // The title counts the rows the list marks failing, the LLM member among them.
+    assert!(cell(ServiceColumn::Traffic).text.starts_with(sym.fail));
+    let theme = crate::ui::snapshot_tests::theme("dark");
+    let title = crate::ui::views::services::title(&s, &theme);
+    assert!(
+        title.contains("1 failing canary: chat-v2 TTFT p99 3600 ms > "),
+        "{title}"
+    );
 }
 
 #[test]

@@ -210,9 +210,9 @@ pub fn title(state: &State, theme: &Theme) -> String {
                 .map(|(_, k)| k)
         });
         if let Some(key) = shown
-            && let Some(b) = crate::state::canary::breach(state, key)
+            && let Some(why) = crate::state::canary::failing_summary(state, key)
         {
-            title.push_str(&format!(": {} {}", key.name, b.summary()));
+            title.push_str(&format!(": {} {why}", key.name));
         }
     }
     if !state.cluster.isvcs.synced

@@ -23,7 +23,7 @@ const FIGURES_LEGEND: [(&str, &str); 4] = [
     ),
     (
         "✗ r2 10%",
-        "failing canary: errors or p99 past [canary] in config.toml against its stable revision",
+        "failing canary: errors or p99 past [canary] in config.toml against its stable revision (an LLM group member: TTFT, preemptions or errors past them)",
     ),
     (
         "ERR%",
