@@ -242,4 +242,17 @@ impl State {
             .cursor;
         self.derived.services.get(cursor.selected)
     }
+
+    /// The services list's rows on screen: from the cursor's offset, as many as fit.
+    pub fn services_on_screen(&self) -> &[crate::domain::key::ObjectKey] {
+        let offset = self
+            .ui
+            .list_view(crate::domain::keymap::Scope::Services)
+            .cursor
+            .offset;
+        let rows = &self.derived.services;
+        let start = offset.min(rows.len());
+        let end = start.saturating_add(self.ui.list_rows()).min(rows.len());
+        &rows[start..end]
+    }
 }

@@ -5,7 +5,6 @@
 use crate::domain::columns::{Column, layout};
 use crate::domain::isvc::Readiness;
 use crate::domain::key::ObjectKey;
-use crate::domain::keymap::Scope;
 use crate::domain::llm::Llm;
 use crate::domain::scope::NamespaceScope;
 use crate::state::State;
@@ -209,15 +208,7 @@ pub fn columns(state: &State, visible: &[&ObjectKey]) -> Vec<(ServiceColumn, Col
 /// The columns the services list shows at the current terminal width, in display order
 /// (the sort key cycles through these only).
 pub fn visible_columns(state: &State) -> Vec<ServiceColumn> {
-    let rows = state.ui.list_rows();
-    let offset = state.ui.list_view(Scope::Services).cursor.offset;
-    let visible: Vec<&ObjectKey> = state
-        .derived
-        .services
-        .iter()
-        .skip(offset)
-        .take(rows)
-        .collect();
+    let visible: Vec<&ObjectKey> = state.services_on_screen().iter().collect();
     let cols = columns(state, &visible);
     let specs: Vec<Column> = cols.iter().map(|(_, c)| c.clone()).collect();
     // The list sits inside a frame: two border cells.

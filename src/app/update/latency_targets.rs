@@ -6,7 +6,6 @@
 //! changes. So the source never lists pods, and 2,000 services cost a screenful of scrapes.
 
 use crate::app::effect::Effect;
-use crate::config::keymap::Scope;
 use crate::domain::key::ObjectKey;
 use crate::domain::kind::Kind;
 use crate::domain::latency::TargetSet;
@@ -19,14 +18,7 @@ use std::collections::BTreeSet;
 /// The services whose pods are read every round: the rows on screen, the open detail, and
 /// the canaries a guard watches.
 fn every_round_services(state: &State) -> BTreeSet<&ObjectKey> {
-    let cursor = state.ui.list_view(Scope::Services).cursor;
-    let mut wanted: BTreeSet<&ObjectKey> = state
-        .derived
-        .services
-        .iter()
-        .skip(cursor.offset)
-        .take(state.ui.list_rows())
-        .collect();
+    let mut wanted: BTreeSet<&ObjectKey> = state.services_on_screen().iter().collect();
     for route in &state.ui.stack {
         if let Route::Detail(key) | Route::Yaml(key) = route {
             wanted.insert(key);
@@ -125,6 +117,7 @@ pub fn batch_reaches(state: &State, kind: Kind, events: &[WatchEvent]) -> bool {
 mod tests {
     use super::*;
     use crate::app::update::update;
+    use crate::config::keymap::Scope;
     use crate::ui::snapshot_tests::{cluster_state, key};
 
     fn services(targets: &TargetSet) -> BTreeSet<String> {

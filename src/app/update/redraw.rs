@@ -63,18 +63,7 @@ pub fn pod_event_services(state: &State, event: &WatchEvent) -> Option<Vec<Objec
 
 /// Whether `service`'s row is on screen.
 pub fn on_screen(state: &State, service: &ObjectKey) -> bool {
-    let offset = state
-        .ui
-        .lists
-        .get(&crate::config::keymap::Scope::Services)
-        .map_or(0, |l| l.cursor.offset);
-    state
-        .derived
-        .services
-        .iter()
-        .skip(offset)
-        .take(state.ui.list_rows())
-        .any(|k| k == service)
+    state.services_on_screen().contains(service)
 }
 
 #[cfg(test)]
