@@ -148,22 +148,42 @@ async fn ten_pod_watchers_all_see_every_change_of_a_burst() {
     // from the store's changes, not from the pods present: the old revisions' pods go and the
     // new ones may scale, so a count of present pods depends on how fast this machine is),
     // then mark the end of the burst with one more pod change.
-    let start_version: u64 = start_rv.parse().unwrap();
-    let revisions_started = || {
-        let changes = sim
+    // The store's changes are read as they come (its history is bounded by count, as the
+    // API server's watch cache is, so the whole burst may not be resumable at the end):
+    // (resourceVersion, namespace, revision label) of every pod change since `start_rv`.
+    let changes = std::sync::Mutex::new((start_rv.parse::<u64>().unwrap(), Vec::new()));
+    let read_changes = || {
+        let mut guard = changes.lock().unwrap();
+        let (last, seen) = &mut *guard;
+        let new = sim
             .server
             .store
-            .changes_since(pods_resource, start_version)
-            .unwrap_or_default();
-        changes
-            .iter()
-            .filter(|e| e.object["metadata"]["namespace"] == "team-00")
-            .filter_map(|e| {
-                e.object["metadata"]["labels"]["serving.knative.dev/revision"]
+            .changes_since(pods_resource, *last)
+            .unwrap_or_else(|e| panic!("the test fell behind the sim's history: {e:?}"));
+        for e in new {
+            let labels = &e.object["metadata"]["labels"];
+            seen.push((
+                e.rv,
+                e.object["metadata"]["namespace"]
                     .as_str()
-                    .filter(|r| r.ends_with("-00002"))
-                    .map(str::to_string)
-            })
+                    .unwrap_or("")
+                    .to_string(),
+                labels["serving.knative.dev/revision"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            ));
+            *last = (*last).max(e.rv);
+        }
+    };
+    let revisions_started = || {
+        read_changes();
+        let guard = changes.lock().unwrap();
+        guard
+            .1
+            .iter()
+            .filter(|(_, ns, revision)| ns == "team-00" && revision.ends_with("-00002"))
+            .map(|(_, _, revision)| revision.clone())
             .collect::<BTreeSet<_>>()
             .len()
     };
@@ -194,13 +214,9 @@ async fn ten_pod_watchers_all_see_every_change_of_a_burst() {
         .unwrap();
     let marker_rv: u64 = marker.metadata.resource_version.unwrap().parse().unwrap();
     // The truth: every pod change the store made in between.
-    let truth: BTreeSet<u64> = sim
-        .server
-        .store
-        .changes_since(pods_resource, start_rv.parse().unwrap())
-        .unwrap()
-        .iter()
-        .map(|e| e.rv)
+    read_changes();
+    let truth: BTreeSet<u64> = (changes.lock().unwrap().1.iter())
+        .map(|(rv, _, _)| *rv)
         .filter(|rv| *rv <= marker_rv)
         .collect();
     assert!(truth.len() > 100, "a burst: {} pod changes", truth.len());
