@@ -4,6 +4,7 @@
 
 use crate::app::msg::{LogBatch, LogMsg, Msg};
 use crate::app::update::update;
+use crate::bench::proc_stat::thread_cpu_seconds;
 use crate::config::Config;
 use crate::config::keymap::Keymap;
 use crate::domain::key::ObjectKey;
@@ -38,9 +39,47 @@ fn theme() -> Theme {
     Theme::resolve(&spec, ColorDepth::TrueColor, Symbols::UNICODE).0
 }
 
-/// Mean milliseconds to draw the services list of `cluster` on a 200×50 screen, over
-/// `frames` frames (the cursor moves each frame so every frame really draws).
-pub fn frame_ms(cluster: ClusterState, frames: u32) -> f64 {
+/// The cost of moving through the services list: what a key that scrolls one row costs
+/// (`update`: the cursor, the rows on screen, the latency targets that follow them) and
+/// what drawing the screen after it costs (the frame), in mean CPU milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameCost {
+    pub frame_ms: f64,
+    pub key_ms: f64,
+}
+
+/// Measures [`FrameCost`] on a 200×50 screen of `cluster`'s services over `frames` key
+/// presses (↓, each one past the first screen scrolls, so every frame really draws). CPU
+/// time, not wall time: on a busy machine the thread waits for a core between frames. Keys
+/// alone are timed on a second state, and the frame is the difference.
+pub fn frame_cost(cluster: ClusterState, frames: u32) -> FrameCost {
+    let theme = theme();
+    let Ok(mut terminal) = Terminal::new(TestBackend::new(200, 50));
+    let mut keys_only = screen_of(cluster.clone());
+    let mut state = screen_of(cluster);
+    let down = Msg::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Down,
+    ));
+    let keys_and_frames = cpu_ms(|| {
+        for _ in 0..frames {
+            update(&mut state, down.clone());
+            let _ = terminal.draw(|f| crate::ui::draw(f, &state, &theme));
+        }
+    });
+    let keys = cpu_ms(|| {
+        for _ in 0..frames {
+            update(&mut keys_only, down.clone());
+        }
+    });
+    let per = f64::from(frames.max(1));
+    FrameCost {
+        frame_ms: (keys_and_frames - keys).max(0.0) / per,
+        key_ms: keys / per,
+    }
+}
+
+/// A console's state holding `cluster`, on a 200×50 screen.
+fn screen_of(cluster: ClusterState) -> State {
     let mut state = state_with(cluster);
     update(
         &mut state,
@@ -49,20 +88,18 @@ pub fn frame_ms(cluster: ClusterState, frames: u32) -> f64 {
             height: 50,
         },
     );
-    let theme = theme();
-    let mut terminal = match Terminal::new(TestBackend::new(200, 50)) {
-        Ok(t) => t,
-        Err(_) => return f64::NAN,
-    };
-    let down = Msg::Key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::Down,
-    ));
+    state
+}
+
+/// The CPU milliseconds `work` takes on this thread (wall time where that cannot be read).
+fn cpu_ms(work: impl FnOnce()) -> f64 {
     let started = Instant::now();
-    for _ in 0..frames {
-        update(&mut state, down.clone());
-        let _ = terminal.draw(|f| crate::ui::draw(f, &state, &theme));
+    let before = thread_cpu_seconds();
+    work();
+    match (before, thread_cpu_seconds()) {
+        (Some(before), Some(after)) => (after - before) * 1000.0,
+        _ => started.elapsed().as_secs_f64() * 1000.0,
     }
-    started.elapsed().as_secs_f64() * 1000.0 / f64::from(frames.max(1))
 }
 
 /// What the log ingest measurement found.

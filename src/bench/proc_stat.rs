@@ -25,7 +25,18 @@ fn status_mb(pid: u32, field: &str) -> Option<f64> {
 
 /// CPU time (user + system) a process has used, in seconds.
 pub fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_cpu_seconds(&format!("/proc/{pid}/stat"))
+}
+
+/// CPU time (user + system) the calling thread has used, in seconds (10 ms steps): what a
+/// measurement costs, whatever else the machine runs meanwhile.
+pub fn thread_cpu_seconds() -> Option<f64> {
+    stat_cpu_seconds("/proc/thread-self/stat")
+}
+
+/// The CPU time in a `stat` file of /proc, in seconds.
+fn stat_cpu_seconds(path: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(path).ok()?;
     let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
     // After the command name: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
     let utime: f64 = fields.get(11)?.parse().ok()?;

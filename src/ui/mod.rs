@@ -43,7 +43,12 @@ const MIN_HEIGHT: u16 = 5;
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     let area = frame.area();
-    frame.render_widget(Block::default().style(theme.style(Slot::Base)), area);
+    // The theme's base colours under everything (what a styled block over the whole screen
+    // draws, cell by cell without looking each one up).
+    let base = theme.style(Slot::Base);
+    for cell in &mut frame.buffer_mut().content {
+        cell.set_style(base);
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = text::fit(
             &format!("kdeck: {}x{} is too small", area.width, area.height),

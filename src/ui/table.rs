@@ -6,6 +6,7 @@ use super::text;
 use super::theme::Theme;
 use crate::config::slot::Slot;
 use ratatui::Frame;
+use ratatui::buffer::{Buffer, Cell as BufferCell};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
@@ -51,18 +52,15 @@ pub fn draw(
     // Each cell is written straight into the buffer, padded to its column with the gap after
     // it, in its style: what a paragraph of these lines would draw, without reflowing them.
     let buf = frame.buffer_mut();
-    let draw_line = |buf: &mut ratatui::buffer::Buffer,
-                     y: u16,
-                     cells: &mut dyn Iterator<Item = (&str, Style)>| {
+    let draw_line = |buf: &mut Buffer, y: u16, cells: &mut dyn Iterator<Item = (&str, Style)>| {
         let mut x = area.x;
         for (n, ((_, w), (text, style))) in plan.iter().zip(cells).enumerate() {
             let room = usize::from(area.right().saturating_sub(x));
             if room == 0 {
                 break;
             }
-            let gap = if n + 1 < plan.len() { " " } else { "" };
-            let padded = format!("{}{gap}", text::pad(text, *w, ellipsis));
-            x = buf.set_stringn(x, y, &padded, room, style).0;
+            let gap = usize::from(n + 1 < plan.len());
+            x = put(buf, (x, y), text, (*w, gap, room), style, ellipsis);
         }
     };
     let header_style = theme.style(Slot::TableHeader);
@@ -99,6 +97,62 @@ pub fn draw(
             }),
         );
     }
+}
+
+/// Characters that are each a whole grapheme one cell wide: printable ASCII and the theme's
+/// symbols (marks, dash, separator, arrows). A cell whose text has only these needs no
+/// grapheme segmentation to be written.
+fn one_cell(c: char) -> bool {
+    matches!(
+        c,
+        ' '..='~' | '✓' | '✗' | '⚠' | '…' | '–' | '→' | '↑' | '↓' | '·' | '▶'
+    )
+}
+
+/// Writes `text` padded (or cut, with the ellipsis) to `width` cells and `gap` spaces after
+/// it, from `at` in `style`, never more than `room` cells; returns the x after the last cell
+/// written. Text of [`one_cell`] characters (nearly every cell: names, figures, states)
+/// goes straight into the cells; anything else takes ratatui's path, which measures each
+/// grapheme (wide characters, combining marks). Both leave the same cells.
+fn put(
+    buf: &mut Buffer,
+    at: (u16, u16),
+    text: &str,
+    (width, gap, room): (usize, usize, usize),
+    style: Style,
+    ellipsis: &str,
+) -> u16 {
+    let (x, y) = at;
+    let mut chars = 0;
+    let simple = text.chars().all(|c| {
+        chars += 1;
+        one_cell(c)
+    });
+    if !simple || chars > width {
+        let padded = format!("{}{}", text::pad(text, width, ellipsis), " ".repeat(gap));
+        return buf.set_stringn(x, y, &padded, room, style).0;
+    }
+    let Some(cells) = row_from(buf, x, y) else {
+        return x;
+    };
+    let n = (width + gap).min(room).min(cells.len());
+    let mut text = text.chars();
+    for cell in &mut cells[..n] {
+        cell.set_char(text.next().unwrap_or(' ')).set_style(style);
+    }
+    // n <= the cells left in the row, which is a u16.
+    x.saturating_add(u16::try_from(n).unwrap_or(u16::MAX))
+}
+
+/// The buffer's cells from (x, y) to the end of that row; None outside the buffer.
+fn row_from(buf: &mut Buffer, x: u16, y: u16) -> Option<&mut [BufferCell]> {
+    let a = buf.area;
+    if y < a.y || y >= a.bottom() || x < a.x || x >= a.right() {
+        return None;
+    }
+    let start = usize::from(y - a.y) * usize::from(a.width) + usize::from(x - a.x);
+    let end = start + usize::from(a.right() - x);
+    buf.content.get_mut(start..end)
 }
 
 #[cfg(test)]
@@ -155,5 +209,57 @@ mod tests {
                 "the message stays at {width}"
             );
         }
+    }
+
+    /// The direct path for printable ASCII leaves exactly the cells ratatui's grapheme path
+    /// leaves, whether the text fits, is padded, is cut by the room left or meets a styled
+    /// cell already there; other text (wide, symbols, too long, control) takes that path.
+    #[test]
+    fn cells_written_directly_match_the_grapheme_path() {
+        use ratatui::style::{Color, Modifier};
+        let styles = [
+            Style::default(),
+            Style::default().fg(Color::Red).bg(Color::Rgb(1, 2, 3)),
+            Style::default().add_modifier(Modifier::BOLD),
+        ];
+        let texts = [
+            "",
+            "a",
+            "iris-7",
+            "0.12 ms",
+            "exactly-10",
+            "one too long",
+            "✓ Ready",
+            "日本語",
+            "tab\tin",
+            "~12%",
+        ];
+        for style in styles {
+            for text in texts {
+                for (width, gap, room) in
+                    [(10, 1, 40), (10, 0, 40), (10, 1, 4), (3, 1, 40), (0, 1, 40)]
+                {
+                    let area = Rect::new(2, 1, 20, 2);
+                    let mut direct = Buffer::empty(area);
+                    let mut expected = Buffer::empty(area);
+                    // A styled cell already there, as the base block leaves it.
+                    for buf in [&mut direct, &mut expected] {
+                        buf.set_style(area, Style::default().bg(Color::Blue));
+                    }
+                    let x = put(&mut direct, (4, 2), text, (width, gap, room), style, "…");
+                    let padded = format!("{}{}", text::pad(text, width, "…"), " ".repeat(gap));
+                    let (ex, _) = expected.set_stringn(4, 2, &padded, room, style);
+                    assert_eq!(direct, expected, "{text:?} {width} {gap} {room}");
+                    assert_eq!(x, ex, "{text:?} {width} {gap} {room}");
+                }
+            }
+        }
+        // Outside the buffer nothing is written and nothing panics.
+        let mut buf = Buffer::empty(Rect::new(0, 0, 5, 1));
+        assert_eq!(
+            put(&mut buf, (0, 3), "ab", (4, 1, 9), Style::default(), "…"),
+            0
+        );
+        assert_eq!(buf, Buffer::empty(Rect::new(0, 0, 5, 1)));
     }
 }

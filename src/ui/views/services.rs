@@ -3,10 +3,13 @@
 
 use crate::config::keymap::Scope;
 use crate::config::slot::Slot;
+use crate::domain::isvc::Isvc;
 use crate::domain::k8s::age;
 use crate::domain::key::ObjectKey;
 use crate::state::State;
+use crate::state::figures::ServiceFigures;
 use crate::state::service_columns;
+use crate::state::service_kind::Svc;
 use crate::state::services::{ServiceColumn, replica_counts};
 use crate::ui::format;
 use crate::ui::symbols::Symbols;
@@ -14,6 +17,7 @@ use crate::ui::table::{self, Cell, Column};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use std::cell::OnceCell;
 
 /// The columns with the sort arrow on the sorted one.
 fn columns(state: &State, theme: &Theme, visible: &[&ObjectKey]) -> Vec<(ServiceColumn, Column)> {
@@ -38,98 +42,151 @@ pub use crate::state::service_columns::{GUARD_BADGE, guarded, visible_columns};
 
 /// The text and style of one cell; shared with `kdeck status`, which prints the same rows.
 pub fn cell(state: &State, sym: &Symbols, key: &ObjectKey, column: ServiceColumn) -> Cell {
-    let Some(isvc) = state.cluster.isvcs.items.get(key) else {
-        return match state.cluster.llm_isvcs.items.get(key) {
-            Some(llm) => super::services_llm::cell(state, sym, key, llm, column),
-            None => Cell::plain(""),
+    Row::new(state, key).cell(sym, column)
+}
+
+/// One row's objects, looked up once for all its cells (a frame draws a few dozen rows of up
+/// to 19 cells; each lookup by key in a list of thousands is a walk down a tree).
+pub struct Row<'a> {
+    state: &'a State,
+    key: &'a ObjectKey,
+    service: Option<Svc<'a>>,
+    figures: Option<&'a ServiceFigures>,
+    replicas: OnceCell<(usize, usize, f64)>,
+}
+
+impl<'a> Row<'a> {
+    pub fn new(state: &'a State, key: &'a ObjectKey) -> Row<'a> {
+        let service = match state.cluster.isvcs.items.get(key) {
+            Some(isvc) => Some(Svc::Isvc(isvc)),
+            None => state.cluster.llm_isvcs.items.get(key).map(Svc::Llm),
         };
-    };
-    let figures = state.figures.service(key);
-    let figure =
-        |value: Option<f64>, fmt: &dyn Fn(f64) -> String, slot: &dyn Fn(f64) -> Slot| match (
-            value, figures,
-        ) {
+        Row {
+            state,
+            key,
+            service,
+            figures: state.figures.service(key),
+            replicas: OnceCell::new(),
+        }
+    }
+
+    pub fn state(&self) -> &'a State {
+        self.state
+    }
+
+    pub fn key(&self) -> &'a ObjectKey {
+        self.key
+    }
+
+    /// The service's figures (latency, rate, GPU utilisation), if any came in.
+    pub fn figures(&self) -> Option<&'a ServiceFigures> {
+        self.figures
+    }
+
+    /// The pods behind the service: (ready, total, GPUs requested), counted once per row.
+    pub fn replicas(&self) -> (usize, usize, f64) {
+        *self
+            .replicas
+            .get_or_init(|| replica_counts(self.state, self.key))
+    }
+
+    /// The text and style of one cell of this row.
+    pub fn cell(&self, sym: &Symbols, column: ServiceColumn) -> Cell {
+        match self.service {
+            Some(Svc::Isvc(isvc)) => self.isvc_cell(isvc, sym, column),
+            Some(Svc::Llm(llm)) => super::services_llm::cell(self, sym, llm, column),
+            None => Cell::plain(""),
+        }
+    }
+
+    fn isvc_cell(&self, isvc: &Isvc, sym: &Symbols, column: ServiceColumn) -> Cell {
+        let (state, key, figures) = (self.state, self.key, self.figures);
+        let figure = |value: Option<f64>,
+                      fmt: &dyn Fn(f64) -> String,
+                      slot: &dyn Fn(f64) -> Slot| match (value, figures) {
             (Some(v), Some(f)) if f.stale || f.cumulative || f.partial => {
                 Cell::styled(format!("~{}", fmt(v)), Slot::TextDim)
             }
             (Some(v), _) => Cell::styled(fmt(v), slot(v)),
             (None, _) => Cell::styled(sym.dash, Slot::TextDim),
         };
-    match column {
-        ServiceColumn::Name => {
-            let badge = if guarded(state, key) { GUARD_BADGE } else { "" };
-            if isvc.problems.is_empty() {
-                Cell::plain(format!("{}{badge}", key.name))
-            } else {
-                Cell::styled(
-                    format!("{} {}{badge}", sym.warn, key.name),
-                    Slot::TextWarning,
-                )
-            }
-        }
-        ServiceColumn::Namespace => Cell::styled(&key.namespace, Slot::TextDim),
-        ServiceColumn::Ready => ready_cell(state, sym, key),
-        ServiceColumn::Mode => Cell::plain(isvc.mode.map(|m| m.label()).unwrap_or(sym.dash)),
-        ServiceColumn::Runtime => Cell::plain(isvc.runtime_label()),
-        ServiceColumn::Traffic => traffic_cell(state, sym, key),
-        ServiceColumn::Replicas => {
-            let (ready, total, _) = replica_counts(state, key);
-            let slot = if total == 0 {
-                Slot::TextDim
-            } else if ready == total {
-                Slot::StatusReady
-            } else if ready == 0 {
-                Slot::StatusFailed
-            } else {
-                Slot::StatusProgressing
-            };
-            Cell::styled(format!("{ready}/{total}"), slot)
-        }
-        ServiceColumn::Gpus => {
-            let (_, total, gpus) = replica_counts(state, key);
-            let shown = if total == 0 {
-                isvc.gpus_per_replica()
-            } else {
-                gpus
-            };
-            Cell::plain(format::gpus(shown, sym))
-        }
-        ServiceColumn::Age => Cell::styled(age(isvc.meta.created, state.now), Slot::TextDim),
-        ServiceColumn::P50 => figure(figures.and_then(|f| f.p50_ms), &format::millis, &|_| {
-            Slot::Base
-        }),
-        ServiceColumn::P99 => figure(
-            figures.and_then(|f| f.p99_ms),
-            &format::millis,
-            &format::latency_slot,
-        ),
-        ServiceColumn::Rps => figure(figures.and_then(|f| f.rps), &format::rate, &|_| Slot::Base),
-        ServiceColumn::Err => match crate::state::canary::worst_error(state, key) {
-            None => Cell::styled(sym.dash, Slot::TextDim),
-            Some((ratio, approximate)) => {
-                let text = crate::domain::canary::percent(ratio);
-                if approximate {
-                    Cell::styled(format!("~{text}"), Slot::TextDim)
-                } else if crate::state::canary::breach(state, key).is_some()
-                    || ratio > state.config.canary.error_ratio
-                {
-                    Cell::styled(text, Slot::StatusFailed)
+        match column {
+            ServiceColumn::Name => {
+                let badge = if guarded(state, key) { GUARD_BADGE } else { "" };
+                if isvc.problems.is_empty() {
+                    Cell::plain(format!("{}{badge}", key.name))
                 } else {
-                    Cell::plain(text)
+                    Cell::styled(
+                        format!("{} {}{badge}", sym.warn, key.name),
+                        Slot::TextWarning,
+                    )
                 }
             }
-        },
-        ServiceColumn::GpuPct => figure(
-            figures.and_then(|f| f.gpu_util_pct),
-            &format::percent,
-            &|_| Slot::GaugeGpu,
-        ),
-        ServiceColumn::Ttft99
-        | ServiceColumn::TokPerS
-        | ServiceColumn::Waiting
-        | ServiceColumn::KvCache => Cell::styled(sym.dash, Slot::TextDim),
-        ServiceColumn::Models => models_cell(state, sym, key),
+            ServiceColumn::Namespace => Cell::styled(&key.namespace, Slot::TextDim),
+            ServiceColumn::Ready => ready_cell(state, sym, key),
+            ServiceColumn::Mode => Cell::plain(isvc.mode.map(|m| m.label()).unwrap_or(sym.dash)),
+            ServiceColumn::Runtime => Cell::plain(isvc.runtime_label()),
+            ServiceColumn::Traffic => traffic_cell(state, sym, key),
+            ServiceColumn::Replicas => replicas_cell(self.replicas()),
+            ServiceColumn::Gpus => {
+                let (_, total, gpus) = self.replicas();
+                let shown = if total == 0 {
+                    isvc.gpus_per_replica()
+                } else {
+                    gpus
+                };
+                Cell::plain(format::gpus(shown, sym))
+            }
+            ServiceColumn::Age => Cell::styled(age(isvc.meta.created, state.now), Slot::TextDim),
+            ServiceColumn::P50 => figure(figures.and_then(|f| f.p50_ms), &format::millis, &|_| {
+                Slot::Base
+            }),
+            ServiceColumn::P99 => figure(
+                figures.and_then(|f| f.p99_ms),
+                &format::millis,
+                &format::latency_slot,
+            ),
+            ServiceColumn::Rps => {
+                figure(figures.and_then(|f| f.rps), &format::rate, &|_| Slot::Base)
+            }
+            ServiceColumn::Err => match crate::state::canary::worst_error(state, key) {
+                None => Cell::styled(sym.dash, Slot::TextDim),
+                Some((ratio, approximate)) => {
+                    let text = crate::domain::canary::percent(ratio);
+                    if approximate {
+                        Cell::styled(format!("~{text}"), Slot::TextDim)
+                    } else if crate::state::canary::breach(state, key).is_some()
+                        || ratio > state.config.canary.error_ratio
+                    {
+                        Cell::styled(text, Slot::StatusFailed)
+                    } else {
+                        Cell::plain(text)
+                    }
+                }
+            },
+            ServiceColumn::GpuPct => figure(
+                figures.and_then(|f| f.gpu_util_pct),
+                &format::percent,
+                &|_| Slot::GaugeGpu,
+            ),
+            ServiceColumn::Ttft99
+            | ServiceColumn::TokPerS
+            | ServiceColumn::Waiting
+            | ServiceColumn::KvCache => Cell::styled(sym.dash, Slot::TextDim),
+            ServiceColumn::Models => models_cell(state, sym, key),
+        }
     }
+}
+
+/// The REPLICAS cell, `ready/total`: green when all are ready, red when none, amber between.
+pub fn replicas_cell((ready, total, _): (usize, usize, f64)) -> Cell {
+    let slot = match (ready, total) {
+        (_, 0) => Slot::TextDim,
+        (r, t) if r == t => Slot::StatusReady,
+        (0, _) => Slot::StatusFailed,
+        _ => Slot::StatusProgressing,
+    };
+    Cell::styled(format!("{ready}/{total}"), slot)
 }
 
 /// The READY cell: a mark and the readiness in words.
@@ -244,11 +301,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let cols = columns(state, theme, &visible);
     let header: Vec<Column> = cols.iter().map(|(_, c)| c.clone()).collect();
+    // Only the columns the width lets show are built.
+    let shown: Vec<bool> = {
+        let mut shown = vec![false; cols.len()];
+        for (i, _) in table::layout(&header, usize::from(area.width)) {
+            shown[i] = true;
+        }
+        shown
+    };
     let rows: Vec<Vec<Cell>> = visible
         .iter()
         .map(|key| {
+            let row = Row::new(state, key);
             cols.iter()
-                .map(|(c, _)| cell(state, &theme.symbols, key, *c))
+                .zip(&shown)
+                .map(|((c, _), shown)| {
+                    if *shown {
+                        row.cell(&theme.symbols, *c)
+                    } else {
+                        Cell::plain("")
+                    }
+                })
                 .collect()
         })
         .collect();

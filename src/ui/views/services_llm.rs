@@ -5,27 +5,21 @@
 
 use crate::config::slot::Slot;
 use crate::domain::k8s::age;
-use crate::domain::key::ObjectKey;
 use crate::domain::llm::Llm;
-use crate::state::State;
 use crate::state::service_kind::Svc;
-use crate::state::services::{ServiceColumn, replica_counts};
+use crate::state::services::ServiceColumn;
 use crate::ui::format;
 use crate::ui::symbols::Symbols;
 use crate::ui::table::Cell;
+use crate::ui::views::services::Row;
 
 pub use crate::state::service_columns::{LLM_BADGE, group_label};
 
 /// One cell of an LLM row.
-pub fn cell(
-    state: &State,
-    sym: &Symbols,
-    key: &ObjectKey,
-    llm: &Llm,
-    column: ServiceColumn,
-) -> Cell {
+pub fn cell(row: &Row, sym: &Symbols, llm: &Llm, column: ServiceColumn) -> Cell {
+    let (state, key) = (row.state(), row.key());
     let f = state.figures.llm.get(key);
-    let svc = state.figures.service(key);
+    let svc = row.figures();
     let dim = |text: String| Cell::styled(text, Slot::TextDim);
     let value = |v: Option<f64>, text: &dyn Fn(f64) -> String, slot: Slot, stale: bool| match v {
         Some(v) if stale => dim(format!("~{}", text(v))),
@@ -47,18 +41,9 @@ pub fn cell(
         ServiceColumn::Mode => Cell::styled("LLM", Slot::RevisionCanary),
         ServiceColumn::Runtime => Cell::plain(Svc::Llm(llm).runtime_label()),
         ServiceColumn::Traffic => super::services::traffic_cell(state, sym, key),
-        ServiceColumn::Replicas => {
-            let (ready, total, _) = replica_counts(state, key);
-            let slot = match (ready, total) {
-                (_, 0) => Slot::TextDim,
-                (r, t) if r == t => Slot::StatusReady,
-                (0, _) => Slot::StatusFailed,
-                _ => Slot::StatusProgressing,
-            };
-            Cell::styled(format!("{ready}/{total}"), slot)
-        }
+        ServiceColumn::Replicas => super::services::replicas_cell(row.replicas()),
         ServiceColumn::Gpus => {
-            let (_, total, gpus) = replica_counts(state, key);
+            let (_, total, gpus) = row.replicas();
             Cell::plain(format::gpus(
                 if total == 0 {
                     llm.gpus_per_replica()

@@ -9,7 +9,6 @@ use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 /// A time of day in the local zone, for "since" words.
 fn clock(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -96,8 +95,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else if session.readonly {
         spans.push(Span::styled(" READ-ONLY ", theme.style(Slot::TextWarning)));
     }
-    frame.render_widget(
-        Paragraph::new(Line::from(spans)).style(theme.style(Slot::Header)),
-        area,
-    );
+    frame
+        .buffer_mut()
+        .set_style(area, theme.style(Slot::Header));
+    super::status_bar::put_line(frame, area, &Line::from(spans));
 }

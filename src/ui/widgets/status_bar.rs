@@ -12,7 +12,6 @@ use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 /// Draws the status bar and places the cursor when a line is being typed.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -42,7 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 Span::styled(prompt, theme.style(Slot::TextKey)),
                 Span::styled(visible, theme.style(Slot::Cmdline)),
             ];
-            frame.render_widget(Paragraph::new(Line::from(spans)), left);
+            put_line(frame, left, &Line::from(spans));
             let before: String = line.text.chars().take(line.cursor).collect();
             let x = area.x + 1 + text::width(&before) as u16;
             if x < area.x + left_width {
@@ -73,7 +72,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     theme.style(Slot::NoticeError),
                 ));
             }
-            frame.render_widget(Paragraph::new(Line::from(spans)), left);
+            put_line(frame, left, &Line::from(spans));
             let before: String = line.text.chars().take(line.cursor).collect();
             let x = text::width(&question) + text::width(&before);
             if let Ok(x) = u16::try_from(x)
@@ -100,7 +99,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 }
                 None => hints(state, theme, usize::from(left_width)),
             };
-            frame.render_widget(Paragraph::new(line), left);
+            put_line(frame, left, &line);
         }
     }
     if badge_width > 0 {
@@ -109,10 +108,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             width: badge_width.min(area.width),
             ..area
         };
-        frame.render_widget(
-            Paragraph::new(Span::styled(badge, theme.style(Slot::TextWarning))),
+        put_line(
+            frame,
             right,
+            &Line::from(Span::styled(badge, theme.style(Slot::TextWarning))),
         );
+    }
+}
+
+/// Writes one line of spans into the first row of `area`, cut at its width (a paragraph's
+/// result for one unwrapped line, without reflowing it).
+pub fn put_line(frame: &mut Frame, area: Rect, line: &Line) {
+    if area.height > 0 {
+        frame
+            .buffer_mut()
+            .set_line(area.x, area.y, line, area.width);
     }
 }
 
