@@ -15,7 +15,7 @@ use crate::domain::scope::NamespaceScope;
 use crate::state::State;
 use crate::state::services::ServiceColumn;
 use crate::ui::symbols::Symbols;
-use crate::ui::views::services::cell;
+use crate::ui::views::services::Row;
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -167,10 +167,11 @@ pub fn render_table(state: &State, sym: &Symbols, wide: bool, all_namespaces: bo
     let cols = columns(wide, all_namespaces, !state.cluster.llm_isvcs.is_empty());
     let mut rows: Vec<Vec<String>> = vec![cols.iter().map(|c| c.title().to_string()).collect()];
     for key in &state.derived.services {
+        let row = Row::new(state, key);
         rows.push(
             cols.iter()
                 // Inert before measuring, so hostile text cannot skew the columns.
-                .map(|c| inert(&cell(state, sym, key, *c).text).into_owned())
+                .map(|c| inert(&row.cell(sym, *c).text).into_owned())
                 .collect(),
         );
     }
