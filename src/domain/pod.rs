@@ -2,9 +2,11 @@
 //! (KServe and Knative labels, FACTS.md §d), their containers' state, node, GPUs, and the
 //! STATUS word kubectl would print.
 
+use super::intern::SharedPool;
 use super::json::{array_at, int_at, str_at};
 use super::k8s::{Meta, gpus_in_resources};
 use serde_json::Value;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 pub const ISVC_LABEL: &str = "serving.kserve.io/inferenceservice";
@@ -14,7 +16,7 @@ pub const REVISION_LABEL: &str = "serving.knative.dev/revision";
 
 /// A container's current state. Reasons repeat across pods (`ContainerCreating`,
 /// `Completed` …) and are shared (domain::intern); a message is the pod's own.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum RunState {
     Running,
     Waiting {
@@ -33,7 +35,7 @@ pub enum RunState {
 /// containers, so the strings they repeat are shared (domain::intern) and nothing has
 /// room to grow: at 2,000 services a pod's containers took about 530 bytes with `String`s
 /// and `Vec`s.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Container {
     /// Shared between the pods running it (domain::intern).
     pub name: Arc<str>,
@@ -50,6 +52,70 @@ pub struct Container {
     pub cpu_request_millis: Option<u64>,
 }
 
+// Equality and hashing read the GPU count by its bits, so that equal containers are one
+// pooled list's members even when a quantity reads as NaN.
+impl PartialEq for Container {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.image == other.image
+            && self.ready == other.ready
+            && self.restarts == other.restarts
+            && self.state == other.state
+            && self.last_terminated == other.last_terminated
+            && self.ports == other.ports
+            && self.gpus.to_bits() == other.gpus.to_bits()
+            && self.cpu_request_millis == other.cpu_request_millis
+    }
+}
+
+impl Eq for Container {}
+
+impl Hash for Container {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.name.hash(h);
+        self.image.hash(h);
+        self.ready.hash(h);
+        self.restarts.hash(h);
+        self.state.hash(h);
+        self.last_terminated.hash(h);
+        self.ports.hash(h);
+        self.gpus.to_bits().hash(h);
+        self.cpu_request_millis.hash(h);
+    }
+}
+
+/// A pod's containers (or init containers), as one list shared between the pods whose
+/// containers stand the same way: the pods of one revision run the same images, and most
+/// are ready with as many restarts, so 30,000 pods hold a few hundred lists.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Containers(Arc<[Container]>);
+
+static CONTAINER_LISTS: SharedPool<[Container]> = SharedPool::new();
+
+impl Containers {
+    /// The shared list of these containers.
+    pub fn share(list: &[Container]) -> Containers {
+        Containers(CONTAINER_LISTS.share(list, |l| Arc::from(l)))
+    }
+}
+
+impl std::ops::Deref for Containers {
+    type Target = [Container];
+
+    fn deref(&self) -> &[Container] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Containers {
+    type Item = &'a Container;
+    type IntoIter = std::slice::Iter<'a, Container>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
 /// A pod, compactly.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Pod {
@@ -58,15 +124,15 @@ pub struct Pod {
     pub reason: Option<String>,
     pub node: Option<String>,
     pub ip: Option<String>,
-    pub containers: Vec<Container>,
-    pub init_containers: Vec<Container>,
+    pub containers: Containers,
+    pub init_containers: Containers,
     /// The scheduler's message when the pod cannot be placed.
     pub unschedulable: Option<String>,
 }
 
-fn parse_containers(value: &Value, spec_key: &str, status_key: &str) -> Vec<Container> {
+fn parse_containers(value: &Value, spec_key: &str, status_key: &str) -> Containers {
     let statuses = array_at(value, &["status", status_key]);
-    array_at(value, &["spec", spec_key])
+    let list: Vec<Container> = array_at(value, &["spec", spec_key])
         .iter()
         .map(|c| {
             let name = super::intern::intern(str_at(c, &["name"]).unwrap_or(""));
@@ -119,7 +185,8 @@ fn parse_containers(value: &Value, spec_key: &str, status_key: &str) -> Vec<Cont
                 name,
             }
         })
-        .collect()
+        .collect();
+    Containers::share(&list)
 }
 
 impl Pod {
@@ -345,6 +412,31 @@ mod tests {
             "containerStatuses": [{"name": "kserve-container", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}));
         assert_eq!(crash.status_word(), "CrashLoopBackOff");
         assert!(!crash.is_ready());
+    }
+
+    #[test]
+    fn pods_whose_containers_stand_alike_share_one_list() {
+        let running = |restarts: i64| {
+            json!({"phase": "Running",
+                "initContainerStatuses": [{"name": "storage-initializer",
+                    "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}],
+                "containerStatuses": [
+                    {"name": "kserve-container", "ready": true, "restartCount": restarts,
+                     "state": {"running": {}}},
+                    {"name": "queue-proxy", "ready": true, "state": {"running": {}}}]})
+        };
+        let (a, b) = (pod(running(0)), pod(running(0)));
+        assert!(std::ptr::eq(&*a.containers, &*b.containers));
+        assert!(std::ptr::eq(&*a.init_containers, &*b.init_containers));
+        // A pod whose container restarted has a list of its own; the others' is unchanged.
+        let restarted = pod(running(2));
+        assert!(!std::ptr::eq(&*a.containers, &*restarted.containers));
+        assert_eq!(restarted.restarts(), 2);
+        assert_eq!(a.restarts(), 0);
+        assert_eq!(a.containers.len(), 2);
+        assert_eq!(&*a.containers[1].name, "queue-proxy");
+        let names: Vec<&str> = (&b.containers).into_iter().map(|c| &*c.name).collect();
+        assert_eq!(names, ["kserve-container", "queue-proxy"]);
     }
 
     #[test]
