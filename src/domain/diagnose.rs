@@ -115,10 +115,10 @@ fn scheduling_causes(pod: &Pod) -> Option<Cause> {
 fn storage_initializer_causes(pod: &Pod) -> Vec<Cause> {
     pod.init_containers
         .iter()
-        .filter(|c| c.name == "storage-initializer")
+        .filter(|c| &*c.name == "storage-initializer")
         .filter(|c| {
             matches!(&c.state, RunState::Terminated { exit_code, .. } if *exit_code != 0)
-                || matches!(&c.state, RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff")
+                || matches!(&c.state, RunState::Waiting { reason, .. } if &**reason == "CrashLoopBackOff")
                 || (c.restarts > 0
                     && !matches!(c.state, RunState::Terminated { exit_code: 0, .. }))
         })
@@ -135,7 +135,7 @@ fn storage_initializer_causes(pod: &Pod) -> Vec<Cause> {
 fn container_causes(pod: &Pod, c: &Container) -> Vec<Cause> {
     let mut causes = Vec::new();
     if let RunState::Waiting { reason, message } = &c.state
-        && IMAGE_PULL.contains(&reason.as_str())
+        && IMAGE_PULL.contains(&&**reason)
     {
         causes.push(cause(
             75,
@@ -144,7 +144,8 @@ fn container_causes(pod: &Pod, c: &Container) -> Vec<Cause> {
             "Check the image name and tag, and the registry's pull secret.",
         ));
     }
-    let oom_now = matches!(&c.state, RunState::Terminated { reason, .. } if reason == "OOMKilled");
+    let oom_now =
+        matches!(&c.state, RunState::Terminated { reason, .. } if &**reason == "OOMKilled");
     if oom_now || c.last_terminated.as_deref() == Some("OOMKilled") {
         causes.push(cause(
             78,
@@ -156,8 +157,8 @@ fn container_causes(pod: &Pod, c: &Container) -> Vec<Cause> {
             "Raise the memory limit, or load a smaller model or batch.",
         ));
     }
-    if matches!(&c.state, RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff")
-        && c.name != "storage-initializer"
+    if matches!(&c.state, RunState::Waiting { reason, .. } if &**reason == "CrashLoopBackOff")
+        && &*c.name != "storage-initializer"
     {
         causes.push(cause(
             72,

@@ -1,23 +1,27 @@
 //! Kubernetes Events (core/v1), compactly: what happened to which object, how often, when.
 
+use super::intern::intern;
 use super::json::{int_at, str_at};
 use super::k8s::{Meta, parse_time};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use std::sync::Arc;
 
-/// An event.
+/// An event. Up to [`MAX_EVENTS`](crate::state::cluster::MAX_EVENTS) are kept, and they
+/// repeat their object's kind, name and namespace and their source: those are shared
+/// (domain::intern); a message is the event's own.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Event {
     pub meta: Meta,
-    pub object_kind: String,
-    pub object_name: String,
-    pub object_namespace: String,
+    pub object_kind: Arc<str>,
+    pub object_name: Arc<str>,
+    pub object_namespace: Arc<str>,
     pub reason: String,
     pub message: String,
     pub warning: bool,
     pub count: i64,
     pub last_seen: Option<DateTime<Utc>>,
-    pub source: String,
+    pub source: Arc<str>,
 }
 
 impl Event {
@@ -25,15 +29,9 @@ impl Event {
         let meta = Meta::parse(value);
         let time = |k: &str| str_at(value, &[k]).and_then(parse_time);
         Event {
-            object_kind: str_at(value, &["involvedObject", "kind"])
-                .unwrap_or("")
-                .to_string(),
-            object_name: str_at(value, &["involvedObject", "name"])
-                .unwrap_or("")
-                .to_string(),
-            object_namespace: str_at(value, &["involvedObject", "namespace"])
-                .unwrap_or("")
-                .to_string(),
+            object_kind: intern(str_at(value, &["involvedObject", "kind"]).unwrap_or("")),
+            object_name: intern(str_at(value, &["involvedObject", "name"]).unwrap_or("")),
+            object_namespace: intern(str_at(value, &["involvedObject", "namespace"]).unwrap_or("")),
             reason: str_at(value, &["reason"]).unwrap_or("").to_string(),
             message: str_at(value, &["message"]).unwrap_or("").to_string(),
             warning: str_at(value, &["type"]) == Some("Warning"),
@@ -42,10 +40,11 @@ impl Event {
                 .or_else(|| time("eventTime"))
                 .or_else(|| time("firstTimestamp"))
                 .or(meta.created),
-            source: str_at(value, &["source", "component"])
-                .or_else(|| str_at(value, &["reportingComponent"]))
-                .unwrap_or("")
-                .to_string(),
+            source: intern(
+                str_at(value, &["source", "component"])
+                    .or_else(|| str_at(value, &["reportingComponent"]))
+                    .unwrap_or(""),
+            ),
             meta,
         }
     }
@@ -64,7 +63,26 @@ mod tests {
             "count": 4, "lastTimestamp": "2026-01-01T00:00:00Z", "source": {"component": "default-scheduler"}}));
         assert!(e.warning);
         assert_eq!(e.count, 4);
-        assert_eq!(e.object_name, "p");
+        assert_eq!(&*e.object_name, "p");
         assert!(e.last_seen.is_some());
+    }
+
+    #[test]
+    fn events_about_one_object_share_its_words() {
+        let event = |name: &str, reason: &str| {
+            Event::parse(&json!({"metadata": {"name": name, "namespace": "ml"},
+                "involvedObject": {"kind": "Pod", "name": "iris-predictor-abc", "namespace": "ml"},
+                "reason": reason, "message": format!("{reason} happened"),
+                "source": {"component": "kubelet"}}))
+        };
+        let (a, b) = (event("e1", "Pulled"), event("e2", "Started"));
+        assert!(Arc::ptr_eq(&a.object_name, &b.object_name));
+        assert!(Arc::ptr_eq(&a.object_kind, &b.object_kind));
+        assert!(Arc::ptr_eq(&a.source, &b.source));
+        assert_eq!(&*a.object_namespace, "ml");
+        assert_eq!(
+            (a.reason.as_str(), b.message.as_str()),
+            ("Pulled", "Started happened")
+        );
     }
 }

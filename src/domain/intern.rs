@@ -53,6 +53,28 @@ fn share<T: ?Sized + Eq + Hash>(
     shared
 }
 
+/// A pool of another module's repeated values (a pod's container list …), shared the way
+/// strings and label sets are: equal values share one `Arc`, and what no object holds any
+/// more is forgotten as the pool grows.
+pub struct SharedPool<T: ?Sized>(Mutex<Option<Pool<T>>>);
+
+impl<T: ?Sized + Eq + Hash> SharedPool<T> {
+    pub const fn new() -> Self {
+        SharedPool(Mutex::new(None))
+    }
+
+    /// The pooled copy of `item`, made by `make` when the pool has none.
+    pub fn share(&self, item: &T, make: impl FnOnce(&T) -> Arc<T>) -> Arc<T> {
+        share(&self.0, item, make)
+    }
+}
+
+impl<T: ?Sized + Eq + Hash> Default for SharedPool<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The shared copy of `text`.
 pub fn intern(text: &str) -> Arc<str> {
     share(&STRINGS, text, |t| Arc::from(t))

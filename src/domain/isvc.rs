@@ -305,6 +305,10 @@ impl Isvc {
                 status.push((kind, parse_status(s)));
             }
         }
+        // Kept for the session: no room for the components a service does not have (a
+        // pushed-to Vec holds four, and a ComponentSpec is about 300 bytes).
+        components.shrink_to_fit();
+        status.shrink_to_fit();
         if !components
             .iter()
             .any(|(k, _)| *k == ComponentKind::Predictor)
@@ -387,7 +391,7 @@ impl Isvc {
             let from = |kind: &str| {
                 find(&self.conditions, kind)
                     .filter(|c| c.status != CondStatus::True && !c.reason.is_empty())
-                    .map(|c| c.reason.clone())
+                    .map(|c| c.reason.to_string())
             };
             self.model_status
                 .as_ref()

@@ -56,6 +56,26 @@ fn a_knative_canary_reads_as_kserve_reports_it() {
 }
 
 #[test]
+fn what_a_service_keeps_has_no_room_to_grow_and_shares_condition_words() {
+    let (a, b) = (
+        Isvc::parse(&canary_fixture()),
+        Isvc::parse(&canary_fixture()),
+    );
+    assert_eq!(a.components.capacity(), a.components.len());
+    assert_eq!(a.status.capacity(), a.status.len());
+    assert_eq!(a.conditions.capacity(), a.conditions.len());
+    assert!(!a.conditions.is_empty());
+    for (x, y) in a.conditions.iter().zip(&b.conditions) {
+        assert!(std::sync::Arc::ptr_eq(&x.kind, &y.kind), "{}", x.kind);
+        assert!(std::sync::Arc::ptr_eq(&x.reason, &y.reason), "{}", x.reason);
+    }
+    assert_eq!(
+        find(&a.conditions, "Ready").map(|c| c.status),
+        Some(CondStatus::True)
+    );
+}
+
+#[test]
 fn a_failed_model_names_its_reason() {
     let mut v = canary_fixture();
     v["status"]["conditions"] = json!([

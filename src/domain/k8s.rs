@@ -6,14 +6,16 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// A status condition (`type`, `status`, `reason`, `message`, `lastTransitionTime`).
+/// A status condition (`type`, `status`, `reason`, `message`, `lastTransitionTime`). Every
+/// service repeats the same types, reasons and severities, so those are shared
+/// (domain::intern); a message is the object's own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
-    pub kind: String,
+    pub kind: Arc<str>,
     pub status: CondStatus,
-    pub reason: String,
+    pub reason: Arc<str>,
     pub message: String,
-    pub severity: String,
+    pub severity: Arc<str>,
     pub last_transition: Option<DateTime<Utc>>,
 }
 
@@ -37,39 +39,38 @@ impl CondStatus {
 
 /// Parses the conditions array of an object's status.
 pub fn conditions(value: &Value, path: &[&str]) -> Vec<Condition> {
-    super::json::array_at(value, path)
+    let mut conditions: Vec<Condition> = super::json::array_at(value, path)
         .iter()
         .filter_map(|c| {
             Some(Condition {
-                kind: c.get("type")?.as_str()?.to_string(),
+                kind: super::intern::intern(c.get("type")?.as_str()?),
                 status: CondStatus::parse(c.get("status").and_then(Value::as_str)),
-                reason: c
-                    .get("reason")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
+                reason: super::intern::intern(
+                    c.get("reason").and_then(Value::as_str).unwrap_or(""),
+                ),
                 message: c
                     .get("message")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string(),
-                severity: c
-                    .get("severity")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
+                severity: super::intern::intern(
+                    c.get("severity").and_then(Value::as_str).unwrap_or(""),
+                ),
                 last_transition: c
                     .get("lastTransitionTime")
                     .and_then(Value::as_str)
                     .and_then(parse_time),
             })
         })
-        .collect()
+        .collect();
+    // Kept as long as the object: no growth slack (a filtered list grows by doubling).
+    conditions.shrink_to_fit();
+    conditions
 }
 
 /// The condition of type `kind`.
 pub fn find<'a>(conditions: &'a [Condition], kind: &str) -> Option<&'a Condition> {
-    conditions.iter().find(|c| c.kind == kind)
+    conditions.iter().find(|c| &*c.kind == kind)
 }
 
 /// Parses an RFC 3339 timestamp.

@@ -2,46 +2,118 @@
 //! (KServe and Knative labels, FACTS.md §d), their containers' state, node, GPUs, and the
 //! STATUS word kubectl would print.
 
+use super::intern::SharedPool;
 use super::json::{array_at, int_at, str_at};
 use super::k8s::{Meta, gpus_in_resources};
 use serde_json::Value;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 pub const ISVC_LABEL: &str = "serving.kserve.io/inferenceservice";
 pub const GRAPH_LABEL: &str = "serving.kserve.io/inferencegraph";
 pub const COMPONENT_LABEL: &str = "component";
 pub const REVISION_LABEL: &str = "serving.knative.dev/revision";
 
-/// A container's current state.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// A container's current state. Reasons repeat across pods (`ContainerCreating`,
+/// `Completed` …) and are shared (domain::intern); a message is the pod's own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum RunState {
     Running,
     Waiting {
-        reason: String,
-        message: String,
+        reason: Arc<str>,
+        message: Box<str>,
     },
     Terminated {
-        reason: String,
+        reason: Arc<str>,
         exit_code: i64,
     },
     #[default]
     Unknown,
 }
 
-/// One container (or init container) of a pod.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// One container (or init container) of a pod. Thousands of pods run the same few
+/// containers, so the strings they repeat are shared (domain::intern) and nothing has
+/// room to grow: at 2,000 services a pod's containers took about 530 bytes with `String`s
+/// and `Vec`s.
+#[derive(Debug, Clone, Default)]
 pub struct Container {
-    pub name: String,
     /// Shared between the pods running it (domain::intern).
-    pub image: std::sync::Arc<str>,
+    pub name: Arc<str>,
+    /// Shared between the pods running it (domain::intern).
+    pub image: Arc<str>,
     pub ready: bool,
     pub restarts: i64,
     pub state: RunState,
     /// Why the previous instance ended (`OOMKilled`, `Error` …), if it restarted.
-    pub last_terminated: Option<String>,
-    pub ports: Vec<u16>,
+    pub last_terminated: Option<Arc<str>>,
+    pub ports: Box<[u16]>,
     pub gpus: f64,
     /// CPU request in millicores, when set.
     pub cpu_request_millis: Option<u64>,
+}
+
+// Equality and hashing read the GPU count by its bits, so that equal containers are one
+// pooled list's members even when a quantity reads as NaN.
+impl PartialEq for Container {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.image == other.image
+            && self.ready == other.ready
+            && self.restarts == other.restarts
+            && self.state == other.state
+            && self.last_terminated == other.last_terminated
+            && self.ports == other.ports
+            && self.gpus.to_bits() == other.gpus.to_bits()
+            && self.cpu_request_millis == other.cpu_request_millis
+    }
+}
+
+impl Eq for Container {}
+
+impl Hash for Container {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.name.hash(h);
+        self.image.hash(h);
+        self.ready.hash(h);
+        self.restarts.hash(h);
+        self.state.hash(h);
+        self.last_terminated.hash(h);
+        self.ports.hash(h);
+        self.gpus.to_bits().hash(h);
+        self.cpu_request_millis.hash(h);
+    }
+}
+
+/// A pod's containers (or init containers), as one list shared between the pods whose
+/// containers stand the same way: the pods of one revision run the same images, and most
+/// are ready with as many restarts, so 30,000 pods hold a few hundred lists.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Containers(Arc<[Container]>);
+
+static CONTAINER_LISTS: SharedPool<[Container]> = SharedPool::new();
+
+impl Containers {
+    /// The shared list of these containers.
+    pub fn share(list: &[Container]) -> Containers {
+        Containers(CONTAINER_LISTS.share(list, |l| Arc::from(l)))
+    }
+}
+
+impl std::ops::Deref for Containers {
+    type Target = [Container];
+
+    fn deref(&self) -> &[Container] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Containers {
+    type Item = &'a Container;
+    type IntoIter = std::slice::Iter<'a, Container>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 /// A pod, compactly.
@@ -52,32 +124,32 @@ pub struct Pod {
     pub reason: Option<String>,
     pub node: Option<String>,
     pub ip: Option<String>,
-    pub containers: Vec<Container>,
-    pub init_containers: Vec<Container>,
+    pub containers: Containers,
+    pub init_containers: Containers,
     /// The scheduler's message when the pod cannot be placed.
     pub unschedulable: Option<String>,
 }
 
-fn parse_containers(value: &Value, spec_key: &str, status_key: &str) -> Vec<Container> {
+fn parse_containers(value: &Value, spec_key: &str, status_key: &str) -> Containers {
     let statuses = array_at(value, &["status", status_key]);
-    array_at(value, &["spec", spec_key])
+    let list: Vec<Container> = array_at(value, &["spec", spec_key])
         .iter()
         .map(|c| {
-            let name = str_at(c, &["name"]).unwrap_or("").to_string();
+            let name = super::intern::intern(str_at(c, &["name"]).unwrap_or(""));
             let status = statuses
                 .iter()
-                .find(|s| str_at(s, &["name"]) == Some(&name));
+                .find(|s| str_at(s, &["name"]) == Some(&*name));
             let state = status.and_then(|s| s.get("state")).map(|state| {
                 if state.get("running").is_some() {
                     RunState::Running
                 } else if let Some(w) = state.get("waiting") {
                     RunState::Waiting {
-                        reason: str_at(w, &["reason"]).unwrap_or("Waiting").to_string(),
-                        message: str_at(w, &["message"]).unwrap_or("").to_string(),
+                        reason: super::intern::intern(str_at(w, &["reason"]).unwrap_or("Waiting")),
+                        message: str_at(w, &["message"]).unwrap_or("").into(),
                     }
                 } else if let Some(t) = state.get("terminated") {
                     RunState::Terminated {
-                        reason: str_at(t, &["reason"]).unwrap_or("").to_string(),
+                        reason: super::intern::intern(str_at(t, &["reason"]).unwrap_or("")),
                         exit_code: int_at(t, &["exitCode"]).unwrap_or(0),
                     }
                 } else {
@@ -96,7 +168,7 @@ fn parse_containers(value: &Value, spec_key: &str, status_key: &str) -> Vec<Cont
                 state: state.unwrap_or_default(),
                 last_terminated: status
                     .and_then(|s| str_at(s, &["lastState", "terminated", "reason"]))
-                    .map(str::to_string),
+                    .map(super::intern::intern),
                 ports: array_at(c, &["ports"])
                     .iter()
                     .filter_map(|p| {
@@ -113,7 +185,8 @@ fn parse_containers(value: &Value, spec_key: &str, status_key: &str) -> Vec<Cont
                 name,
             }
         })
-        .collect()
+        .collect();
+    Containers::share(&list)
 }
 
 impl Pod {
@@ -214,7 +287,7 @@ impl Pod {
                         format!("Init:{reason}")
                     };
                 }
-                RunState::Waiting { reason, .. } if reason != "PodInitializing" => {
+                RunState::Waiting { reason, .. } if &**reason != "PodInitializing" => {
                     return format!("Init:{reason}");
                 }
                 // No status yet: kubectl reads only the statuses there are.
@@ -224,12 +297,12 @@ impl Pod {
         }
         for c in &self.containers {
             match &c.state {
-                RunState::Waiting { reason, .. } => return reason.clone(),
+                RunState::Waiting { reason, .. } => return reason.to_string(),
                 RunState::Terminated { reason, exit_code } => {
                     return if reason.is_empty() {
                         format!("ExitCode:{exit_code}")
                     } else {
-                        reason.clone()
+                        reason.to_string()
                     };
                 }
                 _ => {}
@@ -265,7 +338,7 @@ impl Pod {
 
     /// Whether the pod has a container named `name`.
     pub fn has_container(&self, name: &str) -> bool {
-        self.containers.iter().any(|c| c.name == name)
+        self.containers.iter().any(|c| &*c.name == name)
     }
 }
 
@@ -308,7 +381,7 @@ mod tests {
             p.containers[0].last_terminated.as_deref(),
             Some("OOMKilled")
         );
-        assert_eq!(p.containers[0].ports, vec![8080]);
+        assert_eq!(&*p.containers[0].ports, [8080]);
     }
 
     #[test]
@@ -339,6 +412,31 @@ mod tests {
             "containerStatuses": [{"name": "kserve-container", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}));
         assert_eq!(crash.status_word(), "CrashLoopBackOff");
         assert!(!crash.is_ready());
+    }
+
+    #[test]
+    fn pods_whose_containers_stand_alike_share_one_list() {
+        let running = |restarts: i64| {
+            json!({"phase": "Running",
+                "initContainerStatuses": [{"name": "storage-initializer",
+                    "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}],
+                "containerStatuses": [
+                    {"name": "kserve-container", "ready": true, "restartCount": restarts,
+                     "state": {"running": {}}},
+                    {"name": "queue-proxy", "ready": true, "state": {"running": {}}}]})
+        };
+        let (a, b) = (pod(running(0)), pod(running(0)));
+        assert!(std::ptr::eq(&*a.containers, &*b.containers));
+        assert!(std::ptr::eq(&*a.init_containers, &*b.init_containers));
+        // A pod whose container restarted has a list of its own; the others' is unchanged.
+        let restarted = pod(running(2));
+        assert!(!std::ptr::eq(&*a.containers, &*restarted.containers));
+        assert_eq!(restarted.restarts(), 2);
+        assert_eq!(a.restarts(), 0);
+        assert_eq!(a.containers.len(), 2);
+        assert_eq!(&*a.containers[1].name, "queue-proxy");
+        let names: Vec<&str> = (&b.containers).into_iter().map(|c| &*c.name).collect();
+        assert_eq!(names, ["kserve-container", "queue-proxy"]);
     }
 
     #[test]

@@ -121,11 +121,11 @@ impl TrainedModel {
                 .iter()
                 .filter_map(|kind| find(&self.conditions, kind))
                 .filter(is_false)
-                .find(|c| FAILED_REASONS.contains(&c.reason.as_str()))
+                .find(|c| FAILED_REASONS.contains(&&*c.reason))
         });
         if let Some(c) = failed {
             return LoadState::FailedToLoad {
-                condition: c.kind.clone(),
+                condition: c.kind.to_string(),
                 reason: non_empty(&c.reason, &c.kind),
                 message: c.message.clone(),
             };

@@ -280,7 +280,7 @@ impl ClusterState {
             .events
             .items
             .values()
-            .filter(|e| e.meta.namespace == namespace && names.contains(&e.object_name))
+            .filter(|e| e.meta.namespace == namespace && names.contains(&*e.object_name))
             .collect();
         events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
         events

@@ -126,7 +126,7 @@ pub(crate) fn running_revisions(state: &State, name: &str) -> BTreeSet<String> {
         .pods_of(&ObjectKey::new(NS, name))
         .filter(|p| {
             p.containers.iter().any(|c| {
-                c.name == "kserve-container" && c.state == kdeck::domain::pod::RunState::Running
+                &*c.name == "kserve-container" && c.state == kdeck::domain::pod::RunState::Running
             })
         })
         .filter_map(|p| p.revision().map(str::to_string))

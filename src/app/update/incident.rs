@@ -65,7 +65,7 @@ pub fn request(state: &State, key: &ObjectKey) -> Option<IncidentRequest> {
                 .filter(|c| {
                     c.restarts > 0 || !matches!(c.state, crate::domain::pod::RunState::Unknown)
                 })
-                .map(move |c| (key.clone(), c.name.clone()))
+                .map(move |c| (key.clone(), c.name.to_string()))
                 .collect::<Vec<_>>()
         })
         .collect();

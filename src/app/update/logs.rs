@@ -56,7 +56,7 @@ fn can_stream(pod: &Pod, container: &str, previous: bool) -> bool {
     pod.containers
         .iter()
         .chain(&pod.init_containers)
-        .find(|c| c.name == container)
+        .find(|c| &*c.name == container)
         .is_some_and(|c| {
             if previous {
                 c.restarts > 0
@@ -70,7 +70,7 @@ fn can_stream(pod: &Pod, container: &str, previous: bool) -> bool {
 fn containers_for(pod: &Pod, choice: ContainerChoice) -> Vec<String> {
     use crate::domain::llm;
     let component = pod.component().unwrap_or("predictor");
-    let has = |n: &str| pod.has_container(n) || pod.init_containers.iter().any(|c| c.name == n);
+    let has = |n: &str| pod.has_container(n) || pod.init_containers.iter().any(|c| &*c.name == n);
     let pick = |n: &str| {
         if has(n) {
             vec![n.to_string()]
@@ -96,7 +96,7 @@ fn containers_for(pod: &Pod, choice: ContainerChoice) -> Vec<String> {
             .init_containers
             .iter()
             .chain(&pod.containers)
-            .map(|c| c.name.clone())
+            .map(|c| c.name.to_string())
             .collect(),
     }
 }

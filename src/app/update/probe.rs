@@ -217,7 +217,7 @@ fn pod_targets(state: &State, key: &ObjectKey, component: &str) -> Vec<(Option<S
         let port = pod
             .containers
             .iter()
-            .find(|c| c.name == "kserve-container")
+            .find(|c| &*c.name == "kserve-container")
             .or_else(|| pod.containers.first())
             .and_then(|c| c.ports.first().copied())
             .unwrap_or(DEFAULT_PORT);

@@ -81,7 +81,7 @@ fn from_node(node: &CondNode) -> Cause {
     let (reason, message) = node
         .condition
         .as_ref()
-        .map(|c| (c.reason.as_str(), c.message.as_str()))
+        .map(|c| (&*c.reason, c.message.as_str()))
         .unwrap_or(("", ""));
     let state = match (node.kind, node.status()) {
         ("GroupDegraded", CondStatus::True) => "True",

@@ -132,11 +132,11 @@ impl Llm {
                 .failing_leaves()
                 .iter()
                 .filter_map(|n| n.condition.as_ref())
-                .map(|c| c.reason.clone())
+                .map(|c| c.reason.to_string())
                 .find(|r| !r.is_empty())
                 .or_else(|| {
                     find(all, "Ready")
-                        .map(|c| c.reason.clone())
+                        .map(|c| c.reason.to_string())
                         .filter(|r| !r.is_empty())
                 })
         };

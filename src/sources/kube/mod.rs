@@ -12,5 +12,6 @@ pub mod health;
 pub mod listing;
 pub mod llm_write;
 pub mod logs;
+mod page;
 pub mod watch;
 pub mod write;

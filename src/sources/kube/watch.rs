@@ -68,24 +68,6 @@ fn resource_version(obj: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-/// One page of a list, its objects read straight into JSON (no typed copy first, no
-/// buffered flattening: at 30,000 pods the decoding is most of the console's work).
-#[derive(serde::Deserialize)]
-struct Page {
-    #[serde(default)]
-    metadata: PageMeta,
-    #[serde(default)]
-    items: Option<Vec<Value>>,
-}
-
-#[derive(serde::Deserialize, Default)]
-struct PageMeta {
-    #[serde(default, rename = "continue")]
-    continue_: Option<String>,
-    #[serde(default, rename = "resourceVersion")]
-    resource_version: Option<String>,
-}
-
 /// One watcher: what it sends to and where it reads from.
 struct Watcher {
     client: kube::Client,
@@ -213,9 +195,13 @@ impl Watcher {
                 .list(&params)
                 .map_err(|e| Stop::Failed(format!("cannot build the list request: {e}"), false))?;
             request.extensions_mut().insert("list");
+            // The page's text is one block (returned whole when freed); its objects are
+            // parsed one at a time (page.rs), never all held as JSON at once.
             let page = tokio::select! {
                 _ = self.cancel.cancelled() => return Err(Stop::Quit),
-                page = self.client.request::<Page>(request) => page,
+                text = self.client.request_text(request) => text.and_then(|text| {
+                    super::page::decode(self.spec, &text).map_err(kube::Error::SerdeError)
+                }),
             };
             let page = match page {
                 Ok(page) => page,
@@ -226,14 +212,14 @@ impl Watcher {
                     return Err(Stop::Failed(what, forbidden));
                 }
             };
-            batch.extend(page.items.iter().flatten().map(|o| upsert(self.spec, o)));
-            token = page.metadata.continue_.filter(|t| !t.is_empty());
+            batch.extend(page.items);
+            token = page.continue_.filter(|t| !t.is_empty());
             if token.is_none() {
                 batch.push(WatchEvent::RelistDone);
                 if !flush(&self.tx, self.spec, self.epoch, &mut batch).await {
                     return Err(Stop::Quit);
                 }
-                return Ok(page.metadata.resource_version.unwrap_or_default());
+                return Ok(page.resource_version.unwrap_or_default());
             }
             if !flush(&self.tx, self.spec, self.epoch, &mut batch).await {
                 return Err(Stop::Quit);
@@ -381,23 +367,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_page_is_read_straight_from_the_servers_json() {
-        let page: Page = serde_json::from_str(
-            r#"{"kind": "PodList", "apiVersion": "v1",
-                "metadata": {"resourceVersion": "42", "continue": "next-page"},
-                "items": [{"metadata": {"name": "p1", "namespace": "ml", "resourceVersion": "41"}}]}"#,
-        )
-        .unwrap();
-        assert_eq!(page.metadata.continue_.as_deref(), Some("next-page"));
-        assert_eq!(page.metadata.resource_version.as_deref(), Some("42"));
-        let items = page.items.unwrap_or_default();
-        assert_eq!(resource_version(&items[0]).as_deref(), Some("41"));
+    fn an_objects_version_and_key_are_read_from_its_json() {
+        let object = serde_json::json!(
+            {"metadata": {"name": "p1", "namespace": "ml", "resourceVersion": "41"}}
+        );
+        assert_eq!(resource_version(&object).as_deref(), Some("41"));
         assert_eq!(
-            delete(&items[0]),
+            delete(&object),
             WatchEvent::Delete(ObjectKey::new("ml", "p1"))
         );
-        // An empty list may say `items: null`.
-        let empty: Page = serde_json::from_str(r#"{"metadata": {}, "items": null}"#).unwrap();
-        assert!(empty.items.is_none() && empty.metadata.continue_.is_none());
+        assert_eq!(resource_version(&serde_json::json!({})), None);
     }
 }
