@@ -14,6 +14,7 @@ use crate::domain::watch::WatchEvent;
 use crate::state::ui::Route;
 use crate::state::{ReadServices, State};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// The services whose pods are read every round: the rows on screen, the open detail, and
 /// the canaries a guard watches.
@@ -44,11 +45,12 @@ fn targets_of<'a>(state: &State, services: impl Iterator<Item = &'a ObjectKey>) 
     targets
 }
 
-/// The services read every round and those read in the background (the other canaries).
+/// The services read every round and the canaries no guard watches (read in the
+/// background unless they are read every round too: `TargetSet::background_only`).
 fn services_read(state: &State) -> (BTreeSet<&ObjectKey>, Vec<&ObjectKey>) {
     let every_round = every_round_services(state);
     let background = (state.derived.canaries.iter())
-        .filter(|k| !every_round.contains(*k))
+        .filter(|k| !(state.config.guard_all || state.guarded.contains(*k)))
         .collect();
     (every_round, background)
 }
@@ -58,28 +60,36 @@ fn services_read(state: &State) -> (BTreeSet<&ObjectKey>, Vec<&ObjectKey>) {
 pub fn wanted(state: &State) -> TargetSet {
     let (every_round, background) = services_read(state);
     TargetSet {
-        background: targets_of(state, background.into_iter()),
+        background: Arc::new(targets_of(state, background.into_iter())),
         every_round: targets_of(state, every_round.into_iter()),
     }
 }
 
-/// The effect that hands the source a changed set, if it changed.
+/// The effect that hands the source a changed set, if it changed. The background part
+/// depends on the canaries and their pods, not on the screen: a key that scrolls rebuilds
+/// the targets on screen and shares the background's.
 pub fn refresh(state: &mut State) -> Option<Effect> {
     let (every_round, background) = services_read(state);
     let last = &state.derived.targets_read;
-    let same_services = last.epoch == state.cluster.epoch
-        && last.every_round.iter().eq(every_round.iter().copied())
-        && last.background.iter().eq(background.iter().copied());
-    if same_services && !state.derived.target_pods_dirty {
+    let same_epoch = last.epoch == state.cluster.epoch;
+    let pods_changed = state.derived.target_pods_dirty;
+    let same_every_round = last.every_round.iter().eq(every_round.iter().copied());
+    let same_background = last.background.iter().eq(background.iter().copied());
+    if same_epoch && same_every_round && same_background && !pods_changed {
         return None;
     }
+    let background_targets = if same_epoch && same_background && !pods_changed {
+        Arc::clone(&state.latency_targets.background)
+    } else {
+        Arc::new(targets_of(state, background.iter().copied()))
+    };
     let read = ReadServices {
         epoch: state.cluster.epoch,
         every_round: every_round.iter().map(|k| (*k).clone()).collect(),
         background: background.iter().map(|k| (*k).clone()).collect(),
     };
     let targets = TargetSet {
-        background: targets_of(state, background.into_iter()),
+        background: background_targets,
         every_round: targets_of(state, every_round.into_iter()),
     };
     state.derived.targets_read = read;
@@ -254,6 +264,60 @@ mod tests {
                 .iter()
                 .any(|e| matches!(e, Effect::LatencyTargets(_))),
             "{effects:?}"
+        );
+    }
+
+    /// A key that scrolls rebuilds the targets on screen only: the background's are shared
+    /// until the canaries or their pods change.
+    #[test]
+    fn scrolling_shares_the_background_targets_until_a_canarys_pod_changes() {
+        let mut s = cluster_state();
+        update(
+            &mut s,
+            crate::app::msg::Msg::Resize {
+                width: 120,
+                height: 6,
+            },
+        );
+        let before = Arc::clone(&s.latency_targets.background);
+        assert!(
+            !before.is_empty(),
+            "the fixture's canary is in the background"
+        );
+        let mut scrolled = false;
+        for _ in 0..s.derived.services.len() {
+            let effects = update(&mut s, key('j'));
+            if effects
+                .iter()
+                .any(|e| matches!(e, Effect::LatencyTargets(_)))
+            {
+                scrolled = true;
+                assert!(
+                    Arc::ptr_eq(&before, &s.latency_targets.background),
+                    "the background was rebuilt for a key"
+                );
+            }
+        }
+        assert!(scrolled, "the screen moved and the targets on it changed");
+        // A canary's pod changes: the background is built again.
+        let pod = before[0].pod.clone();
+        let mut changed = s.cluster.pods.items[&pod].clone();
+        changed.phase = "Pending".into();
+        let epoch = s.cluster.epoch;
+        update(
+            &mut s,
+            crate::app::msg::Msg::Cluster(crate::app::msg::ClusterMsg::Watch {
+                epoch,
+                kind: Kind::Pod,
+                events: vec![WatchEvent::Upsert(crate::domain::kind::ClusterObject::Pod(
+                    Box::new(changed),
+                ))],
+            }),
+        );
+        assert!(
+            s.latency_targets.background.iter().all(|t| t.pod != pod),
+            "{:?}",
+            s.latency_targets.background
         );
     }
 }

@@ -3,14 +3,19 @@
 //! canaries, read every few rounds (`sources::latency::cadence`).
 
 use super::targets::Target;
+use crate::domain::key::ObjectKey;
+use std::collections::HashSet;
+use std::sync::Arc;
 
 /// The targets of one screen, each sorted by pod.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TargetSet {
     /// Read every round.
     pub every_round: Vec<Target>,
-    /// Read every few rounds (canaries off screen that no guard watches).
-    pub background: Vec<Target>,
+    /// The canaries no guard watches, on screen or not: shared, since they do not change
+    /// with the screen (a key that scrolls rebuilds only `every_round`). Those also read
+    /// every round are read there ([`TargetSet::background_only`]).
+    pub background: Arc<Vec<Target>>,
 }
 
 impl TargetSet {
@@ -18,9 +23,18 @@ impl TargetSet {
         self.every_round.is_empty() && self.background.is_empty()
     }
 
-    /// Every target, every-round ones first.
+    /// The background targets of services not read every round: read every few rounds.
+    pub fn background_only(&self) -> impl Iterator<Item = &Target> {
+        let every_round: HashSet<&ObjectKey> =
+            self.every_round.iter().map(|t| &t.service).collect();
+        self.background
+            .iter()
+            .filter(move |t| !every_round.contains(&t.service))
+    }
+
+    /// Every target once, every-round ones first.
     pub fn all(&self) -> impl Iterator<Item = &Target> {
-        self.every_round.iter().chain(&self.background)
+        self.every_round.iter().chain(self.background_only())
     }
 }
 
@@ -29,7 +43,7 @@ impl From<Vec<Target>> for TargetSet {
     fn from(every_round: Vec<Target>) -> TargetSet {
         TargetSet {
             every_round,
-            background: Vec::new(),
+            background: Arc::default(),
         }
     }
 }

@@ -63,7 +63,7 @@ impl Cadence {
             read: set.every_round.clone(),
             ..Plan::default()
         };
-        for t in &set.background {
+        for t in set.background_only() {
             let due = !self.last.contains_key(&t.service)
                 || (turn(&t.service) + self.round).is_multiple_of(BACKGROUND_EVERY);
             if due {
@@ -80,7 +80,7 @@ impl Cadence {
     /// ones' last figures again, forgets services no longer in the background, and counts
     /// the round.
     pub fn carry(&mut self, set: &TargetSet, plan: &Plan, m: &mut Measurements) {
-        let background: HashSet<&ObjectKey> = set.background.iter().map(|t| &t.service).collect();
+        let background: HashSet<&ObjectKey> = set.background_only().map(|t| &t.service).collect();
         self.last.retain(|k, _| background.contains(k));
         for (key, figures) in &m.services {
             if background.contains(key) && !plan.resting_services.contains(key) {
@@ -176,7 +176,7 @@ mod tests {
     fn background_services_are_read_once_in_four_rounds_and_carried_with_their_read_time() {
         let set = TargetSet {
             every_round: vec![target("shown", "shown-a")],
-            background: vec![target("canary", "canary-a"), target("canary", "canary-b")],
+            background: vec![target("canary", "canary-a"), target("canary", "canary-b")].into(),
         };
         let canary = ObjectKey::new("ns", "canary");
         let mut cadence = Cadence::default();
@@ -223,7 +223,7 @@ mod tests {
     fn a_service_that_leaves_the_background_is_forgotten_and_read_at_once_when_it_returns() {
         let background = TargetSet {
             every_round: Vec::new(),
-            background: vec![target("canary", "canary-a")],
+            background: vec![target("canary", "canary-a")].into(),
         };
         let mut cadence = Cadence::default();
         let at = chrono::Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap();
@@ -241,6 +241,37 @@ mod tests {
             cadence.plan(&background).read.len(),
             1,
             "read again at once"
+        );
+    }
+
+    /// The background lists every canary no guard watches, on screen or not (so a key that
+    /// scrolls does not rebuild it); one on screen is read every round, once, never rested.
+    #[test]
+    fn a_canary_on_screen_is_read_every_round_once_and_not_carried() {
+        let canary = ObjectKey::new("ns", "canary");
+        let set = TargetSet {
+            every_round: vec![target("canary", "canary-a")],
+            background: vec![target("canary", "canary-a"), target("other", "other-a")].into(),
+        };
+        assert_eq!(set.all().count(), 2, "each pod once: {set:?}");
+        let mut cadence = Cadence::default();
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap();
+        for round in 0..6 {
+            let plan = cadence.plan(&set);
+            let canary_pods = plan.read.iter().filter(|t| t.service == canary).count();
+            assert_eq!(canary_pods, 1, "round {round}: read every round, once");
+            assert!(!plan.resting_services.contains(&canary), "round {round}");
+            let mut m = measured(&plan, t0 + chrono::Duration::seconds(5 * round));
+            cadence.carry(&set, &plan, &mut m);
+            assert_eq!(
+                m.services.iter().filter(|(k, _)| *k == canary).count(),
+                1,
+                "round {round}: its figures once, as read"
+            );
+        }
+        assert!(
+            !cadence.last.contains_key(&canary),
+            "nothing kept to carry for a service read every round"
         );
     }
 }
