@@ -30,9 +30,14 @@ fn every_round_services(state: &State) -> BTreeSet<&ObjectKey> {
             .derived
             .canaries
             .iter()
-            .filter(|k| state.config.guard_all || state.guarded.contains(*k)),
+            .filter(|k| guard_watches(state, k)),
     );
     wanted
+}
+
+/// Whether a guard watches the canary of `key` (switched on for it, or for all canaries).
+fn guard_watches(state: &State, key: &ObjectKey) -> bool {
+    state.config.guard_all || state.guarded.contains(key)
 }
 
 /// The pods of `services`, sorted by pod.
@@ -50,7 +55,7 @@ fn targets_of<'a>(state: &State, services: impl Iterator<Item = &'a ObjectKey>) 
 fn services_read(state: &State) -> (BTreeSet<&ObjectKey>, Vec<&ObjectKey>) {
     let every_round = every_round_services(state);
     let background = (state.derived.canaries.iter())
-        .filter(|k| !(state.config.guard_all || state.guarded.contains(*k)))
+        .filter(|k| !guard_watches(state, k))
         .collect();
     (every_round, background)
 }
@@ -129,6 +134,21 @@ mod tests {
     use crate::app::update::update;
     use crate::config::keymap::Scope;
     use crate::ui::snapshot_tests::{cluster_state, key};
+
+    /// A watch batch that changes `pod`, as the console receives it.
+    fn pod_changes(s: &mut State, pod: crate::domain::pod::Pod) -> Vec<Effect> {
+        let epoch = s.cluster.epoch;
+        update(
+            s,
+            crate::app::msg::Msg::Cluster(crate::app::msg::ClusterMsg::Watch {
+                epoch,
+                kind: Kind::Pod,
+                events: vec![WatchEvent::Upsert(crate::domain::kind::ClusterObject::Pod(
+                    Box::new(pod),
+                ))],
+            }),
+        )
+    }
 
     fn services(targets: &TargetSet) -> BTreeSet<String> {
         targets.all().map(|t| t.service.name.clone()).collect()
@@ -242,17 +262,7 @@ mod tests {
         let mut pod = s.cluster.pods.items[&target.pod].clone();
         pod.phase = "Pending".into();
         let read_before = s.derived.targets_read.clone();
-        let epoch = s.cluster.epoch;
-        let effects = update(
-            &mut s,
-            crate::app::msg::Msg::Cluster(crate::app::msg::ClusterMsg::Watch {
-                epoch,
-                kind: Kind::Pod,
-                events: vec![WatchEvent::Upsert(crate::domain::kind::ClusterObject::Pod(
-                    Box::new(pod),
-                ))],
-            }),
-        );
+        let effects = pod_changes(&mut s, pod);
         assert_eq!(s.derived.targets_read, read_before, "the same services");
         assert!(
             s.latency_targets.all().all(|t| t.pod != target.pod),
@@ -303,17 +313,7 @@ mod tests {
         let pod = before[0].pod.clone();
         let mut changed = s.cluster.pods.items[&pod].clone();
         changed.phase = "Pending".into();
-        let epoch = s.cluster.epoch;
-        update(
-            &mut s,
-            crate::app::msg::Msg::Cluster(crate::app::msg::ClusterMsg::Watch {
-                epoch,
-                kind: Kind::Pod,
-                events: vec![WatchEvent::Upsert(crate::domain::kind::ClusterObject::Pod(
-                    Box::new(changed),
-                ))],
-            }),
-        );
+        pod_changes(&mut s, changed);
         assert!(
             s.latency_targets.background.iter().all(|t| t.pod != pod),
             "{:?}",

@@ -90,6 +90,15 @@ impl<'a> Row<'a> {
             .get_or_init(|| replica_counts(self.state, self.key))
     }
 
+    /// The GPUS cell: the GPUs the pods request, or what one replica asks while none runs.
+    pub fn gpus_cell(&self, per_replica: f64, sym: &Symbols) -> Cell {
+        let (_, total, gpus) = self.replicas();
+        Cell::plain(format::gpus(
+            if total == 0 { per_replica } else { gpus },
+            sym,
+        ))
+    }
+
     /// The text and style of one cell of this row.
     pub fn cell(&self, sym: &Symbols, column: ServiceColumn) -> Cell {
         match self.service {
@@ -128,15 +137,7 @@ impl<'a> Row<'a> {
             ServiceColumn::Runtime => Cell::plain(isvc.runtime_label()),
             ServiceColumn::Traffic => traffic_cell(state, sym, key),
             ServiceColumn::Replicas => replicas_cell(self.replicas()),
-            ServiceColumn::Gpus => {
-                let (_, total, gpus) = self.replicas();
-                let shown = if total == 0 {
-                    isvc.gpus_per_replica()
-                } else {
-                    gpus
-                };
-                Cell::plain(format::gpus(shown, sym))
-            }
+            ServiceColumn::Gpus => self.gpus_cell(isvc.gpus_per_replica(), sym),
             ServiceColumn::Age => Cell::styled(age(isvc.meta.created, state.now), Slot::TextDim),
             ServiceColumn::P50 => figure(figures.and_then(|f| f.p50_ms), &format::millis, &|_| {
                 Slot::Base

@@ -42,17 +42,7 @@ pub fn cell(row: &Row, sym: &Symbols, llm: &Llm, column: ServiceColumn) -> Cell 
         ServiceColumn::Runtime => Cell::plain(Svc::Llm(llm).runtime_label()),
         ServiceColumn::Traffic => super::services::traffic_cell(state, sym, key),
         ServiceColumn::Replicas => super::services::replicas_cell(row.replicas()),
-        ServiceColumn::Gpus => {
-            let (_, total, gpus) = row.replicas();
-            Cell::plain(format::gpus(
-                if total == 0 {
-                    llm.gpus_per_replica()
-                } else {
-                    gpus
-                },
-                sym,
-            ))
-        }
+        ServiceColumn::Gpus => row.gpus_cell(llm.gpus_per_replica(), sym),
         ServiceColumn::Age => dim(age(llm.meta.created, state.now)),
         ServiceColumn::P50 => value(
             svc.and_then(|s| s.p50_ms),

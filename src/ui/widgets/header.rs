@@ -98,5 +98,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame
         .buffer_mut()
         .set_style(area, theme.style(Slot::Header));
-    super::status_bar::put_line(frame, area, &Line::from(spans));
+    super::put_line(frame, area, &Line::from(spans));
 }

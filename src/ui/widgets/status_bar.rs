@@ -2,6 +2,7 @@
 //! (the service, the question, the answer), else the latest notice, else key hints from the
 //! keymap; a warnings badge on the right.
 
+use super::put_line;
 use crate::config::slot::Slot;
 use crate::domain::action::Action;
 use crate::domain::notice::NoticeLevel;
@@ -113,16 +114,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             right,
             &Line::from(Span::styled(badge, theme.style(Slot::TextWarning))),
         );
-    }
-}
-
-/// Writes one line of spans into the first row of `area`, cut at its width (a paragraph's
-/// result for one unwrapped line, without reflowing it).
-pub fn put_line(frame: &mut Frame, area: Rect, line: &Line) {
-    if area.height > 0 {
-        frame
-            .buffer_mut()
-            .set_line(area.x, area.y, line, area.width);
     }
 }
 
